@@ -1,0 +1,68 @@
+"""Deployment settings from the environment (secrets never live in files in the repo).
+
+Every variable is listed in the README's "Configuration" table; ``tests/test_docs.py``
+fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/curator.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CURATOR_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    sources_file: Path = Path("sources.yaml")
+    model_dir: Path = Path("models")
+    training_dir: Path = Path("data/training")
+    allow_private_networks: bool = False
+    contact_url: str = "https://github.com/pulse-curator/pulse-curator"
+    user_agent: str = ""
+    tick_seconds: int = 60
+    http_port: int = 8787
+    log_format: str = "text"
+    timezone: str = "Europe/London"
+    admins: str = ""  # comma-separated Slack user ids allowed to change sources from Slack
+
+    slack_bot_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CURATOR_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CURATOR_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "CURATOR_SLACK_SIGNING_SECRET"),
+    )
+    slack_channel: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_CHANNEL", "CURATOR_SLACK_CHANNEL")
+    )
+    slack_api_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_API_URL", "CURATOR_SLACK_API_URL")
+    )
+
+    @property
+    def admin_ids(self) -> set[str]:
+        return {a.strip() for a in self.admins.split(",") if a.strip()}
+
+    @property
+    def effective_user_agent(self) -> str:
+        from curator import __version__
+
+        return self.user_agent or f"PulseCurator/{__version__} (+{self.contact_url})"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_channel)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,112 @@
+"""Typed records passed between the rooms (reader style: role-named, immutable).
+
+Pure data: no I/O here. Rooms import these instead of passing dicts around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+Sector = Literal["adult_social_care_health", "children_young_people", "criminal_justice"]
+Category = Literal["reports", "briefings", "tools_guidance"]
+SourceKind = Literal["feed", "page"]
+
+#: Sectors and categories in the reference edition's order, with the headings it prints.
+SECTORS: dict[str, str] = {
+    "adult_social_care_health": "Adult Social Care and Health",
+    "children_young_people": "Children and Young People's Services",
+    "criminal_justice": "Criminal Justice",
+}
+CATEGORIES: dict[str, str] = {
+    "reports": "Reports",
+    "briefings": "Briefings",
+    "tools_guidance": "Tools and Guidance",
+}
+
+
+@dataclass(frozen=True)
+class PageSelectors:
+    """CSS selectors for a ``kind: page`` source's listing."""
+
+    item: str
+    title: str
+    link: str
+    date: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One entry of ``sources.yaml`` after validation."""
+
+    id: str
+    publisher: str
+    kind: SourceKind
+    url: str
+    every: timedelta = timedelta(hours=1)
+    sector_hint: str | None = None
+    enabled: bool = True
+    verified: bool = False
+    selectors: PageSelectors | None = None
+    quiet_after: timedelta = timedelta(days=60)
+    jitter: float = 0.1
+    line: int | None = None  # where it stands in the file, for error messages
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP fetch of a source returned (body already size-capped and decompressed)."""
+
+    source_id: str
+    url: str  # final URL after redirects
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    elapsed: float
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds, from Retry-After
+    max_age: float | None = None  # seconds, from Cache-Control: max-age
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One publication parsed from a feed or page and normalised."""
+
+    source_id: str
+    publisher: str
+    url: str  # canonical URL (the dedupe key)
+    original_url: str
+    title: str
+    summary: str = ""
+    document_type: str | None = None  # e.g. "Research and analysis" from a GOV.UK title prefix
+    published_at: datetime | None = None
+    govuk_path: str | None = None
+    guid: str | None = None
+    categories: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed document: its entries plus what the parser noticed about it."""
+
+    entries: list[Entry]
+    title: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's three heads for one item."""
+
+    relevant: bool
+    relevance: float
+    sector: str
+    sector_confidence: float
+    category: str
+    category_confidence: float
+    uncertain: bool
+    model_version: str

@@ -1,0 +1,191 @@
+"""The database tables. Changes here need an Alembic migration in ``migrations/versions``.
+
+Unique constraints, not application checks, stop duplicates (DESIGN.md §3):
+``items.canonical_url``, ``items.govuk_path``, ``predictions(item_id, model_version)``,
+``outbox(item_id, channel)`` and ``decisions.idempotency_key``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; use UTC-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+naming = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=naming)
+
+#: Per-source fetch and scheduling state (the source list itself lives in sources.yaml).
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source_id", String(100), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("next_check_at", UTCDateTime, nullable=True),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_checked_at", UTCDateTime, nullable=True),
+    Column("last_ok_at", UTCDateTime, nullable=True),
+    Column("last_new_item_at", UTCDateTime, nullable=True),
+    Column("feed_title", Text, nullable=True),
+    Column("items_seen", Integer, nullable=False, default=0),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+)
+
+#: Every publication seen, once. A rejected item stays as a tombstone (status "rejected").
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(100), nullable=False, index=True),
+    Column("publisher", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False),  # normalised title for fuzzy dedupe
+    Column("url", Text, nullable=False),  # as the feed gave it
+    Column("canonical_url", String(2048), nullable=False, unique=True),
+    Column("govuk_path", String(1024), nullable=True, unique=True),
+    Column("summary", Text, nullable=False, default=""),
+    Column("document_type", Text, nullable=True),
+    Column("published_at", UTCDateTime, nullable=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    # new -> (queued ->) accepted | rejected | held
+    Column("status", String(20), nullable=False, default="new", index=True),
+    # The editor's final labels and edits (None until decided).
+    Column("sector", String(40), nullable=True),
+    Column("category", String(40), nullable=True),
+    Column("edited_title", Text, nullable=True),
+    Column("edited_summary", Text, nullable=True),
+    Column("key_findings", JSON, nullable=True),
+    Column("edition", String(7), nullable=True, index=True),
+    Column("position", Integer, nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", Text, nullable=True),
+    Column("version", Integer, nullable=False, default=1),  # optimistic concurrency for decisions
+    Index("ix_items_publisher_seen", "publisher", "first_seen_at"),
+)
+
+#: Every prediction ever made, with the model version that made it (never overwritten).
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("relevant", Boolean, nullable=False),
+    Column("relevance", Float, nullable=False),
+    Column("sector", String(40), nullable=False),
+    Column("sector_confidence", Float, nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("category_confidence", Float, nullable=False),
+    Column("uncertain", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("item_id", "model_version", name="uq_predictions_item_model"),
+)
+
+#: The audit trail: one row per editor action, never updated or deleted.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(20), nullable=False),  # accept reject relabel edit undo hold move
+    Column("sector", String(40), nullable=True),
+    Column("category", String(40), nullable=True),
+    Column("edition", String(7), nullable=True),
+    Column("edits", JSON, nullable=True),
+    Column("user_id", String(100), nullable=False),
+    Column("user_name", Text, nullable=True),
+    Column("via", String(20), nullable=False),  # slack | cli
+    Column("previous_state", JSON, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("idempotency_key", String(200), nullable=True, unique=True),
+    Index("ix_decisions_item", "item_id"),
+)
+
+#: Slack cards waiting to be posted; a row is posted at most once per channel.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("status", String(20), nullable=False, default="pending"),  # pending posted failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("message_ts", String(40), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    UniqueConstraint("item_id", "channel", name="uq_outbox_item_channel"),
+)
+
+#: One edition a month ("2024-07"); accepted items point at one by its id.
+editions = Table(
+    "editions",
+    metadata,
+    Column("id", String(7), primary_key=True),
+    Column("status", String(10), nullable=False, default="open"),  # open | closed
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),
+)
+
+#: Singleton jobs and other small key/value facts (model swap times, last report sent...).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, insert, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from curator.store import schema
+from curator.store.db import open_engine
+
+pytestmark = pytest.mark.storage
+
+
+def _item(url: str, **kw: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "source_id": "dhsc",
+        "publisher": "Department of Health and Social Care",
+        "title": "A title",
+        "title_key": "a title",
+        "url": url,
+        "canonical_url": url,
+        "first_seen_at": datetime(2024, 6, 1, 12, tzinfo=UTC),
+    }
+    row.update(kw)
+    return row
+
+
+def test_migrations_create_every_table(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    assert set(schema.metadata.tables) <= tables
+
+
+def test_migrating_twice_is_harmless(db_url: str) -> None:
+    open_engine(db_url).dispose()
+    eng = open_engine(db_url)
+    assert "items" in inspect(eng).get_table_names()
+    eng.dispose()
+
+
+def test_canonical_url_is_unique(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(schema.items).values(**_item("https://example.org/a")))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(schema.items).values(**_item("https://example.org/a")))
+
+
+def test_datetimes_come_back_utc_aware(engine: Engine) -> None:
+    when = datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.items).values(**_item("https://example.org/b", published_at=when))
+        )
+        got = conn.execute(select(schema.items.c.published_at)).scalar_one()
+    assert got == when and got.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
+        conn.execute(
+            insert(schema.items).values(
+                **_item("https://example.org/c", published_at=datetime(2024, 1, 1))
+            )
+        )
