@@ -1,0 +1,317 @@
+"""Editors' decisions: recorded once, first decision wins, every action kept as an audit trail.
+
+One function, :func:`decide`, is shared by Slack, ``curator review`` and ``curator edition``:
+the same rules whatever the front end. Decisions are never updated or deleted; ``undo`` is a
+decision of its own that restores the state saved with the decision it undoes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from curator.errors import CuratorError
+from curator.records import CATEGORIES, SECTORS
+from curator.store.editions import ensure_edition, target_edition
+from curator.store.schema import decisions, items
+
+Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move"]
+ACTIONS: tuple[str, ...] = ("accept", "reject", "relabel", "edit", "undo", "hold", "move")
+#: Statuses in which an item still waits for an editor.
+UNDECIDED = ("new", "queued")
+EDITABLE_FIELDS = {
+    "title": "edited_title",
+    "summary": "edited_summary",
+    "key_findings": "key_findings",
+}
+_STATE_COLUMNS = (
+    "status",
+    "sector",
+    "category",
+    "edition",
+    "position",
+    "edited_title",
+    "edited_summary",
+    "key_findings",
+    "decided_by",
+    "decided_at",
+)
+
+
+class DecisionError(CuratorError):
+    """A decision that cannot be applied (unknown item, bad label, nothing to undo...)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    user_name: str | None = None
+    via: str = "cli"  # slack | cli
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    #: recorded: applied now; duplicate: the same request was already applied (idempotency key);
+    #: conflict: someone else decided first (``decided_by`` says who), nothing changed.
+    result: Literal["recorded", "duplicate", "conflict"]
+    item_id: int
+    action: str
+    status: str
+    sector: str | None
+    category: str | None
+    edition: str | None
+    decided_by: str | None
+    decision_id: int | None
+
+
+def _state(row: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for col in _STATE_COLUMNS:
+        value = row[col]
+        out[col] = value.isoformat() if isinstance(value, datetime) else value
+    return out
+
+
+def _restore(state: Mapping[str, Any]) -> dict[str, Any]:
+    values = dict(state)
+    if values.get("decided_at"):
+        values["decided_at"] = datetime.fromisoformat(values["decided_at"])
+    return values
+
+
+def _check_labels(sector: str | None, category: str | None) -> None:
+    if sector is not None and sector not in SECTORS:
+        raise DecisionError(f"unknown sector {sector!r}; use one of {', '.join(SECTORS)}")
+    if category is not None and category not in CATEGORIES:
+        raise DecisionError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+
+
+def _check_edits(edits: Mapping[str, Any] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in (edits or {}).items():
+        if key not in EDITABLE_FIELDS:
+            raise DecisionError(f"cannot edit {key!r}; editable: {', '.join(EDITABLE_FIELDS)}")
+        if key == "key_findings":
+            if not isinstance(value, Sequence) or isinstance(value, str):
+                raise DecisionError("key_findings must be a list of strings")
+            value = [str(v).strip() for v in value if str(v).strip()]
+        elif value is not None:
+            value = str(value).strip() or None
+        values[EDITABLE_FIELDS[key]] = value
+    return values
+
+
+def decide(
+    engine: Engine,
+    item_id: int,
+    action: str,
+    actor: Actor,
+    *,
+    sector: str | None = None,
+    category: str | None = None,
+    edits: Mapping[str, Any] | None = None,
+    edition: str | None = None,
+    position: int | None = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    tz: str = "Europe/London",
+) -> DecisionOutcome:
+    """Apply one editor action to one item and record it, atomically."""
+    if action not in ACTIONS:
+        raise DecisionError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+    _check_labels(sector, category)
+    edit_values = _check_edits(edits)
+    now = now or datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            if idempotency_key is not None:
+                seen = _by_key(conn, idempotency_key)
+                if seen is not None:
+                    return seen
+            return _apply(
+                conn,
+                item_id,
+                action,
+                actor,
+                sector,
+                category,
+                edit_values,
+                edition,
+                position,
+                idempotency_key,
+                now,
+                tz,
+            )
+    except IntegrityError:
+        # Two deliveries of the same request raced past the check: the other one won.
+        if idempotency_key is None:
+            raise
+        with engine.connect() as conn:
+            seen = _by_key(conn, idempotency_key)
+        if seen is None:
+            raise
+        return seen
+
+
+def _by_key(conn: Connection, key: str) -> DecisionOutcome | None:
+    row = conn.execute(
+        select(decisions.c.id, decisions.c.item_id, decisions.c.action).where(
+            decisions.c.idempotency_key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    item = conn.execute(select(items).where(items.c.id == row.item_id)).mappings().one()
+    return DecisionOutcome(
+        "duplicate",
+        row.item_id,
+        row.action,
+        item["status"],
+        item["sector"],
+        item["category"],
+        item["edition"],
+        item["decided_by"],
+        row.id,
+    )
+
+
+def _apply(
+    conn: Connection,
+    item_id: int,
+    action: str,
+    actor: Actor,
+    sector: str | None,
+    category: str | None,
+    edit_values: dict[str, Any],
+    edition: str | None,
+    position: int | None,
+    idempotency_key: str | None,
+    now: datetime,
+    tz: str,
+) -> DecisionOutcome:
+    item = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
+    if item is None:
+        raise DecisionError(f"no item with id {item_id}")
+    previous = _state(item)
+    who = actor.user_name or actor.user_id
+    values: dict[str, Any] = {}
+
+    if action in ("accept", "reject", "hold"):
+        if item["status"] not in UNDECIDED:
+            return _conflict(item, action)
+        values.update(edit_values, decided_by=who, decided_at=now)
+        if action == "reject":
+            values.update(status="rejected", edition=None)
+        else:
+            chosen = edition or target_edition(conn, now, tz)
+            if action == "hold":
+                from curator.edition.calendar import next_edition
+
+                chosen = edition or next_edition(chosen)
+                ensure_edition(conn, chosen, now)
+            values.update(
+                status="accepted",
+                edition=chosen,
+                sector=sector or item["sector"],
+                category=category or item["category"],
+            )
+            if position is not None:
+                values["position"] = position
+    elif action == "relabel":
+        if sector is None and category is None:
+            raise DecisionError("relabel needs a sector or a category")
+        values.update({k: v for k, v in (("sector", sector), ("category", category)) if v})
+    elif action == "edit":
+        if not edit_values and position is None:
+            raise DecisionError("edit needs at least one of title, summary, key_findings, position")
+        values.update(edit_values)
+        if position is not None:
+            values["position"] = position
+    elif action == "move":
+        if item["status"] != "accepted":
+            raise DecisionError(
+                f"item {item_id} is {item['status']}, not accepted: nothing to move"
+            )
+        if edition is None:
+            raise DecisionError("move needs an edition, e.g. --to 2024-08")
+        if ensure_edition(conn, edition, now) != "open":
+            raise DecisionError(f"edition {edition} is closed; open it first")
+        values.update(edition=edition)
+    elif action == "undo":
+        last = conn.execute(
+            select(decisions.c.previous_state, decisions.c.action)
+            .where(decisions.c.item_id == item_id)
+            .where(decisions.c.action.in_(("accept", "reject", "hold")))
+            .order_by(decisions.c.id.desc())
+            .limit(1)
+        ).first()
+        if last is None or item["status"] in UNDECIDED:
+            raise DecisionError(f"item {item_id} has no decision to undo")
+        values.update(_restore(last.previous_state))
+
+    result = conn.execute(
+        update(items)
+        .where(items.c.id == item_id, items.c.version == item["version"])
+        .values(**values, version=item["version"] + 1)
+    )
+    if result.rowcount != 1:
+        # Someone changed the item between our read and write: their decision stands.
+        fresh = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+        return _conflict(fresh, action)
+    decision_id = conn.execute(
+        insert(decisions)
+        .values(
+            item_id=item_id,
+            action=action,
+            sector=values.get("sector", item["sector"]),
+            category=values.get("category", item["category"]),
+            edition=values.get("edition", item["edition"]),
+            edits=edits_for_audit(edit_values, position) or None,
+            user_id=actor.user_id,
+            user_name=actor.user_name,
+            via=actor.via,
+            previous_state=previous,
+            created_at=now,
+            idempotency_key=idempotency_key,
+        )
+        .returning(decisions.c.id)
+    ).scalar_one()
+    after = {**item, **values}
+    return DecisionOutcome(
+        "recorded",
+        item_id,
+        action,
+        after["status"],
+        after["sector"],
+        after["category"],
+        after["edition"],
+        after["decided_by"],
+        decision_id,
+    )
+
+
+def edits_for_audit(edit_values: Mapping[str, Any], position: int | None) -> dict[str, Any]:
+    reverse = {v: k for k, v in EDITABLE_FIELDS.items()}
+    out = {reverse[k]: v for k, v in edit_values.items()}
+    if position is not None:
+        out["position"] = position
+    return out
+
+
+def _conflict(item: Mapping[Any, Any], action: str) -> DecisionOutcome:
+    return DecisionOutcome(
+        "conflict",
+        item["id"],
+        action,
+        item["status"],
+        item["sector"],
+        item["category"],
+        item["edition"],
+        item["decided_by"],
+        None,
+    )
