@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     log_format: str = "text"
     timezone: str = "Europe/London"
     admins: str = ""  # comma-separated Slack user ids allowed to change sources from Slack
+    firm_name: str = "Cordis Bright"  # the draft edition's "<firm> News" section
+    publication_name: str = "CordisPulse"  # the draft edition's title
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CURATOR_SLACK_BOT_TOKEN")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from curator.edition.calendar import next_edition
 from curator.errors import CuratorError
 from curator.records import CATEGORIES, SECTORS
 from curator.store.editions import ensure_edition, target_edition
@@ -208,12 +209,14 @@ def _apply(
         if action == "reject":
             values.update(status="rejected", edition=None)
         else:
-            chosen = edition or target_edition(conn, now, tz)
-            if action == "hold":
-                from curator.edition.calendar import next_edition
-
-                chosen = edition or next_edition(chosen)
-                ensure_edition(conn, chosen, now)
+            if edition is not None:
+                chosen = edition
+            elif action == "hold":
+                chosen = next_edition(target_edition(conn, now, tz))
+            else:
+                chosen = target_edition(conn, now, tz)
+            if ensure_edition(conn, chosen, now) != "open":
+                raise DecisionError(f"edition {chosen} is closed; reopen it or pick another")
             values.update(
                 status="accepted",
                 edition=chosen,

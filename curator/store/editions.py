@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select, update
 
-from curator.edition.calendar import edition_for_time, next_edition
-from curator.store.schema import editions
+from curator.edition.calendar import edition_for_time, next_edition, parse_edition
+from curator.errors import CuratorError
+from curator.store.schema import editions, items
 from curator.store.sql import insert_ignore
 
 
@@ -28,3 +30,94 @@ def target_edition(conn: Connection, now: datetime, tz: str = "Europe/London") -
     raise RuntimeError(
         "no open edition in the next two years: reopen one with `curator edition open`"
     )
+
+
+class EditionError(CuratorError):
+    """An edition command that cannot be applied (bad month id, unknown or closed edition)."""
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    id: str
+    status: str  # open | closed
+    items: int  # accepted items in it
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+def check_edition_id(edition_id: str) -> str:
+    """The id if it is a month like ``2024-07``; an EditionError saying what to type otherwise."""
+    try:
+        parse_edition(edition_id)
+    except ValueError as exc:
+        raise EditionError(f"{exc}: use the year and month, e.g. 2024-07") from exc
+    return edition_id
+
+
+def list_editions(conn: Connection, now: datetime, tz: str = "Europe/London") -> list[EditionInfo]:
+    """Every edition, newest first, with its accepted-item count. This month's edition is
+    opened first if it does not exist yet (editions open automatically, issue 5)."""
+    ensure_edition(conn, edition_for_time(now, tz), now)
+    counts = (
+        select(items.c.edition, func.count().label("n"))
+        .where(items.c.status == "accepted")
+        .group_by(items.c.edition)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(editions, func.coalesce(counts.c.n, 0).label("n"))
+        .select_from(editions.outerjoin(counts, counts.c.edition == editions.c.id))
+        .order_by(editions.c.id.desc())
+    ).mappings()
+    return [
+        EditionInfo(r["id"], r["status"], int(r["n"]), r["opened_at"], r["closed_at"]) for r in rows
+    ]
+
+
+def get_edition(conn: Connection, edition_id: str) -> EditionInfo | None:
+    row = conn.execute(select(editions).where(editions.c.id == edition_id)).mappings().first()
+    if row is None:
+        return None
+    n = conn.execute(
+        select(func.count())
+        .select_from(items)
+        .where(items.c.status == "accepted", items.c.edition == edition_id)
+    ).scalar_one()
+    return EditionInfo(row["id"], row["status"], int(n), row["opened_at"], row["closed_at"])
+
+
+def open_edition(conn: Connection, edition_id: str, now: datetime) -> tuple[EditionInfo, bool]:
+    """Open ``edition_id`` (creating it, or reopening it if closed). Returns the edition and
+    whether anything changed."""
+    check_edition_id(edition_id)
+    created = insert_ignore(conn, editions, {"id": edition_id, "status": "open", "opened_at": now})
+    changed = created or bool(
+        conn.execute(
+            update(editions)
+            .where(editions.c.id == edition_id, editions.c.status != "open")
+            .values(status="open", closed_at=None)
+        ).rowcount
+    )
+    info = get_edition(conn, edition_id)
+    assert info is not None
+    return info, changed
+
+
+def close_edition(conn: Connection, edition_id: str, now: datetime) -> tuple[EditionInfo, bool]:
+    """Close ``edition_id``: items accepted from now on go to the next open edition.
+    Returns the edition and whether it was open before."""
+    check_edition_id(edition_id)
+    if get_edition(conn, edition_id) is None:
+        raise EditionError(
+            f"no edition {edition_id}; `curator edition list` shows the editions there are"
+        )
+    changed = bool(
+        conn.execute(
+            update(editions)
+            .where(editions.c.id == edition_id, editions.c.status == "open")
+            .values(status="closed", closed_at=now)
+        ).rowcount
+    )
+    info = get_edition(conn, edition_id)
+    assert info is not None
+    return info, changed

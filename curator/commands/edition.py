@@ -1,0 +1,243 @@
+"""``curator edition`` (list | open | close | move | edit) and ``curator draft`` (issue 5).
+
+Every change to an item goes through :func:`curator.store.decisions.decide`, so it lands in the
+audit trail exactly as the same change from Slack would. Heavy imports live inside functions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from curator.store.decisions import Actor, DecisionOutcome
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Our own errors become a one-line message and exit status 2, never a traceback."""
+    from curator.errors import CuratorError
+
+    try:
+        yield
+    except CuratorError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _engine() -> Engine:
+    from curator.commands.common import engine
+
+    return engine()
+
+
+def _tz() -> str:
+    from curator.commands.common import settings
+
+    return settings().timezone
+
+
+def _actor() -> Actor:
+    from curator.store.decisions import Actor
+
+    return Actor(user_id=os.environ.get("USER") or "cli", via="cli")
+
+
+def _edition_id(value: str) -> str:
+    from curator.store.editions import check_edition_id
+
+    with _clear_errors():
+        return check_edition_id(value)
+
+
+@click.group()
+def edition() -> None:
+    """Monthly editions: list them, open or close one, move or edit an accepted item."""
+
+
+@edition.command("list")
+def list_() -> None:
+    """Every edition with its status and number of accepted items (this month's is opened)."""
+    from curator.store.editions import list_editions
+
+    with _clear_errors():
+        eng = _engine()
+        with eng.begin() as conn:
+            rows = list_editions(conn, datetime.now(UTC), _tz())
+    click.echo(f"{'edition':<9} {'status':<7} {'items':>5}")
+    for row in rows:
+        click.echo(f"{row.id:<9} {row.status:<7} {row.items:>5}")
+
+
+@edition.command("open")
+@click.argument("edition_id", metavar="[ID]", required=False)
+def open_(edition_id: str | None) -> None:
+    """Open (or reopen) edition ID, e.g. 2024-07; default: the current month."""
+    from curator.edition.calendar import edition_for_time
+    from curator.store.editions import open_edition
+
+    now = datetime.now(UTC)
+    edition_id = _edition_id(edition_id) if edition_id else edition_for_time(now, _tz())
+    with _clear_errors(), _engine().begin() as conn:
+        info, changed = open_edition(conn, edition_id, now)
+    state = "opened" if changed else "was already open"
+    click.echo(f"edition {info.id} {state} ({info.items} accepted items)")
+
+
+@edition.command("close")
+@click.argument("edition_id", metavar="ID")
+def close(edition_id: str) -> None:
+    """Close edition ID: items accepted from now on go to the next open edition."""
+    from curator.store.editions import close_edition
+
+    edition_id = _edition_id(edition_id)
+    with _clear_errors(), _engine().begin() as conn:
+        info, changed = close_edition(conn, edition_id, datetime.now(UTC))
+    state = "closed" if changed else "was already closed"
+    click.echo(f"edition {info.id} {state} ({info.items} accepted items)")
+
+
+def _check_item_editable(eng: Engine, item_id: int) -> None:
+    """Refuse, with a clear message, items that are unknown or in a closed edition."""
+    from sqlalchemy import select
+
+    from curator.store.decisions import DecisionError
+    from curator.store.editions import get_edition
+    from curator.store.schema import items
+
+    with eng.connect() as conn:
+        row = conn.execute(
+            select(items.c.status, items.c.edition).where(items.c.id == item_id)
+        ).first()
+        if row is None:
+            raise DecisionError(f"no item with id {item_id}; `curator review` lists items")
+        if row.edition:
+            info = get_edition(conn, row.edition)
+            if info is not None and info.status == "closed":
+                raise DecisionError(
+                    f"item {item_id} is in edition {row.edition}, which is closed; "
+                    f"reopen it first with `curator edition open {row.edition}`"
+                )
+
+
+def _report(outcome: DecisionOutcome, done: Callable[[DecisionOutcome], str]) -> None:
+    if outcome.result == "conflict":
+        raise click.ClickException(
+            f"item {outcome.item_id} changed while you were editing it (by "
+            f"{outcome.decided_by}); nothing was changed, try again"
+        )
+    click.echo(done(outcome))
+
+
+@edition.command("move")
+@click.argument("item_id", metavar="ITEM", type=int)
+@click.option("--to", "to", required=True, metavar="ID", help="Target edition, e.g. 2024-08.")
+def move(item_id: int, to: str) -> None:
+    """Move accepted ITEM to another (open) edition."""
+    from curator.store.decisions import decide
+
+    to = _edition_id(to)
+    with _clear_errors():
+        eng = _engine()
+        _check_item_editable(eng, item_id)
+        outcome = decide(eng, item_id, "move", _actor(), edition=to)
+    _report(outcome, lambda o: f"item {o.item_id} moved to edition {o.edition}")
+
+
+@edition.command("edit")
+@click.argument("item_id", metavar="ITEM", type=int)
+@click.option("--title", help="New title (without the publisher).")
+@click.option("--summary", help="New summary.")
+@click.option(
+    "--finding",
+    "findings",
+    multiple=True,
+    help="A key finding; repeat for several. Replaces the item's key findings.",
+)
+@click.option("--clear-findings", is_flag=True, help="Remove the item's key findings.")
+@click.option("--position", type=int, help="Order within its category (lower comes first).")
+def edit(
+    item_id: int,
+    title: str | None,
+    summary: str | None,
+    findings: tuple[str, ...],
+    clear_findings: bool,
+    position: int | None,
+) -> None:
+    """Edit ITEM's title, summary, key findings or position (recorded in the audit trail)."""
+    from curator.store.decisions import decide
+
+    edits: dict[str, Any] = {}
+    if title is not None:
+        edits["title"] = title
+    if summary is not None:
+        edits["summary"] = summary
+    if findings and clear_findings:
+        raise click.UsageError("give --finding or --clear-findings, not both")
+    if findings or clear_findings:
+        edits["key_findings"] = list(findings)
+    if not edits and position is None:
+        raise click.UsageError(
+            "nothing to change: give --title, --summary, --finding, --clear-findings or --position"
+        )
+    with _clear_errors():
+        eng = _engine()
+        _check_item_editable(eng, item_id)
+        outcome = decide(eng, item_id, "edit", _actor(), edits=edits, position=position)
+    changed = ", ".join([*edits, *(["position"] if position is not None else [])])
+    _report(outcome, lambda o: f"item {o.item_id} edited ({changed})")
+
+
+@click.command()
+@click.option(
+    "--edition",
+    "edition_id",
+    metavar="ID",
+    help="Edition, e.g. 2024-07 (default: the current open one).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "docx"]),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE (default: Markdown and HTML to stdout, DOCX to ./pulse-<ID>.docx).",
+)
+def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
+    """Draft an edition from its accepted items, in house style."""
+    from curator.edition.service import build_edition, check_format, render, resolve_edition
+
+    if edition_id is not None:
+        edition_id = _edition_id(edition_id)
+    with _clear_errors():
+        eng = _engine()
+        built = build_edition(eng, resolve_edition(eng, edition_id))
+        content = render(built, check_format(fmt))
+    if out is None and fmt == "docx":
+        out = Path(f"pulse-{built.id}.docx")
+    note = f"edition {built.id}: {built.item_count} items"
+    if built.summaries_to_write:
+        note += f", {built.summaries_to_write} with a summary to write"
+    for warning in built.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if out is None:
+        click.echo(content, nl=False)  # bytes: written as they are (UTF-8)
+        click.echo(note, err=True)
+        return
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        raise click.ClickException(f"could not write {out}: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {out.resolve()} ({note})", err=True)

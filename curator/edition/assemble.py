@@ -1,0 +1,262 @@
+"""Assemble an edition from accepted items, in the reference edition's order (pure: no I/O).
+
+The one model every renderer (Markdown, HTML, DOCX) draws from, so the three formats can never
+disagree about what is in the edition or in which order (issue 5).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from curator.edition.calendar import parse_edition
+from curator.records import CATEGORIES, SECTORS
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+#: Shown instead of a summary the editors still have to write; the item is never dropped.
+SUMMARY_TO_WRITE = "[Summary to write]"
+KEY_FINDINGS_LEAD = "Key findings include:"
+#: Section for accepted items whose sector is missing or unknown (they are never dropped).
+UNSORTED_SECTOR = "unsorted"
+UNSORTED_HEADING = "Sector to choose"
+
+_BULLET = re.compile(r"^\s*[-*•–]\s+")  # "- ", "* ", "• ", "– " start a bullet
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+@dataclass(frozen=True)
+class DraftItem:
+    """One accepted item as it goes into the draft (editors' edits already applied)."""
+
+    item_id: int | None
+    publisher: str
+    title: str
+    url: str
+    summary: str
+    key_findings: tuple[str, ...]
+    sector: str
+    category: str | None
+    position: int | None
+    accepted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of an item's body: a paragraph, or a bulleted list."""
+
+    kind: Literal["paragraph", "bullets"]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An item ready to print: its heading ("Publisher. Title.") and its body blocks."""
+
+    item: DraftItem
+    heading: str
+    link: str | None  # None when the URL is not absolute http(s): printed unlinked
+    body: tuple[Block, ...]
+    summary_missing: bool
+
+
+@dataclass(frozen=True)
+class CategoryBlock:
+    category_id: str | None  # None: items printed directly under the sector heading
+    heading: str | None
+    items: list[DraftItem]
+    entries: list[EntryView]  # the same items, ready to print
+
+
+@dataclass(frozen=True)
+class Section:
+    sector_id: str
+    heading: str
+    categories: list[CategoryBlock]
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str
+    title: str  # "June 2024"
+    sections: list[Section]
+    publication: str = "CordisPulse"
+    firm_name: str = "Cordis Bright"
+    letter_placeholder: str = ""
+    news_heading: str = ""
+    news_placeholder: str = ""
+    summaries_to_write: int = 0
+    item_count: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def edition_title(edition_id: str) -> str:
+    """``"2024-06"`` -> ``"June 2024"``."""
+    year, month = parse_edition(edition_id)
+    return f"{MONTHS[month - 1]} {year}"
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (they break DOCX/XML) and normalise line ends and spaces."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def _sentence(text: str) -> str:
+    """End ``text`` with a full stop unless it already ends a sentence (no "..")."""
+    text = text.strip()
+    if not text:
+        return text
+    if text[-1] in ".?!…":
+        return text
+    if text[-1] in "\"'”’)" and len(text) > 1 and text[-2] in ".?!":
+        return text
+    return text + "."
+
+
+def item_heading(publisher: str, title: str) -> str:
+    """``"Publisher. Title."``, without doubling a full stop either of them already has."""
+    publisher, title = clean_text(publisher), clean_text(title)
+    parts = [_sentence(p) for p in (publisher, title) if p]
+    return " ".join(parts) or "[Title to write]"
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it is an absolute http(s) link, else None (javascript:, data:, relative...)."""
+    url = clean_text(url)
+    if re.match(r"^https?://[^\s/?#]+", url, re.I) and not re.search(r"[\s<>\"']", url):
+        return url
+    return None
+
+
+def body_blocks(summary: str) -> tuple[Block, ...]:
+    """Split a summary into paragraphs (blank lines) and bullet lists (lines starting "- ")."""
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", clean_text(summary)):
+        para: list[str] = []
+        bullets: list[str] = []
+        for line in chunk.split("\n"):
+            if not line:
+                continue
+            if _BULLET.match(line):
+                if para:
+                    blocks.append(Block("paragraph", (" ".join(para),)))
+                    para = []
+                bullets.append(_BULLET.sub("", line, count=1))
+            else:
+                if bullets:
+                    blocks.append(Block("bullets", tuple(bullets)))
+                    bullets = []
+                para.append(line)
+        if para:
+            blocks.append(Block("paragraph", (" ".join(para),)))
+        if bullets:
+            blocks.append(Block("bullets", tuple(bullets)))
+    return tuple(blocks)
+
+
+def entry_view(item: DraftItem) -> EntryView:
+    body = list(body_blocks(item.summary))
+    missing = not body
+    if missing:
+        body.append(Block("paragraph", (SUMMARY_TO_WRITE,)))
+    findings = tuple(f for f in (clean_text(k) for k in item.key_findings) if f)
+    if findings:
+        body.append(Block("paragraph", (KEY_FINDINGS_LEAD,)))
+        body.append(Block("bullets", findings))
+    return EntryView(
+        item=item,
+        heading=item_heading(item.publisher, item.title),
+        link=safe_link(item.url),
+        body=tuple(body),
+        summary_missing=missing,
+    )
+
+
+def _order_key(item: DraftItem) -> tuple[bool, int, bool, float, int]:
+    # Editor-set position first, then acceptance time, then id: a stable, explainable order.
+    return (
+        item.position is None,
+        item.position or 0,
+        item.accepted_at is None,
+        item.accepted_at.timestamp() if item.accepted_at else 0.0,
+        item.item_id or 0,
+    )
+
+
+def assemble(
+    edition_id: str,
+    items: Sequence[DraftItem],
+    *,
+    publication: str = "CordisPulse",
+    firm_name: str = "Cordis Bright",
+) -> Edition:
+    """Group ``items`` into sectors and categories in the reference edition's order.
+
+    Items without a category print directly under their sector heading, before any category
+    heading (the reference edition's Criminal Justice section has no sub-headings). Items with
+    no known sector go to a last "Sector to choose" section rather than being dropped.
+    """
+    title = edition_title(edition_id)
+    warnings: list[str] = []
+    buckets: dict[str, dict[str | None, list[DraftItem]]] = {}
+    for item in items:
+        sector = item.sector if item.sector in SECTORS else UNSORTED_SECTOR
+        if sector == UNSORTED_SECTOR:
+            warnings.append(f"item {item.item_id} has no known sector ({item.sector!r})")
+        category = item.category if item.category in CATEGORIES else None
+        if item.category and category is None:
+            warnings.append(f"item {item.item_id} has unknown category {item.category!r}")
+        buckets.setdefault(sector, {}).setdefault(category, []).append(item)
+
+    sections: list[Section] = []
+    headings = {**SECTORS, UNSORTED_SECTOR: UNSORTED_HEADING}
+    for sector_id, heading in headings.items():
+        by_category = buckets.get(sector_id)
+        if not by_category:
+            continue
+        blocks: list[CategoryBlock] = []
+        for category_id in (None, *CATEGORIES):
+            group = by_category.get(category_id)
+            if not group:
+                continue
+            ordered = sorted(group, key=_order_key)
+            cat_heading = CATEGORIES[category_id] if category_id else None
+            blocks.append(
+                CategoryBlock(category_id, cat_heading, ordered, [entry_view(i) for i in ordered])
+            )
+        sections.append(Section(sector_id, heading, blocks))
+
+    all_views = [v for s in sections for b in s.categories for v in b.entries]
+    return Edition(
+        id=edition_id,
+        title=title,
+        sections=sections,
+        publication=publication,
+        firm_name=firm_name,
+        letter_placeholder=(
+            f"[EDITORS TO WRITE: the editor's letter for {title} — welcome, this month's "
+            "highlights, contact details and sign-off.]"
+        ),
+        news_heading=f"{firm_name} News",
+        news_placeholder=f"[EDITORS TO WRITE: {firm_name}'s own news for {title}.]",
+        summaries_to_write=sum(v.summary_missing for v in all_views),
+        item_count=len(all_views),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,119 @@
+"""The I/O shell around the pure assembler: load an edition's items, assemble, render.
+
+``draft_files`` is what ``curator draft`` and Slack's ``/pulse draft`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Engine, select
+
+from curator.edition.assemble import DraftItem, Edition, assemble
+from curator.store.editions import EditionError, check_edition_id, get_edition, target_edition
+from curator.store.schema import items
+
+Format = Literal["md", "html", "docx"]
+FORMATS: tuple[str, ...] = ("md", "html", "docx")
+
+
+def _findings(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):  # a single finding stored as text
+        return (value,)
+    return tuple(str(v) for v in value if str(v).strip())
+
+
+def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
+    """The accepted items of ``edition_id``, with the editors' title and summary edits applied."""
+    check_edition_id(edition_id)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(items)
+            .where(items.c.status == "accepted", items.c.edition == edition_id)
+            .order_by(items.c.id)
+        ).mappings()
+        return [
+            DraftItem(
+                item_id=r["id"],
+                publisher=r["publisher"] or "",
+                title=r["edited_title"] or r["title"] or "",
+                url=r["url"] or r["canonical_url"] or "",
+                summary=r["edited_summary"] or r["summary"] or "",
+                key_findings=_findings(r["key_findings"]),
+                sector=r["sector"] or "",
+                category=r["category"],
+                position=r["position"],
+                accepted_at=r["decided_at"],
+            )
+            for r in rows
+        ]
+
+
+def render(edition: Edition, fmt: Literal["md", "html", "docx"]) -> bytes:
+    """One assembled edition in one format, as bytes (UTF-8 for the text formats)."""
+    if fmt == "md":
+        from curator.edition.render_md import render_markdown
+
+        return render_markdown(edition).encode("utf-8")
+    if fmt == "html":
+        from curator.edition.render_html import render_html
+
+        return render_html(edition).encode("utf-8")
+    if fmt == "docx":
+        from curator.edition.render_docx import render_docx
+
+        return render_docx(edition)
+    raise EditionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def resolve_edition(engine: Engine, edition_id: str | None, now: datetime | None = None) -> str:
+    """``edition_id`` checked to exist, or (None) the open edition items are accepted into now."""
+    from curator.config import get_settings
+
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        if edition_id is None:
+            return target_edition(conn, now, get_settings().timezone)
+        check_edition_id(edition_id)
+        # An item can name an edition that has no row yet (accepted with an explicit edition).
+        has_items = conn.execute(
+            select(items.c.id).where(items.c.edition == edition_id).limit(1)
+        ).first()
+        if get_edition(conn, edition_id) is None and has_items is None:
+            raise EditionError(
+                f"no edition {edition_id} and no items in it; "
+                "`curator edition list` shows the editions there are"
+            )
+    return edition_id
+
+
+def build_edition(engine: Engine, edition_id: str) -> Edition:
+    from curator.config import get_settings
+
+    settings = get_settings()
+    return assemble(
+        edition_id,
+        load_draft_items(engine, edition_id),
+        publication=settings.publication_name,
+        firm_name=settings.firm_name,
+    )
+
+
+def draft_files(
+    engine: Engine, edition_id: str | None, formats: Sequence[str] = ("docx", "html")
+) -> list[tuple[str, bytes]]:
+    """The draft of ``edition_id`` (None: the current open edition) in each of ``formats``,
+    as ``(filename, content)`` pairs named like ``pulse-2024-07.docx``."""
+    checked = [check_format(fmt) for fmt in formats]
+    edition = build_edition(engine, resolve_edition(engine, edition_id))
+    return [(f"pulse-{edition.id}.{fmt}", render(edition, fmt)) for fmt in checked]
+
+
+def check_format(fmt: str) -> Format:
+    if fmt not in FORMATS:
+        raise EditionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return cast(Format, fmt)

@@ -1,0 +1,206 @@
+"""Editions in the database and the `curator edition` / `curator draft` commands (issue 5)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, select
+
+from curator.edition.calendar import current_edition, next_edition
+from curator.edition.service import load_draft_items
+from curator.store.decisions import Actor, decide
+from curator.store.editions import close_edition, list_editions, open_edition
+from curator.store.schema import decisions, items
+from tests.support.factories import add_item
+
+pytestmark = pytest.mark.storage
+
+EDITOR = Actor("U_ED", "editor", via="slack")
+
+
+def accept(engine: Engine, item_id: int, when: datetime, **kw: object) -> str | None:
+    outcome = decide(
+        engine,
+        item_id,
+        "accept",
+        EDITOR,
+        sector="criminal_justice",
+        now=when,
+        **kw,  # type: ignore[arg-type]
+    )
+    return outcome.edition
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+    from curator.cli import cli as root
+    from curator.config import get_settings
+
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("USER", "alice")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(root, list(args), catch_exceptions=False)
+
+    return run
+
+
+def test_month_boundary_is_london_time(engine: Engine) -> None:
+    # 23:30 UTC on 31 March 2024 is 00:30 BST on 1 April.
+    late_march = datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
+    item_id = add_item(engine)
+    assert accept(engine, item_id, late_march) == "2024-04"
+    assert [i.item_id for i in load_draft_items(engine, "2024-04")] == [item_id]
+    assert load_draft_items(engine, "2024-03") == []
+    # ...and 23:30 UTC on 31 December is still December (GMT).
+    other = add_item(engine)
+    assert accept(engine, other, datetime(2024, 12, 31, 23, 30, tzinfo=UTC)) == "2024-12"
+
+
+def test_closed_edition_sends_new_items_to_the_next_one(engine: Engine) -> None:
+    when = datetime(2024, 7, 10, tzinfo=UTC)
+    with engine.begin() as conn:
+        open_edition(conn, "2024-07", when)
+        info, changed = close_edition(conn, "2024-07", when)
+    assert (info.status, changed) == ("closed", True)
+    assert accept(engine, add_item(engine), when) == "2024-08"
+    held = decide(engine, add_item(engine), "hold", EDITOR, sector="criminal_justice", now=when)
+    assert held.edition == "2024-09"  # held for the month after the open one
+    with engine.begin() as conn:
+        listed = {e.id: (e.status, e.items) for e in list_editions(conn, when)}
+    assert listed == {"2024-07": ("closed", 0), "2024-08": ("open", 1), "2024-09": ("open", 1)}
+
+
+def test_edited_title_and_summary_override_the_feed(engine: Engine) -> None:
+    item_id = add_item(engine, title="Feed title", summary="Feed summary")
+    accept(engine, item_id, datetime(2024, 6, 3, tzinfo=UTC))
+    decide(engine, item_id, "edit", EDITOR, edits={"title": "Better", "summary": "Shorter"})
+    [draft] = load_draft_items(engine, "2024-06")
+    assert (draft.title, draft.summary, draft.sector) == ("Better", "Shorter", "criminal_justice")
+
+
+def test_edition_list_opens_the_current_month(cli: Run, engine: Engine) -> None:
+    item_id = add_item(engine)
+    accept(engine, item_id, datetime.now(UTC))
+    result = cli("edition", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["edition", "status", "items"]
+    assert lines[1].split() == [current_edition(), "open", "1"]
+
+
+def test_open_close_and_bad_ids(cli: Run) -> None:
+    assert "edition 2024-08 opened" in cli("edition", "open", "2024-08").output
+    assert "was already open" in cli("edition", "open", "2024-08").output
+    assert "edition 2024-08 closed" in cli("edition", "close", "2024-08").output
+    assert "opened" in cli("edition", "open", "2024-08").output  # reopened
+    assert current_edition() in cli("edition", "open").output
+    bad = cli("edition", "open", "2024-13")
+    assert bad.exit_code == 1 and "'2024-13' is not a month like 2024-07" in bad.output
+    unknown = cli("edition", "close", "2031-01")
+    assert unknown.exit_code == 1 and "no edition 2031-01" in unknown.output
+
+
+def test_move_and_edit_go_through_the_audit_trail(cli: Run, engine: Engine) -> None:
+    item_id = add_item(engine)
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    moved = cli("edition", "move", str(item_id), "--to", "2024-08")
+    assert moved.exit_code == 0 and f"item {item_id} moved to edition 2024-08" in moved.output
+    edited = cli(
+        "edition",
+        "edit",
+        str(item_id),
+        "--title",
+        "New title",
+        "--finding",
+        "One",
+        "--finding",
+        "Two £",
+        "--position",
+        "3",
+    )
+    assert edited.exit_code == 0, edited.output
+    with engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+        trail = conn.execute(
+            select(decisions.c.action, decisions.c.edits, decisions.c.user_id, decisions.c.via)
+            .where(decisions.c.item_id == item_id)
+            .order_by(decisions.c.id)
+        ).all()
+    assert (row["edition"], row["edited_title"], row["key_findings"], row["position"]) == (
+        "2024-08",
+        "New title",
+        ["One", "Two £"],
+        3,
+    )
+    assert [(t.action, t.user_id, t.via) for t in trail] == [
+        ("accept", "U_ED", "slack"),
+        ("move", "alice", "cli"),
+        ("edit", "alice", "cli"),
+    ]
+    assert trail[2].edits == {"title": "New title", "key_findings": ["One", "Two £"], "position": 3}
+
+
+def test_clear_errors_for_items_and_closed_editions(cli: Run, engine: Engine) -> None:
+    item_id = add_item(engine)
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    missing = cli("edition", "edit", "9999", "--title", "x")
+    assert missing.exit_code == 1 and "no item with id 9999" in missing.output
+    cli("edition", "open", "2024-09")
+    cli("edition", "close", "2024-09")
+    to_closed = cli("edition", "move", str(item_id), "--to", "2024-09")
+    assert to_closed.exit_code == 1 and "edition 2024-09 is closed" in to_closed.output
+    assert cli("edition", "move", str(item_id), "--to", "July").exit_code == 1
+    cli("edition", "close", "2024-07")
+    in_closed = cli("edition", "edit", str(item_id), "--summary", "x")
+    assert in_closed.exit_code == 1 and "curator edition open 2024-07" in in_closed.output
+    nothing = cli("edition", "edit", str(item_id))
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.output
+    with engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+    assert (row["edition"], row["edited_summary"]) == ("2024-07", None)  # nothing lost
+
+
+def test_draft_in_every_format(cli: Run, engine: Engine, tmp_path: Path) -> None:
+    from docx import Document
+
+    first = add_item(engine, publisher="Ministry of Justice", title="Female Offender strategy")
+    second = add_item(engine, publisher="Revolving Doors", title="Building bridges", summary="")
+    accept(engine, second, datetime(2024, 7, 1, tzinfo=UTC))
+    accept(engine, first, datetime(2024, 7, 2, tzinfo=UTC), position=1)
+
+    md = cli("draft", "--edition", "2024-07")
+    assert md.exit_code == 0
+    assert md.stdout.index("Ministry of Justice. Female Offender strategy.") < md.stdout.index(
+        "Revolving Doors. Building bridges."
+    )
+    assert "\\[Summary to write\\]" in md.stdout
+    assert "edition 2024-07: 2 items, 1 with a summary to write" in md.stderr
+
+    html = cli("draft", "--edition", "2024-07", "--format", "html", "--out", "d.html")
+    assert html.exit_code == 0 and "wrote" in html.stderr
+    assert "<h2" in (tmp_path / "d.html").read_text(encoding="utf-8")
+
+    docx = cli("draft", "--edition", "2024-07", "--format", "docx")
+    assert docx.exit_code == 0 and "pulse-2024-07.docx" in docx.stderr
+    document = Document(io.BytesIO((tmp_path / "pulse-2024-07.docx").read_bytes()))
+    sectors = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 1"]
+    assert sectors[-1] == "Criminal Justice"
+
+    # No --edition: the current open edition (opened if need be).
+    current = cli("draft")
+    assert current.exit_code == 0 and f"edition {current_edition()}: 0 items" in current.stderr
+    unknown = cli("draft", "--edition", "2019-01")
+    assert unknown.exit_code == 1 and "no edition 2019-01" in unknown.output
+    assert next_edition("2024-07") == "2024-08"
