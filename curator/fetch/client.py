@@ -1,0 +1,461 @@
+"""The polite HTTP client (issue 2, item 4): caps, timeouts, body cap, manual redirects with the
+SSRF guard on every hop, conditional GET, robots.txt for pages.
+
+One :class:`Fetcher` owns one ``httpx.AsyncClient`` (a connection pool sized to the global cap); a
+global ``asyncio.Semaphore`` and one per ``host:port`` bound concurrency. ``fetch_many`` is the
+synchronous entry point for commands and the scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from curator.fetch import decode, robots, ssrf
+from curator.fetch.errors import (
+    BadResponse,
+    BlockedAddress,
+    BodyTooLarge,
+    ConnectFailed,
+    FetchError,
+    FetchTimeout,
+    HTTPStatusError,
+    RobotsDisallowed,
+    TooManyRedirects,
+)
+from curator.fetch.headers import parse_max_age, parse_retry_after
+from curator.fetch.transport import GuardedTransport, GuardRefused
+from curator.records import FetchResult, SourceConfig
+
+if TYPE_CHECKING:
+    from curator.config import Settings
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Politeness and safety limits for fetching (defaults from issue 2)."""
+
+    global_limit: int = 16
+    per_host_limit: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    max_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = "PulseCurator/0.1 (+https://github.com/pulse-curator/pulse-curator)"
+    allow_private_networks: bool = False
+    respect_robots: bool = True
+    #: Networks let through even while the guard is on (CIDR strings). Not a deployment setting:
+    #: tests allow ``127.0.0.0/8`` here to reach their loopback server and still see the guard
+    #: refuse 10.0.0.0/8 or 169.254.169.254.
+    allowed_networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchSettings:
+        return cls(
+            user_agent=settings.effective_user_agent,
+            allow_private_networks=settings.allow_private_networks,
+        )
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One source to fetch, with the validators stored from its last successful fetch."""
+
+    source: SourceConfig
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class _Response:
+    url: httpx.URL
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    started: float = 0.0  # perf_counter when the first hop got its slots (queueing excluded)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+class Fetcher:
+    """Async context manager owning one ``httpx.AsyncClient``; see the module docstring."""
+
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._policy = ssrf.AddressPolicy.build(
+            settings.allow_private_networks, settings.allowed_networks
+        )
+        self._client: httpx.AsyncClient | None = None
+        self._global: asyncio.Semaphore | None = None
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, asyncio.Task[robots.RobotsRules]] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        self._global = asyncio.Semaphore(s.global_limit)
+        limits = httpx.Limits(
+            max_connections=s.global_limit, max_keepalive_connections=s.global_limit
+        )
+        transport = self._transport
+        if transport is None and not self._policy.allow_all:
+            # check again at connect time, against the address actually dialled (DNS rebinding)
+            transport = GuardedTransport(self._policy, limits)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            limits=limits,
+            timeout=httpx.Timeout(
+                connect=s.connect_timeout,
+                read=s.read_timeout,
+                write=s.read_timeout,
+                pool=s.total_timeout,
+            ),
+            follow_redirects=False,
+            trust_env=False,  # no proxy from the environment: the SSRF guard must see the target
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for task in self._robots.values():
+            task.cancel()
+        if self._robots:
+            await asyncio.gather(*self._robots.values(), return_exceptions=True)
+        self._robots.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- public -------------------------------------------------------------------------------
+
+    async def fetch(
+        self,
+        source: SourceConfig,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        """GET a source, conditionally when validators are given (sent verbatim). 304 is a result
+        with ``not_modified=True`` and empty content, whose ``etag``/``last_modified`` fall back
+        to the ones sent when the 304 carries none (so they can always be stored). Every failure
+        raises a :class:`FetchError` subclass naming the source and URL."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        check_robots = source.kind == "page" and self.settings.respect_robots
+        return await self._fetch(source.id, source.url, headers, check_robots, etag, last_modified)
+
+    async def fetch_url(self, url: str, *, source_id: str = "-") -> FetchResult:
+        """GET any URL without validators or robots.txt (``sources add``, health checks)."""
+        return await self._fetch(source_id, url, {}, False, None, None)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _fetch(
+        self,
+        source_id: str,
+        url: str,
+        headers: dict[str, str],
+        check_robots: bool,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> FetchResult:
+        if self._global is None:
+            raise RuntimeError("use Fetcher as `async with Fetcher(settings) as fetcher:`")
+        resp = await self._get(source_id, url, headers, check_robots, self.settings.max_bytes)
+        elapsed = time.perf_counter() - resp.started
+        h = resp.headers
+        retry_after = parse_retry_after(h.get("retry-after"))
+        final = str(resp.url)
+        if resp.status == 304 or 200 <= resp.status < 300:
+            not_modified = resp.status == 304
+            return FetchResult(
+                source_id=source_id,
+                url=final,
+                status=resp.status,
+                headers=dict(h.items()),
+                content=b"" if not_modified else resp.content,
+                elapsed=elapsed,
+                not_modified=not_modified,
+                etag=h.get("etag") or (etag if not_modified else None),
+                last_modified=h.get("last-modified") or (last_modified if not_modified else None),
+                retry_after=retry_after,
+                max_age=parse_max_age(h.get("cache-control")),
+            )
+        wait = f" (retry after {_seconds(retry_after)} s)" if retry_after is not None else ""
+        if resp.status in REDIRECT_STATUSES:
+            wait = " (a redirect without a Location header)"
+        raise HTTPStatusError(
+            f"{source_id}: HTTP {resp.status} from {final}{wait}",
+            status=resp.status,
+            source_id=source_id,
+            url=final,
+            retry_after=retry_after,
+        )
+
+    def _host_slot(self, url: httpx.URL) -> asyncio.Semaphore:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        key = f"{url.host}:{port}"
+        sem = self._hosts.get(key)
+        if sem is None:
+            sem = self._hosts[key] = asyncio.Semaphore(self.settings.per_host_limit)
+        return sem
+
+    async def _get(
+        self,
+        source_id: str,
+        url: str,
+        headers: dict[str, str],
+        check_robots: bool,
+        max_bytes: int,
+    ) -> _Response:
+        """Follow up to ``max_redirects`` redirects by hand, guarding every hop. The total timeout
+        starts once the first hop has a per-host slot and covers every later hop and body read."""
+        s = self.settings
+        assert self._global is not None
+        global_slot = self._global
+        try:
+            current = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise BlockedAddress(
+                f"{source_id}: refused to fetch {url!r}: not a valid URL ({exc})",
+                source_id=source_id,
+                url=url,
+            ) from exc
+        origin = current
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(None) as deadline:
+                for hop in range(s.max_redirects + 1):
+                    await self._guard(source_id, current, origin)
+                    if check_robots:
+                        await self._check_robots(source_id, current)
+                    # host slot first, then a global one: a task waiting for a busy host must
+                    # not sit on a global slot other hosts could use (head-of-line blocking)
+                    async with self._host_slot(current), global_slot:
+                        if deadline.when() is None:
+                            deadline.reschedule(loop.time() + s.total_timeout)
+                            started = time.perf_counter()
+                        resp, location = await self._one_request(
+                            source_id, current, headers, max_bytes
+                        )
+                    if location is None:
+                        resp.started = started
+                        return resp
+                    if hop == s.max_redirects:
+                        break
+                    current = location
+        except TimeoutError as exc:
+            raise FetchTimeout(
+                f"{source_id}: no complete response from {current} within "
+                f"{_seconds(s.total_timeout)} s (total timeout)",
+                source_id=source_id,
+                url=str(current),
+            ) from exc
+        raise TooManyRedirects(
+            f"{source_id}: more than {s.max_redirects} redirects starting at {origin} "
+            f"(last hop to {location}); a redirect loop?",
+            source_id=source_id,
+            url=str(origin),
+        )
+
+    async def _guard(self, source_id: str, url: httpx.URL, origin: httpx.URL) -> None:
+        via = "" if url == origin else f" (redirected from {origin})"
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout):
+                await ssrf.check_url(url, self._policy)
+        except ssrf.Refused as exc:
+            hint = (
+                " (set CURATOR_ALLOW_PRIVATE_NETWORKS=true only for tests)"
+                if url.scheme in ssrf.ALLOWED_SCHEMES
+                else ""
+            )
+            raise BlockedAddress(
+                f"{source_id}: refused to fetch {url}{via}: {exc}{hint}",
+                source_id=source_id,
+                url=str(url),
+            ) from None
+        except ssrf.Unresolvable as exc:
+            raise ConnectFailed(
+                f"{source_id}: could not fetch {url}{via}: {exc}",
+                source_id=source_id,
+                url=str(url),
+            ) from None
+        except TimeoutError:
+            raise FetchTimeout(
+                f"{source_id}: resolving the host of {url} took more than "
+                f"{_seconds(self.settings.connect_timeout)} s",
+                source_id=source_id,
+                url=str(url),
+            ) from None
+
+    async def _check_robots(self, source_id: str, url: httpx.URL) -> None:
+        key = robots.robots_key(url)
+        task = self._robots.get(key)
+        if task is None:
+            task = self._robots[key] = asyncio.create_task(self._load_robots(url))
+        # shield: one caller's timeout must not cancel the fetch other callers share
+        rules = await asyncio.shield(task)
+        if rules.allows(str(url), self.settings.user_agent):
+            return
+        why = (
+            f"{rules.blocked_reason}, so nothing on the host is fetched (RFC 9309)"
+            if rules.blocked_reason
+            else f"{rules.robots_url} disallows it for our user agent"
+        )
+        raise RobotsDisallowed(
+            f"{source_id}: not fetching {url}: {why}", source_id=source_id, url=str(url)
+        )
+
+    async def _load_robots(self, url: httpx.URL) -> robots.RobotsRules:
+        target = robots.robots_url(url)
+        try:
+            resp = await self._get("robots.txt", target, {}, False, robots.ROBOTS_MAX_BYTES)
+        except FetchError as exc:
+            return robots.rules_unreachable(target, type(exc).__name__)
+        return robots.rules_from_response(target, resp.status, resp.content)
+
+    async def _one_request(
+        self, source_id: str, url: httpx.URL, headers: dict[str, str], max_bytes: int
+    ) -> tuple[_Response, httpx.URL | None]:
+        """One GET. Returns the response and, for a redirect, where it points."""
+        assert self._client is not None
+        s = self.settings
+        name = str(url)
+        try:
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._client.send(request, stream=True)
+            try:
+                status = response.status_code
+                location = response.headers.get("location")
+                if status in REDIRECT_STATUSES and location:
+                    try:
+                        target = url.join(location.strip()).copy_with(fragment=None)
+                    except httpx.InvalidURL as exc:
+                        raise BadResponse(
+                            f"{source_id}: {url} redirects to an invalid URL {location!r}",
+                            source_id=source_id,
+                            url=name,
+                        ) from exc
+                    return _Response(url, status, response.headers, b""), target
+                content = b""
+                if 200 <= status < 300:
+                    content = await self._read_body(response, max_bytes)
+                return _Response(url, status, response.headers, content), None
+            finally:
+                await response.aclose()
+        except GuardRefused as exc:
+            raise BlockedAddress(
+                f"{source_id}: refused to connect to {url}: {exc} "
+                "(set CURATOR_ALLOW_PRIVATE_NETWORKS=true only for tests)",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except decode.TooLarge:
+            raise BodyTooLarge(
+                f"{source_id}: the body from {url} is larger than {max_bytes} bytes "
+                "(counted after decompression); not reading more",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except decode.Undecodable as exc:
+            raise BadResponse(
+                f"{source_id}: the body from {url} cannot be decoded: {exc}",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except httpx.ConnectTimeout:
+            raise FetchTimeout(
+                f"{source_id}: could not connect to {url} within {_seconds(s.connect_timeout)} s",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except httpx.ReadTimeout:
+            raise FetchTimeout(
+                f"{source_id}: {url} sent nothing for {_seconds(s.read_timeout)} s (read timeout)",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise FetchTimeout(
+                f"{source_id}: timed out fetching {url} ({type(exc).__name__})",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, OSError) as exc:
+            raise ConnectFailed(
+                f"{source_id}: connection to {url} failed: {exc or type(exc).__name__}",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise BadResponse(
+                f"{source_id}: bad response from {url}: {exc or type(exc).__name__}",
+                source_id=source_id,
+                url=name,
+            ) from None
+
+    @staticmethod
+    async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in decode.HANDLED_ENCODINGS:
+            if encoding in {"", "identity"}:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise decode.TooLarge
+            return await decode.read_capped(response.aiter_raw(), encoding, max_bytes)
+        return await decode.count_capped(response.aiter_bytes(), max_bytes)
+
+
+def fetch_many(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings,
+    *,
+    on_result: Callable[[FetchRequest, FetchResult | FetchError], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[FetchResult | FetchError]:
+    """Fetch every request concurrently under the caps; results (or errors) in input order.
+    ``on_result`` is called, in this thread, as each one finishes (progress bars)."""
+    results: list[FetchResult | FetchError | None] = [None] * len(requests)
+
+    async def run() -> None:
+        async with Fetcher(settings, transport=transport) as fetcher:
+
+            async def one(i: int, req: FetchRequest) -> None:
+                outcome: FetchResult | FetchError
+                try:
+                    outcome = await fetcher.fetch(
+                        req.source, etag=req.etag, last_modified=req.last_modified
+                    )
+                except FetchError as exc:
+                    outcome = exc
+                results[i] = outcome
+                if on_result is not None:
+                    on_result(req, outcome)
+
+            await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+
+    if requests:
+        asyncio.run(run())
+    return [r for r in results if r is not None]
