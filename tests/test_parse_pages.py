@@ -1,0 +1,187 @@
+"""``kind: page`` sources: listing pages read with CSS selectors (issue 2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from curator.errors import ParseError
+from curator.parse import EmptyDocument, parse_document, validate_selector
+from curator.records import PageSelectors, ParsedFeed, SourceConfig
+from tests.conftest import FIXTURES
+
+PAGES = FIXTURES / "pages"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+HMI_URL = "https://www.justiceinspectorates.gov.uk/hmiprobation/inspections/?year=2026"
+HMI = PageSelectors(
+    item="div.result.inspection", title="h4", link="h4 > a[href]", date="time", summary="p.excerpt"
+)
+
+
+def page_source(selectors: PageSelectors | None, url: str = HMI_URL) -> SourceConfig:
+    return SourceConfig(
+        id="hmi-probation",
+        publisher="HM Inspectorate of Probation",
+        kind="page",
+        url=url,
+        selectors=selectors,
+    )
+
+
+def parse_page(
+    name: str,
+    selectors: PageSelectors | None,
+    *,
+    url: str = HMI_URL,
+    headers: dict[str, str] | None = None,
+) -> ParsedFeed:
+    return parse_document(
+        (PAGES / name).read_bytes(),
+        source=page_source(selectors, url),
+        url=url,
+        headers=headers or {},
+        now=NOW,
+    )
+
+
+def test_listing_items_become_entries() -> None:
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", HMI)
+    titles = [e.title for e in parsed.entries]
+    assert titles == [
+        "An inspection of youth justice services in Leeds",
+        "An inspection of youth justice services in Cornwall & the Isles of Scilly",
+        "A thematic inspection of resettlement services for children leaving custody",
+    ]
+    cornwall = parsed.entries[1]
+    # relative href absolutised against the page URL; tracking parameter gone from the key
+    assert cornwall.original_url == (
+        "https://www.justiceinspectorates.gov.uk/hmiprobation/inspections/cornwallyjs2026/"
+        "?utm_source=listing"
+    )
+    assert (
+        cornwall.url
+        == "https://justiceinspectorates.gov.uk/hmiprobation/inspections/cornwallyjs2026"
+    )
+    assert cornwall.published_at == datetime(2026, 11, 12, tzinfo=UTC)
+    assert cornwall.summary == ("Overall rating: Requires improvement. Published 12 November 2026.")
+    assert cornwall.publisher == "HM Inspectorate of Probation"
+    assert parsed.title == "Inspections – HM Inspectorate of Probation"
+    # the result without a link is skipped, and the warning says which one
+    assert parsed.warnings == (
+        "hmi-probation: entry 4 ('Annual report 2025 to 2026 (coming soon)') has no http(s) "
+        "link; skipped",
+    )
+
+
+def test_windows_1252_page_with_base_href_and_dates_in_words() -> None:
+    selectors = PageSelectors(
+        item="li.post",
+        title=".post-title",
+        link=".post-title a",
+        date=".post-date",
+        summary=".post-excerpt",
+    )
+    parsed = parse_page(
+        "howardleague-blog-listing-built.html",
+        selectors,
+        url="https://howardleague.org/news-views/howard-league-blog/",
+        headers={"Content-Type": "text/html"},
+    )
+    assert [e.published_at for e in parsed.entries] == [
+        datetime(2026, 11, 24, tzinfo=UTC),  # "24 November 2026"
+        datetime(2026, 11, 3, tzinfo=UTC),  # "Published 3rd November 2026"
+        datetime(2026, 10, 28, tzinfo=UTC),  # "28/10/2026", day first
+    ]
+    third = parsed.entries[2]
+    assert third.title == "Why short sentences don’t work"
+    assert "families – and" in third.summary
+    # resolved against <base href>, not the page URL
+    assert parsed.entries[0].original_url == (
+        "https://howardleague.org/news-views/howard-league-blog/"
+        "prisons-at-capacity-what-the-numbers-say/"
+    )
+    assert parsed.entries[1].url == (
+        "https://howardleague.org/news-views/howard-league-blog/children-in-police-cells-overnight"
+    )
+
+
+def test_http_charset_is_used_when_given() -> None:
+    selectors = PageSelectors(item="li.post", title=".post-title", link=".post-title a")
+    parsed = parse_page(
+        "howardleague-blog-listing-built.html",
+        selectors,
+        url="https://howardleague.org/news-views/howard-league-blog/",
+        headers={"content-type": "text/html; charset=windows-1252"},
+    )
+    assert parsed.entries[2].title == "Why short sentences don’t work"
+
+
+def test_scope_selects_the_item_itself() -> None:
+    selectors = PageSelectors(item="h4", title=":scope", link="a")
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", selectors)
+    assert parsed.entries[0].title == "An inspection of youth justice services in Leeds"
+
+
+def test_item_selector_matching_nothing_is_a_redesign_error() -> None:
+    selectors = PageSelectors(item="li.result", title="h4", link="a")
+    with pytest.raises(ParseError) as info:
+        parse_page("hmiprobation-inspections-listing-built.html", selectors)
+    assert str(info.value) == (
+        "hmi-probation: no element matches item selector 'li.result' on the page: "
+        "the site may have been redesigned"
+    )
+
+
+@pytest.mark.parametrize("field", ["title", "link", "date", "summary"])
+def test_any_selector_matching_nothing_names_itself(field: str) -> None:
+    values = {"item": "div.result", "title": "h4", "link": "a", "date": "time", "summary": "p"}
+    values[field] = "span.gone"
+    with pytest.raises(ParseError, match=rf"^hmi-probation: no element matches {field} selector "):
+        parse_page("hmiprobation-inspections-listing-built.html", PageSelectors(**values))
+
+
+def test_real_page_without_links_fails_on_the_link_selector() -> None:
+    selectors = PageSelectors(item="h3", title=":scope", link="a[href]", date=":scope")
+    with pytest.raises(ParseError, match="link selector 'a\\[href\\]'"):
+        parse_page(
+            "other-sqlite-releases-listing.html", selectors, url="https://sqlite.org/changes.html"
+        )
+
+
+def test_invalid_selector_is_a_parse_error_not_a_traceback() -> None:
+    with pytest.raises(ParseError, match=r"^hmi-probation: title selector: invalid CSS selector"):
+        parse_page("hmiprobation-inspections-listing-built.html", PageSelectors("div", "h4[", "a"))
+
+
+def test_page_source_without_selectors() -> None:
+    with pytest.raises(ParseError, match="needs selectors"):
+        parse_page("hmiprobation-inspections-listing-built.html", None)
+
+
+def test_empty_page() -> None:
+    with pytest.raises(EmptyDocument):
+        parse_document(b" ", source=page_source(HMI), url=HMI_URL, headers={}, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "css", ["div.result > h4 a[href]", "li:nth-child(2n+1)", ":scope", "a[href$='.pdf']"]
+)
+def test_validate_selector_accepts_valid_css(css: str) -> None:
+    assert validate_selector(css) is None
+
+
+@pytest.mark.parametrize(
+    ("css", "reason"),
+    [
+        ("li[", "Malformed attribute selector"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("a:bogus", "bogus"),
+    ],
+)
+def test_validate_selector_explains_invalid_css(css: str, reason: str) -> None:
+    message = validate_selector(css)
+    assert message is not None
+    assert reason in message
+    assert "\n" not in message
