@@ -65,7 +65,10 @@ def main() -> None:
     from curator.errors import CuratorError
 
     try:
-        cli.main(standalone_mode=False)
+        rv = cli.main(standalone_mode=False)
+        # In this mode click returns ctx.exit(n)'s code instead of exiting with it.
+        if isinstance(rv, int):
+            sys.exit(rv)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

@@ -53,6 +53,7 @@ class SourceConfig:
     quiet_after: timedelta = timedelta(days=60)
     jitter: float = 0.1
     line: int | None = None  # where it stands in the file, for error messages
+    notes: str | None = None  # free text for admins (sources.yaml `notes:`)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,644 @@
+"""``curator sources``: check and add watched sources (issue 2 §2).
+
+``check`` validates ``sources.yaml`` and (unless ``--offline``) fetches and parses every enabled
+source once; ``add`` turns a URL (a feed, or a page that advertises feeds) into a new entry.
+Heavy imports live inside the functions so ``curator --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from curator.records import SECTORS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from curator.errors import FetchError
+    from curator.records import FetchResult, ParsedFeed, SourceConfig
+    from curator.sources import Problem
+
+#: At most this many feeds advertised by one page are fetched to show what they hold.
+MAX_DISCOVERED = 5
+#: Source id used in messages while probing a URL that has no id yet.
+_PROBE_ID = "new"
+
+
+def _sources_file(file: Path | None) -> Path:
+    if file is not None:
+        return file
+    from curator.config import get_settings
+
+    return get_settings().sources_file
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _console() -> Console:
+    """stdout console; wide when piped so tables are not squeezed to 80 columns."""
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=max(console.width, 160))
+    return console
+
+
+def _without_id(message: str, source_id: str) -> str:
+    """Errors start with the source id (for logs); the table already has an id column."""
+    prefix = f"{source_id}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def _echo_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    n = len(problems)
+    click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
+
+
+def _problem_json(p: Problem) -> dict[str, object]:
+    return {
+        "file": p.file,
+        "line": p.line,
+        "source_id": p.source_id,
+        "key": p.key,
+        "message": p.message,
+    }
+
+
+#: More ``curator sources`` sub-commands living in other modules, loaded only when used:
+#: name -> "module:attribute" (e.g. ``"status": "curator.commands.source_status:status"``).
+#: Commands may also be attached directly with ``@sources.command()``.
+LAZY_SUBCOMMANDS: dict[str, str] = {"status": "curator.commands.sources_status:status"}
+
+
+class _SourcesGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_SUBCOMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module_name, attr = LAZY_SUBCOMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_SourcesGroup)
+def sources() -> None:
+    """Check and manage the sources in sources.yaml (CURATOR_SOURCES_FILE)."""
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceCheck:
+    """What one live check of a source found."""
+
+    source: SourceConfig
+    status: str  # "ok", "HTTP 404", "error", "not a feed", "no items", "disabled", "not checked"
+    ok: bool
+    http_status: int | None = None
+    items: int | None = None
+    newest: datetime | None = None
+    latency: float | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        s = self.source
+        return {
+            "id": s.id,
+            "publisher": s.publisher,
+            "kind": s.kind,
+            "url": s.url,
+            "enabled": s.enabled,
+            "verified": s.verified,
+            "status": self.status,
+            "ok": self.ok,
+            "http_status": self.http_status,
+            "items": self.items,
+            "newest": self.newest.isoformat() if self.newest else None,
+            "latency": round(self.latency, 3) if self.latency is not None else None,
+            "error": self.error,
+            "warnings": list(self.warnings),
+        }
+
+
+def _parse(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFeed:
+    from curator.parse import parse_document
+
+    return parse_document(
+        result.content, source=source, url=result.url, headers=result.headers, now=now
+    )
+
+
+def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime) -> SourceCheck:
+    """Turn one fetch outcome into a check row: parse what came back, name what went wrong."""
+    from curator.errors import FetchError as BaseFetchError
+    from curator.errors import ParseError
+    from curator.fetch import HTTPStatusError
+    from curator.parse import EmptyDocument, NotAFeed
+
+    if isinstance(outcome, BaseFetchError):
+        if isinstance(outcome, HTTPStatusError):
+            return SourceCheck(
+                source, f"HTTP {outcome.status}", False, outcome.status, error=str(outcome)
+            )
+        return SourceCheck(source, "error", False, error=str(outcome))
+    check = SourceCheck(source, "ok", True, outcome.status, latency=outcome.elapsed)
+    try:
+        parsed = _parse(outcome, source, now)
+    except NotAFeed as exc:
+        check.status, check.ok, check.error = "not a feed", False, str(exc)
+        return check
+    except EmptyDocument as exc:
+        check.status, check.ok, check.error = "empty", False, str(exc)
+        return check
+    except ParseError as exc:
+        check.status, check.ok, check.error = "parse error", False, str(exc)
+        return check
+    check.items = len(parsed.entries)
+    dates = [e.published_at for e in parsed.entries if e.published_at is not None]
+    check.newest = max(dates) if dates else None
+    check.warnings = list(parsed.warnings)
+    if not parsed.entries:
+        check.status, check.ok = "no items", False
+        check.error = (
+            "the selectors matched nothing" if source.kind == "page" else "the feed has no entries"
+        )
+    return check
+
+
+def run_checks(
+    configs: Sequence[SourceConfig],
+    *,
+    on_progress: Callable[[SourceCheck], None] | None = None,
+    now: datetime | None = None,
+) -> list[SourceCheck]:
+    """Fetch every enabled source once (concurrently, under the fetch room's caps) and parse it."""
+    from curator.config import get_settings
+    from curator.fetch import FetchRequest, FetchSettings, fetch_many
+
+    when = now or datetime.now(UTC)
+    by_id: dict[str, SourceCheck] = {}
+
+    def done(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
+        row = judge(req.source, outcome, when)
+        by_id[req.source.id] = row
+        if on_progress is not None:
+            on_progress(row)
+
+    enabled = [c for c in configs if c.enabled]
+    fetch_many(
+        [FetchRequest(c) for c in enabled],
+        FetchSettings.from_settings(get_settings()),
+        on_result=done,
+    )
+    return [
+        by_id.get(c.id) or SourceCheck(c, "disabled" if not c.enabled else "error", not c.enabled)
+        for c in configs
+    ]
+
+
+def _render_checks(rows: Sequence[SourceCheck]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Source check", show_lines=False)
+    table.add_column("id", overflow="fold")
+    table.add_column("status")
+    table.add_column("items", justify="right")
+    table.add_column("newest item")
+    table.add_column("latency", justify="right")
+    table.add_column("verified")
+    table.add_column("problem", overflow="fold")
+    for r in rows:
+        style = "green" if r.ok and r.status == "ok" else ("dim" if r.ok else "red")
+        table.add_row(
+            Text(r.source.id),
+            Text(r.status, style=style),
+            "" if r.items is None else str(r.items),
+            r.newest.strftime("%Y-%m-%d") if r.newest else "",
+            "" if r.latency is None else f"{r.latency * 1000:.0f} ms",
+            "yes" if r.source.verified else "no",
+            Text(_without_id(r.error or "; ".join(r.warnings), r.source.id)),
+        )
+    _console().print(table)
+
+
+@sources.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--offline", is_flag=True, help="Only validate the file; fetch nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.pass_context
+def check(ctx: click.Context, file: Path | None, offline: bool, as_json: bool) -> None:
+    """Validate FILE (default: CURATOR_SOURCES_FILE or sources.yaml) and fetch every enabled
+    source once. Exit 0 only when the file is valid and every source fetched and parsed."""
+    import json
+
+    from curator.sources import SourcesError, load_sources
+
+    path = _sources_file(file)
+    try:
+        configs = load_sources(path)
+    except SourcesError as exc:
+        _echo_problems(exc.problems)
+        if as_json:
+            doc = {
+                "file": str(path),
+                "valid": False,
+                "ok": False,
+                "problems": [_problem_json(p) for p in exc.problems],
+                "sources": [],
+            }
+            click.echo(json.dumps(doc, indent=2))
+        sys.exit(1)
+
+    enabled = sum(1 for c in configs if c.enabled)
+    if offline:
+        rows = [SourceCheck(c, "not checked", True) for c in configs]
+    else:
+        rows = _check_with_progress(configs, enabled, show=not as_json)
+    ok = all(r.ok for r in rows)
+    if as_json:
+        doc = {
+            "file": str(path),
+            "valid": True,
+            "ok": ok,
+            "problems": [],
+            "sources": [r.as_json() for r in rows],
+        }
+        click.echo(json.dumps(doc, indent=2))
+    elif not offline:
+        _render_checks(rows)
+    failed = [r for r in rows if not r.ok]
+    summary = f"{path}: {len(configs)} sources valid ({enabled} enabled)"
+    if not offline:
+        summary += f"; {enabled - len(failed)} fetched and parsed, {len(failed)} failed"
+    click.echo(summary, err=True)
+    if not ok:
+        sys.exit(1)
+
+
+def _check_with_progress(
+    configs: Sequence[SourceConfig], enabled: int, *, show: bool
+) -> list[SourceCheck]:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    if not (show and console.is_terminal):
+        return run_checks(configs)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Checking sources", total=enabled)
+        return run_checks(configs, on_progress=lambda _row: progress.advance(task))
+
+
+# --- add -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """A feed (or page) ``sources add`` could watch, with what a fetch of it showed."""
+
+    url: str
+    title: str | None
+    entries: int = 0
+    newest_title: str | None = None
+    error: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.error is None and self.entries > 0
+
+
+async def _fetch_all(urls: Sequence[str]) -> list[FetchResult | FetchError]:
+    import asyncio
+
+    from curator.config import get_settings
+    from curator.errors import FetchError as BaseFetchError
+    from curator.fetch import Fetcher, FetchSettings
+
+    async with Fetcher(FetchSettings.from_settings(get_settings())) as fetcher:
+
+        async def one(url: str) -> FetchResult | FetchError:
+            try:
+                return await fetcher.fetch_url(url, source_id=_PROBE_ID)
+            except BaseFetchError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(u) for u in urls)))
+
+
+def _fetch(urls: Sequence[str]) -> list[FetchResult | FetchError]:
+    import asyncio
+
+    return asyncio.run(_fetch_all(urls))
+
+
+def _probe_source(source: SourceConfig, outcome: FetchResult | FetchError) -> Candidate:
+    from curator.errors import CuratorError
+
+    if isinstance(outcome, CuratorError):
+        return Candidate(source.url, None, error=_without_id(str(outcome), _PROBE_ID))
+    try:
+        parsed = _parse(outcome, source, datetime.now(UTC))
+    except CuratorError as exc:
+        return Candidate(outcome.url, None, error=_without_id(str(exc), source.id))
+    newest = max(
+        parsed.entries,
+        key=lambda e: e.published_at or datetime.min.replace(tzinfo=UTC),
+        default=None,
+    )
+    return Candidate(
+        url=outcome.url,
+        title=parsed.title,
+        entries=len(parsed.entries),
+        newest_title=newest.title if newest else None,
+        error=None if parsed.entries else "no entries",
+    )
+
+
+def clean_publisher(title: str | None) -> str | None:
+    """A publisher name guessed from a feed title ("Ofsted - Activity on GOV.UK" → "Ofsted")."""
+    if not title:
+        return None
+    import re
+
+    name = re.sub(r"\s+-\s+Activity on GOV\.UK$", "", title.strip())
+    name = re.sub(r"\s*(?:»|[|–—-])\s*(?:RSS|Atom)?\s*(?:Feed|News|Blog)?\s*$", "", name)
+    name = re.sub(r"\s+(?:RSS|Atom)?\s*Feed$", "", name, flags=re.I)
+    return name.strip() or None
+
+
+def _show_candidates(cands: Sequence[Candidate]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Feeds found")
+    table.add_column("#", justify="right")
+    table.add_column("feed title", overflow="fold")
+    table.add_column("url", overflow="fold")
+    table.add_column("entries", justify="right")
+    table.add_column("newest entry", overflow="fold")
+    for i, c in enumerate(cands, start=1):
+        newest = Text(c.error, style="red") if c.error else Text(c.newest_title or "")
+        table.add_row(
+            str(i),
+            Text(c.title or ""),
+            Text(c.url),
+            str(c.entries) if c.error is None or c.entries else "",
+            newest,
+        )
+    _console().print(table)
+
+
+def _parse_selectors(values: Sequence[str]) -> dict[str, str]:
+    from curator.sources import REQUIRED_SELECTOR_KEYS, SELECTOR_KEYS
+
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, css = value.partition("=")
+        key = key.strip()
+        if not sep or key not in SELECTOR_KEYS or not css.strip():
+            raise click.BadParameter(
+                f"'{value}': use KEY=CSS with KEY one of {', '.join(SELECTOR_KEYS)}",
+                param_hint="--selector",
+            )
+        out[key] = css.strip()
+    missing = [k for k in REQUIRED_SELECTOR_KEYS if k not in out]
+    if missing:
+        raise click.BadParameter(
+            f"a page source needs {', '.join(f'--selector {k}=CSS' for k in missing)}",
+            param_hint="--selector",
+        )
+    return out
+
+
+def _check_every(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from curator.sources import parse_interval
+
+    if value is None:
+        return None
+    try:
+        parse_interval(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@sources.command()
+@click.argument("url")
+@click.option("--id", "source_id", help="Id (slug) of the new source; suggested from the URL.")
+@click.option("--publisher", help="Publisher name as the digest prints it; default: feed title.")
+@click.option(
+    "--kind",
+    type=click.Choice(["feed", "page"]),
+    help="feed (default: found by fetching URL) or page (needs --selector).",
+)
+@click.option("--every", callback=_check_every, help="Check interval, e.g. 30m, 1h, 1d.")
+@click.option("--sector-hint", type=click.Choice(list(SECTORS)), help="Prior for the classifier.")
+@click.option(
+    "--selector",
+    "selectors",
+    multiple=True,
+    metavar="KEY=CSS",
+    help="For --kind page: item=, title=, link= (required), date=, summary=.",
+)
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sources file (default: CURATOR_SOURCES_FILE or sources.yaml).",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask: take the first feed found and add it.")
+def add(
+    url: str,
+    source_id: str | None,
+    publisher: str | None,
+    kind: str | None,
+    every: str | None,
+    sector_hint: str | None,
+    selectors: tuple[str, ...],
+    file: Path | None,
+    yes: bool,
+) -> None:
+    """Fetch URL and add it to the sources file as a new source (verified: false).
+
+    A feed URL is added as it is. For a web page, the feeds it advertises are fetched and shown,
+    and the first that works is added (on a terminal you are asked which). Comments and layout of
+    the file are kept; a URL or id already in the file is refused.
+    """
+    from curator.records import SourceConfig
+    from curator.sources import (
+        SourcesError,
+        append_source,
+        load_sources,
+        same_url_key,
+        suggest_id,
+        url_problem,
+    )
+
+    path = _sources_file(file)
+    page_selectors = _parse_selectors(selectors) if kind == "page" else None
+    if selectors and kind != "page":
+        raise click.BadParameter(
+            "--selector only applies with --kind page", param_hint="--selector"
+        )
+    bad = url_problem(url)
+    if bad:
+        raise click.BadParameter(bad, param_hint="URL")
+    try:
+        existing = load_sources(path)
+    except SourcesError as exc:
+        _echo_problems(exc.problems)
+        _fail(f"fix {path} first; nothing added")
+    ids = {c.id for c in existing}
+
+    def watched_by(candidate_url: str) -> SourceConfig | None:
+        key = same_url_key(candidate_url)
+        return next((c for c in existing if same_url_key(c.url) == key), None)
+
+    def refuse_duplicate(candidate_url: str) -> None:
+        c = watched_by(candidate_url)
+        if c is not None:
+            _fail(
+                f"{candidate_url} is already watched by source '{c.id}' ({path}:{c.line}); "
+                "nothing added"
+            )
+
+    if source_id is not None and source_id in ids:
+        line = next(c.line for c in existing if c.id == source_id)
+        _fail(f"id '{source_id}' is already used ({path}:{line}); choose another with --id")
+    refuse_duplicate(url)
+
+    interactive = _interactive() and not yes
+    (outcome,) = _fetch([url])
+    from curator.errors import CuratorError
+
+    if isinstance(outcome, CuratorError):
+        _fail(f"could not fetch {url}: {outcome}")
+
+    probe_id = source_id or _PROBE_ID
+    chosen: Candidate
+    if page_selectors is not None:
+        from curator.records import PageSelectors
+
+        probe = SourceConfig(
+            id=probe_id,
+            publisher=publisher or "-",
+            kind="page",
+            url=url,
+            selectors=PageSelectors(**page_selectors),
+        )
+        chosen = _probe_source(probe, outcome)
+        chosen.url = url
+        _show_candidates([chosen])
+        if not chosen.usable:
+            _fail(f"the selectors found no items on {url} ({chosen.error}); nothing added")
+        new_kind = "page"
+    else:
+        from curator.parse.discover import discover_feeds, looks_like_feed
+
+        if looks_like_feed(outcome.content, outcome.headers.get("content-type")):
+            probe = SourceConfig(id=probe_id, publisher=publisher or "-", kind="feed", url=url)
+            chosen = _probe_source(probe, outcome)
+            _show_candidates([chosen])
+            if not chosen.usable:
+                _fail(f"{url} is a feed but could not be used ({chosen.error}); nothing added")
+            refuse_duplicate(chosen.url)  # it may have redirected to a watched feed
+        else:
+            found = discover_feeds(outcome.content, outcome.url)[:MAX_DISCOVERED]
+            if not found:
+                _fail(
+                    f'{url} is a web page that advertises no feed (no <link rel="alternate">). '
+                    "Add it as a page source: curator sources add URL --kind page "
+                    "--selector item=CSS --selector title=CSS --selector link=CSS"
+                )
+            results = _fetch([f.url for f in found])
+            cands = []
+            watched: list[str] = []
+            for feed, res in zip(found, results, strict=True):
+                probe = SourceConfig(
+                    id=probe_id, publisher=publisher or "-", kind="feed", url=feed.url
+                )
+                cand = _probe_source(probe, res)
+                cand.url = feed.url
+                cand.title = cand.title or feed.title
+                already = watched_by(cand.url)
+                if cand.usable and already is not None:
+                    cand.error = f"already watched by source '{already.id}'"
+                    watched.append(cand.url)
+                cands.append(cand)
+            _show_candidates(cands)
+            usable = [c for c in cands if c.usable]
+            if not usable and watched:
+                refuse_duplicate(watched[0])
+            if not usable:
+                _fail(f"none of the {len(cands)} feeds found on {url} could be used; nothing added")
+            chosen = usable[0]
+            if interactive and len(usable) > 1:
+                numbers = [cands.index(c) + 1 for c in usable]
+                pick = click.prompt(
+                    "Which feed?",
+                    type=click.Choice([str(n) for n in numbers]),
+                    default=str(numbers[0]),
+                )
+                chosen = cands[int(pick) - 1]
+            refuse_duplicate(chosen.url)
+        new_kind = "feed"
+
+    name = publisher or clean_publisher(chosen.title)
+    if interactive:
+        name = click.prompt("Publisher (as the digest prints it)", default=name or None)
+    if not name:
+        _fail("the feed has no title; give the publisher with --publisher NAME")
+    new_id = source_id or suggest_id(chosen.url, ids)
+    entry: dict[str, object] = {
+        "id": new_id,
+        "publisher": name,
+        "kind": new_kind,
+        "url": chosen.url,
+    }
+    if every:
+        entry["every"] = every
+    if sector_hint:
+        entry["sector_hint"] = sector_hint
+    if page_selectors is not None:
+        entry["selectors"] = page_selectors
+    entry["verified"] = False
+    entry["notes"] = f"Added with `curator sources add {url}` on {datetime.now(UTC):%Y-%m-%d}."
+    if interactive and not click.confirm(
+        f"Add source '{new_id}' ({name}) to {path}?", default=True
+    ):
+        _fail("nothing added")
+    try:
+        append_source(path, entry)
+    except SourcesError as exc:
+        _echo_problems(exc.problems)
+        _fail("nothing added")
+    line = next((c.line for c in load_sources(path) if c.id == new_id), None)
+    click.echo(
+        f"Added source '{new_id}' ({name}) to {path}:{line} with verified: false; "
+        "check it with `curator sources check` and set verified: true once it is right."
+    )
