@@ -1,0 +1,95 @@
+"""``curator slack``: ``serve`` (HTTP mode), ``socket`` (Socket Mode) and ``post`` (drain once)."""
+
+from __future__ import annotations
+
+import click
+
+
+def _require(settings: object, *names: str) -> None:
+    from curator.errors import SlackError
+
+    missing = [n.upper() for n in names if not getattr(settings, n)]
+    if missing:
+        raise SlackError(
+            f"{', '.join(missing)} not set; see the README's Slack section for where to find "
+            "each value in your Slack app's settings"
+        )
+
+
+@click.group()
+def slack() -> None:
+    """Slack triage: serve interactions and post candidate cards."""
+
+
+@slack.command()
+@click.option("--port", type=int, default=3000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to bind.")
+def serve(port: int, host: str) -> None:
+    """HTTP mode: answer Slack's requests at /slack/events (signatures verified)."""
+    from curator.config import get_settings
+    from curator.slack.app import build_app
+    from curator.slack.server import SlackHTTPServer
+    from curator.store.db import open_engine
+
+    settings = get_settings()
+    _require(settings, "slack_bot_token", "slack_signing_secret")
+    engine = open_engine(settings.database_url)
+    server = SlackHTTPServer(build_app(engine, settings), host=host, port=port)
+    click.echo(f"listening on http://{host}:{server.port}/slack/events", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+        engine.dispose()
+
+
+@slack.command("socket")
+def socket_mode() -> None:
+    """Socket Mode: connect out to Slack (no public URL needed) and handle clicks."""
+    import threading
+
+    from curator.config import get_settings
+    from curator.slack.app import build_app
+    from curator.slack.socket import start_socket_mode
+    from curator.store.db import open_engine
+
+    settings = get_settings()
+    _require(settings, "slack_bot_token", "slack_app_token")
+    engine = open_engine(settings.database_url)
+    handler = start_socket_mode(build_app(engine, settings), settings)
+    click.echo("connected to Slack in Socket Mode; Ctrl-C to stop", err=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        engine.dispose()
+
+
+@slack.command()
+@click.option("--max", "max_messages", type=int, default=None, help="Post at most N cards.")
+def post(max_messages: int | None) -> None:
+    """Post waiting candidate cards once (≤ 1 a second) and exit: for cron and tests."""
+    from curator.config import get_settings
+    from curator.slack.outbox import drain, make_client
+    from curator.store.db import open_engine
+
+    settings = get_settings()
+    _require(settings, "slack_bot_token", "slack_channel")
+    assert settings.slack_channel is not None
+    engine = open_engine(settings.database_url)
+    try:
+        report = drain(
+            engine, make_client(settings), settings.slack_channel, max_messages=max_messages
+        )
+    finally:
+        engine.dispose()
+    click.echo(
+        f"posted {report.posted}, failed {report.failed}, skipped {report.skipped}, "
+        f"still waiting {report.remaining}"
+    )
+    if report.failed:
+        raise SystemExit(1)

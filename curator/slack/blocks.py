@@ -1,0 +1,363 @@
+"""Pure Block Kit for candidate cards and the edit modal (built with ``slack_sdk.models``).
+
+No I/O: a :class:`Card` (what the store knows about one item) goes in, blocks come out, checked
+against Slack's limits (:mod:`curator.slack.limits`) so Slack never answers ``invalid_blocks``.
+The item id travels in every interactive element's ``value`` and in the message ``metadata``;
+it is never parsed back out of display text. Every ``action_id`` here is documented in the
+README's "Slack" section (``tests/test_slack_docs.py`` fails otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from curator.errors import SlackError
+from curator.records import CATEGORIES, SECTORS
+from curator.slack import limits
+
+ACCEPT = "pulse_accept"
+REJECT = "pulse_reject"
+EDIT = "pulse_edit"
+UNDO = "pulse_undo"
+SECTOR = "pulse_sector"
+CATEGORY = "pulse_category"
+#: Inputs of the edit modal.
+EDIT_TITLE = "pulse_edit_title"
+EDIT_SUMMARY = "pulse_edit_summary"
+EDIT_FINDINGS = "pulse_edit_key_findings"
+EDIT_SECTOR = "pulse_edit_sector"
+EDIT_CATEGORY = "pulse_edit_category"
+#: callback_id of the edit modal (its submission is a ``view_submission``).
+EDIT_MODAL = "pulse_edit_modal"
+#: block_id of the card's actions block (``body["state"]["values"][TRIAGE_BLOCK]``).
+TRIAGE_BLOCK = "pulse_triage"
+
+METADATA_EVENT = "pulse_candidate"
+SUMMARY_CHARS = 1200  # a card stays readable; the full text is one click away
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a card shows about one item (read by :mod:`curator.slack.cards`)."""
+
+    item_id: int
+    title: str
+    url: str
+    publisher: str
+    source_id: str
+    summary: str = ""
+    published_at: datetime | None = None
+    document_type: str | None = None
+    key_findings: tuple[str, ...] = ()
+    status: str = "queued"
+    sector: str | None = None  # the editor's label once decided
+    category: str | None = None
+    edition: str | None = None
+    decided_by_id: str | None = None
+    decided_by_name: str | None = None
+    decided_via: str | None = None
+    predicted_sector: str | None = None
+    sector_confidence: float | None = None
+    predicted_category: str | None = None
+    category_confidence: float | None = None
+    uncertain: bool = False
+
+    @property
+    def shown_sector(self) -> str | None:
+        return self.sector or self.predicted_sector
+
+    @property
+    def shown_category(self) -> str | None:
+        return self.category or self.predicted_category
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f" ({round(value * 100)}%)"
+
+
+def _options(item_id: int, labels: dict[str, str]) -> list[Option]:
+    return [Option(value=f"{item_id}:{key}", text=label) for key, label in labels.items()]
+
+
+def _select(card: Card, action_id: str, labels: dict[str, str], chosen: str | None) -> Any:
+    options = _options(card.item_id, labels)
+    initial = next((o for o in options if o.value == f"{card.item_id}:{chosen}"), None)
+    name = "sector" if labels is SECTORS else "category"
+    return StaticSelectElement(
+        action_id=action_id,
+        placeholder=f"Choose a {name}",
+        options=options,
+        initial_option=initial,
+    )
+
+
+def option_key(value: str | None) -> str | None:
+    """The label key of a select option value ``"<item id>:<key>"``."""
+    if not value or ":" not in value:
+        return None
+    return value.split(":", 1)[1]
+
+
+def _who(card: Card) -> str:
+    if card.decided_via == "slack" and card.decided_by_id:
+        return f"<@{card.decided_by_id}>"
+    return "@" + escape(card.decided_by_name or card.decided_by_id or "someone")
+
+
+def outcome_line(card: Card) -> str:
+    """ "Accepted by @editor into 2024-06 · Sector · Category" (or "Rejected by …")."""
+    if card.status == "rejected":
+        return f":x: Rejected by {_who(card)}"
+    if card.status in ("accepted", "held"):
+        labels = " · ".join(
+            x for x in (SECTORS.get(card.sector or ""), CATEGORIES.get(card.category or "")) if x
+        )
+        into = f" into {card.edition}" if card.edition else ""
+        return f":white_check_mark: Accepted by {_who(card)}{into}" + (
+            f" · {labels}" if labels else ""
+        )
+    return ""
+
+
+def title_link(card: Card) -> str:
+    """The bold, linked title (mrkdwn); unlinked when the URL alone would break the limit."""
+    title = escape(trim(card.title, 300))
+    url = card.url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+    text = f"*<{url}|{title}>*"
+    return text if len(text) <= limits.MAX_SECTION_TEXT else f"*{title}*"
+
+
+def fallback_text(card: Card) -> str:
+    """Plain text for notifications and screen readers."""
+    return trim(f"{card.publisher}: {card.title}", 300)
+
+
+def card_blocks(card: Card) -> list[Block]:
+    """The card for ``card``: buttons while undecided, the outcome plus Undo afterwards."""
+    when = card.published_at
+    date = f"{when.day} {when:%b %Y}" if when else "undated"
+    facts = [escape(card.publisher), date, f"source `{escape(card.source_id)}`"]
+    if card.document_type:
+        facts.insert(1, escape(card.document_type))
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id="pulse_title",
+            text=MarkdownTextObject(text=title_link(card)),
+        ),
+        ContextBlock(block_id="pulse_facts", elements=[MarkdownTextObject(text=" · ".join(facts))]),
+        SectionBlock(
+            block_id="pulse_summary",
+            text=PlainTextObject(
+                text=trim(card.summary, SUMMARY_CHARS) or "(no summary in the feed)", emoji=False
+            ),
+        ),
+    ]
+    if card.key_findings:
+        lines = ["*Key findings include:*"]
+        lines += [f"• {escape(trim(f, 300))}" for f in card.key_findings]
+        blocks.append(
+            SectionBlock(
+                block_id="pulse_findings",
+                text=MarkdownTextObject(text=trim_lines(lines, limits.MAX_SECTION_TEXT)),
+            )
+        )
+    if card.predicted_sector or card.predicted_category:
+        guess = " · ".join(
+            x
+            for x in (
+                f"*{SECTORS.get(card.predicted_sector or '', card.predicted_sector or '?')}*"
+                + _percent(card.sector_confidence),
+                f"*{CATEGORIES.get(card.predicted_category or '', card.predicted_category or '?')}*"
+                + _percent(card.category_confidence),
+            )
+        )
+        notes = [MarkdownTextObject(text=f"Predicted: {guess}")]
+        if card.uncertain:
+            notes.append(MarkdownTextObject(text=":warning: *Needs a look*: the model is unsure"))
+        blocks.append(ContextBlock(block_id="pulse_prediction", elements=notes))
+    value = str(card.item_id)
+    if card.status in ("new", "queued"):
+        blocks.append(
+            ActionsBlock(
+                block_id=TRIAGE_BLOCK,
+                elements=[
+                    ButtonElement(text="Accept", action_id=ACCEPT, value=value, style="primary"),
+                    ButtonElement(text="Reject", action_id=REJECT, value=value),
+                    ButtonElement(text="Edit", action_id=EDIT, value=value),
+                    _select(card, SECTOR, SECTORS, card.shown_sector),
+                    _select(card, CATEGORY, CATEGORIES, card.shown_category),
+                ],
+            )
+        )
+    else:
+        blocks.append(
+            SectionBlock(block_id="pulse_outcome", text=MarkdownTextObject(text=outcome_line(card)))
+        )
+        elements: list[Any] = []
+        if card.status == "accepted":
+            elements += [
+                _select(card, SECTOR, SECTORS, card.sector),
+                _select(card, CATEGORY, CATEGORIES, card.category),
+                ButtonElement(text="Edit", action_id=EDIT, value=value),
+            ]
+        elements.append(ButtonElement(text="Undo", action_id=UNDO, value=value))
+        blocks.append(ActionsBlock(block_id=TRIAGE_BLOCK, elements=elements))
+    check_message(blocks, fallback_text(card))
+    return blocks
+
+
+def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    """The JSON Slack receives (``to_dict`` also runs slack_sdk's own validators)."""
+    return [b.to_dict() for b in blocks]
+
+
+def check_message(blocks: list[Block], text: str = "") -> None:
+    problems = limits.message_problems(as_dicts(blocks), text)
+    if problems:
+        raise SlackError("card would be refused by Slack: " + "; ".join(problems))
+
+
+def metadata(item_id: int) -> dict[str, Any]:
+    """Message metadata carrying the item id (found again in channel history after a crash)."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"item_id": item_id}}
+
+
+def item_id_from_metadata(message: dict[str, Any]) -> int | None:
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != METADATA_EVENT:
+        return None
+    raw = (meta.get("event_payload") or {}).get("item_id")
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return None
+
+
+def edit_modal(card: Card, *, channel: str | None, message_ts: str | None) -> View:
+    """The Edit modal: title, summary, key findings (one per line), sector and category."""
+    private = json.dumps({"item_id": card.item_id, "channel": channel, "ts": message_ts})
+
+    def _input(label: str, action_id: str, element: Any, optional: bool = False) -> InputBlock:
+        return InputBlock(block_id=action_id, label=label, element=element, optional=optional)
+
+    submit = "Save" if card.status == "accepted" else "Save and accept"
+    view = View(
+        type="modal",
+        callback_id=EDIT_MODAL,
+        title="Edit candidate",
+        submit=submit,
+        close="Cancel",
+        private_metadata=private,
+        blocks=[
+            _input(
+                "Title",
+                EDIT_TITLE,
+                PlainTextInputElement(
+                    action_id=EDIT_TITLE, initial_value=trim(card.title, 3000), max_length=3000
+                ),
+            ),
+            _input(
+                "Summary",
+                EDIT_SUMMARY,
+                PlainTextInputElement(
+                    action_id=EDIT_SUMMARY,
+                    multiline=True,
+                    initial_value=card.summary[:3000] or None,
+                    max_length=3000,
+                ),
+            ),
+            _input(
+                "Key findings (one per line)",
+                EDIT_FINDINGS,
+                PlainTextInputElement(
+                    action_id=EDIT_FINDINGS,
+                    multiline=True,
+                    initial_value="\n".join(card.key_findings)[:3000] or None,
+                    max_length=3000,
+                ),
+                optional=True,
+            ),
+            _input("Sector", EDIT_SECTOR, _select(card, EDIT_SECTOR, SECTORS, card.shown_sector)),
+            _input(
+                "Category",
+                EDIT_CATEGORY,
+                _select(card, EDIT_CATEGORY, CATEGORIES, card.shown_category),
+            ),
+        ],
+    )
+    problems = limits.modal_problems(view.to_dict())
+    if problems:
+        raise SlackError("edit modal would be refused by Slack: " + "; ".join(problems))
+    return view
+
+
+def read_modal(values: dict[str, Any]) -> dict[str, Any]:
+    """The editor's input from a ``view_submission``'s ``view.state.values``."""
+
+    def _text(action_id: str) -> str:
+        return str((values.get(action_id, {}).get(action_id) or {}).get("value") or "").strip()
+
+    def _chosen(action_id: str) -> str | None:
+        selected = (values.get(action_id, {}).get(action_id) or {}).get("selected_option")
+        return option_key((selected or {}).get("value"))
+
+    return {
+        "title": _text(EDIT_TITLE),
+        "summary": _text(EDIT_SUMMARY),
+        "key_findings": [
+            ln.strip(" •-\t") for ln in _text(EDIT_FINDINGS).splitlines() if ln.strip(" •-\t")
+        ],
+        "sector": _chosen(EDIT_SECTOR),
+        "category": _chosen(EDIT_CATEGORY),
+    }
+
+
+def status_text(lines: list[str]) -> str:
+    """Join reply lines, kept under Slack's message text limit."""
+    return trim_lines(lines, limits.MAX_SECTION_TEXT)
+
+
+def trim_lines(lines: list[str], limit: int) -> str:
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 20:
+            out.append(f"… and {len(lines) - len(out)} more")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)

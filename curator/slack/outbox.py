@@ -1,0 +1,317 @@
+"""The outbox: candidate cards waiting to be posted, posted at most once per channel.
+
+``enqueue`` is called by the poll pipeline inside its own transaction; ``drain`` posts due rows at
+≤ 1 message a second per channel (DESIGN.md §3). Slack's 429s are honoured by slack_sdk's
+``RateLimitErrorRetryHandler`` (it sleeps for Retry-After); while Slack is down rows stay
+``pending`` with a backed-off ``next_attempt_at`` so nothing is lost.
+
+Exactly-once posting: a row is claimed (lease) and its ``attempts`` incremented *before* posting.
+If a process dies between posting and recording the ``ts`` the row is left pending with
+``attempts > 0``; the next drain looks the item up by message metadata in the channel's recent
+history (``conversations.history`` with ``include_all_metadata``) and records the ``ts`` it finds
+instead of posting again (issue 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Connection, Engine, func, or_, select, update
+
+from curator.config import Settings
+from curator.errors import SlackError
+from curator.slack import blocks
+from curator.slack.cards import load_card
+from curator.store.schema import outbox
+from curator.store.sql import insert_ignore
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 message/s/channel)
+LEASE = timedelta(minutes=2)  # a claimed row is someone's for this long
+MAX_BACKOFF = timedelta(hours=1)
+FIRST_BACKOFF = timedelta(seconds=30)
+HISTORY_PAGES = 5
+#: Errors that retrying the same message cannot fix: the row is marked ``failed``.
+PERMANENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+    }
+)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    posted: int = 0  # cards posted by this drain
+    failed: int = 0  # attempts that failed (the row stays pending unless the error is permanent)
+    skipped: int = 0  # rows not posted: already in the channel (found by metadata) or decided
+    remaining: int = 0  # rows still pending for the channel afterwards
+
+
+def enqueue(conn: Connection, item_id: int, channel: str, now: datetime) -> bool:
+    """Queue ``item_id`` for ``channel``; False when it is already queued (or posted) there."""
+    return bool(
+        insert_ignore(
+            conn,
+            outbox,
+            {
+                "item_id": item_id,
+                "channel": channel,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+    )
+
+
+def make_client(settings: Settings, *, timeout: int = 15, retries: int = 2) -> WebClient:
+    """A WebClient for the bot token, pointed at ``SLACK_API_URL`` when set, with retry handlers
+    for 429 (honours Retry-After), 500/503 and connection errors."""
+    if not settings.slack_bot_token:
+        raise SlackError("SLACK_BOT_TOKEN is not set; see the README's Slack section")
+    base_url = settings.slack_api_url or WebClient.BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=retries),
+            ServerErrorRetryHandler(max_retry_count=retries),
+            ConnectionErrorRetryHandler(max_retry_count=retries),
+        ],
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next attempt after ``attempts`` failed ones: 30 s, 1 min, 2 min … 1 h."""
+    delay: timedelta = FIRST_BACKOFF * (2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claim(engine: Engine, channel: str, now: datetime, worker: str) -> dict[str, Any] | None:
+    """Take the oldest due pending row for ``channel`` and bump its attempts (committed)."""
+    free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+    for _ in range(5):
+        with engine.begin() as conn:
+            row = (
+                conn.execute(
+                    select(outbox)
+                    .where(outbox.c.channel == channel, outbox.c.status == "pending", free)
+                    .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+                    .order_by(outbox.c.id)
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            taken = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"], outbox.c.status == "pending", free)
+                .values(claimed_by=worker, claimed_until=now + LEASE, attempts=row["attempts"] + 1)
+            ).rowcount
+            if taken == 1:
+                return dict(row)
+    return None
+
+
+def _finish(engine: Engine, row_id: int, worker: str, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None, **values)
+        )
+
+
+def find_posted(client: WebClient, channel: str, item_id: int, since: datetime) -> str | None:
+    """The ts of a card for ``item_id`` already in ``channel`` (by message metadata), if any."""
+    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        resp = client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+        )
+        for message in resp.get("messages") or []:
+            if blocks.item_id_from_metadata(message) == item_id:
+                return str(message["ts"])
+        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+        if not resp.get("has_more") or not cursor:
+            return None
+    return None
+
+
+def _error_code(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        return str(data.get("error") or f"http_{exc.response.status_code}")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tuple[str, str]:
+    """Post the card; returns ("posted", ts) or ("skipped", reason)."""
+    with engine.connect() as conn:
+        card = load_card(conn, item_id)
+    if card is None:
+        return "skipped", f"item {item_id} no longer exists"
+    if card.status not in ("new", "queued"):
+        return "skipped", f"item {item_id} was already {card.status} before it was posted"
+    text = blocks.fallback_text(card)
+    resp = client.chat_postMessage(
+        channel=channel,
+        text=text,
+        blocks=blocks.as_dicts(blocks.card_blocks(card)),
+        metadata=blocks.metadata(item_id),
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    return "posted", str(resp["ts"])
+
+
+def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int:
+    """Redraw every posted card of ``item_id`` (after a decision made outside Slack, e.g. in
+    ``curator review``). Returns how many were updated; Slack errors are logged, not raised."""
+    with engine.connect() as conn:
+        card = load_card(conn, item_id)
+        posted = conn.execute(
+            select(outbox.c.channel, outbox.c.message_ts).where(
+                outbox.c.item_id == item_id,
+                outbox.c.status == "posted",
+                outbox.c.message_ts.is_not(None),
+            )
+        ).all()
+    if card is None:
+        return 0
+    updated = 0
+    for channel, ts in posted:
+        try:
+            client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=blocks.fallback_text(card),
+                blocks=blocks.as_dicts(blocks.card_blocks(card)),
+                metadata=blocks.metadata(item_id),
+            )
+            updated += 1
+        except (SlackClientError, OSError) as exc:
+            log.warning("could not update the card of item %s in %s: %s", item_id, channel, exc)
+    return updated
+
+
+def pending_count(engine: Engine, channel: str | None = None) -> int:
+    stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+    if channel is not None:
+        stmt = stmt.where(outbox.c.channel == channel)
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def drain(
+    engine: Engine,
+    client: WebClient,
+    channel: str,
+    *,
+    max_messages: int | None = None,
+    now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = None,
+) -> DrainReport:
+    """Post due outbox rows for ``channel`` until none is due, ``max_messages`` rows were handled
+    or ``time.monotonic()`` passes ``deadline``. Stops at the first transient failure (Slack is
+    down or refusing): the row keeps its place and is retried after a backoff."""
+    worker = _worker()
+    posted = failed = skipped = 0
+    last_post: float | None = None
+    while max_messages is None or posted + failed + skipped < max_messages:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        now = now_fn()
+        row = _claim(engine, channel, now, worker)
+        if row is None:
+            break
+        try:
+            ts = None
+            if row["attempts"] > 0:
+                # A previous attempt may have posted before dying: look before posting again.
+                ts = find_posted(client, channel, row["item_id"], row["created_at"])
+            if ts is not None:
+                log.info("item %s already in %s as %s", row["item_id"], channel, ts)
+                _finish(
+                    engine,
+                    row["id"],
+                    worker,
+                    status="posted",
+                    message_ts=ts,
+                    posted_at=now_fn(),
+                    last_error=None,
+                )
+                skipped += 1
+                continue
+            if last_post is not None:
+                wait = MIN_INTERVAL - (time.monotonic() - last_post)
+                if wait > 0:
+                    sleep(wait)
+            outcome, detail = _post(client, channel, row["item_id"], engine)
+            last_post = time.monotonic()
+        except (SlackClientError, OSError, ValueError) as exc:
+            code = _error_code(exc)
+            failed += 1
+            attempts = row["attempts"] + 1
+            if code in PERMANENT_ERRORS:
+                log.error("Slack refused item %s: %s", row["item_id"], code)
+                _finish(engine, row["id"], worker, status="failed", last_error=code)
+                continue
+            log.warning("posting item %s failed (%s); retrying later", row["item_id"], code)
+            _finish(
+                engine,
+                row["id"],
+                worker,
+                last_error=code,
+                next_attempt_at=now_fn() + backoff(attempts),
+            )
+            break
+        if outcome == "posted":
+            _finish(
+                engine,
+                row["id"],
+                worker,
+                status="posted",
+                message_ts=detail,
+                posted_at=now_fn(),
+                last_error=None,
+            )
+            posted += 1
+        else:
+            _finish(engine, row["id"], worker, status="failed", last_error=f"skipped: {detail}")
+            skipped += 1
+    return DrainReport(posted, failed, skipped, pending_count(engine, channel))

@@ -1,0 +1,147 @@
+"""The ``/pulse`` slash command: ``draft``, ``status``, ``sources`` (admins: ``add``, ``disable``).
+
+Each function returns the reply text; :mod:`curator.slack.app` acks first and then replies.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select
+
+from curator.errors import ConfigError
+from curator.slack.blocks import escape, trim_lines
+from curator.store.schema import decisions, items, outbox, source_state
+
+QUIET_AFTER = timedelta(days=60)
+REPLY_LIMIT = 3000
+
+USAGE = (
+    "*/pulse* commands:\n"
+    "• `/pulse status`: queue sizes, failing and quiet sources\n"
+    "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
+    "• `/pulse sources`: list the sources\n"
+    "• `/pulse sources add URL [Publisher name]`: add a feed (admins)\n"
+    "• `/pulse sources disable ID`: stop checking a source (admins)"
+)
+
+
+def month_start(now: datetime, tz: str) -> datetime:
+    local = now.astimezone(ZoneInfo(tz))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str:
+    with engine.connect() as conn:
+        pending = conn.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+        ).scalar_one()
+        queued = conn.execute(
+            select(func.count()).select_from(items).where(items.c.status == "queued")
+        ).scalar_one()
+        decided = conn.execute(
+            select(func.count())
+            .select_from(decisions)
+            .where(decisions.c.created_at >= month_start(now, tz))
+        ).scalar_one()
+        stuck = conn.execute(
+            select(outbox.c.item_id, outbox.c.attempts, outbox.c.last_error)
+            .where(outbox.c.status.in_(("pending", "failed")), outbox.c.last_error.is_not(None))
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+        ).first()
+        failing = conn.execute(
+            select(
+                source_state.c.source_id,
+                source_state.c.consecutive_failures,
+                source_state.c.last_error,
+            )
+            .where(source_state.c.consecutive_failures > 0)
+            .order_by(source_state.c.consecutive_failures.desc(), source_state.c.source_id)
+        ).all()
+        quiet = conn.execute(
+            select(source_state.c.source_id, source_state.c.last_new_item_at)
+            .where(source_state.c.last_new_item_at < now - QUIET_AFTER)
+            .order_by(source_state.c.last_new_item_at)
+        ).all()
+    lines = [
+        f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
+        f"an editor · {decided} decision(s) this month",
+    ]
+    if stuck is not None:
+        lines.append(
+            f"*Posting trouble*: item {stuck.item_id} after {stuck.attempts} attempt(s): "
+            f"`{escape(str(stuck.last_error))[:200]}`"
+        )
+    lines.append(f"*Failing sources* ({len(failing)}):" if failing else "*Failing sources*: none")
+    for row in failing:
+        error = escape((row.last_error or "").splitlines()[0][:150]) if row.last_error else "?"
+        lines.append(f"• `{row.source_id}`: {row.consecutive_failures} failure(s): {error}")
+    lines.append(
+        f"*Quiet sources* (nothing new for 60+ days, {len(quiet)}):"
+        if quiet
+        else "*Quiet sources*: none"
+    )
+    for source_id, last_new in quiet:
+        lines.append(f"• `{source_id}`: last new item {last_new:%Y-%m-%d}")
+    return trim_lines(lines, REPLY_LIMIT)
+
+
+def _sources_module() -> Any:
+    return importlib.import_module("curator.sources")
+
+
+def sources_text(path: Path) -> str:
+    sources = _sources_module().load_sources(path)
+    lines = [f"*{len(sources)} source(s)* in `{path.name}`:"]
+    for s in sources:
+        state = "" if s.enabled else " _(disabled)_"
+        lines.append(f"• `{s.id}`: {escape(s.publisher)} ({s.kind}){state}")
+    return trim_lines(lines, REPLY_LIMIT)
+
+
+def add_source(path: Path, url: str, publisher: str | None) -> str:
+    """Append a feed source, with the same validation as ``curator sources add``."""
+    mod = _sources_module()
+    url = url.strip("<>").split("|", 1)[0]  # Slack wraps links as <url> or <url|text>
+    problem = mod.url_problem(url)
+    if problem:
+        raise ConfigError(problem)
+    existing = {s.id for s in mod.load_sources(path)}
+    source_id = cast(str, mod.suggest_id(url, existing))
+    from urllib.parse import urlsplit
+
+    entry: dict[str, object] = {
+        "id": source_id,
+        "publisher": publisher or (urlsplit(url).hostname or url),
+        "kind": "feed",
+        "url": url,
+        "verified": False,
+    }
+    mod.append_source(path, entry)
+    return f"Added source `{source_id}` ({escape(str(entry['publisher']))}) for {url}"
+
+
+def disable_source(path: Path, source_id: str) -> str:
+    _sources_module().set_source_enabled(path, source_id, False)
+    return f"Disabled source `{source_id}`: it will not be checked until re-enabled."
+
+
+def draft_reply(
+    engine: Engine, edition_id: str | None, upload: Callable[[list[tuple[str, bytes]]], None]
+) -> str:
+    try:
+        service = importlib.import_module("curator.edition.service")
+        draft_files = service.draft_files
+    except (ImportError, AttributeError):
+        return "Drafting isn't available in this installation yet; try `curator draft` later."
+    files = cast(list[tuple[str, bytes]], draft_files(engine, edition_id, formats=("docx", "html")))
+    if not files:
+        return "Nothing to draft: no accepted items in that edition yet."
+    upload(files)
+    return "Uploaded the draft: " + ", ".join(f"`{name}`" for name, _ in files)

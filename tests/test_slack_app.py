@@ -1,0 +1,499 @@
+"""Signed Slack requests over a real socket to `curator slack serve`'s server (HTTP mode), with
+the fake Slack Web API answering the app's calls."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import types
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+
+from curator.config import Settings
+from curator.slack import blocks
+from curator.slack.app import build_app
+from curator.slack.outbox import drain, enqueue, make_client
+from curator.slack.server import SlackHTTPServer
+from curator.store.schema import decisions, items, outbox, predictions, source_state
+from tests.support.factories import add_item
+from tests.support.fake_slack import (
+    FakeSlack,
+    block_actions,
+    form,
+    sign,
+    slash_command,
+    view_submission,
+)
+
+pytestmark = pytest.mark.storage
+CHANNEL = "C0PULSE"
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
+
+
+@dataclass
+class Env:
+    engine: Engine
+    fake: FakeSlack
+    server: SlackHTTPServer
+    settings: Settings
+
+    def send(
+        self, body: str, *, timestamp: int | None = None, secret: str = SECRET
+    ) -> httpx.Response:
+        headers = sign(body, secret, timestamp)
+        return httpx.post(self.server.url, content=body, headers=headers, timeout=5)
+
+    def click(self, item_id: int, action_id: str, **kw: Any) -> httpx.Response:
+        ts = self.card_ts(item_id)
+        payload = block_actions(
+            action_id=action_id, value=str(item_id), channel=CHANNEL, ts=ts, **kw
+        )
+        return self.send(form(payload))
+
+    def card_ts(self, item_id: int) -> str:
+        for msg in self.fake.channel_messages(CHANNEL):
+            if blocks.item_id_from_metadata(msg) == item_id:
+                return str(msg["ts"])
+        raise AssertionError(f"no card for item {item_id}")
+
+    def card(self, item_id: int) -> dict[str, Any]:
+        ts = self.card_ts(item_id)
+        return next(m for m in self.fake.channel_messages(CHANNEL) if m["ts"] == ts)
+
+    def card_text(self, item_id: int) -> str:
+        return json.dumps(self.card(item_id)["blocks"], ensure_ascii=False)
+
+    def decisions(self, item_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            q = select(decisions).where(decisions.c.item_id == item_id).order_by(decisions.c.id)
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+    def item(self, item_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(items).where(items.c.id == item_id)).mappings().one())
+
+    def post_card(self, **overrides: Any) -> int:
+        item_id = add_item(self.engine, **overrides)
+        with self.engine.begin() as conn:
+            conn.execute(
+                predictions.insert().values(
+                    item_id=item_id,
+                    model_version="m1",
+                    relevant=True,
+                    relevance=0.9,
+                    sector="adult_social_care_health",
+                    sector_confidence=0.91,
+                    category="reports",
+                    category_confidence=0.55,
+                    uncertain=True,
+                    created_at=T0,
+                )
+            )
+            enqueue(conn, item_id, CHANNEL, T0)
+        client = make_client(self.settings)
+        assert drain(self.engine, client, CHANNEL, sleep=lambda s: None).posted == 1
+        return item_id
+
+
+@pytest.fixture
+def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+    fake = FakeSlack().start()
+    fake.users["U1"] = {"id": "U1", "name": "alice", "profile": {"display_name": "Alice"}}
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: dhsc\n    publisher: Department of Health and Social Care\n"
+        "    kind: feed\n    url: https://www.gov.uk/government/organisations/dhsc.atom\n",
+        encoding="utf-8",
+    )
+    settings = Settings(
+        slack_bot_token=fake.token,
+        slack_signing_secret=SECRET,
+        slack_channel=CHANNEL,
+        slack_api_url=fake.base_url,
+        admins="UADMIN",
+    )
+    server = SlackHTTPServer(build_app(engine, settings, sources_file=sources), port=0).start()
+    yield Env(engine, fake, server, settings)
+    server.stop()
+    fake.stop()
+
+
+def wait_until(check: Any, timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_card_shows_what_editors_need(env: Env) -> None:
+    item_id = env.post_card(title="Care <home> & you", summary="Word " * 1000)
+    card = env.card(item_id)
+    text = json.dumps(card["blocks"])
+    assert "Care &lt;home&gt; &amp; you" in text
+    assert "Department of Health and Social Care" in text
+    assert "Needs a look" in text and "91%" in text and "55%" in text
+    assert card["metadata"]["event_payload"] == {"item_id": item_id}
+    actions = next(b for b in card["blocks"] if b["type"] == "actions")
+    buttons = {e["action_id"]: e for e in actions["elements"] if e["type"] == "button"}
+    assert buttons[blocks.ACCEPT]["style"] == "primary"
+    assert {e.get("value") for e in buttons.values()} == {str(item_id)}
+    selects = [e for e in actions["elements"] if e["type"] == "static_select"]
+    assert [s["initial_option"]["value"] for s in selects] == [
+        f"{item_id}:adult_social_care_health",
+        f"{item_id}:reports",
+    ]
+
+
+def test_accept_records_and_updates_the_card(env: Env) -> None:
+    item_id = env.post_card()
+    resp = env.click(item_id, blocks.ACCEPT)
+    assert resp.status_code == 200
+    env.fake.wait_for("chat.update")
+    (decision,) = env.decisions(item_id)
+    assert (decision["action"], decision["user_id"], decision["user_name"], decision["via"]) == (
+        "accept",
+        "U1",
+        "alice",
+        "slack",
+    )
+    assert decision["sector"] == "adult_social_care_health"
+    item = env.item(item_id)
+    assert item["status"] == "accepted" and item["edition"]
+    text = env.card_text(item_id)
+    assert f"Accepted by <@U1> into {item['edition']}" in text
+    assert "Adult Social Care and Health · Reports" in text
+    assert blocks.UNDO in text and blocks.ACCEPT not in text
+
+
+def test_accept_uses_the_selects_chosen_on_the_card(env: Env) -> None:
+    item_id = env.post_card()
+    state = {
+        blocks.TRIAGE_BLOCK: {
+            blocks.SECTOR: {
+                "type": "static_select",
+                "selected_option": {"value": f"{item_id}:criminal_justice"},
+            },
+            blocks.CATEGORY: {
+                "type": "static_select",
+                "selected_option": {"value": f"{item_id}:briefings"},
+            },
+        }
+    }
+    # Changing a select on an undecided card records nothing...
+    env.send(
+        form(
+            block_actions(
+                action_id=blocks.SECTOR,
+                selected=f"{item_id}:criminal_justice",
+                channel=CHANNEL,
+                ts=env.card_ts(item_id),
+            )
+        )
+    )
+    assert env.decisions(item_id) == []
+    # ...Accept reads the chosen values from the card's state: one click.
+    env.click(item_id, blocks.ACCEPT, state=state)
+    env.fake.wait_for("chat.update")
+    item = env.item(item_id)
+    assert (item["sector"], item["category"]) == ("criminal_justice", "briefings")
+    assert "Criminal Justice · Briefings" in env.card_text(item_id)
+
+
+def test_relabel_on_an_accepted_card(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.ACCEPT)
+    env.fake.wait_for("chat.update")
+    env.send(
+        form(
+            block_actions(
+                action_id=blocks.CATEGORY,
+                selected=f"{item_id}:tools_guidance",
+                channel=CHANNEL,
+                ts=env.card_ts(item_id),
+            )
+        )
+    )
+    env.fake.wait_for("chat.update", 2)
+    assert [d["action"] for d in env.decisions(item_id)] == ["accept", "relabel"]
+    assert env.item(item_id)["category"] == "tools_guidance"
+    assert "Tools and Guidance" in env.card_text(item_id)
+
+
+def test_two_editors_at_once_first_decision_stands(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.ACCEPT, user="U1", name="alice")
+    env.fake.wait_for("chat.update")
+    env.click(item_id, blocks.REJECT, user="U2", name="bob")
+    (ephemeral,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
+    assert ephemeral["user"] == "U2" and ephemeral["channel"] == CHANNEL
+    assert "accepted by <@U1>" in ephemeral["text"]
+    assert [d["action"] for d in env.decisions(item_id)] == ["accept"]
+    assert env.item(item_id)["status"] == "accepted"
+
+
+def test_same_click_delivered_twice_is_recorded_once(env: Env) -> None:
+    item_id = env.post_card()
+    payload = block_actions(
+        action_id=blocks.REJECT,
+        value=str(item_id),
+        channel=CHANNEL,
+        ts=env.card_ts(item_id),
+        action_ts="1717405200.000100",
+    )
+    env.send(form(payload))
+    env.send(form(payload))  # Slack retries when it did not see our answer in time
+    env.fake.wait_for("chat.update", 2)
+    assert [d["action"] for d in env.decisions(item_id)] == ["reject"]
+    assert env.fake.calls("chat.postEphemeral") == []
+    assert "Rejected by <@U1>" in env.card_text(item_id)
+
+
+def test_undo_restores_the_card(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.REJECT)
+    env.fake.wait_for("chat.update")
+    env.click(item_id, blocks.UNDO)
+    env.fake.wait_for("chat.update", 2)
+    assert [d["action"] for d in env.decisions(item_id)] == ["reject", "undo"]
+    assert env.item(item_id)["status"] == "queued"
+    text = env.card_text(item_id)
+    assert blocks.ACCEPT in text and "Rejected" not in text
+
+
+def test_edit_modal_records_edit_then_accept(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.EDIT)
+    (opened,) = env.fake.wait_for("views.open")
+    assert opened.params["trigger_id"].startswith("trigger-")
+    view = env.fake.views[0]
+    assert view["callback_id"] == blocks.EDIT_MODAL
+    assert json.loads(view["private_metadata"])["item_id"] == item_id
+
+    def text(action_id: str, value: str) -> dict[str, Any]:
+        return {action_id: {action_id: {"type": "plain_text_input", "value": value}}}
+
+    def chosen(action_id: str, key: str) -> dict[str, Any]:
+        option = {"value": f"{item_id}:{key}"}
+        return {action_id: {action_id: {"type": "static_select", "selected_option": option}}}
+
+    values = {
+        **text(blocks.EDIT_TITLE, "Better title"),
+        **text(blocks.EDIT_SUMMARY, "A shorter summary."),
+        **text(blocks.EDIT_FINDINGS, "First finding\n\n• Second finding"),
+        **chosen(blocks.EDIT_SECTOR, "children_young_people"),
+        **chosen(blocks.EDIT_CATEGORY, "briefings"),
+    }
+    resp = env.send(form(view_submission(view=view, values=values)))
+    assert resp.status_code == 200
+    env.fake.wait_for("chat.update")
+    assert [d["action"] for d in env.decisions(item_id)] == ["edit", "accept"]
+    item = env.item(item_id)
+    assert item["edited_title"] == "Better title"
+    assert item["key_findings"] == ["First finding", "Second finding"]
+    assert (item["status"], item["sector"]) == ("accepted", "children_young_people")
+    assert "Better title" in env.card_text(item_id)
+
+
+def test_edit_modal_without_title_is_refused_in_the_modal(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    resp = env.send(form(view_submission(view=env.fake.views[0], values={})))
+    assert resp.status_code == 200
+    answer = resp.json()
+    assert answer["response_action"] == "errors" and blocks.EDIT_TITLE in answer["errors"]
+    assert env.decisions(item_id) == []
+
+
+@pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])
+def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) -> None:
+    item_id = env.post_card()
+    body = form(
+        block_actions(
+            action_id=blocks.ACCEPT, value=str(item_id), channel=CHANNEL, ts=env.card_ts(item_id)
+        )
+    )
+    if how == "forged":
+        resp = env.send(body, secret="not-the-secret")
+    elif how == "stale":
+        resp = env.send(body, timestamp=int(time.time()) - 6 * 60)
+    else:
+        resp = httpx.post(
+            env.server.url,
+            content=body,
+            timeout=5,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert resp.status_code == 401
+    time.sleep(0.2)
+    assert env.decisions(item_id) == []
+    assert env.fake.calls("chat.update") == []
+
+
+def pulse_reply(env: Env, text: str, user: str = "U1") -> dict[str, Any]:
+    """Send ``/pulse text`` and return what the app sent to the response_url."""
+    before = len(env.fake.responses)
+    url = env.fake.response_url(f"r{time.time_ns()}")
+    resp = env.send(slash_command(text, response_url=url, user=user, channel=CHANNEL))
+    assert resp.status_code == 200
+    wait_until(lambda: len(env.fake.responses) > before)
+    return env.fake.responses[-1]
+
+
+def test_pulse_status(env: Env) -> None:
+    add_item(env.engine)
+    env.post_card()
+    now = datetime.now(UTC)
+    stuck = add_item(env.engine)
+    with env.engine.begin() as conn:
+        for source_id, failures, error, last_new in (
+            ("ok", 0, None, now - timedelta(days=3)),
+            ("broken", 4, "HTTP 503 from b.example\nmore", None),
+            ("sleepy", 0, None, now - timedelta(days=90)),
+        ):
+            conn.execute(
+                source_state.insert().values(
+                    source_id=source_id,
+                    url=f"https://{source_id}.example/",
+                    consecutive_failures=failures,
+                    last_error=error,
+                    last_new_item_at=last_new,
+                )
+            )
+        conn.execute(
+            outbox.insert().values(
+                item_id=stuck,
+                channel=CHANNEL,
+                status="pending",
+                attempts=3,
+                last_error="not_in_channel",
+                created_at=now,
+                next_attempt_at=now + timedelta(hours=1),
+            )
+        )
+    answer = pulse_reply(env, "status")
+    text = answer["text"]
+    assert "1 card(s) waiting to be posted" in text
+    assert "3 candidate(s) waiting for an editor" in text
+    assert "0 decision(s) this month" in text
+    assert "`broken`: 4 failure(s): HTTP 503 from b.example" in text and "more" not in text
+    assert "`sleepy`" in text and "`ok`" not in text
+    assert f"item {stuck} after 3 attempt(s): `not_in_channel`" in text
+    assert answer["response_type"] == "ephemeral"
+
+
+def test_pulse_sources_list_and_admin_only_changes(env: Env, tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    before = sources.read_text(encoding="utf-8")
+    assert "`dhsc`" in pulse_reply(env, "sources")["text"]
+
+    assert "only admins" in pulse_reply(env, "sources disable dhsc", user="U1")["text"]
+    assert sources.read_text(encoding="utf-8") == before
+
+    added = pulse_reply(env, "sources add https://www.example.org/feed/ Example Trust", "UADMIN")
+    assert "Added source" in added["text"]
+    text = sources.read_text(encoding="utf-8")
+    assert "https://www.example.org/feed/" in text and "Example Trust" in text
+
+    refused = pulse_reply(env, "sources add https://www.gov.uk/search/all.atom", "UADMIN")
+    assert "robots.txt" in refused["text"]
+
+    assert "Disabled source `dhsc`" in pulse_reply(env, "sources disable dhsc", "UADMIN")["text"]
+    assert "enabled: false" in sources.read_text(encoding="utf-8")
+
+
+def test_pulse_draft_uploads_the_files(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = types.ModuleType("curator.edition.service")
+    asked: list[Any] = []
+
+    def draft_files(engine: Engine, edition_id: str | None, formats: Any = ()) -> Any:
+        asked.append((edition_id, tuple(formats)))
+        return [("pulse-2024-06.docx", b"PK docx bytes"), ("pulse-2024-06.html", b"<p>hi</p>")]
+
+    service.draft_files = draft_files  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "curator.edition.service", service)
+    answer = pulse_reply(env, "draft 2024-06")
+    assert asked == [("2024-06", ("docx", "html"))]
+    assert "pulse-2024-06.docx" in answer["text"]
+    assert sorted(env.fake.uploads.values()) == [b"<p>hi</p>", b"PK docx bytes"]
+    (complete,) = env.fake.calls("files.completeUploadExternal")
+    assert complete.params["channel_id"] == CHANNEL
+
+
+def test_pulse_draft_when_drafting_is_not_installed(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "curator.edition.service", None)
+    assert "isn't available" in pulse_reply(env, "draft")["text"]
+    assert env.fake.calls("files.getUploadURLExternal") == []
+
+
+def test_pulse_help(env: Env) -> None:
+    text = pulse_reply(env, "")["text"]
+    assert "/pulse status" in text and "/pulse sources add" in text
+
+
+def test_two_editors_clicking_at_the_same_moment(env: Env) -> None:
+    item_id = env.post_card()
+    ts = env.card_ts(item_id)
+    bodies = [
+        form(
+            block_actions(
+                action_id=action, value=str(item_id), channel=CHANNEL, ts=ts, user=user, name=name
+            )
+        )
+        for action, user, name in ((blocks.ACCEPT, "U1", "alice"), (blocks.REJECT, "U2", "bob"))
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(lambda b: env.send(b).status_code, bodies))
+    assert codes == [200, 200]
+    env.fake.wait_for("chat.postEphemeral")
+    env.fake.wait_for("chat.update", 2)
+    (decision,) = env.decisions(item_id)
+    (ephemeral,) = [c.params for c in env.fake.calls("chat.postEphemeral")]
+    loser = "U2" if decision["user_id"] == "U1" else "U1"
+    assert ephemeral["user"] == loser
+    assert f"by <@{decision['user_id']}>" in ephemeral["text"]
+
+
+def test_decisions_recorded_from_slack_are_counted(env: Env) -> None:
+    item_id = env.post_card()
+    env.click(item_id, blocks.ACCEPT)
+    env.fake.wait_for("chat.update")
+    with env.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(decisions)).scalar_one() == 1
+
+
+def test_editor_name_comes_from_users_info_when_the_payload_has_none(env: Env) -> None:
+    item_id = env.post_card()
+    payload = block_actions(
+        action_id=blocks.REJECT, value=str(item_id), channel=CHANNEL, ts=env.card_ts(item_id)
+    )
+    payload["user"] = {"id": "U1", "team_id": "T0FAKE"}
+    env.send(form(payload))
+    env.fake.wait_for("chat.update")
+    assert env.fake.calls("users.info")[0].params["user"] == "U1"
+    assert env.decisions(item_id)[0]["user_name"] == "Alice"
+
+
+def test_ack_comes_before_the_slow_work(env: Env) -> None:
+    item_id = env.post_card()
+    env.fake.delay("chat.update", 1.5)  # Slack is slow to update the card
+    started = time.monotonic()
+    resp = env.click(item_id, blocks.ACCEPT)
+    assert resp.status_code == 200
+    assert time.monotonic() - started < 1.0  # answered before the work was done
+    wait_until(lambda: len(env.decisions(item_id)) == 1)
+    time.sleep(max(0.0, started + 1.7 - time.monotonic()))  # let the slow update finish

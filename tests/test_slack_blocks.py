@@ -1,0 +1,170 @@
+"""Pure Block Kit: cards and the edit modal stay inside Slack's limits and carry the item id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curator.errors import SlackError
+from curator.slack import blocks, limits
+from curator.slack.blocks import Card
+
+
+def card(**kw: Any) -> Card:
+    base: dict[str, Any] = {
+        "item_id": 42,
+        "title": "Making prevention everyone's business",
+        "url": "https://www.gov.uk/government/publications/x",
+        "publisher": "Department of Health and Social Care",
+        "source_id": "dhsc",
+        "summary": "A report on prevention.",
+        "published_at": datetime(2024, 6, 3, 9, tzinfo=UTC),
+        "predicted_sector": "adult_social_care_health",
+        "sector_confidence": 0.8,
+        "predicted_category": "reports",
+        "category_confidence": 0.6,
+    }
+    base.update(kw)
+    return Card(**base)
+
+
+def walk(node: Any) -> list[dict[str, Any]]:
+    out = []
+    if isinstance(node, dict):
+        out.append(node)
+        for v in node.values():
+            out += walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += walk(v)
+    return out
+
+
+def interactive(dicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [n for n in walk(dicts) if n.get("type") in ("button", "static_select")]
+
+
+def test_undecided_card_has_accept_reject_edit_and_preset_selects() -> None:
+    d = blocks.as_dicts(blocks.card_blocks(card()))
+    ids = [n["action_id"] for n in interactive(d)]
+    assert ids == [blocks.ACCEPT, blocks.REJECT, blocks.EDIT, blocks.SECTOR, blocks.CATEGORY]
+    for node in interactive(d):
+        if node["type"] == "button":
+            assert node["value"] == "42"
+        else:
+            assert all(o["value"].startswith("42:") for o in node["options"])
+    text = str(d)
+    assert "3 Jun 2024" in text and "Needs a look" not in text
+
+
+def test_uncertain_prediction_is_marked() -> None:
+    text = str(blocks.as_dicts(blocks.card_blocks(card(uncertain=True))))
+    assert "Needs a look" in text
+
+
+def test_decided_cards() -> None:
+    accepted = card(
+        status="accepted",
+        sector="criminal_justice",
+        category="briefings",
+        edition="2024-06",
+        decided_by_id="U1",
+        decided_via="slack",
+    )
+    d = blocks.as_dicts(blocks.card_blocks(accepted))
+    assert blocks.outcome_line(accepted) == (
+        ":white_check_mark: Accepted by <@U1> into 2024-06 · Criminal Justice · Briefings"
+    )
+    assert [n["action_id"] for n in interactive(d)] == [
+        blocks.SECTOR,
+        blocks.CATEGORY,
+        blocks.EDIT,
+        blocks.UNDO,
+    ]
+    rejected = card(status="rejected", decided_by_name="maria", decided_via="cli")
+    d = blocks.as_dicts(blocks.card_blocks(rejected))
+    assert blocks.outcome_line(rejected) == ":x: Rejected by @maria"
+    assert [n["action_id"] for n in interactive(d)] == [blocks.UNDO]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=5000),
+    summary=st.text(max_size=20000),
+    findings=st.lists(st.text(max_size=800), max_size=30),
+    path=st.text(max_size=2100),
+)
+def test_any_text_fits_slacks_limits(
+    title: str, summary: str, findings: list[str], path: str
+) -> None:
+    c = card(title=title, summary=summary, key_findings=tuple(findings), url=f"https://x/{path}")
+    d = blocks.as_dicts(blocks.card_blocks(c))
+    assert limits.message_problems(d) == []
+    modal = blocks.edit_modal(c, channel="C1", message_ts="1.2").to_dict()
+    assert limits.modal_problems(modal) == []
+
+
+def test_title_links_and_findings() -> None:
+    c = card(url="https://x.example/a|b>c", key_findings=("One & two", "Three"))
+    d = blocks.as_dicts(blocks.card_blocks(c))
+    title = d[0]["text"]["text"]
+    assert title == "*<https://x.example/a%7Cb%3Ec|Making prevention everyone's business>*"
+    findings = next(b for b in d if b["block_id"] == "pulse_findings")["text"]["text"]
+    assert findings == "*Key findings include:*\n• One &amp; two\n• Three"
+    long_url = card(url="https://x.example/" + "a" * 3000)
+    assert blocks.as_dicts(blocks.card_blocks(long_url))[0]["text"]["text"].startswith("*Making")
+
+
+def test_limits_catch_what_slack_refuses() -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    button = {
+        "type": "button",
+        "action_id": "a" * 256,
+        "value": "v" * 2001,
+        "text": {"type": "plain_text", "text": "ok"},
+    }
+    problems = limits.message_problems([section, {"type": "actions", "elements": [button]}])
+    assert len(problems) == 3
+    assert limits.message_problems([{"type": "divider"}] * 51) == [
+        "51 blocks in one message (max 50)"
+    ]
+    assert limits.modal_problems({"blocks": [{"type": "divider"}] * 101})
+
+
+def test_check_message_raises_a_clear_error() -> None:
+    from slack_sdk.models.blocks import DividerBlock
+
+    with pytest.raises(SlackError, match="51 blocks"):
+        blocks.check_message([DividerBlock() for _ in range(51)])
+
+
+def test_trim_and_escape() -> None:
+    assert blocks.trim("one two three four", 10) == "one two…"
+    assert len(blocks.trim("x" * 100, 10)) == 10
+    assert blocks.escape("<a> & b") == "&lt;a&gt; &amp; b"
+
+
+def test_modal_round_trip() -> None:
+    modal = blocks.edit_modal(card(key_findings=("a", "b")), channel="C1", message_ts="1.2")
+    d = modal.to_dict()
+    values = {b["block_id"]: {b["element"]["action_id"]: dict(b["element"])} for b in d["blocks"]}
+    for block_id, element in values.items():
+        el = element[block_id]
+        if el["type"] == "plain_text_input":
+            el["value"] = el.get("initial_value")
+        else:
+            el["selected_option"] = el.get("initial_option")
+    read = blocks.read_modal(values)
+    assert read["title"] == card().title
+    assert read["key_findings"] == ["a", "b"]
+    assert (read["sector"], read["category"]) == ("adult_social_care_health", "reports")
+
+
+def test_metadata_round_trip() -> None:
+    assert blocks.item_id_from_metadata({"metadata": blocks.metadata(7)}) == 7
+    assert blocks.item_id_from_metadata({"metadata": {"event_type": "other"}}) is None
+    assert blocks.item_id_from_metadata({}) is None

@@ -1,0 +1,163 @@
+"""`curator slack post` and `curator slack serve` as real processes against the fake Slack,
+including a post killed with SIGKILL between posting and recording."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+
+from curator.cli import cli
+from curator.config import Settings, get_settings
+from curator.slack import blocks
+from curator.slack.outbox import drain, enqueue, make_client
+from curator.store.schema import decisions, outbox
+from tests.conftest import REPO
+from tests.support.factories import add_item
+from tests.support.fake_slack import FakeSlack, block_actions, form, sign
+
+pytestmark = pytest.mark.storage
+CHANNEL = "C0PULSE"
+SECRET = "s3cret"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    srv = FakeSlack().start()
+    yield srv
+    srv.stop()
+
+
+def slack_env(fake: FakeSlack, db_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
+    env.update(
+        CURATOR_DATABASE_URL=db_url,
+        SLACK_BOT_TOKEN=fake.token,
+        SLACK_CHANNEL=CHANNEL,
+        SLACK_API_URL=fake.base_url,
+        SLACK_SIGNING_SECRET=SECRET,
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def queue(engine: Engine, n: int) -> list[int]:
+    ids = [add_item(engine) for _ in range(n)]
+    with engine.begin() as conn:
+        for item_id in ids:
+            enqueue(conn, item_id, CHANNEL, datetime.now(UTC))
+    return ids
+
+
+def test_slack_post_drains_once(
+    engine: Engine, db_url: str, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = queue(engine, 2)
+    for key, value in slack_env(fake, db_url).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["slack", "post"])
+    assert result.exit_code == 0, result.output
+    assert "posted 2, failed 0, skipped 0, still waiting 0" in result.output
+    got = [blocks.item_id_from_metadata(m) for m in fake.channel_messages(CHANNEL)]
+    assert got == ids
+
+
+def test_slack_post_without_settings_says_what_is_missing(db_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
+    env.update(CURATOR_DATABASE_URL=db_url, PYTHONPATH=str(REPO))
+    proc = subprocess.run(
+        [sys.executable, "-m", "curator", "slack", "post"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "SLACK_BOT_TOKEN, SLACK_CHANNEL not set" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_kill_9_between_post_and_record_never_double_posts(
+    engine: Engine, db_url: str, fake: FakeSlack
+) -> None:
+    (item_id,) = queue(engine, 1)
+    # Slack takes the message, then the answer is slow: the process is killed while waiting.
+    fake.fail("chat.postMessage", hang=30, after=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curator", "slack", "post"],
+        env=slack_env(fake, db_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        fake.wait_for("chat.postMessage", timeout=20)
+        time.sleep(0.1)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    with engine.connect() as conn:
+        row = conn.execute(select(outbox)).mappings().one()
+    assert (row["status"], row["attempts"], row["message_ts"]) == ("pending", 1, None)
+    fake.heal()
+    client = make_client(Settings(slack_bot_token=fake.token, slack_api_url=fake.base_url))
+    later = datetime.now(UTC) + timedelta(minutes=5)  # the dead process's claim has expired
+    report = drain(engine, client, CHANNEL, now_fn=lambda: later)
+    assert (report.posted, report.skipped, report.remaining) == (0, 1, 0)
+    assert len(fake.calls("chat.postMessage")) == 1
+    (message,) = fake.channel_messages(CHANNEL)
+    assert blocks.item_id_from_metadata(message) == item_id
+    with engine.connect() as conn:
+        assert conn.execute(select(outbox.c.message_ts)).scalar_one() == message["ts"]
+
+
+@pytest.mark.slow
+def test_slack_serve_answers_signed_requests(engine: Engine, db_url: str, fake: FakeSlack) -> None:
+    (item_id,) = queue(engine, 1)
+    client = make_client(Settings(slack_bot_token=fake.token, slack_api_url=fake.base_url))
+    drain(engine, client, CHANNEL)
+    ts = fake.channel_messages(CHANNEL)[0]["ts"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curator", "slack", "serve", "--port", "0", "--host", "127.0.0.1"],
+        env=slack_env(fake, db_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen = []
+        for line in proc.stderr:  # the first line that says where it listens
+            seen.append(line)
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/slack/events", line)
+            if m:
+                break
+        assert m, seen
+        url = f"http://127.0.0.1:{m.group(1)}/slack/events"
+        body = form(
+            block_actions(action_id=blocks.REJECT, value=str(item_id), channel=CHANNEL, ts=ts)
+        )
+        forged = httpx.post(url, content=body, headers=sign(body, "wrong"), timeout=5)
+        assert forged.status_code == 401
+        ok = httpx.post(url, content=body, headers=sign(body, SECRET), timeout=5)
+        assert ok.status_code == 200
+        fake.wait_for("chat.update", timeout=10)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+        if proc.stderr is not None:
+            proc.stderr.close()
+    with engine.connect() as conn:
+        actions = conn.execute(select(decisions.c.action, decisions.c.user_id)).all()
+    assert [tuple(a) for a in actions] == [("reject", "U1")]
