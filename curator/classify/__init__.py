@@ -1,0 +1,60 @@
+"""The classifier room: is a publication worth the editors' attention, which sector, which category.
+
+The poll pipeline and the Slack rooms use only what is exported here::
+
+    from curator.classify import ClassifyInput, load_classifier
+
+    classifier = load_classifier()  # models/ by default; ModelError if missing or incompatible
+    [prediction] = classifier.predict([ClassifyInput(title="Research and analysis: ...")])
+
+Training, evaluation and the model card live in the sub-modules (``model``, ``evaluate``,
+``card``) and are driven by ``curator train`` / ``curator eval`` / ``curator classify``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from curator.classify.model import Classifier
+
+
+@dataclass(frozen=True)
+class ClassifyInput:
+    """What the classifier sees of one publication. Only ``title`` is required."""
+
+    title: str
+    publisher: str = ""
+    summary: str = ""
+    url: str = ""
+    document_type: str | None = None  # GOV.UK display type, e.g. "Research and analysis"
+    sector_hint: str | None = None  # the source's sector_hint: a feature, never an override
+
+
+def load_classifier(model_dir: Path | None = None) -> Classifier:
+    """Load the current model from ``model_dir`` (default: the ``CURATOR_MODEL_DIR`` setting).
+
+    Raises :class:`curator.errors.ModelError` when the model is missing, corrupt, or was written
+    by an incompatible version (the message says to run ``curator train``).
+    """
+    from curator.classify.model import load
+
+    if model_dir is None:
+        from curator.config import get_settings
+
+        model_dir = get_settings().model_dir
+    return load(model_dir)
+
+
+def __getattr__(name: str) -> object:
+    # ``from curator.classify import Classifier`` without importing scikit-learn eagerly.
+    if name == "Classifier":
+        from curator.classify.model import Classifier
+
+        return Classifier
+    raise AttributeError(name)
+
+
+__all__ = ["Classifier", "ClassifyInput", "load_classifier"]

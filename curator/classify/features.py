@@ -1,0 +1,151 @@
+"""Turn a :class:`ClassifyInput` into the strings the vectorizers read, and build the vectorizers.
+
+Pure: no I/O. Every vectorizer is a stock scikit-learn class with its default analyzer (no custom
+callables), so a fitted one can be saved with skops and loaded against an explicit allow-list.
+
+Fields (issue 3: publisher, title, summary, URL, GOV.UK document type, the source's sector hint):
+
+* ``title``: the GOV.UK display type (given, or split off a "Research and analysis: " title
+  prefix) followed by the title; word 1–2-grams;
+* ``summary``: the first ``MAX_SUMMARY_CHARS`` characters of the summary (HTML stripped with
+  ``curator.normalise.clean_text``; longer text is cut, never rejected); words, English stop
+  words removed;
+* ``url``: the words of the URL's host and path ("gov", "uk", "publications", "news", …);
+* ``keywords``: counts of the keyword rules' hits and the sector hint, read by the sector and
+  category heads only.
+
+The publisher's name is deliberately not a feature: held out by publisher, it made every head
+worse (it memorises publishers instead of learning what a report looks like; see the model card).
+It is the grouping key of the held-out splits instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from curator.classify import ClassifyInput
+from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
+from curator.normalise import clean_text, split_document_type
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+#: Longest title / summary read (characters); longer text is cut, never rejected.
+MAX_TITLE_CHARS = 300
+MAX_SUMMARY_CHARS = 300
+_SLUG = re.compile(r"[^a-z0-9]+")
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    title: str
+    summary: str
+    url: str
+    keywords: str
+
+
+def slug(value: str) -> str:
+    return _SLUG.sub("_", value.lower()).strip("_")
+
+
+def publisher_group(publisher: str) -> str:
+    """The publisher with any "(via …)" note removed: the grouping key for held-out splits."""
+    return slug(_PARENS.sub(" ", publisher)) or "unknown"
+
+
+def _keywords(document_type: str | None, title: str, summary: str, sector_hint: str | None) -> str:
+    """Counts of the keyword-rule hits (capped at 3) as repeated tokens, plus the sector hint.
+
+    The sector and category heads read these beside the words: with a few hundred rows, an
+    editor's vocabulary ("prison", "safeguarding children", "toolkit") generalises better than
+    the words of any one publisher.
+    """
+    text = f"{document_type or ''} {title} {summary}"
+    tokens: list[str] = []
+    for sector, pattern in SECTOR_WORDS.items():
+        tokens += [f"sec_{sector}"] * min(len(pattern.findall(text)), 3)
+    for category, pattern in CATEGORY_WORDS.items():
+        tokens += [f"cat_{category}"] * min(len(pattern.findall(text)), 3)
+    tokens += ["pos"] * min(len(POSITIVE.findall(text)), 3)
+    tokens += ["neg"] * min(len(NEGATIVE.findall(text)), 3)
+    if sector_hint:
+        tokens.append(f"hint_{slug(sector_hint)}")
+    return " ".join(tokens) or "none"
+
+
+def prepare(item: ClassifyInput) -> Prepared:
+    title = clean_text(item.title, max_chars=MAX_TITLE_CHARS)
+    document_type = item.document_type
+    if not document_type:
+        # Organisation feeds carry the GOV.UK display type only as a title prefix (catalogue §1.2).
+        document_type, title = split_document_type(title)
+    summary = clean_text(item.summary or "", max_chars=MAX_SUMMARY_CHARS)
+    url_words = ""
+    if item.url:
+        parts = urlsplit(item.url.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+        url_words = " ".join(_SLUG.sub(" ", f"{host} {parts.path}".lower()).split()[:40])
+    if document_type:
+        # The display type reads as words of the title ("research and analysis", "guidance").
+        title = f"{document_type}: {title}"
+    return Prepared(
+        title=title,
+        summary=summary,
+        url=url_words,
+        keywords=_keywords(document_type, title, summary, item.sector_hint),
+    )
+
+
+#: vectorizer name -> the Prepared attribute it reads.
+FIELDS: dict[str, str] = {
+    "title_words": "title",
+    "summary_words": "summary",
+    "url_words": "url",
+    "keywords": "keywords",
+}
+#: Which vectorizers each head reads (chosen with grouped cross-validation, see the model card).
+RELEVANCE_FIELDS: tuple[str, ...] = ("title_words", "summary_words", "url_words")
+LABEL_FIELDS: tuple[str, ...] = (*RELEVANCE_FIELDS, "keywords")
+
+
+def build_vectorizers() -> dict[str, Any]:
+    """Fresh, unfitted vectorizers, one per entry of :data:`FIELDS`."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    return {
+        "title_words": TfidfVectorizer(
+            ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode"
+        ),
+        "summary_words": TfidfVectorizer(
+            sublinear_tf=True, strip_accents="unicode", stop_words="english"
+        ),
+        "url_words": TfidfVectorizer(token_pattern=r"[a-z0-9]{2,}", sublinear_tf=True),
+        "keywords": CountVectorizer(token_pattern=r"\S+", lowercase=False),
+    }
+
+
+def fit(vectorizers: dict[str, Any], prepared: Sequence[Prepared]) -> None:
+    for name, attr in FIELDS.items():
+        vectorizers[name].fit([getattr(p, attr) for p in prepared])
+        # stop_words_ only records pruned terms: it is not needed to transform (scikit-learn
+        # documents it as safe to delete) and would bloat the saved model.
+        if hasattr(vectorizers[name], "stop_words_"):
+            del vectorizers[name].stop_words_
+
+
+def transform(vectorizers: dict[str, Any], prepared: Sequence[Prepared]) -> dict[str, csr_matrix]:
+    return {
+        name: vectorizers[name].transform([getattr(p, attr) for p in prepared])
+        for name, attr in FIELDS.items()
+    }
+
+
+def stack(blocks: dict[str, csr_matrix], fields: Sequence[str]) -> csr_matrix:
+    from scipy.sparse import hstack
+
+    return hstack([blocks[f] for f in fields], format="csr")

@@ -1,0 +1,328 @@
+"""``curator classify``, ``curator train`` and ``curator eval`` (issue 3).
+
+Heavy imports (scikit-learn, skops) happen inside the commands so ``curator --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from curator.classify import ClassifyInput
+    from curator.classify.data import TrainingRow
+
+#: Fields added to each output line of ``curator classify --in … --out …``.
+OUTPUT_FIELDS = (
+    "relevant",
+    "relevance",
+    "sector",
+    "sector_confidence",
+    "category",
+    "category_confidence",
+    "uncertain",
+)
+_OPTIONAL_INPUT = ("publisher", "summary", "url", "document_type", "sector_hint")
+_BATCH = 2000
+
+
+def _input_from(obj: object, where: str) -> ClassifyInput:
+    """Validate one input object; ``ValueError`` names what is wrong."""
+    from curator.classify import ClassifyInput
+
+    if not isinstance(obj, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"{where}: 'title' is missing or empty")
+    fields: dict[str, Any] = {}
+    for key in _OPTIONAL_INPUT:
+        value = obj.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
+        if value is not None:
+            fields[key] = value
+    return ClassifyInput(
+        title=title,
+        publisher=fields.get("publisher", ""),
+        summary=fields.get("summary", ""),
+        url=fields.get("url", ""),
+        document_type=fields.get("document_type") or None,
+        sector_hint=fields.get("sector_hint") or None,
+    )
+
+
+@contextmanager
+def _open_out(path: str) -> Iterator[IO[str]]:
+    if path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as fh:
+        yield fh
+
+
+def _read_lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+        return
+    try:
+        with open(path, encoding="utf-8") as fh:
+            yield from fh
+    except FileNotFoundError as exc:
+        raise click.BadParameter(f"{path} does not exist", param_hint="--in") from exc
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{path} is not UTF-8 text ({exc})", param_hint="--in") from exc
+
+
+def _classify_file(in_path: str, out_path: str, model_dir: Path | None) -> int:
+    from curator.classify import load_classifier
+
+    classifier = load_classifier(model_dir)
+    name = "<stdin>" if in_path == "-" else in_path
+    errors = 0
+    done = 0
+    batch: list[tuple[dict[str, Any], ClassifyInput]] = []
+
+    def flush(out: IO[str]) -> None:
+        nonlocal done
+        predictions = classifier.predict([inp for _, inp in batch])
+        for (obj, _), p in zip(batch, predictions, strict=True):
+            row = {**obj, **{k: getattr(p, k) for k in OUTPUT_FIELDS}}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        done += len(batch)
+        batch.clear()
+
+    with _open_out(out_path) as out:
+        for n, line in enumerate(_read_lines(in_path), 1):
+            if not line.strip():
+                continue
+            where = f"{name}:{n}"
+            try:
+                obj = json.loads(line)
+                inp = _input_from(obj, where)
+            except json.JSONDecodeError as exc:
+                click.echo(f"error: {where}: not valid JSON ({exc.msg})", err=True)
+                errors += 1
+                continue
+            except ValueError as exc:
+                click.echo(f"error: {exc}", err=True)
+                errors += 1
+                continue
+            batch.append((obj, inp))
+            if len(batch) >= _BATCH:
+                flush(out)
+        if batch:
+            flush(out)
+    summary = f"classified {done} item(s) with model {classifier.version}"
+    if errors:
+        summary += f"; {errors} line(s) skipped (see the errors above)"
+    click.echo(summary, err=True)
+    return 1 if errors else 0
+
+
+@click.command()
+@click.argument("title", required=False)
+@click.option("--in", "in_path", help="JSONL of items to classify ('-' for stdin).")
+@click.option("--out", "out_path", default="-", show_default=True, help="Where to write JSONL.")
+@click.option("--publisher", default="", help="Publisher of TITLE.")
+@click.option("--summary", default="", help="Summary of TITLE.")
+@click.option("--url", default="", help="URL of TITLE.")
+@click.option("--document-type", default=None, help='GOV.UK type, e.g. "Research and analysis".')
+@click.option(
+    "--model-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Model directory (default: CURATOR_MODEL_DIR, ./models).",
+)
+def classify(
+    title: str | None,
+    in_path: str | None,
+    out_path: str,
+    publisher: str,
+    summary: str,
+    url: str,
+    document_type: str | None,
+    model_dir: Path | None,
+) -> None:
+    """Classify one TITLE, or every line of --in ITEMS.jsonl into --out PREDICTIONS.jsonl.
+
+    Each input line is an object with "title" and optional "publisher", "summary", "url",
+    "document_type"; each output line is the input plus relevant, relevance, sector,
+    sector_confidence, category, category_confidence and uncertain. A bad line is reported on
+    stderr with its line number, the others are still classified, and the exit code is 1.
+    """
+    if in_path is not None and title is not None:
+        raise click.UsageError("give either a TITLE or --in ITEMS.jsonl, not both")
+    if in_path is not None:
+        sys.exit(_classify_file(in_path, out_path, model_dir))
+    if title is None:
+        raise click.UsageError("give a TITLE to classify, or --in ITEMS.jsonl --out OUT.jsonl")
+    from curator.classify import ClassifyInput, load_classifier
+
+    try:
+        item = _input_from(
+            {
+                "title": title,
+                "publisher": publisher,
+                "summary": summary,
+                "url": url,
+                "document_type": document_type,
+            },
+            "TITLE",
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("TITLE: "), param_hint="TITLE") from exc
+    classifier = load_classifier(model_dir)
+    [p] = classifier.predict([item])
+    assert isinstance(item, ClassifyInput)
+    from curator.records import CATEGORIES, SECTORS
+
+    verdict = "RELEVANT" if p.relevant else "not relevant"
+    click.echo(f"{verdict}  (relevance {p.relevance:.2f}{', uncertain' if p.uncertain else ''})")
+    click.echo(f"sector:   {SECTORS.get(p.sector, p.sector)}  ({p.sector_confidence:.2f})")
+    click.echo(f"category: {CATEGORIES.get(p.category, p.category)}  ({p.category_confidence:.2f})")
+    click.echo(f"model:    {p.model_version}")
+
+
+# ------------------------------------------------------------------------------------------
+# train / eval
+# ------------------------------------------------------------------------------------------
+
+
+def _load_rows(training_dir: Path | None, use_db: bool) -> tuple[list[TrainingRow], int]:
+    from curator.classify.data import load_decisions, load_files
+    from curator.config import get_settings
+
+    settings = get_settings()
+    rows = load_files(training_dir or settings.training_dir)
+    db_rows = load_decisions(settings.database_url) if use_db else []
+    return rows + db_rows, len(db_rows)
+
+
+def _command(name: str, training_dir: Path | None, use_db: bool, boot: int) -> str:
+    parts = ["curator", name]
+    if training_dir is not None:
+        parts += ["--training-dir", str(training_dir)]
+    if not use_db:
+        parts.append("--no-db")
+    if boot != 1000:
+        parts += ["--bootstrap", str(boot)]
+    return " ".join(parts)
+
+
+_training_dir = click.option(
+    "--training-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Labelled JSONL directory (default: CURATOR_TRAINING_DIR, ./data/training).",
+)
+_db = click.option(
+    "--db/--no-db",
+    "use_db",
+    default=True,
+    show_default=True,
+    help="Also learn from the editors' decisions in CURATOR_DATABASE_URL (skipped if the "
+    "SQLite file does not exist).",
+)
+_boot = click.option(
+    "--bootstrap",
+    "boot",
+    type=click.IntRange(0, 100000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the 95% intervals.",
+)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    from curator.classify.card import _fmt
+    from curator.classify.evaluate import SYSTEMS, TARGETS, headline
+
+    for key, title in (("by_publisher", "held out by publisher"), ("by_date", "held out by date")):
+        split = report[key]
+        click.echo(f"\n== {title}")
+        if "skipped" in split:
+            click.echo(f"   not computed: {split['skipped']}")
+            continue
+        click.echo(f"   {split['rows']} rows ({split['relevant_rows']} relevant)")
+        for system in SYSTEMS:
+            rel = split["relevance"][system]
+            click.echo(
+                f"   {system:15s} ROC-AUC {_fmt(rel['roc_auc'])}  recall {_fmt(rel['recall'])}"
+                f"  precision {_fmt(rel['precision'])}\n"
+                f"   {'':15s} sector macro-F1 {_fmt(split['sector'][system]['macro_f1'])}"
+                f"  category macro-F1 {_fmt(split['category'][system]['macro_f1'])}"
+            )
+        got = headline(split)
+        for name, target in TARGETS.items():
+            value = got[name]
+            met = "n/a" if value is None else ("met" if value >= target else "NOT MET")
+            click.echo(f"   target {name} >= {target}: {met}")
+
+
+@click.command()
+@_training_dir
+@_db
+@_boot
+@click.option(
+    "--model-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to write the model (default: CURATOR_MODEL_DIR, ./models).",
+)
+def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | None) -> None:
+    """Rebuild the classifier into models/ and regenerate models/MODEL_CARD.md.
+
+    New files are written beside the old ones and swapped in atomically; a poller that loaded
+    the old model keeps using it until it reloads.
+    """
+    from curator.classify.retrain import train_and_write
+    from curator.config import get_settings
+
+    model_dir = model_dir or get_settings().model_dir
+    rows, db_rows = _load_rows(training_dir, use_db)
+    click.echo(f"training on {len(rows)} rows ({db_rows} editors' decisions from the database)")
+    click.echo("fitting, then evaluating held out by publisher and by date...")
+    result, report = train_and_write(
+        rows,
+        database_rows=db_rows,
+        model_dir=model_dir,
+        n_boot=boot,
+        command=_command("train", training_dir, use_db, boot),
+    )
+    _print_report(report)
+    click.echo(f"\nmodel {result.classifier.version} written to {model_dir}/ (card: MODEL_CARD.md)")
+
+
+@click.command()
+@_training_dir
+@_db
+@_boot
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the full report (with confusion matrices) as JSON.",
+)
+def eval_(training_dir: Path | None, use_db: bool, boot: int, json_path: Path | None) -> None:
+    """Held-out metrics (by publisher and by date) with 95% intervals, against baselines."""
+    from curator.classify.evaluate import evaluate
+    from curator.classify.model import ModelConfig
+
+    rows, db_rows = _load_rows(training_dir, use_db)
+    click.echo(f"evaluating on {len(rows)} rows ({db_rows} editors' decisions from the database)")
+    report = evaluate(rows, ModelConfig(), n_boot=boot)
+    _print_report(report)
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        click.echo(f"\nreport written to {json_path}")
+
+
+eval_.name = "eval"

@@ -1,0 +1,317 @@
+"""The classifier room: features, training, persistence (safe load, clear errors), metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from curator.classify import ClassifyInput, load_classifier
+from curator.classify.baselines import keyword_category, keyword_relevance, keyword_sector, majority
+from curator.classify.data import TrainingRow, load_files, parse_row
+from curator.classify.features import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, prepare
+from curator.classify.metrics import bootstrap_ci, confusion, macro_f1, recall, roc_auc
+from curator.classify.model import (
+    ModelConfig,
+    choose_thresholds,
+    load,
+    read_sidecar,
+    save,
+    train,
+)
+from curator.errors import ConfigError, ModelError
+from tests.conftest import REPO
+
+TRAINING = REPO / "data" / "training"
+REPORT = ClassifyInput(
+    title="Research and analysis: Children's social care workforce: evaluation of retention",
+    publisher="Department for Education",
+    summary="An evaluation of how local authorities keep children's social workers.",
+)
+ADVERT = ClassifyInput(
+    title="Vacancy: Finance assistant (fixed term)",
+    publisher="A hospital trust",
+    summary="Closing date 3 May. Apply online.",
+)
+
+
+def _small_rows() -> list[TrainingRow]:
+    """Every third row of the real training data: quick to fit, still realistic."""
+    return load_files(TRAINING)[::3]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("models")
+    save(train(_small_rows(), ModelConfig(folds=3)), out, {"training_counts": {}})
+    return out
+
+
+# --- features: bad input is cleaned, cut, never rejected ------------------------------------
+
+
+def test_html_and_entities_are_cleaned() -> None:
+    p = prepare(
+        ClassifyInput(
+            title="Care &amp; support <b>statutory</b> guidance",
+            summary="<p>Local&nbsp;authorities <script>alert(1)</script>must &lt;act&gt;</p>",
+        )
+    )
+    assert p.title == "Care & support statutory guidance"
+    assert "<p>" not in p.summary and "script" not in p.summary and "alert" not in p.summary
+    assert "must <act>" in p.summary
+
+
+def test_very_long_text_is_truncated_not_rejected(model_dir: Path) -> None:
+    long = ClassifyInput(title="Report " * 5000, summary="word " * 200_000)
+    p = prepare(long)
+    assert len(p.title) <= MAX_TITLE_CHARS + 30 and len(p.summary) <= MAX_SUMMARY_CHARS
+    [pred] = load(model_dir).predict([long])
+    assert 0.0 <= pred.relevance <= 1.0
+
+
+def test_missing_summary_and_non_english_text_are_still_classified(model_dir: Path) -> None:
+    classifier = load(model_dir)
+    preds = classifier.predict(
+        [
+            ClassifyInput(title="Annual report"),
+            ClassifyInput(title="Adroddiad blynyddol ar ofal cymdeithasol i oedolion yng Nghymru"),
+            ClassifyInput(title="Rapport sur la protection de l'enfance", publisher="Ministère"),
+        ]
+    )
+    assert len(preds) == 3
+    for p in preds:
+        assert 0.0 <= p.relevance <= 1.0 and 0.0 <= p.sector_confidence <= 1.0
+        assert p.sector in {"adult_social_care_health", "children_young_people", "criminal_justice"}
+        assert p.category in {"reports", "briefings", "tools_guidance"}
+
+
+def test_govuk_title_prefix_is_read_as_the_document_type() -> None:
+    p = prepare(ClassifyInput(title="Statutory guidance: Working together to safeguard children"))
+    assert p.title == "Statutory guidance: Working together to safeguard children"
+    assert "cat_tools_guidance" in p.keywords
+    # an ordinary colon title is not split
+    q = prepare(ClassifyInput(title="Care Act 2014: 10 Years On"))
+    assert q.title == "Care Act 2014: 10 Years On"
+
+
+def test_sector_hint_is_a_feature_not_an_override(model_dir: Path) -> None:
+    classifier = load(model_dir)
+    item = ClassifyInput(
+        title="Children's experiences as victims of crime",
+        publisher="Children's Commissioner",
+        summary="Report on children who are victims of crime and the criminal justice system.",
+    )
+    hinted = ClassifyInput(**{**item.__dict__, "sector_hint": "children_young_people"})
+    [plain], [with_hint] = classifier.predict([item]), classifier.predict([hinted])
+    assert "hint_children_young_people" in prepare(hinted).keywords
+    # the hint may move the confidence but the prediction is still the model's
+    assert with_hint.model_version == plain.model_version
+    assert 0.0 <= with_hint.sector_confidence <= 1.0
+
+
+# --- train / save / load / predict ----------------------------------------------------------
+
+
+def test_train_save_load_predict_cycle(model_dir: Path) -> None:
+    classifier = load_classifier(model_dir)
+    sidecar, skops_path = read_sidecar(model_dir)
+    assert classifier.version == sidecar["version"]
+    assert skops_path.exists() and (model_dir / "current").read_text().strip() == skops_path.stem
+    report, advert = classifier.predict([REPORT, ADVERT])
+    assert report.model_version == classifier.version
+    assert report.relevance > advert.relevance
+    t = classifier.thresholds
+    assert t.uncertain_low <= t.relevant <= t.uncertain_high
+    assert classifier.predict([]) == []
+
+
+def test_training_is_reproducible() -> None:
+    rows = _small_rows()
+    a = train(rows, ModelConfig(folds=3))
+    b = train(rows, ModelConfig(folds=3))
+    assert a.classifier.version.split("-", 3)[-1] == b.classifier.version.split("-", 3)[-1]
+    pa = a.classifier.predict([REPORT, ADVERT])
+    pb = b.classifier.predict([REPORT, ADVERT])
+    assert [p.relevance for p in pa] == [p.relevance for p in pb]
+
+
+def test_retraining_swaps_the_pointer_and_keeps_one_previous(tmp_path: Path) -> None:
+    rows = _small_rows()
+    from datetime import UTC, datetime
+
+    stems = []
+    for minute, subset in enumerate((rows, rows[1:], rows[2:])):
+        result = train(
+            subset, ModelConfig(folds=3), now=datetime(2026, 1, 1, 9, minute, tzinfo=UTC)
+        )
+        stems.append(save(result, tmp_path).stem)
+        assert (tmp_path / "current").read_text().strip() == stems[-1]
+        assert load(tmp_path).version == result.classifier.version
+    left = {p.name.rsplit(".", 1)[0] for p in tmp_path.glob("classifier-*")}
+    assert left == {stems[1], stems[2]}  # the oldest was removed, the previous one kept
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_missing_model_says_run_curator_train(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"no model at .*: run `curator train`"):
+        load_classifier(tmp_path / "nowhere")
+
+
+def test_default_model_dir_comes_from_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.config import get_settings
+
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "elsewhere"))
+    get_settings.cache_clear()
+    with pytest.raises(ModelError, match="elsewhere"):
+        load_classifier()
+
+
+def _copy_model(src: Path, dst: Path) -> Path:
+    dst.mkdir()
+    for p in src.iterdir():
+        (dst / p.name).write_bytes(p.read_bytes())
+    return dst
+
+
+def test_corrupt_model_file_is_a_clear_error(model_dir: Path, tmp_path: Path) -> None:
+    broken = _copy_model(model_dir, tmp_path / "m")
+    _, skops_path = read_sidecar(broken)
+    skops_path.write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match=r"no model at .*corrupt.*run `curator train`"):
+        load(broken)
+
+
+def test_corrupt_sidecar_is_a_clear_error(model_dir: Path, tmp_path: Path) -> None:
+    broken = _copy_model(model_dir, tmp_path / "m")
+    stem = (broken / "current").read_text().strip()
+    (broken / f"{stem}.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"corrupt.*run `curator train`"):
+        load(broken)
+
+
+def _edit_sidecar(model_dir: Path, **changes: object) -> None:
+    stem = (model_dir / "current").read_text().strip()
+    path = model_dir / f"{stem}.json"
+    sidecar = json.loads(path.read_text(encoding="utf-8"))
+    sidecar.update(changes)
+    path.write_text(json.dumps(sidecar), encoding="utf-8")
+
+
+def test_model_from_incompatible_sklearn_is_refused_before_unpickling(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    old = _copy_model(model_dir, tmp_path / "m")
+    _edit_sidecar(old, sklearn_version="0.24.2")
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2.*run `curator train`"):
+        load(old)
+
+
+def test_model_of_another_format_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    old = _copy_model(model_dir, tmp_path / "m")
+    _edit_sidecar(old, format_version=99)
+    with pytest.raises(ModelError, match=r"format 99.*run `curator train`"):
+        load(old)
+
+
+def test_types_outside_the_allow_list_are_never_loaded(model_dir: Path, tmp_path: Path) -> None:
+    import datetime
+    import hashlib
+
+    evil = _copy_model(model_dir, tmp_path / "m")
+    _, skops_path = read_sidecar(evil)
+    sio.dump(
+        {"vectorizers": {}, "relevance": "yes", "sector": datetime.date(2020, 1, 1)}, skops_path
+    )
+    _edit_sidecar(evil, skops_sha256=hashlib.sha256(skops_path.read_bytes()).hexdigest())
+    with pytest.raises(ModelError, match=r"refusing to load .*datetime\.date"):
+        load(evil)
+
+
+def test_committed_model_loads_fast_and_is_sane() -> None:
+    start = time.perf_counter()
+    classifier = load_classifier(REPO / "models")
+    assert time.perf_counter() - start < 3.0  # benchmarks/classify.py measures the real figure
+    report, advert = classifier.predict([REPORT, ADVERT])
+    assert report.relevant and report.relevance > advert.relevance
+    # recall first: a dud may pass the threshold, but then only as an uncertain candidate
+    assert not advert.relevant or advert.uncertain
+    assert report.sector == "children_young_people"
+
+
+# --- thresholds, metrics, baselines ---------------------------------------------------------
+
+
+def test_threshold_keeps_target_recall() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.random(300) < 0.4
+    scores = np.clip(y * 0.3 + rng.random(300) * 0.7, 0, 1)
+    t = choose_thresholds(y, scores, 0.95)
+    assert recall(y, scores >= t.relevant) >= 0.95
+    assert t.uncertain_low < t.relevant < t.uncertain_high
+
+
+def test_metrics_and_bootstrap_interval() -> None:
+    y = np.array([1, 1, 0, 0, 1, 0] * 10)
+    s = np.array([0.9, 0.8, 0.3, 0.2, 0.4, 0.6] * 10)
+    auc = roc_auc(y, s)
+    ci = bootstrap_ci(roc_auc, y, s, n=200, seed=0)
+    assert auc is not None and ci is not None and ci[0] <= auc <= ci[1]
+    assert roc_auc(np.ones(5), np.ones(5)) is None
+    labels = np.array(["a", "a", "b", "b"])
+    assert macro_f1(labels, labels) == 1.0
+    assert confusion(["a", "b", "b"], ["a", "a", "b"], ["a", "b"]) == [[1, 0], [1, 1]]
+
+
+def test_keyword_baselines_are_sane() -> None:
+    assert keyword_relevance([REPORT])[0] > keyword_relevance([ADVERT])[0]
+    prison = ClassifyInput(title="Report on an unannounced inspection of HMP Lewes prison")
+    assert keyword_sector([prison, REPORT]) == ["criminal_justice", "children_young_people"]
+    assert keyword_category([ClassifyInput(title="A practical toolkit for councils")]) == [
+        "tools_guidance"
+    ]
+    assert majority(["b", "a", "b", "a"]) == "a"
+
+
+# --- training data ---------------------------------------------------------------------------
+
+
+def test_shipped_training_data_is_valid_and_traceable() -> None:
+    rows = load_files(TRAINING)
+    assert len(rows) >= 300
+    assert {r.label_source for r in rows} <= {"editor", "hand-judged", "hand-judged (collected)"}
+    for r in rows:
+        assert r.origin
+        assert r.url or r.label_source == "editor"  # the reference edition gives no URLs
+        assert (r.sector is not None) == r.relevant
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"title": "x", "relevant": true, "label_source": "editor"', "not valid JSON"),
+        ('["x"]', "expected a JSON object"),
+        ('{"title": " ", "relevant": false, "label_source": "editor"}', "'title' is missing"),
+        ('{"title": "x", "relevant": true, "label_source": "editor"}', "needs 'sector'"),
+        ('{"title": "x", "relevant": "yes", "label_source": "editor"}', "true or false"),
+        ('{"title": "x", "relevant": false}', "label_source"),
+    ],
+)
+def test_bad_training_rows_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    good = '{"title": "ok", "relevant": false, "label_source": "hand-judged"}'
+    (tmp_path / "rows.jsonl").write_text(f"{good}\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"rows\.jsonl:2: .*{message}"):
+        load_files(tmp_path)
+
+
+def test_parse_row_drops_labels_of_irrelevant_rows() -> None:
+    row = parse_row(
+        {"title": "t", "relevant": False, "sector": "criminal_justice", "label_source": "x"}, "w"
+    )
+    assert row.sector is None and row.category is None

@@ -1,0 +1,208 @@
+"""``curator classify`` / ``train`` / ``eval`` through the real click commands, and the editors'
+decisions read from the database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine
+
+from curator.classify.data import load_decisions, load_files
+from curator.classify.model import ModelConfig, save, train
+from curator.cli import cli
+from tests.conftest import REPO
+from tests.support.factories import add_item
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("models")
+    rows = load_files(REPO / "data" / "training")[::3]
+    save(train(rows, ModelConfig(folds=3)), out, {"training_counts": {}})
+    return out
+
+
+def test_classify_file_reports_bad_lines_and_classifies_the_rest(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    items = tmp_path / "items.jsonl"
+    lines = [
+        json.dumps({"title": "Research and analysis: Youth justice outcomes", "url": "https://x"}),
+        "{not json",
+        json.dumps(["a list"]),
+        json.dumps({"title": "", "summary": "empty title"}),
+        json.dumps({"summary": "no title at all"}),
+        json.dumps({"title": "Care homes: <b>quality</b> &amp; safety", "extra": 7}),
+        "",
+        json.dumps({"title": "Guidance", "publisher": 12}),
+    ]
+    items.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "predictions.jsonl"
+    result = CliRunner().invoke(
+        cli, ["classify", "--in", str(items), "--out", str(out), "--model-dir", str(model_dir)]
+    )
+    assert result.exit_code == 1
+    for n in (2, 3, 4, 5, 8):
+        assert f"items.jsonl:{n}:" in result.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["title"] for r in rows] == [
+        "Research and analysis: Youth justice outcomes",
+        "Care homes: <b>quality</b> &amp; safety",
+    ]
+    assert rows[1]["extra"] == 7  # the input is passed through
+    for r in rows:
+        assert isinstance(r["relevant"], bool) and isinstance(r["uncertain"], bool)
+        assert 0 <= r["relevance"] <= 1 and 0 <= r["category_confidence"] <= 1
+        assert r["sector"] and r["category"]
+
+
+def test_classify_file_all_good_exits_zero_and_stdio_works(model_dir: Path) -> None:
+    data = json.dumps({"title": "Statutory guidance: Keeping children safe in education"}) + "\n"
+    result = CliRunner().invoke(
+        cli, ["classify", "--in", "-", "--out", "-", "--model-dir", str(model_dir)], input=data
+    )
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert set(row) >= {"title", "relevant", "relevance", "sector", "category", "uncertain"}
+
+
+def test_classify_one_title_prints_a_readable_answer(model_dir: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "classify",
+            "Report on an unannounced inspection of HMP Lewes",
+            "--publisher",
+            "HM Inspectorate of Prisons",
+            "--model-dir",
+            str(model_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "sector:" in result.stdout and "category:" in result.stdout
+    assert "relevance" in result.stdout
+
+
+def test_classify_needs_a_title_or_a_file() -> None:
+    result = CliRunner().invoke(cli, ["classify"])
+    assert result.exit_code == 2 and "TITLE" in result.output
+
+
+def test_missing_model_is_a_one_line_error_not_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "curator", "classify", "Some title"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "CURATOR_MODEL_DIR": str(tmp_path / "models")},
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "no model at" in proc.stderr and "run `curator train`" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _tiny_training_dir(tmp_path: Path) -> Path:
+    out = tmp_path / "training"
+    out.mkdir()
+    src = (REPO / "data" / "training" / "hand-judged-public-items.jsonl").read_text("utf-8")
+    out.joinpath("rows.jsonl").write_text("\n".join(src.splitlines()[::2]) + "\n", "utf-8")
+    return out
+
+
+@pytest.mark.slow
+def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
+    training = _tiny_training_dir(tmp_path)
+    models = tmp_path / "models"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        [
+            "train",
+            "--training-dir",
+            str(training),
+            "--no-db",
+            "--bootstrap",
+            "20",
+            "--model-dir",
+            str(models),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    card = (models / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert f"curator train --training-dir {training} --no-db --bootstrap 20" in card
+    for needle in ("ROC-AUC", "macro-F1", "keyword rules", "majority class", "Known weaknesses"):
+        assert needle in card
+    report = json.loads((models / "evaluation.json").read_text(encoding="utf-8"))
+    assert report["by_publisher"]["rows"] == len(load_files(training))
+    assert (models / "current").exists()
+
+    out = tmp_path / "eval.json"
+    result = runner.invoke(
+        cli,
+        [
+            "eval",
+            "--training-dir",
+            str(training),
+            "--no-db",
+            "--bootstrap",
+            "20",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "held out by publisher" in result.stdout and "keyword rules" in result.stdout
+    assert json.loads(out.read_text())["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]
+
+
+@pytest.mark.storage
+def test_editors_decisions_become_weighted_training_rows(engine: Engine, db_url: str) -> None:
+    when = datetime(2024, 6, 3, tzinfo=UTC)
+    add_item(
+        engine, status="accepted", sector="criminal_justice", category="reports", published_at=when
+    )
+    add_item(engine, status="rejected", title="Board meeting papers", title_key="board")
+    add_item(engine, status="queued")  # undecided: not training data
+    add_item(engine, status="accepted", sector=None)  # accepted without a sector: skipped
+    rows = load_decisions(db_url)
+    assert [(r.relevant, r.sector, r.category) for r in rows] == [
+        (True, "criminal_justice", "reports"),
+        (False, None, None),
+    ]
+    assert all(r.label_source == "editor decision" and r.weight == 3.0 for r in rows)
+    assert rows[0].published == "2024-06-03"
+
+
+def test_missing_sqlite_file_means_no_decisions(tmp_path: Path) -> None:
+    assert load_decisions(f"sqlite:///{tmp_path / 'absent.db'}") == []
+    assert not (tmp_path / "absent.db").exists()
+
+
+@pytest.mark.storage
+@pytest.mark.slow
+def test_nightly_retrain_only_when_decisions_change(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    from curator.classify import load_classifier
+    from curator.classify.retrain import retrain_if_needed
+    from curator.config import Settings
+
+    settings = Settings(
+        database_url=db_url, training_dir=_tiny_training_dir(tmp_path), model_dir=tmp_path / "m"
+    )
+    add_item(engine, status="accepted", sector="children_young_people", category="briefings")
+    now = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    first = retrain_if_needed(engine, settings, now=now, n_boot=10)
+    assert first.swapped and "1 editors' decisions" in first.reason
+    assert load_classifier(settings.model_dir).version == first.version
+    again = retrain_if_needed(engine, settings, now=now, n_boot=10)
+    assert not again.swapped and "unchanged" in again.reason
+    card = (settings.model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "1 rows from the database" in card
