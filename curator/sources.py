@@ -51,7 +51,7 @@ REQUIRED_SELECTOR_KEYS: tuple[str, ...] = ("item", "title", "link")
 KINDS: tuple[str, ...] = ("feed", "page")
 
 BUILTIN_DEFAULTS: dict[str, object] = {"every": "1h", "quiet_after": "60d", "jitter": 0.1}
-MIN_INTERVAL = timedelta(minutes=5)
+MIN_INTERVAL = timedelta(minutes=1)
 MAX_JITTER = 0.5
 _ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
 _INTERVAL_RE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -92,14 +92,16 @@ class SourcesError(ConfigError):
 
 
 def parse_interval(value: str) -> timedelta:
-    """``"30m"``, ``"1h"``, ``"2d"``, ``"1w"`` → timedelta; at least 5 minutes."""
+    """``"30m"``, ``"1h"``, ``"2d"``, ``"1w"`` → timedelta; at least 1 minute."""
     text = str(value)
     m = _INTERVAL_RE.match(text)
     if not m:
         raise ValueError(f"'{text}' is not an interval; use e.g. 30m, 1h, 1d")
     delta = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
     if delta < MIN_INTERVAL:
-        raise ValueError(f"'{text}' is too short; the minimum is 5m (be polite to publishers)")
+        raise ValueError(
+            f"'{text}' is too short; the minimum is 1m (under 15m is impolite to a real publisher)"
+        )
     return delta
 
 

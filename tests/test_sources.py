@@ -200,9 +200,9 @@ def test_parse_interval_rejects_nonsense(text: str) -> None:
         parse_interval(text)
 
 
-def test_parse_interval_minimum_is_five_minutes() -> None:
-    with pytest.raises(ValueError, match="minimum is 5m"):
-        parse_interval("4m")
+def test_parse_interval_minimum_is_one_minute() -> None:
+    with pytest.raises(ValueError, match="minimum is 1m"):
+        parse_interval("0m")
 
 
 @given(st.integers(min_value=5, max_value=10**6), st.sampled_from(["m", "h", "d", "w"]))

@@ -348,6 +348,8 @@ class Fetcher:
             response = await self._client.send(request, stream=True)
             try:
                 status = response.status_code
+                if not 200 <= status < 300:
+                    await _drain(response)
                 location = response.headers.get("location")
                 if status in REDIRECT_STATUSES and location:
                     try:
@@ -426,6 +428,19 @@ class Fetcher:
                     raise decode.TooLarge
             return await decode.read_capped(response.aiter_raw(), encoding, max_bytes)
         return await decode.count_capped(response.aiter_bytes(), max_bytes)
+
+
+#: A non-2xx body (304, redirect, error page) up to this size is read and dropped so that the
+#: connection can be reused; httpcore closes a connection whose response was not read to the end.
+DRAIN_LIMIT = 64 * 1024
+
+
+async def _drain(response: httpx.Response) -> None:
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > DRAIN_LIMIT:
+            return
 
 
 def fetch_many(

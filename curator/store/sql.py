@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+
+
+@cache
+def _insert_ignore_stmt(dialect: str, table: Table) -> Any:
+    # One statement object per table, values passed as parameters: SQLAlchemy compiles it once.
+    pk = next(iter(table.primary_key.columns))
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing().returning(pk)
 
 
 def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> Any | None:
@@ -14,11 +23,5 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> Any
     Returns the new row's primary key, or None when nothing was inserted. Safe under concurrency
     on both backends, unlike a read-then-insert. (``rowcount`` is not used: on PostgreSQL
     SQLAlchemy's implicit RETURNING makes it unreliable.)"""
-    stmt: Any
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    pk = next(iter(table.primary_key.columns))
-    row = conn.execute(stmt.returning(pk)).first()
+    row = conn.execute(_insert_ignore_stmt(conn.dialect.name, table), values).first()
     return None if row is None else row[0]

@@ -1,0 +1,148 @@
+"""Steady state: memory and CPU of `curator run` watching many sources where nothing changes.
+
+    .venv/bin/python -m benchmarks.steady                 # 1,000 sources, 10 minutes
+    .venv/bin/python -m benchmarks.steady --record
+
+The feed farm (benchmarks/farm.py, its own process) serves 1,000 feeds on 50 loopback ports with
+150 ms latency and ETags. `curator run` (no Slack, bundled model, SQLite) polls them with
+`every: 5m`; after its first full pass, RSS and CPU time are sampled for the measuring window:
+every later fetch is a 304, so this is the cost of watching. Targets (issue 6): ≤ 200 MB RSS,
+≤ 5 % of one core on average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--hosts", type=int, default=50)
+    ap.add_argument("--feeds-per-host", type=int, default=20)
+    ap.add_argument("--minutes", type=float, default=10)
+    ap.add_argument("--every", default="5m")
+    ap.add_argument("--tick", type=int, default=60)
+    ap.add_argument("--record", action="store_true")
+    args = ap.parse_args()
+    feeds = args.hosts * args.feeds_per_host
+    with tempfile.TemporaryDirectory() as tmp:
+        farm_file = Path(tmp) / "farm.yaml"
+        farm = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.farm",
+                "--hosts",
+                str(args.hosts),
+                "--feeds-per-host",
+                str(args.feeds_per_host),
+                "--out",
+                str(farm_file),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert farm.stdout is not None
+        farm.stdout.readline()
+        data = json.loads(farm_file.read_text())
+        for s in data["sources"]:
+            s["every"] = args.every
+        sources = Path(tmp) / "sources.yaml"
+        sources.write_text(json.dumps(data))
+        db = Path(tmp) / "steady.db"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
+        env.update(
+            CURATOR_DATABASE_URL=f"sqlite:///{db}",
+            CURATOR_TICK_SECONDS=str(args.tick),
+            CURATOR_HTTP_PORT="0",
+            CURATOR_ALLOW_PRIVATE_NETWORKS="true",
+            CURATOR_MODEL_DIR=str(ROOT / "models"),
+        )
+        log = open(Path(tmp) / "run.log", "wb")  # noqa: SIM115 - closed below
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curator", "run", "--sources", str(sources)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        ps = psutil.Process(proc.pid)
+        try:
+            t0 = time.monotonic()
+            while True:  # wait for the first full pass
+                time.sleep(2)
+                try:
+                    with sqlite3.connect(db) as conn:
+                        done = conn.execute(
+                            "select count(*) from source_state where last_ok_at is not null"
+                        ).fetchone()[0]
+                except sqlite3.Error:
+                    done = 0
+                if done >= feeds:
+                    break
+                if time.monotonic() - t0 > 900:
+                    raise SystemExit(f"first pass incomplete after 15 min: {done}/{feeds}")
+            first_pass = time.monotonic() - t0
+            peak_first = ps.memory_info().rss
+            cpu0 = sum(ps.cpu_times()[:2])
+            w0 = time.monotonic()
+            rss: list[int] = []
+            end = w0 + args.minutes * 60
+            while time.monotonic() < end:
+                rss.append(ps.memory_info().rss)
+                time.sleep(5)
+            cpu = sum(ps.cpu_times()[:2]) - cpu0
+            wall = time.monotonic() - w0
+            with sqlite3.connect(db) as conn:
+                checks = conn.execute(
+                    "select count(*) from source_state where last_checked_at is not null"
+                ).fetchone()[0]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+            log.close()
+            farm.terminate()
+            farm.wait()
+    mb = 1024 * 1024
+    text = (
+        f"### Steady state, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+        f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}. Command: `.venv/bin/python -m benchmarks.steady "
+        f"--hosts {args.hosts} --feeds-per-host {args.feeds_per_host} --minutes {args.minutes:g} "
+        f"--every {args.every} --tick {args.tick}`.\n"
+        f"`curator run` (no Slack, bundled model, SQLite) watching {feeds} sources on "
+        f"{args.hosts} loopback hosts (150 ms latency, ETags), `every: {args.every}`, tick "
+        f"{args.tick} s. First full pass (cold, all new) took {first_pass:.0f} s; then "
+        f"{args.minutes:g} minutes measured, every fetch a 304.\n\n"
+        "| RSS mean MB | RSS max MB | RSS after first pass MB | CPU % of one core (mean) "
+        "| sources checked |\n"
+        "|---|---|---|---|---|\n"
+        f"| {sum(rss) / len(rss) / mb:.0f} | {max(rss) / mb:.0f} | {peak_first / mb:.0f} | "
+        f"{100 * cpu / wall:.2f} | {checks} |\n\nTargets: ≤ 200 MB RSS, ≤ 5 % of one core.\n"
+    )
+    print(text)
+    if args.record:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
+            fh.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Small helpers shared by the command modules (settings, engine, sources, consoles)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
+
+    from curator.config import Settings
+    from curator.records import SourceConfig
+
+
+def settings() -> Settings:
+    from curator.config import get_settings
+
+    return get_settings()
+
+
+def engine() -> Engine:
+    """The migrated engine for the configured database, disposed when the command ends."""
+    from curator.store.db import open_engine
+
+    eng = open_engine(settings().database_url)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(eng.dispose)
+    return eng
+
+
+def load_sources_or_exit(path: Path | None) -> tuple[Path, list[SourceConfig]]:
+    """The validated sources, or every problem on stderr and exit status 2."""
+    from curator.sources import SourcesError, load_sources
+
+    path = path or settings().sources_file
+    try:
+        return path, load_sources(path)
+    except SourcesError as exc:
+        click.echo(str(exc), err=True)
+        click.echo(
+            f"Fix {path} (check it with `curator sources check {path} --offline`).", err=True
+        )
+        raise SystemExit(2) from exc
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)

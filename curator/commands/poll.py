@@ -1,0 +1,93 @@
+"""``curator poll``: one pass over the due sources."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="sources file (default: $CURATOR_SOURCES_FILE or sources.yaml)",
+)
+@click.option(
+    "--source",
+    "source_ids",
+    multiple=True,
+    metavar="ID",
+    help="poll only this source, now, due or not (repeatable)",
+)
+@click.option("--all", "poll_all", is_flag=True, help="poll every enabled source now, due or not")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object with the results")
+def poll(
+    sources_file: Path | None, source_ids: tuple[str, ...], poll_all: bool, as_json: bool
+) -> None:
+    """Fetch the due sources once, store new publications, classify and queue candidates.
+
+    Exits 0 when the pass completed, even if some sources failed (they are listed)."""
+    from curator.commands.common import engine, err_console, load_sources_or_exit, settings
+    from curator.pipeline import Poller
+
+    path, sources = load_sources_or_exit(sources_file)
+    if source_ids:
+        known = {s.id for s in sources}
+        unknown = [i for i in source_ids if i not in known]
+        if unknown:
+            raise click.UsageError(
+                f"no source with id {', '.join(map(repr, unknown))} in {path}; "
+                "`curator sources status` lists them"
+            )
+        sources = [s for s in sources if s.id in source_ids]
+    poller = Poller(engine(), settings())
+    console = err_console()
+    show_progress = console.is_terminal and not as_json
+
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=0)
+            report = poller.poll(
+                sources,
+                force=poll_all or bool(source_ids),
+                on_start=lambda n: progress.update(task, total=n),
+                on_progress=lambda src, outcome: progress.update(
+                    task, advance=1, description=f"{src.id}: {outcome}"
+                ),
+            )
+    else:
+        report = poller.poll(sources, force=poll_all or bool(source_ids))
+
+    if as_json:
+        json.dump(report.as_json(), sys.stdout)
+        sys.stdout.write("\n")
+        return
+    if report.sources == 0:
+        click.echo("No source is due. `curator poll --all` polls every enabled source now.")
+        return
+    click.echo(
+        f"Polled {report.sources} sources: {report.ok} ok, {report.not_modified} not modified, "
+        f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors), "
+        f"{report.duplicates} already seen."
+    )
+    for w in report.warnings:
+        click.echo(f"warning: {w['id']}: {w['warning']}", err=True)
+    for e in report.errors:
+        click.echo(f"failed: {e['error']}", err=True)
+    if report.candidates:
+        hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
+        click.echo(f"Candidates wait for the editors: {hint}.")

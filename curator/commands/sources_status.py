@@ -1,0 +1,69 @@
+"""``curator sources status``: per-source health for admins (also in the weekly report)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow"}
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list instead of a table")
+@click.option("--problems", is_flag=True, help="only sources that are failing, quiet or ended")
+def status(file: Path | None, as_json: bool, problems: bool) -> None:
+    """Health of each source: last success, failures in a row, last error, newest item,
+    items in the last 30 days, acceptance rate, and whether it is failing, quiet or ended.
+
+    Exits 1 when any enabled source is failing or its feed has ended."""
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from curator.commands.common import engine, load_sources_or_exit
+    from curator.store.health import source_health
+
+    _, sources = load_sources_or_exit(file)
+    healths = source_health(engine(), sources, datetime.now(UTC))
+    if problems:
+        healths = [h for h in healths if h.status in ("failing", "quiet", "ended")]
+    bad = any(h.status in ("failing", "ended") for h in healths)
+    if as_json:
+        json.dump([h.as_json() for h in healths], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        sys.exit(1 if bad else 0)
+
+    def when(d: datetime | None) -> str:
+        return d.strftime("%Y-%m-%d %H:%M") if d else "—"
+
+    table = Table(
+        "id",
+        "status",
+        "last success",
+        "fails",
+        "newest item",
+        "30 days",
+        "accepted",
+        "detail",
+        title=f"{len(healths)} sources",
+    )
+    for h in healths:
+        rate = f"{h.acceptance_rate:.0%}" if h.acceptance_rate is not None else "—"
+        colour = STYLE.get(h.status, "dim")
+        table.add_row(
+            h.source_id,
+            f"[{colour}]{h.status}[/]",
+            when(h.last_ok_at),
+            str(h.consecutive_failures),
+            when(h.newest_item_at),
+            str(h.items_last_30_days),
+            rate,
+            h.detail,
+        )
+    Console().print(table)
+    sys.exit(1 if bad else 0)

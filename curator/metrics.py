@@ -1,0 +1,34 @@
+"""Prometheus metrics of ``curator run`` (served at ``/metrics``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.polls = Counter("curator_polls", "Source fetches by outcome", ["outcome"], registry=r)
+        self.items = Counter("curator_items_new", "New publications stored", registry=r)
+        self.candidates = Counter("curator_candidates", "New items queued for editors", registry=r)
+        self.posts = Counter("curator_slack_posts", "Cards posted to Slack", registry=r)
+        self.post_failures = Counter(
+            "curator_slack_post_failures", "Failed attempts to post cards", registry=r
+        )
+        self.ticks = Counter("curator_ticks", "Scheduler ticks run", registry=r)
+        self.tick_duration = Histogram(
+            "curator_tick_duration_seconds",
+            "Duration of one tick",
+            registry=r,
+            buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
+        )
+        self.queue = Gauge("curator_queue_size", "Rows waiting, by queue", ["queue"], registry=r)
+        self.sources = Gauge("curator_sources", "Sources by health status", ["status"], registry=r)
+
+    def render(self, refresh: Callable[[], None] | None = None) -> bytes:
+        if refresh is not None:
+            refresh()
+        return generate_latest(self.registry)

@@ -1,0 +1,346 @@
+"""One poll pass: claim due sources, fetch, parse, store once, classify, queue candidates.
+
+The I/O shell around the pure rooms (reader's Pipeline vs Decider split): every decision about
+*what* to do lives in ``schedule``, ``parse``, ``dedupe`` and ``classify``; this module does it.
+Each source's results are committed in one transaction together with its new state, so a crash
+mid-poll loses nothing already committed and a re-poll creates no duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, insert, update
+
+from curator.config import Settings
+from curator.errors import CuratorError, ModelError
+from curator.fetch import FetchSettings
+from curator.records import Entry, FetchResult, SourceConfig
+from curator.schedule import next_check_at
+from curator.store import source_state as state_store
+from curator.store.items import store_entries
+from curator.store.schema import items, predictions
+
+if TYPE_CHECKING:
+    from curator.classify import Classifier
+
+log = logging.getLogger(__name__)
+
+#: How far back a publication may date and still be shown to editors (older ones are stored,
+#: so they never come back as new, but not queued: a new source's archive is not news).
+DEFAULT_BACKFILL = timedelta(days=45)
+
+
+@dataclass
+class PollReport:
+    sources: int = 0
+    ok: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_items: int = 0
+    duplicates: int = 0
+    candidates: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    candidate_ids: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "ok": self.ok,
+            "not_modified": self.not_modified,
+            "failed": self.failed,
+            "new_items": self.new_items,
+            "duplicates": self.duplicates,
+            "candidates": self.candidates,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Poller:
+    """Polls sources into the store. One instance may be reused across ticks."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        classifier: Classifier | None = None,
+        load_model: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+        worker: str | None = None,
+        backfill: timedelta = DEFAULT_BACKFILL,
+        fetch_settings: FetchSettings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.rng = rng or random.Random()
+        self.worker = worker or worker_id()
+        self.backfill = backfill
+        self.fetch_settings = fetch_settings or FetchSettings.from_settings(settings)
+        self._classifier = classifier
+        self._load_model = load_model and classifier is None
+        self.model_warning: str | None = None
+
+    def reload_classifier(self) -> None:
+        """Load the model again on next use (after a retrain swapped a new one in)."""
+        self._classifier = None
+        self._load_model = True
+        self.model_warning = None
+
+    @property
+    def classifier(self) -> Classifier | None:
+        if self._classifier is None and self._load_model:
+            self._load_model = False
+            from curator.classify import load_classifier
+
+            try:
+                self._classifier = load_classifier(self.settings.model_dir)
+            except ModelError as exc:
+                self.model_warning = f"{exc}; every new item is shown to editors meanwhile"
+                log.warning("%s", self.model_warning)
+        return self._classifier
+
+    def poll(
+        self,
+        sources: Sequence[SourceConfig],
+        *,
+        force: bool = False,
+        on_start: Callable[[int], None] | None = None,
+        on_progress: Callable[[SourceConfig, str], None] | None = None,
+    ) -> PollReport:
+        """Poll the due sources among ``sources`` (all of them with ``force``) once."""
+        from curator.fetch import FetchRequest, fetch_many
+
+        enabled = [s for s in sources if s.enabled]
+        with self.engine.begin() as conn:
+            state_store.sync_sources(conn, enabled)
+        now = self.clock()
+        claimed = set(
+            state_store.claim_due(
+                self.engine, [s.id for s in enabled], now, self.worker, force=force
+            )
+        )
+        todo = [s for s in enabled if s.id in claimed]
+        report = PollReport(sources=len(todo))
+        if on_start:
+            on_start(len(todo))
+        if not todo:
+            return report
+        with self.engine.connect() as conn:
+            states = state_store.load_states(conn)
+        requests = [
+            FetchRequest(s, etag=states[s.id].etag, last_modified=states[s.id].last_modified)
+            for s in todo
+        ]
+        # Load the model before the network work starts, not inside the first callback.
+        _ = self.classifier
+
+        # Parsing and storing run on a worker thread, so the event loop keeps fetching other
+        # sources meanwhile; results are handled one at a time, in the order they arrive.
+        results: queue.Queue[tuple[FetchRequest, FetchResult | CuratorError] | None] = queue.Queue()
+
+        def consume() -> None:
+            while (job := results.get()) is not None:
+                req, result = job
+                src = req.source
+                outcome = self._handle(src, states[src.id].consecutive_failures, result, report)
+                if on_progress:
+                    on_progress(src, outcome)
+
+        worker = threading.Thread(target=consume, name="poll-store", daemon=True)
+        worker.start()
+        try:
+            fetch_many(
+                requests, self.fetch_settings, on_result=lambda req, res: results.put((req, res))
+            )
+        finally:
+            results.put(None)
+            worker.join()
+        if self.model_warning:
+            report.warnings.append({"id": "-", "warning": self.model_warning})
+        return report
+
+    # -- one source -------------------------------------------------------------------------
+
+    def _handle(
+        self,
+        src: SourceConfig,
+        failures: int,
+        result: FetchResult | CuratorError,
+        report: PollReport,
+    ) -> str:
+        now = self.clock()
+        try:
+            if isinstance(result, CuratorError):
+                raise result
+            if result.not_modified:
+                with self.engine.begin() as conn:
+                    state_store.record_success(
+                        conn,
+                        src.id,
+                        now=now,
+                        next_check_at=self._next(src, now, 0, result),
+                        status=result.status,
+                        etag=result.etag,
+                        last_modified=result.last_modified,
+                        new_items=0,
+                        not_modified=True,
+                    )
+                    state_store.release(conn, src.id, self.worker)
+                report.not_modified += 1
+                return "not modified"
+            from curator.parse import parse_document
+
+            parsed = parse_document(
+                result.content, source=src, url=result.url, headers=result.headers, now=now
+            )
+            with self.engine.begin() as conn:
+                stored = store_entries(conn, parsed.entries, now)
+                candidates = self._classify(conn, stored.new_ids, parsed.entries, src, now)
+                state_store.record_success(
+                    conn,
+                    src.id,
+                    now=now,
+                    next_check_at=self._next(src, now, 0, result),
+                    status=result.status,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                    new_items=len(stored.new_ids),
+                    feed_title=parsed.title,
+                )
+                state_store.release(conn, src.id, self.worker)
+            report.ok += 1
+            report.new_items += len(stored.new_ids)
+            report.duplicates += stored.duplicates
+            report.candidates += len(candidates)
+            report.candidate_ids.extend(candidates)
+            for warning in parsed.warnings:
+                report.warnings.append({"id": src.id, "warning": warning})
+            return f"{len(stored.new_ids)} new"
+        except Exception as exc:
+            # One broken source never stops the pass: record it, back off, carry on.
+            if not isinstance(exc, CuratorError):
+                log.exception("%s: unexpected error while polling", src.id)
+            retry_after = getattr(exc, "retry_after", None)
+            status = getattr(exc, "status", None)
+            text = str(exc) if isinstance(exc, CuratorError) else f"internal error: {exc!r}"
+            message = text if text.startswith(src.id) else f"{src.id}: {text}"
+            with self.engine.begin() as conn:
+                state_store.record_failure(
+                    conn,
+                    src.id,
+                    now=now,
+                    error=message,
+                    status=status,
+                    next_check_at=next_check_at(
+                        now,
+                        every=src.every,
+                        consecutive_failures=failures + 1,
+                        retry_after=retry_after,
+                        jitter=src.jitter,
+                        rng=self.rng,
+                    ),
+                )
+                state_store.release(conn, src.id, self.worker)
+            report.failed += 1
+            report.errors.append({"id": src.id, "error": message})
+            return "failed"
+
+    def _next(
+        self, src: SourceConfig, now: datetime, failures: int, result: FetchResult
+    ) -> datetime:
+        return next_check_at(
+            now,
+            every=src.every,
+            consecutive_failures=failures,
+            retry_after=result.retry_after,
+            max_age=result.max_age,
+            jitter=src.jitter,
+            rng=self.rng,
+        )
+
+    def _classify(
+        self,
+        conn: Connection,
+        new_ids: list[int],
+        entries: Sequence[Entry],
+        src: SourceConfig,
+        now: datetime,
+    ) -> list[int]:
+        """Store predictions for new items and queue the candidates; returns their ids."""
+        if not new_ids:
+            return []
+        by_url = {e.url: e for e in entries}
+        rows = conn.execute(
+            items.select()
+            .with_only_columns(items.c.id, items.c.canonical_url)
+            .where(items.c.id.in_(new_ids))
+        ).all()
+        new_entries = [
+            (int(r.id), by_url[r.canonical_url]) for r in rows if r.canonical_url in by_url
+        ]
+        classifier = self.classifier
+        queued: list[int] = []
+        if classifier is None:
+            queued = [i for i, e in new_entries if self._recent(e, now)]
+        else:
+            from curator.classify import ClassifyInput
+
+            preds = classifier.predict(
+                [
+                    ClassifyInput(
+                        title=e.title,
+                        publisher=e.publisher,
+                        summary=e.summary,
+                        url=e.original_url,
+                        document_type=e.document_type,
+                        sector_hint=src.sector_hint,
+                    )
+                    for _, e in new_entries
+                ]
+            )
+            for (item_id, entry), pred in zip(new_entries, preds, strict=True):
+                conn.execute(
+                    insert(predictions).values(
+                        item_id=item_id,
+                        model_version=pred.model_version,
+                        relevant=pred.relevant,
+                        relevance=pred.relevance,
+                        sector=pred.sector,
+                        sector_confidence=pred.sector_confidence,
+                        category=pred.category,
+                        category_confidence=pred.category_confidence,
+                        uncertain=pred.uncertain,
+                        created_at=now,
+                    )
+                )
+                if (pred.relevant or pred.uncertain) and self._recent(entry, now):
+                    queued.append(item_id)
+        if queued:
+            conn.execute(update(items).where(items.c.id.in_(queued)).values(status="queued"))
+            if self.settings.slack_enabled and self.settings.slack_channel:
+                from curator.slack.outbox import enqueue
+
+                for item_id in queued:
+                    enqueue(conn, item_id, self.settings.slack_channel, now)
+        return queued
+
+    def _recent(self, entry: Entry, now: datetime) -> bool:
+        return entry.published_at is None or entry.published_at >= now - self.backfill

@@ -1,0 +1,429 @@
+"""``curator run``: the main job, unattended for months.
+
+One process: an APScheduler 3.x tick (claim due sources → poll → classify → queue → post to Slack),
+cron jobs (open the month's edition, nightly retrain, weekly source-health report), the Slack
+Socket Mode listener when configured, ``/healthz`` and ``/metrics`` on a local port, reload of
+``sources.yaml`` on change or SIGHUP, and a clean stop on SIGTERM within 10 seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from curator.config import Settings
+from curator.errors import CuratorError
+from curator.metrics import Metrics
+from curator.pipeline import Poller, PollReport
+from curator.records import CATEGORIES, SECTORS, SourceConfig
+from curator.store.schema import items, predictions
+
+log = logging.getLogger("curator.run")
+STOP_TIMEOUT = 8.0  # seconds to finish in-flight work on SIGTERM (the promise is 10)
+
+
+@dataclass(frozen=True)
+class _FileStamp:
+    mtime_ns: int
+    size: int
+
+
+def _stamp(path: Path) -> _FileStamp | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _FileStamp(st.st_mtime_ns, st.st_size)
+
+
+class SourceList:
+    """The sources in force: reloaded when the file changes; an invalid file is refused and the
+    last good list keeps running (issue 6 §3)."""
+
+    def __init__(self, path: Path) -> None:
+        from curator.sources import load_sources
+
+        self.path = path
+        self.sources: list[SourceConfig] = load_sources(path)  # at start, invalid is fatal
+        self._stamp = _stamp(path)
+        self.last_error: str | None = None
+
+    def reload_if_changed(self, *, force: bool = False) -> bool:
+        from curator.sources import SourcesError, load_sources
+
+        stamp = _stamp(self.path)
+        if not force and stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        try:
+            sources = load_sources(self.path)
+        except SourcesError as exc:
+            self.last_error = str(exc)
+            log.error("refused the new %s; still running the last good list:\n%s", self.path, exc)
+            return False
+        self.sources = sources
+        self.last_error = None
+        log.info("reloaded %s: %d sources", self.path, len(sources))
+        return True
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Settings,
+        sources_file: Path,
+        *,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        from curator.store.db import open_engine
+
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.engine = engine or open_engine(settings.database_url)
+        self.sources = SourceList(sources_file)
+        self.metrics = Metrics()
+        self.poller = Poller(self.engine, settings, clock=self.clock)
+        self.stop_event = threading.Event()
+        self.reload_requested = threading.Event()
+        self._tick_lock = threading.Lock()
+        self.last_tick_at: datetime | None = None
+        self.last_tick_error: str | None = None
+        self._scheduler: Any = None
+        self._http: ThreadingHTTPServer | None = None
+        self._socket: Any = None
+        self._slack_client: Any = None
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def tick(self) -> PollReport | None:
+        """One scheduler tick: reload sources if changed, poll the due ones, post to Slack."""
+        if not self._tick_lock.acquire(blocking=False):
+            return None  # the previous tick is still running
+        started = time.monotonic()
+        try:
+            self.sources.reload_if_changed(force=self.reload_requested.is_set())
+            self.reload_requested.clear()
+            report = self.poller.poll(self.sources.sources)
+            self._count(report)
+            if self.settings.slack_enabled:
+                self.post_outbox()
+            elif report.candidate_ids:
+                self._print_candidates(report.candidate_ids)
+            self.last_tick_error = None
+            return report
+        except Exception as exc:  # never let one bad tick stop the scheduler
+            self.last_tick_error = repr(exc)
+            log.exception("tick failed")
+            return None
+        finally:
+            self.last_tick_at = self.clock()
+            self.metrics.ticks.inc()
+            self.metrics.tick_duration.observe(time.monotonic() - started)
+            self._tick_lock.release()
+
+    def _count(self, report: PollReport) -> None:
+        m = self.metrics
+        m.polls.labels("ok").inc(report.ok)
+        m.polls.labels("not_modified").inc(report.not_modified)
+        m.polls.labels("failed").inc(report.failed)
+        m.items.inc(report.new_items)
+        m.candidates.inc(report.candidates)
+        if report.sources:
+            log.info(
+                "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",
+                report.sources,
+                report.ok,
+                report.not_modified,
+                report.failed,
+                report.new_items,
+                report.candidates,
+            )
+        for err in report.errors:
+            log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
+
+    def _print_candidates(self, item_ids: list[int]) -> None:
+        latest = (
+            select(predictions.c.item_id, func.max(predictions.c.id).label("pid"))
+            .group_by(predictions.c.item_id)
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    items.c.id,
+                    items.c.publisher,
+                    items.c.title,
+                    predictions.c.sector,
+                    predictions.c.category,
+                    predictions.c.uncertain,
+                )
+                .select_from(items)
+                .outerjoin(latest, latest.c.item_id == items.c.id)
+                .outerjoin(predictions, predictions.c.id == latest.c.pid)
+                .where(items.c.id.in_(item_ids))
+                .order_by(items.c.id)
+            ).all()
+        for r in rows:
+            label = (
+                f"{SECTORS.get(r.sector or '', '?')} · {CATEGORIES.get(r.category or '', '?')}"
+                if r.sector
+                else "not classified"
+            )
+            mark = " [needs a look]" if r.uncertain else ""
+            log.info(
+                "candidate #%d: %s. %s (%s)%s",
+                r.id,
+                r.publisher,
+                r.title,
+                label,
+                mark,
+                extra={"item_id": r.id},
+            )
+        log.info("%d candidates wait for `curator review`", len(rows))
+
+    def post_outbox(self) -> None:
+        from curator.slack.outbox import drain, make_client
+
+        if self._slack_client is None:
+            self._slack_client = make_client(self.settings)
+        channel = self.settings.slack_channel
+        assert channel is not None
+        # Leave room for the next tick: a long backlog drains over several ticks at 1 msg/s.
+        deadline = time.monotonic() + max(5.0, self.settings.tick_seconds * 0.8)
+        report = drain(self.engine, self._slack_client, channel, deadline=deadline)
+        self.metrics.posts.inc(report.posted)
+        self.metrics.post_failures.inc(report.failed)
+
+    def open_current_edition(self) -> None:
+        from curator.store.editions import target_edition
+
+        with self.engine.begin() as conn:
+            edition = target_edition(conn, self.clock(), self.settings.timezone)
+        log.info("edition %s is open", edition)
+
+    def weekly_report(self) -> str | None:
+        from curator.store.health import source_health
+        from curator.store.meta import claim_once
+
+        now = self.clock()
+        year, week, _ = now.isocalendar()
+        if not claim_once(self.engine, f"health-report:{year}-W{week:02d}", now):
+            return None  # another worker sent this week's report
+        text = health_report_text(source_health(self.engine, self.sources.sources, now))
+        if self.settings.slack_enabled:
+            from curator.slack.outbox import make_client
+
+            client = self._slack_client or make_client(self.settings)
+            client.chat_postMessage(channel=str(self.settings.slack_channel), text=text)
+        log.info("weekly source-health report:\n%s", text)
+        return text
+
+    def nightly_retrain(self) -> None:
+        from curator.classify.retrain import retrain_if_needed
+        from curator.store.meta import claim_once
+
+        now = self.clock()
+        if not claim_once(self.engine, f"retrain:{now.date().isoformat()}", now):
+            return
+        outcome = retrain_if_needed(self.engine, self.settings, now=now)
+        log.info("nightly retrain: %s", outcome)
+        if outcome.swapped:
+            self.poller.reload_classifier()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        tz = self.settings.timezone
+        self.open_current_edition()
+        self._start_http()
+        if self.settings.slack_enabled and self.settings.slack_app_token:
+            from curator.slack.app import build_app
+            from curator.slack.socket import start_socket_mode
+
+            app = build_app(self.engine, self.settings, sources_file=self.sources.path)
+            self._socket = start_socket_mode(app, self.settings)
+            log.info("Slack Socket Mode connected")
+        sched = BackgroundScheduler(timezone=tz)
+        sched.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self.settings.tick_seconds),
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        sched.add_job(
+            self.open_current_edition,
+            CronTrigger(day=1, hour=0, minute=5, timezone=tz),
+            id="open-edition",
+            coalesce=True,
+        )
+        sched.add_job(
+            self.nightly_retrain,
+            CronTrigger(hour=3, minute=0, timezone=tz),
+            id="retrain",
+            coalesce=True,
+            max_instances=1,
+        )
+        sched.add_job(
+            self.weekly_report,
+            CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=tz),
+            id="health-report",
+            coalesce=True,
+        )
+        sched.start()
+        self._scheduler = sched
+        mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
+        log.info(
+            "curator run: %d sources from %s, tick every %ds, candidates to %s, health on :%d",
+            len(self.sources.sources),
+            self.sources.path,
+            self.settings.tick_seconds,
+            mode,
+            self.settings.http_port,
+        )
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        # Let an in-flight tick finish its current source; what is not committed is rolled back
+        # by the database when the process ends.
+        if self._tick_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            self._tick_lock.release()
+        else:
+            log.warning("stopping with a tick still running; uncommitted work is rolled back")
+        if self._socket is not None:
+            try:
+                self._socket.close()
+            except Exception:  # pragma: no cover - best effort on the way out
+                log.exception("closing Socket Mode")
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        log.info("curator run stopped")
+
+    def run_forever(self) -> int:
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self._request_reload())
+        self.start()
+        while not self.stop_event.wait(1.0):
+            pass
+        self.stop()
+        return 0
+
+    def _request_reload(self) -> None:
+        self.reload_requested.set()
+        # Reload now, outside the signal handler, rather than waiting for the next tick.
+        threading.Thread(target=self._reload_now, daemon=True).start()
+
+    def _reload_now(self) -> None:
+        self.sources.reload_if_changed(force=True)
+        self.reload_requested.clear()
+
+    # -- /healthz and /metrics ---------------------------------------------------------------
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        now = self.clock()
+        stale_after = max(3 * self.settings.tick_seconds, 180)
+        ok = (
+            self.last_tick_at is not None
+            and (now - self.last_tick_at).total_seconds() < stale_after
+        )
+        starting = self.last_tick_at is None
+        body = {
+            "status": "ok" if ok else ("starting" if starting else "stalled"),
+            "last_tick_at": self.last_tick_at.isoformat() if self.last_tick_at else None,
+            "last_tick_error": self.last_tick_error,
+            "sources": len(self.sources.sources),
+            "sources_file_error": self.sources.last_error,
+        }
+        return (200 if ok or starting else 503), body
+
+    def _refresh_gauges(self) -> None:
+        from curator.slack.outbox import pending_count
+
+        with self.engine.connect() as conn:
+            queued = conn.execute(
+                select(func.count()).select_from(items).where(items.c.status == "queued")
+            ).scalar_one()
+        self.metrics.queue.labels("items_queued").set(queued)
+        self.metrics.queue.labels("outbox_pending").set(pending_count(self.engine))
+
+    def _start_http(self) -> None:
+        runner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/healthz":
+                    status, body = runner.health()
+                    payload = json.dumps(body).encode()
+                    ctype = "application/json"
+                elif self.path == "/metrics":
+                    status, ctype = 200, "text/plain; version=0.0.4; charset=utf-8"
+                    payload = runner.metrics.render(runner._refresh_gauges)
+                else:
+                    status, ctype, payload = (
+                        404,
+                        "text/plain",
+                        b"not found: try /healthz or /metrics",
+                    )
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        try:
+            self._http = ThreadingHTTPServer(("127.0.0.1", self.settings.http_port), Handler)
+        except OSError as exc:
+            raise CuratorError(
+                f"cannot listen on 127.0.0.1:{self.settings.http_port} for /healthz: {exc}; "
+                "set CURATOR_HTTP_PORT to a free port"
+            ) from exc
+        self._http.daemon_threads = True
+        threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+        ).start()
+
+    @property
+    def http_port(self) -> int:
+        assert self._http is not None
+        return int(self._http.server_address[1])
+
+
+def health_report_text(healths: list[Any]) -> str:
+    """The weekly report: the sources that need an admin's attention, then a summary."""
+    from collections import Counter
+
+    counts = Counter(h.status for h in healths)
+    lines = ["*Weekly source health*"]
+    attention = [h for h in healths if h.status in ("failing", "quiet", "ended")]
+    for h in attention:
+        lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
+    if not attention:
+        lines.append("All sources are polling fine and publishing.")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines.append(f"{len(healths)} sources: {summary}.")
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Storing publications once: exact keys by unique constraint, near-identical titles by query.
+
+A publication is the same item when it has the same canonical URL, the same GOV.UK path, or a
+near-identical title from the same publisher within 14 days (issue 2 §6). The first two are unique
+constraints (safe against concurrent pollers); the third is a query over a small window. A rejected
+item stays in the table as a tombstone, so it never comes back as new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import ColumnElement, Connection, func, or_, select
+
+from curator.dedupe import (
+    NEAR_DUPLICATE_SCORE,
+    NEAR_DUPLICATE_WINDOW,
+    keys_near_duplicate,
+    title_key,
+)
+from curator.records import Entry
+from curator.store.schema import UTCDateTime, items
+from curator.store.sql import insert_ignore
+
+
+@dataclass
+class StoreReport:
+    new_ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+class _PublisherTitles:
+    """Title keys of a publisher's recent items, loaded once per poll of a source."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, tuple[list[str], list[tuple[int, datetime]]]] = {}
+
+    def near(self, conn: Connection, entry: Entry, key: str, when: datetime) -> int | None:
+        keys, meta = self._for(conn, entry.publisher, when)
+        # rapidfuzz scores every stored key in C; only the few above the cutoff are looked at.
+        for _match, _score, index in process.extract(
+            key, keys, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=None
+        ):
+            item_id, dated = meta[index]
+            if abs(dated - when) <= NEAR_DUPLICATE_WINDOW and keys_near_duplicate(key, keys[index]):
+                return item_id
+        return None
+
+    def add(self, publisher: str, item_id: int, when: datetime, key: str) -> None:
+        keys, meta = self._loaded.setdefault(publisher, ([], []))
+        keys.append(key)
+        meta.append((item_id, when))
+
+    def _for(
+        self, conn: Connection, publisher: str, when: datetime
+    ) -> tuple[list[str], list[tuple[int, datetime]]]:
+        if publisher not in self._loaded:
+            # Wide enough for every entry of one feed: feeds list at most a few months.
+            window = NEAR_DUPLICATE_WINDOW * 8
+            dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
+            rows = conn.execute(
+                select(items.c.id, dated.label("dated"), items.c.title_key)
+                .where(items.c.publisher == publisher)
+                .where(dated >= when - window, dated <= when + window)
+            ).all()
+            self._loaded[publisher] = (
+                [r.title_key for r in rows],
+                [(int(r.id), r.dated) for r in rows],
+            )
+        return self._loaded[publisher]
+
+
+def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
+    """The canonical URLs and GOV.UK paths among ``entries`` that are already stored."""
+    urls = {e.url for e in entries}
+    paths = {e.govuk_path for e in entries if e.govuk_path}
+    cond: ColumnElement[bool] = items.c.canonical_url.in_(urls)
+    if paths:
+        cond = or_(cond, items.c.govuk_path.in_(paths))
+    rows = conn.execute(select(items.c.canonical_url, items.c.govuk_path).where(cond)).all()
+    return {r.canonical_url for r in rows}, {r.govuk_path for r in rows if r.govuk_path}
+
+
+def store_entries(
+    conn: Connection, entries: list[Entry], now: datetime, *, status: str = "new"
+) -> StoreReport:
+    """Insert the entries that are new publications; count the others as duplicates."""
+    report = StoreReport()
+    if not entries:
+        return report
+    recent = _PublisherTitles()
+    known_urls, known_paths = _known(conn, entries)
+    for entry in entries:
+        when = entry.published_at or now
+        key = title_key(entry.title)
+        if (
+            entry.url in known_urls
+            or (entry.govuk_path and entry.govuk_path in known_paths)
+            or recent.near(conn, entry, key, when) is not None
+        ):
+            report.duplicates += 1
+            continue
+        new_id = insert_ignore(
+            conn,
+            items,
+            {
+                "source_id": entry.source_id,
+                "publisher": entry.publisher,
+                "title": entry.title,
+                "title_key": key,
+                "url": entry.original_url,
+                "canonical_url": entry.url,
+                "govuk_path": entry.govuk_path,
+                "summary": entry.summary,
+                "document_type": entry.document_type,
+                "published_at": entry.published_at,
+                "first_seen_at": now,
+                "status": status,
+            },
+        )
+        if new_id is None:  # another poller stored it a moment ago
+            report.duplicates += 1
+            continue
+        report.new_ids.append(int(new_id))
+        recent.add(entry.publisher, int(new_id), when, key)
+        known_urls.add(entry.url)
+        if entry.govuk_path:
+            known_paths.add(entry.govuk_path)
+    return report

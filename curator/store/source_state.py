@@ -1,0 +1,195 @@
+"""Per-source fetch state: validators, next check, failures, and claims for several workers.
+
+Claims make two ``curator run`` processes on one PostgreSQL database never fetch the same source
+at the same time: due rows are locked with ``SELECT … FOR UPDATE SKIP LOCKED`` and leased to one
+worker (``claimed_by``/``claimed_until``). On SQLite, ``BEGIN IMMEDIATE`` serialises writers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, and_, or_, select, update
+
+from curator.records import SourceConfig
+from curator.store.schema import source_state
+from curator.store.sql import insert_ignore
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source_id: str
+    url: str
+    next_check_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    last_error: str | None
+    last_status: int | None
+    last_checked_at: datetime | None
+    last_ok_at: datetime | None
+    last_new_item_at: datetime | None
+    feed_title: str | None
+    items_seen: int
+
+
+def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
+    """Make sure every configured source has a state row; a changed URL drops old validators."""
+    for src in sources:
+        if (
+            insert_ignore(
+                conn,
+                source_state,
+                {"source_id": src.id, "url": src.url, "consecutive_failures": 0, "items_seen": 0},
+            )
+            is not None
+        ):
+            continue
+        conn.execute(
+            update(source_state)
+            .where(source_state.c.source_id == src.id, source_state.c.url != src.url)
+            .values(url=src.url, etag=None, last_modified=None, next_check_at=None)
+        )
+
+
+def load_states(conn: Connection) -> dict[str, SourceState]:
+    rows = conn.execute(select(*[c for c in source_state.c if not c.name.startswith("claimed")]))
+    return {row.source_id: SourceState(**row._mapping) for row in rows}
+
+
+def claim_due(
+    engine: Engine,
+    source_ids: Iterable[str],
+    now: datetime,
+    worker: str,
+    *,
+    lease: timedelta = timedelta(minutes=10),
+    force: bool = False,
+) -> list[str]:
+    """Claim the due sources among ``source_ids`` for ``worker``; returns the claimed ids.
+
+    ``force`` claims them whether due or not (``curator poll --all``), but never one that another
+    worker holds right now."""
+    ids = list(source_ids)
+    if not ids:
+        return []
+    free = or_(
+        source_state.c.claimed_until.is_(None),
+        source_state.c.claimed_until < now,
+        source_state.c.claimed_by.in_(dead_local_workers(engine, now)),
+    )
+    due = or_(source_state.c.next_check_at.is_(None), source_state.c.next_check_at <= now)
+    cond = and_(source_state.c.source_id.in_(ids), free)
+    if not force:
+        cond = and_(cond, due)
+    with engine.begin() as conn:
+        query = select(source_state.c.source_id).where(cond)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = [str(r) for r in conn.execute(query).scalars()]
+        if claimed:
+            conn.execute(
+                update(source_state)
+                .where(source_state.c.source_id.in_(claimed))
+                .values(claimed_by=worker, claimed_until=now + lease)
+            )
+    return claimed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_local_workers(engine: Engine, now: datetime) -> list[str]:
+    """Workers on this host holding a live claim whose process is gone (killed, crashed):
+    their claims need not wait for the lease to run out after a restart."""
+    host = socket.gethostname()
+    with engine.connect() as conn:
+        holders = conn.execute(
+            select(source_state.c.claimed_by)
+            .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
+            .distinct()
+        ).scalars()
+        dead = []
+        for holder in holders:
+            name, _, pid = str(holder).rpartition(":")
+            if (
+                name == host
+                and pid.isdigit()
+                and int(pid) != os.getpid()
+                and not _pid_alive(int(pid))
+            ):
+                dead.append(str(holder))
+    return dead
+
+
+def release(conn: Connection, source_id: str, worker: str) -> None:
+    conn.execute(
+        update(source_state)
+        .where(source_state.c.source_id == source_id, source_state.c.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+def record_success(
+    conn: Connection,
+    source_id: str,
+    *,
+    now: datetime,
+    next_check_at: datetime,
+    status: int,
+    etag: str | None,
+    last_modified: str | None,
+    new_items: int,
+    feed_title: str | None = None,
+    not_modified: bool = False,
+) -> None:
+    values: dict[str, object] = {
+        "next_check_at": next_check_at,
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_status": status,
+        "last_checked_at": now,
+        "last_ok_at": now,
+        "items_seen": source_state.c.items_seen + new_items,
+    }
+    if not not_modified:
+        # Validators are stored verbatim; a 200 without them clears stale ones.
+        values.update(etag=etag, last_modified=last_modified)
+        if feed_title is not None:
+            values["feed_title"] = feed_title
+    if new_items:
+        values["last_new_item_at"] = now
+    conn.execute(update(source_state).where(source_state.c.source_id == source_id).values(**values))
+
+
+def record_failure(
+    conn: Connection,
+    source_id: str,
+    *,
+    now: datetime,
+    next_check_at: datetime,
+    error: str,
+    status: int | None = None,
+) -> None:
+    conn.execute(
+        update(source_state)
+        .where(source_state.c.source_id == source_id)
+        .values(
+            next_check_at=next_check_at,
+            consecutive_failures=source_state.c.consecutive_failures + 1,
+            last_error=error[:2000],
+            last_status=status,
+            last_checked_at=now,
+        )
+    )

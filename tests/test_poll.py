@@ -1,0 +1,318 @@
+"""The poll pipeline end to end against a real loopback server and a real database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, func, select
+
+from curator.classify import ClassifyInput
+from curator.config import Settings
+from curator.fetch import FetchSettings
+from curator.pipeline import Poller
+from curator.records import Prediction, SourceConfig
+from curator.store.decisions import Actor, decide
+from curator.store.schema import items, predictions, source_state
+from tests.conftest import FIXTURES
+from tests.support.feeds import FeedItem, atom, write_sources
+from tests.support.httpserver import LocalServer
+
+pytestmark = pytest.mark.storage
+NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
+FAST = FetchSettings(
+    connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
+)
+
+
+class KeywordClassifier:
+    """A hand-written fake: 'report' in the title means relevant."""
+
+    version = "fake-1"
+
+    def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
+        return [
+            Prediction(
+                relevant="report" in i.title.lower(),
+                relevance=0.9 if "report" in i.title.lower() else 0.1,
+                sector="adult_social_care_health",
+                sector_confidence=0.8,
+                category="reports",
+                category_confidence=0.7,
+                uncertain=False,
+                model_version=self.version,
+            )
+            for i in inputs
+        ]
+
+
+def src(server: LocalServer, path: str, sid: str = "dhsc", **kw: object) -> SourceConfig:
+    base = SourceConfig(
+        id=sid,
+        publisher="Department of Health and Social Care",
+        kind="feed",
+        url=server.url(path),
+        every=timedelta(hours=1),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def poller(engine: Engine, now: datetime = NOW, **kw: object) -> Poller:
+    return Poller(
+        engine,
+        Settings(),
+        classifier=KeywordClassifier(),
+        clock=lambda: now,  # type: ignore[arg-type]
+        fetch_settings=FAST,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def count(engine: Engine, table: object = items) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+FEED = [
+    FeedItem(
+        "Research and analysis: Making prevention everyone's business report",
+        "https://www.gov.uk/government/publications/making-prevention-everyones-business",
+        summary="<p>A report &amp; a plan</p>",
+    ),
+    FeedItem(
+        "Press release: Minister visits care home",
+        "https://www.gov.uk/government/news/minister-visits-care-home",
+    ),
+]
+
+
+def test_new_items_are_stored_classified_and_queued(engine: Engine, server: LocalServer) -> None:
+    server.add(
+        "/dhsc.atom", atom(FEED), etag='"v1"', headers={"Content-Type": "application/atom+xml"}
+    )
+    report = poller(engine).poll([src(server, "/dhsc.atom")])
+    assert (report.ok, report.new_items, report.candidates, report.failed) == (1, 2, 1, 0)
+    with engine.connect() as conn:
+        rows = conn.execute(select(items).order_by(items.c.id)).mappings().all()
+        preds = conn.execute(select(predictions)).mappings().all()
+    assert rows[0]["title"] == "Making prevention everyone's business report"
+    assert rows[0]["document_type"] == "Research and analysis"
+    assert rows[0]["summary"] == "A report & a plan"
+    assert rows[0]["govuk_path"] == "/government/publications/making-prevention-everyones-business"
+    assert [r["status"] for r in rows] == ["queued", "new"]
+    assert {p["model_version"] for p in preds} == {"fake-1"} and len(preds) == 2
+
+
+def test_second_poll_sends_validators_and_304_parses_nothing(
+    engine: Engine, server: LocalServer
+) -> None:
+    server.add("/dhsc.atom", atom(FEED), etag='"v1"')
+    source = src(server, "/dhsc.atom")
+    poller(engine).poll([source])
+    again = poller(engine, NOW + timedelta(hours=2)).poll([source])
+    assert (again.not_modified, again.new_items, again.ok) == (1, 0, 0)
+    assert server.requests[-1][2].get("If-None-Match") == '"v1"'
+    assert count(engine) == 2
+
+
+def test_a_source_that_is_not_due_is_not_fetched(engine: Engine, server: LocalServer) -> None:
+    server.add("/dhsc.atom", atom(FEED))
+    source = src(server, "/dhsc.atom")
+    poller(engine).poll([source])
+    report = poller(engine, NOW + timedelta(minutes=5)).poll([source])
+    assert report.sources == 0 and len(server.requests) == 1
+    assert poller(engine, NOW + timedelta(minutes=5)).poll([source], force=True).sources == 1
+
+
+def test_the_same_publication_under_other_urls_is_stored_once(
+    engine: Engine, server: LocalServer
+) -> None:
+    variants = [
+        FeedItem(
+            "Guidance: Prevent duty", "https://www.gov.uk/government/publications/prevent-duty"
+        ),
+        FeedItem(
+            "Guidance: Prevent duty",
+            "http://gov.uk/government/publications/prevent-duty?utm_source=x#top",
+        ),
+    ]
+    server.add("/a.atom", atom(variants[:1]))
+    server.add("/b.atom", atom(variants[1:]))
+    report = poller(engine).poll([src(server, "/a.atom", "a"), src(server, "/b.atom", "b")])
+    assert (report.new_items, report.duplicates) == (1, 1)
+
+
+def test_near_identical_title_from_same_publisher_within_14_days_is_a_duplicate(
+    engine: Engine, server: LocalServer
+) -> None:
+    server.add(
+        "/a.atom",
+        atom(
+            [
+                FeedItem(
+                    "Care Act 2014: 10 Years On",
+                    "https://www.local.gov.uk/publications/care-act-2014-10-years",
+                )
+            ]
+        ),
+    )
+    server.add(
+        "/b.atom",
+        atom(
+            [
+                FeedItem(
+                    "Care Act 2014 - 10 years on", "https://www.local.gov.uk/care-act-10-years-on"
+                )
+            ]
+        ),
+    )
+    report = poller(engine).poll([src(server, "/a.atom", "a"), src(server, "/b.atom", "b")])
+    assert (report.new_items, report.duplicates) == (1, 1)
+
+
+def test_a_rejected_item_never_comes_back_as_new(engine: Engine, server: LocalServer) -> None:
+    server.add("/dhsc.atom", atom(FEED), etag='"v1"')
+    source = src(server, "/dhsc.atom")
+    poller(engine).poll([source])
+    with engine.connect() as conn:
+        first = conn.execute(select(items.c.id).order_by(items.c.id)).scalars().first()
+    assert first is not None
+    decide(engine, first, "reject", Actor("U1", "ana"))
+    server.add("/dhsc.atom", atom(FEED), etag='"v2"')  # feed changed: a full body again
+    again = poller(engine, NOW + timedelta(hours=2)).poll([source])
+    assert (again.new_items, again.duplicates) == (0, 2)
+    with engine.connect() as conn:
+        assert (
+            conn.execute(select(items.c.status).where(items.c.id == first)).scalar() == "rejected"
+        )
+
+
+def test_a_failing_source_is_reported_backed_off_and_others_carry_on(
+    engine: Engine, server: LocalServer
+) -> None:
+    server.add("/ok.atom", atom(FEED))
+    server.add("/down.atom", b"oops", status=503, headers={"Retry-After": "7200"})
+    report = poller(engine).poll([src(server, "/ok.atom", "ok"), src(server, "/down.atom", "down")])
+    assert (report.ok, report.failed, report.new_items) == (1, 1, 2)
+    assert report.errors[0]["id"] == "down" and "503" in report.errors[0]["error"]
+    with engine.connect() as conn:
+        st = (
+            conn.execute(select(source_state).where(source_state.c.source_id == "down"))
+            .mappings()
+            .one()
+        )
+    assert st["consecutive_failures"] == 1 and "503" in st["last_error"]
+    assert st["next_check_at"] >= NOW + timedelta(seconds=7200)
+
+
+def test_not_a_feed_names_the_feed_found_on_the_page(engine: Engine, server: LocalServer) -> None:
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        b"</head><body>hi</body></html>"
+    )
+    server.add("/news", page, headers={"Content-Type": "text/html"})
+    report = poller(engine).poll([src(server, "/news")])
+    assert report.failed == 1
+    assert (
+        "not a feed" in report.errors[0]["error"]
+        and server.url("/feed.xml") in report.errors[0]["error"]
+    )
+
+
+def test_malformed_real_feed_keeps_what_is_recovered(engine: Engine, server: LocalServer) -> None:
+    body = (FIXTURES / "feeds" / "awkward-rss-unescaped-ampersand-sax-error.xml").read_bytes()
+    server.add("/bad.xml", body)
+    report = poller(engine).poll([src(server, "/bad.xml")])
+    assert report.ok == 1 and report.new_items == 3
+
+
+def test_old_entries_are_stored_but_not_shown_to_editors(
+    engine: Engine, server: LocalServer
+) -> None:
+    server.add("/guardian.xml", (FIXTURES / "feeds" / "uk-guardian-rss-media-rss.xml").read_bytes())
+    report = poller(engine).poll([src(server, "/guardian.xml")])
+    assert report.new_items == 55 and report.candidates == 0
+
+
+def test_poll_json_shape_and_exit_code(
+    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.cli import cli
+
+    server.add("/ok.atom", atom(FEED))
+    server.add("/gone.atom", b"", status=404)
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {
+                "id": "ok",
+                "publisher": "Department of Health and Social Care",
+                "url": server.url("/ok.atom"),
+            },
+            {"id": "gone", "publisher": "NHS England", "url": server.url("/gone.atom")},
+        ],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(sources), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"sources", "ok", "not_modified", "failed", "new_items", "duplicates", "errors"} <= set(
+        data
+    )
+    assert (data["sources"], data["ok"], data["failed"], data["new_items"]) == (2, 1, 1, 2)
+    assert data["errors"][0]["id"] == "gone" and "404" in data["errors"][0]["error"]
+
+
+def test_an_invalid_sources_file_is_refused_and_nothing_is_touched(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    from curator.cli import cli
+    from tests.support.factories import add_item
+
+    add_item(engine)
+    bad = tmp_path / "sources.yaml"
+    bad.write_text("sources:\n  - id: dhsc\n    kind: feed\n    every: soon\n", encoding="utf-8")
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(bad)])
+    assert result.exit_code == 2
+    assert "sources.yaml:" in result.stderr and "dhsc" in result.stderr
+    assert count(engine) == 1
+
+
+def test_govuk_org_feed_two_days_later_brings_only_the_new_publication(
+    engine: Engine, server: LocalServer
+) -> None:
+    """GOV.UK entry ids change on every update; the link is the key (fixtures built from the
+    GOV.UK templates, see tests/fixtures/PROVENANCE.md)."""
+    feeds = FIXTURES / "feeds"
+    day1 = (feeds / "govuk-organisation-dhsc-built-2026-11-24.atom").read_bytes()
+    day3 = (feeds / "govuk-organisation-dhsc-built-2026-11-26.atom").read_bytes()
+    server.add("/dhsc.atom", day1)
+    source = src(server, "/dhsc.atom")
+    now = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    first = poller(engine, now).poll([source])
+    assert (first.new_items, first.duplicates) == (9, 0)
+    server.add("/dhsc.atom", day3)
+    later = poller(engine, now + timedelta(days=2)).poll([source])
+    assert (later.new_items, later.duplicates) == (1, 8)
+    with engine.connect() as conn:
+        newest = conn.execute(select(items.c.title).order_by(items.c.id.desc())).scalars().first()
+    assert newest is not None and "carers" in newest.lower()
+
+
+def test_a_govuk_feed_that_has_ended_is_an_alarm(engine: Engine, server: LocalServer) -> None:
+    from curator.store.health import source_health
+
+    server.add(
+        "/old.atom", (FIXTURES / "feeds" / "govuk-finder-feed-ended-built.atom").read_bytes()
+    )
+    source = src(server, "/old.atom")
+    report = poller(engine).poll([source])
+    assert report.failed == 1 and "ended" in report.errors[0]["error"]
+    (health,) = source_health(engine, [source], NOW)
+    assert health.status == "ended" and "ended" in health.detail

@@ -1,0 +1,225 @@
+"""`curator run`: ticks, Slack posting, health endpoints, reload, SIGTERM, and two workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from curator.config import Settings
+from curator.runner import Runner, SourceList
+from curator.store.db import open_engine
+from curator.store.schema import items
+from tests.support.fake_slack import FakeSlack
+from tests.support.feeds import FeedItem, atom, write_sources
+from tests.support.httpserver import LocalServer
+
+pytestmark = pytest.mark.storage
+CHANNEL = "C0PULSE"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def _recent_feed(name: str, n: int = 2) -> bytes:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return atom(
+        [
+            FeedItem(
+                f"Research and analysis: {name} report {i}",
+                f"https://www.gov.uk/government/publications/{name}-report-{i}",
+                updated=now,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def _sources(tmp_path: Path, server: LocalServer, count: int) -> Path:
+    for i in range(count):
+        server.add(f"/s{i}.atom", _recent_feed(f"s{i}"), etag=f'"s{i}"')
+    return write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {"id": f"s{i}", "publisher": f"Publisher {i}", "url": server.url(f"/s{i}.atom")}
+            for i in range(count)
+        ],
+    )
+
+
+def _env(tmp_path: Path, db_url: str, slack: FakeSlack, port: int = 0) -> dict[str, str]:
+    return {
+        "CURATOR_DATABASE_URL": db_url,
+        "CURATOR_MODEL_DIR": str(tmp_path / "no-model"),  # no model: every recent item is shown
+        "CURATOR_TICK_SECONDS": "1",
+        "CURATOR_HTTP_PORT": str(port),
+        "CURATOR_ALLOW_PRIVATE_NETWORKS": "true",
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_CHANNEL": CHANNEL,
+        "SLACK_API_URL": slack.base_url,
+    }
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_run_polls_posts_cards_and_serves_health(
+    tmp_path: Path,
+    server: LocalServer,
+    slack: FakeSlack,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources = _sources(tmp_path, server, 2)
+    for key, value in _env(tmp_path, db_url, slack).items():
+        monkeypatch.setenv(key, value)
+    runner = Runner(Settings(), sources)
+    runner.start()
+    try:
+        posts = slack.wait_for("chat.postMessage", 4, timeout=15)
+        item_ids = [c.params["metadata"]["event_payload"]["item_id"] for c in posts]
+        assert len(set(item_ids)) == 4
+        status, body = _get(f"http://127.0.0.1:{runner.http_port}/healthz")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        status, metrics = _get(f"http://127.0.0.1:{runner.http_port}/metrics")
+        assert status == 200
+        assert b'curator_polls_total{outcome="ok"} 2.0' in metrics
+        assert b"curator_slack_posts_total 4.0" in metrics
+        assert b'curator_queue_size{queue="outbox_pending"} 0.0' in metrics
+    finally:
+        started = time.monotonic()
+        runner.stop()
+        assert time.monotonic() - started < 10
+        runner.engine.dispose()
+
+
+def test_invalid_sources_edit_is_refused_and_last_good_list_runs_on(tmp_path: Path) -> None:
+    path = write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {
+                "id": "dhsc",
+                "publisher": "DHSC",
+                "url": "https://www.gov.uk/government/organisations/department-of-health-and-social-care.atom",
+            }
+        ],
+    )
+    sources = SourceList(path)
+    path.write_text("sources:\n  - id: dhsc\n    colour: blue\n", encoding="utf-8")
+    assert sources.reload_if_changed() is False
+    assert [s.id for s in sources.sources] == ["dhsc"]
+    assert sources.last_error and "colour" in sources.last_error
+    write_sources(
+        path,
+        [
+            {
+                "id": "dhsc",
+                "publisher": "DHSC",
+                "url": "https://www.gov.uk/government/organisations/department-of-health-and-social-care.atom",
+            },
+            {
+                "id": "moj",
+                "publisher": "Ministry of Justice",
+                "url": "https://www.gov.uk/government/organisations/ministry-of-justice.atom",
+            },
+        ],
+    )
+    assert sources.reload_if_changed() is True
+    assert [s.id for s in sources.sources] == ["dhsc", "moj"] and sources.last_error is None
+
+
+def _start(
+    tmp_path: Path, env: dict[str, str], sources: Path, name: str
+) -> subprocess.Popen[bytes]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
+    full.update(env)
+    with (tmp_path / f"{name}.log").open("wb") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "curator", "run", "--sources", str(sources)],
+            env=full,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sigterm_stops_within_10_seconds(
+    tmp_path: Path, server: LocalServer, slack: FakeSlack, db_url: str
+) -> None:
+    sources = _sources(tmp_path, server, 1)
+    port = _free_port()
+    proc = _start(tmp_path, _env(tmp_path, db_url, slack, port), sources, "run")
+    try:
+        slack.wait_for("chat.postMessage", 2, timeout=30)
+        status, _ = _get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_database_without_duplicates(
+    tmp_path: Path, server: LocalServer, slack: FakeSlack, db_url: str
+) -> None:
+    sources = _sources(tmp_path, server, 12)
+    procs = [
+        _start(tmp_path, _env(tmp_path, db_url, slack, _free_port()), sources, f"w{i}")
+        for i in range(2)
+    ]
+    try:
+        slack.wait_for("chat.postMessage", 24, timeout=60)
+        time.sleep(3)  # a few more ticks: nothing may be fetched or posted again
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    fetches = Counter(path for method, path, _ in server.requests if method == "GET")
+    assert set(fetches.values()) == {1}, fetches  # every: 1h — each source fetched once in all
+    posted = [
+        c.params["metadata"]["event_payload"]["item_id"] for c in slack.calls("chat.postMessage")
+    ]
+    assert len(posted) == len(set(posted)) == 24
+    engine = open_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(items)).scalar() == 24
+    engine.dispose()
+    logs = "".join((tmp_path / f"w{i}.log").read_text() for i in range(2))
+    assert "Traceback" not in logs, logs
