@@ -206,3 +206,49 @@ def test_nightly_retrain_only_when_decisions_change(
     assert not again.swapped and "unchanged" in again.reason
     card = (settings.model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "1 rows from the database" in card
+
+
+def test_regressions_name_the_figures_that_fell() -> None:
+    from curator.classify.retrain import regressions
+
+    old = {
+        "relevance ROC-AUC": 0.95,
+        "recall at threshold": 0.97,
+        "sector macro-F1": 0.9,
+        "category macro-F1": 0.8,
+    }
+    assert regressions(dict(old), old) == []
+    assert regressions({**old, "sector macro-F1": 0.89}, old) == []  # within noise
+    worse = regressions({**old, "relevance ROC-AUC": 0.90, "recall at threshold": 0.93}, old)
+    assert worse == ["relevance ROC-AUC 0.900 < 0.950", "recall at threshold 0.930 < 0.970"]
+
+
+@pytest.mark.storage
+@pytest.mark.slow
+def test_nightly_retrain_keeps_the_current_model_when_the_new_one_is_worse(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    import json
+
+    from curator.classify import load_classifier
+    from curator.classify.retrain import retrain_if_needed
+    from curator.config import Settings
+
+    settings = Settings(
+        database_url=db_url, training_dir=_tiny_training_dir(tmp_path), model_dir=tmp_path / "m"
+    )
+    now = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    assert retrain_if_needed(engine, settings, now=now, n_boot=10).swapped
+    current = load_classifier(settings.model_dir).version
+    # Pretend the current model measured perfectly on held-out data: nothing can beat it.
+    evaluation = settings.model_dir / "evaluation.json"
+    report = json.loads(evaluation.read_text(encoding="utf-8"))
+    split = report["by_publisher"]
+    split["relevance"]["model"]["roc_auc"]["value"] = 1.0
+    split["sector"]["model"]["macro_f1"]["value"] = 1.0
+    split["category"]["model"]["macro_f1"]["value"] = 1.0
+    evaluation.write_text(json.dumps(report), encoding="utf-8")
+    add_item(engine, status="accepted", sector="criminal_justice", category="reports")
+    outcome = retrain_if_needed(engine, settings, now=now, n_boot=10)
+    assert not outcome.swapped and "worse on held-out data" in outcome.reason
+    assert load_classifier(settings.model_dir).version == current

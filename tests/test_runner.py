@@ -223,3 +223,92 @@ def test_two_workers_share_one_database_without_duplicates(
     engine.dispose()
     logs = "".join((tmp_path / f"w{i}.log").read_text() for i in range(2))
     assert "Traceback" not in logs, logs
+
+
+def test_sighup_reloads_sources_and_an_invalid_edit_keeps_the_last_good_list(
+    tmp_path: Path, server: LocalServer, slack: FakeSlack, db_url: str
+) -> None:
+    sources = _sources(tmp_path, server, 1)
+    port = _free_port()
+    proc = _start(tmp_path, _env(tmp_path, db_url, slack, port), sources, "run")
+    try:
+        slack.wait_for("chat.postMessage", 2, timeout=30)
+        good = sources.read_text(encoding="utf-8")
+        sources.write_text("sources:\n  - id: s0\n    colour: blue\n", encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            if json.loads(body)["sources_file_error"]:
+                break
+            time.sleep(0.2)
+        health = json.loads(body)
+        assert status == 200 and "colour" in health["sources_file_error"]
+        assert health["sources"] == 1  # the last good list keeps running
+        server.add("/s1.atom", _recent_feed("s1"), etag='"s1"')
+        data = json.loads(good)
+        data["sources"].append({**data["sources"][0], "id": "s1", "url": server.url("/s1.atom")})
+        sources.write_text(json.dumps(data), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        slack.wait_for("chat.postMessage", 4, timeout=20)  # s1's two entries arrive
+        assert json.loads(_get(f"http://127.0.0.1:{port}/healthz")[1])["sources"] == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_weekly_health_report_is_sent_once_per_week_across_workers(
+    tmp_path: Path,
+    server: LocalServer,
+    slack: FakeSlack,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server.add("/down.atom", b"", status=503)
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "down", "publisher": "Ofsted", "url": server.url("/down.atom")}],
+    )
+    for key, value in _env(tmp_path, db_url, slack).items():
+        monkeypatch.setenv(key, value)
+    now = datetime(2026, 11, 30, 8, tzinfo=UTC)  # a Monday
+    workers = [Runner(Settings(), sources, clock=lambda: now) for _ in range(2)]
+    try:
+        for _ in range(2):
+            workers[0].poller.poll(workers[0].sources.sources, force=True)
+        texts = [w.weekly_report() for w in workers]
+        assert texts[1] is None  # the other worker already sent this week's report
+        assert texts[0] is not None and "`down` (Ofsted): *failing*" in texts[0]
+        (post,) = slack.calls("chat.postMessage")
+        assert post.params["text"] == texts[0]
+    finally:
+        for w in workers:
+            w.engine.dispose()
+
+
+def test_healthz_says_stalled_when_ticks_stop(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    runner = Runner(Settings(), sources, clock=lambda: now)
+    try:
+        status, body = runner.health()
+        assert (status, body["status"]) == (200, "starting")
+        runner.tick_started_at = runner.last_tick_at = now - timedelta(seconds=30)
+        assert runner.health()[1]["status"] == "ok"
+        runner.tick_started_at = runner.last_tick_at = now - timedelta(hours=1)
+        status, body = runner.health()
+        assert (status, body["status"]) == (503, "stalled")
+    finally:
+        runner.engine.dispose()

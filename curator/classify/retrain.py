@@ -41,6 +41,56 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: How far a held-out figure may fall before a retrained model is kept out: the cross-validated
+#: estimates on a few hundred rows move by about this much between runs on the same data.
+TOLERANCE = 0.02
+COMPARED = ("relevance ROC-AUC", "sector macro-F1", "category macro-F1")
+
+
+def regressions(new: dict[str, float | None], old: dict[str, float | None]) -> list[str]:
+    """Pure: the held-out figures on which ``new`` is worse than ``old`` beyond TOLERANCE, and a
+    recall that fell below the 95 % editors rely on."""
+    out = []
+    for key in COMPARED:
+        n, o = new.get(key), old.get(key)
+        if n is not None and o is not None and n < o - TOLERANCE:
+            out.append(f"{key} {n:.3f} < {o:.3f}")
+    n, o = new.get("recall at threshold"), old.get("recall at threshold")
+    if n is not None and o is not None and n < 0.95 and n < o - TOLERANCE:
+        out.append(f"recall at threshold {n:.3f} < {o:.3f}")
+    return out
+
+
+def _train_and_evaluate(
+    rows: list[TrainingRow], n_boot: int, now: datetime | None
+) -> tuple[TrainResult, dict[str, Any]]:
+    from curator.classify.evaluate import evaluate
+    from curator.classify.model import ModelConfig, train
+
+    config = ModelConfig()
+    return train(rows, config, now=now), evaluate(rows, config, n_boot=n_boot)
+
+
+def _write(
+    result: TrainResult,
+    report: dict[str, Any],
+    rows: list[TrainingRow],
+    *,
+    database_rows: int,
+    model_dir: Path,
+    command: str,
+) -> None:
+    from curator.classify.card import render
+    from curator.classify.model import read_sidecar, save
+
+    save(result, model_dir, {"training_counts": counts(rows), "database_rows": database_rows})
+    sidecar, _ = read_sidecar(model_dir)
+    _write_atomic(model_dir / "MODEL_CARD.md", render(sidecar, report, command))
+    _write_atomic(
+        model_dir / "evaluation.json", json.dumps(report, indent=2, sort_keys=True) + "\n"
+    )
+
+
 def train_and_write(
     rows: list[TrainingRow],
     *,
@@ -51,27 +101,29 @@ def train_and_write(
     now: datetime | None = None,
 ) -> tuple[TrainResult, dict[str, Any]]:
     """Fit, evaluate (held out), save the model, write ``MODEL_CARD.md`` and ``evaluation.json``."""
-    from curator.classify.card import render
-    from curator.classify.evaluate import evaluate
-    from curator.classify.model import ModelConfig, read_sidecar, save, train
-
-    config = ModelConfig()
-    result = train(rows, config, now=now)
-    report = evaluate(rows, config, n_boot=n_boot)
-    save(result, model_dir, {"training_counts": counts(rows), "database_rows": database_rows})
-    sidecar, _ = read_sidecar(model_dir)
-    _write_atomic(model_dir / "MODEL_CARD.md", render(sidecar, report, command))
-    _write_atomic(
-        model_dir / "evaluation.json", json.dumps(report, indent=2, sort_keys=True) + "\n"
-    )
+    result, report = _train_and_evaluate(rows, n_boot, now)
+    _write(result, report, rows, database_rows=database_rows, model_dir=model_dir, command=command)
     return result, report
+
+
+def _current_headline(model_dir: Path) -> dict[str, float | None] | None:
+    from curator.classify.evaluate import headline
+
+    try:
+        report = json.loads((model_dir / "evaluation.json").read_text(encoding="utf-8"))
+        return headline(report["by_publisher"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def retrain_if_needed(
     engine: Engine, settings: Settings, *, now: datetime, n_boot: int = 200
 ) -> RetrainOutcome:
     """Retrain when the training data (files + editors' decisions) changed since the current
-    model was built. Never raises for expected problems: the outcome says what happened."""
+    model was built, and swap the new model in only if it does no worse on held-out data than
+    the current one (issue 6). Never raises for expected problems: the outcome says what
+    happened."""
+    from curator.classify.evaluate import headline
     from curator.classify.model import read_sidecar
 
     try:
@@ -86,13 +138,24 @@ def retrain_if_needed(
         current = None  # no usable model yet: build one
     if current == data_hash(rows):
         return RetrainOutcome(False, "training data unchanged since the current model")
-    result, _ = train_and_write(
+    result, report = _train_and_evaluate(rows, n_boot, now)
+    old = _current_headline(settings.model_dir) if current is not None else None
+    worse = regressions(headline(report["by_publisher"]), old) if old else []
+    if worse:
+        return RetrainOutcome(
+            False,
+            "kept the current model: the retrained one is worse on held-out data ("
+            + "; ".join(worse)
+            + ")",
+            result.classifier.version,
+        )
+    _write(
+        result,
+        report,
         rows,
         database_rows=len(db_rows),
         model_dir=settings.model_dir,
-        n_boot=n_boot,
         command="curator run (nightly retrain)",
-        now=now,
     )
     return RetrainOutcome(
         True,
