@@ -47,6 +47,11 @@ def is_near_duplicate(a: str, b: str, *, threshold: float = NEAR_DUPLICATE_SCORE
     return keys_near_duplicate(title_key(a), title_key(b), threshold=threshold)
 
 
+def numbers_of(key: str) -> tuple[str, ...]:
+    """The numbers in a title key, in order: near-duplicates must agree on them exactly."""
+    return tuple(_NUMBER.findall(key))
+
+
 def keys_near_duplicate(key_a: str, key_b: str, *, threshold: float = NEAR_DUPLICATE_SCORE) -> bool:
     """:func:`is_near_duplicate` on keys already made by :func:`title_key` (the store keeps
     each item's key, so a poll need not rebuild thousands of them)."""
@@ -54,7 +59,7 @@ def keys_near_duplicate(key_a: str, key_b: str, *, threshold: float = NEAR_DUPLI
         return False
     if key_a == key_b:
         return True
-    if _NUMBER.findall(key_a) != _NUMBER.findall(key_b):
+    if numbers_of(key_a) != numbers_of(key_b):
         return False
     return fuzz.ratio(key_a, key_b) >= threshold
 

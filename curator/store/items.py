@@ -18,6 +18,7 @@ from curator.dedupe import (
     NEAR_DUPLICATE_SCORE,
     NEAR_DUPLICATE_WINDOW,
     keys_near_duplicate,
+    numbers_of,
     title_key,
 )
 from curator.records import Entry
@@ -32,14 +33,19 @@ class StoreReport:
 
 
 class _PublisherTitles:
-    """Title keys of a publisher's recent items, loaded once per poll of a source."""
+    """Title keys of a publisher's recent items, loaded once per poll of a source and grouped by
+    the numbers in them (near-duplicates must agree on their numbers, so only a group is
+    compared: a statistics series of near-identical titles stays cheap)."""
 
     def __init__(self) -> None:
-        self._loaded: dict[str, tuple[list[str], list[tuple[int, datetime]]]] = {}
+        self._loaded: dict[str, dict[tuple[str, ...], _Group]] = {}
 
     def near(self, conn: Connection, entry: Entry, key: str, when: datetime) -> int | None:
-        keys, meta = self._for(conn, entry.publisher, when)
-        # rapidfuzz scores every stored key in C; only the few above the cutoff are looked at.
+        group = self._for(conn, entry.publisher, when).get(numbers_of(key))
+        if group is None:
+            return None
+        keys, meta = group
+        # rapidfuzz scores every key of the group in C; only those above the cutoff are looked at.
         for _match, _score, index in process.extract(
             key, keys, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE, limit=None
         ):
@@ -49,14 +55,16 @@ class _PublisherTitles:
         return None
 
     def add(self, publisher: str, item_id: int, when: datetime, key: str) -> None:
-        keys, meta = self._loaded.setdefault(publisher, ([], []))
+        groups = self._loaded.setdefault(publisher, {})
+        keys, meta = groups.setdefault(numbers_of(key), ([], []))
         keys.append(key)
         meta.append((item_id, when))
 
     def _for(
         self, conn: Connection, publisher: str, when: datetime
-    ) -> tuple[list[str], list[tuple[int, datetime]]]:
+    ) -> dict[tuple[str, ...], _Group]:
         if publisher not in self._loaded:
+            self._loaded[publisher] = {}
             # Wide enough for every entry of one feed: feeds list at most a few months.
             window = NEAR_DUPLICATE_WINDOW * 8
             dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
@@ -65,11 +73,12 @@ class _PublisherTitles:
                 .where(items.c.publisher == publisher)
                 .where(dated >= when - window, dated <= when + window)
             ).all()
-            self._loaded[publisher] = (
-                [r.title_key for r in rows],
-                [(int(r.id), r.dated) for r in rows],
-            )
+            for r in rows:
+                self.add(publisher, int(r.id), r.dated, r.title_key)
         return self._loaded[publisher]
+
+
+_Group = tuple[list[str], list[tuple[int, datetime]]]
 
 
 def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
