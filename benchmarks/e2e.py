@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import signal
 import subprocess
@@ -26,11 +24,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.common import ROOT, append_results, curator_env, machine
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import FeedItem, atom
 from tests.support.httpserver import LocalServer
 
-ROOT = Path(__file__).resolve().parent.parent
 TOPICS = [
     "Evaluation of the adult social care workforce programme",
     "Thematic inspection of youth justice services and resettlement",
@@ -104,8 +102,7 @@ def main() -> None:
                 }
             )
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
-        env.update(
+        env = curator_env(
             CURATOR_DATABASE_URL=f"sqlite:///{tmp}/e2e.db",
             CURATOR_TICK_SECONDS=str(args.tick),
             CURATOR_HTTP_PORT="0",
@@ -158,8 +155,7 @@ def main() -> None:
         raise SystemExit("no sample was posted")
     text = (
         f"### End-to-end latency, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-        f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}. Command: `.venv/bin/python -m benchmarks.e2e "
+        f"{machine()} Command: `.venv/bin/python -m benchmarks.e2e "
         f"--feeds {args.feeds} --samples {args.samples} --duration {args.duration:g} "
         f"--tick {args.tick} --every {args.every}`.\n"
         f"A real `curator run` (bundled model, SQLite) polls {args.feeds} loopback feeds "
@@ -177,8 +173,7 @@ def main() -> None:
     )
     print(text)
     if args.record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -28,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT, append_results, machine
 
 
 def _child(phase: str, sources: Path, db: Path, global_limit: int) -> None:
@@ -176,11 +175,9 @@ def main() -> None:
         ("warm poll (304s)", warm, warm_note),
         ("naive feedparser loop", naive, f"{naive['entries']} entries"),
     ]
-    cpu = platform.processor() or platform.machine()
     header = (
         f"### Poll benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-        f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, {cpu}, "
-        f"Python {platform.python_version()}. Command: `.venv/bin/python -m benchmarks.poll "
+        f"{machine()} Command: `.venv/bin/python -m benchmarks.poll "
         f"--hosts {args.hosts} --feeds-per-host {args.feeds_per_host} --latency {args.latency} "
         f"--global-limit {args.global_limit}`.\n"
         f"Farm: {feeds} feeds on {args.hosts} loopback ports, 20 entries each, "
@@ -202,13 +199,7 @@ def main() -> None:
     text = header + "\n" + "\n".join(table) + "\n" + extra
     print(text)
     if args.record:
-        results = ROOT / "benchmarks" / "RESULTS.md"
-        if not results.exists():
-            results.write_text(
-                "# Benchmark results\n\nEach section is appended by the command it names.\n"
-            )
-        with results.open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

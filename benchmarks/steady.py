@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import signal
 import sqlite3
 import subprocess
@@ -27,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT, append_results, curator_env, machine
 
 
 def main() -> None:
@@ -68,8 +66,7 @@ def main() -> None:
         sources = Path(tmp) / "sources.yaml"
         sources.write_text(json.dumps(data))
         db = Path(tmp) / "steady.db"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
-        env.update(
+        env = curator_env(
             CURATOR_DATABASE_URL=f"sqlite:///{db}",
             CURATOR_TICK_SECONDS=str(args.tick),
             CURATOR_HTTP_PORT="0",
@@ -124,8 +121,7 @@ def main() -> None:
     mb = 1024 * 1024
     text = (
         f"### Steady state, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
-        f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}. Command: `.venv/bin/python -m benchmarks.steady "
+        f"{machine()} Command: `.venv/bin/python -m benchmarks.steady "
         f"--hosts {args.hosts} --feeds-per-host {args.feeds_per_host} --minutes {args.minutes:g} "
         f"--every {args.every} --tick {args.tick}`.\n"
         f"`curator run` (no Slack, bundled model, SQLite) watching {feeds} sources on "
@@ -140,8 +136,7 @@ def main() -> None:
     )
     print(text)
     if args.record:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-            fh.write("\n" + text)
+        append_results(text)
 
 
 if __name__ == "__main__":

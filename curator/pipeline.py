@@ -192,18 +192,7 @@ class Poller:
                 raise result
             if result.not_modified:
                 with self.engine.begin() as conn:
-                    state_store.record_success(
-                        conn,
-                        src.id,
-                        now=now,
-                        next_check_at=self._next(src, now, 0, result),
-                        status=result.status,
-                        etag=result.etag,
-                        last_modified=result.last_modified,
-                        new_items=0,
-                        not_modified=True,
-                    )
-                    state_store.release(conn, src.id, self.worker)
+                    self._succeeded(conn, src, now, result, new_items=0)
                 report.not_modified += 1
                 return "not modified"
             from curator.parse import parse_document
@@ -214,18 +203,9 @@ class Poller:
             with self.engine.begin() as conn:
                 stored = store_entries(conn, parsed.entries, now)
                 candidates = self._classify(conn, stored.new_ids, parsed.entries, src, now)
-                state_store.record_success(
-                    conn,
-                    src.id,
-                    now=now,
-                    next_check_at=self._next(src, now, 0, result),
-                    status=result.status,
-                    etag=result.etag,
-                    last_modified=result.last_modified,
-                    new_items=len(stored.new_ids),
-                    feed_title=parsed.title,
+                self._succeeded(
+                    conn, src, now, result, new_items=len(stored.new_ids), feed_title=parsed.title
                 )
-                state_store.release(conn, src.id, self.worker)
             report.ok += 1
             report.new_items += len(stored.new_ids)
             report.duplicates += stored.duplicates
@@ -263,18 +243,37 @@ class Poller:
             report.errors.append({"id": src.id, "error": message})
             return "failed"
 
-    def _next(
-        self, src: SourceConfig, now: datetime, failures: int, result: FetchResult
-    ) -> datetime:
-        return next_check_at(
-            now,
-            every=src.every,
-            consecutive_failures=failures,
-            retry_after=result.retry_after,
-            max_age=result.max_age,
-            jitter=src.jitter,
-            rng=self.rng,
+    def _succeeded(
+        self,
+        conn: Connection,
+        src: SourceConfig,
+        now: datetime,
+        result: FetchResult,
+        *,
+        new_items: int,
+        feed_title: str | None = None,
+    ) -> None:
+        """Record a successful fetch (a 304 too) with the next check it earned; release it."""
+        state_store.record_success(
+            conn,
+            src.id,
+            now=now,
+            next_check_at=next_check_at(
+                now,
+                every=src.every,
+                retry_after=result.retry_after,
+                max_age=result.max_age,
+                jitter=src.jitter,
+                rng=self.rng,
+            ),
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            new_items=new_items,
+            feed_title=feed_title,
+            not_modified=result.not_modified,
         )
+        state_store.release(conn, src.id, self.worker)
 
     def _classify(
         self,

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, select
 
 from curator.cli import cli
 from curator.config import get_settings
-from curator.store.schema import decisions, items, predictions
-from tests.support.factories import add_item
+from curator.store.schema import decisions, items
+from tests.support.factories import add_item, add_prediction
 
 pytestmark = pytest.mark.storage
 T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
@@ -34,21 +34,9 @@ def run(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def candidate(engine: Engine, uncertain: bool = False, **kw: Any) -> int:
     item_id = add_item(engine, **kw)
-    with engine.begin() as conn:
-        conn.execute(
-            predictions.insert().values(
-                item_id=item_id,
-                model_version="m1",
-                relevant=True,
-                relevance=0.9,
-                sector="criminal_justice",
-                sector_confidence=0.7,
-                category="reports",
-                category_confidence=0.6,
-                uncertain=uncertain,
-                created_at=T0,
-            )
-        )
+    add_prediction(
+        engine, item_id, sector_confidence=0.7, category_confidence=0.6, uncertain=uncertain
+    )
     return item_id
 
 

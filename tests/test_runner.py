@@ -162,6 +162,16 @@ def _start(
         )
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within 10 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _free_port() -> int:
     import socket
 
@@ -206,11 +216,7 @@ def test_two_workers_share_one_database_without_duplicates(
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            _stop(p)
     fetches = Counter(path for method, path, _ in server.requests if method == "GET")
     assert set(fetches.values()) == {1}, fetches  # every: 1h — each source fetched once in all
     posted = [
@@ -253,12 +259,7 @@ def test_sighup_reloads_sources_and_an_invalid_edit_keeps_the_last_good_list(
         slack.wait_for("chat.postMessage", 4, timeout=20)  # s1's two entries arrive
         assert json.loads(_get(f"http://127.0.0.1:{port}/healthz")[1])["sources"] == 2
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def test_weekly_health_report_is_sent_once_per_week_across_workers(

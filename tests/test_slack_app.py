@@ -23,8 +23,8 @@ from curator.slack import blocks
 from curator.slack.app import build_app
 from curator.slack.outbox import drain, enqueue, make_client
 from curator.slack.server import SlackHTTPServer
-from curator.store.schema import decisions, items, outbox, predictions, source_state
-from tests.support.factories import add_item
+from curator.store.schema import decisions, items, outbox, source_state
+from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import (
     FakeSlack,
     block_actions,
@@ -84,21 +84,15 @@ class Env:
 
     def post_card(self, **overrides: Any) -> int:
         item_id = add_item(self.engine, **overrides)
+        add_prediction(
+            self.engine,
+            item_id,
+            sector="adult_social_care_health",
+            sector_confidence=0.91,
+            category_confidence=0.55,
+            uncertain=True,
+        )
         with self.engine.begin() as conn:
-            conn.execute(
-                predictions.insert().values(
-                    item_id=item_id,
-                    model_version="m1",
-                    relevant=True,
-                    relevance=0.9,
-                    sector="adult_social_care_health",
-                    sector_confidence=0.91,
-                    category="reports",
-                    category_confidence=0.55,
-                    uncertain=True,
-                    created_at=T0,
-                )
-            )
             enqueue(conn, item_id, CHANNEL, T0)
         client = make_client(self.settings)
         assert drain(self.engine, client, CHANNEL, sleep=lambda s: None).posted == 1

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select, update
 from curator.config import Settings
 from curator.slack import blocks
 from curator.slack.outbox import drain, enqueue, make_client
-from curator.store.schema import outbox, predictions
-from tests.support.factories import add_item
+from curator.store.schema import outbox
+from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.storage
@@ -49,22 +49,9 @@ def queue(engine: Engine, n: int, *, predicted: bool = True) -> list[int]:
     ids = []
     for _ in range(n):
         item_id = add_item(engine)
+        if predicted:
+            add_prediction(engine, item_id)
         with engine.begin() as conn:
-            if predicted:
-                conn.execute(
-                    predictions.insert().values(
-                        item_id=item_id,
-                        model_version="m1",
-                        relevant=True,
-                        relevance=0.9,
-                        sector="criminal_justice",
-                        sector_confidence=0.8,
-                        category="reports",
-                        category_confidence=0.7,
-                        uncertain=False,
-                        created_at=T0,
-                    )
-                )
             assert enqueue(conn, item_id, CHANNEL, T0)
         ids.append(item_id)
     return ids

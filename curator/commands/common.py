@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -13,6 +16,17 @@ if TYPE_CHECKING:
 
     from curator.config import Settings
     from curator.records import SourceConfig
+
+
+def sources_option(func: F) -> F:
+    """The ``--sources FILE`` option shared by ``poll`` and ``run``."""
+    return click.option(
+        "--sources",
+        "sources_file",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="sources file (default: $CURATOR_SOURCES_FILE or sources.yaml)",
+    )(func)
 
 
 def settings() -> Settings:

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import click
 
+from curator.commands.common import sources_option
+
 
 @click.command()
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="sources file (default: $CURATOR_SOURCES_FILE or sources.yaml)",
-)
+@sources_option
 @click.option(
     "--source",
     "source_ids",

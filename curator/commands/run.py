@@ -6,15 +6,11 @@ from pathlib import Path
 
 import click
 
+from curator.commands.common import sources_option
+
 
 @click.command()
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="sources file (default: $CURATOR_SOURCES_FILE or sources.yaml)",
-)
+@sources_option
 def run(sources_file: Path | None) -> None:
     """Run unattended: poll on schedule, classify, post to Slack (or queue for `curator review`),
     open each month's edition, retrain nightly, report source health weekly.

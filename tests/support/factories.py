@@ -31,3 +31,24 @@ def add_item(engine: Engine, **overrides: Any) -> int:
     row.update(overrides)
     with engine.begin() as conn:
         return int(conn.execute(insert(items).values(**row).returning(items.c.id)).scalar_one())
+
+
+def add_prediction(engine: Engine, item_id: int, **overrides: Any) -> None:
+    """Store a prediction for ``item_id`` as the poll would (model version ``m1``)."""
+    from curator.store.schema import predictions
+
+    row: dict[str, Any] = {
+        "item_id": item_id,
+        "model_version": "m1",
+        "relevant": True,
+        "relevance": 0.9,
+        "sector": "criminal_justice",
+        "sector_confidence": 0.8,
+        "category": "reports",
+        "category_confidence": 0.7,
+        "uncertain": False,
+        "created_at": datetime(2024, 6, 3, 9, tzinfo=UTC),
+    }
+    row.update(overrides)
+    with engine.begin() as conn:
+        conn.execute(predictions.insert().values(**row))
