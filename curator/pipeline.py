@@ -315,23 +315,25 @@ class Poller:
                     for _, e in new_entries
                 ]
             )
+            pred_rows: list[dict[str, Any]] = []
             for (item_id, entry), pred in zip(new_entries, preds, strict=True):
-                conn.execute(
-                    insert(predictions).values(
-                        item_id=item_id,
-                        model_version=pred.model_version,
-                        relevant=pred.relevant,
-                        relevance=pred.relevance,
-                        sector=pred.sector,
-                        sector_confidence=pred.sector_confidence,
-                        category=pred.category,
-                        category_confidence=pred.category_confidence,
-                        uncertain=pred.uncertain,
-                        created_at=now,
-                    )
+                pred_rows.append(
+                    {
+                        "item_id": item_id,
+                        "model_version": pred.model_version,
+                        "relevant": pred.relevant,
+                        "relevance": pred.relevance,
+                        "sector": pred.sector,
+                        "sector_confidence": pred.sector_confidence,
+                        "category": pred.category,
+                        "category_confidence": pred.category_confidence,
+                        "uncertain": pred.uncertain,
+                        "created_at": now,
+                    }
                 )
                 if (pred.relevant or pred.uncertain) and self._recent(entry, now):
                     queued.append(item_id)
+            conn.execute(insert(predictions), pred_rows)  # one executemany, not one per row
         if queued:
             conn.execute(update(items).where(items.c.id.in_(queued)).values(status="queued"))
             if self.settings.slack_enabled and self.settings.slack_channel:
