@@ -19,6 +19,7 @@ from curator.classify.model import (
     ModelConfig,
     choose_thresholds,
     load,
+    load_heads,
     read_sidecar,
     save,
     train,
@@ -231,7 +232,7 @@ def test_types_outside_the_allow_list_are_never_loaded(model_dir: Path, tmp_path
     )
     _edit_sidecar(evil, skops_sha256=hashlib.sha256(skops_path.read_bytes()).hexdigest())
     with pytest.raises(ModelError, match=r"refusing to load .*datetime\.date"):
-        load(evil)
+        load_heads(evil)  # the .skops file is read only by training-side tooling
 
 
 def test_committed_model_loads_fast_and_is_sane() -> None:
@@ -288,7 +289,9 @@ def test_shipped_training_data_is_valid_and_traceable() -> None:
     assert {r.label_source for r in rows} <= {"editor", "hand-judged", "hand-judged (collected)"}
     for r in rows:
         assert r.origin
-        assert r.url or r.label_source == "editor"  # the reference edition gives no URLs
+        # the reference edition gives no URLs; an item seen only on a publisher's listing page
+        # has no URL of its own, and its origin names the listing page instead
+        assert r.url or r.label_source == "editor" or "https://" in r.origin
         assert (r.sector is not None) == r.relevant
 
 

@@ -10,9 +10,15 @@ Fields (issue 3: publisher, title, summary, URL, GOV.UK document type, the sourc
 * ``summary``: the first ``MAX_SUMMARY_CHARS`` characters of the summary (HTML stripped with
   ``curator.normalise.clean_text``; longer text is cut, never rejected); words, English stop
   words removed;
-* ``url``: the words of the URL's host and path ("gov", "uk", "publications", "news", …);
-* ``keywords``: counts of the keyword rules' hits and the sector hint, read by the sector and
-  category heads only.
+* ``text``: title and summary as one bag of words, English stop words removed (beside the two
+  separate blocks: a word then counts wherever it appears);
+* ``url``: the words of the URL's host and path and their pairs ("gov uk", "government
+  publications", "news", …);
+* ``keywords``: counts of the keyword rules' hits (sector and category vocabularies of
+  ``curator.classify.baselines``) and the sector hint.
+
+Every head reads every block (chosen with publisher-grouped cross-validation, see the model
+card).
 
 The publisher's name is deliberately not a feature: held out by publisher, it made every head
 worse (it memorises publishers instead of learning what a report looks like; see the model card).
@@ -47,6 +53,7 @@ class Prepared:
     summary: str
     url: str
     keywords: str
+    text: str = ""
 
 
 def slug(value: str) -> str:
@@ -98,6 +105,7 @@ def prepare(item: ClassifyInput) -> Prepared:
         summary=summary,
         url=url_words,
         keywords=_keywords(document_type, title, summary, item.sector_hint),
+        text=f"{title} {summary}".strip(),
     )
 
 
@@ -105,12 +113,15 @@ def prepare(item: ClassifyInput) -> Prepared:
 FIELDS: dict[str, str] = {
     "title_words": "title",
     "summary_words": "summary",
+    "text_words": "text",
     "url_words": "url",
     "keywords": "keywords",
+    "keyword_flags": "keywords",
 }
 #: Which vectorizers each head reads (chosen with grouped cross-validation, see the model card).
-RELEVANCE_FIELDS: tuple[str, ...] = ("title_words", "summary_words", "url_words")
-LABEL_FIELDS: tuple[str, ...] = (*RELEVANCE_FIELDS, "keywords")
+_TEXT_FIELDS: tuple[str, ...] = ("title_words", "summary_words", "text_words", "url_words")
+RELEVANCE_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keyword_flags")
+LABEL_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keywords")
 
 
 def build_vectorizers() -> dict[str, Any]:
@@ -124,8 +135,16 @@ def build_vectorizers() -> dict[str, Any]:
         "summary_words": TfidfVectorizer(
             sublinear_tf=True, strip_accents="unicode", stop_words="english"
         ),
-        "url_words": TfidfVectorizer(token_pattern=r"[a-z0-9]{2,}", sublinear_tf=True),
+        "text_words": TfidfVectorizer(
+            sublinear_tf=True, strip_accents="unicode", stop_words="english"
+        ),
+        "url_words": TfidfVectorizer(
+            token_pattern=r"[a-z0-9]{2,}", ngram_range=(1, 2), sublinear_tf=True
+        ),
         "keywords": CountVectorizer(token_pattern=r"\S+", lowercase=False),
+        # the same tokens, present/absent: the relevance head scored better held out by
+        # publisher with whether a rule fired than with how often; the label heads the reverse
+        "keyword_flags": CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True),
     }
 
 

@@ -9,9 +9,12 @@ Files in the model directory (written beside the old ones, then swapped by repla
 one-line ``current`` pointer with ``os.replace``, so a reader never sees half a model):
 
 * ``current``: the stem of the model in use, e.g. ``classifier-20261126T1140Z-1a2b3c4d``;
-* ``<stem>.skops``: the fitted scikit-learn objects (skops format: loading runs no pickle code);
-* ``<stem>.json``: the sidecar: format version, scikit-learn version, thresholds, hash of the
-  ``.skops`` file, training counts. Checked before the ``.skops`` file is opened.
+* ``<stem>.skops``: the fitted scikit-learn objects (skops format: loading runs no pickle code),
+  read only by training-side tooling (:func:`load_heads`);
+* ``<stem>.npz``: the same model compiled to plain arrays (:mod:`curator.classify.compiled`):
+  what :func:`load` reads, so predicting never imports scikit-learn (~100 MB less memory);
+* ``<stem>.json``: the sidecar: format version, scikit-learn version, thresholds, hashes of the
+  ``.skops`` and ``.npz`` files, training counts. Checked before either file is opened.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from curator.classify import ClassifyInput
+from curator.classify.compiled import CompiledModel, CompileError, compile_heads
 from curator.classify.data import TrainingRow, data_hash
 from curator.classify.features import (
     LABEL_FIELDS,
@@ -44,7 +48,9 @@ from curator.errors import ModelError
 from curator.records import Prediction
 
 #: Bump when the saved layout changes; a model with another format is refused with a clear error.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: adds the compiled ``.npz`` model
+#: Largest difference allowed between compiled and scikit-learn probabilities (checked on save).
+PARITY_TOLERANCE = 1e-9
 POINTER = "current"
 
 #: The only types a model file may contain (checked with skops' get_untrusted_types before any
@@ -74,9 +80,9 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
 class ModelConfig:
     """Hyper-parameters (chosen with ``curator eval``; see models/MODEL_CARD.md)."""
 
-    c_relevance: float = 3.0
-    c_sector: float = 10.0
-    c_category: float = 10.0
+    c_relevance: float = 100.0
+    c_sector: float = 30.0
+    c_category: float = 30.0
     target_recall: float = 0.96  # a margin so that held-out recall stays >= 0.95 (issue 3)
     folds: int = 5
     seed: int = 0
@@ -250,11 +256,15 @@ def out_of_fold_relevance(rows: Sequence[TrainingRow], config: ModelConfig) -> n
 
 
 class Classifier:
-    """A loaded model. ``predict`` is pure computation (no I/O) and thread-safe."""
+    """A loaded model. ``predict`` is pure computation (no I/O) and thread-safe.
+
+    ``heads`` is the fitted scikit-learn objects (after training, or :func:`load_heads`) or the
+    compiled model (:func:`load`); both give the same scores to within 1e-9.
+    """
 
     def __init__(
         self,
-        heads: Heads,
+        heads: Heads | CompiledModel,
         thresholds: Thresholds,
         version: str,
         metadata: dict[str, Any] | None = None,
@@ -267,7 +277,10 @@ class Classifier:
     def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
         if not inputs:
             return []
-        s = score(self.heads, inputs)
+        if isinstance(self.heads, CompiledModel):
+            s = self.heads.score(inputs)
+        else:
+            s = score(self.heads, inputs)
         t = self.thresholds
         out = []
         for i in range(len(inputs)):
@@ -323,11 +336,26 @@ def train(
 # Persistence
 # ------------------------------------------------------------------------------------------
 
+#: Odd inputs the compiled model is checked on at save time, beside every training row.
+PARITY_PROBES: tuple[ClassifyInput, ...] = (
+    ClassifyInput(title=""),
+    ClassifyInput(title="Annual report", summary=""),
+    ClassifyInput(title="Évaluation des données — café naïve Ærø", summary="Ñandú façade"),
+    ClassifyInput(title="Adroddiad ar ofal cymdeithasol yng Nghymru: ŵyr a wyres"),
+    ClassifyInput(title="<b>Care</b> &amp; support", summary="<p>Local&nbsp;authorities</p>"),
+    ClassifyInput(title="Report " * 500, summary="word " * 2000, url="https://x.example/a/b"),
+    ClassifyInput(title="犯罪 司法 报告", summary="Отчёт о социальной помощи"),
+)
 
-def _sklearn_version() -> str:
-    import sklearn
 
-    return str(sklearn.__version__)
+def _sklearn_version() -> str | None:
+    """The installed scikit-learn version, read from its metadata (importing it costs ~100 MB)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:
+        return None
 
 
 def _major_minor(version: str) -> str:
@@ -335,25 +363,63 @@ def _major_minor(version: str) -> str:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _stem(version: str) -> str:
     return "classifier-" + version.replace(":", "").replace("-", "", 2)
 
 
+def compile_checked(result: TrainResult) -> CompiledModel:
+    """Compile the trained heads and check them against scikit-learn on every training row
+    (plus :data:`PARITY_PROBES`): a difference above :data:`PARITY_TOLERANCE` is a ModelError."""
+    heads = result.classifier.heads
+    if isinstance(heads, CompiledModel):
+        raise ModelError("only a freshly trained model (with its scikit-learn heads) can be saved")
+    try:
+        compiled = compile_heads(heads)
+    except CompileError as exc:
+        raise ModelError(f"the trained model cannot be compiled for prediction: {exc}") from exc
+    inputs = [r.as_input() for r in result.rows] + list(PARITY_PROBES)
+    want, got = score(heads, inputs), compiled.score(inputs)
+    gaps = {
+        "relevance": float(np.max(np.abs(want.relevance - got.relevance))),
+        "sector": float(np.max(np.abs(want.sector_confidence - got.sector_confidence))),
+        "category": float(np.max(np.abs(want.category_confidence - got.category_confidence))),
+    }
+    worst = max(gaps, key=lambda k: gaps[k])
+    labels_differ = (
+        want.sector_labels != got.sector_labels or want.category_labels != got.category_labels
+    )
+    if gaps[worst] > PARITY_TOLERANCE or labels_differ:
+        raise ModelError(
+            f"the compiled model does not reproduce scikit-learn (largest gap {gaps[worst]:.3g} "
+            f"on {worst}; labels differ: {labels_differ}): fix curator/classify/compiled.py "
+            "before saving this model"
+        )
+    return compiled
+
+
 def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None = None) -> Path:
     """Write the model beside the old one and swap the ``current`` pointer atomically.
 
-    Returns the path of the new ``.skops`` file. Models older than the previous one are removed.
+    Writes ``<stem>.skops`` (scikit-learn objects), ``<stem>.npz`` (the compiled model, checked
+    against scikit-learn first) and the ``<stem>.json`` sidecar. Returns the path of the new
+    ``.skops`` file. Models older than the previous one are removed.
     """
+    import sklearn
     import skops
     import skops.io as sio
 
+    from curator.classify import compiled as compiled_io
+
+    compiled = compile_checked(result)
     model_dir.mkdir(parents=True, exist_ok=True)
     classifier = result.classifier
     stem = _stem(classifier.version)
     heads = classifier.heads
+    assert isinstance(heads, Heads)  # compile_checked refused anything else
     payload = {
         "vectorizers": heads.vectorizers,
         "relevance": heads.relevance,
@@ -361,6 +427,7 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
         "category": heads.category,
     }
     skops_path = model_dir / f"{stem}.skops"
+    compiled_path = model_dir / f"{stem}.npz"
     json_path = model_dir / f"{stem}.json"
     with tempfile.TemporaryDirectory(dir=model_dir, prefix=".tmp-") as tmp:
         tmp_skops = Path(tmp) / skops_path.name
@@ -371,15 +438,20 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
             raise ModelError(
                 f"the fitted model holds types outside the load allow-list: {sorted(unexpected)}"
             )
+        tmp_compiled = Path(tmp) / compiled_path.name
+        compiled_io.write(compiled, tmp_compiled)
         sidecar = {
             "format_version": FORMAT_VERSION,
             "version": classifier.version,
-            "sklearn_version": _sklearn_version(),
+            "sklearn_version": str(sklearn.__version__),
             "skops_version": str(skops.__version__),
             "trained_at": result.trained_at.isoformat(),
             "data_hash": result.data_hash,
             "skops_file": skops_path.name,
             "skops_sha256": _sha256(tmp_skops),
+            "compiled_file": compiled_path.name,
+            "compiled_format": compiled_io.COMPILED_FORMAT,
+            "compiled_sha256": _sha256(tmp_compiled),
             "thresholds": asdict(classifier.thresholds),
             "config": asdict(result.config),
             **(metadata or {}),
@@ -389,12 +461,13 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
         tmp_pointer = Path(tmp) / POINTER
         tmp_pointer.write_text(stem + "\n", encoding="utf-8")
         os.replace(tmp_skops, skops_path)
+        os.replace(tmp_compiled, compiled_path)
         os.replace(tmp_json, json_path)
         previous = _read_pointer(model_dir)
         os.replace(tmp_pointer, model_dir / POINTER)  # the swap: readers now see the new model
     keep = {stem, previous}
     for old in model_dir.glob("classifier-*"):
-        if old.name.rsplit(".", 1)[0] not in keep:
+        if old.name.split(".", 1)[0] not in keep:
             old.unlink(missing_ok=True)
     return skops_path
 
@@ -413,7 +486,10 @@ def _missing(model_dir: Path, detail: str = "") -> ModelError:
 
 
 def read_sidecar(model_dir: Path) -> tuple[dict[str, Any], Path]:
-    """The current model's sidecar (validated) and the path of its ``.skops`` file."""
+    """The current model's sidecar (validated) and the path of its ``.skops`` file.
+
+    Never imports scikit-learn: its installed version is read from the package metadata.
+    """
     stem = _read_pointer(model_dir)
     if stem is None:
         raise _missing(model_dir)
@@ -434,7 +510,7 @@ def read_sidecar(model_dir: Path) -> tuple[dict[str, Any], Path]:
         )
     written_by = str(sidecar.get("sklearn_version", "unknown"))
     installed = _sklearn_version()
-    if _major_minor(written_by) != _major_minor(installed):
+    if installed is not None and _major_minor(written_by) != _major_minor(installed):
         raise ModelError(
             f"the model at {model_dir}/ was written with scikit-learn {written_by} but "
             f"scikit-learn {installed} is installed: run `curator train` to rebuild it "
@@ -443,17 +519,70 @@ def read_sidecar(model_dir: Path) -> tuple[dict[str, Any], Path]:
     return sidecar, model_dir / str(sidecar.get("skops_file", f"{stem}.skops"))
 
 
-def load(model_dir: Path) -> Classifier:
-    """Load the current model; every failure is a :class:`ModelError` saying what to do."""
+def _verify(model_dir: Path, path: Path, expected: object) -> None:
+    try:
+        digest = _sha256(path)
+    except OSError as exc:
+        raise _missing(model_dir, f"{path.name} is missing") from exc
+    if digest != expected:
+        raise _missing(model_dir, f"{path.name} is corrupt: its hash does not match")
+
+
+def _thresholds(sidecar: dict[str, Any]) -> Thresholds:
+    t = sidecar["thresholds"]
+    return Thresholds(
+        relevant=float(t["relevant"]),
+        uncertain_low=float(t["uncertain_low"]),
+        uncertain_high=float(t["uncertain_high"]),
+        min_sector_confidence=float(t.get("min_sector_confidence", 0.5)),
+    )
+
+
+def load(model_dir: Path, *, use_sklearn: bool = False) -> Classifier:
+    """Load the current model; every failure is a :class:`ModelError` saying what to do.
+
+    By default the classifier predicts with the compiled model (``<stem>.npz``): scikit-learn
+    is never imported. Both files' hashes are checked. ``use_sklearn=True`` predicts with the
+    scikit-learn objects of the ``.skops`` file instead (see :func:`load_heads`).
+    """
+    from curator.classify import compiled as compiled_io
+
+    sidecar, skops_path = read_sidecar(model_dir)
+    _verify(model_dir, skops_path, sidecar.get("skops_sha256"))
+    if use_sklearn:
+        heads: Heads | CompiledModel = load_heads(model_dir)
+    else:
+        name = sidecar.get("compiled_file")
+        if not isinstance(name, str) or not name:
+            raise _missing(model_dir, "the sidecar names no compiled model file")
+        fmt = sidecar.get("compiled_format")
+        if fmt != compiled_io.COMPILED_FORMAT:
+            raise ModelError(
+                f"the compiled model at {model_dir}/ has format {fmt!r} but this version of "
+                f"Pulse Curator reads format {compiled_io.COMPILED_FORMAT}: run `curator train` "
+                "to rebuild it"
+            )
+        compiled_path = model_dir / name
+        _verify(model_dir, compiled_path, sidecar.get("compiled_sha256"))
+        try:
+            heads = compiled_io.read(compiled_path)
+        except (OSError, CompileError) as exc:
+            raise _missing(model_dir, f"{compiled_path.name} could not be read: {exc}") from exc
+    try:
+        thresholds = _thresholds(sidecar)
+        version = str(sidecar["version"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _missing(model_dir, f"the sidecar is corrupt: bad {exc}") from exc
+    return Classifier(heads, thresholds, version, sidecar)
+
+
+def load_heads(model_dir: Path) -> Heads:
+    """The scikit-learn objects of the current model (``<stem>.skops``), for training-side
+    tooling. Imports scikit-learn; types outside :data:`ALLOWED_TYPES` are never loaded."""
     import skops.io as sio
 
     sidecar, skops_path = read_sidecar(model_dir)
-    try:
-        digest = _sha256(skops_path)
-    except OSError as exc:
-        raise _missing(model_dir, f"{skops_path.name} is missing") from exc
-    if digest != sidecar.get("skops_sha256"):
-        raise _missing(model_dir, f"{skops_path.name} is corrupt: its hash does not match")
+    _verify(model_dir, skops_path, sidecar.get("skops_sha256"))
     try:
         untrusted = sio.get_untrusted_types(file=skops_path)
         unexpected = sorted(set(untrusted) - ALLOWED_TYPES)
@@ -469,17 +598,9 @@ def load(model_dir: Path) -> Classifier:
         raise _missing(model_dir, f"{skops_path.name} could not be read: {exc}") from exc
     if not isinstance(payload, dict) or not {"vectorizers", "relevance", "sector"} <= set(payload):
         raise _missing(model_dir, f"{skops_path.name} does not hold a Pulse Curator model")
-    heads = Heads(
+    return Heads(
         vectorizers=payload["vectorizers"],
         relevance=payload["relevance"],
         sector=payload["sector"],
         category=payload.get("category", "reports"),
     )
-    t = sidecar["thresholds"]
-    thresholds = Thresholds(
-        relevant=float(t["relevant"]),
-        uncertain_low=float(t["uncertain_low"]),
-        uncertain_high=float(t["uncertain_high"]),
-        min_sector_confidence=float(t.get("min_sector_confidence", 0.5)),
-    )
-    return Classifier(heads, thresholds, str(sidecar["version"]), sidecar)
