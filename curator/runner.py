@@ -14,11 +14,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
@@ -28,6 +30,9 @@ from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
 from curator.records import CATEGORIES, SECTORS, SourceConfig
 from curator.store.schema import items, predictions
+
+if TYPE_CHECKING:
+    from curator.classify.retrain import RetrainOutcome
 
 log = logging.getLogger("curator.run")
 STOP_TIMEOUT = 8.0  # seconds to finish in-flight work on SIGTERM (the promise is 10)
@@ -232,17 +237,20 @@ class Runner:
         log.info("weekly source-health report:\n%s", text)
         return text
 
-    def nightly_retrain(self) -> None:
-        from curator.classify.retrain import retrain_if_needed
+    def nightly_retrain(self) -> RetrainOutcome | None:
+        """Retrain in a child process: training imports scikit-learn (~100 MB) that prediction
+        never needs, and the long-running process should not keep it."""
         from curator.store.meta import claim_once
 
         now = self.clock()
         if not claim_once(self.engine, f"retrain:{now.date().isoformat()}", now):
-            return
-        outcome = retrain_if_needed(self.engine, self.settings, now=now)
-        log.info("nightly retrain: %s", outcome)
+            return None
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+            outcome = pool.submit(_retrain_in_child, self.settings, now).result()
+        log.info("nightly retrain: %s", outcome.reason)
         if outcome.swapped:
             self.poller.reload_classifier()
+        return outcome
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -422,6 +430,17 @@ class Runner:
     def http_port(self) -> int:
         assert self._http is not None
         return int(self._http.server_address[1])
+
+
+def _retrain_in_child(settings: Settings, now: datetime) -> RetrainOutcome:
+    from curator.classify.retrain import retrain_if_needed
+    from curator.store.db import open_engine
+
+    engine = open_engine(settings.database_url)
+    try:
+        return retrain_if_needed(engine, settings, now=now)
+    finally:
+        engine.dispose()
 
 
 def health_report_text(healths: list[Any]) -> str:

@@ -313,3 +313,30 @@ def test_healthz_says_stalled_when_ticks_stop(
         assert (status, body["status"]) == (503, "stalled")
     finally:
         runner.engine.dispose()
+
+
+@pytest.mark.slow
+def test_nightly_retrain_runs_in_a_child_process_once_a_day(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.classify import load_classifier
+    from tests.support.factories import add_item
+    from tests.test_classify_cli import _tiny_training_dir
+
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_TRAINING_DIR", str(_tiny_training_dir(tmp_path)))
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "m"))
+    now = datetime(2026, 11, 27, 3, tzinfo=UTC)
+    runner = Runner(Settings(), sources, clock=lambda: now)
+    try:
+        add_item(runner.engine, status="accepted", sector="criminal_justice", category="reports")
+        outcome = runner.nightly_retrain()
+        assert outcome is not None and outcome.swapped, outcome
+        assert load_classifier(tmp_path / "m").version == outcome.version
+        assert runner.nightly_retrain() is None  # once a day, whichever worker gets there first
+    finally:
+        runner.engine.dispose()
