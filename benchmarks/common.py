@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from pathlib import Path
+from subprocess import PIPE, STDOUT, Popen
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
@@ -32,3 +34,41 @@ def append_results(text: str) -> None:
         )
     with RESULTS.open("a", encoding="utf-8") as fh:
         fh.write("\n" + text)
+
+
+def start_farm(out: Path, hosts: int, feeds_per_host: int, latency: float = 0.15) -> Popen[str]:
+    """The feed farm (benchmarks/farm.py) in its own process; returns once it serves, with its
+    sources file written to ``out``."""
+    farm = Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.farm",
+            "--hosts",
+            str(hosts),
+            "--feeds-per-host",
+            str(feeds_per_host),
+            "--latency",
+            str(latency),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=PIPE,
+        text=True,
+    )
+    assert farm.stdout is not None
+    farm.stdout.readline()  # "ready"
+    return farm
+
+
+def start_curator_run(sources: Path, env: dict[str, str], log: Path) -> Popen[bytes]:
+    """A real `curator run` process, its output in ``log``."""
+    with log.open("wb") as fh:  # the child keeps its own descriptor
+        return Popen(
+            [sys.executable, "-m", "curator", "run", "--sources", str(sources)],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=STDOUT,
+        )

@@ -16,15 +16,14 @@ import argparse
 import json
 import random
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import ROOT, append_results, curator_env, machine
+from benchmarks.common import ROOT, append_results, curator_env, machine, start_curator_run
+from curator.sources import parse_interval
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import FeedItem, atom
 from tests.support.httpserver import LocalServer
@@ -112,14 +111,7 @@ def main() -> None:
             SLACK_CHANNEL="C0E2E",
             SLACK_API_URL=slack.base_url,
         )
-        log = open(Path(tmp) / "run.log", "wb")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "curator", "run", "--sources", str(sources)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc = start_curator_run(sources, env, Path(tmp) / "run.log")
         appeared: dict[str, float] = {}
         try:
             time.sleep(args.tick + 5)  # the first tick posts the baselines
@@ -134,11 +126,11 @@ def main() -> None:
                     f"sample-{i}",
                 )
                 appeared[token] = time.monotonic()
-            time.sleep(2 * args.tick + 30)  # the last ones: one interval, one tick, posting
+            # The last ones: up to one interval and one tick, then fetch, classify and post.
+            time.sleep(parse_interval(args.every).total_seconds() + args.tick + 30)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(20)
-            log.close()
         posted: dict[str, float] = {}
         for call in slack.calls("chat.postMessage"):
             text = json.dumps(call.params)

@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import ROOT, append_results, machine
+from benchmarks.common import ROOT, append_results, machine, start_farm
 
 
 def _child(phase: str, sources: Path, db: Path, global_limit: int) -> None:
@@ -129,27 +129,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "farm.yaml"
         db = Path(tmp) / "bench.db"
-        farm = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.farm",
-                "--hosts",
-                str(args.hosts),
-                "--feeds-per-host",
-                str(args.feeds_per_host),
-                "--latency",
-                str(args.latency),
-                "--out",
-                str(sources),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        farm = start_farm(sources, args.hosts, args.feeds_per_host, args.latency)
         try:
-            assert farm.stdout is not None
-            farm.stdout.readline()  # "ready"
             cold = _run_child("cold", sources, db, args.global_limit)
             warm = _run_child("warm", sources, db, args.global_limit)
             naive = _run_child("naive", sources, db, args.global_limit)

@@ -16,8 +16,6 @@ import argparse
 import json
 import signal
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -25,7 +23,14 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.common import ROOT, append_results, curator_env, machine
+from benchmarks.common import (
+    ROOT,
+    append_results,
+    curator_env,
+    machine,
+    start_curator_run,
+    start_farm,
+)
 
 
 def main() -> None:
@@ -42,24 +47,7 @@ def main() -> None:
     feeds = args.hosts * args.feeds_per_host
     with tempfile.TemporaryDirectory() as tmp:
         farm_file = Path(tmp) / "farm.yaml"
-        farm = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.farm",
-                "--hosts",
-                str(args.hosts),
-                "--feeds-per-host",
-                str(args.feeds_per_host),
-                "--out",
-                str(farm_file),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert farm.stdout is not None
-        farm.stdout.readline()
+        farm = start_farm(farm_file, args.hosts, args.feeds_per_host)
         data = json.loads(farm_file.read_text())
         for s in data["sources"]:
             s["every"] = args.every
@@ -73,14 +61,7 @@ def main() -> None:
             CURATOR_ALLOW_PRIVATE_NETWORKS="true",
             CURATOR_MODEL_DIR=str(ROOT / "models"),
         )
-        log = open(Path(tmp) / "run.log", "wb")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "curator", "run", "--sources", str(sources)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc = start_curator_run(sources, env, Path(tmp) / "run.log")
         ps = psutil.Process(proc.pid)
         try:
             t0 = time.monotonic()
@@ -115,7 +96,6 @@ def main() -> None:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(20)
-            log.close()
             farm.terminate()
             farm.wait()
     mb = 1024 * 1024
