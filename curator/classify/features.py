@@ -15,7 +15,9 @@ Fields (issue 3: publisher, title, summary, URL, GOV.UK document type, the sourc
 * ``url``: the words of the URL's host and path and their pairs ("gov uk", "government
   publications", "news", …);
 * ``keywords``: counts of the keyword rules' hits (sector and category vocabularies of
-  ``curator.classify.baselines``) and the sector hint.
+  ``curator.classify.baselines``), of :data:`ANNOUNCEMENT` words (press statements, blogs,
+  newsletters, board meetings: organisational news rather than publications) and the sector
+  hint.
 
 Every head reads every block (chosen with publisher-grouped cross-validation, see the model
 card).
@@ -45,6 +47,14 @@ MAX_TITLE_CHARS = 300
 MAX_SUMMARY_CHARS = 300
 _SLUG = re.compile(r"[^a-z0-9]+")
 _PARENS = re.compile(r"\([^)]*\)")
+#: Words of announcements and organisational news rather than publications (the labelling rules
+#: of data/training/README.md): read by the heads as an "ann" keyword token.
+ANNOUNCEMENT = re.compile(
+    r"\b(responds?|statement|welcomes?|comments? on|announc\w*|launch\w*|"
+    r"bulletin|newsletter|brochure|call for evidence|podcast|blog|award\w*|news|"
+    r"terms and conditions|board meeting|webcast|business plan)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,7 @@ def _keywords(document_type: str | None, title: str, summary: str, sector_hint: 
         tokens += [f"cat_{category}"] * min(len(pattern.findall(text)), 3)
     tokens += ["pos"] * min(len(POSITIVE.findall(text)), 3)
     tokens += ["neg"] * min(len(NEGATIVE.findall(text)), 3)
+    tokens += ["ann"] * min(len(ANNOUNCEMENT.findall(text)), 3)
     if sector_hint:
         tokens.append(f"hint_{slug(sector_hint)}")
     return " ".join(tokens) or "none"
