@@ -207,7 +207,7 @@ class Poller:
             )
             with self.engine.begin() as conn:
                 stored = store_entries(conn, parsed.entries, now)
-                candidates = self._classify(conn, stored.new_ids, parsed.entries, src, now)
+                candidates = self._classify(conn, stored.new, src, now)
                 self._succeeded(
                     conn, src, now, result, new_items=len(stored.new_ids), feed_title=parsed.title
                 )
@@ -283,23 +283,13 @@ class Poller:
     def _classify(
         self,
         conn: Connection,
-        new_ids: list[int],
-        entries: Sequence[Entry],
+        new_entries: Sequence[tuple[int, Entry]],
         src: SourceConfig,
         now: datetime,
     ) -> list[int]:
         """Store predictions for new items and queue the candidates; returns their ids."""
-        if not new_ids:
+        if not new_entries:
             return []
-        by_url = {e.url: e for e in entries}
-        rows = conn.execute(
-            items.select()
-            .with_only_columns(items.c.id, items.c.canonical_url)
-            .where(items.c.id.in_(new_ids))
-        ).all()
-        new_entries = [
-            (int(r.id), by_url[r.canonical_url]) for r in rows if r.canonical_url in by_url
-        ]
         classifier = self.classifier
         queued: list[int] = []
         if classifier is None:

@@ -162,6 +162,14 @@ def _start(
         )
 
 
+def _unreachable_source(tmp_path: Path) -> Path:
+    """A sources file whose one source is never fetched by the test using it."""
+    return write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
+    )
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then SIGKILL if it has not stopped within 10 s."""
     proc.send_signal(signal.SIGTERM)
@@ -296,10 +304,7 @@ def test_healthz_says_stalled_when_ticks_stop(
 ) -> None:
     from datetime import timedelta
 
-    sources = write_sources(
-        tmp_path / "sources.yaml",
-        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
-    )
+    sources = _unreachable_source(tmp_path)
     monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
     runner = Runner(Settings(), sources, clock=lambda: now)
@@ -323,10 +328,7 @@ def test_nightly_retrain_runs_in_a_child_process_once_a_day(
     from tests.support.factories import add_item
     from tests.test_classify_cli import _tiny_training_dir
 
-    sources = write_sources(
-        tmp_path / "sources.yaml",
-        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
-    )
+    sources = _unreachable_source(tmp_path)
     monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
     monkeypatch.setenv("CURATOR_TRAINING_DIR", str(_tiny_training_dir(tmp_path)))
     monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "m"))

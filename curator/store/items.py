@@ -28,8 +28,12 @@ from curator.store.sql import insert_ignore
 
 @dataclass
 class StoreReport:
-    new_ids: list[int] = field(default_factory=list)
+    new: list[tuple[int, Entry]] = field(default_factory=list)  # (item id, entry) stored now
     duplicates: int = 0
+
+    @property
+    def new_ids(self) -> list[int]:
+        return [item_id for item_id, _ in self.new]
 
 
 class _PublisherTitles:
@@ -132,7 +136,7 @@ def store_entries(
         if new_id is None:  # another poller stored it a moment ago
             report.duplicates += 1
             continue
-        report.new_ids.append(int(new_id))
+        report.new.append((int(new_id), entry))
         recent.add(entry.publisher, int(new_id), when, key)
         known_urls.add(entry.url)
         if entry.govuk_path:
