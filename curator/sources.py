@@ -633,43 +633,28 @@ def parse_sources_text(text: str, filename: str = "sources.yaml") -> list[Source
     return _parse(text, filename)[1]
 
 
+def _file_error(path: Path, message: str) -> SourcesError:
+    """A problem with the file as a whole (no line, source or key to name)."""
+    return SourcesError([Problem(str(path), None, None, None, message)])
+
+
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourcesError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    None,
-                    "file not found; create it (see the README's "
-                    "'sources.yaml' section) or set CURATOR_SOURCES_FILE to "
-                    "its path",
-                )
-            ]
+        raise _file_error(
+            path,
+            "file not found; create it (see the README's 'sources.yaml' section) or set "
+            "CURATOR_SOURCES_FILE to its path",
         ) from None
     except IsADirectoryError:
-        raise SourcesError(
-            [Problem(str(path), None, None, None, "is a directory; give the path of the YAML file")]
-        ) from None
+        raise _file_error(path, "is a directory; give the path of the YAML file") from None
     except UnicodeDecodeError as exc:
-        raise SourcesError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    None,
-                    None,
-                    f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8",
-                )
-            ]
+        raise _file_error(
+            path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
         ) from None
     except PermissionError:
-        raise SourcesError(
-            [Problem(str(path), None, None, None, "cannot be read (permission denied)")]
-        ) from None
+        raise _file_error(path, "cannot be read (permission denied)") from None
 
 
 def load_sources(path: Path) -> list[SourceConfig]:
