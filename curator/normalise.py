@@ -129,11 +129,12 @@ def is_http_url(url: str | None) -> bool:
     return parts.scheme.lower() in _HTTP_SCHEMES and bool(parts.hostname)
 
 
-def govuk_path(url: str) -> str | None:
+def govuk_path(url: str, *, canonical: bool = False) -> str | None:
     """``"/government/publications/x"`` for a GOV.UK page URL (any http/https/www variant,
     query and fragment ignored), else ``None``. GOV.UK org-feed ids change on every update, so
-    this path is the stable key (sources catalogue §1.2)."""
-    canon = canonical_url(url)
+    this path is the stable key (sources catalogue §1.2). ``canonical=True`` says ``url`` came
+    from :func:`canonical_url` already, which saves doing it twice per entry."""
+    canon = url if canonical else canonical_url(url)
     try:
         parts = urlsplit(canon)
     except ValueError:

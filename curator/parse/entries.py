@@ -82,7 +82,7 @@ def build_entry(
 
     warnings: list[str] = []
     url = canonical_url(original)
-    path = govuk_path(url)
+    path = govuk_path(url, canonical=True)
     categories = _categories(raw.categories)
     document_type: str | None = None
     if path is not None:

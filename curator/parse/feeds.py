@@ -55,7 +55,15 @@ def parse_feed(
             "they were removed, not expanded"
         )
 
-    parsed = feedparser.parse(content, response_headers={**lowered, "content-location": url})
+    # Summaries become plain text (normalise.clean_text), so feedparser's HTML sanitiser and its
+    # rewriting of relative links inside HTML would be work thrown away; links of entries are
+    # still resolved against the feed URL and xml:base.
+    parsed = feedparser.parse(
+        content,
+        response_headers={**lowered, "content-location": url},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
     if not entries and (parsed.get("bozo") or not version) and looks_like_html(content):
