@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     admins: str = ""  # comma-separated Slack user ids allowed to change sources from Slack
     firm_name: str = "Cordis Bright"  # the draft edition's "<firm> News" section
     publication_name: str = "CordisPulse"  # the draft edition's title
+    parse_workers: int = Field(default=1, ge=0)  # child processes that parse (0: in-process)
+    parse_timeout: float = Field(default=60.0, gt=0)  # seconds per document before giving up
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CURATOR_SLACK_BOT_TOKEN")
@@ -67,4 +69,31 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a bad value is a :class:`ConfigError` naming the
+    variable, what it holds and what would be valid (not a validation traceback)."""
+    from pydantic import ValidationError
+
+    from curator.errors import ConfigError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            name = _ENV_NAMES.get(field, f"CURATOR_{field.upper()}")
+            problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
+        raise ConfigError(
+            "bad setting in the environment: " + "; ".join(problems) + " (see the README, "
+            "section Configuration)"
+        ) from None
+
+
+#: Settings read from a variable other than CURATOR_<FIELD>.
+_ENV_NAMES: dict[str, str] = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_channel": "SLACK_CHANNEL",
+    "slack_api_url": "SLACK_API_URL",
+}

@@ -15,6 +15,7 @@ import random
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,8 @@ from sqlalchemy import Connection, Engine, insert, update
 from curator.config import Settings
 from curator.errors import CuratorError, ModelError
 from curator.fetch import FetchSettings
-from curator.records import Entry, FetchResult, SourceConfig
+from curator.parse.pool import ParseJob, ParsePool
+from curator.records import Entry, FetchResult, ParsedFeed, SourceConfig
 from curator.schedule import next_check_at
 from curator.store import source_state as state_store
 from curator.store.items import store_entries
@@ -32,6 +34,7 @@ from curator.store.schema import items, predictions
 
 if TYPE_CHECKING:
     from curator.classify import Classifier
+    from curator.fetch import FetchRequest
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,11 @@ class PollReport:
         }
 
 
+#: One fetched source on its way to the store: the request, what the fetch returned, and the
+#: parse of the document when there is one to parse.
+_Arrival = tuple["FetchRequest", FetchResult | CuratorError, "Future[ParsedFeed] | None"]
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -86,6 +94,7 @@ class Poller:
         worker: str | None = None,
         backfill: timedelta = DEFAULT_BACKFILL,
         fetch_settings: FetchSettings | None = None,
+        parse_pool: ParsePool | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -98,6 +107,25 @@ class Poller:
         self._load_model = load_model and classifier is None
         self.model_warning: str | None = None
         self._synced: frozenset[tuple[str, str]] = frozenset()
+        self.parse_pool = parse_pool or ParsePool(
+            settings.parse_workers, timeout=settings.parse_timeout
+        )
+
+    def warm_up(self) -> None:
+        """Load the model and start the parser processes now rather than during the first poll
+        (``curator run`` at start-up; benchmarks before the timed pass)."""
+        _ = self.classifier
+        self.parse_pool.start()
+
+    def close(self) -> None:
+        """Stop the parser processes. The poller can be used again afterwards (they restart)."""
+        self.parse_pool.close()
+
+    def __enter__(self) -> Poller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def reload_classifier(self) -> None:
         """Load the model again on next use (after a retrain swapped a new one in)."""
@@ -157,24 +185,45 @@ class Poller:
         # Load the model before the network work starts, not inside the first callback.
         _ = self.classifier
 
-        # Parsing and storing run on a worker thread, so the event loop keeps fetching other
-        # sources meanwhile; results are handled one at a time, in the order they arrive.
-        results: queue.Queue[tuple[FetchRequest, FetchResult | CuratorError] | None] = queue.Queue()
+        # A fetched document goes to the parser processes as soon as it arrives; storing and
+        # classifying run on a worker thread, so the event loop keeps fetching other sources
+        # meanwhile. Results are stored one source at a time, in the order they arrived.
+        results: queue.Queue[_Arrival | None] = queue.Queue()
+
+        def arrived(req: FetchRequest, result: FetchResult | CuratorError) -> None:
+            parsing = None
+            # With parser processes, hand the document over now; in-process parsing waits for
+            # the store thread (never on the event loop, which must keep fetching).
+            if (
+                self.parse_pool.workers > 0
+                and isinstance(result, FetchResult)
+                and not result.not_modified
+            ):
+                parsing = self.parse_pool.submit(
+                    ParseJob(
+                        content=result.content,
+                        source=req.source,
+                        url=result.url,
+                        headers=result.headers,
+                        now=self.clock(),
+                    )
+                )
+            results.put((req, result, parsing))
 
         def consume() -> None:
             while (job := results.get()) is not None:
-                req, result = job
+                req, result, parsing = job
                 src = req.source
-                outcome = self._handle(src, states[src.id].consecutive_failures, result, report)
+                outcome = self._handle(
+                    src, states[src.id].consecutive_failures, result, report, parsing
+                )
                 if on_progress:
                     on_progress(src, outcome)
 
         worker = threading.Thread(target=consume, name="poll-store", daemon=True)
         worker.start()
         try:
-            fetch_many(
-                requests, self.fetch_settings, on_result=lambda req, res: results.put((req, res))
-            )
+            fetch_many(requests, self.fetch_settings, on_result=arrived)
         finally:
             results.put(None)
             worker.join()
@@ -190,6 +239,7 @@ class Poller:
         failures: int,
         result: FetchResult | CuratorError,
         report: PollReport,
+        parsing: Future[ParsedFeed] | None = None,
     ) -> str:
         now = self.clock()
         try:
@@ -200,11 +250,11 @@ class Poller:
                     self._succeeded(conn, src, now, result, new_items=0)
                 report.not_modified += 1
                 return "not modified"
-            from curator.parse import parse_document
-
-            parsed = parse_document(
-                result.content, source=src, url=result.url, headers=result.headers, now=now
-            )
+            if parsing is None:
+                parsing = self.parse_pool.submit(
+                    ParseJob(result.content, src, result.url, result.headers, now)
+                )
+            parsed = self.parse_pool.result(parsing, src)
             with self.engine.begin() as conn:
                 stored = store_entries(conn, parsed.entries, now)
                 candidates = self._classify(conn, stored.new, src, now)
@@ -277,8 +327,8 @@ class Poller:
             new_items=new_items,
             feed_title=feed_title,
             not_modified=result.not_modified,
+            release_from=self.worker,
         )
-        state_store.release(conn, src.id, self.worker)
 
     def _classify(
         self,

@@ -327,6 +327,7 @@ class Runner:
         if self._http is not None:
             self._http.shutdown()
             self._http.server_close()
+        self.poller.close()
         log.info("curator run stopped")
 
     def run_forever(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,8 +62,21 @@ def src(server: LocalServer, path: str, sid: str = "dhsc", **kw: object) -> Sour
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
+_OPEN: list[Poller] = []
+
+
+@pytest.fixture(autouse=True, params=[1, 0], ids=["parser-process", "in-process"])
+def parse_workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """Every test runs with documents parsed in a child process (the default) and in-process
+    (CURATOR_PARSE_WORKERS=0); the parser processes are stopped afterwards."""
+    monkeypatch.setenv("CURATOR_PARSE_WORKERS", str(request.param))
+    yield int(request.param)
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def poller(engine: Engine, now: datetime = NOW, **kw: object) -> Poller:
-    return Poller(
+    made = Poller(
         engine,
         Settings(),
         classifier=KeywordClassifier(),
@@ -71,6 +84,8 @@ def poller(engine: Engine, now: datetime = NOW, **kw: object) -> Poller:
         fetch_settings=FAST,
         **kw,  # type: ignore[arg-type]
     )
+    _OPEN.append(made)
+    return made
 
 
 def count(engine: Engine, table: object = items) -> int:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from curator.commands.common import sources_option
+
+if TYPE_CHECKING:
+    from curator.pipeline import Poller, PollReport
+    from curator.records import SourceConfig
 
 
 @click.command()
@@ -28,7 +33,7 @@ def poll(
     """Fetch the due sources once, store new publications, classify and queue candidates.
 
     Exits 0 when the pass completed, even if some sources failed (they are listed)."""
-    from curator.commands.common import engine, err_console, load_sources_or_exit, settings
+    from curator.commands.common import engine, load_sources_or_exit, settings
     from curator.pipeline import Poller
 
     path, sources = load_sources_or_exit(sources_file)
@@ -41,32 +46,8 @@ def poll(
                 "`curator sources status` lists them"
             )
         sources = [s for s in sources if s.id in source_ids]
-    poller = Poller(engine(), settings())
-    console = err_console()
-    show_progress = console.is_terminal and not as_json
-
-    if show_progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        with Progress(
-            TextColumn("polling"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("", total=0)
-            report = poller.poll(
-                sources,
-                force=poll_all or bool(source_ids),
-                on_start=lambda n: progress.update(task, total=n),
-                on_progress=lambda src, outcome: progress.update(
-                    task, advance=1, description=f"{src.id}: {outcome}"
-                ),
-            )
-    else:
-        report = poller.poll(sources, force=poll_all or bool(source_ids))
+    with Poller(engine(), settings()) as poller:
+        report = _poll(poller, sources, force=poll_all or bool(source_ids), as_json=as_json)
 
     if as_json:
         json.dump(report.as_json(), sys.stdout)
@@ -87,3 +68,35 @@ def poll(
     if report.candidates:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
+
+
+def _poll(poller: Poller, sources: list[SourceConfig], *, force: bool, as_json: bool) -> PollReport:
+    """One pass, with a progress bar on a terminal."""
+    from curator.commands.common import err_console
+
+    console = err_console()
+    show_progress = console.is_terminal and not as_json
+
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(
+            TextColumn("polling"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=0)
+            report = poller.poll(
+                sources,
+                force=force,
+                on_start=lambda n: progress.update(task, total=n),
+                on_progress=lambda src, outcome: progress.update(
+                    task, advance=1, description=f"{src.id}: {outcome}"
+                ),
+            )
+    else:
+        report = poller.poll(sources, force=force)
+    return report

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy import Connection, Engine, and_, case, or_, select, update
 
 from curator.records import SourceConfig
 from curator.store.schema import source_state
@@ -153,7 +153,10 @@ def record_success(
     new_items: int,
     feed_title: str | None = None,
     not_modified: bool = False,
+    release_from: str | None = None,
 ) -> None:
+    """Record a successful check. With ``release_from``, also give up that worker's claim in
+    the same statement (one UPDATE per source instead of two: a warm poll is mostly this)."""
     values: dict[str, object] = {
         "next_check_at": next_check_at,
         "consecutive_failures": 0,
@@ -170,6 +173,10 @@ def record_success(
             values["feed_title"] = feed_title
     if new_items:
         values["last_new_item_at"] = now
+    if release_from is not None:
+        mine = source_state.c.claimed_by == release_from
+        values["claimed_by"] = case((mine, None), else_=source_state.c.claimed_by)
+        values["claimed_until"] = case((mine, None), else_=source_state.c.claimed_until)
     conn.execute(update(source_state).where(source_state.c.source_id == source_id).values(**values))
 
 

@@ -1,0 +1,150 @@
+"""Parsing in child processes: a poll's CPU work spread over the cores, and a hostile document
+kept away from the poller.
+
+feedparser is pure Python, so one process parses one document at a time however many sources
+answer at once; on a cold poll of 200 feeds, parsing is the biggest share of the CPU time
+(``benchmarks/poll.py``). :class:`ParsePool` runs :func:`curator.parse.parse_document` in
+``CURATOR_PARSE_WORKERS`` spawned processes (pebble's ``ProcessPool``) while the poller's own
+process fetches, stores and classifies. Each document gets ``CURATOR_PARSE_TIMEOUT`` seconds: a
+parse that takes longer has its worker stopped, and a worker that dies (a crash, the kernel's
+OOM killer) fails only the document it was reading. Either way the source gets a clear error and
+the pool carries on with a fresh worker; no other source is affected.
+
+``workers=0`` parses in the calling process instead (no child processes, no timeout).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import traceback
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from curator.errors import ParseError
+from curator.records import ParsedFeed, SourceConfig
+
+log = logging.getLogger(__name__)
+
+#: Default seconds one document may take to parse before its worker is stopped. A 15 MiB feed
+#: takes a few seconds; a minute means something is wrong with the document.
+DEFAULT_TIMEOUT = 60.0
+#: Jobs a worker runs before it is replaced by a fresh one (bounds any slow leak in a parser).
+MAX_TASKS_PER_WORKER = 2000
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """Everything :func:`curator.parse.parse_document` needs, as plain picklable data."""
+
+    content: bytes
+    source: SourceConfig
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    now: datetime | None = None
+
+
+def parse_job(job: ParseJob) -> ParsedFeed:
+    """Parse one document (in whichever process runs it). Errors cross the process boundary as
+    plain :class:`ParseError` (their message already names the source) or, for a bug, as a
+    ``RuntimeError`` carrying the worker's traceback."""
+    from curator.parse import parse_document
+
+    assert job.now is not None
+    try:
+        return parse_document(
+            job.content, source=job.source, url=job.url, headers=job.headers, now=job.now
+        )
+    except ParseError as exc:
+        raise ParseError(str(exc)) from None
+    except Exception as exc:  # any bug must reach the poller as a failure, not kill the worker
+        raise RuntimeError(f"{exc!r}\n{traceback.format_exc()}") from None
+
+
+def _warm() -> None:
+    """Worker initializer: import the parsers now, not while the first document waits."""
+    import curator.parse  # noqa: F401
+
+
+class ParsePool:
+    """``submit`` a job, then ``result`` of its future: a :class:`ParsedFeed`, or a
+    :class:`ParseError` naming the source. Thread-safe; one instance serves many polls."""
+
+    def __init__(
+        self,
+        workers: int = 1,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        function: Callable[[ParseJob], ParsedFeed] = parse_job,
+    ) -> None:
+        if workers < 0:
+            raise ValueError("workers must be 0 or more")
+        self.workers = workers
+        self.timeout = timeout
+        self._function = function
+        self._pool: Any = None
+
+    def start(self) -> None:
+        """Start the worker processes now (they start on first use otherwise) and wait until
+        one answers, so a timed poll does not pay for their start-up."""
+        if self.workers == 0:
+            return
+        pool = self._ensure()
+        pool.submit(_warm, None).result()
+
+    def _ensure(self) -> Any:
+        if self._pool is None:
+            from pebble import ProcessPool
+
+            self._pool = ProcessPool(
+                max_workers=self.workers,
+                max_tasks=MAX_TASKS_PER_WORKER,
+                initializer=_warm,
+                context=multiprocessing.get_context("spawn"),
+            )
+        return self._pool
+
+    def submit(self, job: ParseJob) -> Future[ParsedFeed]:
+        if self.workers == 0:
+            done: Future[ParsedFeed] = Future()
+            try:
+                done.set_result(self._function(job))
+            except Exception as exc:  # handed over through the future, as from a worker
+                done.set_exception(exc)
+            return done
+        future: Future[ParsedFeed] = self._ensure().submit(self._function, self.timeout, job)
+        return future
+
+    def result(self, future: Future[ParsedFeed], source: SourceConfig) -> ParsedFeed:
+        """The parsed document, or :class:`ParseError` saying what went wrong with it."""
+        from pebble import ProcessExpired
+
+        try:
+            return future.result()
+        except FutureTimeout:
+            raise ParseError(
+                f"{source.id}: reading the document took longer than {self.timeout:g} s, so the "
+                "parser was stopped (CURATOR_PARSE_TIMEOUT); the other sources were not affected"
+            ) from None
+        except ProcessExpired as exc:
+            raise ParseError(
+                f"{source.id}: the parser process died while reading the document "
+                f"(exit code {exc.exitcode}); the other sources were not affected"
+            ) from None
+
+    def close(self) -> None:
+        """Stop the workers (waiting for none: a poll that still needs them has returned)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join(timeout=5)
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

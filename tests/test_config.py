@@ -1,0 +1,41 @@
+"""Settings from the environment: a bad value is a clear error naming the variable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from curator.config import get_settings
+from curator.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CURATOR_PARSE_WORKERS", "-1", "greater than or equal to 0"),
+        ("CURATOR_PARSE_TIMEOUT", "0", "greater than 0"),
+        ("CURATOR_TICK_SECONDS", "soon", "valid integer"),
+    ],
+)
+def test_a_bad_setting_names_the_variable_and_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as info:
+        get_settings()
+    assert f"{name}={value!r}" in str(info.value)
+    assert says in str(info.value)
+
+
+def test_the_command_line_prints_it_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "many")
+    done = subprocess.run(
+        [sys.executable, "-m", "curator", "poll", "--json"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: bad setting in the environment: CURATOR_PARSE_WORKERS=")
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""

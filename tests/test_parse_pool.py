@@ -1,0 +1,153 @@
+"""Parsing in child processes (curator.parse.pool): same results as in-process, and a document
+that kills or hangs its parser fails only its own source."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psutil
+import pytest
+from sqlalchemy import Engine, func, select
+
+from curator.config import Settings
+from curator.errors import ParseError
+from curator.fetch import FetchSettings
+from curator.parse import parse_document
+from curator.parse.pool import ParseJob, ParsePool, parse_job
+from curator.pipeline import Poller
+from curator.records import ParsedFeed, SourceConfig
+from curator.store.schema import items, source_state
+from tests.conftest import FIXTURES
+from tests.support.feeds import FeedItem, atom
+from tests.support.httpserver import LocalServer
+
+NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
+GOVUK = FIXTURES / "feeds" / "govuk-organisation-dhsc-built-2026-11-26.atom"
+SOURCE = SourceConfig(
+    id="dhsc",
+    publisher="Department of Health and Social Care",
+    kind="feed",
+    url="https://www.gov.uk/government/organisations/department-of-health-and-social-care.atom",
+)
+
+
+def _job(content: bytes, source: SourceConfig = SOURCE) -> ParseJob:
+    return ParseJob(content, source, source.url, {"content-type": "application/atom+xml"}, NOW)
+
+
+def dies_or_hangs(job: ParseJob) -> ParsedFeed:
+    """A parser with a fatal bug: a document holding b"DIE" kills its process, b"HANG" never
+    finishes. Anything else is parsed as usual."""
+    if b"DIE" in job.content:
+        os._exit(7)
+    if b"HANG" in job.content:
+        time.sleep(3600)
+    return parse_job(job)
+
+
+@pytest.fixture
+def pool() -> Iterator[ParsePool]:
+    with ParsePool(1, timeout=3, function=dies_or_hangs) as p:
+        yield p
+
+
+def test_a_parser_process_gives_what_parsing_in_process_gives() -> None:
+    content = GOVUK.read_bytes()
+    expected = parse_document(
+        content,
+        source=SOURCE,
+        url=SOURCE.url,
+        headers={"content-type": "application/atom+xml"},
+        now=NOW,
+    )
+    with ParsePool(1) as pool:
+        got = pool.result(pool.submit(_job(content)), SOURCE)
+    assert got == expected
+    assert len(got.entries) > 5
+
+
+def test_a_parse_error_keeps_its_message_across_the_process_boundary() -> None:
+    html = b"<!doctype html><html><head><link rel='alternate' type='application/rss+xml' "
+    html += b"href='/feed.xml'></head><body><p>Home</p></body></html>"
+    with ParsePool(1) as pool, pytest.raises(ParseError) as info:
+        pool.result(pool.submit(_job(html)), SOURCE)
+    assert str(info.value).startswith("dhsc: not a feed; found ")
+    assert "/feed.xml" in str(info.value)
+
+
+def test_a_parser_that_dies_fails_only_its_document(pool: ParsePool) -> None:
+    good = GOVUK.read_bytes()
+    futures = [pool.submit(_job(doc)) for doc in (good, b"DIE", good)]
+    assert pool.result(futures[0], SOURCE).entries
+    with pytest.raises(ParseError, match=r"^dhsc: the parser process died .*exit code 7"):
+        pool.result(futures[1], SOURCE)
+    assert pool.result(futures[2], SOURCE).entries  # a fresh worker took over
+
+
+def test_a_parse_that_hangs_is_stopped_after_the_timeout(pool: ParsePool) -> None:
+    started = time.monotonic()
+    hung = pool.submit(_job(b"HANG"))
+    after = pool.submit(_job(GOVUK.read_bytes()))
+    with pytest.raises(ParseError, match=r"longer than 3 s.*CURATOR_PARSE_TIMEOUT"):
+        pool.result(hung, SOURCE)
+    assert time.monotonic() - started < 30
+    assert pool.result(after, SOURCE).entries
+
+
+def test_closing_stops_the_parser_processes() -> None:
+    pool = ParsePool(2)
+    pool.start()
+    me = psutil.Process()
+    workers = [
+        p for p in me.children(recursive=True) if "resource_tracker" not in " ".join(p.cmdline())
+    ]
+    assert len(workers) >= 2
+    pool.close()
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive
+
+
+def test_in_process_mode_starts_no_process() -> None:
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    with ParsePool(0) as pool:
+        got = pool.result(pool.submit(_job(GOVUK.read_bytes())), SOURCE)
+        assert got.entries
+        assert {p.pid for p in me.children(recursive=True)} == before
+
+
+@pytest.mark.storage
+def test_a_poll_where_one_document_kills_its_parser_stores_the_others(
+    engine: Engine, server: LocalServer
+) -> None:
+    ok = [FeedItem("Adult social care report", "https://a.example/r1")]
+    server.add("/ok.atom", atom(ok), headers={"Content-Type": "application/atom+xml"})
+    server.add("/bad.atom", b"<feed>DIE</feed>", headers={"Content-Type": "application/atom+xml"})
+    sources = [
+        SourceConfig(id="good", publisher="Good", kind="feed", url=server.url("/ok.atom")),
+        SourceConfig(id="bad", publisher="Bad", kind="feed", url=server.url("/bad.atom")),
+    ]
+    fetch = FetchSettings(
+        connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
+    )
+    with Poller(
+        engine,
+        Settings(),
+        load_model=False,
+        clock=lambda: NOW,
+        fetch_settings=fetch,
+        parse_pool=ParsePool(1, timeout=5, function=dies_or_hangs),
+    ) as poller:
+        report = poller.poll(sources, force=True)
+    assert (report.ok, report.failed, report.new_items) == (1, 1, 1)
+    assert report.errors[0]["id"] == "bad"
+    assert "the parser process died" in report.errors[0]["error"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(items)).scalar_one() == 1
+        bad = conn.execute(select(source_state).where(source_state.c.source_id == "bad")).one()
+    assert bad.consecutive_failures == 1
+    assert bad.next_check_at.replace(tzinfo=UTC) > NOW + timedelta(minutes=1)
+    assert bad.claimed_by is None
