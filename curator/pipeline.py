@@ -75,6 +75,11 @@ class PollReport:
 _Arrival = tuple["FetchRequest", FetchResult | CuratorError, "Future[ParsedFeed] | None"]
 
 
+def _not_modified(arrival: _Arrival) -> bool:
+    result = arrival[1]
+    return isinstance(result, FetchResult) and result.not_modified
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -211,14 +216,38 @@ class Poller:
             results.put((req, result, parsing))
 
         def consume() -> None:
-            while (job := results.get()) is not None:
-                req, result, parsing = job
-                src = req.source
-                outcome = self._handle(
-                    src, states[src.id].consecutive_failures, result, report, parsing
-                )
-                if on_progress:
-                    on_progress(src, outcome)
+            finished = False
+            while not finished:
+                # Everything that has arrived so far: the 304s among it are recorded together
+                # in one transaction (a warm poll is mostly 304s), the rest one source each.
+                jobs = [results.get()]
+                while True:
+                    try:
+                        jobs.append(results.get_nowait())
+                    except queue.Empty:
+                        break
+                if jobs[-1] is None:  # the end marker is put last, after every result
+                    finished = True
+                arrivals = [j for j in jobs if j is not None]
+                unchanged = [
+                    (req.source, result)
+                    for req, result, _ in arrivals
+                    if isinstance(result, FetchResult) and result.not_modified
+                ]
+                if unchanged:
+                    self._record_not_modified(unchanged, report, states)
+                    if on_progress:
+                        for src, _ in unchanged:
+                            on_progress(src, "not modified")
+                for req, result, parsing in arrivals:
+                    if _not_modified((req, result, parsing)):
+                        continue
+                    src = req.source
+                    outcome = self._handle(
+                        src, states[src.id].consecutive_failures, result, report, parsing
+                    )
+                    if on_progress:
+                        on_progress(src, outcome)
 
         worker = threading.Thread(target=consume, name="poll-store", daemon=True)
         worker.start()
@@ -230,6 +259,26 @@ class Poller:
         if self.model_warning:
             report.warnings.append({"id": "-", "warning": self.model_warning})
         return report
+
+    def _record_not_modified(
+        self,
+        sources: list[tuple[SourceConfig, FetchResult]],
+        report: PollReport,
+        states: dict[str, state_store.SourceState],
+    ) -> None:
+        """Record several 304s in one transaction; if that fails, one source at a time (so a
+        failure is recorded against the right source)."""
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                for src, result in sources:
+                    self._succeeded(conn, src, now, result, new_items=0)
+        except Exception:
+            log.warning("recording %d unchanged sources at once failed; one by one", len(sources))
+            for src, result in sources:
+                self._handle(src, states[src.id].consecutive_failures, result, report)
+            return
+        report.not_modified += len(sources)
 
     # -- one source -------------------------------------------------------------------------
 
