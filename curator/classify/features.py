@@ -75,6 +75,23 @@ def publisher_group(publisher: str) -> str:
     return slug(_PARENS.sub(" ", publisher)) or "unknown"
 
 
+def _lowercase_rule(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same rule without ``re.IGNORECASE``, to run on lower-cased text: about 3× faster per
+    item (the rules are lower-case ASCII; ``tests/test_classify.py`` checks the counts agree with
+    the case-insensitive rules on every training row)."""
+    return re.compile(pattern.pattern)
+
+
+#: (token, rule) in the order the tokens are written; run on ``text.lower()``.
+KEYWORD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    *((f"sec_{sector}", _lowercase_rule(p)) for sector, p in SECTOR_WORDS.items()),
+    *((f"cat_{category}", _lowercase_rule(p)) for category, p in CATEGORY_WORDS.items()),
+    ("pos", _lowercase_rule(POSITIVE)),
+    ("neg", _lowercase_rule(NEGATIVE)),
+    ("ann", _lowercase_rule(ANNOUNCEMENT)),
+)
+
+
 def _keywords(document_type: str | None, title: str, summary: str, sector_hint: str | None) -> str:
     """Counts of the keyword-rule hits (capped at 3) as repeated tokens, plus the sector hint.
 
@@ -82,15 +99,10 @@ def _keywords(document_type: str | None, title: str, summary: str, sector_hint: 
     editor's vocabulary ("prison", "safeguarding children", "toolkit") generalises better than
     the words of any one publisher.
     """
-    text = f"{document_type or ''} {title} {summary}"
+    text = f"{document_type or ''} {title} {summary}".lower()
     tokens: list[str] = []
-    for sector, pattern in SECTOR_WORDS.items():
-        tokens += [f"sec_{sector}"] * min(len(pattern.findall(text)), 3)
-    for category, pattern in CATEGORY_WORDS.items():
-        tokens += [f"cat_{category}"] * min(len(pattern.findall(text)), 3)
-    tokens += ["pos"] * min(len(POSITIVE.findall(text)), 3)
-    tokens += ["neg"] * min(len(NEGATIVE.findall(text)), 3)
-    tokens += ["ann"] * min(len(ANNOUNCEMENT.findall(text)), 3)
+    for token, rule in KEYWORD_RULES:
+        tokens += [token] * min(len(rule.findall(text)), 3)
     if sector_hint:
         tokens.append(f"hint_{slug(sector_hint)}")
     return " ".join(tokens) or "none"
