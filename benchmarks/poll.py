@@ -104,7 +104,7 @@ def _children_peak_mb() -> float:
 def _run_child(phase: str, sources: Path, db: Path, global_limit: int) -> dict[str, object]:
     """Run one phase in a fresh interpreter while sampling, from outside, the proportional set
     size (PSS: shared pages divided among the processes sharing them) of it and its children
-    every 20 ms; the peak of that sum is the phase's memory footprint."""
+    every 50 ms; the peak of that sum is the phase's memory footprint."""
     import psutil
 
     cmd = [
@@ -132,7 +132,7 @@ def _run_child(phase: str, sources: Path, db: Path, global_limit: int) -> dict[s
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
             peak_pss = max(peak_pss, total / 2**20)
-            time.sleep(0.02)
+            time.sleep(0.05)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -242,7 +242,7 @@ def main() -> None:
         f"process(es); process start-up, model load and parser start-up {cold['startup_s']} s "
         "(not in the wall time). Parsers' CPU includes their own start-up. The memory target "
         "(≤ 150 MB) is judged on the peak PSS of the phase's processes together, sampled "
-        "every 20 ms from outside; the RSS sum adds peaks of processes that share pages "
+        "every 50 ms from outside; the RSS sum adds peaks of processes that share pages "
         "(the Python binary, libraries), so it overstates the footprint.\n"
     )
     text = header + "\n" + "\n".join(table) + "\n" + extra

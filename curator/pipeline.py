@@ -29,7 +29,7 @@ from curator.parse.pool import ParseJob, ParsePool
 from curator.records import Entry, FetchResult, ParsedFeed, SourceConfig
 from curator.schedule import next_check_at
 from curator.store import source_state as state_store
-from curator.store.items import store_entries
+from curator.store.items import PublisherTitles, store_entries
 from curator.store.schema import items, predictions
 
 if TYPE_CHECKING:
@@ -112,6 +112,8 @@ class Poller:
         self._load_model = load_model and classifier is None
         self.model_warning: str | None = None
         self._synced: frozenset[tuple[str, str]] = frozenset()
+        # Publishers' recent titles for near-duplicate checks, read once per poll (not per feed).
+        self._titles = PublisherTitles()
         self.parse_pool = parse_pool or ParsePool(
             settings.parse_workers, timeout=settings.parse_timeout
         )
@@ -177,6 +179,7 @@ class Poller:
         )
         todo = [s for s in enabled if s.id in claimed]
         report = PollReport(sources=len(todo))
+        self._titles = PublisherTitles()  # fresh each pass: other workers store items too
         if on_start:
             on_start(len(todo))
         if not todo:
@@ -305,7 +308,7 @@ class Poller:
                 )
             parsed = self.parse_pool.result(parsing, src)
             with self.engine.begin() as conn:
-                stored = store_entries(conn, parsed.entries, now)
+                stored = store_entries(conn, parsed.entries, now, titles=self._titles)
                 candidates = self._classify(conn, stored.new, src, now)
                 self._succeeded(
                     conn, src, now, result, new_items=len(stored.new_ids), feed_title=parsed.title
@@ -319,6 +322,8 @@ class Poller:
                 report.warnings.append({"id": src.id, "warning": warning})
             return f"{len(stored.new_ids)} new"
         except Exception as exc:
+            # Titles this source's transaction added were rolled back with it.
+            self._titles = PublisherTitles()
             # One broken source never stops the pass: record it, back off, carry on.
             if not isinstance(exc, CuratorError):
                 log.exception("%s: unexpected error while polling", src.id)

@@ -190,6 +190,30 @@ def test_near_identical_title_from_same_publisher_within_14_days_is_a_duplicate(
     assert (report.new_items, report.duplicates) == (1, 1)
 
 
+def test_a_near_duplicate_far_older_than_the_feeds_first_entry_is_still_found(
+    engine: Engine, server: LocalServer
+) -> None:
+    """Titles are read around each entry's own date, not only around the first entry's."""
+    old = FeedItem(
+        "Prison estate review 2023",
+        "https://publisher.example/prison-estate-review",
+        updated="2023-01-02T09:00:00Z",
+    )
+    server.add("/a.atom", atom([old]))
+    assert poller(engine).poll([src(server, "/a.atom", "a")]).new_items == 1
+    later = [
+        FeedItem("Quarterly report on adult social care", "https://publisher.example/q2"),
+        FeedItem(
+            "Prison estate review, 2023",
+            "https://publisher.example/archive/prison-estate-review-2023",
+            updated="2023-01-05T09:00:00Z",
+        ),
+    ]
+    server.add("/a.atom", atom(later))
+    report = poller(engine, now=NOW + timedelta(hours=2)).poll([src(server, "/a.atom", "a")])
+    assert (report.new_items, report.duplicates) == (1, 1)
+
+
 def test_a_rejected_item_never_comes_back_as_new(engine: Engine, server: LocalServer) -> None:
     server.add("/dhsc.atom", atom(FEED), etag='"v1"')
     source = src(server, "/dhsc.atom")

@@ -36,16 +36,27 @@ class StoreReport:
         return [item_id for item_id, _ in self.new]
 
 
-class _PublisherTitles:
-    """Title keys of a publisher's recent items, loaded once per poll of a source and grouped by
-    the numbers in them (near-duplicates must agree on their numbers, so only a group is
-    compared: a statistics series of near-identical titles stays cheap)."""
+class PublisherTitles:
+    """Title keys of publishers' items around the dates being stored, grouped by the numbers in
+    them (near-duplicates must agree on their numbers, so only a group is compared: a statistics
+    series of near-identical titles stays cheap).
+
+    One instance may serve every source of a poll: a publisher's rows are read once per date
+    range, not once per feed (GOV.UK publishers have several feeds). Titles stored through it are
+    added as they are inserted, so the caller must drop the instance when a transaction that
+    used it rolls back."""
+
+    #: Rows read around an entry's date: wide enough for every entry of one feed.
+    LOAD_WINDOW = NEAR_DUPLICATE_WINDOW * 8
 
     def __init__(self) -> None:
-        self._loaded: dict[str, dict[tuple[str, ...], _Group]] = {}
+        self._groups: dict[str, dict[tuple[str, ...], _Group]] = {}
+        self._loaded: dict[str, list[tuple[datetime, datetime]]] = {}
+        self._ids: dict[str, set[int]] = {}
 
     def near(self, conn: Connection, entry: Entry, key: str, when: datetime) -> int | None:
-        group = self._for(conn, entry.publisher, when).get(numbers_of(key))
+        self._load(conn, entry.publisher, when)
+        group = self._groups[entry.publisher].get(numbers_of(key))
         if group is None:
             return None
         keys, meta = group
@@ -59,27 +70,39 @@ class _PublisherTitles:
         return None
 
     def add(self, publisher: str, item_id: int, when: datetime, key: str) -> None:
-        groups = self._loaded.setdefault(publisher, {})
+        if item_id != _UNSTORED:
+            ids = self._ids.setdefault(publisher, set())
+            if item_id in ids:
+                return
+            ids.add(item_id)
+        groups = self._groups.setdefault(publisher, {})
         keys, meta = groups.setdefault(numbers_of(key), ([], []))
         keys.append(key)
         meta.append((item_id, when))
 
-    def _for(
-        self, conn: Connection, publisher: str, when: datetime
-    ) -> dict[tuple[str, ...], _Group]:
-        if publisher not in self._loaded:
-            self._loaded[publisher] = {}
-            # Wide enough for every entry of one feed: feeds list at most a few months.
-            window = NEAR_DUPLICATE_WINDOW * 8
-            dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
-            rows = conn.execute(
-                select(items.c.id, dated.label("dated"), items.c.title_key)
-                .where(items.c.publisher == publisher)
-                .where(dated >= when - window, dated <= when + window)
-            ).all()
-            for r in rows:
-                self.add(publisher, int(r.id), r.dated, r.title_key)
-        return self._loaded[publisher]
+    def mark_stored(self, publisher: str, item_id: int) -> None:
+        """An entry added as unstored is now row ``item_id``: a later read must not add it
+        twice."""
+        self._ids.setdefault(publisher, set()).add(item_id)
+
+    def _load(self, conn: Connection, publisher: str, when: datetime) -> None:
+        """Read the publisher's rows around ``when`` unless a range already read covers every
+        date a near-duplicate of ``when`` may have."""
+        self._groups.setdefault(publisher, {})
+        ranges = self._loaded.setdefault(publisher, [])
+        lo, hi = when - NEAR_DUPLICATE_WINDOW, when + NEAR_DUPLICATE_WINDOW
+        if any(start <= lo and hi <= stop for start, stop in ranges):
+            return
+        start, stop = when - self.LOAD_WINDOW, when + self.LOAD_WINDOW
+        dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
+        rows = conn.execute(
+            select(items.c.id, dated.label("dated"), items.c.title_key)
+            .where(items.c.publisher == publisher)
+            .where(dated >= start, dated <= stop)
+        ).all()
+        for r in rows:
+            self.add(publisher, int(r.id), r.dated, r.title_key)
+        ranges.append((start, stop))
 
 
 _Group = tuple[list[str], list[tuple[int, datetime]]]
@@ -97,7 +120,12 @@ def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
 
 
 def store_entries(
-    conn: Connection, entries: list[Entry], now: datetime, *, status: str = "new"
+    conn: Connection,
+    entries: list[Entry],
+    now: datetime,
+    *,
+    status: str = "new",
+    titles: PublisherTitles | None = None,
 ) -> StoreReport:
     """Insert the entries that are new publications; count the others as duplicates.
 
@@ -108,7 +136,7 @@ def store_entries(
     report = StoreReport()
     if not entries:
         return report
-    recent = _PublisherTitles()
+    recent = titles if titles is not None else PublisherTitles()
     known_urls, known_paths = _known(conn, entries)
     pending: list[tuple[Entry, dict[str, object]]] = []
     for entry in entries:
@@ -135,6 +163,7 @@ def store_entries(
                 report.duplicates += 1
             else:
                 report.new.append((int(item_id), entry))
+                recent.mark_stored(entry.publisher, int(item_id))
     return report
 
 
