@@ -11,6 +11,12 @@ child process so that its peak memory (ru_maxrss) and CPU time are its own:
 Lower bound: feeds per host ÷ per-host cap × latency (what the per-host politeness cap allows).
 Targets (issue 2): cold ≤ 2.5× the lower bound and ≥ 10× faster than naive; warm ≤ 1.5× the lower
 bound with no feed parsed; peak memory ≤ 150 MB; `curator --help` ≤ 0.5 s.
+
+That bound assumes the per-host cap is the one that binds, so by default the fetcher's global cap
+is set to hosts × per-host cap (40 for the default farm). At the product's default global cap of
+16 the global cap binds instead: 200 feeds ÷ 16 × 150 ms = 1.875 s before any work is done, more
+than 1.5× the per-host bound; `--global-limit 16` measures that configuration and prints both
+bounds.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ def _child(phase: str, sources: Path, db: Path, global_limit: int) -> None:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         entries = sum(len(feedparser.parse(u).entries) for u in urls)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        out = {"entries": entries}
+        out: dict[str, object] = {"entries": entries}
     else:
         from dataclasses import replace
 
@@ -158,6 +164,17 @@ def _rss(r: dict[str, object]) -> str:
     return f"{own + parsers:.0f} ({own:.0f} + {parsers:.0f})" if parsers else f"{own:.0f}"
 
 
+def _median(runs: list[dict[str, object]]) -> dict[str, object]:
+    """The run with the median wall time (the middle one; the slower middle of an even count)."""
+    return sorted(runs, key=lambda r: _f(r, "wall_s"))[len(runs) // 2]
+
+
+def _walls(runs: list[dict[str, object]], bound: float) -> str:
+    walls = ", ".join(f"{_f(r, 'wall_s'):.2f}" for r in runs)
+    worst = max(_f(r, "wall_s") for r in runs) / bound
+    return f"all {len(runs)} runs: {walls} s (worst {worst:.2f}× bound)"
+
+
 def _help_time() -> float:
     exe = Path(sys.executable).with_name("curator")
     times = []
@@ -176,40 +193,57 @@ def main() -> None:
     ap.add_argument("--feeds-per-host", type=int, default=10)
     ap.add_argument("--latency", type=float, default=0.15)
     ap.add_argument(
-        "--global-limit", type=int, default=16, help="fetcher's global cap (default 16)"
+        "--global-limit",
+        type=int,
+        default=None,
+        help="fetcher's global cap (default: hosts × per-host cap, so the per-host bound applies)",
     )
     ap.add_argument("--per-host", type=int, default=2, help="fetcher's per-host cap (fixed at 2)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="cold and warm runs, each into a fresh database (default 3); the median is reported",
+    )
     ap.add_argument("--record", action="store_true", help="append results to benchmarks/RESULTS.md")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--sources-file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.global_limit is None:
+        args.global_limit = args.hosts * args.per_host
     if args.child:
         _child(args.child, args.sources_file, args.db, args.global_limit)
         return
 
+    colds: list[dict[str, object]] = []
+    warms: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "farm.yaml"
-        db = Path(tmp) / "bench.db"
         farm = start_farm(sources, args.hosts, args.feeds_per_host, args.latency)
         try:
-            cold = _run_child("cold", sources, db, args.global_limit)
-            warm = _run_child("warm", sources, db, args.global_limit)
-            naive = _run_child("naive", sources, db, args.global_limit)
+            for run in range(max(1, args.repeat)):
+                db = Path(tmp) / f"bench-{run}.db"
+                colds.append(_run_child("cold", sources, db, args.global_limit))
+                warms.append(_run_child("warm", sources, db, args.global_limit))
+            naive = _run_child("naive", sources, Path(tmp) / "naive.db", args.global_limit)
         finally:
             farm.terminate()
             farm.wait()
+    cold, warm = _median(colds), _median(warms)
     help_s = _help_time()
     feeds = args.hosts * args.feeds_per_host
     bound = args.feeds_per_host / args.per_host * args.latency
+    # What the global cap alone allows: ceil(feeds ÷ global cap) rounds of one latency each.
+    global_bound = -(-feeds // args.global_limit) * args.latency
     cold_wall, warm_wall, naive_wall = _f(cold, "wall_s"), _f(warm, "wall_s"), _f(naive, "wall_s")
     cold_note = (
         f"{cold_wall / bound:.2f}× bound (≤ 2.5), "
-        f"{naive_wall / cold_wall:.1f}× faster than naive (≥ 10)"
+        f"{naive_wall / cold_wall:.1f}× faster than naive (≥ 10); {_walls(colds, bound)}"
     )
     warm_note = (
         f"{warm_wall / bound:.2f}× bound (≤ 1.5); parsed {warm['ok']} feeds (0 wanted), "
-        f"{warm['not_modified']} not modified"
+        f"{warm['not_modified']} not modified; {_walls(warms, bound)}"
     )
     rows = [
         ("cold poll", cold, cold_note),
@@ -220,13 +254,20 @@ def main() -> None:
         f"### Poll benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"{machine()} Command: `.venv/bin/python -m benchmarks.poll "
         f"--hosts {args.hosts} --feeds-per-host {args.feeds_per_host} --latency {args.latency} "
-        f"--global-limit {args.global_limit}`.\n"
+        f"--global-limit {args.global_limit} --repeat {args.repeat}`.\n"
         f"Farm: {feeds} feeds on {args.hosts} loopback ports, 20 entries each, "
         f"{args.latency * 1000:.0f} ms latency, ETags. Lower bound = {args.feeds_per_host} ÷ "
-        f"{args.per_host} × {args.latency} s = {bound:.2f} s.\n"
+        f"{args.per_host} × {args.latency} s = {bound:.2f} s (the issue's per-host bound); the "
+        f"global cap of {args.global_limit} alone allows no less than {global_bound:.3f} s"
+        + (
+            " (it binds here: the ratios below are against the per-host bound all the same)"
+            if global_bound > bound + 1e-9
+            else ""
+        )
+        + ".\n"
     )
     table = [
-        "| phase | wall s | CPU s: poller + parsers | peak PSS MB, all processes | "
+        "| phase (median run) | wall s | CPU s: poller + parsers | peak PSS MB, all processes | "
         "peak RSS MB: poller + parsers | notes |",
         "|---|---|---|---|---|---|",
     ]
