@@ -13,11 +13,18 @@ import skops.io as sio
 from curator.classify import ClassifyInput, load_classifier
 from curator.classify.baselines import keyword_category, keyword_relevance, keyword_sector, majority
 from curator.classify.data import TrainingRow, load_files, parse_row
-from curator.classify.features import MAX_SUMMARY_CHARS, MAX_TITLE_CHARS, prepare
+from curator.classify.evaluate import STABILITY_METRICS, publisher_repeats, seeded_group_folds
+from curator.classify.features import (
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    prepare,
+    publisher_group,
+)
 from curator.classify.metrics import bootstrap_ci, confusion, macro_f1, recall, roc_auc
 from curator.classify.model import (
     ModelConfig,
     choose_thresholds,
+    group_folds,
     load,
     load_heads,
     read_sidecar,
@@ -268,6 +275,52 @@ def test_metrics_and_bootstrap_interval() -> None:
     labels = np.array(["a", "a", "b", "b"])
     assert macro_f1(labels, labels) == 1.0
     assert confusion(["a", "b", "b"], ["a", "a", "b"], ["a", "b"]) == [[1, 0], [1, 1]]
+
+
+def _publisher_partition(
+    rows: list[TrainingRow], folds: list[tuple[np.ndarray, np.ndarray]]
+) -> frozenset[frozenset[str]]:
+    """The set of held-out publisher sets, after checking each publisher sits in one fold."""
+    groups = [publisher_group(r.publisher) for r in rows]
+    fold_of: dict[str, int] = {}
+    for k, (train_idx, test_idx) in enumerate(folds):
+        assert not set(train_idx.tolist()) & set(test_idx.tolist())
+        assert len(train_idx) + len(test_idx) == len(rows)
+        for i in test_idx:
+            assert fold_of.setdefault(groups[i], k) == k, f"{groups[i]} is in two folds"
+    assert sorted(i for _, te in folds for i in te.tolist()) == list(range(len(rows)))
+    return frozenset(
+        frozenset(g for g, k in fold_of.items() if k == fold) for fold in range(len(folds))
+    )
+
+
+def test_seeded_group_folds_differ_by_seed_and_keep_each_publisher_in_one_fold() -> None:
+    rows = _small_rows()
+    partitions = []
+    for seed in range(3):
+        folds = seeded_group_folds(rows, 5, seed)
+        assert len(folds) == len(group_folds(rows, 5)) == 5
+        partitions.append(_publisher_partition(rows, folds))
+    assert len(set(partitions)) == 3  # three seeds, three assignments of publishers to folds
+    assert _publisher_partition(rows, group_folds(rows, 5)) not in partitions
+    assert _publisher_partition(rows, seeded_group_folds(rows, 5, 1)) == partitions[1]
+
+
+def test_publisher_repeats_summarise_each_figure_across_seeds() -> None:
+    rows = load_files(TRAINING)[::9]
+    runs: list[int] = []
+    result = publisher_repeats(rows, ModelConfig(folds=3), 2, on_repeat=runs.append)
+    assert runs == [0, 1] and result["seeds"] == [0, 1]
+    assert [r["folds"] for r in result["per_repeat"]] == [3, 3]
+    assert tuple(result["summary"]) == STABILITY_METRICS
+    for name, s in result["summary"].items():
+        values = [r["metrics"][name] for r in result["per_repeat"]]
+        assert s["min"] == min(values) and s["max"] == max(values)
+        assert s["mean"] == pytest.approx(sum(values) / 2)
+        if s["target"] is None:
+            assert name == "precision at threshold" and s["repeats_meeting_target"] is None
+        else:
+            assert s["repeats_meeting_target"] == sum(v >= s["target"] for v in values)
 
 
 def test_keyword_baselines_are_sane() -> None:

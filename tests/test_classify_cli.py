@@ -4,6 +4,7 @@ decisions read from the database."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -160,6 +161,85 @@ def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "held out by publisher" in result.stdout and "keyword rules" in result.stdout
     assert json.loads(out.read_text())["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]
+
+
+def _eval(training: Path, json_path: Path, *extra: str) -> tuple[str, str, dict[str, object]]:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            "--training-dir",
+            str(training),
+            "--no-db",
+            "--bootstrap",
+            "0",
+            "--json",
+            str(json_path),
+            *extra,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return result.stdout, result.stderr, json.loads(json_path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plain_eval(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, object]]:
+    """``curator eval`` on a small training set without ``--repeats``: today's output."""
+    tmp = tmp_path_factory.mktemp("eval")
+    training = _tiny_training_dir(tmp)
+    stdout, _, report = _eval(training, tmp / "plain.json")
+    return training, stdout, report
+
+
+def test_eval_repeats_1_is_the_plain_eval(
+    plain_eval: tuple[Path, str, dict[str, object]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import curator.classify.evaluate
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("--repeats 1 must not repeat anything")
+
+    monkeypatch.setattr(curator.classify.evaluate, "publisher_repeats", never)
+    training, plain_stdout, plain_report = plain_eval
+    stdout, stderr, report = _eval(training, tmp_path / "one.json", "--repeats", "1")
+    report_line = f"\nreport written to {tmp_path / 'one.json'}\n"
+    assert stdout.endswith(report_line)
+    assert stdout.removesuffix(report_line) == plain_stdout.split("\nreport written to")[0]
+    assert report == plain_report and "publisher_repeats" not in report
+    assert "random assignments" not in stdout and "repeat" not in stderr
+
+
+def test_eval_repeats_n_prints_the_spread_of_each_headline_figure(
+    plain_eval: tuple[Path, str, dict[str, object]], tmp_path: Path
+) -> None:
+    training, plain_stdout, _ = plain_eval
+    stdout, stderr, report = _eval(training, tmp_path / "two.json", "--repeats", "2")
+    normal = plain_stdout.split("\nreport written to")[0]
+    assert stdout.startswith(normal)  # the usual report first, unchanged
+    summary = stdout[len(normal) :]
+    assert (
+        "== held out by publisher, 2 random assignments of publishers to 5 folds (seeds 0-1)"
+        in summary
+    )
+    lines = {ln.split("  mean")[0].strip(): ln for ln in summary.splitlines() if "  mean " in ln}
+    assert set(lines) == {
+        "relevance ROC-AUC",
+        "recall at threshold",
+        "precision at threshold",
+        "sector macro-F1",
+        "category macro-F1",
+    }
+    assert re.search(r"target >= 0\.97: met in [012] of 2$", lines["relevance ROC-AUC"])
+    assert lines["precision at threshold"].endswith("(no target)")
+    for line in lines.values():
+        assert re.search(r"mean \d\.\d{4}  min \d\.\d{4}  max \d\.\d{4}", line)
+    assert "repeat 2/2 done" in stderr  # progress goes to stderr, not into the report
+    repeats = report["publisher_repeats"]
+    assert isinstance(repeats, dict) and repeats["seeds"] == [0, 1]
+    assert len(repeats["per_repeat"]) == 2
+    assert repeats["summary"]["relevance ROC-AUC"]["target"] == 0.97
 
 
 @pytest.mark.storage

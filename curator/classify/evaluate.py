@@ -8,11 +8,15 @@ Two splits, each compared with the keyword rules and the majority class on the s
   recall and precision at the threshold are honest.
 * **by date**: rows with a ``published`` date on or after the cut-off (the 75th percentile of
   dated rows) are held out; everything older or undated trains.
+
+:func:`publisher_repeats` reruns the split by publisher with publishers dealt to folds at random
+(seeds 0..N-1) to show how much the headline figures depend on one assignment of publishers to
+folds (``curator eval --repeats N``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,6 +29,7 @@ from curator.classify.baselines import (
     majority,
 )
 from curator.classify.data import TrainingRow
+from curator.classify.features import publisher_group
 from curator.classify.metrics import confusion, macro_f1, precision, recall, roc_auc, with_ci
 from curator.classify.model import (
     ModelConfig,
@@ -34,6 +39,7 @@ from curator.classify.model import (
     out_of_fold_relevance,
     score,
 )
+from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
 SYSTEMS = ("model", "keyword rules", "majority class")
@@ -155,11 +161,35 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
+def seeded_group_folds(
+    rows: Sequence[TrainingRow], folds: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Like :func:`~curator.classify.model.group_folds` (same publisher groups, same number of
+    folds, every publisher wholly on one side), but the publishers are dealt to folds in a random
+    order fixed by ``seed`` (GroupKFold with ``shuffle=True``) instead of largest-first."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = [publisher_group(r.publisher) for r in rows]
+    n_splits = min(folds, len(set(groups)))
+    if n_splits < 2:
+        raise ModelError("held-out evaluation needs rows from at least two publishers")
+    splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    idx = np.arange(len(rows))
+    return [(tr, te) for tr, te in splitter.split(idx, groups=groups)]
+
+
 def publisher_split(
-    rows: Sequence[TrainingRow], config: ModelConfig, *, n_boot: int = 1000, seed: int = 0
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
+    """The split by publisher; ``folds`` defaults to :func:`group_folds` (deterministic)."""
     got = _Collected(len(rows))
-    folds = group_folds(rows, config.folds)
+    if folds is None:
+        folds = group_folds(rows, config.folds)
     for train_idx, test_idx in folds:
         _predict_fold(rows, list(train_idx), list(test_idx), config, got)
     summary = _summarise(rows, range(len(rows)), got, n_boot, seed)
@@ -205,6 +235,81 @@ def headline(split: dict[str, Any]) -> dict[str, float | None]:
         "recall at threshold": model_rel["recall"]["value"],
         "sector macro-F1": split["sector"]["model"]["macro_f1"]["value"],
         "category macro-F1": split["category"]["model"]["macro_f1"]["value"],
+    }
+
+
+#: The figures ``curator eval --repeats N`` summarises: the four targets plus precision.
+STABILITY_METRICS = (
+    "relevance ROC-AUC",
+    "recall at threshold",
+    "precision at threshold",
+    "sector macro-F1",
+    "category macro-F1",
+)
+
+
+def _stability_figures(split: dict[str, Any]) -> dict[str, float | None]:
+    got = headline(split)
+    return {
+        name: (
+            split["relevance"]["model"]["precision"]["value"]
+            if name == "precision at threshold"
+            else got[name]
+        )
+        for name in STABILITY_METRICS
+    }
+
+
+def publisher_repeats(
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    repeats: int,
+    *,
+    on_repeat: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """The split by publisher ``repeats`` times, publishers dealt to ``config.folds`` folds at
+    random with seeds 0..repeats-1 (:func:`seeded_group_folds`); everything else, including the
+    inner threshold selection, is :func:`publisher_split`'s. Point values only (no bootstrap).
+
+    Returns each repeat's figures and, per figure, the mean, min and max across repeats and how
+    many repeats meet its target (``None`` for a figure without a target). ``on_repeat(i)`` is
+    called after repeat ``i`` (0-based) finishes.
+    """
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    per_repeat: list[dict[str, Any]] = []
+    for seed in range(repeats):
+        folds = seeded_group_folds(rows, config.folds, seed)
+        split = publisher_split(rows, config, n_boot=0, folds=folds)
+        per_repeat.append(
+            {
+                "seed": seed,
+                "folds": len(folds),
+                "fold_rows": [len(te) for _, te in folds],
+                "metrics": _stability_figures(split),
+            }
+        )
+        if on_repeat is not None:
+            on_repeat(seed)
+    summary: dict[str, dict[str, Any]] = {}
+    for name in STABILITY_METRICS:
+        values = [v for r in per_repeat if (v := r["metrics"][name]) is not None]
+        target = TARGETS.get(name)
+        summary[name] = {
+            "mean": float(np.mean(values)) if values else None,
+            "min": min(values) if values else None,
+            "max": max(values) if values else None,
+            "computed": len(values),
+            "target": target,
+            "repeats_meeting_target": (
+                None if target is None else sum(v >= target for v in values)
+            ),
+        }
+    return {
+        "repeats": repeats,
+        "seeds": list(range(repeats)),
+        "per_repeat": per_repeat,
+        "summary": summary,
     }
 
 

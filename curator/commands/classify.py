@@ -17,6 +17,7 @@ import click
 if TYPE_CHECKING:
     from curator.classify import ClassifyInput
     from curator.classify.data import TrainingRow
+    from curator.classify.model import ModelConfig
 
 #: Fields added to each output line of ``curator classify --in … --out …``.
 OUTPUT_FIELDS = (
@@ -300,6 +301,60 @@ def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | 
     click.echo(f"\nmodel {result.classifier.version} written to {model_dir}/ (card: MODEL_CARD.md)")
 
 
+def _run_repeats(rows: list[TrainingRow], config: ModelConfig, repeats: int) -> dict[str, Any]:
+    """:func:`publisher_repeats` with a progress bar on a terminal (a line a repeat otherwise),
+    both on stderr."""
+    from curator.classify.evaluate import publisher_repeats
+    from curator.commands.common import err_console
+
+    console = err_console()
+    if not console.is_terminal:
+        click.echo(f"repeating the split by publisher {repeats} times...", err=True)
+        return publisher_repeats(
+            rows,
+            config,
+            repeats,
+            on_repeat=lambda i: click.echo(f"  repeat {i + 1}/{repeats} done", err=True),
+        )
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn("repeating the split by publisher"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=repeats)
+        return publisher_repeats(rows, config, repeats, on_repeat=lambda _i: progress.advance(task))
+
+
+def _print_repeats(result: dict[str, Any]) -> None:
+    n = result["repeats"]
+    folds = sorted({r["folds"] for r in result["per_repeat"]})
+    click.echo(
+        f"\n== held out by publisher, {n} random assignments of publishers to "
+        f"{'/'.join(map(str, folds))} folds (seeds 0-{n - 1}); targets are checked unrounded"
+    )
+    for name, s in result["summary"].items():
+        if s["mean"] is None:
+            click.echo(f"   {name:24s} n/a")
+            continue
+        line = f"   {name:24s} mean {s['mean']:.4f}  min {s['min']:.4f}  max {s['max']:.4f}"
+        if s["target"] is None:
+            line += "  (no target)"
+        else:
+            line += f"  target >= {s['target']}: met in {s['repeats_meeting_target']} of {n}"
+        click.echo(line)
+
+
 @click.command()
 @_training_dir
 @_db
@@ -311,15 +366,30 @@ def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | 
     default=None,
     help="Also write the full report (with confusion matrices) as JSON.",
 )
-def eval_(training_dir: Path | None, use_db: bool, boot: int, json_path: Path | None) -> None:
+@click.option(
+    "--repeats",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Also repeat the split by publisher N times with publishers dealt to folds at random "
+    "(seeds 0..N-1) and print each headline figure's mean, min and max across the repeats and "
+    "how many repeats meet its target. Each repeat takes about as long as the split itself.",
+)
+def eval_(
+    training_dir: Path | None, use_db: bool, boot: int, json_path: Path | None, repeats: int
+) -> None:
     """Held-out metrics (by publisher and by date) with 95% intervals, against baselines."""
     from curator.classify.evaluate import evaluate
     from curator.classify.model import ModelConfig
 
     rows, db_rows = _load_rows(training_dir, use_db)
     click.echo(f"evaluating on {len(rows)} rows ({db_rows} editors' decisions from the database)")
-    report = evaluate(rows, ModelConfig(), n_boot=boot)
+    config = ModelConfig()
+    report = evaluate(rows, config, n_boot=boot)
     _print_report(report)
+    if repeats > 1:
+        report["publisher_repeats"] = _run_repeats(rows, config, repeats)
+        _print_repeats(report["publisher_repeats"])
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         click.echo(f"\nreport written to {json_path}")
