@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -87,6 +88,7 @@ class ParsePool:
         self.timeout = timeout
         self._function = function
         self._pool: Any = None
+        self._lock = threading.Lock()  # the event loop's callback and the caller may both start it
 
     def start(self) -> None:
         """Start the worker processes now (they start on first use otherwise) and wait until
@@ -97,16 +99,17 @@ class ParsePool:
         pool.submit(_warm, None).result()
 
     def _ensure(self) -> Any:
-        if self._pool is None:
-            from pebble import ProcessPool
+        with self._lock:
+            if self._pool is None:
+                from pebble import ProcessPool
 
-            self._pool = ProcessPool(
-                max_workers=self.workers,
-                max_tasks=MAX_TASKS_PER_WORKER,
-                initializer=_warm,
-                context=multiprocessing.get_context("spawn"),
-            )
-        return self._pool
+                self._pool = ProcessPool(
+                    max_workers=self.workers,
+                    max_tasks=MAX_TASKS_PER_WORKER,
+                    initializer=_warm,
+                    context=multiprocessing.get_context("spawn"),
+                )
+            return self._pool
 
     def submit(self, job: ParseJob) -> Future[ParsedFeed]:
         if self.workers == 0:
@@ -138,7 +141,8 @@ class ParsePool:
 
     def close(self) -> None:
         """Stop the workers (waiting for none: a poll that still needs them has returned)."""
-        pool, self._pool = self._pool, None
+        with self._lock:
+            pool, self._pool = self._pool, None
         if pool is not None:
             pool.stop()
             pool.join(timeout=5)
