@@ -144,40 +144,15 @@ def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
     assert report["by_publisher"]["rows"] == len(load_files(training))
     assert (models / "current").exists()
 
-    out = tmp_path / "eval.json"
-    result = runner.invoke(
-        cli,
-        [
-            "eval",
-            "--training-dir",
-            str(training),
-            "--no-db",
-            "--bootstrap",
-            "20",
-            "--json",
-            str(out),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "held out by publisher" in result.stdout and "keyword rules" in result.stdout
-    assert json.loads(out.read_text())["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]
+    stdout, _, report = _eval(training, tmp_path / "eval.json", "--bootstrap", "20")
+    assert "held out by publisher" in stdout and "keyword rules" in stdout
+    assert report["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]  # type: ignore[index]
 
 
 def _eval(training: Path, json_path: Path, *extra: str) -> tuple[str, str, dict[str, object]]:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "eval",
-            "--training-dir",
-            str(training),
-            "--no-db",
-            "--bootstrap",
-            "0",
-            "--json",
-            str(json_path),
-            *extra,
-        ],
-    )
+    """``curator eval`` on ``training`` (no bootstrap unless ``extra`` asks for one)."""
+    args = ["eval", "--training-dir", str(training), "--no-db", "--bootstrap", "0"]
+    result = CliRunner().invoke(cli, [*args, "--json", str(json_path), *extra])
     assert result.exit_code == 0, result.output
     return result.stdout, result.stderr, json.loads(json_path.read_text(encoding="utf-8"))
 
@@ -194,14 +169,7 @@ def plain_eval(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dic
 def test_eval_repeats_1_is_the_plain_eval(
     plain_eval: tuple[Path, str, dict[str, object]],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import curator.classify.evaluate
-
-    def never(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("--repeats 1 must not repeat anything")
-
-    monkeypatch.setattr(curator.classify.evaluate, "publisher_repeats", never)
     training, plain_stdout, plain_report = plain_eval
     stdout, stderr, report = _eval(training, tmp_path / "one.json", "--repeats", "1")
     report_line = f"\nreport written to {tmp_path / 'one.json'}\n"
