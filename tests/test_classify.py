@@ -13,7 +13,7 @@ import skops.io as sio
 from curator.classify import ClassifyInput, load_classifier
 from curator.classify.baselines import keyword_category, keyword_relevance, keyword_sector, majority
 from curator.classify.data import TrainingRow, load_files, parse_row
-from curator.classify.evaluate import STABILITY_METRICS, publisher_repeats, seeded_group_folds
+from curator.classify.evaluate import STABILITY_METRICS, publisher_repeats
 from curator.classify.features import (
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
@@ -298,12 +298,12 @@ def test_seeded_group_folds_differ_by_seed_and_keep_each_publisher_in_one_fold()
     rows = _small_rows()
     partitions = []
     for seed in range(3):
-        folds = seeded_group_folds(rows, 5, seed)
+        folds = group_folds(rows, 5, seed=seed)
         assert len(folds) == len(group_folds(rows, 5)) == 5
         partitions.append(_publisher_partition(rows, folds))
     assert len(set(partitions)) == 3  # three seeds, three assignments of publishers to folds
     assert _publisher_partition(rows, group_folds(rows, 5)) not in partitions
-    assert _publisher_partition(rows, seeded_group_folds(rows, 5, 1)) == partitions[1]
+    assert _publisher_partition(rows, group_folds(rows, 5, seed=1)) == partitions[1]
 
 
 def test_publisher_repeats_summarise_each_figure_across_seeds() -> None:

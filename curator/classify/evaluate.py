@@ -29,7 +29,6 @@ from curator.classify.baselines import (
     majority,
 )
 from curator.classify.data import TrainingRow
-from curator.classify.features import publisher_group
 from curator.classify.metrics import confusion, macro_f1, precision, recall, roc_auc, with_ci
 from curator.classify.model import (
     ModelConfig,
@@ -39,7 +38,6 @@ from curator.classify.model import (
     out_of_fold_relevance,
     score,
 )
-from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
 SYSTEMS = ("model", "keyword rules", "majority class")
@@ -161,23 +159,6 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def seeded_group_folds(
-    rows: Sequence[TrainingRow], folds: int, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Like :func:`~curator.classify.model.group_folds` (same publisher groups, same number of
-    folds, every publisher wholly on one side), but the publishers are dealt to folds in a random
-    order fixed by ``seed`` (GroupKFold with ``shuffle=True``) instead of largest-first."""
-    from sklearn.model_selection import GroupKFold
-
-    groups = [publisher_group(r.publisher) for r in rows]
-    n_splits = min(folds, len(set(groups)))
-    if n_splits < 2:
-        raise ModelError("held-out evaluation needs rows from at least two publishers")
-    splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    idx = np.arange(len(rows))
-    return [(tr, te) for tr, te in splitter.split(idx, groups=groups)]
-
-
 def publisher_split(
     rows: Sequence[TrainingRow],
     config: ModelConfig,
@@ -268,7 +249,7 @@ def publisher_repeats(
     on_repeat: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The split by publisher ``repeats`` times, publishers dealt to ``config.folds`` folds at
-    random with seeds 0..repeats-1 (:func:`seeded_group_folds`); everything else, including the
+    random with seeds 0..repeats-1 (:func:`group_folds` with a seed); everything else, including the
     inner threshold selection, is :func:`publisher_split`'s. Point values only (no bootstrap).
 
     Returns each repeat's figures and, per figure, the mean, min and max across repeats and how
@@ -279,7 +260,7 @@ def publisher_repeats(
         raise ValueError("repeats must be at least 1")
     per_repeat: list[dict[str, Any]] = []
     for seed in range(repeats):
-        folds = seeded_group_folds(rows, config.folds, seed)
+        folds = group_folds(rows, config.folds, seed=seed)
         split = publisher_split(rows, config, n_boot=0, folds=folds)
         per_repeat.append(
             {

@@ -233,15 +233,24 @@ def choose_thresholds(
     )
 
 
-def group_folds(rows: Sequence[TrainingRow], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Train/test index pairs with every publisher wholly on one side (GroupKFold)."""
+def group_folds(
+    rows: Sequence[TrainingRow], folds: int, seed: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/test index pairs with every publisher wholly on one side (GroupKFold).
+
+    Without ``seed`` publishers are dealt to folds largest-first (deterministic, balancing rows);
+    with one they are dealt in a random order fixed by the seed (``curator eval --repeats``)."""
     from sklearn.model_selection import GroupKFold
 
     groups = [publisher_group(r.publisher) for r in rows]
     n_splits = min(folds, len(set(groups)))
     if n_splits < 2:
         raise ModelError("held-out evaluation needs rows from at least two publishers")
-    splitter = GroupKFold(n_splits=n_splits)
+    splitter = (
+        GroupKFold(n_splits=n_splits)
+        if seed is None
+        else GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    )
     idx = np.arange(len(rows))
     return [(tr, te) for tr, te in splitter.split(idx, groups=groups)]
 
