@@ -80,8 +80,7 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            name = _ENV_NAMES.get(field, f"CURATOR_{field.upper()}")
+            name = _env_name(str(err["loc"][0])) if err["loc"] else "?"
             problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
         raise ConfigError(
             "bad setting in the environment: " + "; ".join(problems) + " (see the README, "
@@ -89,11 +88,13 @@ def get_settings() -> Settings:
         ) from None
 
 
-#: Settings read from a variable other than CURATOR_<FIELD>.
-_ENV_NAMES: dict[str, str] = {
-    "slack_bot_token": "SLACK_BOT_TOKEN",
-    "slack_app_token": "SLACK_APP_TOKEN",
-    "slack_signing_secret": "SLACK_SIGNING_SECRET",
-    "slack_channel": "SLACK_CHANNEL",
-    "slack_api_url": "SLACK_API_URL",
-}
+def _env_name(loc: str) -> str:
+    """The variable a validation error's location stands for: CURATOR_<FIELD>, or a field's
+    first alias (SLACK_BOT_TOKEN, …) when it has some."""
+    info = Settings.model_fields.get(loc)
+    if info is None:
+        return loc  # pydantic reports aliased fields under the alias itself
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"CURATOR_{loc.upper()}"

@@ -75,11 +75,6 @@ class PollReport:
 _Arrival = tuple["FetchRequest", FetchResult | CuratorError, "Future[ParsedFeed] | None"]
 
 
-def _not_modified(arrival: _Arrival) -> bool:
-    result = arrival[1]
-    return isinstance(result, FetchResult) and result.not_modified
-
-
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -231,20 +226,22 @@ class Poller:
                         break
                 if jobs[-1] is None:  # the end marker is put last, after every result
                     finished = True
-                arrivals = [j for j in jobs if j is not None]
-                unchanged = [
-                    (req.source, result)
-                    for req, result, _ in arrivals
-                    if isinstance(result, FetchResult) and result.not_modified
-                ]
+                unchanged: list[tuple[SourceConfig, FetchResult]] = []
+                changed: list[_Arrival] = []
+                for arrival in jobs:
+                    if arrival is None:
+                        continue
+                    req, result, _ = arrival
+                    if isinstance(result, FetchResult) and result.not_modified:
+                        unchanged.append((req.source, result))
+                    else:
+                        changed.append(arrival)
                 if unchanged:
                     self._record_not_modified(unchanged, report, states)
                     if on_progress:
                         for src, _ in unchanged:
                             on_progress(src, "not modified")
-                for req, result, parsing in arrivals:
-                    if _not_modified((req, result, parsing)):
-                        continue
+                for req, result, parsing in changed:
                     src = req.source
                     outcome = self._handle(
                         src, states[src.id].consecutive_failures, result, report, parsing

@@ -15,21 +15,18 @@ the pool carries on with a fresh worker; no other source is affected.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import threading
 import traceback
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from curator.errors import ParseError
 from curator.records import ParsedFeed, SourceConfig
-
-log = logging.getLogger(__name__)
 
 #: Default seconds one document may take to parse before its worker is stopped. A 15 MiB feed
 #: takes a few seconds; a minute means something is wrong with the document.
@@ -44,9 +41,9 @@ class ParseJob:
 
     content: bytes
     source: SourceConfig
-    url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    now: datetime | None = None
+    url: str  # the final URL after redirects: the base for relative links
+    headers: Mapping[str, str]
+    now: datetime  # aware; dates far in the future are dropped
 
 
 def parse_job(job: ParseJob) -> ParsedFeed:
@@ -55,7 +52,6 @@ def parse_job(job: ParseJob) -> ParsedFeed:
     ``RuntimeError`` carrying the worker's traceback."""
     from curator.parse import parse_document
 
-    assert job.now is not None
     try:
         return parse_document(
             job.content, source=job.source, url=job.url, headers=job.headers, now=job.now
