@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from subprocess import PIPE, STDOUT, Popen
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
@@ -72,3 +74,31 @@ def start_curator_run(sources: Path, env: dict[str, str], log: Path) -> Popen[by
             stdout=fh,
             stderr=STDOUT,
         )
+
+
+def _tree(ps: psutil.Process) -> list[psutil.Process]:
+    return [ps, *ps.children(recursive=True)]
+
+
+def tree_memory(ps: psutil.Process) -> tuple[int, int]:
+    """RSS and PSS of `curator run` and its children, summed."""
+    rss = pss = 0
+    for p in _tree(ps):
+        try:
+            info = p.memory_full_info()
+        except psutil.NoSuchProcess:
+            continue
+        rss += info.rss
+        pss += info.pss
+    return rss, pss
+
+
+def tree_cpu(ps: psutil.Process) -> float:
+    total = 0.0
+    for p in _tree(ps):
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total

@@ -22,6 +22,7 @@ bounds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -33,7 +34,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import ROOT, append_results, machine, start_farm
+from benchmarks.common import ROOT, append_results, machine, start_farm, tree_memory
 
 
 def _child(phase: str, sources: Path, db: Path, global_limit: int) -> None:
@@ -131,13 +132,8 @@ def _run_child(phase: str, sources: Path, db: Path, global_limit: int) -> dict[s
         peak_pss = 0.0
         root = psutil.Process(proc.pid)
         while proc.poll() is None:
-            total = 0
-            try:
-                for p in [root, *root.children(recursive=True)]:
-                    total += p.memory_full_info().pss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
-            peak_pss = max(peak_pss, total / 2**20)
+            with contextlib.suppress(psutil.AccessDenied):
+                peak_pss = max(peak_pss, tree_memory(root)[1] / 2**20)
             time.sleep(0.05)
         out.seek(0)
         err.seek(0)

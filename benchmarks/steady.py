@@ -30,35 +30,9 @@ from benchmarks.common import (
     machine,
     start_curator_run,
     start_farm,
+    tree_cpu,
+    tree_memory,
 )
-
-
-def _tree(ps: psutil.Process) -> list[psutil.Process]:
-    return [ps, *ps.children(recursive=True)]
-
-
-def _tree_memory(ps: psutil.Process) -> tuple[int, int]:
-    """RSS and PSS of `curator run` and its children, summed."""
-    rss = pss = 0
-    for p in _tree(ps):
-        try:
-            info = p.memory_full_info()
-        except psutil.NoSuchProcess:
-            continue
-        rss += info.rss
-        pss += info.pss
-    return rss, pss
-
-
-def _tree_cpu(ps: psutil.Process) -> float:
-    total = 0.0
-    for p in _tree(ps):
-        try:
-            times = p.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
 
 
 def main() -> None:
@@ -107,18 +81,18 @@ def main() -> None:
                 if time.monotonic() - t0 > 900:
                     raise SystemExit(f"first pass incomplete after 15 min: {done}/{feeds}")
             first_pass = time.monotonic() - t0
-            peak_first = _tree_memory(ps)[0]
-            cpu0 = _tree_cpu(ps)
+            peak_first = tree_memory(ps)[0]
+            cpu0 = tree_cpu(ps)
             w0 = time.monotonic()
             rss: list[int] = []
             pss: list[int] = []
             end = w0 + args.minutes * 60
             while time.monotonic() < end:
-                r, p = _tree_memory(ps)
+                r, p = tree_memory(ps)
                 rss.append(r)
                 pss.append(p)
                 time.sleep(5)
-            cpu = _tree_cpu(ps) - cpu0
+            cpu = tree_cpu(ps) - cpu0
             wall = time.monotonic() - w0
             with sqlite3.connect(db) as conn:
                 checks = conn.execute(
