@@ -23,12 +23,16 @@ from curator.classify.features import (
 from curator.classify.metrics import bootstrap_ci, confusion, macro_f1, recall, roc_auc
 from curator.classify.model import (
     ModelConfig,
+    best_c,
     choose_thresholds,
+    fit_heads,
     group_folds,
     load,
     load_heads,
     read_sidecar,
     save,
+    score,
+    search_relevance_c,
     train,
 )
 from curator.errors import ConfigError, ModelError
@@ -146,6 +150,36 @@ def test_training_is_reproducible() -> None:
     pa = a.classifier.predict([REPORT, ADVERT])
     pb = b.classifier.predict([REPORT, ADVERT])
     assert [p.relevance for p in pa] == [p.relevance for p in pb]
+
+
+def test_best_c_takes_the_highest_roc_auc_and_the_smaller_c_on_a_tie() -> None:
+    assert best_c({10.0: 0.90, 100.0: 0.95, 1000.0: 0.93}) == 100.0
+    assert best_c({1000.0: 0.95, 10.0: 0.95, 100.0: 0.94}) == 10.0
+    assert best_c({30.0: None, 300.0: 0.8}) == 300.0
+    assert best_c({300.0: None, 30.0: None}) == 30.0
+
+
+def test_c_search_scores_each_row_out_of_fold_as_fit_heads_would() -> None:
+    rows = _small_rows()
+    config = ModelConfig(folds=3, c_relevance_grid=(3.0, 300.0))
+    search = search_relevance_c(rows, config)
+    assert set(search.roc_auc) == {3.0, 300.0}
+    assert search.c == best_c(search.roc_auc)
+    # the chosen C's out-of-fold scores are those of a whole model fitted without the fold
+    train_idx, test_idx = group_folds(rows, 3)[0]
+    heads = fit_heads([rows[i] for i in train_idx], ModelConfig(c_relevance=search.c))
+    want = score(heads, [rows[i].as_input() for i in test_idx]).relevance
+    np.testing.assert_allclose(search.oof[test_idx], want, atol=1e-9)
+    # an empty grid keeps the configured C
+    fixed = search_relevance_c(rows, ModelConfig(folds=3, c_relevance=7.0, c_relevance_grid=()))
+    assert fixed.c == 7.0 and set(fixed.roc_auc) == {7.0}
+
+
+def test_training_records_the_chosen_c_in_the_sidecar(model_dir: Path) -> None:
+    sidecar, _ = read_sidecar(model_dir)
+    tried = sidecar["c_relevance_search"]["roc_auc_by_c"]
+    assert sidecar["config"]["c_relevance"] == best_c({float(c): a for c, a in tried.items()})
+    assert len(tried) == len(ModelConfig().c_relevance_grid)
 
 
 def test_retraining_swaps_the_pointer_and_keeps_one_previous(tmp_path: Path) -> None:

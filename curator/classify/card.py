@@ -70,6 +70,29 @@ def _split_section(name: str, split: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _c_search_lines(sidecar: dict[str, Any]) -> list[str]:
+    """How the relevance head's C was chosen (absent from models trained before the search)."""
+    search = sidecar.get("c_relevance_search")
+    if not search:
+        return []
+    tried = ", ".join(
+        f"{float(c):g}: " + ("n/a" if auc is None else f"{auc:.4f}")
+        for c, auc in sorted(search["roc_auc_by_c"].items(), key=lambda kv: float(kv[0]))
+    )
+    return [
+        "- The relevance head's C is chosen by `curator train` itself: the value with the best "
+        f"publisher-grouped out-of-fold ROC-AUC on the training rows ({search['folds']} folds; "
+        f"C: ROC-AUC — {tried}); the same out-of-fold scores set the thresholds.",
+    ]
+
+
+def _fold_cs(split: dict[str, Any]) -> str:
+    cs = split.get("model_c_relevance")
+    if not cs:
+        return ""
+    return "; C chosen per held-out fold: " + ", ".join(f"{c:g}" for c in cs)
+
+
 def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str:
     t = sidecar["thresholds"]
     counts = sidecar["training_counts"]
@@ -125,9 +148,10 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "announcement words) and the sector hint — both as present/absent flags and as counts "
         "(capped at 3), read by every head. Text is cleaned of HTML first.",
         "- Heads: three class-balanced L2 logistic regressions (newton-cg), "
-        f"C = {sidecar['config']['c_relevance']} / {sidecar['config']['c_sector']} / "
-        f"{sidecar['config']['c_category']} (relevance / sector / category), seed "
+        f"C = {sidecar['config']['c_relevance']:g} / {sidecar['config']['c_sector']:g} / "
+        f"{sidecar['config']['c_category']:g} (relevance / sector / category), seed "
         f"{sidecar['config']['seed']}. Sector and category are trained on relevant rows only.",
+        *_c_search_lines(sidecar),
         "- Chosen with the publisher-grouped cross-validation below. Tried and dropped earlier: "
         "the publisher's name as a feature (it memorises publishers and scored clearly worse "
         "held out by publisher), the whole summary instead of its start, and LBFGS (same "
@@ -202,8 +226,9 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "",
         "Reproduce with `curator eval` (same code, same seeds). The model is compared with "
         "keyword rules (`curator/classify/baselines.py`) and the majority class on the same "
-        "splits. The relevance threshold used on each held-out fold was chosen on that fold's "
-        "training part only.",
+        "splits. The relevance head's C and threshold used on each held-out fold were chosen on "
+        "that fold's training part only (nested publisher-grouped cross-validation, as `curator "
+        "train` chooses them on all rows)" + _fold_cs(report["by_publisher"]) + ".",
         "",
     ]
     lines += _split_section("Split by publisher (GroupKFold)", report["by_publisher"])
@@ -231,7 +256,8 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "negatives.",
         "- Briefings are the weakest category (often predicted as Reports: see the confusion "
         "matrix); the line between a short report and a briefing is fine in the labels too.",
-        "- The relevance head is weakly regularised (C = 100), so its probabilities are "
+        "- The relevance head is weakly regularised "
+        f"(C = {sidecar['config']['c_relevance']:g}), so its probabilities are "
         "extreme (many near 0 or 1) and poorly calibrated: read them as an ordering, not as "
         "chances. The threshold and the uncertain band are set on held-out scores, which is "
         "why they can sit far from 0.5.",

@@ -3,9 +3,10 @@
 Two splits, each compared with the keyword rules and the majority class on the same rows:
 
 * **by publisher**: GroupKFold over publishers, so every row is scored by a model that never saw
-  its publisher (cross-validated predictions: small data is all used). The relevance threshold
-  used on each held-out fold is chosen on that fold's training part only (inner grouped CV), so
-  recall and precision at the threshold are honest.
+  its publisher (cross-validated predictions: small data is all used). The relevance head's C
+  and its threshold are chosen for each held-out fold on that fold's training part only (inner
+  publisher-grouped CV, as ``curator train`` chooses them on all rows), so the held-out rows
+  never take part in a choice and the figures are honest.
 * **by date**: rows with a ``published`` date on or after the cut-off (the 75th percentile of
   dated rows) are held out; everything older or undated trains.
 
@@ -17,6 +18,7 @@ folds (``curator eval --repeats N``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -35,9 +37,10 @@ from curator.classify.model import (
     choose_thresholds,
     fit_heads,
     group_folds,
-    out_of_fold_relevance,
     score,
+    search_relevance_c,
 )
+from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
 SYSTEMS = ("model", "keyword rules", "majority class")
@@ -52,6 +55,7 @@ class _Collected:
         self.sector: dict[str, list[str]] = {s: [""] * n for s in SYSTEMS}
         self.category: dict[str, list[str]] = {s: [""] * n for s in SYSTEMS}
         self.thresholds: list[float] = []
+        self.c_relevance: list[float] = []
 
 
 def _predict_fold(
@@ -66,13 +70,16 @@ def _predict_fold(
     y_train = [r.relevant for r in train]
     test = np.asarray(test_idx)
 
-    # The model: threshold from grouped out-of-fold scores of the training part only.
+    # The model: the relevance head's C and the threshold are chosen on grouped out-of-fold
+    # scores of the training part only (nested: the held-out rows never take part in either).
     try:
-        inner = out_of_fold_relevance(train, ModelConfig(**{**config.__dict__, "folds": 3}))
-        thresholds = choose_thresholds(y_train, inner, config.target_recall)
-    except Exception:  # too few publishers in the training part for an inner split
+        inner = search_relevance_c(train, replace(config, folds=3))
+        config = replace(config, c_relevance=inner.c)
+        thresholds = choose_thresholds(y_train, inner.oof, config.target_recall)
+    except ModelError:  # too few publishers in the training part for an inner split
         thresholds = choose_thresholds(y_train, [0.5] * len(train), config.target_recall)
     out.thresholds.append(thresholds.relevant)
+    out.c_relevance.append(config.c_relevance)
     s = score(fit_heads(train, config), test_inputs)
     out.relevance["model"][test] = s.relevance
     out.relevant["model"][test] = s.relevance >= thresholds.relevant
@@ -118,6 +125,7 @@ def _summarise(
         "sector_rows": len(sec_idx),
         "category_rows": len(cat_idx),
         "model_thresholds": [round(t, 4) for t in got.thresholds],
+        "model_c_relevance": got.c_relevance,
         "relevance": {},
         "sector": {},
         "category": {},

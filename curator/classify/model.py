@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,22 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
 )
 
 
+#: Inverse regularisation strengths tried for the relevance head. ``train`` (and each training
+#: part of ``curator eval``) picks the one with the best publisher-grouped out-of-fold ROC-AUC on
+#: its own training rows, so the choice never sees the rows it is judged on.
+C_RELEVANCE_GRID: tuple[float, ...] = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """Hyper-parameters (chosen with ``curator eval``; see models/MODEL_CARD.md)."""
+    """Hyper-parameters (chosen with ``curator eval``; see models/MODEL_CARD.md).
+
+    ``c_relevance`` is used as it is only when ``c_relevance_grid`` is empty; otherwise
+    :func:`search_relevance_c` replaces it with the grid's best value for the training rows.
+    """
 
     c_relevance: float = 100.0
+    c_relevance_grid: tuple[float, ...] = C_RELEVANCE_GRID
     c_sector: float = 30.0
     c_category: float = 30.0
     target_recall: float = 0.96  # a margin so that held-out recall stays >= 0.95 (issue 3)
@@ -183,15 +194,18 @@ def _head_scores(head: Any, x: Any) -> tuple[list[str], np.ndarray]:
     return [classes[i] for i in best], proba[np.arange(n), best]
 
 
+def _relevance_scores(head: Any, x: Any) -> np.ndarray:
+    if isinstance(head, str):
+        return np.full(x.shape[0], 1.0 if head == "yes" else 0.0)
+    yes = list(head.classes_).index("yes")
+    return np.asarray(head.predict_proba(x)[:, yes])
+
+
 def score(heads: Heads, inputs: Sequence[ClassifyInput]) -> Scores:
     """Raw scores for ``inputs`` (no thresholds applied)."""
     blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
     x = stack(blocks, LABEL_FIELDS)
-    if isinstance(heads.relevance, str):
-        relevance = np.full(x.shape[0], 1.0 if heads.relevance == "yes" else 0.0)
-    else:
-        yes = list(heads.relevance.classes_).index("yes")
-        relevance = heads.relevance.predict_proba(stack(blocks, RELEVANCE_FIELDS))[:, yes]
+    relevance = _relevance_scores(heads.relevance, stack(blocks, RELEVANCE_FIELDS))
     sectors, sector_conf = _head_scores(heads.sector, x)
     categories, category_conf = _head_scores(heads.category, x)
     return Scores(relevance, sectors, sector_conf, categories, category_conf)
@@ -255,13 +269,54 @@ def group_folds(
     return [(tr, te) for tr, te in splitter.split(idx, groups=groups)]
 
 
-def out_of_fold_relevance(rows: Sequence[TrainingRow], config: ModelConfig) -> np.ndarray:
-    """Relevance scores for each row from a model that never saw its publisher."""
-    oof = np.zeros(len(rows))
+@dataclass(frozen=True)
+class CSearch:
+    """The relevance head's C chosen on publisher-grouped folds of some training rows."""
+
+    c: float
+    #: out-of-fold relevance of every row with the chosen C (a model that never saw its publisher)
+    oof: np.ndarray
+    #: pooled out-of-fold ROC-AUC of each C tried (``None`` when the rows hold one class)
+    roc_auc: dict[float, float | None]
+
+
+def best_c(roc_auc: dict[float, float | None]) -> float:
+    """Pure: the C with the highest ROC-AUC; on a tie the smallest (most regularised) one, and
+    the smallest C when no ROC-AUC could be computed."""
+    grid = sorted(roc_auc)
+    known = [(auc, -c) for c in grid if (auc := roc_auc[c]) is not None]
+    return -max(known)[1] if known else grid[0]
+
+
+def search_relevance_c(rows: Sequence[TrainingRow], config: ModelConfig) -> CSearch:
+    """Score every row out of fold (GroupKFold by publisher, ``config.folds`` folds) with each C
+    of ``config.c_relevance_grid`` (just ``config.c_relevance`` when the grid is empty) and keep
+    the C with the best pooled ROC-AUC (:func:`best_c`).
+
+    The vectorizers are fitted once per fold and shared by every C, so a grid of k values costs
+    k logistic-regression fits per fold, not k whole models. With one C the scores equal those
+    of :func:`fit_heads` on each fold's training part.
+    """
+    from curator.classify.metrics import roc_auc
+
+    grid = tuple(sorted(set(config.c_relevance_grid))) or (config.c_relevance,)
+    prepared = [prepare(r.as_input()) for r in rows]
+    labels = ["yes" if r.relevant else "no" for r in rows]
+    weights = np.array([r.weight for r in rows])
+    oof = {c: np.zeros(len(rows)) for c in grid}
     for train_idx, test_idx in group_folds(rows, config.folds):
-        heads = fit_heads([rows[i] for i in train_idx], config)
-        oof[test_idx] = score(heads, [rows[i].as_input() for i in test_idx]).relevance
-    return oof
+        vectorizers = build_vectorizers()
+        fit(vectorizers, [prepared[i] for i in train_idx])
+        x_train = stack(transform(vectorizers, [prepared[i] for i in train_idx]), RELEVANCE_FIELDS)
+        x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), RELEVANCE_FIELDS)
+        train_labels = [labels[i] for i in train_idx]
+        for c in grid:
+            head = _fit_head(x_train, train_labels, weights[train_idx], c, config.seed)
+            oof[c][test_idx] = _relevance_scores(head, x_test)
+    y = np.array([r.relevant for r in rows])
+    aucs = {c: roc_auc(y, oof[c]) for c in grid}
+    chosen = best_c(aucs)
+    return CSearch(c=chosen, oof=oof[chosen], roc_auc=aucs)
 
 
 class Classifier:
@@ -328,17 +383,26 @@ class TrainResult:
 def train(
     rows: Sequence[TrainingRow], config: ModelConfig | None = None, *, now: datetime | None = None
 ) -> TrainResult:
-    """Fit the final model on all ``rows``; thresholds come from grouped out-of-fold scores."""
+    """Fit the final model on all ``rows``: the relevance head's C is chosen, and the thresholds
+    set, on publisher-grouped out-of-fold scores (:func:`search_relevance_c`); the returned
+    config holds the chosen C."""
     config = config or ModelConfig()
     rows = list(rows)
-    oof = out_of_fold_relevance(rows, config)
-    thresholds = choose_thresholds([r.relevant for r in rows], oof, config.target_recall)
+    search = search_relevance_c(rows, config)
+    config = replace(config, c_relevance=search.c)
+    thresholds = choose_thresholds([r.relevant for r in rows], search.oof, config.target_recall)
     heads = fit_heads(rows, config)
     trained_at = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     digest = data_hash(rows)
     version = f"{trained_at:%Y-%m-%dT%H:%MZ}-{digest[:8]}"
     classifier = Classifier(heads, thresholds, version)
-    return TrainResult(classifier, rows, oof, config, digest, trained_at)
+    extra = {
+        "c_relevance_search": {
+            "folds": config.folds,
+            "roc_auc_by_c": {repr(c): auc for c, auc in search.roc_auc.items()},
+        }
+    }
+    return TrainResult(classifier, rows, search.oof, config, digest, trained_at, extra)
 
 
 # ------------------------------------------------------------------------------------------
@@ -463,6 +527,7 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
             "compiled_sha256": _sha256(tmp_compiled),
             "thresholds": asdict(classifier.thresholds),
             "config": asdict(result.config),
+            **result.extra,
             **(metadata or {}),
         }
         tmp_json = Path(tmp) / json_path.name

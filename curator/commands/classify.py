@@ -252,6 +252,9 @@ def _print_report(report: dict[str, Any]) -> None:
             click.echo(f"   not computed: {split['skipped']}")
             continue
         click.echo(f"   {split['rows']} rows ({split['relevant_rows']} relevant)")
+        if split.get("model_c_relevance"):
+            cs = ", ".join(f"{c:g}" for c in split["model_c_relevance"])
+            click.echo(f"   model's relevance C, chosen on each training part: {cs}")
         for system in SYSTEMS:
             rel = split["relevance"][system]
             click.echo(
