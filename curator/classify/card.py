@@ -212,6 +212,17 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "reported on. Tried and not kept: C = 300 for relevance (+0.001), stop words kept in "
         "the title-and-summary block too (+0.000, category −0.002), no URL block in the label "
         "heads, C = 1 / 3 / 100 for the sector head (no better).",
+        "- **Rounds 5 and 6, and C chosen by the data** (`curator eval --no-db`, point "
+        "estimates; ROC-AUC / recall / sector / category). Round 5 (1,058 → 1,172 rows, aimed at "
+        "the held-out errors, no code change): 0.972 / 0.968 / 0.952 / 0.854 → 0.969 / 0.962 / "
+        "0.957 / 0.845. The relevance head's C, fixed at 100 by hand on these folds until then, "
+        "is now chosen by publisher-grouped cross-validation on the training rows alone (nested "
+        "inside each held-out fold): 0.9699 on 1,172 rows, still under the target. Round 6 "
+        "(→ 1,328 rows, aimed at what the watched publishers' feeds carry, chosen without "
+        "looking at the model's predictions): C = 100 gives 0.9700 / 0.957 / 0.953 / 0.851; "
+        "with C chosen from 30 to 30,000 (the grid was widened past 10,000, where the training "
+        "rows' best C had sat at its edge) 0.9710 / 0.959 / 0.953 / 0.851, the committed model. "
+        "The ROC-AUC target is met by a thousandth and its 95% interval spans it.",
         "",
         "## Thresholds",
         "",
