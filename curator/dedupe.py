@@ -30,8 +30,12 @@ def title_key(title: str) -> str:
     """A comparison key: accents folded, lower-cased, ``&`` read as "and", punctuation and runs of
     spaces folded to one space. ``"Children’s Social Care: 2024–25"`` → ``"children s social
     care 2024 25"``."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if title.isascii():
+        # NFKD leaves ASCII as it is and ASCII has no combining marks: most titles skip both.
+        ascii_ish = title
+    else:
+        decomposed = unicodedata.normalize("NFKD", title)
+        ascii_ish = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     folded = ascii_ish.casefold().replace("&", " and ")
     return _NON_WORD.sub(" ", folded).strip()
 

@@ -11,6 +11,7 @@ import codecs
 import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from html import entities as html_entities
 from typing import Any
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -54,6 +55,19 @@ TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "at_", "pk_", "mtm_")
 
 _HTTP_SCHEMES = ("http", "https")
 
+#: A link that is canonical already but for its scheme, a leading ``www.`` and a trailing slash
+#: (most links in feeds): lower-case host of letter, digit and single-hyphen labels whose last
+#: label starts with a letter (so never an IP address), no user, port, query or fragment, and
+#: path segments of unreserved characters not starting with a dot (so no dot segments and
+#: nothing to percent-encode). ``canonical_url`` of such a link is ``https://`` + host + path
+#: (``/`` when empty), with no w3lib pass; ``tests/test_fast_paths.py`` checks that
+#: against the full path.
+_PLAIN_URL = re.compile(
+    r"https?://(?:www\.)?(?!www\.)"
+    r"((?:[a-z0-9]+(?:-[a-z0-9]+)*\.)*[a-z][a-z0-9]*(?:-[a-z0-9]+)*)"
+    r"((?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*)/?"
+)
+
 
 def _is_tracking(name: str) -> bool:
     key = unquote_plus(name).strip().lower()
@@ -80,6 +94,14 @@ def canonical_url(url: str, base: str | None = None) -> str:
             raw = urljoin(base.strip(), raw).strip()
         except ValueError:
             return raw
+    plain = _PLAIN_URL.fullmatch(raw)
+    if plain is not None:
+        return f"https://{plain[1]}{plain[2] or '/'}"
+    return _canonical_fixed_point(raw)
+
+
+def _canonical_fixed_point(raw: str) -> str:
+    """The full path of :func:`canonical_url`, for any (stripped, absolute) link."""
     # w3lib reads ";params" and odd encodings in a way that can take a second pass to settle;
     # iterate to a fixed point so the result is idempotent.
     for _ in range(4):
@@ -118,6 +140,12 @@ def _canonical_once(raw: str) -> str:
     return urlunsplit(("https", netloc, path, parts.query, ""))
 
 
+def is_plain_url(url: str) -> bool:
+    """True for an absolute http(s) link simple enough to need no parsing: see ``_PLAIN_URL``.
+    Such a link is an http(s) URL with a host, and ``urljoin`` gives it back unchanged."""
+    return _PLAIN_URL.fullmatch(url) is not None
+
+
 def is_http_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host."""
     if not url:
@@ -135,6 +163,9 @@ def govuk_path(url: str, *, canonical: bool = False) -> str | None:
     this path is the stable key (sources catalogue §1.2). ``canonical=True`` says ``url`` came
     from :func:`canonical_url` already, which saves doing it twice per entry."""
     canon = url if canonical else canonical_url(url)
+    plain = _PLAIN_URL.fullmatch(canon)
+    if plain is not None and plain[1] != "gov.uk":
+        return None  # a plain link whose host is not gov.uk (nor www.gov.uk): no need to parse
     try:
         parts = urlsplit(canon)
     except ValueError:
@@ -320,13 +351,160 @@ def _html_text(markup: str) -> str:
     return str(root.text_content())
 
 
+# The fast path of clean_text: most summaries are a few paragraphs of text with a little inline
+# markup ("<p>The report&#39;s findings</p>"), whose text needs no HTML parser. A fragment is
+# read here only when it is made of nothing but text, character references and attribute-less
+# tags from the short lists below, nested so that lxml's HTML parser builds the same tree the
+# source spells (no element it would close early or move): then its text is the text pieces
+# and references in order, with a space for each block tag, exactly what ``_html_text`` gives
+# once whitespace is collapsed. Anything else (attributes, comments, other tags, a stray "<",
+# an unknown or unusual reference) goes to lxml. ``tests/test_fast_paths.py`` checks
+# both ways agree, on generated fragments and on every summary of the fixtures.
+
+#: Tags that add no space; they may hold text, ``br`` and each other.
+_SIMPLE_INLINE = frozenset(
+    {"b", "i", "em", "strong", "u", "span", "small", "sub", "sup", "code", "cite", "abbr"}
+)
+_SIMPLE_HEADINGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_SIMPLE_LISTS = frozenset({"ul", "ol"})
+_SIMPLE_BOXES = frozenset({"div", "blockquote"})
+_PHRASING = _SIMPLE_INLINE | {"br"}
+_FLOW = _PHRASING | _SIMPLE_HEADINGS | _SIMPLE_LISTS | _SIMPLE_BOXES
+#: What each element may hold here: (child tags, whether text may stand in it). ``None`` is the
+#: fragment itself.
+_SIMPLE_CONTENT: dict[str | None, tuple[frozenset[str], bool]] = {
+    None: (_FLOW, True),
+    **dict.fromkeys(_SIMPLE_INLINE, (_PHRASING, True)),
+    **dict.fromkeys(_SIMPLE_HEADINGS, (_PHRASING, True)),
+    **dict.fromkeys(_SIMPLE_BOXES, (_FLOW, True)),
+    **dict.fromkeys(_SIMPLE_LISTS, (frozenset({"li"}), False)),
+    "li": (_PHRASING | _SIMPLE_LISTS, True),
+}
+_SIMPLE_MAX_DEPTH = 16
+#: Named references read here (HTML's values); any other goes to lxml.
+_SIMPLE_ENTITIES: dict[str, str] = {
+    name: html_entities.html5[name + ";"]
+    for name in [
+        "amp",
+        "lt",
+        "gt",
+        "quot",
+        "apos",
+        "nbsp",
+        "hellip",
+        "mdash",
+        "ndash",
+        "lsquo",
+        "rsquo",
+        "ldquo",
+        "rdquo",
+        "pound",
+        "euro",
+        "copy",
+        "reg",
+        "trade",
+        "bull",
+        "middot",
+    ]
+}
+_SIMPLE_TOKEN = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9]*)[ \t\n\r]*(/?)>"  # a tag without attributes
+    r"|&(?:#([0-9]{1,7});|#[xX]([0-9a-fA-F]{1,6});|([A-Za-z][A-Za-z0-9]*);)?"  # a reference
+)
+#: Characters lxml refuses in text (after ``_INVISIBLE``), and what may not follow a bare "&".
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_REFERENCE_START = re.compile(r"[A-Za-z0-9#]")
+
+
+def _plain_char(code: int) -> str | None:
+    """The character of a numeric reference when it is an ordinary one (no control character,
+    no C1 code point that HTML remaps, no surrogate or non-character), else ``None``."""
+    ordinary = (
+        code in (9, 10)
+        or 0x20 <= code < 0x7F
+        or 0xA0 <= code < 0xD800
+        or 0xE000 <= code < 0xFDD0
+        or 0xFDF0 <= code < 0xFFFE
+        or (0x10000 <= code <= 0x10FFFF and code & 0xFFFE != 0xFFFE)
+    )
+    return chr(code) if ordinary else None
+
+
+def _simple_html_text(markup: str) -> str | None:
+    """The text ``_html_text`` gives for ``markup`` (up to whitespace), when ``markup`` is
+    simple enough to read without a parser; ``None`` otherwise."""
+    if _NOT_XML.search(markup):
+        return None
+    pieces: list[str] = []
+    stack: list[str | None] = [None]
+    pos = 0
+    for m in _SIMPLE_TOKEN.finditer(markup):
+        text = markup[pos : m.start()]
+        pos = m.end()
+        if text and not _simple_text(text, stack[-1], pieces):
+            return None
+        if m[0][0] == "&":
+            char = _reference(m, markup, pos)
+            if char is None or not _SIMPLE_CONTENT[stack[-1]][1]:
+                return None
+            pieces.append(char)
+        elif not _simple_tag(m[2].lower(), bool(m[1]), bool(m[3]), stack, pieces):
+            return None
+    text = markup[pos:]
+    if text and not _simple_text(text, stack[-1], pieces):
+        return None
+    return "".join(pieces) if stack == [None] else None
+
+
+def _simple_text(text: str, parent: str | None, pieces: list[str]) -> bool:
+    if "<" in text:
+        return False
+    if not _SIMPLE_CONTENT[parent][1] and text.strip(" \t\n\r"):
+        return False  # only HTML white space between the items of a list
+    pieces.append(text)
+    return True
+
+
+def _reference(m: re.Match[str], markup: str, end: int) -> str | None:
+    """The character a matched ``&…`` stands for, or ``None`` if it is not a plain one."""
+    if m[4] is not None:
+        return _plain_char(int(m[4]))
+    if m[5] is not None:
+        return _plain_char(int(m[5], 16))
+    if m[6] is not None:
+        return _SIMPLE_ENTITIES.get(m[6])
+    # a bare "&": literal text, unless it could start a reference lxml would read
+    return None if _REFERENCE_START.match(markup, end) else "&"
+
+
+def _simple_tag(
+    name: str, closing: bool, self_closing: bool, stack: list[str | None], pieces: list[str]
+) -> bool:
+    """Follow one tag; ``False`` when it makes the fragment not simple."""
+    if closing:
+        if self_closing or stack[-1] != name:
+            return False
+        stack.pop()
+    else:
+        if name not in _SIMPLE_CONTENT[stack[-1]][0]:
+            return False
+        if name != "br":
+            if self_closing or len(stack) > _SIMPLE_MAX_DEPTH:
+                return False
+            stack.append(name)
+    if name not in _SIMPLE_INLINE:
+        pieces.append(" ")
+    return True
+
+
 def clean_text(html_or_text: str, *, max_chars: int | None = None) -> str:
     """Plain, readable text: tags stripped (script/style dropped), entities decoded, control
     characters removed, whitespace collapsed; cut at a word boundary with "…" past
     ``max_chars``."""
     text = html_or_text or ""
     if "<" in text or "&" in text:
-        text = _html_text(text)
+        simple = _simple_html_text(_INVISIBLE.sub("", text))
+        text = _html_text(text) if simple is None else simple
     text = _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
     if max_chars is not None and len(text) > max_chars:
         cut = text[: max(max_chars - 1, 0)]

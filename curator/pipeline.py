@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine, bindparam, insert, update
 
 from curator.config import Settings
 from curator.errors import CuratorError, ModelError
@@ -69,6 +69,13 @@ class PollReport:
             "warnings": self.warnings,
         }
 
+
+#: Statements run for every source of a poll, built once (SQLAlchemy then compiles each once and
+#: need not build and hash a new statement object per source).
+_INSERT_PREDICTIONS = insert(predictions)
+_QUEUE_ITEMS = (
+    update(items).where(items.c.id.in_(bindparam("ids", expanding=True))).values(status="queued")
+)
 
 #: One fetched source on its way to the store: the request, what the fetch returned, and the
 #: parse of the document when there is one to parse.
@@ -429,9 +436,9 @@ class Poller:
                 )
                 if (pred.relevant or pred.uncertain) and self._recent(entry, now):
                     queued.append(item_id)
-            conn.execute(insert(predictions), pred_rows)  # one executemany, not one per row
+            conn.execute(_INSERT_PREDICTIONS, pred_rows)  # one executemany, not one per row
         if queued:
-            conn.execute(update(items).where(items.c.id.in_(queued)).values(status="queued"))
+            conn.execute(_QUEUE_ITEMS, {"ids": queued})
             if self.settings.slack_enabled and self.settings.slack_channel:
                 from curator.slack.outbox import enqueue
 

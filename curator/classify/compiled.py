@@ -42,7 +42,13 @@ import numpy as np
 import numpy.typing as npt
 
 from curator.classify import ClassifyInput
-from curator.classify.features import FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS, prepare
+from curator.classify.features import (
+    FIELDS,
+    LABEL_FIELDS,
+    RELEVANCE_FIELDS,
+    Prepared,
+    prepare,
+)
 
 if TYPE_CHECKING:
     from curator.classify.model import Heads, Scores
@@ -263,12 +269,22 @@ class CompiledModel:
             _check("yes" in relevance.classes, "the relevance head has no 'yes' class")
         self._analyzers = {b.name: b.analyzer_fn() for b in blocks}
         self._vocab = {b.name: {t: i for i, t in enumerate(b.terms)} for b in blocks}
+        # Blocks that read the same field with the same analyzer get the same tokens, and with
+        # the same vocabulary the same counts ("keywords" and "keyword_flags"): each block names
+        # the first block it can borrow its tokens / counts from (itself when none).
+        first_tokens: dict[tuple[object, ...], str] = {}
+        first_counts: dict[tuple[object, ...], str] = {}
+        self._tokens_of: dict[str, str] = {}
+        self._counts_of: dict[str, str] = {}
+        for b in blocks:
+            analysis = _analysis_key(b)
+            self._tokens_of[b.name] = first_tokens.setdefault(analysis, b.name)
+            self._counts_of[b.name] = first_counts.setdefault((analysis, b.terms), b.name)
 
     # --- features ---------------------------------------------------------------------------
 
-    def _block_rows(self, name: str, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
-        """(row ids, column ids, values) of one block, row by row, columns sorted in a row."""
-        block = self.blocks[name]
+    def _tokens(self, name: str, docs: Sequence[str]) -> tuple[list[str], list[int]]:
+        """Every document's terms, end to end, and how many each document has."""
         analyze = self._analyzers[name]
         tokens: list[str] = []
         lengths: list[int] = []
@@ -276,16 +292,29 @@ class CompiledModel:
             terms = analyze(doc)
             tokens.extend(terms)
             lengths.append(len(terms))
+        return tokens, lengths
+
+    def _counts(
+        self, name: str, tokens: list[str], lengths: list[int]
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """(row ids, column ids, counts) of the in-vocabulary terms, in CSR order."""
         # column of every token (-1: not in the vocabulary), then counts per (row, column):
         # np.unique sorts the keys, which is CSR order (rows, then columns within a row)
         cols = np.fromiter(
             map(self._vocab[name].get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
         )
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         known = cols >= 0
-        width = max(block.n_features, 1)
+        width = max(self.blocks[name].n_features, 1)
         keys, counts = np.unique(rows[known] * width + cols[known], return_counts=True)
         row_ids, col_ids = np.divmod(keys, width)
+        return row_ids, col_ids, counts
+
+    def _values(
+        self, name: str, row_ids: IntArray, col_ids: IntArray, counts: IntArray, n: int
+    ) -> FloatArray:
+        """The block's values from the counts: binary, sublinear tf, idf, row norm."""
+        block = self.blocks[name]
         data = counts.astype(block.dtype)
         if block.binary:
             data.fill(1)
@@ -297,19 +326,47 @@ class CompiledModel:
                 data *= block.idf[col_ids]
             if block.norm is not None:
                 part = np.abs(data) if block.norm == "l1" else data * data
-                sums = np.bincount(row_ids, weights=part, minlength=len(docs))  # double
+                sums = np.bincount(row_ids, weights=part, minlength=n)  # double
                 if block.norm == "l2":
                     sums = np.sqrt(sums)
                 sums[sums == 0.0] = 1.0
                 data = (data.astype(np.float64) / sums[row_ids]).astype(block.dtype)
-        return row_ids, col_ids, data
+        return data
 
-    def _decision(
-        self, head: LinearHead, parts: Mapping[str, tuple[IntArray, IntArray, FloatArray]], n: int
-    ) -> npt.NDArray[np.float64]:
+    def _block_rows(self, name: str, docs: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
+        """(row ids, column ids, values) of one block, row by row, columns sorted in a row."""
+        row_ids, col_ids, counts = self._counts(name, *self._tokens(name, docs))
+        return row_ids, col_ids, self._values(name, row_ids, col_ids, counts, len(docs))
+
+    def _blocks(
+        self, names: Sequence[str], prepared: Sequence[Prepared]
+    ) -> dict[str, tuple[IntArray, IntArray, FloatArray]]:
+        """:meth:`_block_rows` of each block named, sharing tokens and counts between blocks
+        that would compute the same ones."""
+        tokens: dict[str, tuple[list[str], list[int]]] = {}
+        counts: dict[str, tuple[IntArray, IntArray, IntArray]] = {}
+        parts: dict[str, tuple[IntArray, IntArray, FloatArray]] = {}
+        for name in names:
+            source = self._counts_of[name]
+            if source not in counts:
+                reader = self._tokens_of[name]
+                if reader not in tokens:
+                    field = self.blocks[reader].field
+                    tokens[reader] = self._tokens(reader, [getattr(p, field) for p in prepared])
+                counts[source] = self._counts(name, *tokens[reader])
+            row_ids, col_ids, n_terms = counts[source]
+            values = self._values(name, row_ids, col_ids, n_terms, len(prepared))
+            parts[name] = (row_ids, col_ids, values)
+        return parts
+
+    def _stacked(
+        self, fields: Sequence[str], parts: Mapping[str, tuple[IntArray, IntArray, FloatArray]]
+    ) -> tuple[IntArray, IntArray, npt.NDArray[np.float64]]:
+        """The blocks of ``fields`` side by side, as (rows, columns, values) in CSR order:
+        row-major, blocks in field order, columns sorted within a block."""
         rows_l, cols_l, vals_l = [], [], []
         offset = 0
-        for f in head.fields:
+        for f in fields:
             r, c, v = parts[f]
             rows_l.append(r)
             cols_l.append(c + offset)
@@ -317,7 +374,15 @@ class CompiledModel:
             offset += self.blocks[f].n_features
         rows = np.concatenate(rows_l)
         order = np.argsort(rows, kind="stable")  # row-major, blocks in field order
-        rows, cols, vals = rows[order], np.concatenate(cols_l)[order], np.concatenate(vals_l)[order]
+        return rows[order], np.concatenate(cols_l)[order], np.concatenate(vals_l)[order]
+
+    def _decision(
+        self,
+        head: LinearHead,
+        stacked: tuple[IntArray, IntArray, npt.NDArray[np.float64]],
+        n: int,
+    ) -> npt.NDArray[np.float64]:
+        rows, cols, vals = stacked
         coef = head.coef.astype(np.float64, copy=False)
         decision = np.empty((n, coef.shape[0]), dtype=np.float64)
         for k in range(coef.shape[0]):
@@ -338,15 +403,14 @@ class CompiledModel:
     def proba(self, inputs: Sequence[ClassifyInput]) -> dict[str, npt.NDArray[np.float64]]:
         """``predict_proba`` of every linear head (columns in the head's class order)."""
         prepared = [prepare(i) for i in inputs]
-        needed = {f for h in self.heads.values() if isinstance(h, LinearHead) for f in h.fields}
-        parts = {
-            name: self._block_rows(name, [getattr(p, self.blocks[name].field) for p in prepared])
-            for name in sorted(needed)
-        }
+        linear = {name: h for name, h in self.heads.items() if isinstance(h, LinearHead)}
+        needed = {f for h in linear.values() for f in h.fields}
+        parts = self._blocks(sorted(needed), prepared)
+        # heads reading the same blocks in the same order (sector and category) share them
+        stacked = {h.fields: self._stacked(h.fields, parts) for h in linear.values()}
         return {
-            name: self._proba(self._decision(head, parts, len(inputs)))
-            for name, head in self.heads.items()
-            if isinstance(head, LinearHead)
+            name: self._proba(self._decision(head, stacked[head.fields], len(inputs)))
+            for name, head in linear.items()
         }
 
     def score(self, inputs: Sequence[ClassifyInput]) -> Scores:
@@ -369,6 +433,19 @@ class CompiledModel:
                 best = proba[name].argmax(axis=1)
                 labels[name] = ([head.classes[i] for i in best], proba[name][np.arange(n), best])
         return Scores(relevance, *labels["sector"], *labels["category"])
+
+
+def _analysis_key(block: Block) -> tuple[object, ...]:
+    """What decides a block's tokens: two blocks with equal keys analyse a document alike."""
+    return (
+        block.field,
+        block.analyzer,
+        block.ngram_range,
+        block.lowercase,
+        block.strip_accents,
+        block.token_pattern,
+        block.stop_words,
+    )
 
 
 def _check(ok: bool, message: str) -> None:

@@ -17,6 +17,7 @@ from curator.normalise import (
     document_type_label,
     govuk_path,
     is_http_url,
+    is_plain_url,
     split_document_type,
 )
 from curator.records import Entry, ParsedFeed, SourceConfig
@@ -69,15 +70,20 @@ def build_entry(
 ) -> tuple[Entry, list[str]]:
     """The normalised entry and any warnings about it; :class:`SkippedEntry` when it cannot be
     an entry (no title, or no http(s) link)."""
-    title = clean_text(raw.title or "", max_chars=TITLE_MAX_CHARS)
+    cleaned = title = clean_text(raw.title or "", max_chars=TITLE_MAX_CHARS)
     link = (raw.link or "").strip()
-    original = urljoin(base_url, link) if link else ""
-    what = _describe(raw, title)
-    if not title and not is_http_url(original):
-        raise SkippedEntry(f"{source.id}: {what} has no title and no link; skipped")
-    if not title:
-        raise SkippedEntry(f"{source.id}: {what} has no title; skipped (link {original})")
-    if not is_http_url(original):
+    if is_plain_url(link):
+        # most links: absolute and plain, which urljoin would give back as they are
+        original, http = link, True
+    else:
+        original = urljoin(base_url, link) if link else ""
+        http = is_http_url(original)
+    if not title or not http:
+        what = _describe(raw, title)
+        if not title and not http:
+            raise SkippedEntry(f"{source.id}: {what} has no title and no link; skipped")
+        if not title:
+            raise SkippedEntry(f"{source.id}: {what} has no title; skipped (link {original})")
         raise SkippedEntry(f"{source.id}: {what} has no http(s) link; skipped")
 
     warnings: list[str] = []
@@ -96,8 +102,8 @@ def build_entry(
     published = raw.published_at
     if published is not None and published > now + FUTURE_DATE_TOLERANCE:
         warnings.append(
-            f"{source.id}: {what} is dated {published.isoformat()}, in the future; "
-            "the date was ignored"
+            f"{source.id}: {_describe(raw, cleaned)} is dated {published.isoformat()}, "
+            "in the future; the date was ignored"
         )
         published = None
 

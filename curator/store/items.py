@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from curator.dedupe import (
     NEAR_DUPLICATE_SCORE,
@@ -110,13 +110,26 @@ _Group = tuple[list[str], list[tuple[int, datetime]]]
 
 def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
     """The canonical URLs and GOV.UK paths among ``entries`` that are already stored."""
-    urls = {e.url for e in entries}
-    paths = {e.govuk_path for e in entries if e.govuk_path}
-    cond: ColumnElement[bool] = items.c.canonical_url.in_(urls)
+    urls = list({e.url: None for e in entries})
+    paths = list({e.govuk_path: None for e in entries if e.govuk_path})
     if paths:
-        cond = or_(cond, items.c.govuk_path.in_(paths))
-    rows = conn.execute(select(items.c.canonical_url, items.c.govuk_path).where(cond)).all()
+        rows = conn.execute(_KNOWN_URLS_OR_PATHS, {"urls": urls, "paths": paths}).all()
+    else:
+        rows = conn.execute(_KNOWN_URLS, {"urls": urls}).all()
     return {r.canonical_url for r in rows}, {r.govuk_path for r in rows if r.govuk_path}
+
+
+# Built once with expanding parameters: one SELECT per source of a poll need not build and hash a
+# new statement each time.
+_KNOWN_URLS = select(items.c.canonical_url, items.c.govuk_path).where(
+    items.c.canonical_url.in_(bindparam("urls", expanding=True))
+)
+_KNOWN_URLS_OR_PATHS = select(items.c.canonical_url, items.c.govuk_path).where(
+    or_(
+        items.c.canonical_url.in_(bindparam("urls", expanding=True)),
+        items.c.govuk_path.in_(bindparam("paths", expanding=True)),
+    )
+)
 
 
 def store_entries(

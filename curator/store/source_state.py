@@ -12,8 +12,9 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Connection, Engine, and_, case, or_, select, update
+from sqlalchemy import Connection, Engine, Update, and_, bindparam, case, or_, select, update
 
 from curator.records import SourceConfig
 from curator.store.schema import source_state
@@ -157,27 +158,56 @@ def record_success(
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
     the same statement (one UPDATE per source instead of two: a warm poll is mostly this)."""
+    validators = not not_modified
+    titled = validators and feed_title is not None
+    params: dict[str, object] = {
+        "p_source_id": source_id,
+        "p_next_check_at": next_check_at,
+        "p_status": status,
+        "p_now": now,
+        "p_new_items": new_items,
+    }
+    if validators:
+        params.update(p_etag=etag, p_last_modified=last_modified)
+    if titled:
+        params["p_feed_title"] = feed_title
+    if release_from is not None:
+        params["p_worker"] = release_from
+    stmt = _success_statement(validators, titled, bool(new_items), release_from is not None)
+    conn.execute(stmt, params)
+
+
+@cache
+def _success_statement(validators: bool, titled: bool, new_item: bool, release: bool) -> Update:
+    """The UPDATE :func:`record_success` runs, built once per shape with bound parameters: a
+    poll records hundreds of sources, and building and hashing a new statement for each cost
+    more than running it. (Parameter names are not column names: SQLAlchemy would read those
+    as extra SET columns.)"""
+    c = source_state.c
+    now = bindparam("p_now", type_=c.last_checked_at.type)
     values: dict[str, object] = {
-        "next_check_at": next_check_at,
+        "next_check_at": bindparam("p_next_check_at", type_=c.next_check_at.type),
         "consecutive_failures": 0,
         "last_error": None,
-        "last_status": status,
+        "last_status": bindparam("p_status", type_=c.last_status.type),
         "last_checked_at": now,
         "last_ok_at": now,
-        "items_seen": source_state.c.items_seen + new_items,
+        "items_seen": c.items_seen + bindparam("p_new_items", type_=c.items_seen.type),
     }
-    if not not_modified:
+    if validators:
         # Validators are stored verbatim; a 200 without them clears stale ones.
-        values.update(etag=etag, last_modified=last_modified)
-        if feed_title is not None:
-            values["feed_title"] = feed_title
-    if new_items:
+        values["etag"] = bindparam("p_etag", type_=c.etag.type)
+        values["last_modified"] = bindparam("p_last_modified", type_=c.last_modified.type)
+    if titled:
+        values["feed_title"] = bindparam("p_feed_title", type_=c.feed_title.type)
+    if new_item:
         values["last_new_item_at"] = now
-    if release_from is not None:
-        mine = source_state.c.claimed_by == release_from
-        values["claimed_by"] = case((mine, None), else_=source_state.c.claimed_by)
-        values["claimed_until"] = case((mine, None), else_=source_state.c.claimed_until)
-    conn.execute(update(source_state).where(source_state.c.source_id == source_id).values(**values))
+    if release:
+        mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
+        values["claimed_by"] = case((mine, None), else_=c.claimed_by)
+        values["claimed_until"] = case((mine, None), else_=c.claimed_until)
+    where = c.source_id == bindparam("p_source_id", type_=c.source_id.type)
+    return update(source_state).where(where).values(**values)
 
 
 def record_failure(
