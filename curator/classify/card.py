@@ -252,9 +252,11 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "",
         "## Known weaknesses",
         "",
-        "- Small training set (several hundred rows, almost all hand-judged by the helpers who "
-        "built the classifier rather than by the editors); the confidence intervals above are "
-        "wide. It improves as editors decide "
+        f"- Small training set ({sum(counts['label'].values()):,} rows, almost all hand-judged "
+        "by the helpers who built the classifier rather than by the editors); the confidence "
+        "intervals above are wide (compare them with the targets), and `curator eval "
+        "--repeats 5` shows how the figures move with the assignment of publishers to folds. "
+        "It improves as editors decide "
         "items in Slack: `curator train` reads those decisions from the database.",
         "- Many hand-collected negatives have short summaries and many positives long ones; "
         "the model reads only the first 300 characters of a summary to limit that bias, but "
