@@ -111,8 +111,9 @@ class Fetcher:
             max_connections=s.global_limit, max_keepalive_connections=s.global_limit
         )
         transport = self._transport
-        if transport is None and not self._policy.allow_all:
-            # check again at connect time, against the address actually dialled (DNS rebinding)
+        if transport is None:
+            # checks again at connect time, against the address actually dialled (DNS
+            # rebinding), unless every address is allowed; one connection pool per origin
             transport = GuardedTransport(self._policy, limits)
         self._client = httpx.AsyncClient(
             transport=transport,
