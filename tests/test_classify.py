@@ -412,7 +412,7 @@ def test_fast_keyword_rules_count_what_the_case_insensitive_rules_count() -> Non
     every training row and some awkward text they count exactly what the published
     case-insensitive rules (curator.classify.baselines) count."""
     from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
-    from curator.classify.features import ANNOUNCEMENT, KEYWORD_RULES
+    from curator.classify.features import ANNOUNCEMENT, KEYWORD_RULES, keyword_counts
 
     reference = [*SECTOR_WORDS.values(), *CATEGORY_WORDS.values(), POSITIVE, NEGATIVE, ANNOUNCEMENT]
     assert [rule.pattern for _, rule in KEYWORD_RULES] == [p.pattern for p in reference]
@@ -426,3 +426,6 @@ def test_fast_keyword_rules_count_what_the_case_insensitive_rules_count() -> Non
         fast = [len(rule.findall(text.lower())) for _, rule in KEYWORD_RULES]
         slow = [len(p.findall(text)) for p in reference]
         assert fast == slow, text
+        # one scan for all rules, capped as the features use them, gives the same counts
+        for cap in (3, 1000):
+            assert keyword_counts(text.lower(), cap) == [min(n, cap) for n in slow], text

@@ -76,10 +76,10 @@ def parse_workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 
 
 def poller(engine: Engine, now: datetime = NOW, **kw: object) -> Poller:
+    kw.setdefault("classifier", KeywordClassifier())
     made = Poller(
         engine,
         Settings(),
-        classifier=KeywordClassifier(),
         clock=lambda: now,  # type: ignore[arg-type]
         fetch_settings=FAST,
         **kw,  # type: ignore[arg-type]
@@ -355,3 +355,126 @@ def test_a_govuk_feed_that_has_ended_is_an_alarm(engine: Engine, server: LocalSe
     assert report.failed == 1 and "ended" in report.errors[0]["error"]
     (health,) = source_health(engine, [source], NOW)
     assert health.status == "ended" and "ended" in health.detail
+
+
+class ExplodingClassifier(KeywordClassifier):
+    """Fails on any batch holding a title with "BOOM" in it, and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
+        self.calls.append(len(inputs))
+        if any("BOOM" in i.title for i in inputs):
+            raise ValueError("cannot classify this one")
+        return super().predict(inputs)
+
+
+def _arrivals(
+    server: LocalServer, engine: Engine, feeds: dict[str, list[FeedItem]]
+) -> list[tuple[object, ...]]:
+    """Sources that arrived together, as the store thread sees them: fetched, not yet parsed."""
+    from curator.fetch import FetchRequest
+    from curator.records import FetchResult
+    from curator.store import source_state as state_store
+
+    sources, arrivals = [], []
+    for sid, entries in feeds.items():
+        body = atom(entries)
+        server.add(f"/{sid}.atom", body)
+        source = src(server, f"/{sid}.atom", sid=sid)
+        result = FetchResult(
+            sid, source.url, 200, {"content-type": "application/atom+xml"}, body, 0.1
+        )
+        sources.append(source)
+        arrivals.append((FetchRequest(source), result, None))
+    with engine.begin() as conn:
+        state_store.sync_sources(conn, sources)
+    return arrivals
+
+
+def _feed(sid: str, n: int, title: str = "report") -> list[FeedItem]:
+    return [FeedItem(f"{sid} {title} {i}", f"https://example.org/{sid}/{i}") for i in range(n)]
+
+
+def test_sources_that_arrive_together_are_classified_in_one_model_call(
+    engine: Engine, server: LocalServer
+) -> None:
+    from curator.pipeline import PollReport
+    from curator.store import source_state as state_store
+
+    clf = ExplodingClassifier()
+    made = poller(engine, classifier=clf)
+    arrivals = _arrivals(server, engine, {f"s{k}": _feed(f"s{k}", 3) for k in range(4)})
+    with engine.connect() as conn:
+        states = state_store.load_states(conn)
+    report = PollReport()
+
+    outcomes = made._handle_group(arrivals, report, states)  # type: ignore[arg-type]
+
+    assert [(s.id, o) for s, o in outcomes] == [(f"s{k}", "3 new") for k in range(4)]
+    assert clf.calls == [12]  # one call for the 4 sources' 12 new items, not 4 calls
+    assert (report.ok, report.new_items, report.candidates) == (4, 12, 12)
+    assert count(engine) == 12 and count(engine, predictions) == 12
+
+
+def test_one_source_that_breaks_the_batch_fails_alone(engine: Engine, server: LocalServer) -> None:
+    """Storing together is all or nothing, so when it fails the sources are stored one by one:
+    the one that fails is recorded against itself and keeps nothing; the others are stored."""
+    from curator.pipeline import PollReport
+    from curator.store import source_state as state_store
+
+    clf = ExplodingClassifier()
+    made = poller(engine, classifier=clf)
+    feeds = {"a": _feed("a", 2), "b": _feed("b", 2, title="BOOM"), "c": _feed("c", 2)}
+    arrivals = _arrivals(server, engine, feeds)
+    with engine.connect() as conn:
+        states = state_store.load_states(conn)
+    report = PollReport()
+
+    outcomes = made._handle_group(arrivals, report, states)  # type: ignore[arg-type]
+
+    assert [(s.id, o) for s, o in outcomes] == [("a", "2 new"), ("b", "failed"), ("c", "2 new")]
+    assert clf.calls == [6, 2, 2, 2]  # together, then one by one
+    assert report.failed == 1 and report.errors[0]["id"] == "b"
+    assert "internal error" in report.errors[0]["error"]
+    with engine.connect() as conn:
+        stored = set(conn.execute(select(items.c.source_id)).scalars())
+        rows = conn.execute(select(source_state.c.source_id, source_state.c.consecutive_failures))
+        failures = {sid: n for sid, n in rows}
+    assert stored == {"a", "c"}  # nothing of b's is kept: the next poll sees its items as new
+    assert failures == {"a": 0, "b": 1, "c": 0}
+    assert count(engine, predictions) == 4
+
+
+def test_a_poll_with_a_failing_batch_still_stores_every_other_source(
+    engine: Engine, server: LocalServer
+) -> None:
+    """The same through a whole poll, however the sources happen to arrive."""
+    clf = ExplodingClassifier()
+    sources = []
+    for sid, title in [("a", "report"), ("b", "BOOM"), ("c", "report"), ("d", "report")]:
+        server.add(f"/{sid}.atom", atom(_feed(sid, 2, title=title)))
+        sources.append(src(server, f"/{sid}.atom", sid=sid))
+
+    report = poller(engine, classifier=clf).poll(sources)
+
+    assert (report.ok, report.failed, report.new_items) == (3, 1, 6)
+    assert [e["id"] for e in report.errors] == ["b"]
+    with engine.connect() as conn:
+        assert set(conn.execute(select(items.c.source_id)).scalars()) == {"a", "c", "d"}
+
+
+def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> None:
+    from curator.pipeline import _batches
+    from curator.records import FetchResult, ParsedFeed
+
+    def parsed(sid: str, n: int) -> tuple[SourceConfig, FetchResult, ParsedFeed]:
+        source = SourceConfig(id=sid, publisher="P", kind="feed", url=f"https://e.org/{sid}")
+        result = FetchResult(sid, source.url, 200, {}, b"", 0.0)
+        return source, result, ParsedFeed(entries=[object()] * n)  # type: ignore[list-item]
+
+    group = [parsed("a", 150), parsed("b", 60), parsed("c", 0), parsed("d", 300), parsed("e", 5)]
+    batches = _batches(group, 200)
+    assert [[s.id for s, _, _ in b] for b in batches] == [["a", "b"], ["c", "d"], ["e"]]
+    assert _batches([], 200) == []

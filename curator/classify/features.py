@@ -92,6 +92,39 @@ KEYWORD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _any_rule(rules: tuple[tuple[str, re.Pattern[str]], ...]) -> re.Pattern[str]:
+    """Every word start where at least one rule matches (each rule is ``\\b(…)\\b``)."""
+    inner = []
+    for token, rule in rules:
+        if not (rule.pattern.startswith(r"\b(") and rule.pattern.endswith(r")\b")):
+            raise ValueError(f"keyword rule {token} must read \\b(...)\\b, not {rule.pattern!r}")
+        inner.append(f"(?:{rule.pattern[3:-3]})")
+    return re.compile(r"\b(?=(?:" + "|".join(inner) + r")\b)")
+
+
+_ANY_RULE = _any_rule(KEYWORD_RULES)
+
+
+def keyword_counts(text: str, cap: int = 3) -> list[int]:
+    """``min(len(rule.findall(text)), cap)`` for each of :data:`KEYWORD_RULES`, in one scan of
+    the text instead of one per rule (about a quarter faster; ``tests/test_classify.py`` checks
+    the counts are the same on every training row). A rule can only match where the union of
+    all rules matches, so each rule is tried at those places alone, left to right, skipping any
+    inside its previous match, as ``findall`` would."""
+    starts = [m.start() for m in _ANY_RULE.finditer(text)]
+    counts = []
+    for _, rule in KEYWORD_RULES:
+        hits = end = 0
+        for start in starts:
+            if start >= end and (found := rule.match(text, start)) is not None:
+                hits += 1
+                end = found.end()
+                if hits == cap:
+                    break
+        counts.append(hits)
+    return counts
+
+
 def _keywords(document_type: str | None, title: str, summary: str, sector_hint: str | None) -> str:
     """Counts of the keyword-rule hits (capped at 3) as repeated tokens, plus the sector hint.
 
@@ -101,8 +134,8 @@ def _keywords(document_type: str | None, title: str, summary: str, sector_hint: 
     """
     text = f"{document_type or ''} {title} {summary}".lower()
     tokens: list[str] = []
-    for token, rule in KEYWORD_RULES:
-        tokens += [token] * min(len(rule.findall(text)), 3)
+    for (token, _), hits in zip(KEYWORD_RULES, keyword_counts(text), strict=True):
+        tokens += [token] * hits
     if sector_hint:
         tokens.append(f"hint_{slug(sector_hint)}")
     return " ".join(tokens) or "none"
