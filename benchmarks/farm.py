@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import threading
@@ -101,7 +102,7 @@ class Farm:
         servers = []
         for h in range(self.hosts):
             server = await asyncio.start_server(
-                lambda r, w, h=h: self._serve(h, r, w), "127.0.0.1", 0, backlog=512
+                functools.partial(self._serve, h), "127.0.0.1", 0, backlog=512
             )
             self.ports.append(server.sockets[0].getsockname()[1])
             servers.append(server)

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, select
 
 from curator.config import Settings
 from curator.errors import CuratorError
+from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
 from curator.records import CATEGORIES, SECTORS, SourceConfig
@@ -124,6 +125,8 @@ class Runner:
             self.reload_requested.clear()
             report = self.poller.poll(self.sources.sources)
             self._count(report)
+            if report.new_items:
+                release_free_memory()  # a pass that stored items freed more than it keeps
             if self.settings.slack_enabled:
                 self.post_outbox()
             elif report.candidate_ids:

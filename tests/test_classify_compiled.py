@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ def _sklearn_proba(
     heads: Heads,
     inputs: Sequence[ClassifyInput],
     fields: dict[str, str] = FIELDS,
-    head_fields: dict[str, Sequence[str]] | None = None,
+    head_fields: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, np.ndarray[Any, Any]]:
     """Every head's ``predict_proba``, computed with the scikit-learn objects."""
     head_fields = head_fields or {
@@ -296,7 +296,7 @@ ANALYZER_SETTINGS: list[dict[str, Any]] = [
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
+@given(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60))
 def test_analyzers_match_sklearn_on_any_text(text: str) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -313,11 +313,12 @@ def test_analyzers_match_sklearn_on_any_text(text: str) -> None:
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
     """A model trained with char_wb and word 1–2-gram vectorizers, saved like ``curator train``."""
+    import curator.classify.features as features_module
     import curator.classify.model as model_module
 
     rows = load_files(TRAINING)[::3]
     with pytest.MonkeyPatch.context() as mp:
-        build = model_module.build_vectorizers
+        build = features_module.build_vectorizers
 
         def vectorizers(*args: object, **kwargs: object) -> dict[str, Any]:
             from sklearn.feature_extraction.text import TfidfVectorizer
@@ -401,7 +402,7 @@ def _edit_sidecar(model_dir: Path, **changes: object) -> None:
 
 def _compiled_path(model_dir: Path) -> Path:
     sidecar, _ = read_sidecar(model_dir)
-    return model_dir / sidecar["compiled_file"]
+    return model_dir / str(sidecar["compiled_file"])
 
 
 def _rehash(model_dir: Path) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, func, select
 
 from curator.classify import ClassifyInput
 from curator.config import Settings
-from curator.fetch import FetchSettings
+from curator.fetch import FetchRequest, FetchSettings
 from curator.pipeline import Poller
-from curator.records import Prediction, SourceConfig
+from curator.records import FetchResult, Prediction, SourceConfig
 from curator.store.decisions import Actor, decide
 from curator.store.schema import items, predictions, source_state
 from tests.conftest import FIXTURES
@@ -80,7 +80,7 @@ def poller(engine: Engine, now: datetime = NOW, **kw: object) -> Poller:
     made = Poller(
         engine,
         Settings(),
-        clock=lambda: now,  # type: ignore[arg-type]
+        clock=lambda: now,
         fetch_settings=FAST,
         **kw,  # type: ignore[arg-type]
     )
@@ -372,10 +372,8 @@ class ExplodingClassifier(KeywordClassifier):
 
 def _arrivals(
     server: LocalServer, engine: Engine, feeds: dict[str, list[FeedItem]]
-) -> list[tuple[object, ...]]:
+) -> list[tuple[FetchRequest, FetchResult, None]]:
     """Sources that arrived together, as the store thread sees them: fetched, not yet parsed."""
-    from curator.fetch import FetchRequest
-    from curator.records import FetchResult
     from curator.store import source_state as state_store
 
     sources, arrivals = [], []
@@ -410,7 +408,7 @@ def test_sources_that_arrive_together_are_classified_in_one_model_call(
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = made._handle_group(arrivals, report, states)  # type: ignore[arg-type]
+    outcomes = made._handle_group(arrivals, report, states)
 
     assert [(s.id, o) for s, o in outcomes] == [(f"s{k}", "3 new") for k in range(4)]
     assert clf.calls == [12]  # one call for the 4 sources' 12 new items, not 4 calls
@@ -432,7 +430,7 @@ def test_one_source_that_breaks_the_batch_fails_alone(engine: Engine, server: Lo
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = made._handle_group(arrivals, report, states)  # type: ignore[arg-type]
+    outcomes = made._handle_group(arrivals, report, states)
 
     assert [(s.id, o) for s, o in outcomes] == [("a", "2 new"), ("b", "failed"), ("c", "2 new")]
     assert clf.calls == [6, 2, 2, 2]  # together, then one by one
@@ -467,7 +465,7 @@ def test_a_poll_with_a_failing_batch_still_stores_every_other_source(
 
 def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> None:
     from curator.pipeline import _batches
-    from curator.records import FetchResult, ParsedFeed
+    from curator.records import ParsedFeed
 
     def parsed(sid: str, n: int) -> tuple[SourceConfig, FetchResult, ParsedFeed]:
         source = SourceConfig(id=sid, publisher="P", kind="feed", url=f"https://e.org/{sid}")

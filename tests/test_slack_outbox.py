@@ -131,7 +131,8 @@ def test_slack_down_loses_nothing_and_posts_everything_once_when_back(
         clock.now = T0 + timedelta(minutes=minutes)
         drain(engine, client, CHANNEL, now_fn=clock, sleep=clock.sleep)
     assert all(r["status"] == "pending" for r in rows(engine))
-    assert rows(engine)[0]["next_attempt_at"] > clock.now
+    next_attempt = rows(engine)[0]["next_attempt_at"]
+    assert isinstance(next_attempt, datetime) and next_attempt > clock.now
     fake.heal()
     clock.now = T0 + timedelta(hours=2)
     report = drain(engine, client, CHANNEL, now_fn=clock, sleep=clock.sleep)

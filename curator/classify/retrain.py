@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ TOLERANCE = 0.02
 COMPARED = ("relevance ROC-AUC", "sector macro-F1", "category macro-F1")
 
 
-def regressions(new: dict[str, float | None], old: dict[str, float | None]) -> list[str]:
+def regressions(new: Mapping[str, float | None], old: Mapping[str, float | None]) -> list[str]:
     """Pure: the held-out figures on which ``new`` is worse than ``old`` beyond TOLERANCE, and a
     recall that fell below the 95 % editors rely on."""
     out = []
