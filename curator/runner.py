@@ -125,12 +125,12 @@ class Runner:
             self.reload_requested.clear()
             report = self.poller.poll(self.sources.sources)
             self._count(report)
-            if report.new_items:
-                release_free_memory()  # a pass that stored items freed more than it keeps
             if self.settings.slack_enabled:
                 self.post_outbox()
             elif report.candidate_ids:
                 self._print_candidates(report.candidate_ids)
+            if report.new_items:
+                release_free_memory()  # a pass that stored items freed more than it keeps
             self.last_tick_error = None
             return report
         except Exception as exc:  # never let one bad tick stop the scheduler

@@ -109,3 +109,39 @@ def test_the_default_tls_context_is_loaded_once_and_verifies() -> None:
     assert context is default_ssl_context()
     assert context.verify_mode.name == "CERT_REQUIRED"
     assert context.check_hostname
+
+
+def test_a_cookie_set_on_a_redirect_is_sent_back_within_the_pass() -> None:
+    """Some publishers' sites set a cookie and redirect back to the page asked for."""
+    server = LocalServer()
+
+    def feed(req: BaseHTTPRequestHandler) -> None:
+        if "visited=yes" in (req.headers.get("Cookie") or ""):
+            req.send_response(200)
+            req.send_header("Content-Length", str(len(FEED)))
+            req.end_headers()
+            req.wfile.write(FEED)
+            return
+        req.send_response(302)
+        req.send_header("Location", "/set")
+        req.send_header("Content-Length", "0")
+        req.end_headers()
+
+    def set_cookie(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(302)
+        req.send_header("Set-Cookie", "visited=yes; Path=/")
+        req.send_header("Location", "/feed.xml")
+        req.send_header("Content-Length", "0")
+        req.end_headers()
+
+    server.add("/feed.xml", handler=feed)
+    server.add("/set", handler=set_cookie)
+    server.start()
+    try:
+        policy = AddressPolicy.build(False, ["127.0.0.0/8"])
+        transport = GuardedTransport(policy, httpx.Limits())
+        (result,), _ = _fetch_in_turn(LOOPBACK_ONLY, transport, [f"{server.base_url}/feed.xml"])
+    finally:
+        server.stop()
+    assert result.content == FEED
+    assert [path for _, path, _ in server.requests] == ["/feed.xml", "/set", "/feed.xml"]

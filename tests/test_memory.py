@@ -34,4 +34,3 @@ def test_freed_heap_pages_are_returned() -> None:
     after = _rss_mb()
     assert before - after > 20, (before, after)
     assert sentinel.endswith(b"top")
-
