@@ -37,7 +37,7 @@ def test_feed_to_card_to_click_to_draft(
     http.start()
     runner.start()
     try:
-        posts = slack.wait_for("chat.postMessage", 2, timeout=15)
+        posts = slack.wait_for("chat.postMessage", 2, timeout=60)
         cards = slack.channel_messages(CHANNEL)
         assert len(cards) == 2
         card = cards[0]
@@ -65,7 +65,7 @@ def test_feed_to_card_to_click_to_draft(
         )
         answer = httpx.post(http.url, content=body, headers=sign(body, SECRET), timeout=5)
         assert answer.status_code == 200
-        slack.wait_for("chat.update", 1, timeout=10)
+        slack.wait_for("chat.update", 1, timeout=60)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             files = dict(draft_files(runner.engine, None, formats=("md",)))

@@ -96,7 +96,7 @@ def test_run_polls_posts_cards_and_serves_health(
     runner = Runner(Settings(), sources)
     runner.start()
     try:
-        posts = slack.wait_for("chat.postMessage", 4, timeout=15)
+        posts = slack.wait_for("chat.postMessage", 4, timeout=60)
         item_ids = [c.params["metadata"]["event_payload"]["item_id"] for c in posts]
         assert len(set(item_ids)) == 4
         status, body = _get(f"http://127.0.0.1:{runner.http_port}/healthz")
@@ -264,7 +264,7 @@ def test_sighup_reloads_sources_and_an_invalid_edit_keeps_the_last_good_list(
         data["sources"].append({**data["sources"][0], "id": "s1", "url": server.url("/s1.atom")})
         sources.write_text(json.dumps(data), encoding="utf-8")
         proc.send_signal(signal.SIGHUP)
-        slack.wait_for("chat.postMessage", 4, timeout=20)  # s1's two entries arrive
+        slack.wait_for("chat.postMessage", 4, timeout=60)  # s1's two entries arrive
         assert json.loads(_get(f"http://127.0.0.1:{port}/healthz")[1])["sources"] == 2
     finally:
         _stop(proc)

@@ -101,7 +101,7 @@ def test_kill_9_between_post_and_record_never_double_posts(
         stderr=subprocess.DEVNULL,
     )
     try:
-        fake.wait_for("chat.postMessage", timeout=20)
+        fake.wait_for("chat.postMessage", timeout=60)
         time.sleep(0.1)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
@@ -152,7 +152,7 @@ def test_slack_serve_answers_signed_requests(engine: Engine, db_url: str, fake: 
         assert forged.status_code == 401
         ok = httpx.post(url, content=body, headers=sign(body, SECRET), timeout=5)
         assert ok.status_code == 200
-        fake.wait_for("chat.update", timeout=10)
+        fake.wait_for("chat.update", timeout=60)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
