@@ -12,9 +12,10 @@ cd "$(dirname "$0")/.."
 rev="${1:?usage: bash benchmarks/compare.sh REV [ROUNDS]}"
 rounds="${2:-3}"
 python="$PWD/.venv/bin/python"
-old="$(mktemp -d)/old"
+tmp="$(mktemp -d)"
+old="$tmp/old"
 git worktree add --detach "$old" "$rev" >/dev/null
-trap 'git worktree remove --force "$old"' EXIT
+trap 'git worktree remove --force "$old"; rmdir "$tmp"' EXIT
 for round in $(seq "$rounds"); do
   for side in "$rev" "working tree"; do
     dir="$old"

@@ -306,7 +306,7 @@ class Poller:
         except Exception:
             log.warning("recording %d unchanged sources at once failed; one by one", len(sources))
             for src, result in sources:
-                self._handle(src, states[src.id].consecutive_failures, result, report)
+                self._not_modified_one(src, states[src.id].consecutive_failures, result, report)
             return
         report.not_modified += len(sources)
 
@@ -350,26 +350,16 @@ class Poller:
                     outcomes.append((src, self._failed(src, failures, exc, report)))
         return outcomes
 
-    def _handle(
-        self,
-        src: SourceConfig,
-        failures: int,
-        result: FetchResult | CuratorError,
-        report: PollReport,
-    ) -> str:
-        """Record one source's fetch on its own."""
+    def _not_modified_one(
+        self, src: SourceConfig, failures: int, result: FetchResult, report: PollReport
+    ) -> None:
+        """Record one source's 304 on its own (when recording several at once failed)."""
         try:
-            if isinstance(result, CuratorError):
-                raise result
-            if result.not_modified:
-                with self.engine.begin() as conn:
-                    self._succeeded(conn, src, self.clock(), result, new_items=0)
-                report.not_modified += 1
-                return "not modified"
-            return self._store([(src, result, self._parsed(src, result, None))], report)[0][1]
+            with self.engine.begin() as conn:
+                self._succeeded(conn, src, self.clock(), result, new_items=0)
+            report.not_modified += 1
         except Exception as exc:
-            self._titles = PublisherTitles()
-            return self._failed(src, failures, exc, report)
+            self._failed(src, failures, exc, report)
 
     def _parsed(
         self, src: SourceConfig, result: FetchResult, parsing: Future[ParsedFeed] | None
