@@ -83,6 +83,20 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def _wait_for_metrics(url: str, needles: list[bytes], timeout: float = 30.0) -> bytes:
+    """Scrape `url` until every needle is in the page; fail with the last page if not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, metrics = _get(url)
+        assert status == 200
+        missing = [n for n in needles if n not in metrics]
+        if not missing:
+            return metrics
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still missing {missing} after {timeout} s:\n{metrics.decode()}")
+        time.sleep(0.1)
+
+
 def test_run_polls_posts_cards_and_serves_health(
     tmp_path: Path,
     server: LocalServer,
@@ -101,11 +115,16 @@ def test_run_polls_posts_cards_and_serves_health(
         assert len(set(item_ids)) == 4
         status, body = _get(f"http://127.0.0.1:{runner.http_port}/healthz")
         assert status == 200 and json.loads(body)["status"] == "ok"
-        status, metrics = _get(f"http://127.0.0.1:{runner.http_port}/metrics")
-        assert status == 200
-        assert b'curator_polls_total{outcome="ok"} 2.0' in metrics
-        assert b"curator_slack_posts_total 4.0" in metrics
-        assert b'curator_queue_size{queue="outbox_pending"} 0.0' in metrics
+        # The fake records a post when it arrives; the runner counts it only once the
+        # reply is back, so the counters may trail the fake by a moment.
+        _wait_for_metrics(
+            f"http://127.0.0.1:{runner.http_port}/metrics",
+            [
+                b'curator_polls_total{outcome="ok"} 2.0',
+                b"curator_slack_posts_total 4.0",
+                b'curator_queue_size{queue="outbox_pending"} 0.0',
+            ],
+        )
     finally:
         started = time.monotonic()
         runner.stop()
