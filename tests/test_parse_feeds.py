@@ -375,3 +375,30 @@ def test_bare_text_xml_content_type_is_not_an_encoding_problem() -> None:
     lying = parse(feed, headers={"Content-Type": "text/xml; charset=utf-8"})
     assert lying.entries[0].title.startswith("В Бузулуке")
     assert lying.warnings == ("blog: document declared as utf-8, but parsed as windows-1251",)
+
+
+def test_relative_xml_base_resolves_against_the_feed_url() -> None:
+    feed = (
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="/blog/">'
+        b"<title>t</title><entry><title>One</title><link href='posts/one'/><id>1</id></entry>"
+        b"<entry xml:base='../news/'><title>Two</title><link href='two'/><id>2</id></entry>"
+        b"</feed>"
+    )
+    parsed = parse(feed, url="https://charity.example/feeds/atom.xml")
+    assert [e.original_url for e in parsed.entries] == [
+        "https://charity.example/blog/posts/one",
+        "https://charity.example/news/two",
+    ]
+
+
+def test_relative_links_resolve_against_the_feed_url_not_a_served_content_location() -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>One</title><link>/news/one</link></item></channel></rss>"
+    )
+    parsed = parse(
+        feed,
+        url="https://charity.example/feed",
+        headers={"Content-Location": "https://cdn.example/cache/feed"},
+    )
+    assert [e.original_url for e in parsed.entries] == ["https://charity.example/news/one"]

@@ -56,11 +56,16 @@ def parse_feed(
         )
 
     # Summaries become plain text (normalise.clean_text), so feedparser's HTML sanitiser and its
-    # rewriting of relative links inside HTML would be work thrown away; links of entries are
-    # still resolved against the feed URL and xml:base.
+    # rewriting of relative links inside HTML would be work thrown away. Entry links are resolved
+    # against the feed URL by build_entry. feedparser is told the feed URL (as Content-Location)
+    # only when the document uses xml:base, which may itself be relative: given a base, it
+    # resolves one on every element start, a third of its time on a plain feed.
+    given = {k: v for k, v in lowered.items() if k != "content-location"}
+    if b"xml:base" in content:
+        given["content-location"] = url
     parsed = feedparser.parse(
         content,
-        response_headers={**lowered, "content-location": url},
+        response_headers=given,
         sanitize_html=False,
         resolve_relative_uris=False,
     )
