@@ -12,14 +12,18 @@ import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from html import entities as html_entities
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from dateutil import parser as date_parser
-from lxml import etree
-from lxml import html as lxml_html
 from w3lib.url import canonicalize_url
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+# bs4 and lxml are imported where HTML is parsed, not here: the poller's own process uses this
+# module for URLs, dates and plain-text summaries only, and loading the HTML parsers there
+# would cost ~20 MB of its memory for nothing (benchmarks/poll.py measures it).
 
 # --------------------------------------------------------------------------------------------
 # URLs
@@ -320,6 +324,8 @@ def html_soup(markup: str | bytes, *, encoding: str | None = None) -> BeautifulS
     """``BeautifulSoup(markup, "lxml")`` without bs4's "looks like a URL/XML" warnings. Bytes are
     decoded with ``encoding`` (the HTTP charset) when given and known, else detected from the
     BOM, ``<meta charset>`` or the content."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
     if encoding:
         try:
             encoding = codecs.lookup(encoding).name
@@ -336,6 +342,9 @@ def html_soup(markup: str | bytes, *, encoding: str | None = None) -> BeautifulS
 def _html_text(markup: str) -> str:
     """The text of an HTML fragment. lxml directly: bs4 costs ~10× more per summary, and a poll
     cleans thousands of them."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
     try:
         root = lxml_html.fragment_fromstring(_INVISIBLE.sub("", markup), create_parent="div")
     except (etree.ParserError, ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from curator.parse import DiscoveredFeed, discover_feeds, looks_like_feed
+from curator.parse.discover import DiscoveredFeed, discover_feeds, looks_like_feed
 from tests.conftest import FIXTURES
 
 

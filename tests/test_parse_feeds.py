@@ -12,13 +12,8 @@ import pytest
 
 from curator.dedupe import dedupe_keys
 from curator.errors import ParseError
-from curator.parse import (
-    EmptyDocument,
-    FeedEnded,
-    NotAFeed,
-    UnparseableFeed,
-    parse_document,
-)
+from curator.parse import parse_document
+from curator.parse.errors import EmptyDocument, FeedEnded, NotAFeed, UnparseableFeed
 from curator.records import ParsedFeed, SourceConfig
 from tests.conftest import FIXTURES
 

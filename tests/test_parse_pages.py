@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from curator.errors import ParseError
-from curator.parse import EmptyDocument, parse_document, validate_selector
+from curator.parse import parse_document
+from curator.parse.errors import EmptyDocument
+from curator.parse.pages import validate_selector
 from curator.records import PageSelectors, ParsedFeed, SourceConfig
 from tests.conftest import FIXTURES
 

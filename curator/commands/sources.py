@@ -152,7 +152,7 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
     from curator.errors import FetchError as BaseFetchError
     from curator.errors import ParseError
     from curator.fetch import HTTPStatusError
-    from curator.parse import EmptyDocument, NotAFeed
+    from curator.parse.errors import EmptyDocument, NotAFeed
 
     if isinstance(outcome, BaseFetchError):
         if isinstance(outcome, HTTPStatusError):

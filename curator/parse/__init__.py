@@ -2,7 +2,13 @@
 
 ``parse_document`` is the one entry point the pipeline calls; it dispatches on the source's kind
 to :func:`curator.parse.feeds.parse_feed` or :func:`curator.parse.pages.parse_page`. Every error
-is a :class:`curator.errors.ParseError` whose message starts with the source id.
+is a :class:`curator.errors.ParseError` whose message starts with the source id
+(:mod:`curator.parse.errors` has the specific ones, :mod:`curator.parse.discover` finds feeds
+on HTML pages).
+
+This module imports no parser: the poller's process imports :mod:`curator.parse.pool`, which
+loads this package, and parses in child processes. feedparser, bs4 and lxml are loaded where a
+document is parsed (the pool's workers import them as they start).
 """
 
 from __future__ import annotations
@@ -11,26 +17,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from curator.errors import ParseError
-from curator.parse.discover import DiscoveredFeed, discover_feeds, looks_like_feed
-from curator.parse.errors import EmptyDocument, FeedEnded, NotAFeed, UnparseableFeed
-from curator.parse.feeds import parse_feed
-from curator.parse.pages import parse_page, validate_selector
 from curator.records import ParsedFeed, SourceConfig
 
-__all__ = [
-    "DiscoveredFeed",
-    "EmptyDocument",
-    "FeedEnded",
-    "NotAFeed",
-    "ParseError",
-    "UnparseableFeed",
-    "discover_feeds",
-    "looks_like_feed",
-    "parse_document",
-    "parse_feed",
-    "parse_page",
-    "validate_selector",
-]
+__all__ = ["parse_document"]
 
 
 def parse_document(
@@ -44,7 +33,11 @@ def parse_document(
     """Parse a fetched document of ``source``; ``url`` is the final URL after redirects (the
     base for relative links), ``now`` an aware datetime (dates far in the future are dropped)."""
     if source.kind == "page":
+        from curator.parse.pages import parse_page
+
         return parse_page(content, source=source, url=url, headers=headers, now=now)
     if source.kind == "feed":
+        from curator.parse.feeds import parse_feed
+
         return parse_feed(content, source=source, url=url, headers=headers, now=now)
     raise ParseError(f"{source.id}: unknown source kind {source.kind!r}")

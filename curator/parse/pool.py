@@ -64,7 +64,8 @@ def parse_job(job: ParseJob) -> ParsedFeed:
 
 def _warm() -> None:
     """Worker initializer: import the parsers now, not while the first document waits."""
-    import curator.parse  # noqa: F401
+    import curator.parse.feeds
+    import curator.parse.pages  # noqa: F401
 
 
 class ParsePool:
