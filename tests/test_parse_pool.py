@@ -162,7 +162,8 @@ def test_the_pollers_process_loads_no_parser() -> None:
         "import sys, pathlib; from curator.classify import ClassifyInput, load_classifier; "
         "import curator.pipeline, curator.commands.poll, curator.runner; "
         f"c = load_classifier(pathlib.Path({str(REPO / 'models')!r})); "
-        "c.predict([ClassifyInput(title='Research and analysis: <b>care</b>', summary='x &amp; y')]); "
+        "c.predict([ClassifyInput(title='Research and analysis: <b>care</b>', "
+        "summary='x &amp; y')]); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'bs4', 'lxml', 'feedparser', 'soupsieve', 'html5lib'}))"
     )
