@@ -430,3 +430,32 @@ def test_fast_keyword_rules_count_what_the_case_insensitive_rules_count() -> Non
         # one scan for all rules, capped as the features use them, gives the same counts
         for cap in (3, 1000):
             assert keyword_counts(text.lower(), cap) == [min(n, cap) for n in slow], text
+
+
+def test_alternatives_split_only_at_the_top_level() -> None:
+    from curator.classify.features import _alternatives
+
+    assert _alternatives(r"a|b(c|d)|[|\]]x|\||e\w*") == ["a", "b(c|d)", r"[|\]]x", r"\|", r"e\w*"]
+    assert _alternatives("one") == ["one"]
+
+
+def test_grouped_union_finds_every_place_a_rule_matches() -> None:
+    """The union is grouped by first letter; alternatives that cannot be grouped (an optional
+    first letter, a class, an escape) are kept whole, and no place is lost or added."""
+    import re
+
+    from curator.classify.features import _any_rule
+
+    rules = (
+        ("x", re.compile(r"\b(care homes?|carers?|cqc|s?he|[0-9]+ days|\w+-led|a&e)\b")),
+        ("y", re.compile(r"\b(bab(y|ies)|he|youth)\b")),
+    )
+    union = _any_rule(rules)
+    text = "care homes, carer she he babies 12 days youth-led a&e cqc carers; scare babys"
+    expected = sorted(
+        {m.start() for _, rule in rules for m in rule.finditer(text)}
+        | {m.start() for _, rule in rules for i in range(len(text)) if (m := rule.match(text, i))}
+    )
+    assert [m.start() for m in union.finditer(text)] == expected
+    with pytest.raises(ValueError, match="must read"):
+        _any_rule((("z", re.compile("care")),))
