@@ -476,3 +476,52 @@ def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> No
     batches = _batches(group, 200)
     assert [[s.id for s, _, _ in b] for b in batches] == [["a", "b"], ["c", "d"], ["e"]]
     assert _batches([], 200) == []
+
+
+def _refuse_success_of(engine: Engine, source_id: str) -> None:
+    """A real database refusal, not a patched function: a trigger that aborts any UPDATE
+    recording a success (``last_ok_at``) for one source; failures are still recorded."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_ok BEFORE UPDATE OF last_ok_at ON source_state "
+                f"WHEN NEW.source_id = '{source_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_ok() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.source_id = '{source_id}' THEN "
+                "RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_ok BEFORE UPDATE OF last_ok_at ON source_state "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_ok()"
+            )
+
+
+def test_unchanged_sources_are_recorded_one_by_one_when_recording_them_together_fails(
+    engine: Engine, server: LocalServer
+) -> None:
+    """304s are recorded in one transaction; when the database refuses it, each source is
+    recorded on its own, so only the source the database refuses is marked failed."""
+    sources = []
+    for sid in ("a", "b", "c"):
+        server.add(f"/{sid}.atom", atom(_feed(sid, 2)), etag=f'"{sid}-1"')
+        sources.append(src(server, f"/{sid}.atom", sid=sid))
+    first = poller(engine).poll(sources, force=True)
+    assert (first.ok, first.new_items) == (3, 6)
+    _refuse_success_of(engine, "b")
+
+    second = poller(engine, now=NOW + timedelta(hours=2)).poll(sources, force=True)
+
+    assert (second.not_modified, second.failed) == (2, 1)
+    assert [e["id"] for e in second.errors] == ["b"]
+    assert "refused by a test trigger" in second.errors[0]["error"]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(source_state.c.source_id, source_state.c.consecutive_failures)
+        ).all()
+    assert dict(rows) == {"a": 0, "b": 1, "c": 0}
+    assert count(engine) == 6  # nothing stored is lost
