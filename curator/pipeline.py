@@ -14,7 +14,7 @@ import queue
 import random
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -81,7 +81,9 @@ _QUEUE_ITEMS = (
 #: in one model call: a call has a fixed cost, about a third of the work for one feed's 20 items.
 #: A transaction takes up to STORE_GROUP sources, and stops adding them once it holds
 #: STORE_BATCH_ENTRIES entries: larger batches are no faster to classify, take more memory
-#: (every item's character n-grams at once) and hold the database's write lock longer.
+#: (every item's character n-grams at once) and hold the database's write lock longer. A batch
+#: is stored as soon as it is full, so what is left to store once the last document is parsed
+#: is one batch at most.
 STORE_GROUP = 50
 STORE_BATCH_ENTRIES = 200
 
@@ -93,17 +95,22 @@ _Arrival = tuple["FetchRequest", FetchResult | CuratorError, "Future[ParsedFeed]
 _Parsed = tuple[SourceConfig, FetchResult, ParsedFeed]
 
 
-def _batches(parsed: Sequence[_Parsed], entries: int) -> list[list[_Parsed]]:
-    """Consecutive runs of parsed sources, each closed once it holds ``entries`` entries."""
-    batches: list[list[_Parsed]] = [[]]
+def _batches(
+    parsed: Iterable[_Parsed], entries: int, sources: int = STORE_GROUP
+) -> Iterator[list[_Parsed]]:
+    """Consecutive runs of parsed sources, each handed on as soon as it holds ``entries``
+    entries or ``sources`` sources (the rest at the end). Lazy: a batch is stored while the
+    sources after it are still being parsed."""
+    batch: list[_Parsed] = []
     held = 0
     for one in parsed:
-        if held >= entries:
-            batches.append([])
-            held = 0
-        batches[-1].append(one)
+        batch.append(one)
         held += len(one[2].entries)
-    return [b for b in batches if b]
+        if held >= entries or len(batch) >= sources:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 def worker_id() -> str:
@@ -272,12 +279,9 @@ class Poller:
                     if on_progress:
                         for src, _ in unchanged:
                             on_progress(src, "not modified")
-                for start in range(0, len(changed), STORE_GROUP):
-                    group = changed[start : start + STORE_GROUP]
-                    outcomes = self._handle_group(group, report, states)
+                for src, outcome in self._handle_group(changed, report, states):
                     if on_progress:
-                        for src, outcome in outcomes:
-                            on_progress(src, outcome)
+                        on_progress(src, outcome)
 
         worker = threading.Thread(target=consume, name="poll-store", daemon=True)
         worker.start()
@@ -317,37 +321,55 @@ class Poller:
         arrivals: Sequence[_Arrival],
         report: PollReport,
         states: dict[str, state_store.SourceState],
+    ) -> Iterator[tuple[SourceConfig, str]]:
+        """Store sources that arrived together, yielding each one's outcome once it is recorded.
+        Each one that failed (fetch or parse) is recorded on its own; the rest are stored in
+        batches (:func:`_batches`), each in one transaction with the sources' new states and
+        one model call for their new items. If a batch's transaction fails, its sources are
+        stored again one at a time, so a failure is recorded against the source that caused it.
+        """
+        failed: list[tuple[SourceConfig, str]] = []
+
+        def parsed() -> Iterator[_Parsed]:
+            for req, result, parsing in arrivals:
+                src = req.source
+                try:
+                    if isinstance(result, CuratorError):
+                        raise result
+                    feed = self._parsed(src, result, parsing)
+                except Exception as exc:
+                    failures = states[src.id].consecutive_failures
+                    failed.append((src, self._failed(src, failures, exc, report)))
+                    continue
+                yield src, result, feed
+
+        for batch in _batches(parsed(), STORE_BATCH_ENTRIES):
+            yield from failed
+            failed.clear()
+            yield from self._store_batch(batch, report, states)
+        yield from failed
+
+    def _store_batch(
+        self,
+        batch: list[_Parsed],
+        report: PollReport,
+        states: dict[str, state_store.SourceState],
     ) -> list[tuple[SourceConfig, str]]:
-        """Store sources that arrived together: each one that failed (fetch or parse) is recorded
-        on its own; the rest are stored in one transaction, each with its new state, and their
-        new items classified in one batch. If that transaction fails, they are stored again one
-        at a time, so a failure is recorded against the source that caused it."""
-        outcomes: list[tuple[SourceConfig, str]] = []
-        parsed: list[_Parsed] = []
-        for req, result, parsing in arrivals:
-            src = req.source
+        """:meth:`_store` the batch in one transaction; if that fails, one source at a time."""
+        if len(batch) > 1:
             try:
-                if isinstance(result, CuratorError):
-                    raise result
-                parsed.append((src, result, self._parsed(src, result, parsing)))
+                return self._store(batch, report)
+            except Exception:
+                self._titles = PublisherTitles()  # the rolled-back transaction's titles
+                log.warning("storing %d sources at once failed; one by one", len(batch))
+        outcomes: list[tuple[SourceConfig, str]] = []
+        for src, result, feed in batch:
+            try:
+                outcomes += self._store([(src, result, feed)], report)
             except Exception as exc:
+                self._titles = PublisherTitles()
                 failures = states[src.id].consecutive_failures
                 outcomes.append((src, self._failed(src, failures, exc, report)))
-        for batch in _batches(parsed, STORE_BATCH_ENTRIES):
-            if len(batch) > 1:
-                try:
-                    outcomes += self._store(batch, report)
-                    continue
-                except Exception:
-                    self._titles = PublisherTitles()  # the rolled-back transaction's titles
-                    log.warning("storing %d sources at once failed; one by one", len(batch))
-            for src, result, feed in batch:
-                try:
-                    outcomes += self._store([(src, result, feed)], report)
-                except Exception as exc:
-                    self._titles = PublisherTitles()
-                    failures = states[src.id].consecutive_failures
-                    outcomes.append((src, self._failed(src, failures, exc, report)))
         return outcomes
 
     def _not_modified_one(

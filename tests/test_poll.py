@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -408,7 +408,7 @@ def test_sources_that_arrive_together_are_classified_in_one_model_call(
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = made._handle_group(arrivals, report, states)
+    outcomes = list(made._handle_group(arrivals, report, states))
 
     assert [(s.id, o) for s, o in outcomes] == [(f"s{k}", "3 new") for k in range(4)]
     assert clf.calls == [12]  # one call for the 4 sources' 12 new items, not 4 calls
@@ -430,7 +430,7 @@ def test_one_source_that_breaks_the_batch_fails_alone(engine: Engine, server: Lo
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = made._handle_group(arrivals, report, states)
+    outcomes = list(made._handle_group(arrivals, report, states))
 
     assert [(s.id, o) for s, o in outcomes] == [("a", "2 new"), ("b", "failed"), ("c", "2 new")]
     assert clf.calls == [6, 2, 2, 2]  # together, then one by one
@@ -472,10 +472,33 @@ def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> No
         result = FetchResult(sid, source.url, 200, {}, b"", 0.0)
         return source, result, ParsedFeed(entries=[object()] * n)  # type: ignore[list-item]
 
+    def ids(batches: Iterable[list[tuple[SourceConfig, FetchResult, ParsedFeed]]]) -> list[str]:
+        return ["".join(s.id for s, _, _ in b) for b in batches]
+
     group = [parsed("a", 150), parsed("b", 60), parsed("c", 0), parsed("d", 300), parsed("e", 5)]
-    batches = _batches(group, 200)
-    assert [[s.id for s, _, _ in b] for b in batches] == [["a", "b"], ["c", "d"], ["e"]]
-    assert _batches([], 200) == []
+    assert ids(_batches(group, 200)) == ["ab", "cd", "e"]
+    assert ids(_batches([parsed(s, 1) for s in "abcde"], 200, sources=2)) == ["ab", "cd", "e"]
+    assert list(_batches([], 200)) == []
+
+
+def test_a_full_batch_is_stored_before_the_next_source_is_parsed() -> None:
+    """Batches are handed on as they fill, not once every source of the group is parsed: the
+    store keeps pace with the parser, and little is left to store after the last parse."""
+    from curator.pipeline import _batches
+    from curator.records import ParsedFeed
+
+    pulled: list[str] = []
+
+    def arriving() -> Iterator[tuple[SourceConfig, FetchResult, ParsedFeed]]:
+        for sid in "abcd":
+            pulled.append(sid)
+            source = SourceConfig(id=sid, publisher="P", kind="feed", url=f"https://e.org/{sid}")
+            feed = ParsedFeed(entries=[object()] * 100)  # type: ignore[list-item]
+            yield source, FetchResult(sid, source.url, 200, {}, b"", 0.0), feed
+
+    batches = _batches(arriving(), 200)
+    first = next(batches)
+    assert [s.id for s, _, _ in first] == ["a", "b"] and pulled == ["a", "b"]
 
 
 def _refuse_success_of(engine: Engine, source_id: str) -> None:
