@@ -16,7 +16,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, update
 from curator.config import Settings
 from curator.errors import CuratorError, ModelError
 from curator.fetch import FetchSettings
+from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
 from curator.records import Entry, FetchResult, ParsedFeed, SourceConfig
 from curator.schedule import next_check_at
@@ -93,6 +94,16 @@ _Arrival = tuple["FetchRequest", FetchResult | CuratorError, "Future[ParsedFeed]
 
 
 _Parsed = tuple[SourceConfig, FetchResult, ParsedFeed]
+
+
+def _unchanged(result: FetchResult, states: dict[str, state_store.SourceState]) -> bool:
+    """A 304, or a 200 with the very document last parsed and stored for the source."""
+    if result.not_modified:
+        return True
+    state = states.get(result.source_id)
+    return (
+        result.body_hash is not None and state is not None and result.body_hash == state.body_hash
+    )
 
 
 def _batches(
@@ -233,12 +244,17 @@ class Poller:
 
         def arrived(req: FetchRequest, result: FetchResult | CuratorError) -> None:
             parsing = None
+            if isinstance(result, FetchResult) and not result.not_modified:
+                result = replace(
+                    result,
+                    body_hash=fingerprint(req.source, result.url, result.headers, result.content),
+                )
             # With parser processes, hand the document over now; in-process parsing waits for
             # the store thread (never on the event loop, which must keep fetching).
             if (
                 self.parse_pool.workers > 0
                 and isinstance(result, FetchResult)
-                and not result.not_modified
+                and not _unchanged(result, states)
             ):
                 parsing = self.parse_pool.submit(
                     ParseJob(
@@ -270,15 +286,15 @@ class Poller:
                     if arrival is None:
                         continue
                     req, result, _ = arrival
-                    if isinstance(result, FetchResult) and result.not_modified:
+                    if isinstance(result, FetchResult) and _unchanged(result, states):
                         unchanged.append((req.source, result))
                     else:
                         changed.append(arrival)
                 if unchanged:
                     self._record_not_modified(unchanged, report, states)
                     if on_progress:
-                        for src, _ in unchanged:
-                            on_progress(src, "not modified")
+                        for src, result in unchanged:
+                            on_progress(src, "not modified" if result.not_modified else "unchanged")
                 for src, outcome in self._handle_group(changed, report, states):
                     if on_progress:
                         on_progress(src, outcome)
@@ -404,7 +420,13 @@ class Poller:
             for src, result, feed in parsed:
                 done = store_entries(conn, feed.entries, now, titles=self._titles)
                 self._succeeded(
-                    conn, src, now, result, new_items=len(done.new_ids), feed_title=feed.title
+                    conn,
+                    src,
+                    now,
+                    result,
+                    new_items=len(done.new_ids),
+                    feed_title=feed.title,
+                    body_hash=result.body_hash,
                 )
                 stored.append(done)
             new = [(src, done.new) for (src, _, _), done in zip(parsed, stored, strict=True)]
@@ -461,8 +483,11 @@ class Poller:
         *,
         new_items: int,
         feed_title: str | None = None,
+        body_hash: str | None = None,
     ) -> None:
-        """Record a successful fetch (a 304 too) with the next check it earned; release it."""
+        """Record a successful fetch (a 304 too) with the next check it earned; release it.
+        ``body_hash``: given once the document's entries are stored (the next poll that gets
+        the same document need not parse it)."""
         state_store.record_success(
             conn,
             src.id,
@@ -482,6 +507,7 @@ class Poller:
             feed_title=feed_title,
             not_modified=result.not_modified,
             release_from=self.worker,
+            body_hash=body_hash,
         )
 
     def _classify(

@@ -71,6 +71,8 @@ class FetchResult:
     last_modified: str | None = None
     retry_after: float | None = None  # seconds, from Retry-After
     max_age: float | None = None  # seconds, from Cache-Control: max-age
+    # curator.parse.fingerprint of the body and of how its source parses it (set by the poller)
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True)

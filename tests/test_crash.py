@@ -101,6 +101,10 @@ def test_kill_9_mid_poll_then_poll_again(tmp_path: Path, server: LocalServer, db
             assert conn.execute(select(func.count()).select_from(items)).scalar() == 3
 
         server.add("/b.atom", atom(B_ITEMS))
+        # a's feed is served again with its items under a new feed title: a document that must
+        # be parsed (the very same bytes would be recorded as unchanged, unparsed), so its
+        # items meet the store again
+        server.add("/a.atom", atom(A_ITEMS, title="DHSC - Activity on GOV.UK"))
         again = subprocess.run(
             _curator("poll", "--all", "--json", "--sources", str(sources)),
             env=env,

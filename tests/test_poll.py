@@ -135,6 +135,54 @@ def test_second_poll_sends_validators_and_304_parses_nothing(
     assert count(engine) == 2
 
 
+def test_the_same_document_again_without_validators_is_not_parsed_again(
+    engine: Engine, server: LocalServer
+) -> None:
+    """A server that sends no ETag or Last-Modified answers 200 with the same bytes: recorded
+    as not modified, nothing parsed (no duplicates counted); a changed document parses."""
+    body = atom(FEED)
+    server.add("/dhsc.atom", body)
+    source = src(server, "/dhsc.atom")
+    first = poller(engine).poll([source])
+    assert (first.ok, first.new_items) == (1, 2)
+
+    again = poller(engine, NOW + timedelta(hours=2)).poll([source])
+    assert (again.not_modified, again.ok, again.duplicates, again.new_items) == (1, 0, 0, 0)
+    with engine.connect() as conn:
+        state = conn.execute(select(source_state)).one()
+    assert state.last_status == 200 and state.consecutive_failures == 0
+    assert state.last_ok_at is not None and state.last_ok_at.replace(tzinfo=UTC) == NOW + timedelta(
+        hours=2
+    )
+
+    server.add("/dhsc.atom", atom([*FEED, FeedItem("A new report", "https://example.org/new")]))
+    changed = poller(engine, NOW + timedelta(hours=4)).poll([source])
+    assert (changed.ok, changed.new_items, changed.duplicates) == (1, 1, 2)
+
+
+def test_a_document_that_failed_to_parse_is_parsed_again_next_time(
+    engine: Engine, server: LocalServer
+) -> None:
+    """Only a document whose entries were stored is remembered: a failure is retried in full."""
+    server.add("/dhsc.atom", b"<html><body><p>Maintenance</p></body></html>")
+    source = src(server, "/dhsc.atom")
+    assert poller(engine).poll([source]).failed == 1
+    assert poller(engine, NOW + timedelta(hours=2)).poll([source], force=True).failed == 1
+
+
+def test_a_changed_source_setting_parses_the_same_document_again(
+    engine: Engine, server: LocalServer
+) -> None:
+    body = atom(FEED)
+    server.add("/dhsc.atom", body)
+    server.add("/moved.atom", body)
+    source = src(server, "/dhsc.atom")
+    poller(engine).poll([source])
+    moved = replace(source, url=server.url("/moved.atom"))  # a new final URL: links may differ
+    report = poller(engine, NOW + timedelta(hours=2)).poll([moved])
+    assert (report.ok, report.not_modified, report.duplicates) == (1, 0, 2)
+
+
 def test_a_source_that_is_not_due_is_not_fetched(engine: Engine, server: LocalServer) -> None:
     server.add("/dhsc.atom", atom(FEED))
     source = src(server, "/dhsc.atom")
@@ -222,9 +270,11 @@ def test_a_rejected_item_never_comes_back_as_new(engine: Engine, server: LocalSe
         first = conn.execute(select(items.c.id).order_by(items.c.id)).scalars().first()
     assert first is not None
     decide(engine, first, "reject", Actor("U1", "ana"))
-    server.add("/dhsc.atom", atom(FEED), etag='"v2"')  # feed changed: a full body again
+    # the feed changed (a full body again), and still lists the rejected item
+    later = [*FEED, FeedItem("Another report", "https://example.org/another")]
+    server.add("/dhsc.atom", atom(later), etag='"v2"')
     again = poller(engine, NOW + timedelta(hours=2)).poll([source])
-    assert (again.new_items, again.duplicates) == (0, 2)
+    assert (again.new_items, again.duplicates) == (1, 2)
     with engine.connect() as conn:
         assert (
             conn.execute(select(items.c.status).where(items.c.id == first)).scalar() == "rejected"

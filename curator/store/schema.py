@@ -78,6 +78,9 @@ source_state = Table(
     Column("last_new_item_at", UTCDateTime, nullable=True),
     Column("feed_title", Text, nullable=True),
     Column("items_seen", Integer, nullable=False, default=0),
+    # SHA-256 of the last document parsed and stored whole, with what decides how it is parsed
+    # (curator.parse.fingerprint): the same again is not parsed again.
+    Column("body_hash", String(64), nullable=True),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

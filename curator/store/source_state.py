@@ -36,6 +36,7 @@ class SourceState:
     last_new_item_at: datetime | None
     feed_title: str | None
     items_seen: int
+    body_hash: str | None = None
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
@@ -53,7 +54,7 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
         conn.execute(
             update(source_state)
             .where(source_state.c.source_id == src.id, source_state.c.url != src.url)
-            .values(url=src.url, etag=None, last_modified=None, next_check_at=None)
+            .values(url=src.url, etag=None, last_modified=None, next_check_at=None, body_hash=None)
         )
 
 
@@ -155,9 +156,11 @@ def record_success(
     feed_title: str | None = None,
     not_modified: bool = False,
     release_from: str | None = None,
+    body_hash: str | None = None,
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
-    the same statement (one UPDATE per source instead of two: a warm poll is mostly this)."""
+    the same statement (one UPDATE per source instead of two: a warm poll is mostly this).
+    ``body_hash``: the fingerprint of the document just parsed and stored (kept otherwise)."""
     validators = not not_modified
     titled = validators and feed_title is not None
     params: dict[str, object] = {
@@ -173,12 +176,18 @@ def record_success(
         params["p_feed_title"] = feed_title
     if release_from is not None:
         params["p_worker"] = release_from
-    stmt = _success_statement(validators, titled, bool(new_items), release_from is not None)
+    if body_hash is not None:
+        params["p_body_hash"] = body_hash
+    stmt = _success_statement(
+        validators, titled, bool(new_items), release_from is not None, body_hash is not None
+    )
     conn.execute(stmt, params)
 
 
 @cache
-def _success_statement(validators: bool, titled: bool, new_item: bool, release: bool) -> Update:
+def _success_statement(
+    validators: bool, titled: bool, new_item: bool, release: bool, hashed: bool
+) -> Update:
     """The UPDATE :func:`record_success` runs, built once per shape with bound parameters: a
     poll records hundreds of sources, and building and hashing a new statement for each cost
     more than running it. (Parameter names are not column names: SQLAlchemy would read those
@@ -202,6 +211,8 @@ def _success_statement(validators: bool, titled: bool, new_item: bool, release: 
         values["feed_title"] = bindparam("p_feed_title", type_=c.feed_title.type)
     if new_item:
         values["last_new_item_at"] = now
+    if hashed:
+        values["body_hash"] = bindparam("p_body_hash", type_=c.body_hash.type)
     if release:
         mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
         values["claimed_by"] = case((mine, None), else_=c.claimed_by)
