@@ -38,7 +38,9 @@ def append_results(text: str) -> None:
         fh.write("\n" + text)
 
 
-def start_farm(out: Path, hosts: int, feeds_per_host: int, latency: float = 0.15) -> Popen[str]:
+def start_farm(
+    out: Path, hosts: int, feeds_per_host: int, latency: float = 0.15, *, etags: bool = True
+) -> Popen[str]:
     """The feed farm (benchmarks/farm.py) in its own process; returns once it serves, with its
     sources file written to ``out``."""
     farm = Popen(
@@ -54,6 +56,7 @@ def start_farm(out: Path, hosts: int, feeds_per_host: int, latency: float = 0.15
             str(latency),
             "--out",
             str(out),
+            *([] if etags else ["--no-etags"]),
         ],
         cwd=ROOT,
         stdout=PIPE,

@@ -1,7 +1,9 @@
 """A local feed farm for benchmarks: many feeds on many loopback ports, with simulated latency.
 
 Each port is a separate "host" for the fetcher's per-host cap. Every feed is a 20-entry Atom
-document with a strong ETag; a matching ``If-None-Match`` gets ``304``. Latency is applied to
+document with a strong ETag; a matching ``If-None-Match`` gets ``304``. With ``--no-etags`` the
+farm sends no validator and answers every request with the full document, like the many
+servers that do. Latency is applied to
 every response (after the request is read), like a distant server.
 
     python -m benchmarks.farm --hosts 20 --feeds-per-host 10 --latency 0.15   # prints sources YAML
@@ -45,6 +47,7 @@ class Farm:
     hosts: int = 20
     feeds_per_host: int = 10
     latency: float = 0.15
+    etags: bool = True  # False: no validators, every request a full 200 (servers that send none)
     ports: list[int] = field(default_factory=list)
     requests: int = 0
     not_modified: int = 0
@@ -80,15 +83,16 @@ class Farm:
                     writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                     await writer.drain()
                     continue
-                if headers.get("if-none-match") == etag:
+                if self.etags and headers.get("if-none-match") == etag:
                     self.not_modified += 1
                     writer.write(
                         b"HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n"
                         + f"ETag: {etag}\r\n\r\n".encode()
                     )
                 else:
+                    validator = f"ETag: {etag}\r\n" if self.etags else ""
                     writer.write(
-                        f"HTTP/1.1 200 OK\r\nContent-Type: application/atom+xml\r\nETag: {etag}\r\n"
+                        f"HTTP/1.1 200 OK\r\nContent-Type: application/atom+xml\r\n{validator}"
                         f"Content-Length: {len(body)}\r\n\r\n".encode()
                         + body
                     )
@@ -140,9 +144,12 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--feeds-per-host", type=int, default=10)
     ap.add_argument("--latency", type=float, default=0.15)
+    ap.add_argument("--no-etags", action="store_true", help="send no ETag, never answer 304")
     ap.add_argument("--out", help="write the sources file here (default: stdout)")
     args = ap.parse_args()
-    farm = Farm(args.hosts, args.feeds_per_host, args.latency).start_in_thread()
+    farm = Farm(
+        args.hosts, args.feeds_per_host, args.latency, etags=not args.no_etags
+    ).start_in_thread()
     text = json.dumps({"sources": farm.sources()}, indent=1)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:
