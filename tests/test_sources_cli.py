@@ -155,6 +155,31 @@ def test_check_reports_each_failure_and_exits_1(server: LocalServer, tmp_path: P
     assert "1 fetched and parsed, 3 failed" in result.stderr
 
 
+def test_check_points_a_page_source_to_the_feed_its_page_advertises(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" title="Our research" '
+        b'href="/research/feed/"></head><body><main><article><h2><a href="/research/one">One '
+        b"report</a></h2></article></main></body></html>"
+    )
+    url = server.add("/research/", page, headers={"Content-Type": "text/html"})
+    path = sources_file(
+        tmp_path,
+        [],
+        extra=f"  - id: charity\n    publisher: A Charity\n    kind: page\n    url: {url}\n"
+        "    selectors:\n      item: main article\n      title: h2\n      link: a[href]\n",
+    )
+    result = run("sources", "check", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)["sources"]
+    assert row["status"] == "ok" and row["items"] == 1
+    assert row["warnings"] == [
+        f"charity: the page advertises a feed: {server.url('/research/feed/')} (Our research); "
+        "if one lists these publications, kind: feed with its URL is sturdier than selectors"
+    ]
+
+
 def test_check_prints_a_table(server: LocalServer, tmp_path: Path) -> None:
     urls = publish(server)
     path = sources_file(

@@ -147,6 +147,23 @@ def _parse(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFe
     )
 
 
+def _advertised_feeds(source: SourceConfig, page: FetchResult) -> list[str]:
+    """For a ``kind: page`` source: the feeds its page advertises, as a hint (a feed is sturdier
+    than selectors, which break with every redesign)."""
+    if source.kind != "page" or not page.content:
+        return []
+    from curator.parse.discover import discover_feeds
+
+    feeds = discover_feeds(page.content, page.url)[:MAX_DISCOVERED]
+    if not feeds:
+        return []
+    listed = ", ".join(f"{f.url} ({f.title})" if f.title else f.url for f in feeds)
+    return [
+        f"{source.id}: the page advertises {'a feed' if len(feeds) == 1 else 'feeds'}: {listed}; "
+        "if one lists these publications, kind: feed with its URL is sturdier than selectors"
+    ]
+
+
 def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime) -> SourceCheck:
     """Turn one fetch outcome into a check row: parse what came back, name what went wrong."""
     from curator.errors import FetchError as BaseFetchError
@@ -161,6 +178,7 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
             )
         return SourceCheck(source, "error", False, error=str(outcome))
     check = SourceCheck(source, "ok", True, outcome.status, latency=outcome.elapsed)
+    hints = _advertised_feeds(source, outcome)
     try:
         parsed = _parse(outcome, source, now)
     except NotAFeed as exc:
@@ -171,11 +189,12 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
         return check
     except ParseError as exc:
         check.status, check.ok, check.error = "parse error", False, str(exc)
+        check.warnings = hints
         return check
     check.items = len(parsed.entries)
     dates = [e.published_at for e in parsed.entries if e.published_at is not None]
     check.newest = max(dates) if dates else None
-    check.warnings = list(parsed.warnings)
+    check.warnings = [*parsed.warnings, *hints]
     if not parsed.entries:
         check.status, check.ok = "no items", False
         check.error = (
@@ -236,7 +255,7 @@ def _render_checks(rows: Sequence[SourceCheck]) -> None:
             r.newest.strftime("%Y-%m-%d") if r.newest else "",
             "" if r.latency is None else f"{r.latency * 1000:.0f} ms",
             "yes" if r.source.verified else "no",
-            Text(_without_id(r.error or "; ".join(r.warnings), r.source.id)),
+            Text("; ".join(_without_id(m, r.source.id) for m in [r.error, *r.warnings] if m)),
         )
     _console().print(table)
 
