@@ -426,7 +426,6 @@ class Poller:
                     result,
                     new_items=len(done.new_ids),
                     feed_title=feed.title,
-                    body_hash=result.body_hash,
                 )
                 stored.append(done)
             new = [(src, done.new) for (src, _, _), done in zip(parsed, stored, strict=True)]
@@ -483,11 +482,10 @@ class Poller:
         *,
         new_items: int,
         feed_title: str | None = None,
-        body_hash: str | None = None,
     ) -> None:
         """Record a successful fetch (a 304 too) with the next check it earned; release it.
-        ``body_hash``: given once the document's entries are stored (the next poll that gets
-        the same document need not parse it)."""
+        A 200's fingerprint is kept with it (the next poll that gets the same document need not
+        parse it); a failed parse never reaches here, so its document is parsed again."""
         state_store.record_success(
             conn,
             src.id,
@@ -507,7 +505,7 @@ class Poller:
             feed_title=feed_title,
             not_modified=result.not_modified,
             release_from=self.worker,
-            body_hash=body_hash,
+            body_hash=result.body_hash,
         )
 
     def _classify(

@@ -156,7 +156,7 @@ def test_a_poll_where_one_document_kills_its_parser_stores_the_others(
 
 def test_the_pollers_process_loads_no_parser() -> None:
     # The poller parses in the pool's workers; feedparser, bs4 and lxml in its own process
-    # would be ~10 MB of memory for nothing (benchmarks/poll.py's memory target).
+    # cost ~5 MB of peak PSS for nothing (benchmarks/poll.py's memory target).
     loaded, _ = modules_loaded_by(
         "import pathlib\n"
         "from curator.classify import ClassifyInput, load_classifier\n"
