@@ -3,8 +3,8 @@
 Each port is a separate "host" for the fetcher's per-host cap. Every feed is a 20-entry Atom
 document with a strong ETag; a matching ``If-None-Match`` gets ``304``. With ``--no-etags`` the
 farm sends no validator and answers every request with the full document, like the many
-servers that do. Latency is applied to
-every response (after the request is read), like a distant server.
+servers that do. Latency is applied to every response (after the request is read), like a
+distant server.
 
     python -m benchmarks.farm --hosts 20 --feeds-per-host 10 --latency 0.15   # prints sources YAML
 """
