@@ -118,6 +118,11 @@ def same_url_key(url: str) -> str:
         return url.strip()
 
 
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+#: A host name (letters of any script, digits, hyphens, dots) or an IPv6 literal.
+_HOST = re.compile(r"[^\W_](?:[\w.-]*[^\W_])?|[0-9a-f:.]+", re.I)
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a source URL, or None if it can."""
     try:
@@ -127,6 +132,10 @@ def url_problem(url: str) -> str | None:
         return f"'{url}' is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"'{url}' is not an http(s) URL; use e.g. https://www.example.org/feed/"
+    if _SPACE.search(url.strip()):
+        return f"'{url}' contains a space or control character; write a space as %20"
+    if not _HOST.fullmatch(parts.hostname):
+        return f"'{url}' has an invalid host name '{parts.hostname}'"
     if parts.hostname.lower() in _GOVUK_HOSTS and parts.path.startswith("/search/all"):
         return (
             "GOV.UK's robots.txt disallows /search/all*; poll the organisation feed "

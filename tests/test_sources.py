@@ -96,6 +96,8 @@ def test_bad_fixtures_cover_every_kind_of_problem() -> None:
         "is not a sector",
         "invalid CSS selector",
         "is not an http(s) URL",
+        "contains a space",
+        "invalid host name",
         "/search/all",
         "duplicate key",
     ):

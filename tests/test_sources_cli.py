@@ -86,7 +86,7 @@ def test_check_offline_reports_every_problem_on_stderr() -> None:
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert f"{bad}:15: source 'dhsc', key 'every': '1 hour' is not an interval" in lines[0]
-    assert "9 problems found" in lines[-1]
+    assert "11 problems found" in lines[-1]
     assert result.stdout == ""
 
 
