@@ -65,3 +65,31 @@ def run_case(server: LocalServer, pool: ParsePool, case: dict[str, Any]) -> dict
     text = json.dumps(got, ensure_ascii=False).replace(server.base_url, "{base}")
     result: dict[str, Any] = json.loads(text)
     return result
+
+
+def dense_pdf(lines: int) -> bytes:
+    """One A4 page holding ``lines`` lines of 1-point text: quick to make, slow to read."""
+    ops = "".join(
+        f"BT /F1 1 Tf 10 {10 + (i % 800)} Td (Line {i} of a very dense page) Tj ET\n"
+        for i in range(lines)
+    )
+    stream = ops.encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
