@@ -166,9 +166,12 @@ class Fetcher:
         check_robots = source.kind == "page" and self.settings.respect_robots
         return await self._fetch(source.id, source.url, headers, check_robots, etag, last_modified)
 
-    async def fetch_url(self, url: str, *, source_id: str = "-") -> FetchResult:
-        """GET any URL without validators or robots.txt (``sources add``, health checks)."""
-        return await self._fetch(source_id, url, {}, False, None, None)
+    async def fetch_url(
+        self, url: str, *, source_id: str = "-", max_bytes: int | None = None
+    ) -> FetchResult:
+        """GET any URL without validators or robots.txt (``sources add``, health checks, a
+        publication's report). ``max_bytes`` replaces the body cap for this call only."""
+        return await self._fetch(source_id, url, {}, False, None, None, max_bytes)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -180,10 +183,12 @@ class Fetcher:
         check_robots: bool,
         etag: str | None,
         last_modified: str | None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         if self._global is None:
             raise RuntimeError("use Fetcher as `async with Fetcher(settings) as fetcher:`")
-        resp = await self._get(source_id, url, headers, check_robots, self.settings.max_bytes)
+        cap = self.settings.max_bytes if max_bytes is None else max_bytes
+        resp = await self._get(source_id, url, headers, check_robots, cap)
         elapsed = time.perf_counter() - resp.started
         h = resp.headers
         retry_after = parse_retry_after(h.get("retry-after"))

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from curator.errors import ParseError
 from curator.records import ParsedFeed, SourceConfig
@@ -33,6 +33,9 @@ from curator.records import ParsedFeed, SourceConfig
 DEFAULT_TIMEOUT = 60.0
 #: Jobs a worker runs before it is replaced by a fresh one (bounds any slow leak in a parser).
 MAX_TASKS_PER_WORKER = 2000
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -109,32 +112,49 @@ class ParsePool:
             return self._pool
 
     def submit(self, job: ParseJob) -> Future[ParsedFeed]:
+        return self.call(self._function, job)
+
+    def call(self, function: Callable[[A], R], arg: A) -> Future[R]:
+        """Run ``function(arg)`` in a parser process, under the same per-document timeout and
+        with the same isolation as a feed (reading a publication's report PDF uses this).
+        ``function`` must be a module-level function and ``arg`` and its result picklable."""
         if self.workers == 0:
-            done: Future[ParsedFeed] = Future()
+            done: Future[R] = Future()
             try:
-                done.set_result(self._function(job))
+                done.set_result(function(arg))
             except Exception as exc:  # handed over through the future, as from a worker
                 done.set_exception(exc)
             return done
-        future: Future[ParsedFeed] = self._ensure().submit(self._function, self.timeout, job)
+        future: Future[R] = self._ensure().submit(function, self.timeout, arg)
         return future
 
     def result(self, future: Future[ParsedFeed], source: SourceConfig) -> ParsedFeed:
         """The parsed document, or :class:`ParseError` saying what went wrong with it."""
-        from pebble import ProcessExpired
-
         try:
             return future.result()
-        except FutureTimeout:
-            raise ParseError(
-                f"{source.id}: reading the document took longer than {self.timeout:g} s, so the "
-                "parser was stopped (CURATOR_PARSE_TIMEOUT); the other sources were not affected"
-            ) from None
-        except ProcessExpired as exc:
-            raise ParseError(
-                f"{source.id}: the parser process died while reading the document "
-                f"(exit code {exc.exitcode}); the other sources were not affected"
-            ) from None
+        except BaseException as exc:
+            failure = self.failure(exc, source.id, "the other sources were not affected")
+            if failure is None:
+                raise
+            raise failure from None
+
+    def failure(self, exc: BaseException, label: str, others: str) -> ParseError | None:
+        """The :class:`ParseError` for a job stopped by the timeout or whose process died (its
+        message starts with ``label`` and ends with ``others``), or ``None`` for any other
+        exception, which the job raised itself."""
+        from pebble import ProcessExpired
+
+        if isinstance(exc, FutureTimeout):
+            return ParseError(
+                f"{label}: reading the document took longer than {self.timeout:g} s, so the "
+                f"parser was stopped (CURATOR_PARSE_TIMEOUT); {others}"
+            )
+        if isinstance(exc, ProcessExpired):
+            return ParseError(
+                f"{label}: the parser process died while reading the document "
+                f"(exit code {exc.exitcode}); {others}"
+            )
+        return None
 
     def close(self) -> None:
         """Stop the workers (waiting for none: a poll that still needs them has returned)."""

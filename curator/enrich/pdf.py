@@ -1,0 +1,114 @@
+"""A report PDF → :class:`Document`, with pypdfium2. Runs in a parser process.
+
+Bounded three ways, so a hostile PDF costs one item and nothing else: the caller fetched at
+most the size cap (50 MB); only the first ``max_pages`` pages are read; and the parser process
+is stopped after the parse timeout. A PDF that needs a password, has no text layer (scanned
+pages) or is not a PDF at all raises the named error that says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curator.enrich.errors import PdfEncrypted, PdfMalformed, PdfNoText
+from curator.enrich.pdflines import Line, blocks_from_lines
+from curator.enrich.records import Document
+from curator.enrich.text import clean
+
+#: Pages read from the start of a report; its summary and findings come first.
+MAX_PAGES = 60
+#: Below this many letters a page, a PDF is taken to be scanned images without text.
+MIN_LETTERS_PER_PAGE = 20
+_BOLD = 600
+
+
+def read_pdf(content: bytes, url: str, *, max_pages: int = MAX_PAGES) -> Document:
+    import pypdfium2 as pdfium
+
+    head = content[:1024].lstrip()
+    if b"%PDF-" not in head:
+        start = head[:20].decode("ascii", "replace")
+        raise PdfMalformed(f"{url}: not a PDF (it starts with {start!r})")
+    try:
+        pdf = pdfium.PdfDocument(content)
+    except pdfium.PdfiumError as exc:
+        raise _open_error(url, exc) from None
+    try:
+        total = len(pdf)
+        if total == 0:
+            raise PdfMalformed(f"{url}: the PDF has no pages (damaged or cut short?)")
+        read = min(total, max_pages)
+        lines: list[Line] = []
+        for index in range(read):
+            page = pdf[index]
+            try:
+                lines.extend(_page_lines(page, index))
+            finally:
+                page.close()
+        metadata = pdf.get_metadata_dict(skip_empty=True)
+    finally:
+        pdf.close()
+    letters = sum(sum(ch.isalpha() for ch in ln.text) for ln in lines)
+    if letters < MIN_LETTERS_PER_PAGE * read:
+        raise PdfNoText(
+            f"{url}: the PDF has no text to read ({letters} letters on {read} pages): scanned "
+            "pages or images of text; summarise it by hand"
+        )
+    warnings: tuple[str, ...] = ()
+    if total > read:
+        warnings = (f"{url}: read the first {read} of {total} pages",)
+    blocks = blocks_from_lines(lines)
+    title = clean(metadata.get("Title", "")) or next(
+        (b.text for b in blocks if b.kind == "heading"), None
+    )
+    return Document(url=url, blocks=tuple(blocks), title=title, warnings=warnings)
+
+
+def _open_error(url: str, exc: Any) -> Exception:
+    import pypdfium2.raw as raw
+
+    code = getattr(exc, "err_code", None)
+    if code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
+        return PdfEncrypted(
+            f"{url}: the PDF is encrypted and needs a password to open; ask the publisher for an "
+            "open copy or summarise it by hand"
+        )
+    return PdfMalformed(f"{url}: the PDF cannot be opened: damaged or cut short ({exc})")
+
+
+def _page_lines(page: Any, index: int) -> list[Line]:
+    """The page's text lines, each with the font size, weight and box of its first letter."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    textpage = page.get_textpage()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return []
+        text = textpage.get_text_range(0, count)
+        out: list[Line] = []
+        start = 0
+        # get_text_range gives one character per char index (line ends are generated "\r\n")
+        for end in [*_line_ends(text), len(text)]:
+            piece = text[start:end]
+            stripped = piece.strip()
+            if stripped:
+                first = start + (len(piece) - len(piece.lstrip()))
+                probe = next((i for i in range(first, end) if text[i].isalnum()), first)
+                size = raw.FPDFText_GetFontSize(textpage, probe)
+                weight = raw.FPDFText_GetFontWeight(textpage, probe)
+                raw.FPDFText_GetCharOrigin(textpage, probe, ctypes.byref(x), ctypes.byref(y))
+                out.append(Line(stripped, index, size, weight >= _BOLD, y.value))
+            start = end + 1
+        return out
+    finally:
+        textpage.close()
+
+
+def _line_ends(text: str) -> list[int]:
+    return [
+        i for i, ch in enumerate(text) if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n")
+    ]
