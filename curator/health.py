@@ -97,6 +97,8 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         reason = facts.last_error or "refused"
         prefix = f"{source.id}: "
         reason = reason[len(prefix) :] if reason.startswith(prefix) else reason
+        # The fetcher's own advice ("; the site refuses ... (check it by hand)") is said below.
+        reason = reason.split("; the site refuses automated clients", 1)[0]
         detail = (
             f"refused automated clients {facts.consecutive_blocks} polls in a row ({reason}); "
             f"checked once every {_days(max(BLOCKED_EVERY, source.every))} until it answers: "

@@ -71,6 +71,11 @@ def test_blocked_says_why_how_often_and_what_to_do() -> None:
         "refused automated clients 4 polls in a row (HTTP 403 from https://www.kingsfund.org.uk/"
         "rss: access forbidden); checked once every day until it answers: check it by hand"
     )
+    # the fetcher's own advice is not repeated inside the detail
+    fetched = replace(
+        facts, last_error=f"{error}; the site refuses automated clients (check it by hand)"
+    )
+    assert assess(SRC, fetched, NOW).detail == health.detail
     weekly = assess(replace(SRC, every=timedelta(weeks=1)), facts, NOW)
     assert "checked once every 7 days" in weekly.detail
     assert health.as_json()["status"] == "blocked"
