@@ -1,19 +1,24 @@
-"""Source health (pure): is a source fine, failing, quiet, ended, or never polled?
+"""Source health (pure): is a source fine, failing, blocked, quiet, ended, or never polled?
 
-Policy sites go silent after a redesign rather than erroring (issue 6), so "quiet" — nothing new
-for longer than the source's expected cadence (``quiet_after``) — matters as much as "failing".
-A GOV.UK feed whose title says "This feed has ended" is an alarm of its own.
+Policy sites go silent after a redesign rather than erroring, so "quiet" — nothing new for longer
+than the source's expected cadence (``quiet_after``) — matters as much as "failing". A GOV.UK feed
+whose title says "This feed has ended" is an alarm of its own. A site that refuses automated
+clients (401/403 or a bot challenge, several polls in a row) is "blocked": not broken, nothing to
+fix in sources.yaml, but an admin has to look at it by hand, so it is listed with its URL.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from curator.records import SourceConfig
+from curator.schedule import BLOCKED_EVERY, is_blocked
 
-Status = Literal["ok", "failing", "quiet", "ended", "never polled", "disabled"]
+Status = Literal["ok", "failing", "blocked", "quiet", "ended", "never polled", "disabled"]
 #: Failures in a row before a source counts as failing in reports (one blip is not news).
 FAILING_AFTER = 2
 ENDED_MARKERS = ("this feed has ended", "feed has ended")
@@ -32,6 +37,8 @@ class SourceFacts:
     items_last_30_days: int = 0
     accepted: int = 0
     rejected: int = 0
+    consecutive_blocks: int = 0
+    next_check_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,9 @@ class SourceHealth:
     newest_item_at: datetime | None
     items_last_30_days: int
     acceptance_rate: float | None
+    url: str = ""
+    consecutive_blocks: int = 0
+    next_check_at: datetime | None = None
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -54,10 +64,13 @@ class SourceHealth:
         return {
             "id": self.source_id,
             "publisher": self.publisher,
+            "url": self.url,
             "status": self.status,
             "detail": self.detail,
             "last_ok_at": iso(self.last_ok_at),
             "consecutive_failures": self.consecutive_failures,
+            "consecutive_blocks": self.consecutive_blocks,
+            "next_check_at": iso(self.next_check_at),
             "last_error": self.last_error,
             "newest_item_at": iso(self.newest_item_at),
             "items_last_30_days": self.items_last_30_days,
@@ -79,6 +92,18 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         and any(m in facts.last_error.lower() for m in ENDED_MARKERS)
     ):
         status, detail = "ended", facts.last_error
+    elif is_blocked(facts.consecutive_blocks):
+        status = "blocked"
+        reason = facts.last_error or "refused"
+        prefix = f"{source.id}: "
+        reason = reason[len(prefix) :] if reason.startswith(prefix) else reason
+        # The fetcher's own advice ("; the site refuses ... (check it by hand)") is said below.
+        reason = reason.split("; the site refuses automated clients", 1)[0]
+        detail = (
+            f"refused automated clients {facts.consecutive_blocks} polls in a row ({reason}); "
+            f"checked once every {_days(max(BLOCKED_EVERY, source.every))} until it answers: "
+            "check it by hand"
+        )
     elif facts.consecutive_failures >= FAILING_AFTER:
         status = "failing"
         detail = (
@@ -110,4 +135,39 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         newest_item_at=facts.newest_item_at,
         items_last_30_days=facts.items_last_30_days,
         acceptance_rate=rate,
+        url=source.url,
+        consecutive_blocks=facts.consecutive_blocks,
+        next_check_at=facts.next_check_at,
     )
+
+
+def _days(delta: timedelta) -> str:
+    days = delta.total_seconds() / 86400
+    return "day" if days == 1 else f"{days:g} days"
+
+
+#: Statuses the weekly report and `curator sources status --problems` show.
+PROBLEMS: tuple[Status, ...] = ("failing", "blocked", "quiet", "ended")
+
+
+def report_text(healths: Sequence[SourceHealth]) -> str:
+    """The weekly Slack report: the sources that need an admin's attention, the blocked ones
+    to check by hand with their URLs, then a summary of every status."""
+    counts = Counter(h.status for h in healths)
+    lines = ["*Weekly source health*"]
+    attention = [h for h in healths if h.status in PROBLEMS and h.status != "blocked"]
+    for h in attention:
+        lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
+    blocked = [h for h in healths if h.status == "blocked"]
+    if blocked:
+        lines.append(
+            "*Check by hand* (these sites refuse automated clients; each is checked once a day "
+            "and comes back by itself when it answers):"
+        )
+        for h in blocked:
+            lines.append(f"• `{h.source_id}` ({h.publisher}): {h.url}")
+    if not attention and not blocked:
+        lines.append("All sources are polling fine and publishing.")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines.append(f"{len(healths)} sources: {summary}.")
+    return "\n".join(lines)

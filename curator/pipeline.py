@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, update
 
 from curator.config import Settings
 from curator.errors import CuratorError, ModelError
-from curator.fetch import FetchSettings
+from curator.fetch import BlockedBySite, FetchSettings
 from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
 from curator.records import Entry, FetchResult, ParsedFeed, SourceConfig
@@ -202,10 +202,12 @@ class Poller:
         sources: Sequence[SourceConfig],
         *,
         force: bool = False,
+        force_blocked: bool = True,
         on_start: Callable[[int], None] | None = None,
         on_progress: Callable[[SourceConfig, str], None] | None = None,
     ) -> PollReport:
-        """Poll the due sources among ``sources`` (all of them with ``force``) once."""
+        """Poll the due sources among ``sources`` (all of them with ``force``; a blocked source
+        only when due unless ``force_blocked``) once."""
         from curator.fetch import FetchRequest, fetch_many
 
         enabled = [s for s in sources if s.enabled]
@@ -218,7 +220,12 @@ class Poller:
         now = self.clock()
         claimed = set(
             state_store.claim_due(
-                self.engine, [s.id for s in enabled], now, self.worker, force=force
+                self.engine,
+                [s.id for s in enabled],
+                now,
+                self.worker,
+                force=force,
+                force_blocked=force_blocked,
             )
         )
         todo = [s for s in enabled if s.id in claimed]
@@ -354,8 +361,15 @@ class Poller:
                         raise result
                     feed = self._parsed(src, result, parsing)
                 except Exception as exc:
-                    failures = states[src.id].consecutive_failures
-                    failed.append((src, self._failed(src, failures, exc, report)))
+                    state = states[src.id]
+                    outcome = self._failed(
+                        src,
+                        state.consecutive_failures,
+                        exc,
+                        report,
+                        blocks=state.consecutive_blocks,
+                    )
+                    failed.append((src, outcome))
                     continue
                 yield src, result, feed
 
@@ -442,9 +456,18 @@ class Poller:
         report.candidate_ids.extend(candidates)
         return outcomes
 
-    def _failed(self, src: SourceConfig, failures: int, exc: Exception, report: PollReport) -> str:
-        """Record a failed source and when to try it again (backing off); one broken source
-        never stops the pass."""
+    def _failed(
+        self,
+        src: SourceConfig,
+        failures: int,
+        exc: Exception,
+        report: PollReport,
+        *,
+        blocks: int = 0,
+    ) -> str:
+        """Record a failed source and when to try it again (backing off; once a day when the
+        site has refused us ``blocks`` + this time in a row); one broken source never stops the
+        pass."""
         now = self.clock()
         if not isinstance(exc, CuratorError):
             log.error("%s: unexpected error while polling", src.id, exc_info=exc)
@@ -452,6 +475,7 @@ class Poller:
         status = getattr(exc, "status", None)
         text = str(exc) if isinstance(exc, CuratorError) else f"internal error: {exc!r}"
         message = text if text.startswith(src.id) else f"{src.id}: {text}"
+        blocked = isinstance(exc, BlockedBySite)
         with self.engine.begin() as conn:
             state_store.record_failure(
                 conn,
@@ -459,10 +483,12 @@ class Poller:
                 now=now,
                 error=message,
                 status=status,
+                blocked=blocked,
                 next_check_at=next_check_at(
                     now,
                     every=src.every,
                     consecutive_failures=failures + 1,
+                    consecutive_blocks=blocks + 1 if blocked else 0,
                     retry_after=retry_after,
                     jitter=src.jitter,
                     rng=self.rng,

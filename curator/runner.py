@@ -448,16 +448,7 @@ def _retrain_in_child(settings: Settings, now: datetime) -> RetrainOutcome:
 
 
 def health_report_text(healths: list[Any]) -> str:
-    """The weekly report: the sources that need an admin's attention, then a summary."""
-    from collections import Counter
+    """The weekly report (written by ``curator.health.report_text``, beside the statuses)."""
+    from curator.health import report_text
 
-    counts = Counter(h.status for h in healths)
-    lines = ["*Weekly source health*"]
-    attention = [h for h in healths if h.status in ("failing", "quiet", "ended")]
-    for h in attention:
-        lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
-    if not attention:
-        lines.append("All sources are polling fine and publishing.")
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    lines.append(f"{len(healths)} sources: {summary}.")
-    return "\n".join(lines)
+    return report_text(healths)

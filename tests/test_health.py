@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from curator.health import SourceFacts, assess
+from curator.health import SourceFacts, assess, report_text
 from curator.records import SourceConfig
 
 NOW = datetime(2024, 6, 30, tzinfo=UTC)
@@ -30,6 +30,21 @@ OK = SourceFacts(last_checked_at=NOW, last_ok_at=NOW, newest_item_at=NOW - timed
         (SourceFacts(), SRC, "never polled"),
         (OK, replace(SRC, enabled=False), "disabled"),
         (replace(OK, newest_item_at=None), SRC, "quiet"),
+        (
+            replace(OK, consecutive_failures=3, consecutive_blocks=3, last_error="kf: 403"),
+            SRC,
+            "blocked",
+        ),
+        (
+            replace(OK, consecutive_failures=2, consecutive_blocks=2, last_error="kf: 403"),
+            SRC,
+            "failing",
+        ),
+        (
+            replace(OK, consecutive_failures=5, consecutive_blocks=5),
+            replace(SRC, enabled=False),
+            "disabled",
+        ),
     ],
 )
 def test_status(facts: SourceFacts, source: SourceConfig, status: str) -> None:
@@ -45,3 +60,37 @@ def test_acceptance_rate() -> None:
     health = assess(SRC, replace(OK, accepted=3, rejected=1), NOW)
     assert health.acceptance_rate == 0.75
     assert assess(SRC, OK, NOW).acceptance_rate is None
+
+
+def test_blocked_says_why_how_often_and_what_to_do() -> None:
+    error = "kf: HTTP 403 from https://www.kingsfund.org.uk/rss: access forbidden"
+    facts = replace(OK, consecutive_failures=4, consecutive_blocks=4, last_error=error)
+    health = assess(SRC, facts, NOW)
+    assert health.status == "blocked" and health.url == SRC.url
+    assert health.detail == (
+        "refused automated clients 4 polls in a row (HTTP 403 from https://www.kingsfund.org.uk/"
+        "rss: access forbidden); checked once every day until it answers: check it by hand"
+    )
+    # the fetcher's own advice is not repeated inside the detail
+    fetched = replace(
+        facts, last_error=f"{error}; the site refuses automated clients (check it by hand)"
+    )
+    assert assess(SRC, fetched, NOW).detail == health.detail
+    weekly = assess(replace(SRC, every=timedelta(weeks=1)), facts, NOW)
+    assert "checked once every 7 days" in weekly.detail
+    assert health.as_json()["status"] == "blocked"
+    assert health.as_json()["url"] == SRC.url and health.as_json()["consecutive_blocks"] == 4
+
+
+def test_report_lists_blocked_sources_to_check_by_hand() -> None:
+    blocked = assess(SRC, replace(OK, consecutive_failures=3, consecutive_blocks=3), NOW)
+    fine = assess(replace(SRC, id="ok"), OK, NOW)
+    text = report_text([blocked, fine])
+    assert text.splitlines() == [
+        "*Weekly source health*",
+        "*Check by hand* (these sites refuse automated clients; each is checked once a day and "
+        "comes back by itself when it answers):",
+        f"• `kf` (The King's Fund): {SRC.url}",
+        "2 sources: 1 blocked, 1 ok.",
+    ]
+    assert report_text([fine]).splitlines()[1] == "All sources are polling fine and publishing."

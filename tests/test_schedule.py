@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curator.schedule import MAX_AGE_CAP, MIN_DELAY, RETRY_AFTER_CAP, base_delay, next_check_at
+from curator.schedule import (
+    BLOCKED_AFTER,
+    BLOCKED_EVERY,
+    MAX_AGE_CAP,
+    MIN_DELAY,
+    RETRY_AFTER_CAP,
+    base_delay,
+    is_blocked,
+    next_check_at,
+)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -120,3 +129,64 @@ def test_base_delay_matches_jitter_free_schedule(
         NOW, every=every, consecutive_failures=n, max_age=max_age, jitter=0, max_backoff=max_backoff
     )
     assert when == NOW + max(base, MIN_DELAY)
+
+
+# --- blocked: a site refusing automated clients is checked once a day -------------------------
+
+
+def test_blocked_after_three_refusals_in_a_row() -> None:
+    assert BLOCKED_AFTER == 3
+    assert [is_blocked(n) for n in range(5)] == [False, False, False, True, True]
+
+
+def test_refusals_before_the_third_back_off_as_usual() -> None:
+    for n in (1, 2):
+        assert next_check_at(
+            NOW, every=HOUR, consecutive_failures=n, consecutive_blocks=n, jitter=0
+        ) == NOW + HOUR * 2 ** (n - 1)
+
+
+def test_a_blocked_source_waits_a_day_or_its_own_longer_interval() -> None:
+    assert timedelta(days=1) == BLOCKED_EVERY
+    for every, wait in ((HOUR, BLOCKED_EVERY), (timedelta(weeks=1), timedelta(weeks=1))):
+        when = next_check_at(
+            NOW, every=every, consecutive_failures=3, consecutive_blocks=3, jitter=0
+        )
+        assert when == NOW + wait
+    # a longer Retry-After is honoured; a shorter one, or a max-age, never speeds it up
+    assert next_check_at(
+        NOW, every=HOUR, consecutive_blocks=4, retry_after=3 * 86400, jitter=0
+    ) == NOW + timedelta(days=3)
+    assert (
+        next_check_at(NOW, every=HOUR, consecutive_blocks=4, retry_after=60, max_age=60, jitter=0)
+        == NOW + BLOCKED_EVERY
+    )
+
+
+@given(
+    everies,
+    st.integers(min_value=BLOCKED_AFTER, max_value=500),
+    failures,
+    retry_afters,
+    jitters,
+    st.integers(),
+)
+def test_a_blocked_source_is_never_checked_sooner_than_a_day(
+    every: timedelta,
+    blocks: int,
+    fails: int,
+    retry_after: float | None,
+    jitter: float,
+    seed: int,
+) -> None:
+    when = next_check_at(
+        NOW,
+        every=every,
+        consecutive_failures=fails,
+        consecutive_blocks=blocks,
+        retry_after=retry_after,
+        jitter=jitter,
+        rng=random.Random(seed),
+    )
+    base = max(BLOCKED_EVERY, every)
+    assert NOW + base <= when <= NOW + max(base * 1.5, timedelta(seconds=retry_after or 0))

@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     metavar="ID",
     help="poll only this source, now, due or not (repeatable)",
 )
-@click.option("--all", "poll_all", is_flag=True, help="poll every enabled source now, due or not")
+@click.option(
+    "--all",
+    "poll_all",
+    is_flag=True,
+    help="poll every enabled source now, due or not (a blocked one only when due)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the results")
 def poll(
     sources_file: Path | None, source_ids: tuple[str, ...], poll_all: bool, as_json: bool
@@ -47,7 +52,14 @@ def poll(
             )
         sources = [s for s in sources if s.id in source_ids]
     with Poller(engine(), settings()) as poller:
-        report = _poll(poller, sources, force=poll_all or bool(source_ids), as_json=as_json)
+        # --all leaves a blocked source to its daily check; naming it with --source asks now.
+        report = _poll(
+            poller,
+            sources,
+            force=poll_all or bool(source_ids),
+            force_blocked=bool(source_ids),
+            as_json=as_json,
+        )
 
     if as_json:
         json.dump(report.as_json(), sys.stdout)
@@ -70,7 +82,14 @@ def poll(
         click.echo(f"Candidates wait for the editors: {hint}.")
 
 
-def _poll(poller: Poller, sources: list[SourceConfig], *, force: bool, as_json: bool) -> PollReport:
+def _poll(
+    poller: Poller,
+    sources: list[SourceConfig],
+    *,
+    force: bool,
+    force_blocked: bool,
+    as_json: bool,
+) -> PollReport:
     """One pass, with a progress bar on a terminal."""
     from curator.commands.common import err_console
 
@@ -92,11 +111,12 @@ def _poll(poller: Poller, sources: list[SourceConfig], *, force: bool, as_json: 
             report = poller.poll(
                 sources,
                 force=force,
+                force_blocked=force_blocked,
                 on_start=lambda n: progress.update(task, total=n),
                 on_progress=lambda src, outcome: progress.update(
                     task, advance=1, description=f"{src.id}: {outcome}"
                 ),
             )
     else:
-        report = poller.poll(sources, force=force)
+        report = poller.poll(sources, force=force, force_blocked=force_blocked)
     return report

@@ -110,7 +110,9 @@ class SourceCheck:
     """What one live check of a source found."""
 
     source: SourceConfig
-    status: str  # "ok", "HTTP 404", "error", "not a feed", "no items", "disabled", "not checked"
+    # "ok", "HTTP 404", "blocked", "error", "not a feed", "empty", "parse error", "no items",
+    # "disabled", "not checked"
+    status: str
     ok: bool
     http_status: int | None = None
     items: int | None = None
@@ -168,10 +170,12 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
     """Turn one fetch outcome into a check row: parse what came back, name what went wrong."""
     from curator.errors import FetchError as BaseFetchError
     from curator.errors import ParseError
-    from curator.fetch import HTTPStatusError
+    from curator.fetch import BlockedBySite, HTTPStatusError
     from curator.parse.errors import EmptyDocument, NotAFeed
 
     if isinstance(outcome, BaseFetchError):
+        if isinstance(outcome, BlockedBySite):
+            return SourceCheck(source, "blocked", False, outcome.status, error=str(outcome))
         if isinstance(outcome, HTTPStatusError):
             return SourceCheck(
                 source, f"HTTP {outcome.status}", False, outcome.status, error=str(outcome)
@@ -264,19 +268,35 @@ def _render_checks(rows: Sequence[SourceCheck]) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--offline", is_flag=True, help="Only validate the file; fetch nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="Print a Markdown table of what needs an admin (id, publisher, url, status, problem, "
+    "what to do), to paste into a ticket.",
+)
 @click.pass_context
-def check(ctx: click.Context, file: Path | None, offline: bool, as_json: bool) -> None:
+def check(
+    ctx: click.Context, file: Path | None, offline: bool, as_json: bool, markdown: bool
+) -> None:
     """Validate FILE (default: CURATOR_SOURCES_FILE or sources.yaml) and fetch every enabled
-    source once. Exit 0 only when the file is valid and every source fetched and parsed."""
+    source once. Exit 0 only when the file is valid and every source fetched and parsed.
+
+    Never changes FILE: `verified: true` is for an admin to set by hand."""
     import json
 
     from curator.sources import SourcesError, load_sources
 
+    if as_json and markdown:
+        raise click.UsageError("--json and --markdown are two ways to print the result: pick one")
     path = _sources_file(file)
     try:
         configs = load_sources(path)
     except SourcesError as exc:
         _echo_problems(exc.problems)
+        if markdown:
+            from curator.commands.sources_markdown import problems_markdown
+
+            click.echo(problems_markdown(path, exc.problems))
         if as_json:
             doc = {
                 "file": str(path),
@@ -292,7 +312,7 @@ def check(ctx: click.Context, file: Path | None, offline: bool, as_json: bool) -
     if offline:
         rows = [SourceCheck(c, "not checked", True) for c in configs]
     else:
-        rows = _check_with_progress(configs, enabled, show=not as_json)
+        rows = _check_with_progress(configs, enabled, show=not (as_json or markdown))
     ok = all(r.ok for r in rows)
     if as_json:
         doc = {
@@ -303,6 +323,10 @@ def check(ctx: click.Context, file: Path | None, offline: bool, as_json: bool) -
             "sources": [r.as_json() for r in rows],
         }
         click.echo(json.dumps(doc, indent=2))
+    elif markdown:
+        from curator.commands.sources_markdown import checks_markdown
+
+        click.echo(checks_markdown(path, rows, offline=offline))
     elif not offline:
         _render_checks(rows)
     failed = [r for r in rows if not r.ok]

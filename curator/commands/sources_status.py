@@ -8,30 +8,36 @@ from pathlib import Path
 
 import click
 
-STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow"}
+STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow", "blocked": "magenta"}
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list instead of a table")
-@click.option("--problems", is_flag=True, help="only sources that are failing, quiet or ended")
+@click.option(
+    "--problems", is_flag=True, help="only sources that are failing, blocked, quiet or ended"
+)
 def status(file: Path | None, as_json: bool, problems: bool) -> None:
     """Health of each source: last success, failures in a row, last error, newest item,
-    items in the last 30 days, acceptance rate, and whether it is failing, quiet or ended.
+    items in the last 30 days, acceptance rate, and whether it is failing, blocked, quiet or
+    ended. Blocked sources (the site refuses automated clients) are listed again under "Check by
+    hand" with their URLs.
 
-    Exits 1 when any enabled source is failing or its feed has ended."""
+    Exits 1 when any enabled source is failing or its feed has ended (not for a blocked one:
+    nothing in sources.yaml can fix it)."""
     from datetime import UTC, datetime
 
     from rich.console import Console
     from rich.table import Table
 
     from curator.commands.common import engine, load_sources_or_exit
+    from curator.health import PROBLEMS
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
     healths = source_health(engine(), sources, datetime.now(UTC))
     if problems:
-        healths = [h for h in healths if h.status in ("failing", "quiet", "ended")]
+        healths = [h for h in healths if h.status in PROBLEMS]
     bad = any(h.status in ("failing", "ended") for h in healths)
     if as_json:
         json.dump([h.as_json() for h in healths], sys.stdout, indent=1)
@@ -66,4 +72,13 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
             h.detail,
         )
     Console().print(table)
+    blocked = [h for h in healths if h.status == "blocked"]
+    if blocked:
+        # Plain text: URLs and names are printed as they are, never read as console markup.
+        click.echo(
+            "\nCheck by hand (these sites refuse automated clients; each is checked once a day "
+            "and comes back by itself when it answers):"
+        )
+        for h in blocked:
+            click.echo(f"  {h.source_id} ({h.publisher}): {h.url}")
     sys.exit(1 if bad else 0)

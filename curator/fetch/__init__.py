@@ -10,6 +10,7 @@ from curator.fetch.client import Fetcher, FetchRequest, FetchSettings, fetch_man
 from curator.fetch.errors import (
     BadResponse,
     BlockedAddress,
+    BlockedBySite,
     BodyTooLarge,
     ConnectFailed,
     FetchError,
@@ -22,6 +23,7 @@ from curator.fetch.errors import (
 __all__ = [
     "BadResponse",
     "BlockedAddress",
+    "BlockedBySite",
     "BodyTooLarge",
     "ConnectFailed",
     "FetchError",

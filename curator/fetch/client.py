@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from curator.fetch import decode, robots, ssrf
+from curator.fetch import challenge, decode, robots, ssrf
 from curator.fetch.errors import (
     BadResponse,
     BlockedAddress,
+    BlockedBySite,
     BodyTooLarge,
     ConnectFailed,
     FetchError,
@@ -193,6 +194,19 @@ class Fetcher:
         h = resp.headers
         retry_after = parse_retry_after(h.get("retry-after"))
         final = str(resp.url)
+        refused = challenge.refusal(resp.status, h, resp.content)
+        if refused is not None:
+            # Never retried with a browser's User-Agent or headers: the scheduler slows down
+            # and `curator sources status` lists the site for an admin to check by hand.
+            raise BlockedBySite(
+                f"{source_id}: HTTP {resp.status} from {final}: {refused}; the site refuses "
+                "automated clients (check it by hand)",
+                status=resp.status,
+                reason=refused,
+                source_id=source_id,
+                url=final,
+                retry_after=retry_after,
+            )
         if resp.status == 304 or 200 <= resp.status < 300:
             not_modified = resp.status == 304
             return FetchResult(

@@ -41,6 +41,27 @@ class HTTPStatusError(FetchError):
         self.status = status
 
 
+class BlockedBySite(HTTPStatusError):
+    """The site refuses automated clients: a 401 or 403, or a bot-challenge page (whatever its
+    status, 200 included). ``reason`` says which (``curator.fetch.challenge``). Pulse Curator
+    does not try to get past it; the scheduler slows down and an admin checks the site by hand."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        reason: str,
+        source_id: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(
+            message, status=status, source_id=source_id, url=url, retry_after=retry_after
+        )
+        self.reason = reason
+
+
 class FetchTimeout(FetchError):
     """Connecting, reading, or the whole request took longer than allowed."""
 
@@ -73,6 +94,7 @@ class BadResponse(FetchError):
 __all__ = [
     "BadResponse",
     "BlockedAddress",
+    "BlockedBySite",
     "BodyTooLarge",
     "ConnectFailed",
     "FetchError",

@@ -43,6 +43,8 @@ def source_facts(engine: Engine, now: datetime) -> dict[str, SourceFacts]:
             last_checked_at=st["last_checked_at"],
             last_ok_at=st["last_ok_at"],
             consecutive_failures=st["consecutive_failures"] or 0,
+            consecutive_blocks=st["consecutive_blocks"] or 0,
+            next_check_at=st["next_check_at"],
             last_error=st["last_error"],
             feed_title=st["feed_title"],
             newest_item_at=newest,

@@ -81,6 +81,9 @@ source_state = Table(
     # SHA-256 of the last document parsed and stored whole, with what decides how it is parsed
     # (curator.parse.fingerprint): the same again is not parsed again.
     Column("body_hash", String(64), nullable=True),
+    # Refusals in a row (401/403 or a bot-challenge page): a source refused often enough is
+    # "blocked" and checked once a day (curator.schedule). Reset by any other outcome.
+    Column("consecutive_blocks", Integer, nullable=False, default=0, server_default="0"),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

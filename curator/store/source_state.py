@@ -17,6 +17,7 @@ from functools import cache
 from sqlalchemy import Connection, Engine, Update, and_, bindparam, case, or_, select, update
 
 from curator.records import SourceConfig
+from curator.schedule import BLOCKED_AFTER
 from curator.store.schema import source_state
 from curator.store.sql import insert_ignore
 
@@ -37,10 +38,12 @@ class SourceState:
     feed_title: str | None
     items_seen: int
     body_hash: str | None = None
+    consecutive_blocks: int = 0
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
-    """Make sure every configured source has a state row; a changed URL drops old validators."""
+    """Make sure every configured source has a state row; a changed URL drops old validators,
+    and the refusals counted against the old URL (the new one has not refused anything yet)."""
     for src in sources:
         if (
             insert_ignore(
@@ -54,7 +57,14 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
         conn.execute(
             update(source_state)
             .where(source_state.c.source_id == src.id, source_state.c.url != src.url)
-            .values(url=src.url, etag=None, last_modified=None, next_check_at=None, body_hash=None)
+            .values(
+                url=src.url,
+                etag=None,
+                last_modified=None,
+                next_check_at=None,
+                body_hash=None,
+                consecutive_blocks=0,
+            )
         )
 
 
@@ -71,11 +81,13 @@ def claim_due(
     *,
     lease: timedelta = timedelta(minutes=10),
     force: bool = False,
+    force_blocked: bool = True,
 ) -> list[str]:
     """Claim the due sources among ``source_ids`` for ``worker``; returns the claimed ids.
 
     ``force`` claims them whether due or not (``curator poll --all``), but never one that another
-    worker holds right now."""
+    worker holds right now; with ``force_blocked=False`` a blocked source is still only claimed
+    when due (once a day), so even a scripted ``poll --all`` never asks a refusing site faster."""
     ids = list(source_ids)
     if not ids:
         return []
@@ -88,6 +100,8 @@ def claim_due(
     cond = and_(source_state.c.source_id.in_(ids), free)
     if not force:
         cond = and_(cond, due)
+    elif not force_blocked:
+        cond = and_(cond, or_(due, source_state.c.consecutive_blocks < BLOCKED_AFTER))
     with engine.begin() as conn:
         query = select(source_state.c.source_id).where(cond)
         if conn.dialect.name == "postgresql":
@@ -197,6 +211,7 @@ def _success_statement(
     values: dict[str, object] = {
         "next_check_at": bindparam("p_next_check_at", type_=c.next_check_at.type),
         "consecutive_failures": 0,
+        "consecutive_blocks": 0,
         "last_error": None,
         "last_status": bindparam("p_status", type_=c.last_status.type),
         "last_checked_at": now,
@@ -229,13 +244,18 @@ def record_failure(
     next_check_at: datetime,
     error: str,
     status: int | None = None,
+    blocked: bool = False,
 ) -> None:
+    """Record a failed check. ``blocked``: the site refused us (401/403 or a bot challenge),
+    which adds to the refusals in a row; any other failure ends that streak."""
+    c = source_state.c
     conn.execute(
         update(source_state)
-        .where(source_state.c.source_id == source_id)
+        .where(c.source_id == source_id)
         .values(
             next_check_at=next_check_at,
-            consecutive_failures=source_state.c.consecutive_failures + 1,
+            consecutive_failures=c.consecutive_failures + 1,
+            consecutive_blocks=c.consecutive_blocks + 1 if blocked else 0,
             last_error=error[:2000],
             last_status=status,
             last_checked_at=now,
