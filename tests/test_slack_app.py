@@ -1,5 +1,5 @@
-"""Signed Slack requests over a real socket to `curator slack serve`'s server (HTTP mode), with
-the fake Slack Web API answering the app's calls."""
+"""Signed Slack requests over a real socket to `curator slack serve`'s server (HTTP mode: uvicorn,
+curator/web.py), with the fake Slack Web API answering the app's calls."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from curator.config import Settings
 from curator.slack import blocks
 from curator.slack.app import build_app
 from curator.slack.outbox import drain, enqueue, make_client
-from curator.slack.server import SlackHTTPServer
 from curator.store.schema import decisions, items, outbox, source_state
+from curator.web import SLACK_PATH, WebServer
+from curator.web import build_app as build_web_app
 from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import (
     FakeSlack,
@@ -44,14 +45,18 @@ T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
 class Env:
     engine: Engine
     fake: FakeSlack
-    server: SlackHTTPServer
+    server: WebServer
     settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.server.url(SLACK_PATH)
 
     def send(
         self, body: str, *, timestamp: int | None = None, secret: str = SECRET
     ) -> httpx.Response:
         headers = sign(body, secret, timestamp)
-        return httpx.post(self.server.url, content=body, headers=headers, timeout=5)
+        return httpx.post(self.url, content=body, headers=headers, timeout=5)
 
     def click(self, item_id: int, action_id: str, **kw: Any) -> httpx.Response:
         ts = self.card_ts(item_id)
@@ -116,7 +121,8 @@ def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
         slack_api_url=fake.base_url,
         admins="UADMIN",
     )
-    server = SlackHTTPServer(build_app(engine, settings, sources_file=sources), port=0).start()
+    server = WebServer(build_web_app(slack=build_app(engine, settings, sources_file=sources)))
+    server.start()
     yield Env(engine, fake, server, settings)
     server.stop()
     fake.stop()
@@ -325,7 +331,7 @@ def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) 
         resp = env.send(body, timestamp=int(time.time()) - 6 * 60)
     else:
         resp = httpx.post(
-            env.server.url,
+            env.url,
             content=body,
             timeout=5,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
