@@ -9,6 +9,7 @@ import time
 import types
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,8 @@ from tests.support.fake_slack import (
     slash_command,
     view_submission,
 )
+from tests.support.feeds import FeedItem, atom
+from tests.support.httpserver import LocalServer
 
 pytestmark = pytest.mark.storage
 CHANNEL = "C0PULSE"
@@ -104,8 +107,10 @@ class Env:
         return item_id
 
 
-@pytest.fixture
-def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+@contextmanager
+def slack_env(engine: Engine, tmp_path: Path, **settings: Any) -> Iterator[Env]:
+    """The Slack app behind curator/web.py on a free port, with the fake Slack; ``settings``
+    override the Settings (editors, admins, allow_private_networks...)."""
     fake = FakeSlack().start()
     fake.users["U1"] = {"id": "U1", "name": "alice", "profile": {"display_name": "Alice"}}
     sources = tmp_path / "sources.yaml"
@@ -114,18 +119,29 @@ def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
         "    kind: feed\n    url: https://www.gov.uk/government/organisations/dhsc.atom\n",
         encoding="utf-8",
     )
-    settings = Settings(
-        slack_bot_token=fake.token,
-        slack_signing_secret=SECRET,
-        slack_channel=CHANNEL,
-        slack_api_url=fake.base_url,
-        admins="UADMIN",
+    config = Settings(
+        **{
+            "slack_bot_token": fake.token,
+            "slack_signing_secret": SECRET,
+            "slack_channel": CHANNEL,
+            "slack_api_url": fake.base_url,
+            "admins": "UADMIN",
+            **settings,
+        }
     )
-    server = WebServer(build_web_app(slack=build_app(engine, settings, sources_file=sources)))
+    server = WebServer(build_web_app(slack=build_app(engine, config, sources_file=sources)))
     server.start()
-    yield Env(engine, fake, server, settings)
-    server.stop()
-    fake.stop()
+    try:
+        yield Env(engine, fake, server, config)
+    finally:
+        server.stop()
+        fake.stop()
+
+
+@pytest.fixture
+def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+    with slack_env(engine, tmp_path) as started:
+        yield started
 
 
 def wait_until(check: Any, timeout: float = 5.0) -> None:
@@ -342,11 +358,16 @@ def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) 
     assert env.fake.calls("chat.update") == []
 
 
-def pulse_reply(env: Env, text: str, user: str = "U1") -> dict[str, Any]:
+def pulse_reply(
+    env: Env, text: str, user: str = "U1", *, channel: str = CHANNEL, channel_name: str = "pulse"
+) -> dict[str, Any]:
     """Send ``/pulse text`` and return what the app sent to the response_url."""
     before = len(env.fake.responses)
     url = env.fake.response_url(f"r{time.time_ns()}")
-    resp = env.send(slash_command(text, response_url=url, user=user, channel=CHANNEL))
+    command = slash_command(
+        text, response_url=url, user=user, channel=channel, channel_name=channel_name
+    )
+    resp = env.send(command)
     assert resp.status_code == 200
     wait_until(lambda: len(env.fake.responses) > before)
     return env.fake.responses[-1]
@@ -394,7 +415,9 @@ def test_pulse_status(env: Env) -> None:
     assert answer["response_type"] == "ephemeral"
 
 
-def test_pulse_sources_list_and_admin_only_changes(env: Env, tmp_path: Path) -> None:
+def test_pulse_sources_list_and_admin_only_changes(
+    env: Env, tmp_path: Path, server: LocalServer
+) -> None:
     sources = tmp_path / "sources.yaml"
     before = sources.read_text(encoding="utf-8")
     assert "`dhsc`" in pulse_reply(env, "sources")["text"]
@@ -402,10 +425,11 @@ def test_pulse_sources_list_and_admin_only_changes(env: Env, tmp_path: Path) -> 
     assert "only admins" in pulse_reply(env, "sources disable dhsc", user="U1")["text"]
     assert sources.read_text(encoding="utf-8") == before
 
-    added = pulse_reply(env, "sources add https://www.example.org/feed/ Example Trust", "UADMIN")
+    feed = server.add("/feed/", atom([FeedItem("Research: A report", "https://e.org/r")]))
+    added = pulse_reply(env, f"sources add {feed} Example Trust", "UADMIN")
     assert "Added source" in added["text"]
     text = sources.read_text(encoding="utf-8")
-    assert "https://www.example.org/feed/" in text and "Example Trust" in text
+    assert feed in text and "Example Trust" in text
 
     refused = pulse_reply(env, "sources add https://www.gov.uk/search/all.atom", "UADMIN")
     assert "robots.txt" in refused["text"]
