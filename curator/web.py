@@ -11,9 +11,9 @@ holding a thread per stalled client. Here:
 - a client has ``CURATOR_HTTP_REQUEST_TIMEOUT`` seconds to send each whole request, headers and
   body; uvicorn itself only times out idle keep-alive connections, so a client trickling a byte
   now and then would hold its connection for ever (see :class:`_DeadlineProtocol`);
-- request headers are capped (h11's incomplete-event limit), idle keep-alive connections close
-  after a few seconds, and at most :data:`LIMIT_CONCURRENCY` connections are served at once
-  (uvicorn answers 503 beyond that);
+- request headers are capped at 16 KiB (431; h11 refuses larger ones still arriving), idle
+  keep-alive connections close after a few seconds, and at most :data:`LIMIT_CONCURRENCY`
+  connections are served at once (uvicorn answers 503 beyond that);
 - connections live on one event loop (no thread per client); blocking work, Bolt's dispatch and
   the database queries behind ``/metrics``, runs in Starlette's bounded thread pool.
 """
@@ -77,6 +77,11 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > MAX_HEADERS:
+            # h11 enforces its limit only on headers still incomplete after a read, so a block
+            # that arrived whole in one read (up to 256 KiB) is checked here.
+            await _refuse(send, 431, f"request headers over {MAX_HEADERS} bytes")
             return
         declared: bytes | None = None
         chunked = False
