@@ -27,9 +27,16 @@ class Settings(BaseSettings):
     user_agent: str = ""
     tick_seconds: int = 60
     http_port: int = 8787
+    # The address /healthz and /metrics listen on: loopback unless a container publishes the port.
+    http_host: str = "127.0.0.1"
+    # Seconds a client has to send a whole request (headers and body) before it is cut off.
+    http_request_timeout: float = Field(default=10.0, gt=0)
     log_format: str = "text"
     timezone: str = "Europe/London"
     admins: str = ""  # comma-separated Slack user ids allowed to change sources from Slack
+    # Comma-separated Slack user ids who may triage cards and use /pulse (admins count too);
+    # empty: everyone who can see SLACK_CHANNEL.
+    editors: str = ""
     firm_name: str = "Cordis Bright"  # the draft edition's "<firm> News" section
     publication_name: str = "CordisPulse"  # the draft edition's title
     parse_workers: int = Field(default=1, ge=0)  # child processes that parse (0: in-process)
@@ -55,6 +62,11 @@ class Settings(BaseSettings):
     @property
     def admin_ids(self) -> set[str]:
         return {a.strip() for a in self.admins.split(",") if a.strip()}
+
+    @property
+    def editor_ids(self) -> set[str]:
+        """The listed editors (without the admins, who count as editors too)."""
+        return {e.strip() for e in self.editors.split(",") if e.strip()}
 
     @property
     def effective_user_agent(self) -> str:

@@ -9,10 +9,8 @@ mid-poll loses nothing already committed and a re-poll creates no duplicate.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import random
-import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -32,6 +30,7 @@ from curator.schedule import next_check_at
 from curator.store import source_state as state_store
 from curator.store.items import PublisherTitles, StoreReport, store_entries
 from curator.store.schema import items, predictions
+from curator.worker import worker_id
 
 if TYPE_CHECKING:
     from curator.classify import Classifier
@@ -124,10 +123,6 @@ def _batches(
         yield batch
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 class Poller:
     """Polls sources into the store. One instance may be reused across ticks."""
 
@@ -149,7 +144,7 @@ class Poller:
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rng = rng or random.Random()
-        self.worker = worker or worker_id()
+        self.worker = worker or worker_id()  # host:pid:start, unique to this process's life
         self.backfill = backfill
         self.fetch_settings = fetch_settings or FetchSettings.from_settings(settings)
         self._classifier = classifier

@@ -2,13 +2,13 @@
 
 One process: an APScheduler 3.x tick (claim due sources → poll → classify → queue → post to Slack),
 cron jobs (open the month's edition, nightly retrain, weekly source-health report), the Slack
-Socket Mode listener when configured, ``/healthz`` and ``/metrics`` on a local port, reload of
+Socket Mode listener when configured, ``/healthz`` and ``/metrics`` (curator/web.py, served by
+uvicorn in a thread) on ``CURATOR_HTTP_HOST:CURATOR_HTTP_PORT``, reload of
 ``sources.yaml`` on change or SIGHUP, and a clean stop on SIGTERM within 10 seconds.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from curator.store.schema import items, predictions
 
 if TYPE_CHECKING:
     from curator.classify.retrain import RetrainOutcome
+    from curator.web import WebServer
 
 log = logging.getLogger("curator.run")
 STOP_TIMEOUT = 8.0  # seconds to finish in-flight work on SIGTERM (the promise is 10)
@@ -108,7 +108,7 @@ class Runner:
         self.tick_started_at: datetime | None = None
         self.last_tick_error: str | None = None
         self._scheduler: Any = None
-        self._http: ThreadingHTTPServer | None = None
+        self._http: WebServer | None = None
         self._socket: Any = None
         self._slack_client: Any = None
 
@@ -304,16 +304,18 @@ class Runner:
         self._scheduler = sched
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
         log.info(
-            "curator run: %d sources from %s, tick every %ds, candidates to %s, health on :%d",
+            "curator run: %d sources from %s, tick every %ds, candidates to %s, health on %s",
             len(self.sources.sources),
             self.sources.path,
             self.settings.tick_seconds,
             mode,
-            self.settings.http_port,
+            self._http.url("/healthz") if self._http else "-",
         )
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
+        if self._http is not None:
+            self._http.request_stop()  # winds down while the tick finishes
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         # Let an in-flight tick finish its current source; what is not committed is rolled back
@@ -328,8 +330,7 @@ class Runner:
             except Exception:  # pragma: no cover - best effort on the way out
                 log.exception("closing Socket Mode")
         if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
+            self._http.stop()
         self.poller.close()
         log.info("curator run stopped")
 
@@ -392,48 +393,28 @@ class Runner:
         self.metrics.queue.labels("outbox_pending").set(pending_count(self.engine))
 
     def _start_http(self) -> None:
-        runner = self
+        from curator.web import WebServer, build_app
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                if self.path == "/healthz":
-                    status, body = runner.health()
-                    payload = json.dumps(body).encode()
-                    ctype = "application/json"
-                elif self.path == "/metrics":
-                    status, ctype = 200, "text/plain; version=0.0.4; charset=utf-8"
-                    payload = runner.metrics.render(runner._refresh_gauges)
-                else:
-                    status, ctype, payload = (
-                        404,
-                        "text/plain",
-                        b"not found: try /healthz or /metrics",
-                    )
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
+        app = build_app(
+            health=self.health, metrics=lambda: self.metrics.render(self._refresh_gauges)
+        )
         try:
-            self._http = ThreadingHTTPServer(("127.0.0.1", self.settings.http_port), Handler)
-        except OSError as exc:
+            self._http = WebServer(
+                app,
+                host=self.settings.http_host,
+                port=self.settings.http_port,
+                request_timeout=self.settings.http_request_timeout,
+            ).start()
+        except CuratorError as exc:
             raise CuratorError(
-                f"cannot listen on 127.0.0.1:{self.settings.http_port} for /healthz: {exc}; "
-                "set CURATOR_HTTP_PORT to a free port"
+                f"{exc} (for /healthz and /metrics); set CURATOR_HTTP_PORT to a free port, or "
+                "CURATOR_HTTP_HOST to an address of this machine"
             ) from exc
-        self._http.daemon_threads = True
-        threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        ).start()
 
     @property
     def http_port(self) -> int:
         assert self._http is not None
-        return int(self._http.server_address[1])
+        return self._http.port
 
 
 def _retrain_in_child(settings: Settings, now: datetime) -> RetrainOutcome:

@@ -3,12 +3,14 @@
 Every problem names the file, the line, the source and the key, and says what would be valid;
 all problems are reported at once (``SourcesError.problems``). Saving goes through ruamel.yaml's
 round-trip mode so comments, key order and layout survive, validates the result before writing,
-and replaces the file atomically (temp file + ``os.replace``) under an exclusive lock.
+and replaces the file atomically (temp file + ``os.replace``) under an exclusive lock, or, where
+the file is a mount point of its own and cannot be replaced, rewrites it in place under the lock.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 import tempfile
@@ -705,18 +707,61 @@ def _locked(path: Path) -> Iterator[str]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, fsync it, and put it in place with
+    ``os.replace``. The caller holds the lock on ``path``."""
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _unwritable(path, path.parent, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EXDEV):
+                raise _unwritable(path, path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # ``path`` is a mount point of its own (a single file bind-mounted into a container, as
+    # `./sources.yaml:/app/sources.yaml` in a compose file): it cannot be replaced, only
+    # rewritten. We hold the lock, so no writer of ours comes in between. The new text is
+    # complete and fsynced in the temporary file before ``path`` is touched, and that file is
+    # removed only once ``path`` holds it all: if the rewrite fails half-way, it is still there.
+    try:
+        target = path.open("r+b")
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _unwritable(path, path, exc) from None
+    try:
+        with target:
+            data = text.encode("utf-8")
+            target.write(data)  # over the old text, then cut what is left of it
+            target.truncate(len(data))
+            target.flush()
+            os.fsync(target.fileno())
+    except OSError as exc:
+        raise _file_error(
+            path,
+            f"could be rewritten only in part ({exc.strerror or exc}); the complete new text is "
+            f"in {tmp}: copy it over {path}",
+        ) from None
+    Path(tmp).unlink(missing_ok=True)
+
+
+def _unwritable(path: Path, where: Path, exc: OSError) -> SourcesError:
+    return _file_error(
+        path,
+        f"cannot be saved: {exc.strerror or exc} writing {where}; the user running curator "
+        "needs write access to the file and its directory (in a container, mount the directory "
+        "that holds it: see the README's Deploying section)",
+    )
 
 
 def _dump(data: Any) -> str:

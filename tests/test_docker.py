@@ -40,3 +40,11 @@ def test_everything_the_image_copies_exists() -> None:
 def test_compose_offers_postgres_and_persists_data() -> None:
     compose = (REPO / "compose.yaml").read_text(encoding="utf-8")
     assert "postgres:" in compose and "curator-data:/data" in compose
+
+
+def test_health_port_is_reachable_through_a_published_port() -> None:
+    # Inside a container, 127.0.0.1 is the container's own loopback: a published port never
+    # reaches a server bound there.
+    env = re.search(r"^ENV (.*?)(?:\n\n|\n[A-Z]+ )", DOCKERFILE, re.M | re.S)
+    assert env and re.search(r"\bCURATOR_HTTP_HOST=0\.0\.0\.0\b", env.group(1))
+    assert re.search(r"^EXPOSE 8787$", DOCKERFILE, re.M)

@@ -14,7 +14,8 @@ from curator.edition.service import draft_files
 from curator.runner import Runner
 from curator.slack import blocks
 from curator.slack.app import build_app
-from curator.slack.server import SlackHTTPServer
+from curator.web import SLACK_PATH, WebServer
+from curator.web import build_app as build_web_app
 from tests.support.fake_slack import FakeSlack, block_actions, form, sign
 from tests.test_runner import CHANNEL, _env, _sources
 
@@ -33,7 +34,7 @@ def test_feed_to_card_to_click_to_draft(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     settings = Settings()
     runner = Runner(settings, sources)
-    http = SlackHTTPServer(build_app(runner.engine, settings, sources_file=sources), port=0)
+    http = WebServer(build_web_app(slack=build_app(runner.engine, settings, sources_file=sources)))
     http.start()
     runner.start()
     try:
@@ -63,7 +64,9 @@ def test_feed_to_card_to_click_to_draft(
                 state=state,
             )
         )
-        answer = httpx.post(http.url, content=body, headers=sign(body, SECRET), timeout=5)
+        answer = httpx.post(
+            http.url(SLACK_PATH), content=body, headers=sign(body, SECRET), timeout=5
+        )
         assert answer.status_code == 200
         slack.wait_for("chat.update", 1, timeout=60)
         deadline = time.monotonic() + 10

@@ -1,5 +1,5 @@
-"""Signed Slack requests over a real socket to `curator slack serve`'s server (HTTP mode), with
-the fake Slack Web API answering the app's calls."""
+"""Signed Slack requests over a real socket to `curator slack serve`'s server (HTTP mode: uvicorn,
+curator/web.py), with the fake Slack Web API answering the app's calls."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 import types
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,9 @@ from curator.config import Settings
 from curator.slack import blocks
 from curator.slack.app import build_app
 from curator.slack.outbox import drain, enqueue, make_client
-from curator.slack.server import SlackHTTPServer
 from curator.store.schema import decisions, items, outbox, source_state
+from curator.web import SLACK_PATH, WebServer
+from curator.web import build_app as build_web_app
 from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import (
     FakeSlack,
@@ -33,6 +35,8 @@ from tests.support.fake_slack import (
     slash_command,
     view_submission,
 )
+from tests.support.feeds import FeedItem, atom
+from tests.support.httpserver import LocalServer
 
 pytestmark = pytest.mark.storage
 CHANNEL = "C0PULSE"
@@ -44,14 +48,18 @@ T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
 class Env:
     engine: Engine
     fake: FakeSlack
-    server: SlackHTTPServer
+    server: WebServer
     settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.server.url(SLACK_PATH)
 
     def send(
         self, body: str, *, timestamp: int | None = None, secret: str = SECRET
     ) -> httpx.Response:
         headers = sign(body, secret, timestamp)
-        return httpx.post(self.server.url, content=body, headers=headers, timeout=5)
+        return httpx.post(self.url, content=body, headers=headers, timeout=5)
 
     def click(self, item_id: int, action_id: str, **kw: Any) -> httpx.Response:
         ts = self.card_ts(item_id)
@@ -99,8 +107,10 @@ class Env:
         return item_id
 
 
-@pytest.fixture
-def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+@contextmanager
+def slack_env(engine: Engine, tmp_path: Path, **settings: Any) -> Iterator[Env]:
+    """The Slack app behind curator/web.py on a free port, with the fake Slack; ``settings``
+    override the Settings (editors, admins, allow_private_networks...)."""
     fake = FakeSlack().start()
     fake.users["U1"] = {"id": "U1", "name": "alice", "profile": {"display_name": "Alice"}}
     sources = tmp_path / "sources.yaml"
@@ -109,17 +119,29 @@ def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
         "    kind: feed\n    url: https://www.gov.uk/government/organisations/dhsc.atom\n",
         encoding="utf-8",
     )
-    settings = Settings(
-        slack_bot_token=fake.token,
-        slack_signing_secret=SECRET,
-        slack_channel=CHANNEL,
-        slack_api_url=fake.base_url,
-        admins="UADMIN",
+    config = Settings(
+        **{
+            "slack_bot_token": fake.token,
+            "slack_signing_secret": SECRET,
+            "slack_channel": CHANNEL,
+            "slack_api_url": fake.base_url,
+            "admins": "UADMIN",
+            **settings,
+        }
     )
-    server = SlackHTTPServer(build_app(engine, settings, sources_file=sources), port=0).start()
-    yield Env(engine, fake, server, settings)
-    server.stop()
-    fake.stop()
+    server = WebServer(build_web_app(slack=build_app(engine, config, sources_file=sources)))
+    server.start()
+    try:
+        yield Env(engine, fake, server, config)
+    finally:
+        server.stop()
+        fake.stop()
+
+
+@pytest.fixture
+def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+    with slack_env(engine, tmp_path) as started:
+        yield started
 
 
 def wait_until(check: Any, timeout: float = 5.0) -> None:
@@ -325,7 +347,7 @@ def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) 
         resp = env.send(body, timestamp=int(time.time()) - 6 * 60)
     else:
         resp = httpx.post(
-            env.server.url,
+            env.url,
             content=body,
             timeout=5,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -336,11 +358,16 @@ def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) 
     assert env.fake.calls("chat.update") == []
 
 
-def pulse_reply(env: Env, text: str, user: str = "U1") -> dict[str, Any]:
+def pulse_reply(
+    env: Env, text: str, user: str = "U1", *, channel: str = CHANNEL, channel_name: str = "pulse"
+) -> dict[str, Any]:
     """Send ``/pulse text`` and return what the app sent to the response_url."""
     before = len(env.fake.responses)
     url = env.fake.response_url(f"r{time.time_ns()}")
-    resp = env.send(slash_command(text, response_url=url, user=user, channel=CHANNEL))
+    command = slash_command(
+        text, response_url=url, user=user, channel=channel, channel_name=channel_name
+    )
+    resp = env.send(command)
     assert resp.status_code == 200
     wait_until(lambda: len(env.fake.responses) > before)
     return env.fake.responses[-1]
@@ -388,7 +415,9 @@ def test_pulse_status(env: Env) -> None:
     assert answer["response_type"] == "ephemeral"
 
 
-def test_pulse_sources_list_and_admin_only_changes(env: Env, tmp_path: Path) -> None:
+def test_pulse_sources_list_and_admin_only_changes(
+    env: Env, tmp_path: Path, server: LocalServer
+) -> None:
     sources = tmp_path / "sources.yaml"
     before = sources.read_text(encoding="utf-8")
     assert "`dhsc`" in pulse_reply(env, "sources")["text"]
@@ -396,10 +425,11 @@ def test_pulse_sources_list_and_admin_only_changes(env: Env, tmp_path: Path) -> 
     assert "only admins" in pulse_reply(env, "sources disable dhsc", user="U1")["text"]
     assert sources.read_text(encoding="utf-8") == before
 
-    added = pulse_reply(env, "sources add https://www.example.org/feed/ Example Trust", "UADMIN")
+    feed = server.add("/feed/", atom([FeedItem("Research: A report", "https://e.org/r")]))
+    added = pulse_reply(env, f"sources add {feed} Example Trust", "UADMIN")
     assert "Added source" in added["text"]
     text = sources.read_text(encoding="utf-8")
-    assert "https://www.example.org/feed/" in text and "Example Trust" in text
+    assert feed in text and "Example Trust" in text
 
     refused = pulse_reply(env, "sources add https://www.gov.uk/search/all.atom", "UADMIN")
     assert "robots.txt" in refused["text"]

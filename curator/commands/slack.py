@@ -23,25 +23,35 @@ def slack() -> None:
 
 @slack.command()
 @click.option("--port", type=int, default=3000, show_default=True, help="Port to listen on.")
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (0.0.0.0: every interface, e.g. behind a reverse proxy in a container).",
+)
 def serve(port: int, host: str) -> None:
-    """HTTP mode: answer Slack's requests at /slack/events (signatures verified)."""
+    """HTTP mode: answer Slack's requests at /slack/events (signatures verified), and /healthz.
+
+    Served by uvicorn; stops on Ctrl-C or SIGTERM after finishing the requests in hand."""
     from curator.config import get_settings
     from curator.slack.app import build_app
-    from curator.slack.server import SlackHTTPServer
     from curator.store.db import open_engine
+    from curator.web import SLACK_PATH, WebServer
+    from curator.web import build_app as build_web_app
 
     settings = get_settings()
     _require(settings, "slack_bot_token", "slack_signing_secret")
     engine = open_engine(settings.database_url)
-    server = SlackHTTPServer(build_app(engine, settings), host=host, port=port)
-    click.echo(f"listening on http://{host}:{server.port}/slack/events", err=True)
     try:
+        server = WebServer(
+            build_web_app(slack=build_app(engine, settings)),
+            host=host,
+            port=port,
+            request_timeout=settings.http_request_timeout,
+        )
+        click.echo(f"listening on {server.url(SLACK_PATH)}", err=True)
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
-        server.httpd.server_close()
         engine.dispose()
 
 

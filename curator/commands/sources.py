@@ -1,7 +1,8 @@
 """``curator sources``: check and add watched sources (issue 2 §2).
 
 ``check`` validates ``sources.yaml`` and (unless ``--offline``) fetches and parses every enabled
-source once; ``add`` turns a URL (a feed, or a page that advertises feeds) into a new entry.
+source once; ``add`` turns a URL (a feed, or a page that advertises feeds) into a new entry, by
+the same path as ``/pulse sources add`` (curator/sources_add.py).
 Heavy imports live inside the functions so ``curator --help`` stays fast.
 """
 
@@ -24,11 +25,17 @@ if TYPE_CHECKING:
     from curator.errors import FetchError
     from curator.records import FetchResult, ParsedFeed, SourceConfig
     from curator.sources import Problem
+    from curator.sources_add import Candidate
 
 #: At most this many feeds advertised by one page are fetched to show what they hold.
 MAX_DISCOVERED = 5
-#: Source id used in messages while probing a URL that has no id yet.
-_PROBE_ID = "new"
+
+
+def clean_publisher(title: str | None) -> str | None:
+    """A publisher name guessed from a feed title (curator.sources_add.clean_publisher)."""
+    from curator.sources_add import clean_publisher as clean
+
+    return clean(title)
 
 
 def _sources_file(file: Path | None) -> Path:
@@ -355,80 +362,6 @@ def _check_with_progress(
 # --- add -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Candidate:
-    """A feed (or page) ``sources add`` could watch, with what a fetch of it showed."""
-
-    url: str
-    title: str | None
-    entries: int = 0
-    newest_title: str | None = None
-    error: str | None = None
-
-    @property
-    def usable(self) -> bool:
-        return self.error is None and self.entries > 0
-
-
-async def _fetch_all(urls: Sequence[str]) -> list[FetchResult | FetchError]:
-    import asyncio
-
-    from curator.config import get_settings
-    from curator.errors import FetchError as BaseFetchError
-    from curator.fetch import Fetcher, FetchSettings
-
-    async with Fetcher(FetchSettings.from_settings(get_settings())) as fetcher:
-
-        async def one(url: str) -> FetchResult | FetchError:
-            try:
-                return await fetcher.fetch_url(url, source_id=_PROBE_ID)
-            except BaseFetchError as exc:
-                return exc
-
-        return list(await asyncio.gather(*(one(u) for u in urls)))
-
-
-def _fetch(urls: Sequence[str]) -> list[FetchResult | FetchError]:
-    import asyncio
-
-    return asyncio.run(_fetch_all(urls))
-
-
-def _probe_source(source: SourceConfig, outcome: FetchResult | FetchError) -> Candidate:
-    from curator.errors import CuratorError
-
-    if isinstance(outcome, CuratorError):
-        return Candidate(source.url, None, error=_without_id(str(outcome), _PROBE_ID))
-    try:
-        parsed = _parse(outcome, source, datetime.now(UTC))
-    except CuratorError as exc:
-        return Candidate(outcome.url, None, error=_without_id(str(exc), source.id))
-    newest = max(
-        parsed.entries,
-        key=lambda e: e.published_at or datetime.min.replace(tzinfo=UTC),
-        default=None,
-    )
-    return Candidate(
-        url=outcome.url,
-        title=parsed.title,
-        entries=len(parsed.entries),
-        newest_title=newest.title if newest else None,
-        error=None if parsed.entries else "no entries",
-    )
-
-
-def clean_publisher(title: str | None) -> str | None:
-    """A publisher name guessed from a feed title ("Ofsted - Activity on GOV.UK" → "Ofsted")."""
-    if not title:
-        return None
-    import re
-
-    name = re.sub(r"\s+-\s+Activity on GOV\.UK$", "", title.strip())
-    name = re.sub(r"\s*(?:»|[|–—-])\s*(?:RSS|Atom)?\s*(?:Feed|News|Blog)?\s*$", "", name)
-    name = re.sub(r"\s+(?:RSS|Atom)?\s*Feed$", "", name, flags=re.I)
-    return name.strip() or None
-
-
 def _show_candidates(cands: Sequence[Candidate]) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -449,6 +382,38 @@ def _show_candidates(cands: Sequence[Candidate]) -> None:
             newest,
         )
     _console().print(table)
+
+
+class _TerminalChoices:
+    """Show what was found as tables; on a terminal (without --yes), ask."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+
+    def show(self, candidates: Sequence[Candidate]) -> None:
+        _show_candidates(candidates)
+
+    def pick(self, usable: Sequence[Candidate], candidates: Sequence[Candidate]) -> Candidate:
+        if not self.interactive:
+            return usable[0]
+        numbers = [list(candidates).index(c) + 1 for c in usable]
+        pick = click.prompt(
+            "Which feed?",
+            type=click.Choice([str(n) for n in numbers]),
+            default=str(numbers[0]),
+        )
+        return candidates[int(pick) - 1]
+
+    def publisher(self, suggested: str | None) -> str | None:
+        if not self.interactive:
+            return suggested
+        name: str = click.prompt("Publisher (as the digest prints it)", default=suggested or None)
+        return name
+
+    def confirm(self, source_id: str, publisher: str, path: Path) -> bool:
+        if not self.interactive:
+            return True
+        return click.confirm(f"Add source '{source_id}' ({publisher}) to {path}?", default=True)
 
 
 def _parse_selectors(values: Sequence[str]) -> dict[str, str]:
@@ -532,15 +497,9 @@ def add(
     and the first that works is added (on a terminal you are asked which). Comments and layout of
     the file are kept; a URL or id already in the file is refused.
     """
-    from curator.records import SourceConfig
-    from curator.sources import (
-        SourcesError,
-        append_source,
-        load_sources,
-        same_url_key,
-        suggest_id,
-        url_problem,
-    )
+    from curator.config import get_settings
+    from curator.sources import url_problem
+    from curator.sources_add import AddRequest, NotAdded, add_source
 
     path = _sources_file(file)
     page_selectors = _parse_selectors(selectors) if kind == "page" else None
@@ -551,137 +510,24 @@ def add(
     bad = url_problem(url)
     if bad:
         raise click.BadParameter(bad, param_hint="URL")
+    request = AddRequest(
+        url=url,
+        path=path,
+        source_id=source_id,
+        publisher=publisher,
+        kind=kind,
+        every=every,
+        sector_hint=sector_hint,
+        selectors=page_selectors,
+    )
     try:
-        existing = load_sources(path)
-    except SourcesError as exc:
-        _echo_problems(exc.problems)
-        _fail(f"fix {path} first; nothing added")
-    ids = {c.id for c in existing}
-
-    def watched_by(candidate_url: str) -> SourceConfig | None:
-        key = same_url_key(candidate_url)
-        return next((c for c in existing if same_url_key(c.url) == key), None)
-
-    def refuse_duplicate(candidate_url: str) -> None:
-        c = watched_by(candidate_url)
-        if c is not None:
-            _fail(
-                f"{candidate_url} is already watched by source '{c.id}' ({path}:{c.line}); "
-                "nothing added"
-            )
-
-    if source_id is not None and source_id in ids:
-        line = next(c.line for c in existing if c.id == source_id)
-        _fail(f"id '{source_id}' is already used ({path}:{line}); choose another with --id")
-    refuse_duplicate(url)
-
-    interactive = _interactive() and not yes
-    (outcome,) = _fetch([url])
-    from curator.errors import CuratorError
-
-    if isinstance(outcome, CuratorError):
-        _fail(f"could not fetch {url}: {outcome}")
-
-    probe_id = source_id or _PROBE_ID
-    chosen: Candidate
-    if page_selectors is not None:
-        from curator.records import PageSelectors
-
-        probe = SourceConfig(
-            id=probe_id,
-            publisher=publisher or "-",
-            kind="page",
-            url=url,
-            selectors=PageSelectors(**page_selectors),
-        )
-        chosen = _probe_source(probe, outcome)
-        chosen.url = url
-        _show_candidates([chosen])
-        if not chosen.usable:
-            _fail(f"the selectors found no items on {url} ({chosen.error}); nothing added")
-        new_kind = "page"
-    else:
-        from curator.parse.discover import discover_feeds, looks_like_feed
-
-        if looks_like_feed(outcome.content, outcome.headers.get("content-type")):
-            probe = SourceConfig(id=probe_id, publisher=publisher or "-", kind="feed", url=url)
-            chosen = _probe_source(probe, outcome)
-            _show_candidates([chosen])
-            if not chosen.usable:
-                _fail(f"{url} is a feed but could not be used ({chosen.error}); nothing added")
-            refuse_duplicate(chosen.url)  # it may have redirected to a watched feed
-        else:
-            found = discover_feeds(outcome.content, outcome.url)[:MAX_DISCOVERED]
-            if not found:
-                _fail(
-                    f'{url} is a web page that advertises no feed (no <link rel="alternate">). '
-                    "Add it as a page source: curator sources add URL --kind page "
-                    "--selector item=CSS --selector title=CSS --selector link=CSS"
-                )
-            results = _fetch([f.url for f in found])
-            cands = []
-            watched: list[str] = []
-            for feed, res in zip(found, results, strict=True):
-                probe = SourceConfig(
-                    id=probe_id, publisher=publisher or "-", kind="feed", url=feed.url
-                )
-                cand = _probe_source(probe, res)
-                cand.url = feed.url
-                cand.title = cand.title or feed.title
-                already = watched_by(cand.url)
-                if cand.usable and already is not None:
-                    cand.error = f"already watched by source '{already.id}'"
-                    watched.append(cand.url)
-                cands.append(cand)
-            _show_candidates(cands)
-            usable = [c for c in cands if c.usable]
-            if not usable and watched:
-                refuse_duplicate(watched[0])
-            if not usable:
-                _fail(f"none of the {len(cands)} feeds found on {url} could be used; nothing added")
-            chosen = usable[0]
-            if interactive and len(usable) > 1:
-                numbers = [cands.index(c) + 1 for c in usable]
-                pick = click.prompt(
-                    "Which feed?",
-                    type=click.Choice([str(n) for n in numbers]),
-                    default=str(numbers[0]),
-                )
-                chosen = cands[int(pick) - 1]
-            refuse_duplicate(chosen.url)
-        new_kind = "feed"
-
-    name = publisher or clean_publisher(chosen.title)
-    if interactive:
-        name = click.prompt("Publisher (as the digest prints it)", default=name or None)
-    if not name:
-        _fail("the feed has no title; give the publisher with --publisher NAME")
-    new_id = source_id or suggest_id(chosen.url, ids)
-    entry: dict[str, object] = {
-        "id": new_id,
-        "publisher": name,
-        "kind": new_kind,
-        "url": chosen.url,
-    }
-    if every:
-        entry["every"] = every
-    if sector_hint:
-        entry["sector_hint"] = sector_hint
-    if page_selectors is not None:
-        entry["selectors"] = page_selectors
-    entry["verified"] = False
-    entry["notes"] = f"Added with `curator sources add {url}` on {datetime.now(UTC):%Y-%m-%d}."
-    if interactive and not click.confirm(
-        f"Add source '{new_id}' ({name}) to {path}?", default=True
-    ):
-        _fail("nothing added")
-    try:
-        append_source(path, entry)
-    except SourcesError as exc:
-        _echo_problems(exc.problems)
-        _fail("nothing added")
-    line = next((c.line for c in load_sources(path) if c.id == new_id), None)
+        added = add_source(request, get_settings(), _TerminalChoices(_interactive() and not yes))
+    except NotAdded as exc:
+        if exc.problems:
+            _echo_problems(exc.problems)
+        _fail(str(exc))
     click.echo(
-        f"Added source '{new_id}' ({name}) to {path}:{line} with verified: false; "
-        "check it with `curator sources check` and set verified: true once it is right."
+        f"Added source '{added.source_id}' ({added.publisher}) to {path}:{added.line} with "
+        "verified: false; check it with `curator sources check` and set verified: true once it "
+        "is right."
     )

@@ -3,7 +3,8 @@
 Each handler acks first (Slack wants an answer within 3 s), then records the decision through
 :func:`curator.store.decisions.decide` (idempotent: a redelivered click is a ``duplicate``), then
 redraws the card with ``chat.update``. When someone else decided first, the late editor gets an
-ephemeral message naming who did (issue 4).
+ephemeral message naming who did (issue 4). A user who may not act (:mod:`curator.slack.access`)
+gets an ephemeral refusal and nothing is recorded; every ``/pulse`` is answered, errors included.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from curator.config import Settings
 from curator.errors import CuratorError
 from curator.records import CATEGORIES, SECTORS
 from curator.slack import blocks, pulse
+from curator.slack.access import Access
 from curator.slack.cards import load_card
 from curator.slack.outbox import make_client
 from curator.store.decisions import Actor, DecisionError, DecisionOutcome, decide
@@ -70,6 +72,7 @@ class Handlers:
         self.engine = engine
         self.settings = settings
         self.sources_file = sources_file
+        self.access = Access.from_settings(settings)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -101,6 +104,16 @@ class Handlers:
         except (SlackClientError, OSError) as exc:
             log.warning("could not tell %s: %s (%s)", user, text, exc)
 
+    def refused(self, client: WebClient, body: dict[str, Any], channel: str | None) -> bool:
+        """True (and the user told so) when the clicking user may not act: nothing is recorded."""
+        user = str((body.get("user") or {}).get("id") or "")
+        refusal = self.access.click_refusal(user, channel)
+        if refusal is None:
+            return False
+        log.info("refused a click by %s in %s: not an editor", user, channel)
+        self.tell(client, channel or self.settings.slack_channel, user, refusal)
+        return True
+
     def explain_conflict(self, outcome: DecisionOutcome) -> str:
         with self.engine.connect() as conn:
             card = load_card(conn, outcome.item_id)
@@ -128,11 +141,13 @@ class Handlers:
 
     def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        channel, ts = _where(body)
+        if self.refused(client, body, channel):
+            return
         action = body["actions"][0]
         action_id = action["action_id"]
         item_id = _item_id(action)
         actor = _actor(body, client)
-        channel, ts = _where(body)
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action_id}"
         try:
             if action_id == blocks.ACCEPT:
@@ -171,6 +186,8 @@ class Handlers:
 
     def on_select(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        if self.refused(client, body, _where(body)[0]):
+            return
         action = body["actions"][0]
         item_id = _item_id(action)
         with self.engine.connect() as conn:
@@ -196,6 +213,8 @@ class Handlers:
         action = body["actions"][0]
         item_id = _item_id(action)
         channel, ts = _where(body)
+        if self.refused(client, body, channel):
+            return
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
         if card is None:
@@ -215,6 +234,11 @@ class Handlers:
     def on_edit_submit(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        if not self.access.may_act(str((body.get("user") or {}).get("id")), meta.get("channel")):
+            ack()  # close the modal; nothing is recorded
+            self.refused(client, body, meta.get("channel"))
+            return
         values = blocks.read_modal((view.get("state") or {}).get("values") or {})
         errors = {}
         if not values["title"]:
@@ -227,7 +251,6 @@ class Handlers:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
         item_id = int(meta["item_id"])
         channel, ts = meta.get("channel"), meta.get("ts")
         actor = _actor(body, client)
@@ -287,16 +310,32 @@ class Handlers:
     def on_pulse(
         self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
+        """Every /pulse gets an answer, failures included: nothing fails silently."""
         ack()
         words = str(command.get("text") or "").split()
         sub = words[0].lower() if words else "help"
+        user, channel = str(command.get("user_id") or ""), command.get("channel_id")
+        is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
+        reply = self.access.pulse_refusal(user, channel, is_dm)
+        if reply is None:
+            try:
+                reply = self.pulse_reply(sub, words[1:], command, client)
+            except CuratorError as exc:
+                log.warning("/pulse %s by %s: %s", sub, user, exc)
+                reply = f"Sorry, that did not work: {blocks.escape(str(exc))}"
+            except SlackApiError as exc:
+                log.warning("/pulse %s by %s: Slack said %s", sub, user, exc)
+                reply = f"Slack refused the upload: {exc.response.get('error')}"
+            except Exception as exc:
+                log.exception("/pulse %s by %s failed", sub, user)
+                reply = (
+                    f"Sorry, `/pulse {sub}` failed: {blocks.escape(type(exc).__name__)}: "
+                    f"{blocks.escape(str(exc))}. The details are in curator's log."
+                )
         try:
-            reply = self.pulse_reply(sub, words[1:], command, client)
-        except CuratorError as exc:
-            reply = f"Sorry, that did not work: {exc}"
-        except SlackApiError as exc:
-            reply = f"Slack refused the upload: {exc.response.get('error')}"
-        respond(text=reply, response_type="ephemeral")
+            respond(text=reply, response_type="ephemeral")
+        except Exception:
+            log.exception("could not answer /pulse %s by %s", sub, user)
 
     def pulse_reply(
         self, sub: str, args: list[str], command: dict[str, Any], client: WebClient
@@ -325,13 +364,19 @@ class Handlers:
                     "Use `/pulse sources`, `/pulse sources add URL [Publisher]` or "
                     "`/pulse sources disable ID`."
                 )
-            if str(command.get("user_id")) not in self.settings.admin_ids:
+            if not self.access.is_admin(str(command.get("user_id"))):
                 return (
                     "Sorry, only admins can change the sources (ask one of them, or see "
                     "CURATOR_ADMINS in the README). `/pulse sources` lists them."
                 )
             if verb == "add":
-                return pulse.add_source(self.sources_file, args[1], " ".join(args[2:]) or None)
+                return pulse.add_source(
+                    self.sources_file,
+                    args[1],
+                    " ".join(args[2:]) or None,
+                    self.settings,
+                    str(command.get("user_id")),
+                )
             return pulse.disable_source(self.sources_file, args[1])
         return pulse.USAGE
 

@@ -9,14 +9,16 @@ import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
-from curator.errors import ConfigError
 from curator.slack.blocks import escape, trim_lines
 from curator.store.schema import decisions, items, outbox, source_state
+
+if TYPE_CHECKING:
+    from curator.config import Settings
 
 QUIET_AFTER = timedelta(days=60)
 REPLY_LIMIT = 3000
@@ -26,7 +28,7 @@ USAGE = (
     "• `/pulse status`: queue sizes, failing and quiet sources\n"
     "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
     "• `/pulse sources`: list the sources\n"
-    "• `/pulse sources add URL [Publisher name]`: add a feed (admins)\n"
+    "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed (admins)\n"
     "• `/pulse sources disable ID`: stop checking a source (admins)"
 )
 
@@ -105,26 +107,30 @@ def sources_text(path: Path) -> str:
     return trim_lines(lines, REPLY_LIMIT)
 
 
-def add_source(path: Path, url: str, publisher: str | None) -> str:
-    """Append a feed source, with the same validation as ``curator sources add``."""
-    mod = _sources_module()
+def add_source(path: Path, url: str, publisher: str | None, settings: Settings, user: str) -> str:
+    """Add a source by the same path as ``curator sources add``: the URL is fetched (SSRF guard,
+    caps), a page's advertised feeds are found, and the file is written only if it validates."""
+    core = importlib.import_module("curator.sources_add")
     url = url.strip("<>").split("|", 1)[0]  # Slack wraps links as <url> or <url|text>
-    problem = mod.url_problem(url)
-    if problem:
-        raise ConfigError(problem)
-    existing = {s.id for s in mod.load_sources(path)}
-    source_id = cast(str, mod.suggest_id(url, existing))
-    from urllib.parse import urlsplit
-
-    entry: dict[str, object] = {
-        "id": source_id,
-        "publisher": publisher or (urlsplit(url).hostname or url),
-        "kind": "feed",
-        "url": url,
-        "verified": False,
-    }
-    mod.append_source(path, entry)
-    return f"Added source `{source_id}` ({escape(str(entry['publisher']))}) for {url}"
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    request = core.AddRequest(
+        url=url,
+        path=path,
+        publisher=publisher,
+        notes=f"Added from Slack with `/pulse sources add {url}` by {user} on {today}.",
+    )
+    try:
+        added = core.add_source(request, settings)
+    except core.NotAdded as exc:
+        lines = [f"Nothing added: {escape(str(exc))}"]
+        lines += [f"• {escape(str(problem))}" for problem in exc.problems[:10]]
+        return trim_lines(lines, REPLY_LIMIT)
+    via = "" if added.url == url else f" (the feed {escape(url)} advertises)"
+    return (
+        f"Added source `{added.source_id}` ({escape(added.publisher)}) for "
+        f"{escape(added.url)}{via}, with verified: false. It is checked from the next tick; "
+        "an admin sets verified: true once `curator sources check` shows it is right."
+    )
 
 
 def disable_source(path: Path, source_id: str) -> str:

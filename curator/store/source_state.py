@@ -7,8 +7,6 @@ worker (``claimed_by``/``claimed_until``). On SQLite, ``BEGIN IMMEDIATE`` serial
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -116,37 +114,19 @@ def claim_due(
     return claimed
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def dead_local_workers(engine: Engine, now: datetime) -> list[str]:
-    """Workers on this host holding a live claim whose process is gone (killed, crashed):
-    their claims need not wait for the lease to run out after a restart."""
-    host = socket.gethostname()
+    """Workers on this host holding a live claim whose process is gone (killed, crashed, or a
+    container restarted under the same PID): their claims need not wait for the lease to run
+    out after a restart."""
+    from curator.worker import is_gone
+
     with engine.connect() as conn:
         holders = conn.execute(
             select(source_state.c.claimed_by)
             .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
             .distinct()
         ).scalars()
-        dead = []
-        for holder in holders:
-            name, _, pid = str(holder).rpartition(":")
-            if (
-                name == host
-                and pid.isdigit()
-                and int(pid) != os.getpid()
-                and not _pid_alive(int(pid))
-            ):
-                dead.append(str(holder))
-    return dead
+        return [str(holder) for holder in holders if is_gone(str(holder))]
 
 
 def release(conn: Connection, source_id: str, worker: str) -> None:

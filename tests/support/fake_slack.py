@@ -8,6 +8,7 @@
     fake.fail("*", status=503, times=5)                            # Slack is down for a while
     fake.fail("chat.postMessage", hang=3)                          # answer after the client gave up
     fake.delay("chat.update", 2)                                   # slow but successful
+    fake.fail("upload", status=500)                      # the file upload URL answers 500
 
 It checks the bearer token and enforces Slack's documented limits (≤ 50 blocks per message, section
 text ≤ 3,000 characters, button value ≤ 2,000, action_id ≤ 255, modal ≤ 100 blocks) by answering
@@ -240,7 +241,13 @@ class FakeSlack:
         if path.startswith("/upload/"):
             with self.lock:
                 self.requests.append(Call("upload", {"file_id": path[8:]}, headers))
-                self.uploads[path[8:]] = raw
+                queue = self.failures.get("upload")
+                failure = queue.pop(0) if queue else None
+                if failure is None:
+                    self.uploads[path[8:]] = raw
+            if failure is not None:  # fail("upload", status=500): the file store is down
+                self._send(req, failure.status, b"upload failed")
+                return
             self._send(req, 200, f"OK - {len(raw)}".encode())
             return
         if path.startswith("/response/"):
@@ -466,14 +473,20 @@ def view_submission(
 
 
 def slash_command(
-    text: str, *, response_url: str, user: str = "U1", name: str = "alice", channel: str = "C1"
+    text: str,
+    *,
+    response_url: str,
+    user: str = "U1",
+    name: str = "alice",
+    channel: str = "C1",
+    channel_name: str = "pulse",  # "directmessage" in a direct message
 ) -> str:
     return urlencode(
         {
             "token": "legacy-verification-token",
             "team_id": "T0FAKE",
             "channel_id": channel,
-            "channel_name": "pulse",
+            "channel_name": channel_name,
             "user_id": user,
             "user_name": name,
             "command": "/pulse",
