@@ -1,8 +1,10 @@
-"""Source health (pure): is a source fine, failing, quiet, ended, or never polled?
+"""Source health (pure): is a source fine, failing, degraded, quiet, ended, or never polled?
 
-Policy sites go silent after a redesign rather than erroring (issue 6), so "quiet" — nothing new
-for longer than the source's expected cadence (``quiet_after``) — matters as much as "failing".
-A GOV.UK feed whose title says "This feed has ended" is an alarm of its own.
+Policy sites go silent after a redesign rather than erroring, so "quiet" — nothing new for longer
+than the source's expected cadence (``quiet_after``) — matters as much as "failing". A GOV.UK
+feed whose title says "This feed has ended" is an alarm of its own. A page source whose
+selectors no longer match is read without them and keeps working, "degraded", until an admin
+fixes the selectors.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Literal
 
 from curator.records import SourceConfig
 
-Status = Literal["ok", "failing", "quiet", "ended", "never polled", "disabled"]
+Status = Literal["ok", "failing", "degraded", "quiet", "ended", "never polled", "disabled"]
+#: Statuses an admin should look at (listed by ``curator sources status --problems`` and in the
+#: weekly report).
+ATTENTION: tuple[Status, ...] = ("failing", "degraded", "quiet", "ended")
 #: Failures in a row before a source counts as failing in reports (one blip is not news).
 FAILING_AFTER = 2
 ENDED_MARKERS = ("this feed has ended", "feed has ended")
@@ -32,6 +37,10 @@ class SourceFacts:
     items_last_30_days: int = 0
     accepted: int = 0
     rejected: int = 0
+    #: What the last parse said about the document as a whole (a page selector that matched
+    #: nothing), and whether it was read without the source's broken selectors.
+    parse_warning: str | None = None
+    degraded: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         )
     elif facts.last_checked_at is None:
         status, detail = "never polled", "not polled yet"
+    elif facts.degraded:
+        status = "degraded"
+        detail = facts.parse_warning or "read without its selectors, which no longer match"
     elif facts.newest_item_at is None and facts.last_ok_at is not None:
         status, detail = "quiet", "polled fine but no publication found yet"
     elif facts.newest_item_at is not None and now - facts.newest_item_at > source.quiet_after:
@@ -96,7 +108,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
             "check the site has not moved"
         )
     else:
-        status, detail = "ok", ""
+        status, detail = "ok", facts.parse_warning or ""
         if facts.consecutive_failures:
             detail = f"last attempt failed: {facts.last_error}"
     return SourceHealth(

@@ -162,6 +162,9 @@ class Runner:
             )
         for err in report.errors:
             log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
+        for note in report.warnings:
+            if note["id"] != "-":  # the model's own warning is logged once, when it is loaded
+                log.warning("source warning: %s", note["warning"], extra={"source": note["id"]})
 
     def _print_candidates(self, item_ids: list[int]) -> None:
         latest = (
@@ -453,7 +456,9 @@ def health_report_text(healths: list[Any]) -> str:
 
     counts = Counter(h.status for h in healths)
     lines = ["*Weekly source health*"]
-    attention = [h for h in healths if h.status in ("failing", "quiet", "ended")]
+    from curator.health import ATTENTION
+
+    attention = [h for h in healths if h.status in ATTENTION]
     for h in attention:
         lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
     if not attention:

@@ -30,6 +30,10 @@ OK = SourceFacts(last_checked_at=NOW, last_ok_at=NOW, newest_item_at=NOW - timed
         (SourceFacts(), SRC, "never polled"),
         (OK, replace(SRC, enabled=False), "disabled"),
         (replace(OK, newest_item_at=None), SRC, "quiet"),
+        (replace(OK, degraded=True), SRC, "degraded"),
+        (replace(OK, degraded=True, newest_item_at=NOW - timedelta(days=45)), SRC, "degraded"),
+        (replace(OK, degraded=True, consecutive_failures=3, last_error="kf: x"), SRC, "failing"),
+        (replace(OK, parse_warning="kf: no element matches date selector 'time'"), SRC, "ok"),
     ],
 )
 def test_status(facts: SourceFacts, source: SourceConfig, status: str) -> None:
@@ -45,3 +49,15 @@ def test_acceptance_rate() -> None:
     health = assess(SRC, replace(OK, accepted=3, rejected=1), NOW)
     assert health.acceptance_rate == 0.75
     assert assess(SRC, OK, NOW).acceptance_rate is None
+
+
+def test_degraded_says_which_selector_broke() -> None:
+    warning = "kf: no element matches item selector 'li.post' on the page: fix the selectors"
+    health = assess(SRC, replace(OK, degraded=True, parse_warning=warning), NOW)
+    assert (health.status, health.detail) == ("degraded", warning)
+
+
+def test_a_source_warning_shows_on_a_healthy_source() -> None:
+    warning = "kf: no element matches date selector 'time' inside any item ('li') on the page"
+    health = assess(SRC, replace(OK, parse_warning=warning), NOW)
+    assert (health.status, health.detail) == ("ok", warning)

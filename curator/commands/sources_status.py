@@ -8,16 +8,19 @@ from pathlib import Path
 
 import click
 
-STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow"}
+STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow", "degraded": "yellow"}
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list instead of a table")
-@click.option("--problems", is_flag=True, help="only sources that are failing, quiet or ended")
+@click.option(
+    "--problems", is_flag=True, help="only sources that are failing, degraded, quiet or ended"
+)
 def status(file: Path | None, as_json: bool, problems: bool) -> None:
     """Health of each source: last success, failures in a row, last error, newest item,
-    items in the last 30 days, acceptance rate, and whether it is failing, quiet or ended.
+    items in the last 30 days, acceptance rate, and whether it is failing, degraded (a page
+    read without its selectors, which no longer match), quiet or ended.
 
     Exits 1 when any enabled source is failing or its feed has ended."""
     from datetime import UTC, datetime
@@ -26,12 +29,13 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from rich.table import Table
 
     from curator.commands.common import engine, load_sources_or_exit
+    from curator.health import ATTENTION
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
     healths = source_health(engine(), sources, datetime.now(UTC))
     if problems:
-        healths = [h for h in healths if h.status in ("failing", "quiet", "ended")]
+        healths = [h for h in healths if h.status in ATTENTION]
     bad = any(h.status in ("failing", "ended") for h in healths)
     if as_json:
         json.dump([h.as_json() for h in healths], sys.stdout, indent=1)

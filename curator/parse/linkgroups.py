@@ -15,7 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 from bs4 import Tag
 
@@ -28,6 +28,7 @@ from curator.parse.layout import (
     visible_text,
     words,
 )
+from curator.parse.textdates import find_date
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 #: Link texts that name an action, not a publication ("Read more", "Download the report").
@@ -38,6 +39,38 @@ GENERIC = re.compile(
 )
 #: Fewer distinct links than this is not a list (two is accepted when nothing else is found).
 MIN_ITEMS = 3
+#: Query parameters that choose a view of a listing (its page, order, filters), not an item:
+#: ``news.aspx?page=2`` is the listing again, ``news.aspx?id=123`` is a publication.
+VIEW_PARAMS = frozenset(
+    {
+        "page",
+        "p",
+        "paged",
+        "pg",
+        "start",
+        "offset",
+        "limit",
+        "sort",
+        "order",
+        "orderby",
+        "dir",
+        "type",
+        "topic",
+        "category",
+        "tag",
+        "filter",
+        "year",
+        "month",
+        "q",
+        "query",
+        "keywords",
+        "search",
+        "s",
+        "view",
+        "format",
+        "lang",
+    }
+)
 
 
 @dataclass
@@ -53,6 +86,8 @@ class Link:
     in_main: bool
     aside: bool
     same_page: bool
+    #: The link says "Read more"; its title is the heading of its item.
+    titled_by_heading: bool = False
 
     @property
     def generic(self) -> bool:
@@ -90,7 +125,7 @@ def candidate_links(body: Tag, base: str, page_url: str) -> list[Link]:
     counts = _link_counts(body)
     total = counts[id(body)] or 1
     page = urlsplit(page_url)
-    page_key = (page.netloc.lower(), page.path.rstrip("/"))
+    page_key = (page.netloc.lower(), page.path.rstrip("/"), VIEW_PARAMS | _query_keys(page.query))
     found: list[Link] = []
     # (element, ancestors above it, inside content?, inside <main>?, under an aside-like part?)
     stack: list[tuple[Tag, tuple[Tag, ...], bool, bool, bool]] = [(body, (), False, False, False)]
@@ -123,11 +158,15 @@ def candidate_links(body: Tag, base: str, page_url: str) -> list[Link]:
     return found
 
 
+def _query_keys(query: str) -> frozenset[str]:
+    return frozenset(key.lower() for key, _ in parse_qsl(query, keep_blank_values=True))
+
+
 def _make_link(
     a: Tag,
     chain: tuple[Tag, ...],
     base: str,
-    page_key: tuple[str, str],
+    page_key: tuple[str, str, frozenset[str]],
     in_main: bool,
     aside: bool,
 ) -> Link | None:
@@ -152,7 +191,10 @@ def _make_link(
         stable_classes(parent),
         stable_classes(grandparent),
     )
-    same_page = (parts.netloc.lower(), parts.path.rstrip("/")) == page_key
+    host, path, views = page_key
+    same_page = (parts.netloc.lower(), parts.path.rstrip("/")) == (host, path) and (
+        _query_keys(parts.query) <= views
+    )
     return Link(a, url, title, title_el, chain, key, in_main, aside, same_page)
 
 
@@ -181,6 +223,11 @@ def locate_items(group: Group) -> None:
             container = anc
         group.containers[id(link.el)] = container
         group.regions[id(link.el)] = _region(container, link, owners)
+        if link.generic:
+            # "Read more" under a plain (unlinked) heading: the heading is the title.
+            head = container.find(HEADINGS)
+            if isinstance(head, Tag) and not head.find("a") and visible_text(head):
+                link.title, link.titled_by_heading = visible_text(head), True
 
 
 def _region(container: Tag, link: Link, owners: dict[int, set[str]]) -> list[Tag]:
@@ -190,6 +237,9 @@ def _region(container: Tag, link: Link, owners: dict[int, set[str]]) -> list[Tag
         return [container]
     region = [container]
     shape = (container.name, stable_classes(container))
+    before = container.find_previous_sibling()
+    if isinstance(before, Tag) and id(before) not in owners and _is_date_line(before):
+        region.insert(0, before)  # "14 May 2024" written above the title
     for sib in container.find_next_siblings(limit=6):
         if id(sib) in owners or (sib.name, stable_classes(sib)) == shape:
             break
@@ -197,3 +247,11 @@ def _region(container: Tag, link: Link, owners: dict[int, set[str]]) -> list[Tag
             break
         region.append(sib)
     return region
+
+
+def _is_date_line(el: Tag) -> bool:
+    """A short element that is mostly a date ("Published 14 May 2024")."""
+    if el.name in HEADINGS or el.find("a") is not None:
+        return False
+    text = visible_text(el)
+    return len(text.split()) <= 6 and find_date(text) is not None

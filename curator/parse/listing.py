@@ -220,6 +220,8 @@ def _score(group: Group, *, has_main: bool) -> float:
         score *= 0.5
     if has_main and share(lambda link: link.in_main) < 0.5:
         score *= 0.5
+    if share(lambda link: link.titled_by_heading) > 0.5:
+        score *= 0.9  # the same items' title links, where there are any, are the better reading
     return score
 
 

@@ -39,11 +39,11 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 #: One alternation, so the earliest date in the text wins whatever its format. Named groups say
 #: which format matched.
 _DATE = re.compile(
-    rf"\b(?:(?P<iso>{_YEAR}-(\d\d)-(\d\d))(?![\d-])"
-    rf"|(?P<dmy>(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR})"
-    rf"|(?P<mdy>{_MONTH}\s+(\d{{1,2}}){_ORDINAL},?\s+{_YEAR})"
-    rf"|(?P<num>(\d{{1,2}})[/.](\d{{1,2}})[/.]{_YEAR})"
-    rf"|(?P<my>{_MONTH}\s+{_YEAR}))\b",
+    rf"\b(?:(?P<iso>{_YEAR}-(\d\d)-(\d\d))(?![\d-])"  # may run on into a time: 2024-06-28T09:00
+    rf"|(?P<dmy>(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR})\b"
+    rf"|(?P<mdy>{_MONTH}\s+(\d{{1,2}}){_ORDINAL},?\s+{_YEAR})\b"
+    rf"|(?P<num>(\d{{1,2}})[/.](\d{{1,2}})[/.]{_YEAR})\b"
+    rf"|(?P<my>{_MONTH}\s+{_YEAR})\b)",
     re.IGNORECASE,
 )
 

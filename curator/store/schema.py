@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -81,6 +82,11 @@ source_state = Table(
     # SHA-256 of the last document parsed and stored whole, with what decides how it is parsed
     # (curator.parse.fingerprint): the same again is not parsed again.
     Column("body_hash", String(64), nullable=True),
+    # How the last document parsed and stored was read: a page selector that matched nothing
+    # (parse_warning), or the listing read without the source's broken selectors (degraded).
+    # A 304 or an unchanged document keeps them.
+    Column("parse_warning", Text, nullable=True),
+    Column("degraded", Boolean, nullable=False, default=False, server_default=false()),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )
