@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 from bs4 import Tag
@@ -101,6 +102,7 @@ class Group:
     links: list[Link]
     containers: dict[int, Tag] = field(default_factory=dict)  # id(link.el) -> item element
     regions: dict[int, list[Tag]] = field(default_factory=dict)
+    dates: dict[int, tuple[datetime | None, bool]] = field(default_factory=dict)
     score: float = 0.0
 
 
@@ -177,8 +179,8 @@ def _make_link(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    heading = a.find(HEADINGS)
-    title_el = heading if isinstance(heading, Tag) else a
+    heading = next((d for d in a.descendants if isinstance(d, Tag) and d.name in HEADINGS), None)
+    title_el = heading or a
     title = visible_text(title_el)
     if not title:
         img = a.find("img", alt=True)

@@ -135,9 +135,8 @@ def first_items(url: str, html: bytes | str, *, limit: int = 5) -> list[ListedIt
 
 def _date_of(region: list[Tag], skip: Tag) -> tuple[datetime | None, bool]:
     for el in region:
-        for tagged in [el, *el.find_all(True)]:
-            when = machine_date(tagged)
-            if when is not None:
+        for tagged in (el, *el.descendants):
+            if isinstance(tagged, Tag) and (when := machine_date(tagged)) is not None:
                 return when, False
     found = find_date(texts(region, skip=skip))
     return (found.when, found.month_only) if found else (None, False)
@@ -203,7 +202,9 @@ def _score(group: Group, *, has_main: bool) -> float:
         return sum(1 for link in unique if pred(link)) / n
 
     def dated(link: Link) -> bool:
-        return _date_of(group.regions[id(link.el)], link.title_el)[0] is not None
+        found = _date_of(group.regions[id(link.el)], link.title_el)
+        group.dates[id(link.el)] = found  # read again for the items of the group kept
+        return found[0] is not None
 
     title_words = sum(min(len(_WORD.findall(link.title)), 10) for link in unique) / n
     score = math.log2(1 + n)
@@ -236,7 +237,7 @@ def _items(group: Group, links: Sequence[Link]) -> list[ListedItem]:
             continue
         seen.add(link.url)
         region = group.regions[id(link.el)]
-        when, month_only = _date_of(region, link.title_el)
+        when, month_only = group.dates.get(id(link.el)) or _date_of(region, link.title_el)
         title = link.title
         if link.generic:
             head = _heading_before(group.containers[id(link.el)])
