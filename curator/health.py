@@ -18,7 +18,7 @@ from curator.records import SourceConfig
 Status = Literal["ok", "failing", "degraded", "quiet", "ended", "never polled", "disabled"]
 #: Statuses an admin should look at (listed by ``curator sources status --problems`` and in the
 #: weekly report).
-ATTENTION: tuple[Status, ...] = ("failing", "degraded", "quiet", "ended")
+PROBLEMS: tuple[Status, ...] = ("failing", "degraded", "quiet", "ended")
 #: Failures in a row before a source counts as failing in reports (one blip is not news).
 FAILING_AFTER = 2
 ENDED_MARKERS = ("this feed has ended", "feed has ended")

@@ -456,9 +456,9 @@ def health_report_text(healths: list[Any]) -> str:
 
     counts = Counter(h.status for h in healths)
     lines = ["*Weekly source health*"]
-    from curator.health import ATTENTION
+    from curator.health import PROBLEMS
 
-    attention = [h for h in healths if h.status in ATTENTION]
+    attention = [h for h in healths if h.status in PROBLEMS]
     for h in attention:
         lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
     if not attention:

@@ -29,13 +29,13 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from rich.table import Table
 
     from curator.commands.common import engine, load_sources_or_exit
-    from curator.health import ATTENTION
+    from curator.health import PROBLEMS
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
     healths = source_health(engine(), sources, datetime.now(UTC))
     if problems:
-        healths = [h for h in healths if h.status in ATTENTION]
+        healths = [h for h in healths if h.status in PROBLEMS]
     bad = any(h.status in ("failing", "ended") for h in healths)
     if as_json:
         json.dump([h.as_json() for h in healths], sys.stdout, indent=1)
