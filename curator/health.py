@@ -1,10 +1,13 @@
-"""Source health (pure): is a source fine, failing, blocked, quiet, ended, or never polled?
+"""Source health (pure): is a source fine, failing, blocked, degraded, quiet, ended, or never
+polled?
 
 Policy sites go silent after a redesign rather than erroring, so "quiet" — nothing new for longer
 than the source's expected cadence (``quiet_after``) — matters as much as "failing". A GOV.UK feed
 whose title says "This feed has ended" is an alarm of its own. A site that refuses automated
 clients (401/403 or a bot challenge, several polls in a row) is "blocked": not broken, nothing to
-fix in sources.yaml, but an admin has to look at it by hand, so it is listed with its URL.
+fix in sources.yaml, but an admin has to look at it by hand, so it is listed with its URL. A page
+source whose selectors no longer match is read without them and keeps working, "degraded", until an
+admin fixes the selectors.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Literal
 from curator.records import SourceConfig
 from curator.schedule import BLOCKED_EVERY, is_blocked
 
-Status = Literal["ok", "failing", "blocked", "quiet", "ended", "never polled", "disabled"]
+Status = Literal[
+    "ok", "failing", "blocked", "degraded", "quiet", "ended", "never polled", "disabled"
+]
 #: Failures in a row before a source counts as failing in reports (one blip is not news).
 FAILING_AFTER = 2
 ENDED_MARKERS = ("this feed has ended", "feed has ended")
@@ -39,6 +44,10 @@ class SourceFacts:
     rejected: int = 0
     consecutive_blocks: int = 0
     next_check_at: datetime | None = None
+    #: What the last parse said about the document as a whole (a page selector that matched
+    #: nothing), and whether it was read without the source's broken selectors.
+    parse_warning: str | None = None
+    degraded: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         )
     elif facts.last_checked_at is None:
         status, detail = "never polled", "not polled yet"
+    elif facts.degraded:
+        status = "degraded"
+        detail = facts.parse_warning or "read without its selectors, which no longer match"
     elif facts.newest_item_at is None and facts.last_ok_at is not None:
         status, detail = "quiet", "polled fine but no publication found yet"
     elif facts.newest_item_at is not None and now - facts.newest_item_at > source.quiet_after:
@@ -121,7 +133,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
             "check the site has not moved"
         )
     else:
-        status, detail = "ok", ""
+        status, detail = "ok", facts.parse_warning or ""
         if facts.consecutive_failures:
             detail = f"last attempt failed: {facts.last_error}"
     return SourceHealth(
@@ -147,7 +159,7 @@ def _days(delta: timedelta) -> str:
 
 
 #: Statuses the weekly report and `curator sources status --problems` show.
-PROBLEMS: tuple[Status, ...] = ("failing", "blocked", "quiet", "ended")
+PROBLEMS: tuple[Status, ...] = ("failing", "blocked", "degraded", "quiet", "ended")
 
 
 def report_text(healths: Sequence[SourceHealth]) -> str:

@@ -435,6 +435,7 @@ class Poller:
                     result,
                     new_items=len(done.new_ids),
                     feed_title=feed.title,
+                    read=("; ".join(feed.source_warnings) or None, feed.degraded),
                 )
                 stored.append(done)
             new = [(src, done.new) for (src, _, _), done in zip(parsed, stored, strict=True)]
@@ -503,10 +504,12 @@ class Poller:
         *,
         new_items: int,
         feed_title: str | None = None,
+        read: tuple[str | None, bool] | None = None,
     ) -> None:
         """Record a successful fetch (a 304 too) with the next check it earned; release it.
         A 200's fingerprint is kept with it (the next poll that gets the same document need not
-        parse it); a failed parse never reaches here, so its document is parsed again."""
+        parse it); a failed parse never reaches here, so its document is parsed again. ``read``:
+        the parsed document's source warnings and whether it was read ``degraded``."""
         state_store.record_success(
             conn,
             src.id,
@@ -527,6 +530,7 @@ class Poller:
             not_modified=result.not_modified,
             release_from=self.worker,
             body_hash=result.body_hash,
+            read=read,
         )
 
     def _classify(

@@ -99,6 +99,12 @@ class ParsedFeed:
     entries: list[Entry]
     title: str | None = None
     warnings: tuple[str, ...] = ()
+    #: The warnings (also in ``warnings``) about how the document as a whole was read, not about
+    #: one entry: a page selector that matched nothing. They stay in the source's health until
+    #: a parse has none.
+    source_warnings: tuple[str, ...] = ()
+    #: The source's page selectors no longer match and its listing was read without them.
+    degraded: bool = False
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,9 @@ class Runner:
             )
         for err in report.errors:
             log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
+        for note in report.warnings:
+            if note["id"] != "-":  # the model's own warning is logged once, when it is loaded
+                log.warning("source warning: %s", note["warning"], extra={"source": note["id"]})
 
     def _print_candidates(self, item_ids: list[int]) -> None:
         latest = (

@@ -314,7 +314,8 @@ def _selectors(out: _Collector, entry: Any, source_id: str | None) -> PageSelect
             line,
             source_id,
             "selectors",
-            "must be a mapping of CSS selectors: item, title, link (and optional date, summary)",
+            "must be a mapping of CSS selectors: item, title, link (and optional date, "
+            "summary); or leave it out to have the page read without selectors",
         )
         return None
     from curator.parse.pages import validate_selector
@@ -429,8 +430,7 @@ def _source(
             _line_of(entry, "kind"),
             source_id,
             "kind",
-            f"'{kind}' is not a kind; use 'feed' (RSS/Atom) or 'page' (HTML listing with "
-            "selectors)",
+            f"'{kind}' is not a kind; use 'feed' (RSS/Atom) or 'page' (an HTML listing page)",
         )
     url = entry.get("url")
     if "url" in entry:
@@ -474,17 +474,9 @@ def _source(
         out.add(_line_of(entry, "notes"), source_id, "notes", "must be text")
 
     selectors: PageSelectors | None = None
-    if kind == "page":
-        if "selectors" not in entry:
-            out.add(
-                line,
-                source_id,
-                "selectors",
-                "missing; a 'kind: page' source needs CSS selectors for item, title and "
-                "link (optional date, summary)",
-            )
-        else:
-            selectors = _selectors(out, entry, source_id)
+    # A page source without selectors is read automatically (curator.parse.listing).
+    if kind == "page" and "selectors" in entry:
+        selectors = _selectors(out, entry, source_id)
     elif "selectors" in entry and kind == "feed":
         out.add(
             _line_of(entry, "selectors"),

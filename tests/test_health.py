@@ -45,6 +45,10 @@ OK = SourceFacts(last_checked_at=NOW, last_ok_at=NOW, newest_item_at=NOW - timed
             replace(SRC, enabled=False),
             "disabled",
         ),
+        (replace(OK, degraded=True), SRC, "degraded"),
+        (replace(OK, degraded=True, newest_item_at=NOW - timedelta(days=45)), SRC, "degraded"),
+        (replace(OK, degraded=True, consecutive_failures=3, last_error="kf: x"), SRC, "failing"),
+        (replace(OK, parse_warning="kf: no element matches date selector 'time'"), SRC, "ok"),
     ],
 )
 def test_status(facts: SourceFacts, source: SourceConfig, status: str) -> None:
@@ -94,3 +98,13 @@ def test_report_lists_blocked_sources_to_check_by_hand() -> None:
         "2 sources: 1 blocked, 1 ok.",
     ]
     assert report_text([fine]).splitlines()[1] == "All sources are polling fine and publishing."
+def test_degraded_says_which_selector_broke() -> None:
+    warning = "kf: no element matches item selector 'li.post' on the page: fix the selectors"
+    health = assess(SRC, replace(OK, degraded=True, parse_warning=warning), NOW)
+    assert (health.status, health.detail) == ("degraded", warning)
+
+
+def test_a_source_warning_shows_on_a_healthy_source() -> None:
+    warning = "kf: no element matches date selector 'time' inside any item ('li') on the page"
+    health = assess(SRC, replace(OK, parse_warning=warning), NOW)
+    assert (health.status, health.detail) == ("ok", warning)

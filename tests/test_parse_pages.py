@@ -1,4 +1,4 @@
-"""``kind: page`` sources: listing pages read with CSS selectors (issue 2)."""
+"""``kind: page`` sources: listing pages read with CSS selectors, or without them."""
 
 from __future__ import annotations
 
@@ -125,30 +125,64 @@ def test_scope_selects_the_item_itself() -> None:
     assert parsed.entries[0].title == "An inspection of youth justice services in Leeds"
 
 
-def test_item_selector_matching_nothing_is_a_redesign_error() -> None:
+def test_item_selector_matching_nothing_reads_the_page_without_selectors() -> None:
     selectors = PageSelectors(item="li.result", title="h4", link="a")
-    with pytest.raises(ParseError) as info:
-        parse_page("hmiprobation-inspections-listing-built.html", selectors)
-    assert str(info.value) == (
-        "hmi-probation: no element matches item selector 'li.result' on the page: "
-        "the site may have been redesigned"
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", selectors)
+    assert parsed.degraded
+    assert [e.title for e in parsed.entries] == [
+        e.title for e in parse_page("hmiprobation-inspections-listing-built.html", HMI).entries
+    ]
+    assert parsed.source_warnings == (
+        "hmi-probation: no element matches item selector 'li.result' on the page: the site may "
+        "have been redesigned; read the page without selectors instead (3 items at "
+        "'div.results > div.inspection.result > h4 > a'): fix the selectors",
+    )
+    assert parsed.source_warnings[0] in parsed.warnings
+
+
+@pytest.mark.parametrize("field", ["title", "link"])
+def test_a_required_selector_matching_nothing_degrades_naming_itself(field: str) -> None:
+    values = {"item": "div.result", "title": "h4", "link": "a", "date": "time", "summary": "p"}
+    values[field] = "span.gone"
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", PageSelectors(**values))
+    assert parsed.degraded and len(parsed.entries) == 3
+    (warning,) = parsed.source_warnings
+    assert warning.startswith(
+        f"hmi-probation: no element matches {field} selector 'span.gone' inside any item "
+        "('div.result') on the page: the site may have been redesigned"
     )
 
 
-@pytest.mark.parametrize("field", ["title", "link", "date", "summary"])
-def test_any_selector_matching_nothing_names_itself(field: str) -> None:
-    values = {"item": "div.result", "title": "h4", "link": "a", "date": "time", "summary": "p"}
+@pytest.mark.parametrize(("field", "kept"), [("date", "dates"), ("summary", "summaries")])
+def test_an_optional_selector_matching_nothing_keeps_the_items(field: str, kept: str) -> None:
+    values = {"item": "div.result", "title": "h4", "link": "h4 > a", "date": "time"}
+    values["summary"] = "p.excerpt"
     values[field] = "span.gone"
-    with pytest.raises(ParseError, match=rf"^hmi-probation: no element matches {field} selector "):
-        parse_page("hmiprobation-inspections-listing-built.html", PageSelectors(**values))
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", PageSelectors(**values))
+    assert not parsed.degraded
+    assert [e.title for e in parsed.entries] == [
+        e.title for e in parse_page("hmiprobation-inspections-listing-built.html", HMI).entries
+    ]
+    missing = [e.published_at if field == "date" else e.summary for e in parsed.entries]
+    assert not any(missing)
+    assert parsed.source_warnings == (
+        f"hmi-probation: no element matches {field} selector 'span.gone' inside any item "
+        f"('div.result') on the page; the items were kept without {kept}: check the selector",
+    )
+    assert parsed.warnings[0] == parsed.source_warnings[0]
 
 
-def test_real_page_without_links_fails_on_the_link_selector() -> None:
+def test_a_broken_selector_still_fails_when_the_page_has_no_list_either() -> None:
     selectors = PageSelectors(item="h3", title=":scope", link="a[href]", date=":scope")
-    with pytest.raises(ParseError, match="link selector 'a\\[href\\]'"):
+    with pytest.raises(ParseError) as info:
         parse_page(
             "other-sqlite-releases-listing.html", selectors, url="https://sqlite.org/changes.html"
         )
+    assert str(info.value) == (
+        "hmi-probation: no element matches link selector 'a[href]' inside any item ('h3') on "
+        "the page: the site may have been redesigned (reading the page without selectors found "
+        "no list of publications either)"
+    )
 
 
 def test_invalid_selector_is_a_parse_error_not_a_traceback() -> None:
@@ -156,9 +190,20 @@ def test_invalid_selector_is_a_parse_error_not_a_traceback() -> None:
         parse_page("hmiprobation-inspections-listing-built.html", PageSelectors("div", "h4[", "a"))
 
 
-def test_page_source_without_selectors() -> None:
-    with pytest.raises(ParseError, match="needs selectors"):
-        parse_page("hmiprobation-inspections-listing-built.html", None)
+def test_page_source_without_selectors_is_read_automatically() -> None:
+    parsed = parse_page("hmiprobation-inspections-listing-built.html", None)
+    with_selectors = parse_page("hmiprobation-inspections-listing-built.html", HMI)
+    assert [(e.url, e.title, e.published_at) for e in parsed.entries] == [
+        (e.url, e.title, e.published_at) for e in with_selectors.entries
+    ]
+    assert not parsed.degraded and not parsed.source_warnings
+
+
+def test_page_source_without_selectors_and_without_a_list() -> None:
+    with pytest.raises(ParseError, match="no list of publications found on the page"):
+        parse_page(
+            "other-sqlite-releases-listing.html", None, url="https://sqlite.org/changes.html"
+        )
 
 
 def test_empty_page() -> None:

@@ -98,3 +98,4 @@ def test_upgrading_a_0001_database_keeps_its_rows(db_url: str) -> None:
         row = conn.execute(select(schema.source_state)).one()
     eng.dispose()
     assert (row.source_id, row.items_seen, row.etag, row.body_hash) == ("dhsc", 7, '"v1"', None)
+    assert (row.parse_warning, row.degraded) == (None, False)

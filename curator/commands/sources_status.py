@@ -8,20 +8,29 @@ from pathlib import Path
 
 import click
 
-STYLE = {"ok": "green", "failing": "red", "ended": "red", "quiet": "yellow", "blocked": "magenta"}
+STYLE = {
+    "ok": "green",
+    "failing": "red",
+    "ended": "red",
+    "quiet": "yellow",
+    "blocked": "magenta",
+    "degraded": "yellow",
+}
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list instead of a table")
 @click.option(
-    "--problems", is_flag=True, help="only sources that are failing, blocked, quiet or ended"
+    "--problems",
+    is_flag=True,
+    help="only sources that are failing, blocked, degraded, quiet or ended",
 )
 def status(file: Path | None, as_json: bool, problems: bool) -> None:
     """Health of each source: last success, failures in a row, last error, newest item,
-    items in the last 30 days, acceptance rate, and whether it is failing, blocked, quiet or
-    ended. Blocked sources (the site refuses automated clients) are listed again under "Check by
-    hand" with their URLs.
+    items in the last 30 days, acceptance rate, and whether it is failing, blocked, degraded (a
+    page read without its selectors, which no longer match), quiet or ended. Blocked sources (the
+    site refuses automated clients) are listed again under "Check by hand" with their URLs.
 
     Exits 1 when any enabled source is failing or its feed has ended (not for a blocked one:
     nothing in sources.yaml can fix it)."""

@@ -23,7 +23,7 @@ from curator import __version__
 from curator.records import SourceConfig
 
 #: Raise when the parsers read the same document differently (without a release).
-PARSE_FORMAT = 1
+PARSE_FORMAT = 2
 
 
 def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body: bytes) -> str:

@@ -51,6 +51,8 @@ def source_facts(engine: Engine, now: datetime) -> dict[str, SourceFacts]:
             items_last_30_days=int(c.recent or 0) if c else 0,
             accepted=int(c.accepted or 0) if c else 0,
             rejected=int(c.rejected or 0) if c else 0,
+            parse_warning=st["parse_warning"],
+            degraded=bool(st["degraded"]),
         )
     return out
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -84,6 +85,11 @@ source_state = Table(
     # Refusals in a row (401/403 or a bot-challenge page): a source refused often enough is
     # "blocked" and checked once a day (curator.schedule). Reset by any other outcome.
     Column("consecutive_blocks", Integer, nullable=False, default=0, server_default="0"),
+    # How the last document parsed and stored was read: a page selector that matched nothing
+    # (parse_warning), or the listing read without the source's broken selectors (degraded).
+    # A 304 or an unchanged document keeps them.
+    Column("parse_warning", Text, nullable=True),
+    Column("degraded", Boolean, nullable=False, default=False, server_default=false()),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

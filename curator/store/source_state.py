@@ -37,6 +37,8 @@ class SourceState:
     items_seen: int
     body_hash: str | None = None
     consecutive_blocks: int = 0
+    parse_warning: str | None = None
+    degraded: bool = False
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
@@ -151,10 +153,13 @@ def record_success(
     not_modified: bool = False,
     release_from: str | None = None,
     body_hash: str | None = None,
+    read: tuple[str | None, bool] | None = None,
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
     the same statement (one UPDATE per source instead of two: a warm poll is mostly this).
-    ``body_hash``: the fingerprint of the document just parsed and stored (kept otherwise)."""
+    ``body_hash``: the fingerprint of the document just parsed and stored (kept otherwise).
+    ``read``: how that document was read, ``(parse_warning, degraded)``; ``None`` (a 304, an
+    unchanged document) keeps what the last parse said."""
     validators = not not_modified
     titled = validators and feed_title is not None
     params: dict[str, object] = {
@@ -172,15 +177,23 @@ def record_success(
         params["p_worker"] = release_from
     if body_hash is not None:
         params["p_body_hash"] = body_hash
+    if read is not None:
+        params["p_parse_warning"] = read[0][:2000] if read[0] else None
+        params["p_degraded"] = read[1]
     stmt = _success_statement(
-        validators, titled, bool(new_items), release_from is not None, body_hash is not None
+        validators,
+        titled,
+        bool(new_items),
+        release_from is not None,
+        body_hash is not None,
+        read is not None,
     )
     conn.execute(stmt, params)
 
 
 @cache
 def _success_statement(
-    validators: bool, titled: bool, new_item: bool, release: bool, hashed: bool
+    validators: bool, titled: bool, new_item: bool, release: bool, hashed: bool, read: bool
 ) -> Update:
     """The UPDATE :func:`record_success` runs, built once per shape with bound parameters: a
     poll records hundreds of sources, and building and hashing a new statement for each cost
@@ -208,6 +221,9 @@ def _success_statement(
         values["last_new_item_at"] = now
     if hashed:
         values["body_hash"] = bindparam("p_body_hash", type_=c.body_hash.type)
+    if read:
+        values["parse_warning"] = bindparam("p_parse_warning", type_=c.parse_warning.type)
+        values["degraded"] = bindparam("p_degraded", type_=c.degraded.type)
     if release:
         mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
         values["claimed_by"] = case((mine, None), else_=c.claimed_by)
