@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -67,12 +68,16 @@ def parse_feed(
         )
     if b"xml:base" in content:
         given["content-location"] = url
-    parsed = feedparser.parse(
-        content,
-        response_headers=given,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = _feedparser(content, given)
+    except (UnicodeError, ValueError, OverflowError):
+        # feedparser's lenient parser turns a reference to a character that cannot exist
+        # (&#xD800;, past U+10FFFF) into an exception that sinks the whole document: mark
+        # such references instead, and skip the entries that hold one (below).
+        marked, count = _mark_impossible_references(content)
+        if not count:
+            raise
+        parsed = _feedparser(marked, given)
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
     if not entries and (parsed.get("bozo") or not version) and looks_like_html(content):
@@ -86,11 +91,58 @@ def parse_feed(
         raise UnparseableFeed(
             source.id, f"could not read the document as RSS or Atom ({reason or 'unknown format'})"
         )
-    raws = [_raw_from_feedparser(i, e) for i, e in enumerate(entries, start=1)]
+    raws = []
+    for position, entry in enumerate(entries, start=1):
+        raw = _raw_from_feedparser(position, entry)
+        if _holds_impossible_character(raw):
+            notes.append(
+                f"{source.id}: entry {position} ({_without_mark(raw.title)!r}) refers to a "
+                "character that does not exist; skipped"
+            )
+        else:
+            raws.append(raw)
     if raws and all((r.title or "").strip() == FEED_ENDED_TITLE for r in raws):
         raise FeedEnded(source.id, raws[0].link)
-    feed_title = (parsed.get("feed") or {}).get("title")
+    feed_title = _without_mark((parsed.get("feed") or {}).get("title"))
     return build_feed(raws, source=source, base_url=url, now=now, title=feed_title, warnings=notes)
+
+
+def _feedparser(content: bytes, headers: dict[str, str]) -> Any:
+    return feedparser.parse(
+        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+
+
+#: Put in place of a reference to a character that cannot exist: a noncharacter, which Unicode
+#: sets aside for a program's own use, so an entry holding one had such a reference.
+IMPOSSIBLE = "\ufdd0"
+_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+
+
+def _mark_impossible_references(content: bytes) -> tuple[bytes, int]:
+    """``content`` with every reference to a surrogate or to a code point past U+10FFFF replaced
+    by one to :data:`IMPOSSIBLE`, and how many there were."""
+    count = 0
+
+    def mark(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        digits = m[1] or m[2]
+        code = int(digits, 16 if m[1] else 10) if len(digits) <= 8 else -1
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return m[0]
+        count += 1
+        return b"&#xFDD0;"
+
+    return _NUMERIC_REFERENCE.sub(mark, content), count
+
+
+def _holds_impossible_character(raw: RawEntry) -> bool:
+    fields = (raw.title, raw.summary, raw.link, raw.guid, *raw.categories)
+    return any(IMPOSSIBLE in f for f in fields if f)
+
+
+def _without_mark(text: str | None) -> str | None:
+    return " ".join(text.replace(IMPOSSIBLE, " ").split()) if text else text
 
 
 def _describe_exception(exc: object) -> str:
@@ -196,8 +248,17 @@ def _parse_json_feed(
     if not isinstance(items, list):
         raise UnparseableFeed(source.id, "a JSON Feed without an items list")
     raws = []
+    notes: list[str] = []
     for position, item in enumerate(items, start=1):
         if not isinstance(item, dict):
+            continue
+        if _has_surrogate(item):
+            # a "\ud800" escape with no partner: text that cannot be stored or shown
+            what = _str(item.get("title")) or _str(item.get("id")) or ""
+            notes.append(
+                f"{source.id}: entry {position} ({_without_surrogates(what)[:80]!r}) holds text "
+                "that is not valid Unicode (a lone surrogate); skipped"
+            )
             continue
         tags = item.get("tags")
         raws.append(
@@ -214,7 +275,32 @@ def _parse_json_feed(
                 categories=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
             )
         )
-    return build_feed(raws, source=source, base_url=url, now=now, title=_str(data.get("title")))
+    title = _str(data.get("title"))
+    return build_feed(
+        raws,
+        source=source,
+        base_url=url,
+        now=now,
+        title=_without_surrogates(title) if title else None,
+        warnings=notes,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _without_surrogates(text: str) -> str:
+    return _SURROGATE.sub("", text)
 
 
 def _str(value: object) -> str | None:
