@@ -19,6 +19,7 @@ from curator.normalise import (
     is_http_url,
     is_plain_url,
     split_document_type,
+    xml_safe,
 )
 from curator.records import Entry, ParsedFeed, SourceConfig
 
@@ -71,7 +72,7 @@ def build_entry(
     """The normalised entry and any warnings about it; :class:`SkippedEntry` when it cannot be
     an entry (no title, or no http(s) link)."""
     cleaned = title = clean_text(raw.title or "", max_chars=TITLE_MAX_CHARS)
-    link = (raw.link or "").strip()
+    link = xml_safe(raw.link or "").strip()
     if is_plain_url(link):
         # most links: absolute and plain, which urljoin would give back as they are
         original, http = link, True
@@ -117,7 +118,7 @@ def build_entry(
         document_type=document_type,
         published_at=published,
         govuk_path=path,
-        guid=(raw.guid or "").strip() or None,
+        guid=xml_safe(raw.guid or "").strip() or None,
         categories=categories,
     )
     return entry, warnings
