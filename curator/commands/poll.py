@@ -84,7 +84,7 @@ def _poll(poller: Poller, sources: list[SourceConfig], *, force: bool, as_json: 
             TextColumn("polling"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # a source's outcome, as text
             console=console,
             transient=True,
         ) as progress:
