@@ -43,6 +43,15 @@ class RawEntry:
     categories: tuple[str, ...] = ()
 
 
+def join_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``, or ``None`` when either is not a URL at all
+    (``urljoin`` raises ValueError for "http://[::1" and other broken hosts)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
+
+
 class SkippedEntry(Exception):
     """Raised by :func:`build_entry` with the warning that explains the skip."""
 
@@ -77,8 +86,13 @@ def build_entry(
         # most links: absolute and plain, which urljoin would give back as they are
         original, http = link, True
     else:
-        original = urljoin(base_url, link) if link else ""
-        http = is_http_url(original)
+        joined = join_url(base_url, link) if link else ""
+        if joined is None:
+            raise SkippedEntry(
+                f"{source.id}: {_describe(raw, title)} has a link that is not a valid URL "
+                f"({link[:80]!r}); skipped"
+            )
+        original, http = joined, is_http_url(joined)
     if not title or not http:
         what = _describe(raw, title)
         if not title and not http:

@@ -56,6 +56,8 @@ def parse_feed(
         safe = defuse_entities(content, given)
     except UnsafeXML as exc:
         raise UnparseableFeed(source.id, f"refused: {exc} (entity expansion risk)") from exc
+    except _FEEDPARSER_FAILURES as exc:  # feedparser's own decoding, which it would do next
+        raise _unreadable(source, exc) from exc
     content, given = safe.content, dict(safe.headers)
     if safe.encoding_note is not None:
         note = _bozo_note(safe.encoding_note, source.id, lowered)
@@ -70,14 +72,17 @@ def parse_feed(
         given["content-location"] = url
     try:
         parsed = _feedparser(content, given)
-    except (UnicodeError, ValueError, OverflowError):
+    except _FEEDPARSER_FAILURES as exc:
         # feedparser's lenient parser turns a reference to a character that cannot exist
         # (&#xD800;, past U+10FFFF) into an exception that sinks the whole document: mark
         # such references instead, and skip the entries that hold one (below).
         marked, count = _mark_impossible_references(content)
         if not count:
-            raise
-        parsed = _feedparser(marked, given)
+            raise _unreadable(source, exc) from exc
+        try:
+            parsed = _feedparser(marked, given)
+        except _FEEDPARSER_FAILURES as again:
+            raise _unreadable(source, again) from again
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
     if not entries and (parsed.get("bozo") or not version) and looks_like_html(content):
@@ -105,6 +110,20 @@ def parse_feed(
         raise FeedEnded(source.id, raws[0].link)
     feed_title = _without_mark((parsed.get("feed") or {}).get("title"))
     return build_feed(raws, source=source, base_url=url, now=now, title=feed_title, warnings=notes)
+
+
+#: What feedparser (6.0.14) lets escape on a damaged document instead of reporting it, found by
+#: tests/test_fuzz_parsers.py: an encoding name it cannot decode (UnicodeDecodeError) or look up
+#: (ValueError for a NUL in it), a character reference it cannot encode, an empty <height> its
+#: lenient parser passes to int() (TypeError)... Whatever it raises, the document could not be
+#: read: a named error for this source, never a crash.
+_FEEDPARSER_FAILURES = (Exception,)
+
+
+def _unreadable(source: SourceConfig, exc: Exception) -> UnparseableFeed:
+    return UnparseableFeed(
+        source.id, f"the feed parser could not read the document ({type(exc).__name__}: {exc})"
+    )
 
 
 def _feedparser(content: bytes, headers: dict[str, str]) -> Any:
