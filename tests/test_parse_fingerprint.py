@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from curator.parse.fingerprint import PARSE_FORMAT, fingerprint
+from curator.parse.fingerprint import fingerprint
 from curator.records import PageSelectors, SourceConfig
 
 PAGE = SourceConfig(
@@ -51,5 +51,7 @@ def test_anything_that_changes_the_parse_changes_the_fingerprint(
 
 def test_a_new_release_parses_every_document_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
     before = fingerprint(PAGE, URL, HEADERS, BODY)
-    monkeypatch.setattr("curator.parse.fingerprint.PARSE_FORMAT", PARSE_FORMAT + 1)
+    from curator.parse import fingerprint as module
+
+    monkeypatch.setattr(module, "PARSE_FORMAT", module.PARSE_FORMAT + 1)
     assert fingerprint(PAGE, URL, HEADERS, BODY) != before

@@ -41,3 +41,28 @@ def test_status_lists_health_and_fails_on_a_failing_source(
     table = runner.invoke(cli, ["sources", "status", str(sources), "--problems"])
     ids = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
     assert "down" in ids and "new" not in ids
+
+
+def test_stored_error_text_is_printed_as_text_never_as_markup(
+    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server decides the text of the error: here the feed link its HTML page advertises,
+    # which rich would read as a closing tag with nothing to close (a crash) or as styling.
+    page = (
+        b"<html><head><link rel='alternate' type='application/rss+xml' "
+        b"href='/feed[/]x[bold]y[link=https://evil.example]z'></head><body>hi</body></html>"
+    )
+    server.add("/page", page, headers={"Content-Type": "text/html"})
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "odd", "publisher": "NHS England", "url": server.url("/page")}],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    runner = CliRunner()
+    for _ in range(2):
+        assert runner.invoke(cli, ["poll", "--all", "--sources", str(sources)]).exit_code == 0
+    monkeypatch.setenv("COLUMNS", "400")
+    result = runner.invoke(cli, ["sources", "status", str(sources)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1  # failing
+    assert "/feed[/]x[bold]y[link=https://evil.example]z" in result.stdout

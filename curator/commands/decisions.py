@@ -77,18 +77,31 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return n
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: dicts and lists as JSON, and text that a spreadsheet would run as
+    a formula (a feed title ``=HYPERLINK(...)``, a Slack name ``@SUM(...)``) prefixed with a
+    single quote, OWASP's rule, so it shows as text. Numbers stay numbers."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     import csv
 
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    # CRLF ends a record (RFC 4180), and it also makes the writer quote any cell holding a
+    # carriage return: with "\n" alone a bare "\r" went out unquoted and broke the row.
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()
     n = 0
     for row in rows:
-        flat = {
-            k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-            for k, v in row.items()
-        }
-        writer.writerow(flat)
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
         n += 1
     return n
 

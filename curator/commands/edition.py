@@ -224,13 +224,14 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     with _clear_errors():
         eng = _engine()
         built = build_edition(eng, resolve_edition(eng, edition_id))
-        content = render(built, check_format(fmt))
+        problems: list[str] = []
+        content = render(built, check_format(fmt), warnings=problems)
     if out is None and fmt == "docx":
         out = Path(f"pulse-{built.id}.docx")
     note = f"edition {built.id}: {built.item_count} items"
     if built.summaries_to_write:
         note += f", {built.summaries_to_write} with a summary to write"
-    for warning in built.warnings:
+    for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
     if out is None:
         click.echo(content, nl=False)  # bytes: written as they are (UTF-8)

@@ -103,7 +103,7 @@ def _poll(
             TextColumn("polling"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # a source's outcome, as text
             console=console,
             transient=True,
         ) as progress:

@@ -38,6 +38,7 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from curator.commands.common import engine, load_sources_or_exit
     from curator.health import PROBLEMS
@@ -69,16 +70,17 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     )
     for h in healths:
         rate = f"{h.acceptance_rate:.0%}" if h.acceptance_rate is not None else "—"
-        colour = STYLE.get(h.status, "dim")
+        # Text, never a str: rich reads "[...]" in a str as markup, and the detail is stored
+        # text a server chose (an error, a URL): "[/]" in it crashed the command.
         table.add_row(
-            h.source_id,
-            f"[{colour}]{h.status}[/]",
-            when(h.last_ok_at),
-            str(h.consecutive_failures),
-            when(h.newest_item_at),
-            str(h.items_last_30_days),
-            rate,
-            h.detail,
+            Text(h.source_id),
+            Text(h.status, style=STYLE.get(h.status, "dim")),
+            Text(when(h.last_ok_at)),
+            Text(str(h.consecutive_failures)),
+            Text(when(h.newest_item_at)),
+            Text(str(h.items_last_30_days)),
+            Text(rate),
+            Text(h.detail),
         )
     Console().print(table)
     blocked = [h for h in healths if h.status == "blocked"]

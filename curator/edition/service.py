@@ -53,8 +53,12 @@ def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
         ]
 
 
-def render(edition: Edition, fmt: Literal["md", "html", "docx"]) -> bytes:
-    """One assembled edition in one format, as bytes (UTF-8 for the text formats)."""
+def render(
+    edition: Edition, fmt: Literal["md", "html", "docx"], warnings: list[str] | None = None
+) -> bytes:
+    """One assembled edition in one format, as bytes (UTF-8 for the text formats). An item that
+    cannot be rendered is flagged in the document, never drops the edition: what went wrong is
+    appended to ``warnings`` (and logged)."""
     if fmt == "md":
         from curator.edition.render_md import render_markdown
 
@@ -66,7 +70,7 @@ def render(edition: Edition, fmt: Literal["md", "html", "docx"]) -> bytes:
     if fmt == "docx":
         from curator.edition.render_docx import render_docx
 
-        return render_docx(edition)
+        return render_docx(edition, warnings)
     raise EditionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -127,7 +127,7 @@ class Fetcher:
             ),
             follow_redirects=False,
             trust_env=False,  # no proxy from the environment: the SSRF guard must see the target
-            headers={"User-Agent": s.user_agent, "Accept-Encoding": "gzip, deflate"},
+            headers={"User-Agent": s.user_agent, "Accept-Encoding": decode.ACCEPT_ENCODING},
         )
         return self
 
@@ -382,8 +382,13 @@ class Fetcher:
                         ) from exc
                     return _Response(url, status, response.headers, b""), target
                 content = b""
-                if 200 <= status < 300:
-                    content = await self._read_body(response, max_bytes)
+                if 200 <= status < 300:  # raw bytes decoded with a cap: httpx's decoders have none
+                    content = await decode.read_capped(
+                        response.aiter_raw(),
+                        response.headers.get("content-encoding", ""),
+                        max_bytes,
+                        declared_length=response.headers.get("content-length"),
+                    )
                 return _Response(url, status, response.headers, content), None
             finally:
                 await response.aclose()
@@ -398,6 +403,12 @@ class Fetcher:
             raise BodyTooLarge(
                 f"{source_id}: the body from {url} is larger than {max_bytes} bytes "
                 "(counted after decompression); not reading more",
+                source_id=source_id,
+                url=name,
+            ) from None
+        except decode.Unsupported as exc:
+            raise BadResponse(
+                f"{source_id}: refused the body from {url}: {exc}",
                 source_id=source_id,
                 url=name,
             ) from None
@@ -437,17 +448,6 @@ class Fetcher:
                 source_id=source_id,
                 url=name,
             ) from None
-
-    @staticmethod
-    async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        if encoding in decode.HANDLED_ENCODINGS:
-            if encoding in {"", "identity"}:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > max_bytes:
-                    raise decode.TooLarge
-            return await decode.read_capped(response.aiter_raw(), encoding, max_bytes)
-        return await decode.count_capped(response.aiter_bytes(), max_bytes)
 
 
 #: A non-2xx body (304, redirect, error page) up to this size is read and dropped so that the

@@ -6,7 +6,16 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.I)
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?([0-9]+)\"?\s*(?:,|$)", re.I)
+#: Seconds beyond this (about 31 years) are read as this: the scheduler caps what it honours far
+#: lower, and a longer number of digits would overflow a float or pass int()'s digit limit.
+_MAX_SECONDS = 10**9
+
+
+def _seconds(digits: str) -> float:
+    """ASCII digits as seconds, clamped to ``_MAX_SECONDS``."""
+    digits = digits.lstrip("0") or "0"
+    return float(_MAX_SECONDS if len(digits) > 9 else min(int(digits), _MAX_SECONDS))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -18,8 +27,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(int(value))
+    if value.isascii() and value.isdigit():
+        return _seconds(value)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -35,4 +44,4 @@ def parse_max_age(value: str | None) -> float | None:
     if not value:
         return None
     match = _MAX_AGE.search(value)
-    return float(int(match.group(1))) if match else None
+    return _seconds(match.group(1)) if match else None

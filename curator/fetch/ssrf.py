@@ -19,6 +19,15 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+#: Non-public networks that Python's ``ipaddress`` tables miss on some builds (3.11.7 says
+#: ``fec0::1`` is global): refused by name, before those tables are asked.
+_NAMED: tuple[tuple[ipaddress.IPv6Network, str], ...] = (
+    (
+        ipaddress.IPv6Network("fec0::/10"),
+        "a site-local address (fec0::/10, deprecated by RFC 3879)",
+    ),
+    (ipaddress.IPv6Network("3fff::/20"), "a documentation address (3fff::/20, RFC 9637)"),
+)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -35,6 +44,10 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 
 def _classify(ip: IPAddress) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address):
+        for network, name in _NAMED:
+            if ip in network:
+                return name
     if ip.is_unspecified:
         return "an unspecified address"
     if ip.is_loopback:

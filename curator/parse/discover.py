@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from curator.normalise import html_soup, is_http_url
+from curator.parse.entries import join_url
 
 #: ``<link rel="alternate" type=…>`` values that mean "a feed of this page".
 FEED_TYPES: frozenset[str] = frozenset(
@@ -53,7 +53,9 @@ def discover_feeds(html: bytes, base_url: str) -> list[DiscoveredFeed]:
     feed+json">``: absolute URLs (``<base href>`` honoured), de-duplicated, in page order."""
     soup = html_soup(html)
     base_tag = soup.find("base", href=True)
-    base = urljoin(base_url, str(base_tag["href"])) if base_tag is not None else base_url
+    base = base_url
+    if base_tag is not None:
+        base = join_url(base_url, str(base_tag["href"])) or base_url
     found: list[DiscoveredFeed] = []
     seen: set[str] = set()
     for link in soup.find_all("link", href=True):
@@ -63,8 +65,8 @@ def discover_feeds(html: bytes, base_url: str) -> list[DiscoveredFeed]:
         kind = str(link.get("type") or "").split(";")[0].strip().lower()
         if "alternate" not in rels or kind not in FEED_TYPES:
             continue
-        url = urljoin(base, str(link["href"]).strip())
-        if not is_http_url(url) or url in seen:
+        url = join_url(base, str(link["href"]).strip())
+        if url is None or not is_http_url(url) or url in seen:
             continue
         seen.add(url)
         title = " ".join(str(link.get("title") or "").split()) or None

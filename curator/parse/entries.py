@@ -19,6 +19,7 @@ from curator.normalise import (
     is_http_url,
     is_plain_url,
     split_document_type,
+    xml_safe,
 )
 from curator.records import Entry, ParsedFeed, SourceConfig
 
@@ -40,6 +41,15 @@ class RawEntry:
     published_at: datetime | None = None
     guid: str | None = None
     categories: tuple[str, ...] = ()
+
+
+def join_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base``, or ``None`` when either is not a URL at all
+    (``urljoin`` raises ValueError for "http://[::1" and other broken hosts)."""
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
 
 
 class SkippedEntry(Exception):
@@ -71,13 +81,18 @@ def build_entry(
     """The normalised entry and any warnings about it; :class:`SkippedEntry` when it cannot be
     an entry (no title, or no http(s) link)."""
     cleaned = title = clean_text(raw.title or "", max_chars=TITLE_MAX_CHARS)
-    link = (raw.link or "").strip()
+    link = xml_safe(raw.link or "").strip()
     if is_plain_url(link):
         # most links: absolute and plain, which urljoin would give back as they are
         original, http = link, True
     else:
-        original = urljoin(base_url, link) if link else ""
-        http = is_http_url(original)
+        joined = join_url(base_url, link) if link else ""
+        if joined is None:
+            raise SkippedEntry(
+                f"{source.id}: {_describe(raw, title)} has a link that is not a valid URL "
+                f"({link[:80]!r}); skipped"
+            )
+        original, http = joined, is_http_url(joined)
     if not title or not http:
         what = _describe(raw, title)
         if not title and not http:
@@ -117,7 +132,7 @@ def build_entry(
         document_type=document_type,
         published_at=published,
         govuk_path=path,
-        guid=(raw.guid or "").strip() or None,
+        guid=xml_safe(raw.guid or "").strip() or None,
         categories=categories,
     )
     return entry, warnings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -44,31 +45,44 @@ def parse_feed(
     if stripped.startswith(b"{"):
         return _parse_json_feed(content, source=source, url=url, now=now)
 
-    notes: list[str] = []
-    try:
-        content, defused = defuse_entities(content)
-    except UnsafeXML as exc:
-        raise UnparseableFeed(source.id, f"refused: {exc} (entity expansion risk)") from exc
-    if defused:
-        notes.append(
-            f"{source.id}: the document declares its own XML entities; "
-            "they were removed, not expanded"
-        )
-
     # Summaries become plain text (normalise.clean_text), so feedparser's HTML sanitiser and its
     # rewriting of relative links inside HTML would be work thrown away. Entry links are resolved
     # against the feed URL by build_entry. feedparser is told the feed URL (as Content-Location)
     # only when the document uses xml:base, which may itself be relative: given a base, it
     # resolves one on every element start, a third of its time on a plain feed.
     given = {k: v for k, v in lowered.items() if k != "content-location"}
+    notes: list[str] = []
+    try:
+        safe = defuse_entities(content, given)
+    except UnsafeXML as exc:
+        raise UnparseableFeed(source.id, f"refused: {exc} (entity expansion risk)") from exc
+    except _FEEDPARSER_FAILURES as exc:  # feedparser's own decoding, which it would do next
+        raise _unreadable(source, exc) from exc
+    content, given = safe.content, dict(safe.headers)
+    if safe.encoding_note is not None:
+        note = _bozo_note(safe.encoding_note, source.id, lowered)
+        if note:
+            notes.append(note)
+    if safe.removed:
+        notes.append(
+            f"{source.id}: the document declares its own XML entities; "
+            "they were removed, not expanded"
+        )
     if b"xml:base" in content:
         given["content-location"] = url
-    parsed = feedparser.parse(
-        content,
-        response_headers=given,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = _feedparser(content, given)
+    except _FEEDPARSER_FAILURES as exc:
+        # feedparser's lenient parser turns a reference to a character that cannot exist
+        # (&#xD800;, past U+10FFFF) into an exception that sinks the whole document: mark
+        # such references instead, and skip the entries that hold one (below).
+        marked, count = _mark_impossible_references(content)
+        if not count:
+            raise _unreadable(source, exc) from exc
+        try:
+            parsed = _feedparser(marked, given)
+        except _FEEDPARSER_FAILURES as again:
+            raise _unreadable(source, again) from again
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
     if not entries and (parsed.get("bozo") or not version) and looks_like_html(content):
@@ -82,11 +96,72 @@ def parse_feed(
         raise UnparseableFeed(
             source.id, f"could not read the document as RSS or Atom ({reason or 'unknown format'})"
         )
-    raws = [_raw_from_feedparser(i, e) for i, e in enumerate(entries, start=1)]
+    raws = []
+    for position, entry in enumerate(entries, start=1):
+        raw = _raw_from_feedparser(position, entry)
+        if _holds_impossible_character(raw):
+            notes.append(
+                f"{source.id}: entry {position} ({_without_mark(raw.title)!r}) refers to a "
+                "character that does not exist; skipped"
+            )
+        else:
+            raws.append(raw)
     if raws and all((r.title or "").strip() == FEED_ENDED_TITLE for r in raws):
         raise FeedEnded(source.id, raws[0].link)
-    feed_title = (parsed.get("feed") or {}).get("title")
+    feed_title = _without_mark((parsed.get("feed") or {}).get("title"))
     return build_feed(raws, source=source, base_url=url, now=now, title=feed_title, warnings=notes)
+
+
+#: What feedparser (6.0.14) lets escape on a damaged document instead of reporting it, found by
+#: tests/test_fuzz_parsers.py: an encoding name it cannot decode (UnicodeDecodeError) or look up
+#: (ValueError for a NUL in it), a character reference it cannot encode, an empty <height> its
+#: lenient parser passes to int() (TypeError)... Whatever it raises, the document could not be
+#: read: a named error for this source, never a crash.
+_FEEDPARSER_FAILURES = (Exception,)
+
+
+def _unreadable(source: SourceConfig, exc: Exception) -> UnparseableFeed:
+    return UnparseableFeed(
+        source.id, f"the feed parser could not read the document ({type(exc).__name__}: {exc})"
+    )
+
+
+def _feedparser(content: bytes, headers: dict[str, str]) -> Any:
+    return feedparser.parse(
+        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+
+
+#: Put in place of a reference to a character that cannot exist: a noncharacter, which Unicode
+#: sets aside for a program's own use, so an entry holding one had such a reference.
+IMPOSSIBLE = "\ufdd0"
+_NUMERIC_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+
+
+def _mark_impossible_references(content: bytes) -> tuple[bytes, int]:
+    """``content`` with every reference to a surrogate or to a code point past U+10FFFF replaced
+    by one to :data:`IMPOSSIBLE`, and how many there were."""
+    count = 0
+
+    def mark(m: re.Match[bytes]) -> bytes:
+        nonlocal count
+        digits = m[1] or m[2]
+        code = int(digits, 16 if m[1] else 10) if len(digits) <= 8 else -1
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return m[0]
+        count += 1
+        return b"&#xFDD0;"
+
+    return _NUMERIC_REFERENCE.sub(mark, content), count
+
+
+def _holds_impossible_character(raw: RawEntry) -> bool:
+    fields = (raw.title, raw.summary, raw.link, raw.guid, *raw.categories)
+    return any(IMPOSSIBLE in f for f in fields if f)
+
+
+def _without_mark(text: str | None) -> str | None:
+    return " ".join(text.replace(IMPOSSIBLE, " ").split()) if text else text
 
 
 def _describe_exception(exc: object) -> str:
@@ -192,8 +267,17 @@ def _parse_json_feed(
     if not isinstance(items, list):
         raise UnparseableFeed(source.id, "a JSON Feed without an items list")
     raws = []
+    notes: list[str] = []
     for position, item in enumerate(items, start=1):
         if not isinstance(item, dict):
+            continue
+        if _has_surrogate(item):
+            # a "\ud800" escape with no partner: text that cannot be stored or shown
+            what = _str(item.get("title")) or _str(item.get("id")) or ""
+            notes.append(
+                f"{source.id}: entry {position} ({_without_surrogates(what)[:80]!r}) holds text "
+                "that is not valid Unicode (a lone surrogate); skipped"
+            )
             continue
         tags = item.get("tags")
         raws.append(
@@ -210,7 +294,32 @@ def _parse_json_feed(
                 categories=tuple(str(t) for t in tags) if isinstance(tags, list) else (),
             )
         )
-    return build_feed(raws, source=source, base_url=url, now=now, title=_str(data.get("title")))
+    title = _str(data.get("title"))
+    return build_feed(
+        raws,
+        source=source,
+        base_url=url,
+        now=now,
+        title=_without_surrogates(title) if title else None,
+        warnings=notes,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
+
+
+def _without_surrogates(text: str) -> str:
+    return _SURROGATE.sub("", text)
 
 
 def _str(value: object) -> str | None:

@@ -23,7 +23,11 @@ from curator import __version__
 from curator.records import SourceConfig
 
 #: Raise when the parsers read the same document differently (without a release).
-PARSE_FORMAT = 2
+#: 2: a page's optional date and summary selectors matching nothing keep the items (with a
+#: warning); a page without selectors, or whose selectors broke, is read automatically.
+#: 3: characters XML forbids are stripped from titles, summaries, links and ids; entity
+#: declarations are found with expat; entries with impossible characters are skipped.
+PARSE_FORMAT = 3
 
 
 def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body: bytes) -> str:

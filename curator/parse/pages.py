@@ -22,14 +22,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from email.message import Message
-from urllib.parse import urljoin
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from curator.errors import ParseError
 from curator.normalise import html_soup, parse_date
-from curator.parse.entries import RawEntry, build_feed
+from curator.parse.entries import RawEntry, build_feed, join_url
 from curator.parse.errors import EmptyDocument
 from curator.parse.listing import read_listing
 from curator.records import PageSelectors, ParsedFeed, SourceConfig
@@ -131,7 +130,7 @@ def parse_page(
     selectors = _selectors(source)
     soup = html_soup(content, encoding=_charset(headers))
     base_tag = soup.find("base", href=True)
-    base = urljoin(url, str(base_tag["href"])) if isinstance(base_tag, Tag) else url
+    base = join_url(url, str(base_tag["href"])) or url if isinstance(base_tag, Tag) else url
     page_title = soup.title.get_text(" ") if soup.title is not None else None
     page = _Page(soup, source, url, base, now, page_title)
     if selectors is None:
@@ -156,7 +155,7 @@ def parse_page(
         raws.append(
             RawEntry(
                 position=position,
-                link=urljoin(base, link) if link else None,
+                link=(join_url(base, link) or link) if link else None,
                 title=str(title_el) if title_el is not None else None,
                 summary=str(summary_el) if summary_el is not None else None,
                 published_at=_date(date_el) if date_el is not None else None,

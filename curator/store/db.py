@@ -6,6 +6,9 @@ SQLite (WAL, foreign keys on, busy timeout) is the embedded default; PostgreSQL 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +30,48 @@ def _normalise_url(url: str) -> str:
     return url
 
 
+#: ``scheme://user:PASSWORD@`` and ``password=PASSWORD`` in a URL that SQLAlchemy cannot parse.
+_USERINFO_PASSWORD = re.compile(r"(://[^/:@?#]*:)[^/@?#]*@")
+_QUERY_PASSWORD = re.compile(r"((?:^|[?&;])password=)[^&;#]*", re.I)
+
+
+def safe_url(url: str) -> str:
+    """``url`` fit to print or log: its password (in the user info or a ``password=`` query
+    parameter) shown as ``***``, even when the URL does not parse."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        shown = _USERINFO_PASSWORD.sub(r"\1***@", url)
+    return _QUERY_PASSWORD.sub(r"\1***", shown)
+
+
+def _without_password(text: str, url: str) -> str:
+    """``text`` (a driver's error, say) with the password of ``url`` masked wherever it shows."""
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    text = text.replace(url, safe_url(url))
+    if password and len(password) > 1:  # one character would mask half the message
+        text = text.replace(password, "***")
+    return text
+
+
 def create_store_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the pragmas and pool settings each backend needs."""
     url = _normalise_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(
-            f"CURATOR_DATABASE_URL {url!r} is not a database URL: {exc}. "
+            f"CURATOR_DATABASE_URL {safe_url(url)!r} is not a database URL: "
+            f"{_without_password(str(exc), url)}. "
             "Use sqlite:///path/to/curator.db or postgresql+psycopg://user@host:5432/db"
-        ) from exc
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        if db and db != ":memory:" and not db.startswith("file:"):
+            _create_private(Path(db))
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", 30)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
@@ -71,6 +102,17 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) if it does not exist yet: it
+    holds editors' names and decisions. SQLite gives the -wal and -shm files it creates the
+    database file's mode, so they are private too. An existing file keeps its mode: an admin may
+    have chosen it (``chmod 600 data/curator.db*`` tightens an older one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # an empty file is a valid, empty SQLite database; an existing one is left alone
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest Alembic revision (idempotent)."""
     from alembic import command
@@ -94,5 +136,10 @@ def open_engine(url: str | None = None, *, upgrade: bool = True, **kwargs: Any) 
         try:
             migrate(engine)
         except Exception as exc:  # OperationalError, permission problems...
-            raise StoreError(f"could not open or migrate the database at {url}: {exc}") from exc
+            # the driver's own message may quote the connection string: masked too, and not
+            # chained, so no traceback a log prints carries it either
+            raise StoreError(
+                f"could not open or migrate the database at {safe_url(url)}: "
+                f"{_without_password(str(exc), url)}"
+            ) from None
     return engine
