@@ -115,7 +115,8 @@ def test_cards_already_in_slack_show_the_terminal_decision(
 ) -> None:
     from curator.config import Settings
     from curator.slack import blocks
-    from curator.slack.outbox import drain, enqueue, make_client
+    from curator.slack.outbox import drain, make_client
+    from curator.store.outbox import enqueue
     from tests.support.fake_slack import FakeSlack
 
     fake = FakeSlack().start()

@@ -21,8 +21,9 @@ from sqlalchemy import Engine, func, select
 from curator.config import Settings
 from curator.slack import blocks
 from curator.slack.app import build_app
-from curator.slack.outbox import drain, enqueue, make_client
+from curator.slack.outbox import drain, make_client
 from curator.slack.server import SlackHTTPServer
+from curator.store.outbox import enqueue
 from curator.store.schema import decisions, items, outbox, source_state
 from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import (
