@@ -16,7 +16,9 @@ from sqlalchemy import Engine, func, select
 
 from curator.errors import ConfigError
 from curator.slack.blocks import escape, trim_lines
-from curator.store.schema import decisions, items, outbox, source_state
+from curator.store.item_reads import queued_count
+from curator.store.outbox import pending_count
+from curator.store.schema import decisions, outbox, source_state
 
 QUIET_AFTER = timedelta(days=60)
 REPLY_LIMIT = 3000
@@ -38,12 +40,8 @@ def month_start(now: datetime, tz: str) -> datetime:
 
 def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str:
     with engine.connect() as conn:
-        pending = conn.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
-        ).scalar_one()
-        queued = conn.execute(
-            select(func.count()).select_from(items).where(items.c.status == "queued")
-        ).scalar_one()
+        pending = pending_count(conn)
+        queued = queued_count(conn)
         decided = conn.execute(
             select(func.count())
             .select_from(decisions)

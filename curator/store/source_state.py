@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, Engine, Update, and_, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, case, or_, select, update
 
 from curator.records import SourceConfig
 from curator.store.schema import source_state
@@ -64,7 +64,7 @@ def load_states(conn: Connection) -> dict[str, SourceState]:
 
 
 def claim_due(
-    engine: Engine,
+    conn: Connection,
     source_ids: Iterable[str],
     now: datetime,
     worker: str,
@@ -75,30 +75,30 @@ def claim_due(
     """Claim the due sources among ``source_ids`` for ``worker``; returns the claimed ids.
 
     ``force`` claims them whether due or not (``curator poll --all``), but never one that another
-    worker holds right now."""
+    worker holds right now. Run it in a transaction of its own (``with engine.begin() as
+    conn:``): the claim is what other workers see once it commits, before any fetching."""
     ids = list(source_ids)
     if not ids:
         return []
     free = or_(
         source_state.c.claimed_until.is_(None),
         source_state.c.claimed_until < now,
-        source_state.c.claimed_by.in_(dead_local_workers(engine, now)),
+        source_state.c.claimed_by.in_(dead_local_workers(conn, now)),
     )
     due = or_(source_state.c.next_check_at.is_(None), source_state.c.next_check_at <= now)
     cond = and_(source_state.c.source_id.in_(ids), free)
     if not force:
         cond = and_(cond, due)
-    with engine.begin() as conn:
-        query = select(source_state.c.source_id).where(cond)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = [str(r) for r in conn.execute(query).scalars()]
-        if claimed:
-            conn.execute(
-                update(source_state)
-                .where(source_state.c.source_id.in_(claimed))
-                .values(claimed_by=worker, claimed_until=now + lease)
-            )
+    query = select(source_state.c.source_id).where(cond)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = [str(r) for r in conn.execute(query).scalars()]
+    if claimed:
+        conn.execute(
+            update(source_state)
+            .where(source_state.c.source_id.in_(claimed))
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
     return claimed
 
 
@@ -112,26 +112,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def dead_local_workers(engine: Engine, now: datetime) -> list[str]:
+def dead_local_workers(conn: Connection, now: datetime) -> list[str]:
     """Workers on this host holding a live claim whose process is gone (killed, crashed):
     their claims need not wait for the lease to run out after a restart."""
     host = socket.gethostname()
-    with engine.connect() as conn:
-        holders = conn.execute(
-            select(source_state.c.claimed_by)
-            .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
-            .distinct()
-        ).scalars()
-        dead = []
-        for holder in holders:
-            name, _, pid = str(holder).rpartition(":")
-            if (
-                name == host
-                and pid.isdigit()
-                and int(pid) != os.getpid()
-                and not _pid_alive(int(pid))
-            ):
-                dead.append(str(holder))
+    holders = conn.execute(
+        select(source_state.c.claimed_by)
+        .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
+        .distinct()
+    ).scalars()
+    dead = []
+    for holder in holders:
+        name, _, pid = str(holder).rpartition(":")
+        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            dead.append(str(holder))
     return dead
 
 
