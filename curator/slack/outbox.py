@@ -37,6 +37,7 @@ from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
 from curator.store import outbox as store
+from curator.store.decisions import UNDECIDED
 from curator.store.handles import Engine
 from curator.store.outbox import OutboxRow
 
@@ -143,7 +144,7 @@ def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tupl
         card = load_card(conn, item_id)
     if card is None:
         return "skipped", f"item {item_id} no longer exists"
-    if card.status not in ("new", "queued"):
+    if card.status not in UNDECIDED:
         return "skipped", f"item {item_id} was already {card.status} before it was posted"
     text = blocks.fallback_text(card)
     resp = client.chat_postMessage(
