@@ -213,16 +213,17 @@ class Poller:
                 state_store.sync_sources(conn, enabled)
             self._synced = listed
         now = self.clock()
-        claimed = set(
-            state_store.claim_due(
-                self.engine,
-                [s.id for s in enabled],
-                now,
-                self.worker,
-                force=force,
-                force_blocked=force_blocked,
+        with self.engine.begin() as conn:
+            claimed = set(
+                state_store.claim_due(
+                    conn,
+                    [s.id for s in enabled],
+                    now,
+                    self.worker,
+                    force=force,
+                    force_blocked=force_blocked,
+                )
             )
-        )
         todo = [s for s in enabled if s.id in claimed]
         report = PollReport(sources=len(todo))
         self._titles = PublisherTitles()  # fresh each pass: other workers store items too
@@ -586,7 +587,7 @@ class Poller:
         if queued:
             conn.execute(_QUEUE_ITEMS, {"ids": queued})
             if self.settings.slack_enabled and self.settings.slack_channel:
-                from curator.slack.outbox import enqueue
+                from curator.store.outbox import enqueue
 
                 for item_id in queued:
                     enqueue(conn, item_id, self.settings.slack_channel, now)

@@ -21,15 +21,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select
-
 from curator.config import Settings
 from curator.errors import CuratorError
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
 from curator.records import CATEGORIES, SECTORS, SourceConfig
-from curator.store.schema import items, predictions
+from curator.store.handles import Engine
 
 if TYPE_CHECKING:
     from curator.classify.retrain import RetrainOutcome
@@ -167,34 +165,20 @@ class Runner:
                 log.warning("source warning: %s", note["warning"], extra={"source": note["id"]})
 
     def _print_candidates(self, item_ids: list[int]) -> None:
-        latest = (
-            select(predictions.c.item_id, func.max(predictions.c.id).label("pid"))
-            .group_by(predictions.c.item_id)
-            .subquery()
-        )
+        from curator.store.item_reads import items_by_id
+        from curator.store.predictions import latest_predictions
+
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    items.c.id,
-                    items.c.publisher,
-                    items.c.title,
-                    predictions.c.sector,
-                    predictions.c.category,
-                    predictions.c.uncertain,
-                )
-                .select_from(items)
-                .outerjoin(latest, latest.c.item_id == items.c.id)
-                .outerjoin(predictions, predictions.c.id == latest.c.pid)
-                .where(items.c.id.in_(item_ids))
-                .order_by(items.c.id)
-            ).all()
+            rows = items_by_id(conn, item_ids)
+            predicted = latest_predictions(conn, item_ids)
         for r in rows:
+            pred = predicted.get(r.id)
             label = (
-                f"{SECTORS.get(r.sector or '', '?')} · {CATEGORIES.get(r.category or '', '?')}"
-                if r.sector
+                f"{SECTORS.get(pred.sector, '?')} · {CATEGORIES.get(pred.category, '?')}"
+                if pred
                 else "not classified"
             )
-            mark = " [needs a look]" if r.uncertain else ""
+            mark = " [needs a look]" if pred and pred.uncertain else ""
             log.info(
                 "candidate #%d: %s. %s (%s)%s",
                 r.id,
@@ -232,9 +216,13 @@ class Runner:
 
         now = self.clock()
         year, week, _ = now.isocalendar()
-        if not claim_once(self.engine, f"health-report:{year}-W{week:02d}", now):
+        with self.engine.begin() as conn:
+            claimed = claim_once(conn, f"health-report:{year}-W{week:02d}", now)
+        if not claimed:
             return None  # another worker sent this week's report
-        text = health_report_text(source_health(self.engine, self.sources.sources, now))
+        with self.engine.connect() as conn:
+            health = source_health(conn, self.sources.sources, now)
+        text = health_report_text(health)
         if self.settings.slack_enabled:
             from curator.slack.outbox import make_client
 
@@ -249,7 +237,9 @@ class Runner:
         from curator.store.meta import claim_once
 
         now = self.clock()
-        if not claim_once(self.engine, f"retrain:{now.date().isoformat()}", now):
+        with self.engine.begin() as conn:
+            claimed = claim_once(conn, f"retrain:{now.date().isoformat()}", now)
+        if not claimed:
             return None
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             outcome = pool.submit(_retrain_in_child, self.settings, now).result()
@@ -386,14 +376,14 @@ class Runner:
         return (503 if status == "stalled" else 200), body
 
     def _refresh_gauges(self) -> None:
-        from curator.slack.outbox import pending_count
+        from curator.store.item_reads import queued_count
+        from curator.store.outbox import pending_count
 
         with self.engine.connect() as conn:
-            queued = conn.execute(
-                select(func.count()).select_from(items).where(items.c.status == "queued")
-            ).scalar_one()
+            queued = queued_count(conn)
+            pending = pending_count(conn)
         self.metrics.queue.labels("items_queued").set(queued)
-        self.metrics.queue.labels("outbox_pending").set(pending_count(self.engine))
+        self.metrics.queue.labels("outbox_pending").set(pending)
 
     def _start_http(self) -> None:
         from curator.web import WebServer, build_app

@@ -403,7 +403,8 @@ def test_a_govuk_feed_that_has_ended_is_an_alarm(engine: Engine, server: LocalSe
     source = src(server, "/old.atom")
     report = poller(engine).poll([source])
     assert report.failed == 1 and "ended" in report.errors[0]["error"]
-    (health,) = source_health(engine, [source], NOW)
+    with engine.connect() as conn:
+        (health,) = source_health(conn, [source], NOW)
     assert health.status == "ended" and "ended" in health.detail
 
 

@@ -115,7 +115,8 @@ def test_cards_already_in_slack_show_the_terminal_decision(
 ) -> None:
     from curator.config import Settings
     from curator.slack import blocks
-    from curator.slack.outbox import drain, enqueue, make_client
+    from curator.slack.outbox import drain, make_client
+    from curator.store.outbox import enqueue
     from tests.support.fake_slack import FakeSlack
 
     fake = FakeSlack().start()
@@ -135,3 +136,53 @@ def test_cards_already_in_slack_show_the_terminal_decision(
         assert blocks.REJECT not in str(fake.channel_messages("C1")[0]["blocks"])
     finally:
         fake.stop()
+
+
+def test_review_goes_on_past_the_first_page(engine: Engine, run: Any) -> None:
+    from curator.slack.cards import PAGE
+
+    ids = [candidate(engine) for _ in range(PAGE + 2)]
+    out = run("n\n" * PAGE + "a\nq\n")  # skip the first page, accept the next card, quit
+    assert f"[{PAGE + 1}/{PAGE + 2}] #{ids[PAGE]} " in out
+    assert audit(engine) == [(ids[PAGE], "accept", "maria", "cli")]
+    assert f"1 accepted, {PAGE} skipped" in out
+
+
+def test_review_reads_the_queue_a_page_at_a_time(engine: Engine, run: Any) -> None:
+    """Quitting at the first card of a long queue read one page: its predictions in one
+    query, not one query per queued candidate."""
+    from sqlalchemy import event
+
+    from curator.slack.cards import PAGE
+
+    for _ in range(2 * PAGE + 5):
+        candidate(engine)
+    seen: list[str] = []
+
+    def grab(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", grab)
+    try:
+        out = run("q\n")
+    finally:
+        event.remove(Engine, "before_cursor_execute", grab)
+    assert f"[1/{2 * PAGE + 5}]" in out
+    assert len([s for s in seen if "FROM predictions" in s]) == 1
+
+
+def test_a_review_covers_the_queue_as_it_was_when_it_started(engine: Engine) -> None:
+    """Candidates queued during a review wait for the next; those decided elsewhere before
+    their page is read are not shown."""
+    from curator.commands.review import _queue
+    from curator.slack.cards import PAGE
+    from curator.store.decisions import Actor, decide
+
+    ids = [candidate(engine) for _ in range(PAGE + 2)]
+    total, cards = _queue(engine, None)
+    assert total == PAGE + 2
+    assert next(cards).item_id == ids[0]
+    decide(engine, ids[PAGE], "reject", Actor("U1", "alice", "slack"))  # in Slack, meanwhile
+    candidate(engine)  # queued by a poll, meanwhile
+    assert [card.item_id for card in cards] == [*ids[1:PAGE], ids[PAGE + 1]]
+    assert _queue(engine, 2)[0] == 2 and _queue(engine, 0)[0] == 0

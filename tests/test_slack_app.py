@@ -22,7 +22,8 @@ from sqlalchemy import Engine, func, select
 from curator.config import Settings
 from curator.slack import blocks
 from curator.slack.app import build_app
-from curator.slack.outbox import drain, enqueue, make_client
+from curator.slack.outbox import drain, make_client
+from curator.store.outbox import enqueue
 from curator.store.schema import decisions, items, outbox, source_state
 from curator.web import SLACK_PATH, WebServer
 from curator.web import build_app as build_web_app

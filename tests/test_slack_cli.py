@@ -20,7 +20,8 @@ from sqlalchemy import Engine, select
 from curator.cli import cli
 from curator.config import Settings, get_settings
 from curator.slack import blocks
-from curator.slack.outbox import drain, enqueue, make_client
+from curator.slack.outbox import drain, make_client
+from curator.store.outbox import enqueue
 from curator.store.schema import decisions, outbox
 from tests.conftest import REPO
 from tests.support.factories import add_item

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, select, update
 
 from curator.config import Settings
 from curator.slack import blocks
-from curator.slack.outbox import drain, enqueue, make_client
+from curator.slack.outbox import drain, make_client
+from curator.store.outbox import enqueue
 from curator.store.schema import outbox
 from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import FakeSlack

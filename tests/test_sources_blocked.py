@@ -153,7 +153,8 @@ def test_status_and_weekly_report_list_blocked_sources_to_check_by_hand(
 
     engine = open_engine(db_url)
     try:
-        healths = source_health(engine, load_sources(sources), datetime.now(UTC))
+        with engine.connect() as conn:
+            healths = source_health(conn, load_sources(sources), datetime.now(UTC))
     finally:
         engine.dispose()
     text = report_text(healths)

@@ -78,7 +78,8 @@ def test_a_restarted_worker_with_the_same_pid_takes_its_old_claims_over(engine: 
                     .where(source_state.c.source_id == source_id)
                     .values(claimed_by=holder, claimed_until=now + timedelta(minutes=10))
                 )
-        claimed = state_store.claim_due(engine, list(holders), now, worker_id())
+        with engine.begin() as conn:
+            claimed = state_store.claim_due(conn, list(holders), now, worker_id())
     finally:
         sleeper.kill()
         sleeper.wait()

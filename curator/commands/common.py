@@ -12,10 +12,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from sqlalchemy import Engine
 
     from curator.config import Settings
     from curator.records import SourceConfig
+    from curator.store.handles import Engine
 
 
 def sources_option(func: F) -> F:

@@ -33,23 +33,11 @@ FIELDS: tuple[str, ...] = (
 
 
 def export_rows(engine: Engine) -> Iterator[dict[str, Any]]:
-    """Every decision, oldest first, joined with its item."""
-    from sqlalchemy import select
+    """Every decision, oldest first, joined with its item (streamed, not loaded whole)."""
+    from curator.store.decisions import decision_history
 
-    from curator.store.schema import decisions, items
-
-    stmt = (
-        select(
-            decisions,
-            items.c.title.label("item_title"),
-            items.c.publisher,
-            items.c.url,
-        )
-        .join(items, items.c.id == decisions.c.item_id)
-        .order_by(decisions.c.id)
-    )
     with engine.connect() as conn:
-        for row in conn.execute(stmt).mappings():
+        for row in decision_history(conn):
             yield {
                 "decision_id": row["id"],
                 "item_id": row["item_id"],

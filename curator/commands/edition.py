@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from curator.store.decisions import Actor, DecisionOutcome
+    from curator.store.handles import Engine
 
 
 @contextmanager
@@ -106,16 +105,12 @@ def close(edition_id: str) -> None:
 
 def _check_item_editable(eng: Engine, item_id: int) -> None:
     """Refuse, with a clear message, items that are unknown or in a closed edition."""
-    from sqlalchemy import select
-
     from curator.store.decisions import DecisionError
     from curator.store.editions import get_edition
-    from curator.store.schema import items
+    from curator.store.item_reads import get_item
 
     with eng.connect() as conn:
-        row = conn.execute(
-            select(items.c.status, items.c.edition).where(items.c.id == item_id)
-        ).first()
+        row = get_item(conn, item_id)
         if row is None:
             raise DecisionError(f"no item with id {item_id}; `curator review` lists items")
         if row.edition:

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from sqlalchemy import Engine
+    from collections.abc import Callable, Iterator
 
     from curator.slack.blocks import Card
     from curator.store.decisions import Actor
+    from curator.store.handles import Engine
 
 KEYS = {
     "a": "accept",
@@ -122,6 +121,35 @@ def _triage(
         return out.status
 
 
+def _queue(engine: Engine, limit: int | None) -> tuple[int, Iterator[Card]]:
+    """How many candidates this review shows, and the cards, read a page at a time (decisions
+    made meanwhile are seen by the next page). The review covers the candidates queued when it
+    starts: any queued during it wait for the next one."""
+    from curator.slack.cards import PAGE, queued_cards
+    from curator.store.item_reads import newest_queued_id, queued_count
+
+    with engine.connect() as conn:
+        total = queued_count(conn)
+        upto = newest_queued_id(conn)
+    if limit is not None:
+        total = max(0, min(total, limit))
+
+    def cards() -> Iterator[Card]:
+        shown = 0
+        after = None
+        while shown < total:
+            wanted = min(PAGE, total - shown)
+            with engine.connect() as conn:
+                page = queued_cards(conn, after_id=after, upto_id=upto, limit=wanted)
+            yield from page
+            if len(page) < wanted:
+                return  # the rest were decided meanwhile
+            shown += len(page)
+            after = page[-1].item_id
+
+    return total, cards()
+
+
 @click.command()
 @click.option("--limit", type=int, default=None, help="Review at most N candidates.")
 def review(limit: int | None) -> None:
@@ -135,7 +163,6 @@ def review(limit: int | None) -> None:
 
     from curator.commands.common import engine as open_engine
     from curator.commands.common import settings
-    from curator.slack.cards import queued_cards
     from curator.store.decisions import Actor
 
     user = os.environ.get("USER") or getpass.getuser()
@@ -158,14 +185,13 @@ def review(limit: int | None) -> None:
 
     counts: dict[str, int] = {}
     try:
-        with eng.connect() as conn:
-            cards = queued_cards(conn, limit)
-        if not cards:
+        total, cards = _queue(eng, limit)
+        if not total:
             click.echo("Nothing to review: no queued candidates.")
             return
         for n, card in enumerate(cards, 1):
             try:
-                outcome = _triage(eng, card, actor, tz, n, len(cards), on_change)
+                outcome = _triage(eng, card, actor, tz, n, total, on_change)
             except click.Abort:  # end of input (Ctrl-D)
                 outcome = "quit"
             if outcome == "quit":

@@ -45,7 +45,8 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
-    healths = source_health(engine(), sources, datetime.now(UTC))
+    with engine().connect() as conn:
+        healths = source_health(conn, sources, datetime.now(UTC))
     if problems:
         healths = [h for h in healths if h.status in PROBLEMS]
     bad = any(h.status in ("failing", "ended") for h in healths)

@@ -9,11 +9,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, select
-
 from curator.edition.assemble import DraftItem, Edition, assemble
-from curator.store.editions import EditionError, check_edition_id, get_edition, target_edition
-from curator.store.schema import items
+from curator.store.editions import (
+    EditionError,
+    accepted_items,
+    check_edition_id,
+    edition_has_items,
+    get_edition,
+    target_edition,
+)
+from curator.store.handles import Engine
 
 Format = Literal["md", "html", "docx"]
 FORMATS: tuple[str, ...] = ("md", "html", "docx")
@@ -31,26 +36,22 @@ def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
     """The accepted items of ``edition_id``, with the editors' title and summary edits applied."""
     check_edition_id(edition_id)
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(items)
-            .where(items.c.status == "accepted", items.c.edition == edition_id)
-            .order_by(items.c.id)
-        ).mappings()
-        return [
-            DraftItem(
-                item_id=r["id"],
-                publisher=r["publisher"] or "",
-                title=r["edited_title"] or r["title"] or "",
-                url=r["url"] or r["canonical_url"] or "",
-                summary=r["edited_summary"] or r["summary"] or "",
-                key_findings=_findings(r["key_findings"]),
-                sector=r["sector"] or "",
-                category=r["category"],
-                position=r["position"],
-                accepted_at=r["decided_at"],
-            )
-            for r in rows
-        ]
+        rows = accepted_items(conn, edition_id)
+    return [
+        DraftItem(
+            item_id=r.id,
+            publisher=r.publisher or "",
+            title=r.edited_title or r.title or "",
+            url=r.url or r.canonical_url or "",
+            summary=r.edited_summary or r.summary or "",
+            key_findings=_findings(r.key_findings),
+            sector=r.sector or "",
+            category=r.category,
+            position=r.position,
+            accepted_at=r.decided_at,
+        )
+        for r in rows
+    ]
 
 
 def render(
@@ -83,11 +84,7 @@ def resolve_edition(engine: Engine, edition_id: str | None, now: datetime | None
         if edition_id is None:
             return target_edition(conn, now, get_settings().timezone)
         check_edition_id(edition_id)
-        # An item can name an edition that has no row yet (accepted with an explicit edition).
-        has_items = conn.execute(
-            select(items.c.id).where(items.c.edition == edition_id).limit(1)
-        ).first()
-        if get_edition(conn, edition_id) is None and has_items is None:
+        if get_edition(conn, edition_id) is None and not edition_has_items(conn, edition_id):
             raise EditionError(
                 f"no edition {edition_id} and no items in it; "
                 "`curator edition list` shows the editions there are"

@@ -1,79 +1,71 @@
-"""Read what a card shows from the store: the item, its latest prediction, who decided it."""
+"""What a card shows: the item, its latest prediction, who decided it, read from the store.
+
+Cards are built a page at a time: one query for the items, one for their predictions and (for
+decided items) one for who decided them, however many cards the page holds.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, select
+from collections.abc import Sequence
 
 from curator.slack.blocks import Card
-from curator.store.schema import decisions, items, predictions
+from curator.store.decisions import UNDECIDED, Decider, last_deciders
+from curator.store.handles import Connection
+from curator.store.item_reads import StoredItem, get_item, queued_page
+from curator.store.predictions import StoredPrediction, latest_predictions
 
-DECIDING_ACTIONS = ("accept", "reject", "hold")
-
-
-def _latest_prediction(conn: Connection, item_id: int) -> RowMapping | None:
-    return (
-        conn.execute(
-            select(predictions)
-            .where(predictions.c.item_id == item_id)
-            .order_by(predictions.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+#: Cards read at a time from the queue: enough to keep an editor busy, few enough to show the
+#: first at once however long the queue has grown.
+PAGE = 50
 
 
-def _decider(conn: Connection, item_id: int) -> RowMapping | None:
-    return (
-        conn.execute(
-            select(decisions.c.user_id, decisions.c.user_name, decisions.c.via)
-            .where(decisions.c.item_id == item_id)
-            .where(decisions.c.action.in_(DECIDING_ACTIONS))
-            .order_by(decisions.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-
-
-def card_from_row(conn: Connection, row: RowMapping) -> Card:
-    pred = _latest_prediction(conn, row["id"])
-    decided = row["status"] not in ("new", "queued")
-    who = _decider(conn, row["id"]) if decided else None
+def card_of(item: StoredItem, pred: StoredPrediction | None, who: Decider | None) -> Card:
+    """The card of ``item``, given its latest prediction and who made its standing decision."""
     return Card(
-        item_id=row["id"],
-        title=row["edited_title"] or row["title"],
-        url=row["url"],
-        publisher=row["publisher"],
-        source_id=row["source_id"],
-        summary=row["edited_summary"] or row["summary"] or "",
-        published_at=row["published_at"],
-        document_type=row["document_type"],
-        key_findings=tuple(row["key_findings"] or ()),
-        status=row["status"],
-        sector=row["sector"],
-        category=row["category"],
-        edition=row["edition"],
-        decided_by_id=who["user_id"] if who else None,
-        decided_by_name=(who["user_name"] if who else None) or row["decided_by"],
-        decided_via=who["via"] if who else None,
-        predicted_sector=pred["sector"] if pred else None,
-        sector_confidence=pred["sector_confidence"] if pred else None,
-        predicted_category=pred["category"] if pred else None,
-        category_confidence=pred["category_confidence"] if pred else None,
-        uncertain=bool(pred["uncertain"]) if pred else False,
+        item_id=item.id,
+        title=item.edited_title or item.title,
+        url=item.url,
+        publisher=item.publisher,
+        source_id=item.source_id,
+        summary=item.edited_summary or item.summary or "",
+        published_at=item.published_at,
+        document_type=item.document_type,
+        key_findings=tuple(item.key_findings or ()),
+        status=item.status,
+        sector=item.sector,
+        category=item.category,
+        edition=item.edition,
+        decided_by_id=who.user_id if who else None,
+        decided_by_name=(who.user_name if who else None) or item.decided_by,
+        decided_via=who.via if who else None,
+        predicted_sector=pred.sector if pred else None,
+        sector_confidence=pred.sector_confidence if pred else None,
+        predicted_category=pred.category if pred else None,
+        category_confidence=pred.category_confidence if pred else None,
+        uncertain=pred.uncertain if pred else False,
     )
+
+
+def cards_of(conn: Connection, items: Sequence[StoredItem]) -> list[Card]:
+    """The cards of ``items``, in their order."""
+    predicted = latest_predictions(conn, [i.id for i in items])
+    decided = [i.id for i in items if i.status not in UNDECIDED]
+    deciders = last_deciders(conn, decided) if decided else {}
+    return [card_of(i, predicted.get(i.id), deciders.get(i.id)) for i in items]
 
 
 def load_card(conn: Connection, item_id: int) -> Card | None:
-    row = conn.execute(select(items).where(items.c.id == item_id)).mappings().first()
-    return None if row is None else card_from_row(conn, row)
+    item = get_item(conn, item_id)
+    return None if item is None else cards_of(conn, [item])[0]
 
 
-def queued_cards(conn: Connection, limit: int | None = None) -> list[Card]:
-    """Candidates waiting for an editor (status ``queued``), oldest first."""
-    stmt = select(items).where(items.c.status == "queued").order_by(items.c.id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return [card_from_row(conn, row) for row in conn.execute(stmt).mappings().all()]
+def queued_cards(
+    conn: Connection,
+    *,
+    after_id: int | None = None,
+    upto_id: int | None = None,
+    limit: int = PAGE,
+) -> list[Card]:
+    """One page of candidates waiting for an editor (status ``queued``), oldest first: those
+    with ids after ``after_id`` (the last card of the previous page), up to ``upto_id``."""
+    return cards_of(conn, queued_page(conn, after_id=after_id, upto_id=upto_id, limit=limit))

@@ -1,9 +1,10 @@
 """The outbox: candidate cards waiting to be posted, posted at most once per channel.
 
-``enqueue`` is called by the poll pipeline inside its own transaction; ``drain`` posts due rows at
-≤ 1 message a second per channel (DESIGN.md §3). Slack's 429s are honoured by slack_sdk's
-``RateLimitErrorRetryHandler`` (it sleeps for Retry-After); while Slack is down rows stay
-``pending`` with a backed-off ``next_attempt_at`` so nothing is lost.
+The poll pipeline queues cards with :func:`curator.store.outbox.enqueue` inside its own
+transaction; ``drain`` posts due rows at ≤ 1 message a second per channel (DESIGN.md §3).
+Slack's 429s are honoured by slack_sdk's ``RateLimitErrorRetryHandler`` (it sleeps for
+Retry-After); while Slack is down rows stay ``pending`` with a backed-off ``next_attempt_at`` so
+nothing is lost.
 
 Exactly-once posting: a row is claimed (lease) and its ``attempts`` incremented *before* posting.
 If a process dies between posting and recording the ``ts`` the row is left pending with
@@ -22,7 +23,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -31,14 +31,15 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy import Connection, Engine, func, or_, select, update
 
 from curator.config import Settings
 from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
-from curator.store.schema import outbox
-from curator.store.sql import insert_ignore
+from curator.store import outbox as store
+from curator.store.decisions import UNDECIDED
+from curator.store.handles import Engine
+from curator.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -67,24 +68,6 @@ class DrainReport:
     failed: int = 0  # attempts that failed (the row stays pending unless the error is permanent)
     skipped: int = 0  # rows not posted: already in the channel (found by metadata) or decided
     remaining: int = 0  # rows still pending for the channel afterwards
-
-
-def enqueue(conn: Connection, item_id: int, channel: str, now: datetime) -> bool:
-    """Queue ``item_id`` for ``channel``; False when it is already queued (or posted) there."""
-    return bool(
-        insert_ignore(
-            conn,
-            outbox,
-            {
-                "item_id": item_id,
-                "channel": channel,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-        )
-    )
 
 
 def make_client(settings: Settings, *, timeout: int = 15, retries: int = 2) -> WebClient:
@@ -117,41 +100,18 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claim(engine: Engine, channel: str, now: datetime, worker: str) -> dict[str, Any] | None:
-    """Take the oldest due pending row for ``channel`` and bump its attempts (committed)."""
-    free = or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
+def _claim(engine: Engine, channel: str, now: datetime, worker: str) -> OutboxRow | None:
+    """Take the oldest due pending row for ``channel`` and bump its attempts (committed).
+    Each try is a transaction of its own: a row another worker took between our read and our
+    update is given up at once, and the next try reads the next row."""
     for _ in range(5):
         with engine.begin() as conn:
-            row = (
-                conn.execute(
-                    select(outbox)
-                    .where(outbox.c.channel == channel, outbox.c.status == "pending", free)
-                    .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
-                    .order_by(outbox.c.id)
-                    .limit(1)
-                )
-                .mappings()
-                .first()
-            )
+            row = store.oldest_due(conn, channel, now)
             if row is None:
                 return None
-            taken = conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"], outbox.c.status == "pending", free)
-                .values(claimed_by=worker, claimed_until=now + LEASE, attempts=row["attempts"] + 1)
-            ).rowcount
-            if taken == 1:
-                return dict(row)
+            if store.claim(conn, row, worker, now, now + LEASE):
+                return row
     return None
-
-
-def _finish(engine: Engine, row_id: int, worker: str, **values: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
-            .values(claimed_by=None, claimed_until=None, **values)
-        )
 
 
 def find_posted(client: WebClient, channel: str, item_id: int, since: datetime) -> str | None:
@@ -184,7 +144,7 @@ def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tupl
         card = load_card(conn, item_id)
     if card is None:
         return "skipped", f"item {item_id} no longer exists"
-    if card.status not in ("new", "queued"):
+    if card.status not in UNDECIDED:
         return "skipped", f"item {item_id} was already {card.status} before it was posted"
     text = blocks.fallback_text(card)
     resp = client.chat_postMessage(
@@ -203,13 +163,7 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
     ``curator review``). Returns how many were updated; Slack errors are logged, not raised."""
     with engine.connect() as conn:
         card = load_card(conn, item_id)
-        posted = conn.execute(
-            select(outbox.c.channel, outbox.c.message_ts).where(
-                outbox.c.item_id == item_id,
-                outbox.c.status == "posted",
-                outbox.c.message_ts.is_not(None),
-            )
-        ).all()
+        posted = store.posted_messages(conn, item_id)
     if card is None:
         return 0
     updated = 0
@@ -226,14 +180,6 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
         except (SlackClientError, OSError) as exc:
             log.warning("could not update the card of item %s in %s: %s", item_id, channel, exc)
     return updated
-
-
-def pending_count(engine: Engine, channel: str | None = None) -> int:
-    stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
-    if channel is not None:
-        stmt = stmt.where(outbox.c.channel == channel)
-    with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar_one())
 
 
 def drain(
@@ -261,57 +207,41 @@ def drain(
             break
         try:
             ts = None
-            if row["attempts"] > 0:
+            if row.attempts > 0:
                 # A previous attempt may have posted before dying: look before posting again.
-                ts = find_posted(client, channel, row["item_id"], row["created_at"])
+                ts = find_posted(client, channel, row.item_id, row.created_at)
             if ts is not None:
-                log.info("item %s already in %s as %s", row["item_id"], channel, ts)
-                _finish(
-                    engine,
-                    row["id"],
-                    worker,
-                    status="posted",
-                    message_ts=ts,
-                    posted_at=now_fn(),
-                    last_error=None,
-                )
+                log.info("item %s already in %s as %s", row.item_id, channel, ts)
+                with engine.begin() as conn:
+                    store.mark_posted(conn, row.id, worker, ts, now_fn())
                 skipped += 1
                 continue
             if last_post is not None:
                 wait = MIN_INTERVAL - (time.monotonic() - last_post)
                 if wait > 0:
                     sleep(wait)
-            outcome, detail = _post(client, channel, row["item_id"], engine)
+            outcome, detail = _post(client, channel, row.item_id, engine)
             last_post = time.monotonic()
         except (SlackClientError, OSError, ValueError) as exc:
             code = _error_code(exc)
             failed += 1
-            attempts = row["attempts"] + 1
+            attempts = row.attempts + 1
             if code in PERMANENT_ERRORS:
-                log.error("Slack refused item %s: %s", row["item_id"], code)
-                _finish(engine, row["id"], worker, status="failed", last_error=code)
+                log.error("Slack refused item %s: %s", row.item_id, code)
+                with engine.begin() as conn:
+                    store.mark_failed(conn, row.id, worker, code)
                 continue
-            log.warning("posting item %s failed (%s); retrying later", row["item_id"], code)
-            _finish(
-                engine,
-                row["id"],
-                worker,
-                last_error=code,
-                next_attempt_at=now_fn() + backoff(attempts),
-            )
+            log.warning("posting item %s failed (%s); retrying later", row.item_id, code)
+            with engine.begin() as conn:
+                store.retry_later(conn, row.id, worker, code, now_fn() + backoff(attempts))
             break
-        if outcome == "posted":
-            _finish(
-                engine,
-                row["id"],
-                worker,
-                status="posted",
-                message_ts=detail,
-                posted_at=now_fn(),
-                last_error=None,
-            )
-            posted += 1
-        else:
-            _finish(engine, row["id"], worker, status="failed", last_error=f"skipped: {detail}")
-            skipped += 1
-    return DrainReport(posted, failed, skipped, pending_count(engine, channel))
+        with engine.begin() as conn:
+            if outcome == "posted":
+                store.mark_posted(conn, row.id, worker, detail, now_fn())
+                posted += 1
+            else:
+                store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
+                skipped += 1
+    with engine.connect() as conn:
+        remaining = store.pending_count(conn, channel)
+    return DrainReport(posted, failed, skipped, remaining)

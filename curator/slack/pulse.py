@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from curator.slack.blocks import escape, trim_lines
-from curator.store.schema import decisions, items, outbox, source_state
+from curator.store.item_reads import queued_count
+from curator.store.outbox import pending_count
+from curator.store.schema import decisions, outbox, source_state
 
 if TYPE_CHECKING:
     from curator.config import Settings
@@ -40,12 +42,8 @@ def month_start(now: datetime, tz: str) -> datetime:
 
 def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str:
     with engine.connect() as conn:
-        pending = conn.execute(
-            select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
-        ).scalar_one()
-        queued = conn.execute(
-            select(func.count()).select_from(items).where(items.c.status == "queued")
-        ).scalar_one()
+        pending = pending_count(conn)
+        queued = queued_count(conn)
         decided = conn.execute(
             select(func.count())
             .select_from(decisions)

@@ -7,12 +7,12 @@ decision of its own that restores the state saved with the decision it undoes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from curator.edition.calendar import next_edition
@@ -25,6 +25,8 @@ Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move"]
 ACTIONS: tuple[str, ...] = ("accept", "reject", "relabel", "edit", "undo", "hold", "move")
 #: Statuses in which an item still waits for an editor.
 UNDECIDED = ("new", "queued")
+#: The actions that decide an item (the ones ``undo`` takes back).
+DECIDING = ("accept", "reject", "hold")
 EDITABLE_FIELDS = {
     "title": "edited_title",
     "summary": "edited_summary",
@@ -249,7 +251,7 @@ def _apply(
         last = conn.execute(
             select(decisions.c.previous_state, decisions.c.action)
             .where(decisions.c.item_id == item_id)
-            .where(decisions.c.action.in_(("accept", "reject", "hold")))
+            .where(decisions.c.action.in_(DECIDING))
             .order_by(decisions.c.id.desc())
             .limit(1)
         ).first()
@@ -318,3 +320,62 @@ def _conflict(item: Mapping[Any, Any], action: str) -> DecisionOutcome:
         item["decided_by"],
         None,
     )
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Who made an item's standing decision, as the audit trail recorded it."""
+
+    user_id: str
+    user_name: str | None
+    via: str
+
+
+def last_deciders(conn: Connection, item_ids: Iterable[int]) -> dict[int, Decider]:
+    """Who made the newest deciding action (accept, reject, hold) of each of ``item_ids``."""
+    ids = sorted(set(item_ids))
+    out: dict[int, Decider] = {}
+    for start in range(0, len(ids), _CHUNK):
+        for row in conn.execute(_LAST_DECIDERS, {"ids": ids[start : start + _CHUNK]}):
+            out[int(row.item_id)] = Decider(row.user_id, row.user_name, row.via)
+    return out
+
+
+#: Ids per statement, well under SQLite's limit on bound parameters.
+_CHUNK = 500
+
+# The newest deciding decision of each item asked for, on the (item_id) index.
+_LAST_DECIDERS = select(
+    decisions.c.item_id, decisions.c.user_id, decisions.c.user_name, decisions.c.via
+).where(
+    decisions.c.id.in_(
+        select(func.max(decisions.c.id))
+        .where(decisions.c.item_id.in_(bindparam("ids", expanding=True)))
+        .where(decisions.c.action.in_(DECIDING))
+        .group_by(decisions.c.item_id)
+    )
+)
+
+#: Rows fetched at a time by :func:`decision_history`.
+HISTORY_BATCH = 1000
+
+
+def decision_history(conn: Connection) -> Iterator[RowMapping]:
+    """Every decision, oldest first, with its item's title (``item_title``), publisher and URL.
+
+    Streamed: on PostgreSQL through a server-side cursor, on SQLite as the database steps
+    through the rows, :data:`HISTORY_BATCH` rows at a time, so exporting years of decisions
+    holds one batch in memory, not the whole audit trail. The caller keeps ``conn`` open (and,
+    on PostgreSQL, its transaction) until the iterator is done."""
+    stmt = (
+        select(
+            decisions,
+            items.c.title.label("item_title"),
+            items.c.publisher,
+            items.c.url,
+        )
+        .join(items, items.c.id == decisions.c.item_id)
+        .order_by(decisions.c.id)
+    )
+    result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
+    yield from result.mappings()

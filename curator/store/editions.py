@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select, update
 
 from curator.edition.calendar import edition_for_time, next_edition, parse_edition
 from curator.errors import CuratorError
+from curator.store.item_reads import COLUMNS, StoredItem, stored_item
 from curator.store.schema import editions, items
 from curator.store.sql import insert_ignore
 
@@ -121,3 +122,20 @@ def close_edition(conn: Connection, edition_id: str, now: datetime) -> tuple[Edi
     info = get_edition(conn, edition_id)
     assert info is not None
     return info, changed
+
+
+def accepted_items(conn: Connection, edition_id: str) -> list[StoredItem]:
+    """The items accepted into ``edition_id``, in the order they were stored."""
+    rows = conn.execute(
+        select(*COLUMNS)
+        .where(items.c.status == "accepted", items.c.edition == edition_id)
+        .order_by(items.c.id)
+    )
+    return [stored_item(r) for r in rows]
+
+
+def edition_has_items(conn: Connection, edition_id: str) -> bool:
+    """Whether any item names ``edition_id`` (one accepted with an explicit edition may name
+    an edition that has no row yet)."""
+    found = conn.execute(select(items.c.id).where(items.c.edition == edition_id).limit(1))
+    return found.first() is not None

@@ -5,32 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Connection, case, func, select
 
 from curator.health import SourceFacts, SourceHealth, assess
 from curator.records import SourceConfig
 from curator.store.schema import UTCDateTime, items, source_state
 
 
-def source_facts(engine: Engine, now: datetime) -> dict[str, SourceFacts]:
+def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
     dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
     month_ago = now - timedelta(days=30)
-    with engine.connect() as conn:
-        counts = {
-            row.source_id: row
-            for row in conn.execute(
-                select(
-                    items.c.source_id,
-                    func.max(dated).label("newest"),
-                    func.sum(case((items.c.first_seen_at >= month_ago, 1), else_=0)).label(
-                        "recent"
-                    ),
-                    func.sum(case((items.c.status == "accepted", 1), else_=0)).label("accepted"),
-                    func.sum(case((items.c.status == "rejected", 1), else_=0)).label("rejected"),
-                ).group_by(items.c.source_id)
-            )
-        }
-        states = conn.execute(select(source_state)).mappings().all()
+    counts = {
+        row.source_id: row
+        for row in conn.execute(
+            select(
+                items.c.source_id,
+                func.max(dated).label("newest"),
+                func.sum(case((items.c.first_seen_at >= month_ago, 1), else_=0)).label("recent"),
+                func.sum(case((items.c.status == "accepted", 1), else_=0)).label("accepted"),
+                func.sum(case((items.c.status == "rejected", 1), else_=0)).label("rejected"),
+            ).group_by(items.c.source_id)
+        )
+    }
+    states = conn.execute(select(source_state)).mappings().all()
     out: dict[str, SourceFacts] = {}
     for st in states:
         c = counts.get(st["source_id"])
@@ -58,7 +55,7 @@ def source_facts(engine: Engine, now: datetime) -> dict[str, SourceFacts]:
 
 
 def source_health(
-    engine: Engine, sources: Sequence[SourceConfig], now: datetime
+    conn: Connection, sources: Sequence[SourceConfig], now: datetime
 ) -> list[SourceHealth]:
-    facts = source_facts(engine, now)
+    facts = source_facts(conn, now)
     return [assess(s, facts.get(s.id, SourceFacts()), now) for s in sources]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import false
@@ -111,7 +112,7 @@ items = Table(
     Column("published_at", UTCDateTime, nullable=True),
     Column("first_seen_at", UTCDateTime, nullable=False),
     # new -> (queued ->) accepted | rejected | held
-    Column("status", String(20), nullable=False, default="new", index=True),
+    Column("status", String(20), nullable=False, default="new"),
     # The editor's final labels and edits (None until decided).
     Column("sector", String(40), nullable=True),
     Column("category", String(40), nullable=True),
@@ -124,6 +125,9 @@ items = Table(
     Column("decided_by", Text, nullable=True),
     Column("version", Integer, nullable=False, default=1),  # optimistic concurrency for decisions
     Index("ix_items_publisher_seen", "publisher", "first_seen_at"),
+    # Items by status in id order: the review queue is read a page at a time by keyset
+    # (status = 'queued' AND id > last shown), and counted, from this index alone.
+    Index("ix_items_status_id", "status", "id"),
 )
 
 #: Every prediction ever made, with the model version that made it (never overwritten).
@@ -142,6 +146,8 @@ predictions = Table(
     Column("uncertain", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("item_id", "model_version", name="uq_predictions_item_model"),
+    # The newest prediction of each item asked for is the largest id among its index entries.
+    Index("ix_predictions_item_newest", "item_id", "id"),
 )
 
 #: The audit trail: one row per editor action, never updated or deleted.
@@ -181,6 +187,15 @@ outbox = Table(
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
     UniqueConstraint("item_id", "channel", name="uq_outbox_item_channel"),
+    # Only the rows still to post: posted rows (kept, they map items to messages) never slow
+    # the claim or the pending count. Queries must say status = 'pending' as a literal.
+    Index(
+        "ix_outbox_pending",
+        "channel",
+        "id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 #: One edition a month ("2024-07"); accepted items point at one by its id.

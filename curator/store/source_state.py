@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, Engine, Update, and_, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, case, or_, select, update
 
 from curator.records import SourceConfig
 from curator.schedule import BLOCKED_AFTER
@@ -74,7 +74,7 @@ def load_states(conn: Connection) -> dict[str, SourceState]:
 
 
 def claim_due(
-    engine: Engine,
+    conn: Connection,
     source_ids: Iterable[str],
     now: datetime,
     worker: str,
@@ -87,14 +87,16 @@ def claim_due(
 
     ``force`` claims them whether due or not (``curator poll --all``), but never one that another
     worker holds right now; with ``force_blocked=False`` a blocked source is still only claimed
-    when due (once a day), so even a scripted ``poll --all`` never asks a refusing site faster."""
+    when due (once a day), so even a scripted ``poll --all`` never asks a refusing site faster.
+    Run it in a transaction of its own (``with engine.begin() as conn:``): the claim is what
+    other workers see once it commits, before any fetching."""
     ids = list(source_ids)
     if not ids:
         return []
     free = or_(
         source_state.c.claimed_until.is_(None),
         source_state.c.claimed_until < now,
-        source_state.c.claimed_by.in_(dead_local_workers(engine, now)),
+        source_state.c.claimed_by.in_(dead_local_workers(conn, now)),
     )
     due = or_(source_state.c.next_check_at.is_(None), source_state.c.next_check_at <= now)
     cond = and_(source_state.c.source_id.in_(ids), free)
@@ -102,33 +104,31 @@ def claim_due(
         cond = and_(cond, due)
     elif not force_blocked:
         cond = and_(cond, or_(due, source_state.c.consecutive_blocks < BLOCKED_AFTER))
-    with engine.begin() as conn:
-        query = select(source_state.c.source_id).where(cond)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed = [str(r) for r in conn.execute(query).scalars()]
-        if claimed:
-            conn.execute(
-                update(source_state)
-                .where(source_state.c.source_id.in_(claimed))
-                .values(claimed_by=worker, claimed_until=now + lease)
-            )
+    query = select(source_state.c.source_id).where(cond)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = [str(r) for r in conn.execute(query).scalars()]
+    if claimed:
+        conn.execute(
+            update(source_state)
+            .where(source_state.c.source_id.in_(claimed))
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
     return claimed
 
 
-def dead_local_workers(engine: Engine, now: datetime) -> list[str]:
+def dead_local_workers(conn: Connection, now: datetime) -> list[str]:
     """Workers on this host holding a live claim whose process is gone (killed, crashed, or a
     container restarted under the same PID): their claims need not wait for the lease to run
     out after a restart."""
     from curator.worker import is_gone
 
-    with engine.connect() as conn:
-        holders = conn.execute(
-            select(source_state.c.claimed_by)
-            .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
-            .distinct()
-        ).scalars()
-        return [str(holder) for holder in holders if is_gone(str(holder))]
+    holders = conn.execute(
+        select(source_state.c.claimed_by)
+        .where(source_state.c.claimed_until >= now, source_state.c.claimed_by.is_not(None))
+        .distinct()
+    ).scalars()
+    return [str(holder) for holder in holders if is_gone(str(holder))]
 
 
 def release(conn: Connection, source_id: str, worker: str) -> None:
