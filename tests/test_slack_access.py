@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from curator.slack import blocks
+from tests.conftest import FIXTURES
 from tests.support.fake_slack import block_actions, form, view_submission
 from tests.support.feeds import FeedItem, atom
 from tests.support.httpserver import LocalServer
@@ -182,6 +183,25 @@ def test_pulse_sources_add_finds_the_feed_a_page_advertises(
         assert new.notes is not None and f"by {ADMIN}" in new.notes
         again = pulse_reply(env, f"sources add {feed}", ADMIN)["text"]
         assert again.startswith("Nothing added:") and "already watched" in again
+
+
+def test_pulse_sources_add_reads_a_page_without_a_feed_and_shows_what_it_found(
+    engine: Engine, tmp_path: Path, server: LocalServer
+) -> None:
+    listing = FIXTURES / "pages" / "listings" / "definition-list-criminal-justice-alliance.html"
+    page = server.add("/publications/", listing.read_bytes(), headers={"Content-Type": "text/html"})
+    with slack_env(engine, tmp_path) as env:
+        text = pulse_reply(env, f"sources add <{page}>", ADMIN)["text"]
+        assert text.startswith("Added source `") and "read without selectors" in text, text
+        first = [line for line in text.splitlines() if line.startswith("• ")]
+        assert len(first) == 5
+        assert first[0].startswith("• June 2024: Stop and search in 2023: a monitoring report (")
+        assert "/pulse sources disable" in text
+        from curator.sources import load_sources
+
+        new = load_sources(tmp_path / "sources.yaml")[-1]
+        assert (new.url, new.kind, new.selectors) == (page, "page", None)
+        assert (new.publisher, new.verified) == ("Criminal Justice Alliance", False)
 
 
 # --- every /pulse is answered ------------------------------------------------------------------

@@ -426,6 +426,6 @@ def test_add_skips_discovered_feeds_already_watched(server: LocalServer, tmp_pat
     ],
 )
 def test_publisher_from_feed_title(title: str, publisher: str | None) -> None:
-    from curator.commands.sources import clean_publisher
+    from curator.sources.probe import clean_publisher
 
     assert clean_publisher(title) == publisher

@@ -1,17 +1,16 @@
-"""``curator sources``: check and add watched sources (issue 2 §2).
+"""``curator sources``: check and add watched sources.
 
-``check`` validates ``sources.yaml`` and (unless ``--offline``) fetches and parses every enabled
-source once; ``add`` turns a URL (a feed, or a page that advertises feeds) into a new entry, by
-the same path as ``/pulse sources add`` (curator/sources_add.py).
-Heavy imports live inside the functions so ``curator --help`` stays fast.
+Thin: parses arguments and prints. ``check`` calls :mod:`curator.sources.check` (and
+:mod:`curator.sources.report` for ``--markdown``); ``add`` calls :mod:`curator.sources.add`, the
+same path as ``/pulse sources add``; tables and questions are in
+:mod:`curator.commands.sources_show`. Heavy imports live inside the functions so
+``curator --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -20,22 +19,9 @@ import click
 from curator.records import SECTORS
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from curator.errors import FetchError
-    from curator.records import FetchResult, ParsedFeed, SourceConfig
-    from curator.sources import Problem
-    from curator.sources_add import Candidate
-
-#: At most this many feeds advertised by one page are fetched to show what they hold.
-MAX_DISCOVERED = 5
-
-
-def clean_publisher(title: str | None) -> str | None:
-    """A publisher name guessed from a feed title (curator.sources_add.clean_publisher)."""
-    from curator.sources_add import clean_publisher as clean
-
-    return clean(title)
+    from curator.records import SourceConfig
+    from curator.sources.check import SourceCheck
+    from curator.sources.model import Problem
 
 
 def _sources_file(file: Path | None) -> Path:
@@ -50,37 +36,11 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _console() -> Console:
-    """stdout console; wide when piped so tables are not squeezed to 80 columns."""
-    from rich.console import Console
-
-    console = Console(soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(soft_wrap=False, width=max(console.width, 160))
-    return console
-
-
-def _without_id(message: str, source_id: str) -> str:
-    """Errors start with the source id (for logs); the table already has an id column."""
-    prefix = f"{source_id}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
-
-
 def _echo_problems(problems: Sequence[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     n = len(problems)
     click.echo(f"{n} problem{'s' if n != 1 else ''} found", err=True)
-
-
-def _problem_json(p: Problem) -> dict[str, object]:
-    return {
-        "file": p.file,
-        "line": p.line,
-        "source_id": p.source_id,
-        "key": p.key,
-        "message": p.message,
-    }
 
 
 #: More ``curator sources`` sub-commands living in other modules, loaded only when used:
@@ -112,165 +72,6 @@ def sources() -> None:
 # --- check -----------------------------------------------------------------------------------
 
 
-@dataclass
-class SourceCheck:
-    """What one live check of a source found."""
-
-    source: SourceConfig
-    # "ok", "HTTP 404", "blocked", "error", "not a feed", "empty", "parse error", "no items",
-    # "disabled", "not checked"
-    status: str
-    ok: bool
-    http_status: int | None = None
-    items: int | None = None
-    newest: datetime | None = None
-    latency: float | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, object]:
-        s = self.source
-        return {
-            "id": s.id,
-            "publisher": s.publisher,
-            "kind": s.kind,
-            "url": s.url,
-            "enabled": s.enabled,
-            "verified": s.verified,
-            "status": self.status,
-            "ok": self.ok,
-            "http_status": self.http_status,
-            "items": self.items,
-            "newest": self.newest.isoformat() if self.newest else None,
-            "latency": round(self.latency, 3) if self.latency is not None else None,
-            "error": self.error,
-            "warnings": list(self.warnings),
-        }
-
-
-def _parse(result: FetchResult, source: SourceConfig, now: datetime) -> ParsedFeed:
-    from curator.parse import parse_document
-
-    return parse_document(
-        result.content, source=source, url=result.url, headers=result.headers, now=now
-    )
-
-
-def _advertised_feeds(source: SourceConfig, page: FetchResult) -> list[str]:
-    """For a ``kind: page`` source: the feeds its page advertises, as a hint (a feed is sturdier
-    than selectors, which break with every redesign)."""
-    if source.kind != "page" or not page.content:
-        return []
-    from curator.parse.discover import discover_feeds
-
-    feeds = discover_feeds(page.content, page.url)[:MAX_DISCOVERED]
-    if not feeds:
-        return []
-    listed = ", ".join(f"{f.url} ({f.title})" if f.title else f.url for f in feeds)
-    return [
-        f"{source.id}: the page advertises {'a feed' if len(feeds) == 1 else 'feeds'}: {listed}; "
-        "if one lists these publications, kind: feed with its URL is sturdier than selectors"
-    ]
-
-
-def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime) -> SourceCheck:
-    """Turn one fetch outcome into a check row: parse what came back, name what went wrong."""
-    from curator.errors import FetchError as BaseFetchError
-    from curator.errors import ParseError
-    from curator.fetch import BlockedBySite, HTTPStatusError
-    from curator.parse.errors import EmptyDocument, NotAFeed
-
-    if isinstance(outcome, BaseFetchError):
-        if isinstance(outcome, BlockedBySite):
-            return SourceCheck(source, "blocked", False, outcome.status, error=str(outcome))
-        if isinstance(outcome, HTTPStatusError):
-            return SourceCheck(
-                source, f"HTTP {outcome.status}", False, outcome.status, error=str(outcome)
-            )
-        return SourceCheck(source, "error", False, error=str(outcome))
-    check = SourceCheck(source, "ok", True, outcome.status, latency=outcome.elapsed)
-    hints = _advertised_feeds(source, outcome)
-    try:
-        parsed = _parse(outcome, source, now)
-    except NotAFeed as exc:
-        check.status, check.ok, check.error = "not a feed", False, str(exc)
-        return check
-    except EmptyDocument as exc:
-        check.status, check.ok, check.error = "empty", False, str(exc)
-        return check
-    except ParseError as exc:
-        check.status, check.ok, check.error = "parse error", False, str(exc)
-        check.warnings = hints
-        return check
-    check.items = len(parsed.entries)
-    dates = [e.published_at for e in parsed.entries if e.published_at is not None]
-    check.newest = max(dates) if dates else None
-    check.warnings = [*parsed.warnings, *hints]
-    if not parsed.entries:
-        check.status, check.ok = "no items", False
-        check.error = (
-            "the selectors matched nothing" if source.kind == "page" else "the feed has no entries"
-        )
-    return check
-
-
-def run_checks(
-    configs: Sequence[SourceConfig],
-    *,
-    on_progress: Callable[[SourceCheck], None] | None = None,
-    now: datetime | None = None,
-) -> list[SourceCheck]:
-    """Fetch every enabled source once (concurrently, under the fetch room's caps) and parse it."""
-    from curator.config import get_settings
-    from curator.fetch import FetchRequest, FetchSettings, fetch_many
-
-    when = now or datetime.now(UTC)
-    by_id: dict[str, SourceCheck] = {}
-
-    def done(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
-        row = judge(req.source, outcome, when)
-        by_id[req.source.id] = row
-        if on_progress is not None:
-            on_progress(row)
-
-    enabled = [c for c in configs if c.enabled]
-    fetch_many(
-        [FetchRequest(c) for c in enabled],
-        FetchSettings.from_settings(get_settings()),
-        on_result=done,
-    )
-    return [
-        by_id.get(c.id) or SourceCheck(c, "disabled" if not c.enabled else "error", not c.enabled)
-        for c in configs
-    ]
-
-
-def _render_checks(rows: Sequence[SourceCheck]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="Source check", show_lines=False)
-    table.add_column("id", overflow="fold")
-    table.add_column("status")
-    table.add_column("items", justify="right")
-    table.add_column("newest item")
-    table.add_column("latency", justify="right")
-    table.add_column("verified")
-    table.add_column("problem", overflow="fold")
-    for r in rows:
-        style = "green" if r.ok and r.status == "ok" else ("dim" if r.ok else "red")
-        table.add_row(
-            Text(r.source.id),
-            Text(r.status, style=style),
-            "" if r.items is None else str(r.items),
-            r.newest.strftime("%Y-%m-%d") if r.newest else "",
-            "" if r.latency is None else f"{r.latency * 1000:.0f} ms",
-            "yes" if r.source.verified else "no",
-            Text("; ".join(_without_id(m, r.source.id) for m in [r.error, *r.warnings] if m)),
-        )
-    _console().print(table)
-
-
 @sources.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--offline", is_flag=True, help="Only validate the file; fetch nothing.")
@@ -281,17 +82,15 @@ def _render_checks(rows: Sequence[SourceCheck]) -> None:
     help="Print a Markdown table of what needs an admin (id, publisher, url, status, problem, "
     "what to do), to paste into a ticket.",
 )
-@click.pass_context
-def check(
-    ctx: click.Context, file: Path | None, offline: bool, as_json: bool, markdown: bool
-) -> None:
+def check(file: Path | None, offline: bool, as_json: bool, markdown: bool) -> None:
     """Validate FILE (default: CURATOR_SOURCES_FILE or sources.yaml) and fetch every enabled
     source once. Exit 0 only when the file is valid and every source fetched and parsed.
 
     Never changes FILE: `verified: true` is for an admin to set by hand."""
     import json
 
-    from curator.sources import SourcesError, load_sources
+    from curator.sources import SourcesError, load_sources, report
+    from curator.sources import check as checking
 
     if as_json and markdown:
         raise click.UsageError("--json and --markdown are two ways to print the result: pick one")
@@ -301,47 +100,30 @@ def check(
     except SourcesError as exc:
         _echo_problems(exc.problems)
         if markdown:
-            from curator.commands.sources_markdown import problems_markdown
-
-            click.echo(problems_markdown(path, exc.problems))
+            click.echo(report.problems_markdown(path, exc.problems))
         if as_json:
-            doc = {
-                "file": str(path),
-                "valid": False,
-                "ok": False,
-                "problems": [_problem_json(p) for p in exc.problems],
-                "sources": [],
-            }
-            click.echo(json.dumps(doc, indent=2))
+            click.echo(json.dumps(checking.problems_json(path, exc.problems), indent=2))
         sys.exit(1)
 
     enabled = sum(1 for c in configs if c.enabled)
     if offline:
-        rows = [SourceCheck(c, "not checked", True) for c in configs]
+        rows = checking.not_checked(configs)
     else:
         rows = _check_with_progress(configs, enabled, show=not (as_json or markdown))
-    ok = all(r.ok for r in rows)
     if as_json:
-        doc = {
-            "file": str(path),
-            "valid": True,
-            "ok": ok,
-            "problems": [],
-            "sources": [r.as_json() for r in rows],
-        }
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(json.dumps(checking.checks_json(path, rows), indent=2))
     elif markdown:
-        from curator.commands.sources_markdown import checks_markdown
-
-        click.echo(checks_markdown(path, rows, offline=offline))
+        click.echo(report.checks_markdown(path, rows, offline=offline))
     elif not offline:
-        _render_checks(rows)
+        from curator.commands.sources_show import print_checks
+
+        print_checks(rows)
     failed = [r for r in rows if not r.ok]
     summary = f"{path}: {len(configs)} sources valid ({enabled} enabled)"
     if not offline:
         summary += f"; {enabled - len(failed)} fetched and parsed, {len(failed)} failed"
     click.echo(summary, err=True)
-    if not ok:
+    if failed:
         sys.exit(1)
 
 
@@ -350,6 +132,8 @@ def _check_with_progress(
 ) -> list[SourceCheck]:
     from rich.console import Console
     from rich.progress import Progress
+
+    from curator.sources.check import run_checks
 
     console = Console(stderr=True)
     if not (show and console.is_terminal):
@@ -362,63 +146,17 @@ def _check_with_progress(
 # --- add -------------------------------------------------------------------------------------
 
 
-def _show_candidates(cands: Sequence[Candidate]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="Feeds found")
-    table.add_column("#", justify="right")
-    table.add_column("feed title", overflow="fold")
-    table.add_column("url", overflow="fold")
-    table.add_column("entries", justify="right")
-    table.add_column("newest entry", overflow="fold")
-    for i, c in enumerate(cands, start=1):
-        newest = Text(c.error, style="red") if c.error else Text(c.newest_title or "")
-        table.add_row(
-            str(i),
-            Text(c.title or ""),
-            Text(c.url),
-            str(c.entries) if c.error is None or c.entries else "",
-            newest,
-        )
-    _console().print(table)
-
-
-class _TerminalChoices:
-    """Show what was found as tables; on a terminal (without --yes), ask."""
-
-    def __init__(self, interactive: bool) -> None:
-        self.interactive = interactive
-
-    def show(self, candidates: Sequence[Candidate]) -> None:
-        _show_candidates(candidates)
-
-    def pick(self, usable: Sequence[Candidate], candidates: Sequence[Candidate]) -> Candidate:
-        if not self.interactive:
-            return usable[0]
-        numbers = [list(candidates).index(c) + 1 for c in usable]
-        pick = click.prompt(
-            "Which feed?",
-            type=click.Choice([str(n) for n in numbers]),
-            default=str(numbers[0]),
-        )
-        return candidates[int(pick) - 1]
-
-    def publisher(self, suggested: str | None) -> str | None:
-        if not self.interactive:
-            return suggested
-        name: str = click.prompt("Publisher (as the digest prints it)", default=suggested or None)
-        return name
-
-    def confirm(self, source_id: str, publisher: str, path: Path) -> bool:
-        if not self.interactive:
-            return True
-        return click.confirm(f"Add source '{source_id}' ({publisher}) to {path}?", default=True)
-
-
-def _parse_selectors(values: Sequence[str]) -> dict[str, str]:
+def _parse_selectors(values: Sequence[str], without_selectors: bool) -> dict[str, str] | None:
+    """``--selector KEY=CSS`` values of a ``--kind page`` source; None to read it without."""
     from curator.sources import REQUIRED_SELECTOR_KEYS, SELECTOR_KEYS
 
+    if without_selectors:
+        if values:
+            raise click.BadParameter(
+                "--without-selectors and --selector contradict each other: pick one",
+                param_hint="--selector",
+            )
+        return None
     out: dict[str, str] = {}
     for value in values:
         key, sep, css = value.partition("=")
@@ -432,7 +170,8 @@ def _parse_selectors(values: Sequence[str]) -> dict[str, str]:
     missing = [k for k in REQUIRED_SELECTOR_KEYS if k not in out]
     if missing:
         raise click.BadParameter(
-            f"a page source needs {', '.join(f'--selector {k}=CSS' for k in missing)}",
+            f"a page source needs {', '.join(f'--selector {k}=CSS' for k in missing)}, "
+            "or --without-selectors to have the page read without them",
             param_hint="--selector",
         )
     return out
@@ -458,11 +197,14 @@ def _fail(message: str) -> NoReturn:
 @sources.command()
 @click.argument("url")
 @click.option("--id", "source_id", help="Id (slug) of the new source; suggested from the URL.")
-@click.option("--publisher", help="Publisher name as the digest prints it; default: feed title.")
+@click.option(
+    "--publisher",
+    help="Publisher name as the digest prints it; default: from the feed's (or page's) title.",
+)
 @click.option(
     "--kind",
     type=click.Choice(["feed", "page"]),
-    help="feed (default: found by fetching URL) or page (needs --selector).",
+    help="feed (default: found by fetching URL) or page (needs --selector or --without-selectors).",
 )
 @click.option("--every", callback=_check_every, help="Check interval, e.g. 30m, 1h, 1d.")
 @click.option("--sector-hint", type=click.Choice(list(SECTORS)), help="Prior for the classifier.")
@@ -472,6 +214,13 @@ def _fail(message: str) -> NoReturn:
     multiple=True,
     metavar="KEY=CSS",
     help="For --kind page: item=, title=, link= (required), date=, summary=.",
+)
+@click.option(
+    "--without-selectors",
+    is_flag=True,
+    help="A page that advertises no feed (or any page, with --kind page) is added as kind: page "
+    "read without selectors; the first publications found are shown. Without this flag you "
+    "are asked on a terminal, and nothing is added elsewhere.",
 )
 @click.option(
     "--file",
@@ -488,24 +237,33 @@ def add(
     every: str | None,
     sector_hint: str | None,
     selectors: tuple[str, ...],
+    without_selectors: bool,
     file: Path | None,
     yes: bool,
 ) -> None:
     """Fetch URL and add it to the sources file as a new source (verified: false).
 
     A feed URL is added as it is. For a web page, the feeds it advertises are fetched and shown,
-    and the first that works is added (on a terminal you are asked which). Comments and layout of
-    the file are kept; a URL or id already in the file is refused.
+    and the first that works is added (on a terminal you are asked which). A page that
+    advertises no feed is read without selectors and the first publications found are shown;
+    it is added as a page source if you accept (or with --without-selectors). Comments and
+    layout of the file are kept; a URL or id already in the file is refused.
     """
+    from curator.commands.sources_show import TerminalChoices
     from curator.config import get_settings
     from curator.sources import url_problem
-    from curator.sources_add import AddRequest, NotAdded, add_source
+    from curator.sources.add import AddRequest, NotAdded, add_source
 
     path = _sources_file(file)
-    page_selectors = _parse_selectors(selectors) if kind == "page" else None
+    page_selectors = _parse_selectors(selectors, without_selectors) if kind == "page" else None
     if selectors and kind != "page":
         raise click.BadParameter(
             "--selector only applies with --kind page", param_hint="--selector"
+        )
+    if without_selectors and kind == "feed":
+        raise click.BadParameter(
+            "--without-selectors is for pages; a feed needs no selectors",
+            param_hint="--without-selectors",
         )
     bad = url_problem(url)
     if bad:
@@ -519,15 +277,17 @@ def add(
         every=every,
         sector_hint=sector_hint,
         selectors=page_selectors,
+        without_selectors=without_selectors,
     )
     try:
-        added = add_source(request, get_settings(), _TerminalChoices(_interactive() and not yes))
+        added = add_source(request, get_settings(), TerminalChoices(_interactive() and not yes))
     except NotAdded as exc:
         if exc.problems:
             _echo_problems(exc.problems)
         _fail(str(exc))
+    how = " (a page read without selectors)" if added.kind == "page" and not selectors else ""
     click.echo(
-        f"Added source '{added.source_id}' ({added.publisher}) to {path}:{added.line} with "
+        f"Added source '{added.source_id}' ({added.publisher}){how} to {path}:{added.line} with "
         "verified: false; check it with `curator sources check` and set verified: true once it "
         "is right."
     )

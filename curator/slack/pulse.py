@@ -30,7 +30,8 @@ USAGE = (
     "• `/pulse status`: queue sizes, failing and quiet sources\n"
     "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
     "• `/pulse sources`: list the sources\n"
-    "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed (admins)\n"
+    "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed, or the page read "
+    "without selectors (admins)\n"
     "• `/pulse sources disable ID`: stop checking a source (admins)"
 )
 
@@ -107,14 +108,19 @@ def sources_text(path: Path) -> str:
 
 def add_source(path: Path, url: str, publisher: str | None, settings: Settings, user: str) -> str:
     """Add a source by the same path as ``curator sources add``: the URL is fetched (SSRF guard,
-    caps), a page's advertised feeds are found, and the file is written only if it validates."""
-    core = importlib.import_module("curator.sources_add")
+    caps), a page's advertised feeds are found, a page with no feed is read without selectors
+    (the reply shows the first publications found), and the file is written only if it
+    validates."""
+    core = importlib.import_module("curator.sources.add")
     url = url.strip("<>").split("|", 1)[0]  # Slack wraps links as <url> or <url|text>
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     request = core.AddRequest(
         url=url,
         path=path,
         publisher=publisher,
+        # The admin sees what was found in the reply and can disable it at once; a slash
+        # command has no way to ask first.
+        without_selectors=True,
         notes=f"Added from Slack with `/pulse sources add {url}` by {user} on {today}.",
     )
     try:
@@ -122,6 +128,21 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
     except core.NotAdded as exc:
         lines = [f"Nothing added: {escape(str(exc))}"]
         lines += [f"• {escape(str(problem))}" for problem in exc.problems[:10]]
+        return trim_lines(lines, REPLY_LIMIT)
+    if added.kind == "page":
+        lines = [
+            f"Added source `{added.source_id}` ({escape(added.publisher)}) for "
+            f"{escape(added.url)}, a page that advertises no feed, read without selectors, with "
+            "verified: false. The first publications found on it:"
+        ]
+        for item in added.listed:
+            when = core.listed_date(item)
+            dated = f"{when}: " if when else ""
+            lines.append(f"• {dated}{escape(item.title)} ({escape(item.url)})")
+        lines.append(
+            f"If these are not its publications, `/pulse sources disable {added.source_id}` "
+            "and give it selectors with `curator sources add`."
+        )
         return trim_lines(lines, REPLY_LIMIT)
     via = "" if added.url == url else f" (the feed {escape(url)} advertises)"
     return (

@@ -2,11 +2,14 @@
 and ``/pulse sources add``.
 
 The URL is checked (shape, GOV.UK's forbidden searches, duplicates), then fetched through the
-fetcher (the SSRF guard, size caps, timeouts, the configured User-Agent), and what came back
-decides: a feed is added as it is; for a web page, the feeds it advertises are fetched and the
-first that works and is not watched yet is added; with selectors, the page itself, if they find
-items. The entry is appended (comments and layout kept) only if the whole file still validates.
-Callers decide how to show what was found and what to ask (:class:`Choices`).
+fetcher (see :mod:`curator.sources.probe`), and what came back decides: a feed is added as it is;
+for a web page, the feeds it advertises are fetched and the first that works and is not watched
+yet is added; with selectors, the page itself, if they find items. A page that advertises no
+feed is read without selectors (the automatic listing reader): the first publications found
+are shown, and it is added as ``kind: page`` without selectors when the caller accepts (a person
+at a terminal, or the request says so). The entry is appended (comments and layout kept) only if
+the whole file still validates. Callers decide how to show what was found and what to ask
+(:class:`Choices`).
 """
 
 from __future__ import annotations
@@ -18,17 +21,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from curator.errors import ConfigError
+from curator.sources.model import MAX_DISCOVERED
+from curator.sources.probe import PROBE_ID, Candidate, clean_publisher, fetch, page_publisher, probe
 
 if TYPE_CHECKING:
     from curator.config import Settings
-    from curator.errors import FetchError
+    from curator.parse.listing import ListedItem
     from curator.records import FetchResult, SourceConfig
-    from curator.sources import Problem
+    from curator.sources.model import Problem
 
-#: At most this many feeds advertised by one page are fetched to show what they hold.
-MAX_DISCOVERED = 5
-#: Source id used in messages while probing a URL that has no id yet.
-PROBE_ID = "new"
+#: How many of the publications a page read without selectors lists are shown.
+MAX_LISTED = 5
+#: How to give a page source its selectors, for messages.
+SELECTORS_HINT = "--kind page --selector item=CSS --selector title=CSS --selector link=CSS"
+
+
+def listed_date(item: ListedItem) -> str:
+    """The date of a publication found on a page, as the page gave it: "2024-06-20", or
+    "June 2024" when it gave only a month; "" when it gave none."""
+    if item.published_at is None:
+        return ""
+    return item.published_at.strftime("%B %Y" if item.month_only else "%Y-%m-%d")
 
 
 class NotAdded(ConfigError):
@@ -39,31 +52,21 @@ class NotAdded(ConfigError):
         self.problems = list(problems)
 
 
-@dataclass
-class Candidate:
-    """A feed (or page) that could be watched, with what a fetch of it showed."""
-
-    url: str
-    title: str | None
-    entries: int = 0
-    newest_title: str | None = None
-    error: str | None = None
-
-    @property
-    def usable(self) -> bool:
-        return self.error is None and self.entries > 0
-
-
 @dataclass(frozen=True)
 class AddRequest:
     url: str
     path: Path
     source_id: str | None = None
     publisher: str | None = None
-    kind: str | None = None  # "page" needs selectors; otherwise found by fetching
+    #: "page": with ``selectors``, or read without them if ``without_selectors``; otherwise
+    #: found by fetching.
+    kind: str | None = None
     every: str | None = None
     sector_hint: str | None = None
     selectors: Mapping[str, str] | None = None
+    #: A page that advertises no feed (or any page, with ``kind="page"``) may be added as
+    #: ``kind: page`` read without selectors, without asking.
+    without_selectors: bool = False
     notes: str | None = None  # default: "Added with `curator sources add URL` on DATE."
 
 
@@ -75,12 +78,22 @@ class Added:
     url: str  # what is watched: the feed found, when the URL was a page advertising it
     path: Path
     line: int | None
+    #: For a page read without selectors: the first publications found on it.
+    listed: tuple[ListedItem, ...] = ()
 
 
 class Choices(Protocol):
     """How a caller shows what was found and answers the questions."""
 
     def show(self, candidates: Sequence[Candidate]) -> None: ...
+
+    def show_listing(self, page: Candidate, items: Sequence[ListedItem]) -> None:
+        """Show the first ``items`` found on ``page`` read without selectors."""
+
+    def accept_listing(self, page: Candidate) -> bool:
+        """Whether a page with no feed may be added read without selectors (asked only when the
+        request does not already say so)."""
+        ...
 
     def pick(self, usable: Sequence[Candidate], candidates: Sequence[Candidate]) -> Candidate: ...
 
@@ -90,10 +103,17 @@ class Choices(Protocol):
 
 
 class NoQuestions:
-    """Show nothing, take the first feed that works and the suggested publisher, say yes."""
+    """Show nothing, take the first feed that works and the suggested publisher, say yes; a page
+    is read without selectors only when the request says so."""
 
     def show(self, candidates: Sequence[Candidate]) -> None:
         pass
+
+    def show_listing(self, page: Candidate, items: Sequence[ListedItem]) -> None:
+        pass
+
+    def accept_listing(self, page: Candidate) -> bool:
+        return False
 
     def pick(self, usable: Sequence[Candidate], candidates: Sequence[Candidate]) -> Candidate:
         return usable[0]
@@ -105,91 +125,14 @@ class NoQuestions:
         return True
 
 
-def clean_publisher(title: str | None) -> str | None:
-    """A publisher name guessed from a feed title ("Ofsted - Activity on GOV.UK" → "Ofsted")."""
-    if not title:
-        return None
-    import re
-
-    name = re.sub(r"\s+-\s+Activity on GOV\.UK$", "", title.strip())
-    name = re.sub(r"\s*(?:»|[|–—-])\s*(?:RSS|Atom)?\s*(?:Feed|News|Blog)?\s*$", "", name)
-    name = re.sub(r"\s+(?:RSS|Atom)?\s*Feed$", "", name, flags=re.I)
-    return name.strip() or None
-
-
-def _without_id(message: str, source_id: str) -> str:
-    prefix = f"{source_id}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
-
-
-async def _fetch_all(urls: Sequence[str], settings: Settings) -> list[FetchResult | FetchError]:
-    import asyncio
-
-    from curator.errors import FetchError as BaseFetchError
-    from curator.fetch import Fetcher, FetchSettings
-
-    async with Fetcher(FetchSettings.from_settings(settings)) as fetcher:
-
-        async def one(url: str) -> FetchResult | FetchError:
-            try:
-                return await fetcher.fetch_url(url, source_id=PROBE_ID)
-            except BaseFetchError as exc:
-                return exc
-
-        return list(await asyncio.gather(*(one(u) for u in urls)))
-
-
-def fetch(urls: Sequence[str], settings: Settings) -> list[FetchResult | FetchError]:
-    """Fetch ``urls`` at once, politely; each result is the document or the error."""
-    import asyncio
-
-    return asyncio.run(_fetch_all(urls, settings))
-
-
-def probe(source: SourceConfig, outcome: FetchResult | FetchError) -> Candidate:
-    """What a fetch of ``source`` holds: its title, entries and newest entry, or the problem."""
-    from curator.errors import CuratorError
-    from curator.parse import parse_document
-
-    if isinstance(outcome, CuratorError):
-        return Candidate(source.url, None, error=_without_id(str(outcome), PROBE_ID))
-    try:
-        parsed = parse_document(
-            outcome.content,
-            source=source,
-            url=outcome.url,
-            headers=outcome.headers,
-            now=datetime.now(UTC),
-        )
-    except CuratorError as exc:
-        return Candidate(outcome.url, None, error=_without_id(str(exc), source.id))
-    newest = max(
-        parsed.entries,
-        key=lambda e: e.published_at or datetime.min.replace(tzinfo=UTC),
-        default=None,
-    )
-    return Candidate(
-        url=outcome.url,
-        title=parsed.title,
-        entries=len(parsed.entries),
-        newest_title=newest.title if newest else None,
-        error=None if parsed.entries else "no entries",
-    )
-
-
 def add_source(req: AddRequest, settings: Settings, choices: Choices | None = None) -> Added:
     """Fetch ``req.url`` and append the source it gives to ``req.path``; raises
     :class:`NotAdded` (file untouched) when there is nothing usable, or it is already watched."""
     from curator.errors import CuratorError
-    from curator.records import PageSelectors, SourceConfig
-    from curator.sources import (
-        SourcesError,
-        append_source,
-        load_sources,
-        same_url_key,
-        suggest_id,
-        url_problem,
-    )
+    from curator.sources.edit import append_source
+    from curator.sources.load import load_sources
+    from curator.sources.model import SourcesError
+    from curator.sources.urls import same_url_key, suggest_id, url_problem
 
     ask = choices or NoQuestions()
     url, path = req.url, req.path
@@ -222,34 +165,23 @@ def add_source(req: AddRequest, settings: Settings, choices: Choices | None = No
     if isinstance(page, CuratorError):
         raise NotAdded(f"could not fetch {url}: {page}")
 
-    probe_id = req.source_id or PROBE_ID
-    name = req.publisher or "-"
-    if req.kind == "page":
-        if not req.selectors:
-            raise NotAdded("a page source needs selectors: item=, title= and link=")
-        chosen = probe(
-            SourceConfig(
-                id=probe_id,
-                publisher=name,
-                kind="page",
-                url=url,
-                selectors=PageSelectors(**req.selectors),
-            ),
-            page,
-        )
-        chosen.url = url
-        ask.show([chosen])
-        if not chosen.usable:
-            raise NotAdded(f"the selectors found no items on {url} ({chosen.error}); nothing added")
-        kind = "page"
+    listed: tuple[ListedItem, ...] = ()
+    if req.kind == "page" and req.selectors:
+        chosen, kind = _page_with_selectors(req, page, ask), "page"
+    elif req.kind == "page":
+        (chosen, listed), kind = _page_read_automatically(req, page, ask, asked=True), "page"
     else:
-        chosen = _feed(req, page, settings, ask, refuse_duplicate, existing)
-        kind = "feed"
+        found = _feed(req, page, settings, ask, refuse_duplicate, existing)
+        if found is None:
+            (chosen, listed), kind = _page_read_automatically(req, page, ask), "page"
+        else:
+            chosen, kind = found, "feed"
 
-    publisher = ask.publisher(req.publisher or clean_publisher(chosen.title))
+    guess = clean_publisher(chosen.title) if kind == "feed" else page_publisher(chosen.title)
+    publisher = ask.publisher(req.publisher or guess)
     if not publisher:
         raise NotAdded(
-            "the feed has no title: give the publisher's name (curator sources add URL "
+            f"the {kind} has no title: give the publisher's name (curator sources add URL "
             "--publisher NAME, or /pulse sources add URL Publisher name)"
         )
     new_id = req.source_id or suggest_id(chosen.url, ids)
@@ -272,7 +204,61 @@ def add_source(req: AddRequest, settings: Settings, choices: Choices | None = No
     except SourcesError as exc:
         raise NotAdded("nothing added", exc.problems) from None
     line = next((c.line for c in load_sources(path) if c.id == new_id), None)
-    return Added(new_id, publisher, kind, chosen.url, path, line)
+    return Added(new_id, publisher, kind, chosen.url, path, line, listed)
+
+
+def _page_source(req: AddRequest, *, with_selectors: bool) -> SourceConfig:
+    from curator.records import PageSelectors, SourceConfig
+
+    selectors = PageSelectors(**req.selectors) if with_selectors and req.selectors else None
+    return SourceConfig(
+        id=req.source_id or PROBE_ID,
+        publisher=req.publisher or "-",
+        kind="page",
+        url=req.url,
+        selectors=selectors,
+    )
+
+
+def _page_with_selectors(req: AddRequest, page: FetchResult, ask: Choices) -> Candidate:
+    chosen = probe(_page_source(req, with_selectors=True), page)
+    chosen.url = req.url
+    ask.show([chosen])
+    if not chosen.usable:
+        raise NotAdded(f"the selectors found no items on {req.url} ({chosen.error}); nothing added")
+    return chosen
+
+
+def _page_read_automatically(
+    req: AddRequest, page: FetchResult, ask: Choices, *, asked: bool = False
+) -> tuple[Candidate, tuple[ListedItem, ...]]:
+    """``req.url`` read as the poller reads a page source without selectors, with its first
+    publications; ``asked``: the request named ``kind: page`` (else the page has no feed)."""
+    from curator.parse.listing import first_items
+
+    chosen = probe(_page_source(req, with_selectors=False), page)
+    chosen.url = req.url
+    if asked:
+        lead = f"read without selectors, {req.url}"
+    else:
+        lead = (
+            f'{req.url} is a web page that advertises no feed (no <link rel="alternate">); '
+            "read without selectors, it"
+        )
+    if not chosen.usable:
+        raise NotAdded(
+            f"{lead} gives nothing to watch ({chosen.error}). Add it as a page source with "
+            f"selectors: curator sources add URL {SELECTORS_HINT}"
+        )
+    items = tuple(first_items(page.url, page.content, limit=MAX_LISTED))
+    ask.show_listing(chosen, items)
+    if not (req.without_selectors or ask.accept_listing(chosen)):
+        raise NotAdded(
+            f"{lead} lists {chosen.entries} publications. To watch it that way: curator sources "
+            f"add URL --without-selectors; to give it selectors: curator sources add URL "
+            f"{SELECTORS_HINT}; nothing added"
+        )
+    return chosen, items
 
 
 def _feed(
@@ -282,11 +268,12 @@ def _feed(
     ask: Choices,
     refuse_duplicate: Callable[[str], None],
     existing: Sequence[SourceConfig],
-) -> Candidate:
-    """The feed to watch for ``req.url``: the URL itself, or one its page advertises."""
+) -> Candidate | None:
+    """The feed to watch for ``req.url``: the URL itself, or one its page advertises; None when
+    the URL is a web page that advertises no feed."""
     from curator.parse.discover import discover_feeds, looks_like_feed
     from curator.records import SourceConfig
-    from curator.sources import same_url_key
+    from curator.sources.urls import same_url_key
 
     url, probe_id, name = req.url, req.source_id or PROBE_ID, req.publisher or "-"
     if looks_like_feed(page.content, page.headers.get("content-type")):
@@ -298,11 +285,7 @@ def _feed(
         return chosen
     found = discover_feeds(page.content, page.url)[:MAX_DISCOVERED]
     if not found:
-        raise NotAdded(
-            f'{url} is a web page that advertises no feed (no <link rel="alternate">). '
-            "Add it as a page source: curator sources add URL --kind page "
-            "--selector item=CSS --selector title=CSS --selector link=CSS"
-        )
+        return None
     watched_keys = {same_url_key(c.url): c.id for c in existing}
     cands: list[Candidate] = []
     watched: list[str] = []

@@ -1,5 +1,5 @@
-"""``curator sources check --markdown``: what an admin has to do, as a table to paste into a
-ticket (pure: check rows in, Markdown text out).
+"""What an admin should do about each checked source, and ``curator sources check --markdown``:
+that advice as a table to paste into a ticket (pure: check rows in, Markdown text out).
 
 One row per source that needs a person: it failed (with what to do about each kind of failure),
 it works but nobody has verified it yet, or it works with a warning. Sources that are fine and
@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from curator.sources.model import without_id
+
 if TYPE_CHECKING:
-    from curator.commands.sources import SourceCheck
-    from curator.sources import Problem
+    from curator.sources.check import SourceCheck
+    from curator.sources.model import Problem
 
 #: A problem cell is cut here: the full text is in `curator sources check --json`.
 MAX_PROBLEM = 400
@@ -27,11 +29,6 @@ def cell(text: str | None) -> str:
         return ""
     flat = " ".join(text.split())
     return flat.replace("\\", "\\\\").replace("|", "\\|")
-
-
-def _without_id(message: str, source_id: str) -> str:
-    prefix = f"{source_id}: "
-    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def _http_advice(status: int | None) -> str:
@@ -154,7 +151,7 @@ def checks_markdown(path: Path, rows: Sequence[SourceCheck], *, offline: bool) -
     lines.append("| " + " | ".join(COLUMNS) + " |")
     lines.append("|" + "---|" * len(COLUMNS))
     for r in todo:
-        problem = "; ".join(_without_id(m, r.source.id) for m in [r.error, *r.warnings] if m)
+        problem = "; ".join(without_id(m, r.source.id) for m in [r.error, *r.warnings] if m)
         if len(problem) > MAX_PROBLEM:
             problem = problem[: MAX_PROBLEM - 1] + "…"
         if not problem and r.ok and not r.source.verified and not offline:

@@ -1,0 +1,177 @@
+"""Edit ``sources.yaml`` safely: add a source, enable or disable one.
+
+Saving goes through ruamel.yaml's round-trip mode so comments, key order and layout survive,
+validates the result before writing, and replaces the file atomically (temp file +
+``os.replace``) under an exclusive lock, or, where the file is a mount point of its own and
+cannot be replaced (``EBUSY``), rewrites it in place under the lock.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from curator.sources.load import parse_round_trip, parse_sources_text, read_text, round_trip_yaml
+from curator.sources.model import Problem, SourcesError, file_error
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[str]:
+    """Exclusive lock on ``path`` across processes; yields its current text.
+
+    The file is replaced (new inode) on every save, so after taking the lock we check that we
+    still hold the file the path names, and retry otherwise.
+    """
+    import fcntl
+
+    while True:
+        try:
+            fh = path.open("r", encoding="utf-8")
+        except FileNotFoundError:
+            read_text(path)  # raises the friendly error
+            raise
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            if os.fstat(fh.fileno()).st_ino != path.stat().st_ino:
+                continue
+            try:
+                text = fh.read()
+            except UnicodeDecodeError:
+                read_text(path)
+                raise
+            yield text
+            return
+        finally:
+            fh.close()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, fsync it, and put it in place with
+    ``os.replace``. The caller holds the lock on ``path``."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _unwritable(path, path.parent, exc) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        try:
+            os.replace(tmp, path)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EBUSY, errno.EXDEV):
+                raise _unwritable(path, path, exc) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # ``path`` is a mount point of its own (a single file bind-mounted into a container, as
+    # `./sources.yaml:/app/sources.yaml` in a compose file): it cannot be replaced, only
+    # rewritten. We hold the lock, so no writer of ours comes in between. The new text is
+    # complete and fsynced in the temporary file before ``path`` is touched, and that file is
+    # removed only once ``path`` holds it all: if the rewrite fails half-way, it is still there.
+    try:
+        target = path.open("r+b")
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _unwritable(path, path, exc) from None
+    try:
+        with target:
+            data = text.encode("utf-8")
+            target.write(data)  # over the old text, then cut what is left of it
+            target.truncate(len(data))
+            target.flush()
+            os.fsync(target.fileno())
+    except OSError as exc:
+        raise file_error(
+            path,
+            f"could be rewritten only in part ({exc.strerror or exc}); the complete new text is "
+            f"in {tmp}: copy it over {path}",
+        ) from None
+    Path(tmp).unlink(missing_ok=True)
+
+
+def _unwritable(path: Path, where: Path, exc: OSError) -> SourcesError:
+    return file_error(
+        path,
+        f"cannot be saved: {exc.strerror or exc} writing {where}; the user running curator "
+        "needs write access to the file and its directory (in a container, mount the directory "
+        "that holds it: see the README's Deploying section)",
+    )
+
+
+def _dump(data: Any) -> str:
+    buf = StringIO()
+    round_trip_yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def _to_yaml_node(value: object) -> object:
+    from ruamel.yaml.comments import CommentedMap
+
+    if isinstance(value, Mapping):
+        node = CommentedMap()
+        for k, v in value.items():
+            node[str(k)] = _to_yaml_node(v)
+        return node
+    return value
+
+
+def _edit(path: Path, change: Callable[[Any, str], None]) -> None:
+    """Load ``path`` round-trip, apply ``change``, validate the result, write it atomically."""
+    filename = str(path)
+    with _locked(path) as text:
+        data, _ = parse_round_trip(text, filename)  # refuse to edit a file that is already invalid
+        change(data, filename)
+        new_text = _dump(data)
+        parse_sources_text(new_text, filename)
+        _write_atomically(path, new_text)
+
+
+def append_source(path: Path, entry: Mapping[str, object]) -> None:
+    """Append one source to ``path``, keeping comments, order and layout.
+
+    The result is validated before anything is written (duplicates, bad keys … raise
+    SourcesError and leave the file untouched).
+    """
+
+    def change(data: Any, filename: str) -> None:
+        data["sources"].append(_to_yaml_node(entry))
+
+    _edit(path, change)
+
+
+def set_source_enabled(path: Path, source_id: str, enabled: bool) -> None:
+    """Set ``enabled:`` of one source (used by ``/pulse sources disable ID``), same guarantees."""
+
+    def change(data: Any, filename: str) -> None:
+        entries: list[Any] = [e for e in data["sources"] if isinstance(e, Mapping)]
+        for entry in entries:
+            if entry.get("id") == source_id:
+                if "enabled" in entry:
+                    entry["enabled"] = enabled
+                elif not enabled:
+                    keys = list(entry)
+                    # Not last: a comment after an entry belongs to its last key in ruamel.
+                    pos = keys.index("url") + 1 if "url" in keys else len(keys)
+                    pos = min(pos, max(len(keys) - 1, 0))
+                    entry.insert(pos, "enabled", enabled)
+                return
+        ids = [str(e.get("id")) for e in entries]
+        near = difflib.get_close_matches(source_id, ids, n=1, cutoff=0.6)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        raise SourcesError(
+            [Problem(filename, None, source_id, None, f"no source with this id{hint}")]
+        )
+
+    _edit(path, change)

@@ -1,0 +1,118 @@
+"""Read ``sources.yaml``: the file, then its YAML (round-trip, so that an edit can keep comments
+and layout), then the rules of :mod:`curator.sources.validate`. A file that cannot be read, YAML
+that does not parse and every broken rule all raise :class:`SourcesError` naming the file, the
+line, the source and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from curator.records import SourceConfig
+from curator.sources.model import SourcesError, file_error
+from curator.sources.validate import Collector, validate
+
+
+def round_trip_yaml() -> Any:
+    """ruamel.yaml in round-trip mode, set up as the project writes ``sources.yaml``."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip: keeps comments, order, quotes
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never re-wrap long lines
+    return yaml
+
+
+def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]:
+    """The round-trip YAML of ``text`` and the sources it holds; raises SourcesError."""
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
+
+    out = Collector(filename)
+    try:
+        with warnings.catch_warnings():
+            # e.g. an anchor defined twice: ambiguous in a hand-edited file, so a problem too.
+            warnings.simplefilter("error", YAMLWarning)
+            data = round_trip_yaml().load(text)
+    except YAMLWarning as exc:
+        # ruamel's warnings carry their marks only as text ("..., line 2, column 1").
+        text_lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        lines = re.findall(r"line (\d+), column", str(exc))
+        what = text_lines[0] if text_lines else type(exc).__name__
+        out.add(
+            int(lines[-1]) if lines else None,
+            None,
+            None,
+            f"YAML problem: {what}; remove the ambiguity (e.g. give each anchor its own name)",
+        )
+        raise SourcesError(out.problems) from None
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        m = re.search(r'duplicate key "([^"]*)"', str(exc.problem))
+        key = m.group(1) if m else None
+        out.add(
+            mark.line + 1 if mark else None,
+            None,
+            key,
+            "duplicate key in the same mapping; keep one",
+        )
+        raise SourcesError(out.problems) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        col = f" at column {mark.column + 1}" if mark else ""
+        ctx = exc.context_mark
+        started = ""
+        if exc.context and ctx is not None and (mark is None or ctx.line != mark.line):
+            started = f" ({exc.context} started on line {ctx.line + 1})"
+        elif exc.context:
+            started = f" ({exc.context})"
+        out.add(
+            mark.line + 1 if mark else None,
+            None,
+            None,
+            f"YAML syntax error{col}: {exc.problem}{started}; check indentation, close brackets "
+            "and quotes, and quote values that contain ': ' or start with '*', '&', '!', '{' "
+            "or '['",
+        )
+        raise SourcesError(out.problems) from None
+    except YAMLError as exc:
+        out.add(None, None, None, f"YAML syntax error: {exc}")
+        raise SourcesError(out.problems) from None
+    configs = validate(data, out)
+    if out.problems:
+        raise SourcesError(sorted(out.problems, key=lambda p: p.line or 0))
+    return data, configs
+
+
+def parse_sources_text(text: str, filename: str = "sources.yaml") -> list[SourceConfig]:
+    """Validate the text of a sources file; raises SourcesError listing every problem."""
+    return parse_round_trip(text, filename)[1]
+
+
+def read_text(path: Path) -> str:
+    """The text of ``path``, or SourcesError saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise file_error(
+            path,
+            "file not found; create it (see the README's 'sources.yaml' section) or set "
+            "CURATOR_SOURCES_FILE to its path",
+        ) from None
+    except IsADirectoryError:
+        raise file_error(path, "is a directory; give the path of the YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise file_error(
+            path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    except PermissionError:
+        raise file_error(path, "cannot be read (permission denied)") from None
+
+
+def load_sources(path: Path) -> list[SourceConfig]:
+    """Load and validate ``path``; raises SourcesError (all problems at once)."""
+    return parse_sources_text(read_text(path), str(path))

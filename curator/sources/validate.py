@@ -1,0 +1,394 @@
+"""The rules of a ``sources.yaml``, applied to its parsed YAML: every key known, every value
+valid, ids and URLs unique. Every problem names the file, the line, the source and the key, and
+says what would be valid; all of them are collected, not only the first (pure: no I/O).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, cast
+
+from curator.records import SECTORS, PageSelectors, SourceConfig
+from curator.sources.model import (
+    BUILTIN_DEFAULTS,
+    DEFAULTS_KEYS,
+    ID_RE,
+    KINDS,
+    MAX_JITTER,
+    REQUIRED_SELECTOR_KEYS,
+    REQUIRED_SOURCE_KEYS,
+    SELECTOR_KEYS,
+    SOURCE_KEYS,
+    TOP_LEVEL_KEYS,
+    Problem,
+    parse_interval,
+)
+from curator.sources.urls import same_url_key, slug, suggest_id, url_problem
+
+
+def line_of(node: Any, key: object = None) -> int | None:
+    """1-based line of ``node`` (or of ``key`` in it), when ruamel knows it."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is not None:
+            return int(lc.key(key)[0]) + 1
+        return int(lc.line) + 1
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return None
+
+
+def _unknown_key(
+    out: Collector,
+    node: Any,
+    key: object,
+    source_id: str | None,
+    choices: tuple[str, ...],
+    *,
+    block: str = "",
+    what: str = "unknown key",
+) -> None:
+    """Report ``key`` of ``node`` (in ``block``, e.g. ``"selectors."``) as none of ``choices``,
+    with the closest one when it looks like a typo."""
+    near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
+    hint = f"did you mean '{near[0]}'? " if near else ""
+    out.add(
+        line_of(node, key),
+        source_id,
+        f"{block}{key}",
+        f"{what}; {hint}valid keys: {', '.join(choices)}",
+    )
+
+
+class Collector:
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[Problem] = []
+
+    def add(self, line: int | None, source_id: str | None, key: str | None, message: str) -> None:
+        self.problems.append(Problem(self.filename, line, source_id, key, message))
+
+
+def _interval(
+    out: Collector,
+    node: Any,
+    key: str,
+    value: object,
+    source_id: str | None,
+    label: str | None = None,
+) -> timedelta | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        out.add(
+            line_of(node, key),
+            source_id,
+            label or key,
+            f"'{value}' is not an interval; use e.g. 30m, 1h, 1d",
+        )
+        return None
+    try:
+        return parse_interval(str(value))
+    except ValueError as exc:
+        out.add(line_of(node, key), source_id, label or key, str(exc))
+        return None
+
+
+def _jitter(
+    out: Collector, node: Any, value: object, source_id: str | None, label: str = "jitter"
+) -> float | None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not (0 <= float(value) <= MAX_JITTER)
+    ):
+        out.add(
+            line_of(node, "jitter"),
+            source_id,
+            label,
+            f"'{value}' is not a jitter fraction; use a number from 0 to {MAX_JITTER}, "
+            "e.g. 0.1 (±10% of the interval)",
+        )
+        return None
+    return float(value)
+
+
+def _defaults(out: Collector, node: Any) -> dict[str, object]:
+    values: dict[str, object] = {
+        "every": parse_interval(str(BUILTIN_DEFAULTS["every"])),
+        "quiet_after": parse_interval(str(BUILTIN_DEFAULTS["quiet_after"])),
+        "jitter": BUILTIN_DEFAULTS["jitter"],
+    }
+    if node is None:
+        return values
+    if not isinstance(node, Mapping):
+        out.add(
+            line_of(node),
+            None,
+            "defaults",
+            f"'defaults' must be a mapping of {', '.join(DEFAULTS_KEYS)}",
+        )
+        return values
+    for key, value in node.items():
+        if key not in DEFAULTS_KEYS:
+            _unknown_key(out, node, key, None, DEFAULTS_KEYS, block="defaults.")
+        elif key == "jitter":
+            j = _jitter(out, node, value, None, "defaults.jitter")
+            if j is not None:
+                values["jitter"] = j
+        else:
+            d = _interval(out, node, key, value, None, f"defaults.{key}")
+            if d is not None:
+                values[key] = d
+    return values
+
+
+def _selectors(out: Collector, entry: Any, source_id: str | None) -> PageSelectors | None:
+    node = entry.get("selectors")
+    line = line_of(entry, "selectors")
+    if not isinstance(node, Mapping):
+        out.add(
+            line,
+            source_id,
+            "selectors",
+            "must be a mapping of CSS selectors: item, title, link (and optional date, "
+            "summary); or leave it out to have the page read without selectors",
+        )
+        return None
+    from curator.parse.pages import validate_selector
+
+    ok = True
+    for key, css in node.items():
+        if key not in SELECTOR_KEYS:
+            _unknown_key(out, node, key, source_id, SELECTOR_KEYS, block="selectors.")
+            ok = False
+        elif not isinstance(css, str) or not css.strip():
+            out.add(
+                line_of(node, key),
+                source_id,
+                f"selectors.{key}",
+                "must be a non-empty CSS selector, e.g. 'article h3 a'",
+            )
+            ok = False
+        else:
+            err = validate_selector(css)
+            if err:
+                out.add(
+                    line_of(node, key),
+                    source_id,
+                    f"selectors.{key}",
+                    f"{err}; see https://facelessuser.github.io/soupsieve/ for the syntax",
+                )
+                ok = False
+    for key in REQUIRED_SELECTOR_KEYS:
+        if key not in node:
+            out.add(
+                line,
+                source_id,
+                f"selectors.{key}",
+                f"missing; a page source needs {', '.join(REQUIRED_SELECTOR_KEYS)} selectors",
+            )
+            ok = False
+    if not ok:
+        return None
+    return PageSelectors(
+        item=str(node["item"]),
+        title=str(node["title"]),
+        link=str(node["link"]),
+        date=str(node["date"]) if node.get("date") else None,
+        summary=str(node["summary"]) if node.get("summary") else None,
+    )
+
+
+def _source(
+    out: Collector, entry: Any, index: int, defaults: Mapping[str, object]
+) -> SourceConfig | None:
+    line = line_of(entry)
+    if not isinstance(entry, Mapping):
+        out.add(
+            line,
+            None,
+            None,
+            f"source #{index} must be a mapping with keys {', '.join(REQUIRED_SOURCE_KEYS)}",
+        )
+        return None
+    before = len(out.problems)
+    raw_id = entry.get("id")
+    source_id = str(raw_id) if raw_id is not None else None
+    if source_id is None:
+        out.add(
+            line,
+            None,
+            "id",
+            f"source #{index} has no 'id'; add a unique slug, e.g. "
+            f"'{suggest_id(str(entry.get('url', '')), set())}'",
+        )
+    elif not isinstance(raw_id, str) or not ID_RE.match(raw_id):
+        out.add(
+            line_of(entry, "id"),
+            source_id,
+            "id",
+            f"'{raw_id}' is not a valid id; use lower-case letters, digits, '-' and '_' "
+            f"(e.g. '{slug(str(raw_id)) or 'my-source'}')",
+        )
+    for key in entry:
+        if key not in SOURCE_KEYS:
+            _unknown_key(out, entry, key, source_id, SOURCE_KEYS)
+    for key in REQUIRED_SOURCE_KEYS:
+        if key != "id" and key not in entry:
+            out.add(
+                line,
+                source_id,
+                key,
+                f"missing; every source needs {', '.join(REQUIRED_SOURCE_KEYS)}",
+            )
+
+    publisher = entry.get("publisher")
+    if "publisher" in entry and (not isinstance(publisher, str) or not publisher.strip()):
+        out.add(
+            line_of(entry, "publisher"),
+            source_id,
+            "publisher",
+            "must be the publisher's name as the digest prints it, e.g. 'Ofsted'",
+        )
+    kind = entry.get("kind")
+    if "kind" in entry and kind not in KINDS:
+        out.add(
+            line_of(entry, "kind"),
+            source_id,
+            "kind",
+            f"'{kind}' is not a kind; use 'feed' (RSS/Atom) or 'page' (an HTML listing page)",
+        )
+    url = entry.get("url")
+    if "url" in entry:
+        err = url_problem(url) if isinstance(url, str) else f"'{url}' is not a URL"
+        if err:
+            out.add(line_of(entry, "url"), source_id, "url", err)
+
+    every = defaults["every"]
+    if "every" in entry:
+        every = _interval(out, entry, "every", entry["every"], source_id)
+    quiet_after = defaults["quiet_after"]
+    if "quiet_after" in entry:
+        quiet_after = _interval(out, entry, "quiet_after", entry["quiet_after"], source_id)
+    if isinstance(every, timedelta) and isinstance(quiet_after, timedelta) and quiet_after < every:
+        out.add(
+            line_of(entry, "quiet_after"),
+            source_id,
+            "quiet_after",
+            f"{quiet_after} is shorter than the check interval {every}; a source cannot be "
+            "overdue before it is checked",
+        )
+    jitter = defaults["jitter"]
+    if "jitter" in entry:
+        jitter = _jitter(out, entry, entry["jitter"], source_id)
+
+    sector_hint = entry.get("sector_hint")
+    if sector_hint is not None and sector_hint not in SECTORS:
+        near = difflib.get_close_matches(str(sector_hint), list(SECTORS), n=1, cutoff=0.5)
+        hint = f"did you mean '{near[0]}'? " if near else ""
+        out.add(
+            line_of(entry, "sector_hint"),
+            source_id,
+            "sector_hint",
+            f"'{sector_hint}' is not a sector; {hint}use one of {', '.join(SECTORS)}",
+        )
+    for key in ("enabled", "verified"):
+        if key in entry and not isinstance(entry[key], bool):
+            out.add(line_of(entry, key), source_id, key, f"'{entry[key]}' is not true or false")
+    notes = entry.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        out.add(line_of(entry, "notes"), source_id, "notes", "must be text")
+
+    selectors: PageSelectors | None = None
+    # A page source without selectors is read automatically (curator.parse.listing).
+    if kind == "page" and "selectors" in entry:
+        selectors = _selectors(out, entry, source_id)
+    elif "selectors" in entry and kind == "feed":
+        out.add(
+            line_of(entry, "selectors"),
+            source_id,
+            "selectors",
+            "only 'kind: page' sources take selectors; remove them or set kind: page",
+        )
+
+    if len(out.problems) > before:
+        return None
+    return SourceConfig(
+        id=str(raw_id),
+        publisher=str(publisher).strip(),
+        kind=cast(Any, kind),
+        url=str(url).strip(),
+        every=cast(timedelta, every),
+        sector_hint=cast(str | None, sector_hint),
+        enabled=bool(entry.get("enabled", True)),
+        verified=bool(entry.get("verified", False)),
+        selectors=selectors,
+        quiet_after=cast(timedelta, quiet_after),
+        jitter=float(cast(float, jitter)),
+        line=line,
+        notes=cast(str | None, notes),
+    )
+
+
+def validate(data: Any, out: Collector) -> list[SourceConfig]:
+    if not isinstance(data, Mapping):
+        out.add(
+            line_of(data) or 1,
+            None,
+            None,
+            "the file must be a mapping with a 'sources:' list (and optional 'defaults:')",
+        )
+        return []
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            _unknown_key(out, data, key, None, TOP_LEVEL_KEYS, what="unknown top-level key")
+    defaults = _defaults(out, data.get("defaults"))
+    entries = data.get("sources")
+    if not isinstance(entries, list) or not entries:
+        out.add(
+            line_of(data, "sources") or 1,
+            None,
+            "sources",
+            "must be a non-empty list of sources (see the README's 'sources.yaml' section)",
+        )
+        return []
+    configs: list[SourceConfig] = []
+    ids: dict[str, int | None] = {}
+    urls: dict[str, tuple[str | None, int | None, str]] = {}
+    for index, entry in enumerate(entries, start=1):
+        config = _source(out, entry, index, defaults)
+        if not isinstance(entry, Mapping):
+            continue
+        sid = entry.get("id")
+        sid_s = str(sid) if sid is not None else None
+        if isinstance(sid, str):
+            if sid in ids:
+                out.add(
+                    line_of(entry, "id"),
+                    sid,
+                    "id",
+                    f"duplicate id; also used on line {ids[sid]}; ids must be unique",
+                )
+                config = None
+            else:
+                ids[sid] = line_of(entry)
+        url = entry.get("url")
+        if isinstance(url, str) and url_problem(url) is None:
+            key = same_url_key(url)
+            if key in urls:
+                other, other_line, other_url = urls[key]
+                out.add(
+                    line_of(entry, "url"),
+                    sid_s,
+                    "url",
+                    f"duplicate URL; source '{other}' (line {other_line}) already watches "
+                    f"the same page ({other_url})",
+                )
+                config = None
+            else:
+                urls[key] = (sid_s, line_of(entry), url)
+        if config is not None:
+            configs.append(config)
+    return configs
