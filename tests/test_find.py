@@ -416,3 +416,17 @@ def test_downgrading_keeps_the_items_and_upgrading_again_indexes_them(db_url: st
         assert titles(eng, "kinship") == ["Kinship care strategy"]
     finally:
         eng.dispose()
+
+
+def test_sqlite_refuses_a_row_it_cannot_key_for_search(engine: Engine) -> None:
+    """The SQLite index is keyed by date and id: a row past either is refused, not misfiled."""
+    from sqlalchemy.exc import DatabaseError
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the key is SQLite's")
+    with pytest.raises(DatabaseError, match=r"items.id reached 2\*\*28"):
+        add_item(engine, id=1 << 28)
+    item_id = add_item(engine, title="Kept")
+    with pytest.raises(DatabaseError, match="not a date SQLite can read"), engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE items SET first_seen_at = 'soon' WHERE id = {item_id}")
+    assert titles(engine, "kept") == ["Kept"]
