@@ -43,6 +43,8 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("two words", "youth justice", {}),
     ("three words", "children social care", {}),
     ("prefix of the last word", "safeguard", {}),
+    ("three-letter prefix", "chi", {}),
+    ("word, then a prefix", "care hom", {}),
     ("common word", "report", {}),
     ("very common word", "care", {}),
     ("publisher name", "ofsted", {}),

@@ -62,6 +62,6 @@ def test_any_text_is_a_valid_fts5_query(text: str) -> None:
     with sqlite3.connect(":memory:") as conn:
         conn.execute(  # as migration 0005 makes it
             "CREATE VIRTUAL TABLE t USING fts5(a, content='', "
-            "tokenize='porter unicode61 remove_diacritics 2')"
+            "tokenize='porter unicode61 remove_diacritics 2', prefix='3 4')"
         )
         conn.execute("SELECT * FROM t WHERE t MATCH ?", (words.fts5(),)).fetchall()
