@@ -55,8 +55,8 @@ _GUARD = (
 _SQLITE_UP = [
     # Prefix indexes of 3 and 4 letters: the last word of a query matches as a prefix, and
     # without them FTS5 merges the lists of every word a short prefix begins before it can
-    # return the newest ("care"* ~100 ms at a million items, 0.1 ms with them), for ~40 µs more
-    # CPU per stored item (benchmarks/search.py).
+    # return the newest ("care"* ~100 ms at a million items, under 10 ms with them), at the
+    # price of more entries per stored item (benchmarks/search.py measures the cost on write).
     "CREATE VIRTUAL TABLE items_fts USING fts5("
     "title, summary, publisher, content='', "
     "tokenize='porter unicode61 remove_diacritics 2', prefix='3 4')",
