@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "train": "curator.commands.classify:train",
     "eval": "curator.commands.classify:eval_",
     "review": "curator.commands.review:review",
+    "find": "curator.commands.find:find",
     "decisions": "curator.commands.decisions:decisions",
     "slack": "curator.commands.slack:slack",
     "edition": "curator.commands.edition:edition",

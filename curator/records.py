@@ -12,6 +12,9 @@ from typing import Literal
 Sector = Literal["adult_social_care_health", "children_young_people", "criminal_justice"]
 Category = Literal["reports", "briefings", "tools_guidance"]
 SourceKind = Literal["feed", "page"]
+#: How a stored item reaches the editors: posted as a card, listed in the day's roll-up, or
+#: stored and searchable only.
+Lane = Literal["card", "digest", "quiet"]
 
 #: Sectors and categories in the reference edition's order, with the headings it prints.
 SECTORS: dict[str, str] = {

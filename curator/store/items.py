@@ -21,7 +21,7 @@ from curator.dedupe import (
     numbers_of,
     title_key,
 )
-from curator.records import Entry
+from curator.records import Entry, Lane
 from curator.store.schema import UTCDateTime, items
 from curator.store.sql import insert_many_ignore
 
@@ -138,9 +138,11 @@ def store_entries(
     now: datetime,
     *,
     status: str = "new",
+    lane: Lane | None = None,
     titles: PublisherTitles | None = None,
 ) -> StoreReport:
-    """Insert the entries that are new publications; count the others as duplicates.
+    """Insert the entries that are new publications; count the others as duplicates. New rows
+    get ``status`` and ``lane`` (None: no lane chosen yet).
 
     Dedupe is decided here for the whole batch (against the store and within the batch), then
     the new rows go in with one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per chunk: a
@@ -162,7 +164,7 @@ def store_entries(
         ):
             report.duplicates += 1
             continue
-        pending.append((entry, _row(entry, key, now, status)))
+        pending.append((entry, _row(entry, key, now, status, lane)))
         recent.add(entry.publisher, _UNSTORED, when, key)
         known_urls.add(entry.url)
         if entry.govuk_path:
@@ -180,13 +182,15 @@ def store_entries(
     return report
 
 
-#: Rows per INSERT: 500 rows × 12 columns stays far below SQLite's 32,766 bound parameters.
+#: Rows per INSERT: 500 rows × 13 columns stays far below SQLite's 32,766 bound parameters.
 _CHUNK = 500
 #: Placeholder id for a title of this batch, not yet inserted (only its presence matters).
 _UNSTORED = -1
 
 
-def _row(entry: Entry, key: str, now: datetime, status: str) -> dict[str, object]:
+def _row(
+    entry: Entry, key: str, now: datetime, status: str, lane: Lane | None
+) -> dict[str, object]:
     return {
         "source_id": entry.source_id,
         "publisher": entry.publisher,
@@ -200,4 +204,5 @@ def _row(entry: Entry, key: str, now: datetime, status: str) -> dict[str, object
         "published_at": entry.published_at,
         "first_seen_at": now,
         "status": status,
+        "lane": lane,
     }

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -124,11 +125,47 @@ items = Table(
     Column("decided_at", UTCDateTime, nullable=True),
     Column("decided_by", Text, nullable=True),
     Column("version", Integer, nullable=False, default=1),  # optimistic concurrency for decisions
+    # card | digest | quiet: how the item reaches the editors (curator.records.Lane). NULL: no
+    # lane chosen (rows stored by code that does not choose one yet; older rows were given theirs
+    # by the migration that added the column).
+    Column(
+        "lane",
+        String(10),
+        CheckConstraint("lane IN ('card', 'digest', 'quiet')", name="lane"),
+        nullable=True,
+    ),
     Index("ix_items_publisher_seen", "publisher", "first_seen_at"),
     # Items by status in id order: the review queue is read a page at a time by keyset
     # (status = 'queued' AND id > last shown), and counted, from this index alone.
     Index("ix_items_status_id", "status", "id"),
 )
+
+#: Full-text search over items (title, summary, publisher), created by migration 0006 in SQL
+#: because these Table definitions cannot describe it, and kept in step by the database itself:
+#: on SQLite the contentless FTS5 table ``items_fts`` (with its ``items_fts_*`` shadow tables),
+#: whose rowid is a sort key (SEARCH_KEY_*), and three triggers on items; on PostgreSQL the
+#: generated tsvector column ``items.search_vector`` with its GIN index, and an index on the date
+#: results are sorted by. Queried only by curator.store.search.
+SEARCH_TABLE = "items_fts"
+SEARCH_TRIGGERS = ("items_fts_insert", "items_fts_update", "items_fts_delete")
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEXES = ("ix_items_search_vector", "ix_items_dated")
+#: SQLite's key: minutes since 1970 (published, else first seen) times 2**28, plus the item id.
+SEARCH_KEY_ID_BITS = 28
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """True for a database object of the full-text search above (Alembic's ``include_name``
+    hook uses it: the model comparison must neither miss nor propose to drop them)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_")
+    if type_ == "column":
+        return name == SEARCH_COLUMN
+    if type_ == "index":
+        return name in SEARCH_INDEXES
+    return False
 
 #: Every prediction ever made, with the model version that made it (never overwritten).
 predictions = Table(

@@ -6,15 +6,22 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from curator.store.schema import metadata
+from curator.store.schema import is_search_object, metadata
 
 config = context.config
+
+
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    # The full-text search objects are made by hand-written SQL in a migration; autogenerate
+    # must not propose to drop them.
+    return not is_search_object(name, type_)
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -1,0 +1,143 @@
+"""``curator find``: full-text search over every stored item, newest first."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, get_args
+
+import click
+
+from curator.records import Lane
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from curator.store.search import FoundItem
+
+DEFAULT_LIMIT = 50
+
+
+def _since(value: str | None, tz: str) -> datetime | None:
+    """The start of day ``value`` (YYYY-MM-DD) in the editors' time zone, as UTC."""
+    from datetime import UTC, date, time
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-01", param_hint="'--since'"
+        ) from None
+    return datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _prediction(found: FoundItem) -> str:
+    from curator.records import CATEGORIES, SECTORS
+
+    if found.sector is None:
+        return "not classified"
+    sector = SECTORS.get(found.sector, found.sector)
+    category = CATEGORIES.get(found.category or "", found.category or "?")
+    return f"{sector}\n{category} · relevance {found.relevance or 0:.2f}"
+
+
+def _title(found: FoundItem) -> Text:
+    from rich.style import Style
+    from rich.text import Text
+
+    # Text, not markup: a title may hold square brackets; the link is a terminal hyperlink and
+    # the URL is printed too for terminals without them.
+    cell = Text(found.title, style=Style(link=found.url))
+    cell.append("\n" + found.url, style="dim")
+    return cell
+
+
+def _print_table(results: list[FoundItem], tz: str, limit: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    zone = ZoneInfo(tz)
+    table = Table("date", "publisher", "title", "lane", "status", "prediction", expand=True)
+    table.columns[0].no_wrap = True
+    table.columns[2].overflow = "fold"  # a long link is folded, never cut short
+    # The title and its link get most of the width.
+    for column, ratio, least in ((1, 1, 10), (2, 2, 20), (5, 1, 16)):
+        table.columns[column].ratio = ratio
+        table.columns[column].min_width = least
+    for found in results:
+        day = found.dated.astimezone(zone).date().isoformat()
+        table.add_row(
+            day if found.published_at else f"{day}\nfirst seen",
+            Text(found.publisher),
+            _title(found),
+            found.lane or "—",
+            found.status,
+            _prediction(found),
+        )
+    console = Console()
+    console.print(table)
+    more = f"; the newest {limit} are shown (--limit for more)" if len(results) == limit else ""
+    console.print(f"{len(results)} found, newest first{more}.", highlight=False)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--since", metavar="DATE", help="only items dated on or after DATE (YYYY-MM-DD)")
+@click.option(
+    "--lane",
+    type=click.Choice(get_args(Lane), case_sensitive=False),
+    help="only items in this lane",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_LIMIT,
+    show_default=True,
+    help="at most this many results",
+)
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list instead of a table")
+def find(
+    query: tuple[str, ...], since: str | None, lane: str | None, limit: int, as_json: bool
+) -> None:
+    """Search every stored item (title, summary, publisher) for QUERY, newest first, with its
+    lane, status and prediction. Every word must match; the last also matches words it begins.
+    Quiet items (stored, never posted) are found too.
+
+    Exits 0 with results, 1 when nothing matched, 2 on a bad date, lane or query."""
+    from curator.commands.common import engine, settings
+    from curator.store.lanes import check_lane
+    from curator.store.search import search_items
+    from curator.store.searchquery import parse_query
+
+    text = " ".join(query)
+    words = parse_query(text)
+    if not words:
+        raise click.UsageError(
+            f"nothing to search for in {text!r}: type a word of the title, summary or "
+            "publisher (common words such as 'the' and 'of' are not searched)"
+        )
+    tz = settings().timezone
+    start = _since(since, tz)
+    with engine().connect() as conn:
+        results = search_items(
+            conn,
+            words,
+            since=start,
+            lane=check_lane(lane.lower()) if lane else None,
+            limit=limit,
+        )
+    if as_json:
+        json.dump([r.as_json() for r in results], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif results:
+        _print_table(results, tz, limit)
+    else:
+        click.echo(f"Nothing found for {text!r}.", err=True)
+    sys.exit(0 if results else 1)

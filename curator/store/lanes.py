@@ -1,0 +1,66 @@
+"""An item's lane (card | digest | quiet): how it reaches the editors, stored with the item.
+
+The choice itself is made elsewhere (a pure rule over the prediction and the source's state);
+this module only records and reads it. ``NULL`` means no lane was chosen: a row stored by code
+that does not choose one. Rows stored before lanes existed were given theirs by the migration that
+added the column (queued or decided → ``card``, never queued → ``quiet``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast, get_args
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from curator.errors import CuratorError
+from curator.records import Lane
+from curator.store.schema import items
+
+LANES: tuple[Lane, ...] = get_args(Lane)
+
+
+class LaneError(CuratorError):
+    """A lane that is not one of card, digest, quiet."""
+
+
+def check_lane(value: str) -> Lane:
+    """``value`` as a Lane, or a LaneError naming the lanes there are."""
+    if value not in LANES:
+        raise LaneError(f"unknown lane {value!r}; use one of {', '.join(LANES)}")
+    return value
+
+
+def set_lane(conn: Connection, item_ids: Iterable[int], lane: Lane) -> int:
+    """Put the items in ``lane``; returns how many rows were found and set."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return 0
+    check_lane(lane)
+    result = conn.execute(_SET_LANE, {"ids": ids, "lane": lane})
+    return int(result.rowcount)
+
+
+def lanes_of(conn: Connection, item_ids: Iterable[int]) -> dict[int, Lane | None]:
+    """Each known item's lane (None: no lane chosen); unknown ids are left out."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(_LANES_OF, {"ids": ids})
+    return {int(r.id): cast("Lane | None", r.lane) for r in rows}
+
+
+def lane_of(conn: Connection, item_id: int) -> Lane | None:
+    """The item's lane; None when it has none or there is no such item."""
+    return lanes_of(conn, [item_id]).get(item_id)
+
+
+# Built once with expanding parameters, like the other store queries run per poll.
+_SET_LANE = (
+    update(items)
+    .where(items.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lane=bindparam("lane"))
+)
+_LANES_OF = select(items.c.id, items.c.lane).where(
+    items.c.id.in_(bindparam("ids", expanding=True))
+)
