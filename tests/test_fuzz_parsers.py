@@ -1,6 +1,7 @@
 """Fuzzing, a little: every parser that reads what a publisher's server sends is fed mutated
-captured documents (tests/fixtures/feeds, pages, api) and must give an entry list or a named
-error, never a crash; text that comes out can always be stored and written as XML.
+captured documents (tests/fixtures/feeds, pages, api, and enrich for the publication readers)
+and must give an entry list (a document and its proposal) or a named error, never a crash; text
+that comes out can always be stored and written as XML.
 
 The examples are the same on every run (``derandomize``) so CI stays deterministic. To fuzz
 longer with fresh random examples: ``CURATOR_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest -q
