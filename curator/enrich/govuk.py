@@ -16,6 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 import lxml.html
 
 from curator.enrich.blocks import blocks_from_tree
+from curator.enrich.errors import PageUnreadable
+from curator.enrich.links import absolute_url
 from curator.enrich.records import Block, Document, ReportLink
 from curator.enrich.text import clean
 
@@ -39,13 +41,14 @@ def page_url(api_url: str) -> str:
 
 
 def read_content_item(content: bytes, url: str) -> Document:
-    """Read a Content API item; ``url`` is the page it describes (quoted in provenance)."""
+    """Read a Content API item; ``url`` is the page it describes (quoted in provenance).
+    :class:`PageUnreadable` when the answer is not a Content API item."""
     try:
         item = json.loads(content)
-    except ValueError as exc:
-        raise ValueError(f"{url}: the GOV.UK Content API sent invalid JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
+        raise PageUnreadable(f"{url}: the GOV.UK Content API sent invalid JSON ({exc})") from None
     if not isinstance(item, dict):
-        raise ValueError(f"{url}: the GOV.UK Content API sent JSON that is not an object")
+        raise PageUnreadable(f"{url}: the GOV.UK Content API sent JSON that is not an object")
     details: dict[str, Any] = item["details"] if isinstance(item.get("details"), dict) else {}
     links: dict[str, Any] = item["links"] if isinstance(item.get("links"), dict) else {}
     body = details.get("body")
@@ -69,7 +72,7 @@ def read_content_item(content: bytes, url: str) -> Document:
         ),
         document_type=document_type,
         description=clean(description) if description else None,
-        report_links=tuple(_attachments(details)),
+        report_links=tuple(_attachments(details, url)),
     )
 
 
@@ -80,7 +83,7 @@ def parent_url(content: bytes) -> str | None:
         parent = _first(item.get("links", {}).get("parent"))
     except (ValueError, AttributeError):
         return None
-    return _str(parent.get("api_url")) if parent else None
+    return absolute_url(parent.get("api_url"), "") if parent else None
 
 
 def organisations(links: Mapping[str, Any]) -> str | None:
@@ -88,7 +91,7 @@ def organisations(links: Mapping[str, Any]) -> str | None:
     the primary publishing organisation first."""
     names: list[str] = []
     for key in ("primary_publishing_organisation", "organisations"):
-        for org in links.get(key) or []:
+        for org in _list(links.get(key)):
             name = _str(org.get("title")) if isinstance(org, dict) else None
             if name and name not in names:
                 names.append(name)
@@ -99,24 +102,35 @@ def organisations(links: Mapping[str, Any]) -> str | None:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _attachments(details: Mapping[str, Any]) -> list[ReportLink]:
+def _attachments(details: Mapping[str, Any], page: str) -> list[ReportLink]:
     """HTML publications first, then PDFs, each in the order GOV.UK lists them (featured
-    attachments first)."""
-    raw = [a for a in details.get("attachments") or [] if isinstance(a, dict) and a.get("url")]
-    featured = [f for f in details.get("featured_attachments") or [] if isinstance(f, str)]
-    raw.sort(key=lambda a: featured.index(a["id"]) if a.get("id") in featured else len(featured))
+    attachments first); an attachment whose ``url`` is not an http(s) URL is left out."""
+    raw = [
+        (a, link)
+        for a in _list(details.get("attachments"))
+        if isinstance(a, dict) and (link := absolute_url(a.get("url"), page))
+    ]
+    featured = [f for f in _list(details.get("featured_attachments")) if isinstance(f, str)]
+    raw.sort(
+        key=lambda r: featured.index(r[0]["id"]) if r[0].get("id") in featured else len(featured)
+    )
     html = [
-        ReportLink(str(a["url"]), clean(str(a.get("title") or "")), False)
-        for a in raw
+        ReportLink(link, clean(str(a.get("title") or "")), False)
+        for a, link in raw
         if a.get("attachment_type") == "html"
     ]
     pdf = [
-        ReportLink(str(a["url"]), clean(str(a.get("title") or "")), True)
-        for a in raw
+        ReportLink(link, clean(str(a.get("title") or "")), True)
+        for a, link in raw
         if a.get("attachment_type") == "file"
-        and (a.get("content_type") == "application/pdf" or str(a["url"]).lower().endswith(".pdf"))
+        and (a.get("content_type") == "application/pdf" or link.lower().endswith(".pdf"))
     ]
     return html + pdf
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else nothing (an item is read whatever shape it has)."""
+    return value if isinstance(value, list) else []
 
 
 def _first(value: Any) -> dict[str, Any] | None:
@@ -126,7 +140,8 @@ def _first(value: Any) -> dict[str, Any] | None:
 
 
 def _str(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    """A text field as the edition can hold it (see :func:`clean`), or ``None`` when empty."""
+    return (clean(value) or None) if isinstance(value, str) else None
 
 
 def _date(value: Any) -> datetime | None:

@@ -14,11 +14,12 @@ import json
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from dateutil import parser as dateparser
 
 from curator.enrich.blocks import blocks_from_tree
+from curator.enrich.links import absolute_url
 from curator.enrich.records import Document, ReportLink
 from curator.enrich.text import clean
 
@@ -163,16 +164,16 @@ def report_links(tree: Any, url: str) -> list[ReportLink]:
     base = url
     for el in tree.iter("base"):
         if el.get("href"):
-            base = urljoin(url, el.get("href").strip())
+            base = absolute_url(el.get("href"), url) or url  # a broken <base> is ignored
             break
     seen: set[str] = set()
     out: list[ReportLink] = []
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
+        if href.startswith("#"):
             continue
-        target = urljoin(base, href).split("#", 1)[0]
-        if urlsplit(target).scheme not in {"http", "https"} or target in seen:
+        target = absolute_url(href, base)
+        if target is None or target in seen:
             continue
         text = clean(anchor.text_content())
         is_pdf = urlsplit(target).path.lower().endswith(".pdf")

@@ -3,7 +3,8 @@
 Bounded three ways, so a hostile PDF costs one item and nothing else: the caller fetched at
 most the size cap (50 MB); only the first ``max_pages`` pages are read; and the parser process
 is stopped after the parse timeout. A PDF that needs a password, has no text layer (scanned
-pages) or is not a PDF at all raises the named error that says so.
+pages), has no page that can be loaded, or is not a PDF at all raises the named error that says
+so; a damaged page among readable ones is skipped, with a warning.
 """
 
 from __future__ import annotations
@@ -39,29 +40,36 @@ def read_pdf(content: bytes, url: str, *, max_pages: int = MAX_PAGES) -> Documen
             raise PdfMalformed(f"{url}: the PDF has no pages (damaged or cut short?)")
         read = min(total, max_pages)
         lines: list[Line] = []
+        damaged: list[int] = []
         for index in range(read):
-            page = pdf[index]
             try:
-                lines.extend(_page_lines(page, index))
-            finally:
-                page.close()
+                lines.extend(_read_page(pdf, index))
+            except pdfium.PdfiumError:  # a damaged page costs that page, not the report
+                damaged.append(index + 1)
+        if len(damaged) == read:
+            raise PdfMalformed(f"{url}: no page of the PDF can be read (damaged or cut short?)")
         metadata = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
     letters = sum(sum(ch.isalpha() for ch in ln.text) for ln in lines)
-    if letters < MIN_LETTERS_PER_PAGE * read:
+    pages = read - len(damaged)
+    if letters < MIN_LETTERS_PER_PAGE * pages:
         raise PdfNoText(
-            f"{url}: the PDF has no text to read ({letters} letters on {read} pages): scanned "
+            f"{url}: the PDF has no text to read ({letters} letters on {pages} pages): scanned "
             "pages or images of text; summarise it by hand"
         )
-    warnings: tuple[str, ...] = ()
+    warnings: list[str] = []
+    if damaged:
+        shown = ", ".join(map(str, damaged[:10])) + (", …" if len(damaged) > 10 else "")
+        which = f"page {shown} is" if len(damaged) == 1 else f"pages {shown} are"
+        warnings.append(f"{url}: {which} damaged and could not be read; the rest was read")
     if total > read:
-        warnings = (f"{url}: read the first {read} of {total} pages",)
+        warnings.append(f"{url}: read the first {read} of {total} pages")
     blocks = blocks_from_lines(lines)
     title = clean(metadata.get("Title", "")) or next(
         (b.text for b in blocks if b.kind == "heading"), None
     )
-    return Document(url=url, blocks=tuple(blocks), title=title, warnings=warnings)
+    return Document(url=url, blocks=tuple(blocks), title=title, warnings=tuple(warnings))
 
 
 def _open_error(url: str, exc: Any) -> Exception:
@@ -74,6 +82,15 @@ def _open_error(url: str, exc: Any) -> Exception:
             "open copy or summarise it by hand"
         )
     return PdfMalformed(f"{url}: the PDF cannot be opened: damaged or cut short ({exc})")
+
+
+def _read_page(pdf: Any, index: int) -> list[Line]:
+    """The lines of page ``index``; ``PdfiumError`` when the page or its text cannot be loaded."""
+    page = pdf[index]
+    try:
+        return _page_lines(page, index)
+    finally:
+        page.close()
 
 
 def _page_lines(page: Any, index: int) -> list[Line]:

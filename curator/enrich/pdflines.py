@@ -13,6 +13,7 @@ PDF text has no structure, only lines with a font and a position, so the structu
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -129,9 +130,10 @@ def _line_step(lines: Sequence[Line]) -> float:
     step down the page between consecutive lines."""
     steps: Counter[float] = Counter()
     for prev, line in itertools.pairwise(lines):
-        step = round(prev.baseline - line.baseline)
-        if prev.page == line.page and step > 0:
-            steps[step] += 1
+        down = prev.baseline - line.baseline
+        # a line placed at 1e36 points makes PDFium say inf, and inf - inf has no step at all
+        if prev.page == line.page and math.isfinite(down) and round(down) > 0:
+            steps[round(down)] += 1
     return float(steps.most_common(1)[0][0]) if steps else 0.0
 
 

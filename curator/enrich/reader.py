@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Literal
 
-from curator.enrich.errors import EnrichError, PageUnreadable
+from curator.enrich.errors import EnrichError
 from curator.enrich.pdf import MAX_PAGES
 from curator.enrich.records import Document
 
@@ -36,10 +36,7 @@ def read_job(job: ReadJob) -> Document:
         if job.kind == "govuk":
             from curator.enrich.govuk import read_content_item
 
-            try:
-                return read_content_item(job.content, job.url)
-            except ValueError as exc:
-                raise PageUnreadable(str(exc)) from None
+            return read_content_item(job.content, job.url)
         from curator.enrich.htmlpage import read_html
 
         return read_html(job.content, job.url)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from curator.normalise import xml_safe
+
 _SPACE = re.compile(r"\s+")
 # A sentence ends at . ! ? (and any closing quote or bracket) before a space and a capital,
 # digit, opening quote or bracket.
@@ -22,8 +24,11 @@ _LIST_TAIL = re.compile(r"(?:[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$")
 
 
 def clean(text: str) -> str:
-    """Collapse every run of whitespace (line breaks, non-breaking spaces) to one space."""
-    return _SPACE.sub(" ", text.replace("\u00ad", "")).strip()
+    """Collapse every run of whitespace (line breaks, non-breaking spaces) to one space, without
+    soft hyphens and the characters XML 1.0 forbids (a lone surrogate from a JSON escape, a
+    U+FFFF or a control character in a PDF's text): text read here is stored, and written into
+    the DOCX edition."""
+    return _SPACE.sub(" ", xml_safe(text).replace("\u00ad", "")).strip()
 
 
 def words(text: str) -> int:
