@@ -364,3 +364,23 @@ def test_use_proposal_is_in_the_audit_trail(cli: Run, server: LocalServer, engin
         used = conn.execute(select(item_proposals.c.used_by)).scalar_one()
     assert item["key_findings"] == got["key_findings"] and used == "alice"
     assert item["first_seen_at"] > datetime.now(UTC) - timedelta(minutes=5)
+
+
+def test_item_propose_reads_the_accepted_items_never_read(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "drupal-landing-page-to-pdf")
+    polled = add_item(engine, url=url, canonical_url=url.replace("http://", "https://"))
+    other = add_item(engine)  # queued, not accepted: not read
+    outcome = decide(engine, polled, "accept", Actor("alice"), sector="criminal_justice")
+    result = cli("item", "propose", "--edition", str(outcome.edition))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"item {polled}: proposed a summary and 6 key findings\n"
+    with engine.connect() as conn:
+        assert conn.execute(select(item_proposals.c.item_id)).scalars().all() == [polled]
+    again = cli("item", "propose", "--edition", str(outcome.edition))
+    assert "was read already" in again.stdout
+    assert cli("item", "propose", "999999").exit_code == 2
+    assert cli("item", "propose").exit_code == 2
+    assert cli("item", "propose", "--edition", "2024-13").exit_code == 2
+    assert other != polled

@@ -94,3 +94,61 @@ def _show(added: Added) -> None:
         click.echo(f"  Key findings{f' (from {where})' if where else ''}:")
         for finding in added.key_findings:
             click.echo(f"   • {finding}")
+
+
+@item.command("propose")
+@click.argument("item_ids", metavar="[ID]...", nargs=-1, type=int)
+@click.option(
+    "--edition",
+    "edition_id",
+    metavar="YYYY-MM",
+    help="every item accepted into this edition whose publication was never read",
+)
+def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
+    """Read the publications of accepted items and keep what they propose (as Slack does
+    after Accept; `curator review` does not, to keep the terminal quick).
+
+    Exits 0 once every item was tried (one that cannot be read is reported, not fatal); 2 when
+    an item does not exist or no item is named."""
+    from curator.commands.common import engine, settings
+    from curator.fetch import FetchSettings
+    from curator.items.propose import ItemNotFound, Reader, propose_for_item
+    from curator.parse.pool import ParsePool
+    from curator.store.editions import EditionError, check_edition_id
+    from curator.store.proposals import unread_accepted
+
+    if not item_ids and not edition_id:
+        raise click.UsageError("name items by id, or --edition YYYY-MM")
+    config = settings()
+    eng = engine()
+    ids = list(item_ids)
+    if edition_id:
+        try:
+            check_edition_id(edition_id)
+        except EditionError as exc:
+            raise click.UsageError(str(exc)) from exc
+        with eng.connect() as conn:
+            ids += [i for i in unread_accepted(conn, edition_id) if i not in ids]
+    if not ids:
+        click.echo(f"Every item accepted into {edition_id} was read already.")
+        return
+    with ParsePool(config.parse_workers, timeout=config.parse_timeout) as pool:
+        reader = Reader(FetchSettings.from_settings(config), pool)
+        for item_id in ids:
+            try:
+                stored = propose_for_item(eng, reader, item_id)
+            except ItemNotFound as exc:
+                raise click.UsageError(str(exc)) from exc
+            if stored.error:
+                click.echo(f"item {item_id}: nothing proposed: {stored.error}")
+                continue
+            parts = []
+            if stored.summary:
+                parts.append("a summary")
+            if stored.key_findings:
+                parts.append(f"{len(stored.key_findings)} key findings")
+            if parts:
+                click.echo(f"item {item_id}: proposed {' and '.join(parts)}")
+            else:
+                why = "; ".join(stored.missing.values()) or "no section to quote"
+                click.echo(f"item {item_id}: nothing proposed: {why}")

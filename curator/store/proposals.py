@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from curator.store.schema import item_proposals
+from curator.store.schema import item_proposals, items
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,15 @@ def mark_used(conn: Connection, item_id: int, who: str, now: datetime) -> None:
         .where(item_proposals.c.item_id == item_id)
         .values(used_at=now, used_by=who)
     )
+
+
+def unread_accepted(conn: Connection, edition_id: str) -> list[int]:
+    """The items accepted into ``edition_id`` whose publication was never read, in id order."""
+    rows = conn.execute(
+        select(items.c.id)
+        .select_from(items.outerjoin(item_proposals, item_proposals.c.item_id == items.c.id))
+        .where(items.c.status == "accepted", items.c.edition == edition_id)
+        .where(item_proposals.c.item_id.is_(None))
+        .order_by(items.c.id)
+    )
+    return [int(r.id) for r in rows]
