@@ -254,7 +254,6 @@ def _apply(
         # prints it unmarked from now on.
         edit_values = _proposal_edits(conn, item_id, item["status"])
         values.update(edit_values)
-        mark_used(conn, item_id, who, now)
     elif action == "move":
         if item["status"] != "accepted":
             raise DecisionError(
@@ -286,6 +285,8 @@ def _apply(
         # Someone changed the item between our read and write: their decision stands.
         fresh = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
         return _conflict(fresh, action)
+    if action == "use_proposal":
+        mark_used(conn, item_id, who, now)
     decision_id = conn.execute(
         insert(decisions)
         .values(
