@@ -26,7 +26,7 @@ from curator.config import Settings
 from curator.dedupe import title_key
 from curator.edition.proposed import item_text
 from curator.edition.service import proposal_text
-from curator.errors import ModelError
+from curator.errors import ModelError, StoreError
 from curator.items.links import (
     Added,
     Link,
@@ -113,7 +113,8 @@ class LinkAdder:
         if item_id is None:  # the same publication under another link, or a moment ago
             with self.engine.connect() as conn:
                 found = _same_publication(conn, link, made.entry, now)
-            assert found is not None, "an item that was refused as a duplicate must exist"
+            if found is None:  # the unique constraints refused it: one of its keys is stored
+                raise StoreError(f"{link.url}: stored meanwhile under another link; add it again")
             return self._existing(found, request, actor, work, publication)
         self._decide(item_id, request, actor, prediction, work)
         return self._answer(item_id, existing=False, work=work)
