@@ -138,23 +138,25 @@ def _answer(respond: Callable[..., Any], text: str) -> None:
 
 def _added_line(added: Added, channel: str | None) -> str:
     title = escape(trim(f"{added.publisher}. {added.title}", 300))
-    where = f" in <#{channel}>" if channel else ""
-    labels = " · ".join(
-        x for x in (SECTORS.get(added.sector or ""), CATEGORIES.get(added.category or "")) if x
-    )
+    card = f"its card is in <#{channel}>" if added.queued and channel else None
     if added.existing:
         state = added.status if not added.edition else f"{added.status} into {added.edition}"
         return (
             f"• Already in Pulse: *{title}* (item {added.item_id}, {state}); "
-            f"{'its card is waiting' + where if added.queued else 'nothing added'}."
+            f"{card or 'nothing added'}."
         )
     found = []
     if "summary" in added.provenance:
         found.append("a summary")
     if "key_findings" in added.provenance:
         found.append(_count(len(added.key_findings), "key finding"))
-    proposal = (
-        f" with {' and '.join(found)} proposed in its thread" if found else ", nothing proposed"
+    if card:
+        card += f" with {' and '.join(found)} proposed in its thread" if found else ""
+    else:
+        card = "it waits for an editor in `curator review`"
+    labels = " · ".join(
+        x for x in (SECTORS.get(added.sector or ""), CATEGORIES.get(added.category or "")) if x
     )
     guess = f" Predicted: {labels}." if labels else ""
-    return f"• Added *{title}* as item {added.item_id}: its card is{where}{proposal}.{guess}"
+    nothing = "" if found else " Nothing was proposed from the page."
+    return f"• Added *{title}* as item {added.item_id}: {card}.{nothing}{guess}"
