@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "slack": "curator.commands.slack:slack",
     "edition": "curator.commands.edition:edition",
     "draft": "curator.commands.edition:draft",
+    "item": "curator.commands.item:item",
 }
 
 

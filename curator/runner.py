@@ -320,6 +320,9 @@ class Runner:
         if self._socket is not None:
             try:
                 self._socket.close()
+                from curator.slack.app import close_app
+
+                close_app(self._socket.app)  # its reader of publications
             except Exception:  # pragma: no cover - best effort on the way out
                 log.exception("closing Socket Mode")
         if self._http is not None:

@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from curator.config import Settings
+from curator.enrich import ReaderSettings
 from curator.slack import blocks
-from curator.slack.app import build_app
+from curator.slack.app import build_app, close_app
 from curator.slack.outbox import drain, make_client
 from curator.store.outbox import enqueue
 from curator.store.schema import decisions, items, outbox, source_state
@@ -109,9 +110,12 @@ class Env:
 
 
 @contextmanager
-def slack_env(engine: Engine, tmp_path: Path, **settings: Any) -> Iterator[Env]:
+def slack_env(
+    engine: Engine, tmp_path: Path, reader_settings: ReaderSettings | None = None, **settings: Any
+) -> Iterator[Env]:
     """The Slack app behind curator/web.py on a free port, with the fake Slack; ``settings``
-    override the Settings (editors, admins, allow_private_networks...)."""
+    override the Settings (editors, admins, allow_private_networks...); ``reader_settings``:
+    how publications are read (a local GOV.UK Content API)."""
     fake = FakeSlack().start()
     fake.users["U1"] = {"id": "U1", "name": "alice", "profile": {"display_name": "Alice"}}
     sources = tmp_path / "sources.yaml"
@@ -130,12 +134,14 @@ def slack_env(engine: Engine, tmp_path: Path, **settings: Any) -> Iterator[Env]:
             **settings,
         }
     )
-    server = WebServer(build_web_app(slack=build_app(engine, config, sources_file=sources)))
+    bolt = build_app(engine, config, sources_file=sources, reader_settings=reader_settings)
+    server = WebServer(build_web_app(slack=bolt))
     server.start()
     try:
         yield Env(engine, fake, server, config)
     finally:
         server.stop()
+        close_app(bolt)
         fake.stop()
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
 
 from curator.slack import blocks
 from curator.slack.blocks import Card
+from curator.slack.proposal_blocks import proposal_blocks
+from curator.store.proposals import StoredProposal
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -28,6 +31,25 @@ def _ids(node: Any, key: str) -> set[str]:
     return found
 
 
+def _proposal(**kw: Any) -> StoredProposal:
+    base: dict[str, Any] = {
+        "item_id": 1,
+        "url": "https://x.example/",
+        "summary": "A summary.",
+        "key_findings": ("One.",),
+        "lead_in": "Key findings include:",
+        "provenance": {"summary": "https://x.example/ § Summary"},
+        "missing": {},
+        "report_url": None,
+        "warnings": (),
+        "error": None,
+        "created_at": datetime(2024, 6, 1, tzinfo=UTC),
+        "used_at": None,
+        "used_by": None,
+    }
+    return StoredProposal(**{**base, **kw})
+
+
 def every_rendering() -> list[Any]:
     base = Card(
         item_id=1,
@@ -43,6 +65,9 @@ def every_rendering() -> list[Any]:
         c = Card(**{**base.__dict__, "status": status})
         out.append(blocks.as_dicts(blocks.card_blocks(c)))
         out.append(blocks.edit_modal(c, channel="C1", message_ts="1.0").to_dict())
+    out.append(blocks.as_dicts(proposal_blocks(_proposal())))
+    out.append(blocks.as_dicts(proposal_blocks(_proposal(), used_by="<@U1>")))
+    out.append(blocks.as_dicts(proposal_blocks(_proposal(summary=None, key_findings=()))))
     return out
 
 
@@ -69,6 +94,8 @@ def test_commands_and_pulse_subcommands_are_documented() -> None:
         "curator decisions export [--format csv|jsonl] [--out FILE]",
         "/pulse status",
         "/pulse draft",
+        "/pulse add URL",
+        "Add to Pulse",
         "/pulse sources add URL",
         "/pulse sources disable ID",
         "slack-app-manifest.yaml",
@@ -91,4 +118,7 @@ def test_manifest_creates_the_app_we_need() -> None:
         assert f"`{scope}`" in SLACK
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/pulse"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", blocks.ADD_LINK)
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 80
     assert manifest["settings"]["socket_mode_enabled"] is True

@@ -34,7 +34,7 @@ def serve(port: int, host: str) -> None:
 
     Served by uvicorn; stops on Ctrl-C or SIGTERM after finishing the requests in hand."""
     from curator.config import get_settings
-    from curator.slack.app import build_app
+    from curator.slack.app import build_app, close_app
     from curator.store.db import open_engine
     from curator.web import SLACK_PATH, WebServer
     from curator.web import build_app as build_web_app
@@ -42,9 +42,10 @@ def serve(port: int, host: str) -> None:
     settings = get_settings()
     _require(settings, "slack_bot_token", "slack_signing_secret")
     engine = open_engine(settings.database_url)
+    bolt = build_app(engine, settings)
     try:
         server = WebServer(
-            build_web_app(slack=build_app(engine, settings)),
+            build_web_app(slack=bolt),
             host=host,
             port=port,
             request_timeout=settings.http_request_timeout,
@@ -52,6 +53,7 @@ def serve(port: int, host: str) -> None:
         click.echo(f"listening on {server.url(SLACK_PATH)}", err=True)
         server.serve_forever()
     finally:
+        close_app(bolt)
         engine.dispose()
 
 
@@ -61,7 +63,7 @@ def socket_mode() -> None:
     import threading
 
     from curator.config import get_settings
-    from curator.slack.app import build_app
+    from curator.slack.app import build_app, close_app
     from curator.slack.socket import start_socket_mode
     from curator.store.db import open_engine
 
@@ -76,6 +78,7 @@ def socket_mode() -> None:
         pass
     finally:
         handler.close()
+        close_app(handler.app)
         engine.dispose()
 
 

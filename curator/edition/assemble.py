@@ -55,14 +55,22 @@ class DraftItem:
     category: str | None
     position: int | None
     accepted_at: datetime | None
+    #: The line before the key findings; None: "Key findings include:".
+    lead_in: str | None = None
+    #: The parts that are a proposal no editor has used yet ("summary", "key_findings"), and
+    #: the note that says so and where they were quoted from (:mod:`curator.edition.proposed`).
+    proposed: tuple[str, ...] = ()
+    proposed_note: str | None = None
 
 
 @dataclass(frozen=True)
 class Block:
-    """A piece of an item's body: a paragraph, or a bulleted list."""
+    """A piece of an item's body: a paragraph, or a bulleted list. ``proposed``: quoted from
+    the publication and not yet checked by an editor (the renderers mark it)."""
 
     kind: Literal["paragraph", "bullets"]
     lines: tuple[str, ...]
+    proposed: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,7 @@ class EntryView:
     link: str | None  # None when the URL is not absolute http(s): printed unlinked
     body: tuple[Block, ...]
     summary_missing: bool
+    proposed_note: str | None = None  # printed with the item while a part is proposed
 
 
 @dataclass(frozen=True)
@@ -172,20 +181,25 @@ def body_blocks(summary: str) -> tuple[Block, ...]:
 
 
 def entry_view(item: DraftItem) -> EntryView:
-    body = list(body_blocks(item.summary))
+    summary_proposed = "summary" in item.proposed
+    body = [Block(b.kind, b.lines, proposed=summary_proposed) for b in body_blocks(item.summary)]
     missing = not body
     if missing:
         body.append(Block("paragraph", (SUMMARY_TO_WRITE,)))
     findings = tuple(f for f in (clean_text(k) for k in item.key_findings) if f)
     if findings:
-        body.append(Block("paragraph", (KEY_FINDINGS_LEAD,)))
-        body.append(Block("bullets", findings))
+        proposed = "key_findings" in item.proposed
+        lead_in = clean_text(item.lead_in or "") or KEY_FINDINGS_LEAD
+        body.append(Block("paragraph", (lead_in,), proposed=proposed))
+        body.append(Block("bullets", findings, proposed=proposed))
+    marked = any(b.proposed for b in body)
     return EntryView(
         item=item,
         heading=item_heading(item.publisher, item.title),
         link=safe_link(item.url),
         body=tuple(body),
         summary_missing=missing,
+        proposed_note=(clean_text(item.proposed_note or "") or None) if marked else None,
     )
 
 

@@ -21,6 +21,9 @@ from curator.edition.assemble import Block, Edition, EntryView
 from curator.normalise import xml_safe
 
 LINK_COLOUR = "0563C1"
+#: Who the comments marking proposed text are from, as Word shows them.
+COMMENT_AUTHOR = "Pulse Curator"
+COMMENT_INITIALS = "PC"
 log = logging.getLogger(__name__)
 
 
@@ -63,18 +66,33 @@ def _add_entry(document: Any, entry: EntryView, level: int) -> None:
         _add_hyperlink(heading, entry.link, entry.heading)
     else:
         heading.add_run(xml_safe(entry.heading))
+    proposed: list[Any] = []  # the runs of text quoted from the publication, not yet checked
     for block in entry.body:
-        _add_block(document, entry, block)
+        runs = _add_block(document, entry, block)
+        if block.proposed:
+            proposed += runs
+    if proposed and entry.proposed_note:
+        # A Word comment over the proposed text: the editors see where it came from in the
+        # margin, and nothing is added to the text itself.
+        document.add_comment(
+            [proposed[0], proposed[-1]],
+            text=xml_safe(entry.proposed_note),
+            author=COMMENT_AUTHOR,
+            initials=COMMENT_INITIALS,
+        )
 
 
-def _add_block(document: Any, entry: EntryView, block: Block) -> None:
+def _add_block(document: Any, entry: EntryView, block: Block) -> list[Any]:
+    """Write one block; returns the runs it wrote."""
+    paragraphs = []
     if block.kind == "bullets":
         for line in block.lines:
-            document.add_paragraph(xml_safe(line), style="List Bullet")
+            paragraphs.append(document.add_paragraph(xml_safe(line), style="List Bullet"))
     elif entry.summary_missing and block is entry.body[0]:
         _placeholder(document, block.lines[0])
     else:
-        document.add_paragraph(xml_safe(block.lines[0]))
+        paragraphs.append(document.add_paragraph(xml_safe(block.lines[0])))
+    return [run for paragraph in paragraphs for run in paragraph.runs]
 
 
 def _add_entry_or_flag(

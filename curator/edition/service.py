@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from curator.edition.assemble import DraftItem, Edition, assemble
+from curator.edition.proposed import ProposalText, item_text, proposed_note
 from curator.store.editions import (
     EditionError,
     accepted_items,
@@ -19,39 +20,59 @@ from curator.store.editions import (
     target_edition,
 )
 from curator.store.handles import Engine
+from curator.store.proposals import StoredProposal, proposals_for
 
 Format = Literal["md", "html", "docx"]
 FORMATS: tuple[str, ...] = ("md", "html", "docx")
 
 
-def _findings(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    if isinstance(value, str):  # a single finding stored as text
-        return (value,)
-    return tuple(str(v) for v in value if str(v).strip())
+def proposal_text(proposal: StoredProposal | None) -> ProposalText | None:
+    """What the draft may print of a stored proposal (None when nothing was proposed)."""
+    if proposal is None or not proposal.has_text:
+        return None
+    return ProposalText(
+        summary=proposal.summary,
+        key_findings=proposal.key_findings,
+        lead_in=proposal.lead_in,
+        provenance=proposal.provenance,
+        used_at=proposal.used_at,
+    )
 
 
 def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
-    """The accepted items of ``edition_id``, with the editors' title and summary edits applied."""
+    """The accepted items of ``edition_id``, with the editors' edits applied, and what was
+    proposed for them where the editors have not written their own (marked as proposed)."""
     check_edition_id(edition_id)
     with engine.connect() as conn:
         rows = accepted_items(conn, edition_id)
-    return [
-        DraftItem(
-            item_id=r.id,
-            publisher=r.publisher or "",
-            title=r.edited_title or r.title or "",
-            url=r.url or r.canonical_url or "",
-            summary=r.edited_summary or r.summary or "",
-            key_findings=_findings(r.key_findings),
-            sector=r.sector or "",
-            category=r.category,
-            position=r.position,
-            accepted_at=r.decided_at,
+        proposals = proposals_for(conn, [r.id for r in rows])
+    out: list[DraftItem] = []
+    for r in rows:
+        text = item_text(
+            summary=r.summary,
+            edited_summary=r.edited_summary,
+            key_findings=r.key_findings,
+            edited_lead_in=r.edited_lead_in,
+            proposal=proposal_text(proposals.get(r.id)),
         )
-        for r in rows
-    ]
+        out.append(
+            DraftItem(
+                item_id=r.id,
+                publisher=r.publisher or "",
+                title=r.edited_title or r.title or "",
+                url=r.url or r.canonical_url or "",
+                summary=text.summary,
+                key_findings=text.key_findings,
+                sector=r.sector or "",
+                category=r.category,
+                position=r.position,
+                accepted_at=r.decided_at,
+                lead_in=text.lead_in,
+                proposed=text.proposed,
+                proposed_note=proposed_note(text),
+            )
+        )
+    return out
 
 
 def render(

@@ -7,6 +7,9 @@
   elsewhere the user is told where to use it (``/pulse draft`` uploads the edition to the
   channel it is typed in).
 - Changing the sources (``/pulse sources add|disable``) is for admins only.
+- Adding a publication by its link (``/pulse add``, the **Add to Pulse** shortcut) is for
+  editors: ``/pulse add`` where ``/pulse`` answers, the shortcut on a message anywhere for a
+  listed editor, or in ``SLACK_CHANNEL`` when no editors are listed.
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ class Access:
                 "Ask an admin to add you to CURATOR_EDITORS."
             )
         return "Sorry, cards are triaged in the editors' channel only; nothing was recorded."
+
+    def add_refusal(self, user: str, channel: str | None) -> str | None:
+        """Why the Add to Pulse shortcut is refused to ``user`` here (None: it is not)."""
+        if self.may_act(user, channel):
+            return None
+        if self.editors:
+            return (
+                "Sorry, only the digest's editors can add publications to Pulse; nothing was "
+                "added. Ask an admin to add you to CURATOR_EDITORS."
+            )
+        where = f"<#{self.channel}>" if self.channel else "the editors' channel"
+        return f"Sorry, publications are added to Pulse from {where} only; nothing was added."
 
     def pulse_refusal(self, user: str, channel: str | None, is_dm: bool) -> str | None:
         """Why ``/pulse`` is not answered here (None: it is)."""

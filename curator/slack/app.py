@@ -3,158 +3,61 @@
 Each handler acks first (Slack wants an answer within 3 s), then records the decision through
 :func:`curator.store.decisions.decide` (idempotent: a redelivered click is a ``duplicate``), then
 redraws the card with ``chat.update``. When someone else decided first, the late editor gets an
-ephemeral message naming who did (issue 4). A user who may not act (:mod:`curator.slack.access`)
-gets an ephemeral refusal and nothing is recorded; every ``/pulse`` is answered, errors included.
+ephemeral message naming who did. A user who may not act (:mod:`curator.slack.access`) gets an
+ephemeral refusal and nothing is recorded; every ``/pulse`` is answered, errors included.
+
+The listeners live by job: the card's triage here, ``/pulse`` in
+:mod:`~curator.slack.pulse_command`, adding by link in :mod:`~curator.slack.add_link`, proposals
+in :mod:`~curator.slack.proposals`; :class:`Handlers` puts them together. Slow work (reading a
+publication) runs after the ack on the background worker (:mod:`curator.slack.background`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+import weakref
 from pathlib import Path
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import Engine
+from slack_sdk.errors import SlackClientError
 
 from curator.config import Settings
-from curator.errors import CuratorError
+from curator.enrich import ReaderSettings
 from curator.records import CATEGORIES, SECTORS
-from curator.slack import blocks, pulse
-from curator.slack.access import Access
+from curator.slack import blocks
 from curator.slack.cards import load_card
+from curator.slack.handler_base import actor_of, item_id_of, selected, where
 from curator.slack.outbox import make_client
-from curator.store.decisions import Actor, DecisionError, DecisionOutcome, decide
+from curator.slack.proposals import ProposalHandlers
+from curator.slack.pulse_command import PulseCommand
+from curator.store.decisions import DecisionError, DecisionOutcome
+from curator.store.handles import Engine
 
 log = logging.getLogger(__name__)
 
 
-def _actor(body: dict[str, Any], client: WebClient) -> Actor:
-    user = body.get("user") or {}
-    user_id = str(user.get("id") or body.get("user_id") or "")
-    name = user.get("username") or user.get("name") or body.get("user_name")
-    if not name and user_id:
-        try:
-            info = client.users_info(user=user_id)
-            profile = (info.get("user") or {}).get("profile") or {}
-            name = profile.get("display_name") or (info.get("user") or {}).get("name")
-        except SlackClientError:
-            name = None
-    return Actor(user_id=user_id, user_name=name or None, via="slack")
-
-
-def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
-    return channel, ts
-
-
-def _selected(body: dict[str, Any], action_id: str) -> str | None:
-    block = ((body.get("state") or {}).get("values") or {}).get(blocks.TRIAGE_BLOCK) or {}
-    option = (block.get(action_id) or {}).get("selected_option") or {}
-    return blocks.option_key(option.get("value"))
-
-
-def _item_id(action: dict[str, Any]) -> int:
-    raw = action.get("value") or ((action.get("selected_option") or {}).get("value") or "")
-    return int(str(raw).split(":", 1)[0])
-
-
-class Handlers:
-    """The app's listeners, sharing the engine and settings."""
-
-    def __init__(self, engine: Engine, settings: Settings, sources_file: Path) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.sources_file = sources_file
-        self.access = Access.from_settings(settings)
-
-    # --- helpers -------------------------------------------------------------------------
-
-    def refresh(self, client: WebClient, channel: str | None, ts: str | None, item_id: int) -> None:
-        """Redraw the card at (channel, ts) from what the store says now."""
-        if not channel or not ts:
-            return
-        with self.engine.connect() as conn:
-            card = load_card(conn, item_id)
-        if card is None:
-            return
-        try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.fallback_text(card),
-                blocks=blocks.as_dicts(blocks.card_blocks(card)),
-                metadata=blocks.metadata(item_id),
-            )
-        except (SlackClientError, OSError) as exc:
-            # The decision is recorded; the card catches up on the next click or refresh.
-            log.warning("could not update the card of item %s: %s", item_id, exc)
-
-    def tell(self, client: WebClient, channel: str | None, user: str, text: str) -> None:
-        if not channel:
-            return
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        except (SlackClientError, OSError) as exc:
-            log.warning("could not tell %s: %s (%s)", user, text, exc)
-
-    def refused(self, client: WebClient, body: dict[str, Any], channel: str | None) -> bool:
-        """True (and the user told so) when the clicking user may not act: nothing is recorded."""
-        user = str((body.get("user") or {}).get("id") or "")
-        refusal = self.access.click_refusal(user, channel)
-        if refusal is None:
-            return False
-        log.info("refused a click by %s in %s: not an editor", user, channel)
-        self.tell(client, channel or self.settings.slack_channel, user, refusal)
-        return True
-
-    def explain_conflict(self, outcome: DecisionOutcome) -> str:
-        with self.engine.connect() as conn:
-            card = load_card(conn, outcome.item_id)
-        who = card and blocks.outcome_line(card).split(" by ", 1)[-1]
-        title = blocks.escape(card.title) if card else f"item {outcome.item_id}"
-        return (
-            f"“{title}” was already {outcome.status} by {who or outcome.decided_by}. "
-            "The first decision stands; use Undo on the card to change it."
-        )
-
-    def decide(
-        self, actor: Actor, item_id: int, action: str, key: str, **kw: Any
-    ) -> DecisionOutcome:
-        return decide(
-            self.engine,
-            item_id,
-            action,
-            actor,
-            idempotency_key=key[:200],
-            tz=self.settings.timezone,
-            **kw,
-        )
-
-    # --- listeners -----------------------------------------------------------------------
+class Handlers(PulseCommand, ProposalHandlers):
+    """Every listener of the app, sharing the engine, the settings and the background worker."""
 
     def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        channel, ts = _where(body)
+        channel, ts = where(body)
         if self.refused(client, body, channel):
             return
         action = body["actions"][0]
         action_id = action["action_id"]
-        item_id = _item_id(action)
-        actor = _actor(body, client)
+        item_id = item_id_of(action)
+        actor = actor_of(body, client)
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action_id}"
         try:
             if action_id == blocks.ACCEPT:
                 with self.engine.connect() as conn:
                     card = load_card(conn, item_id)
-                sector = _selected(body, blocks.SECTOR) or (card.shown_sector if card else None)
-                category = _selected(body, blocks.CATEGORY) or (
+                sector = selected(body, blocks.SECTOR) or (card.shown_sector if card else None)
+                category = selected(body, blocks.CATEGORY) or (
                     card.shown_category if card else None
                 )
                 if (
@@ -172,6 +75,8 @@ class Handlers:
                 outcome = self.decide(
                     actor, item_id, "accept", key, sector=sector, category=category
                 )
+                if outcome.result == "recorded":
+                    self.after_accept(client, item_id, channel, ts)
             elif action_id == blocks.REJECT:
                 outcome = self.decide(actor, item_id, "reject", key)
             else:  # UNDO
@@ -186,10 +91,10 @@ class Handlers:
 
     def on_select(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if self.refused(client, body, _where(body)[0]):
+        if self.refused(client, body, where(body)[0]):
             return
         action = body["actions"][0]
-        item_id = _item_id(action)
+        item_id = item_id_of(action)
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
         if card is None or card.status != "accepted":
@@ -199,8 +104,8 @@ class Handlers:
         field = "sector" if action["action_id"] == blocks.SECTOR else "category"
         if chosen is None or getattr(card, field) == chosen:
             return
-        actor = _actor(body, client)
-        channel, ts = _where(body)
+        actor = actor_of(body, client)
+        channel, ts = where(body)
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action['action_id']}"
         try:
             self.decide(actor, item_id, "relabel", key, **{field: chosen})
@@ -211,8 +116,8 @@ class Handlers:
     def on_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         action = body["actions"][0]
-        item_id = _item_id(action)
-        channel, ts = _where(body)
+        item_id = item_id_of(action)
+        channel, ts = where(body)
         if self.refused(client, body, channel):
             return
         with self.engine.connect() as conn:
@@ -253,7 +158,7 @@ class Handlers:
         ack()
         item_id = int(meta["item_id"])
         channel, ts = meta.get("channel"), meta.get("ts")
-        actor = _actor(body, client)
+        actor = actor_of(body, client)
         key = f"slack:view:{view.get('id')}:{actor.user_id}"
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
@@ -280,7 +185,7 @@ class Handlers:
                 + " Your edits were not saved.",
             )
             return
-        edits = {k: values[k] for k in ("title", "summary", "key_findings")}
+        edits = {k: values[k] for k in ("title", "summary", "key_findings", "lead_in")}
         try:
             self.decide(actor, item_id, "edit", key + ":edit", edits=edits)
             if card.status in ("new", "queued"):
@@ -294,6 +199,8 @@ class Handlers:
                 )
                 if outcome.result == "conflict":
                     self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
+                elif outcome.result == "recorded":
+                    self.after_accept(client, item_id, channel, ts)
             elif (values["sector"], values["category"]) != (card.sector, card.category):
                 self.decide(
                     actor,
@@ -305,80 +212,9 @@ class Handlers:
                 )
         except DecisionError as exc:
             self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
+        else:
+            self.after_edit(client, meta, item_id, actor)
         self.refresh(client, channel, ts, item_id)
-
-    def on_pulse(
-        self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        """Every /pulse gets an answer, failures included: nothing fails silently."""
-        ack()
-        words = str(command.get("text") or "").split()
-        sub = words[0].lower() if words else "help"
-        user, channel = str(command.get("user_id") or ""), command.get("channel_id")
-        is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
-        reply = self.access.pulse_refusal(user, channel, is_dm)
-        if reply is None:
-            try:
-                reply = self.pulse_reply(sub, words[1:], command, client)
-            except CuratorError as exc:
-                log.warning("/pulse %s by %s: %s", sub, user, exc)
-                reply = f"Sorry, that did not work: {blocks.escape(str(exc))}"
-            except SlackApiError as exc:
-                log.warning("/pulse %s by %s: Slack said %s", sub, user, exc)
-                reply = f"Slack refused the upload: {exc.response.get('error')}"
-            except Exception as exc:
-                log.exception("/pulse %s by %s failed", sub, user)
-                reply = (
-                    f"Sorry, `/pulse {sub}` failed: {blocks.escape(type(exc).__name__)}: "
-                    f"{blocks.escape(str(exc))}. The details are in curator's log."
-                )
-        try:
-            respond(text=reply, response_type="ephemeral")
-        except Exception:
-            log.exception("could not answer /pulse %s by %s", sub, user)
-
-    def pulse_reply(
-        self, sub: str, args: list[str], command: dict[str, Any], client: WebClient
-    ) -> str:
-        if sub == "status":
-            return pulse.status_text(self.engine, datetime.now(UTC), self.settings.timezone)
-        if sub == "draft":
-            channel = command.get("channel_id")
-
-            def upload(files: list[tuple[str, bytes]]) -> None:
-                client.files_upload_v2(
-                    channel=channel,
-                    file_uploads=[
-                        {"content": data, "filename": name, "title": name} for name, data in files
-                    ],
-                    initial_comment="Draft edition from Pulse Curator",
-                )
-
-            return pulse.draft_reply(self.engine, args[0] if args else None, upload)
-        if sub == "sources":
-            if not args:
-                return pulse.sources_text(self.sources_file)
-            verb = args[0].lower()
-            if verb not in ("add", "disable") or len(args) < 2:
-                return (
-                    "Use `/pulse sources`, `/pulse sources add URL [Publisher]` or "
-                    "`/pulse sources disable ID`."
-                )
-            if not self.access.is_admin(str(command.get("user_id"))):
-                return (
-                    "Sorry, only admins can change the sources (ask one of them, or see "
-                    "CURATOR_ADMINS in the README). `/pulse sources` lists them."
-                )
-            if verb == "add":
-                return pulse.add_source(
-                    self.sources_file,
-                    args[1],
-                    " ".join(args[2:]) or None,
-                    self.settings,
-                    str(command.get("user_id")),
-                )
-            return pulse.disable_source(self.sources_file, args[1])
-        return pulse.USAGE
 
 
 class _SameToken(logging.Filter):
@@ -388,8 +224,19 @@ class _SameToken(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def build_app(engine: Engine, settings: Settings, *, sources_file: Path | None = None) -> App:
-    """The Bolt app with every listener registered (Socket Mode and HTTP mode share it)."""
+#: The listeners of each app built, so that whoever stops the app can stop their worker.
+_HANDLERS: weakref.WeakKeyDictionary[App, Handlers] = weakref.WeakKeyDictionary()
+
+
+def build_app(
+    engine: Engine,
+    settings: Settings,
+    *,
+    sources_file: Path | None = None,
+    reader_settings: ReaderSettings | None = None,
+) -> App:
+    """The Bolt app with every listener registered (Socket Mode and HTTP mode share it).
+    ``reader_settings``: how publications are read (tests: a local GOV.UK Content API)."""
     client = make_client(settings)  # SLACK_API_URL and the retry handlers
     bolt_log = logging.getLogger("curator.slack.bolt")
     if not any(isinstance(f, _SameToken) for f in bolt_log.filters):
@@ -401,7 +248,9 @@ def build_app(engine: Engine, settings: Settings, *, sources_file: Path | None =
         process_before_response=False,
         logger=bolt_log,
     )
-    h = Handlers(engine, settings, sources_file or settings.sources_file)
+    h = Handlers(
+        engine, settings, sources_file or settings.sources_file, reader_settings=reader_settings
+    )
     for action_id in (blocks.ACCEPT, blocks.REJECT, blocks.UNDO):
         app.action(action_id)(h.on_button)
     app.action(blocks.SECTOR)(h.on_select)
@@ -409,4 +258,16 @@ def build_app(engine: Engine, settings: Settings, *, sources_file: Path | None =
     app.action(blocks.EDIT)(h.on_edit)
     app.view(blocks.EDIT_MODAL)(h.on_edit_submit)
     app.command("/pulse")(h.on_pulse)
+    app.action(blocks.USE_PROPOSAL)(h.on_use_proposal)
+    app.action(blocks.EDIT_PROPOSAL)(h.on_edit_proposal)
+    app.shortcut(blocks.ADD_LINK)(h.on_add_shortcut)
+    _HANDLERS[app] = h
     return app
+
+
+def close_app(app: App) -> None:
+    """Stop the app's background worker: reads waiting are dropped, the parser processes
+    stopped (call when the app stops serving)."""
+    handlers = _HANDLERS.pop(app, None)
+    if handlers is not None:
+        handlers.background.close()

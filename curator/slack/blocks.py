@@ -45,12 +45,19 @@ EDIT_SUMMARY = "pulse_edit_summary"
 EDIT_FINDINGS = "pulse_edit_key_findings"
 EDIT_SECTOR = "pulse_edit_sector"
 EDIT_CATEGORY = "pulse_edit_category"
+EDIT_LEAD_IN = "pulse_edit_lead_in"
 #: callback_id of the edit modal (its submission is a ``view_submission``).
 EDIT_MODAL = "pulse_edit_modal"
+#: Buttons of the proposal posted in a card's thread (curator.slack.proposal_blocks).
+USE_PROPOSAL = "pulse_use_proposal"
+EDIT_PROPOSAL = "pulse_edit_proposal"
+#: callback_id of the "Add to Pulse" message shortcut (slack-app-manifest.yaml).
+ADD_LINK = "pulse_add_link"
 #: block_id of the card's actions block (``body["state"]["values"][TRIAGE_BLOCK]``).
 TRIAGE_BLOCK = "pulse_triage"
 
 METADATA_EVENT = "pulse_candidate"
+KEY_FINDINGS_LEAD = "Key findings include:"
 SUMMARY_CHARS = 1200  # a card stays readable; the full text is one click away
 
 
@@ -67,6 +74,7 @@ class Card:
     published_at: datetime | None = None
     document_type: str | None = None
     key_findings: tuple[str, ...] = ()
+    lead_in: str | None = None  # the line before the key findings; None: "Key findings include:"
     status: str = "queued"
     sector: str | None = None  # the editor's label once decided
     category: str | None = None
@@ -187,7 +195,7 @@ def card_blocks(card: Card) -> list[Block]:
         ),
     ]
     if card.key_findings:
-        lines = ["*Key findings include:*"]
+        lines = [f"*{escape(trim(card.lead_in or KEY_FINDINGS_LEAD, 200))}*"]
         lines += [f"• {escape(trim(f, 300))}" for f in card.key_findings]
         blocks.append(
             SectionBlock(
@@ -267,9 +275,19 @@ def item_id_from_metadata(message: dict[str, Any]) -> int | None:
         return None
 
 
-def edit_modal(card: Card, *, channel: str | None, message_ts: str | None) -> View:
-    """The Edit modal: title, summary, key findings (one per line), sector and category."""
-    private = json.dumps({"item_id": card.item_id, "channel": channel, "ts": message_ts})
+def edit_modal(
+    card: Card,
+    *,
+    channel: str | None,
+    message_ts: str | None,
+    proposal_ts: str | None = None,
+) -> View:
+    """The Edit modal: title, summary, key findings (one per line) and their lead-in, sector and
+    category. ``proposal_ts``: opened from the proposal at that ts in the card's thread."""
+    meta: dict[str, Any] = {"item_id": card.item_id, "channel": channel, "ts": message_ts}
+    if proposal_ts:
+        meta["proposal_ts"] = proposal_ts
+    private = json.dumps(meta)
 
     def _input(label: str, action_id: str, element: Any, optional: bool = False) -> InputBlock:
         return InputBlock(block_id=action_id, label=label, element=element, optional=optional)
@@ -311,6 +329,17 @@ def edit_modal(card: Card, *, channel: str | None, message_ts: str | None) -> Vi
                 ),
                 optional=True,
             ),
+            _input(
+                "Line before the key findings",
+                EDIT_LEAD_IN,
+                PlainTextInputElement(
+                    action_id=EDIT_LEAD_IN,
+                    initial_value=trim(card.lead_in, 200) if card.lead_in else None,
+                    placeholder=KEY_FINDINGS_LEAD,
+                    max_length=200,
+                ),
+                optional=True,
+            ),
             _input("Sector", EDIT_SECTOR, _select(card, EDIT_SECTOR, SECTORS, card.shown_sector)),
             _input(
                 "Category",
@@ -341,6 +370,7 @@ def read_modal(values: dict[str, Any]) -> dict[str, Any]:
         "key_findings": [
             ln.strip(" •-\t") for ln in _text(EDIT_FINDINGS).splitlines() if ln.strip(" •-\t")
         ],
+        "lead_in": _text(EDIT_LEAD_IN) or None,
         "sector": _chosen(EDIT_SECTOR),
         "category": _chosen(EDIT_CATEGORY),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from curator.edition.proposed import findings_of
 from curator.slack.blocks import Card
 from curator.store.decisions import UNDECIDED, Decider, last_deciders
 from curator.store.handles import Connection
@@ -30,7 +31,8 @@ def card_of(item: StoredItem, pred: StoredPrediction | None, who: Decider | None
         summary=item.edited_summary or item.summary or "",
         published_at=item.published_at,
         document_type=item.document_type,
-        key_findings=tuple(item.key_findings or ()),
+        key_findings=findings_of(item.key_findings),
+        lead_in=item.edited_lead_in,
         status=item.status,
         sector=item.sector,
         category=item.category,

@@ -36,6 +36,7 @@ from curator.config import Settings
 from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
+from curator.slack.threads import post_proposal
 from curator.store import outbox as store
 from curator.store.decisions import UNDECIDED
 from curator.store.handles import Engine
@@ -100,13 +101,16 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claim(engine: Engine, channel: str, now: datetime, worker: str) -> OutboxRow | None:
-    """Take the oldest due pending row for ``channel`` and bump its attempts (committed).
-    Each try is a transaction of its own: a row another worker took between our read and our
-    update is given up at once, and the next try reads the next row."""
+def _claim(
+    engine: Engine, channel: str, now: datetime, worker: str, item_id: int | None = None
+) -> OutboxRow | None:
+    """Take the oldest due pending row for ``channel`` (of ``item_id`` only, when given) and
+    bump its attempts (committed). Each try is a transaction of its own: a row another worker
+    took between our read and our update is given up at once, and the next try reads the next
+    row."""
     for _ in range(5):
         with engine.begin() as conn:
-            row = store.oldest_due(conn, channel, now)
+            row = store.oldest_due(conn, channel, now, item_id=item_id)
             if row is None:
                 return None
             if store.claim(conn, row, worker, now, now + LEASE):
@@ -191,10 +195,12 @@ def drain(
     now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
     deadline: float | None = None,
+    item_id: int | None = None,
 ) -> DrainReport:
     """Post due outbox rows for ``channel`` until none is due, ``max_messages`` rows were handled
-    or ``time.monotonic()`` passes ``deadline``. Stops at the first transient failure (Slack is
-    down or refusing): the row keeps its place and is retried after a backoff."""
+    or ``time.monotonic()`` passes ``deadline``; only ``item_id``'s card, when given (an editor
+    who just added a link sees its card at once). Stops at the first transient failure (Slack
+    is down or refusing): the row keeps its place and is retried after a backoff."""
     worker = _worker()
     posted = failed = skipped = 0
     last_post: float | None = None
@@ -202,7 +208,7 @@ def drain(
         if deadline is not None and time.monotonic() >= deadline:
             break
         now = now_fn()
-        row = _claim(engine, channel, now, worker)
+        row = _claim(engine, channel, now, worker, item_id)
         if row is None:
             break
         try:
@@ -242,6 +248,10 @@ def drain(
             else:
                 store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
                 skipped += 1
+        if outcome == "posted":
+            # An item an editor added by its link was read already: its proposal goes in the
+            # card's thread at once (a polled item's is read when an editor accepts it).
+            post_proposal(client, engine, channel, detail, row.item_id)
     with engine.connect() as conn:
         remaining = store.pending_count(conn, channel)
     return DrainReport(posted, failed, skipped, remaining)

@@ -1,6 +1,8 @@
-"""The ``/pulse`` slash command: ``draft``, ``status``, ``sources`` (admins: ``add``, ``disable``).
+"""The replies of the ``/pulse`` slash command: ``draft``, ``status``, ``sources`` (admins:
+``add``, ``disable``); ``add`` (a publication by its link) is in :mod:`curator.slack.add_link`.
 
-Each function returns the reply text; :mod:`curator.slack.app` acks first and then replies.
+Each function returns the reply text; :mod:`curator.slack.pulse_command` acks first and then
+replies.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
-
 from curator.slack.blocks import escape, trim_lines
+from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
-from curator.store.schema import decisions, outbox, source_state
+from curator.store.status import decisions_since, failing_sources, quiet_sources, stuck_card
 
 if TYPE_CHECKING:
     from curator.config import Settings
@@ -29,6 +30,7 @@ USAGE = (
     "*/pulse* commands:\n"
     "• `/pulse status`: queue sizes, failing and quiet sources\n"
     "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
+    "• `/pulse add URL`: add a publication by its link (or use Add to Pulse on a message)\n"
     "• `/pulse sources`: list the sources\n"
     "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed, or the page read "
     "without selectors (admins)\n"
@@ -45,31 +47,10 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
     with engine.connect() as conn:
         pending = pending_count(conn)
         queued = queued_count(conn)
-        decided = conn.execute(
-            select(func.count())
-            .select_from(decisions)
-            .where(decisions.c.created_at >= month_start(now, tz))
-        ).scalar_one()
-        stuck = conn.execute(
-            select(outbox.c.item_id, outbox.c.attempts, outbox.c.last_error)
-            .where(outbox.c.status.in_(("pending", "failed")), outbox.c.last_error.is_not(None))
-            .order_by(outbox.c.id.desc())
-            .limit(1)
-        ).first()
-        failing = conn.execute(
-            select(
-                source_state.c.source_id,
-                source_state.c.consecutive_failures,
-                source_state.c.last_error,
-            )
-            .where(source_state.c.consecutive_failures > 0)
-            .order_by(source_state.c.consecutive_failures.desc(), source_state.c.source_id)
-        ).all()
-        quiet = conn.execute(
-            select(source_state.c.source_id, source_state.c.last_new_item_at)
-            .where(source_state.c.last_new_item_at < now - QUIET_AFTER)
-            .order_by(source_state.c.last_new_item_at)
-        ).all()
+        decided = decisions_since(conn, month_start(now, tz))
+        stuck = stuck_card(conn)
+        failing = failing_sources(conn)
+        quiet = quiet_sources(conn, now - QUIET_AFTER)
     lines = [
         f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
         f"an editor · {decided} decision(s) this month",
@@ -88,8 +69,8 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
         if quiet
         else "*Quiet sources*: none"
     )
-    for source_id, last_new in quiet:
-        lines.append(f"• `{source_id}`: last new item {last_new:%Y-%m-%d}")
+    for source in quiet:
+        lines.append(f"• `{source.source_id}`: last new item {source.last_new_item_at:%Y-%m-%d}")
     return trim_lines(lines, REPLY_LIMIT)
 
 

@@ -19,10 +19,20 @@ from curator.edition.calendar import next_edition
 from curator.errors import CuratorError
 from curator.records import CATEGORIES, SECTORS
 from curator.store.editions import ensure_edition, target_edition
+from curator.store.proposals import get_proposal, mark_used
 from curator.store.schema import decisions, items
 
-Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move"]
-ACTIONS: tuple[str, ...] = ("accept", "reject", "relabel", "edit", "undo", "hold", "move")
+Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move", "use_proposal"]
+ACTIONS: tuple[str, ...] = (
+    "accept",
+    "reject",
+    "relabel",
+    "edit",
+    "undo",
+    "hold",
+    "move",
+    "use_proposal",
+)
 #: Statuses in which an item still waits for an editor.
 UNDECIDED = ("new", "queued")
 #: The actions that decide an item (the ones ``undo`` takes back).
@@ -31,6 +41,7 @@ EDITABLE_FIELDS = {
     "title": "edited_title",
     "summary": "edited_summary",
     "key_findings": "key_findings",
+    "lead_in": "edited_lead_in",
 }
 _STATE_COLUMNS = (
     "status",
@@ -41,6 +52,7 @@ _STATE_COLUMNS = (
     "edited_title",
     "edited_summary",
     "key_findings",
+    "edited_lead_in",
     "decided_by",
     "decided_at",
 )
@@ -237,6 +249,11 @@ def _apply(
         values.update(edit_values)
         if position is not None:
             values["position"] = position
+    elif action == "use_proposal":
+        # The proposal becomes the item's own text, as if an editor had typed it: the draft
+        # prints it unmarked from now on.
+        edit_values = _proposal_edits(conn, item_id, item["status"])
+        values.update(edit_values)
     elif action == "move":
         if item["status"] != "accepted":
             raise DecisionError(
@@ -268,6 +285,8 @@ def _apply(
         # Someone changed the item between our read and write: their decision stands.
         fresh = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
         return _conflict(fresh, action)
+    if action == "use_proposal":
+        mark_used(conn, item_id, who, now)
     decision_id = conn.execute(
         insert(decisions)
         .values(
@@ -298,6 +317,21 @@ def _apply(
         after["decided_by"],
         decision_id,
     )
+
+
+def _proposal_edits(conn: Connection, item_id: int, status: str) -> dict[str, Any]:
+    if status == "rejected":
+        raise DecisionError(f"item {item_id} was rejected; Undo first to use its proposal")
+    proposal = get_proposal(conn, item_id)
+    if proposal is None or not proposal.has_text:
+        raise DecisionError(f"item {item_id} has no proposed summary or key findings to use")
+    edits: dict[str, Any] = {}
+    if proposal.summary:
+        edits["summary"] = proposal.summary
+    if proposal.key_findings:
+        edits["key_findings"] = list(proposal.key_findings)
+        edits["lead_in"] = proposal.lead_in
+    return _check_edits(edits)
 
 
 def edits_for_audit(edit_values: Mapping[str, Any], position: int | None) -> dict[str, Any]:

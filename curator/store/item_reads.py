@@ -42,6 +42,7 @@ class StoredItem:
     edited_title: str | None
     edited_summary: str | None
     key_findings: Any  # JSON: a list of strings (older rows: a single string)
+    edited_lead_in: str | None
     edition: str | None
     position: int | None
     decided_at: datetime | None

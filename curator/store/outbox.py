@@ -52,17 +52,21 @@ def _free(now: datetime) -> ColumnElement[bool]:
     return or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
 
 
-def oldest_due(conn: Connection, channel: str, now: datetime) -> OutboxRow | None:
-    """The oldest pending row for ``channel`` that is due and claimed by nobody."""
-    row = conn.execute(
+def oldest_due(
+    conn: Connection, channel: str, now: datetime, *, item_id: int | None = None
+) -> OutboxRow | None:
+    """The oldest pending row for ``channel`` (of ``item_id`` only, when given) that is due and
+    claimed by nobody."""
+    stmt = (
         select(
             outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
         )
         .where(outbox.c.channel == channel, _PENDING, _free(now))
         .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
-        .order_by(outbox.c.id)
-        .limit(1)
-    ).first()
+    )
+    if item_id is not None:
+        stmt = stmt.where(outbox.c.item_id == item_id)
+    row = conn.execute(stmt.order_by(outbox.c.id).limit(1)).first()
     return None if row is None else OutboxRow(**row._mapping)
 
 

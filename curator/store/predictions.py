@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
+from curator.records import Prediction
 from curator.store.schema import predictions
 
 
@@ -56,3 +57,21 @@ def latest_predictions(conn: Connection, item_ids: Iterable[int]) -> dict[int, S
             pred = StoredPrediction(**row._mapping)
             out[pred.item_id] = pred
     return out
+
+
+def store_prediction(conn: Connection, item_id: int, prediction: Prediction, now: datetime) -> None:
+    """Keep one prediction of ``item_id`` (the poll stores a batch of them its own way)."""
+    conn.execute(
+        insert(predictions).values(
+            item_id=item_id,
+            model_version=prediction.model_version,
+            relevant=prediction.relevant,
+            relevance=prediction.relevance,
+            sector=prediction.sector,
+            sector_confidence=prediction.sector_confidence,
+            category=prediction.category,
+            category_confidence=prediction.category_confidence,
+            uncertain=prediction.uncertain,
+            created_at=now,
+        )
+    )

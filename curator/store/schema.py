@@ -120,6 +120,9 @@ items = Table(
     Column("edited_title", Text, nullable=True),
     Column("edited_summary", Text, nullable=True),
     Column("key_findings", JSON, nullable=True),
+    # The line before the key findings when it is not "Key findings include:" (a proposal's
+    # "<Publisher> recommend:", or an editor's own).
+    Column("edited_lead_in", Text, nullable=True),
     Column("edition", String(7), nullable=True, index=True),
     Column("position", Integer, nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
@@ -205,6 +208,28 @@ decisions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Index("ix_decisions_item", "item_id"),
+)
+
+#: What reading a publication proposed for an item (its summary, key findings and their
+#: lead-in, quoted from it), one row per item: read when an editor adds the item by its link or
+#: accepts it. ``error`` says why the publication could not be read; ``used_at`` is set when an
+#: editor uses the proposal (its text is then the item's own, in ``edited_*``).
+item_proposals = Table(
+    "item_proposals",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", Text, nullable=False),  # the link that was read
+    Column("summary", Text, nullable=True),
+    Column("key_findings", JSON, nullable=True),
+    Column("lead_in", Text, nullable=True),
+    Column("provenance", JSON, nullable=True),  # {"summary": "<url> § <heading>", ...}
+    Column("missing", JSON, nullable=True),  # {"key_findings": "why nothing was proposed"}
+    Column("report_url", Text, nullable=True),
+    Column("warnings", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("used_by", Text, nullable=True),
 )
 
 #: Slack cards waiting to be posted; a row is posted at most once per channel.

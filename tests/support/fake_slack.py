@@ -331,6 +331,8 @@ class FakeSlack:
         }
         if p.get("metadata"):
             msg["metadata"] = p["metadata"]
+        if p.get("thread_ts"):
+            msg["thread_ts"] = p["thread_ts"]
         self.messages.setdefault(channel, []).append(msg)
         return {"ok": True, "channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -431,10 +433,13 @@ def block_actions(
     ts: str = "1700000000.000001",
     state: dict[str, Any] | None = None,
     action_ts: str | None = None,
+    thread_ts: str | None = None,
+    block_id: str = "pulse_triage",
 ) -> dict[str, Any]:
+    """A click on a message; ``thread_ts``: the message is a reply in that thread."""
     action: dict[str, Any] = {
         "action_id": action_id,
-        "block_id": "pulse_triage",
+        "block_id": block_id,
         "type": "button" if selected is None else "static_select",
         "action_ts": action_ts or f"{time.time():.6f}",
     }
@@ -442,6 +447,10 @@ def block_actions(
         action["value"] = value
     if selected is not None:
         action["selected_option"] = {"value": selected, "text": {"type": "plain_text", "text": "x"}}
+    container: dict[str, Any] = {"type": "message", "message_ts": ts, "channel_id": channel}
+    message: dict[str, Any] = {"type": "message", "ts": ts, "text": ""}
+    if thread_ts:
+        container["thread_ts"] = message["thread_ts"] = thread_ts
     return {
         "type": "block_actions",
         "team": {"id": "T0FAKE", "domain": "fake"},
@@ -449,12 +458,38 @@ def block_actions(
         "api_app_id": "A0FAKE",
         "token": "legacy-verification-token",
         "trigger_id": f"trigger-{time.time_ns()}",
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "container": container,
         "channel": {"id": channel, "name": "pulse"},
-        "message": {"type": "message", "ts": ts, "text": ""},
+        "message": message,
         "state": {"values": state or {}},
         "response_url": "",
         "actions": [action],
+    }
+
+
+def message_shortcut(
+    *,
+    callback_id: str,
+    message: dict[str, Any],
+    response_url: str,
+    user: str = "U1",
+    name: str = "alice",
+    channel: str = "C1",
+) -> dict[str, Any]:
+    """A message shortcut (``message_action``) used on ``message`` in ``channel``."""
+    return {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "team": {"id": "T0FAKE", "domain": "fake"},
+        "user": {"id": user, "username": name, "name": name, "team_id": "T0FAKE"},
+        "channel": {"id": channel, "name": "pulse"},
+        "api_app_id": "A0FAKE",
+        "token": "legacy-verification-token",
+        "trigger_id": f"trigger-{time.time_ns()}",
+        "action_ts": f"{time.time():.6f}",
+        "message_ts": message.get("ts", "1700000000.000001"),
+        "message": {"type": "message", "ts": "1700000000.000001", **message},
+        "response_url": response_url,
     }
 
 

@@ -1,0 +1,133 @@
+"""Proposals in Slack: read after an editor accepts a card, posted in the card's thread with
+**Use this** and **Edit**, and both buttons going through the decision code.
+
+Reading a publication takes seconds, so it happens after the click's ack, on the background
+worker (:mod:`curator.slack.background`). An item added by its link was read when it was added,
+and its proposal was posted with its card: accepting it reads nothing again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from curator.items.propose import propose_for_item
+from curator.slack import blocks
+from curator.slack.cards import load_card
+from curator.slack.handler_base import (
+    Base,
+    actor_of,
+    item_id_of,
+    thread_of,
+    user_of,
+    where,
+)
+from curator.slack.threads import mark_proposal, post_proposal
+from curator.store.decisions import Actor, DecisionError
+from curator.store.proposals import get_proposal
+
+log = logging.getLogger("curator.slack.app")
+
+
+class ProposalHandlers(Base):
+    def after_accept(
+        self, client: WebClient, item_id: int, channel: str | None, ts: str | None
+    ) -> None:
+        with self.engine.connect() as conn:
+            if get_proposal(conn, item_id) is not None:
+                return  # read already (added by its link): its thread shows it
+        self.background.submit(
+            f"reading the publication of item {item_id}",
+            lambda: self.propose_and_post(client, item_id, channel, ts),
+        )
+
+    def propose_and_post(
+        self, client: WebClient, item_id: int, channel: str | None, ts: str | None
+    ) -> None:
+        """Read ``item_id``'s publication, keep the proposal, post it in the card's thread."""
+        with self.engine.connect() as conn:
+            if get_proposal(conn, item_id) is not None:
+                return  # two accepts (an undo between them) read it once
+        reader = self.background.reader(self.reader_settings)
+        stored = propose_for_item(self.engine, reader, item_id)
+        if stored.error:
+            log.info("nothing proposed for item %s: %s", item_id, stored.error)
+        if channel and ts:
+            post_proposal(client, self.engine, channel, ts, item_id)
+
+    def on_use_proposal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """**Use this**: the proposal becomes the item's own text (a ``use_proposal``
+        decision), the card shows it, and the proposal says who used it."""
+        ack()
+        channel, ts = where(body)
+        if self.refused(client, body, channel):
+            return
+        action = body["actions"][0]
+        item_id = item_id_of(action)
+        actor = actor_of(body, client)
+        key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action['action_id']}"
+        try:
+            outcome = self.decide(actor, item_id, "use_proposal", key)
+        except DecisionError as exc:
+            self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
+            return
+        if outcome.result == "conflict":
+            self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
+            return
+        self._mark(client, channel, ts, item_id, f"Used by {_mention(actor)}: the draft prints it")
+        self.refresh(client, channel, thread_of(body), item_id)
+
+    def on_edit_proposal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """**Edit**: the card's Edit modal, filled with the proposal instead of the feed's text;
+        saving it is an ``edit`` (and an ``accept`` on an undecided card), as from the card."""
+        ack()
+        channel, ts = where(body)
+        if self.refused(client, body, channel):
+            return
+        item_id = item_id_of(body["actions"][0])
+        with self.engine.connect() as conn:
+            card = load_card(conn, item_id)
+            proposal = get_proposal(conn, item_id)
+        if card is None or proposal is None:
+            return
+        if card.status == "rejected":
+            self.tell(client, channel, user_of(body), "This item was rejected; Undo first.")
+            return
+        filled = replace(
+            card,
+            summary=proposal.summary or card.summary,
+            key_findings=proposal.key_findings or card.key_findings,
+            lead_in=proposal.lead_in if proposal.key_findings else card.lead_in,
+        )
+        view = blocks.edit_modal(
+            filled, channel=channel, message_ts=thread_of(body), proposal_ts=ts
+        )
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
+        except (SlackClientError, OSError) as exc:
+            log.warning("could not open the edit modal for item %s: %s", item_id, exc)
+            self.tell(client, channel, user_of(body), "Slack did not open the editor; try again.")
+
+    def after_edit(
+        self, client: WebClient, meta: dict[str, Any], item_id: int, actor: Actor
+    ) -> None:
+        if meta.get("proposal_ts"):
+            note = f"Edited by {_mention(actor)}: the draft prints their text"
+            self._mark(client, meta.get("channel"), meta["proposal_ts"], item_id, note)
+
+    def _mark(
+        self, client: WebClient, channel: str | None, ts: str | None, item_id: int, note: str
+    ) -> None:
+        with self.engine.connect() as conn:
+            proposal = get_proposal(conn, item_id)
+        if proposal is not None:
+            mark_proposal(client, channel, ts, proposal, note)
+
+
+def _mention(actor: Actor) -> str:
+    return f"<@{actor.user_id}>" if actor.user_id else blocks.escape(actor.user_name or "?")

@@ -1,0 +1,104 @@
+"""The ``/pulse`` slash command: ``status``, ``draft``, ``add`` (a publication by its link),
+``sources`` (admins: ``add``, ``disable``). Every ``/pulse`` is answered, failures included, with
+a message only its user sees; the replies themselves are written in :mod:`curator.slack.pulse`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from curator.errors import CuratorError
+from curator.slack import blocks, pulse
+from curator.slack.add_link import AddLink
+
+log = logging.getLogger("curator.slack.app")
+
+
+class PulseCommand(AddLink):
+    def on_pulse(
+        self, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        """Every /pulse gets an answer, failures included: nothing fails silently."""
+        ack()
+        words = str(command.get("text") or "").split()
+        sub = words[0].lower() if words else "help"
+        user, channel = str(command.get("user_id") or ""), command.get("channel_id")
+        is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
+        reply: str | None = self.access.pulse_refusal(user, channel, is_dm)
+        if reply is None:
+            try:
+                reply = self.pulse_reply(sub, words[1:], command, client, respond)
+            except CuratorError as exc:
+                log.warning("/pulse %s by %s: %s", sub, user, exc)
+                reply = f"Sorry, that did not work: {blocks.escape(str(exc))}"
+            except SlackApiError as exc:
+                log.warning("/pulse %s by %s: Slack said %s", sub, user, exc)
+                reply = f"Slack refused the upload: {exc.response.get('error')}"
+            except Exception as exc:
+                log.exception("/pulse %s by %s failed", sub, user)
+                reply = (
+                    f"Sorry, `/pulse {sub}` failed: {blocks.escape(type(exc).__name__)}: "
+                    f"{blocks.escape(str(exc))}. The details are in curator's log."
+                )
+        if reply is None:
+            return  # answered already (``/pulse add`` answers before its work starts)
+        try:
+            respond(text=reply, response_type="ephemeral")
+        except Exception:
+            log.exception("could not answer /pulse %s by %s", sub, user)
+
+    def pulse_reply(
+        self,
+        sub: str,
+        args: list[str],
+        command: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+    ) -> str | None:
+        if sub == "add":
+            return self.pulse_add(args, command, respond, client)
+        if sub == "status":
+            return pulse.status_text(self.engine, datetime.now(UTC), self.settings.timezone)
+        if sub == "draft":
+            channel = command.get("channel_id")
+
+            def upload(files: list[tuple[str, bytes]]) -> None:
+                client.files_upload_v2(
+                    channel=channel,
+                    file_uploads=[
+                        {"content": data, "filename": name, "title": name} for name, data in files
+                    ],
+                    initial_comment="Draft edition from Pulse Curator",
+                )
+
+            return pulse.draft_reply(self.engine, args[0] if args else None, upload)
+        if sub == "sources":
+            if not args:
+                return pulse.sources_text(self.sources_file)
+            verb = args[0].lower()
+            if verb not in ("add", "disable") or len(args) < 2:
+                return (
+                    "Use `/pulse sources`, `/pulse sources add URL [Publisher]` or "
+                    "`/pulse sources disable ID`."
+                )
+            if not self.access.is_admin(str(command.get("user_id"))):
+                return (
+                    "Sorry, only admins can change the sources (ask one of them, or see "
+                    "CURATOR_ADMINS in the README). `/pulse sources` lists them."
+                )
+            if verb == "add":
+                return pulse.add_source(
+                    self.sources_file,
+                    args[1],
+                    " ".join(args[2:]) or None,
+                    self.settings,
+                    str(command.get("user_id")),
+                )
+            return pulse.disable_source(self.sources_file, args[1])
+        return pulse.USAGE

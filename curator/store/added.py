@@ -1,0 +1,55 @@
+"""Items an editor adds by their link: finding the item a link already is, putting a stored
+item in front of the editors, and the lane such an item takes.
+
+The rules of "same publication" are those of polling (:mod:`curator.dedupe`): the canonical URL
+and the GOV.UK path are looked up here; a near-identical title from the same publisher is found
+with :class:`curator.store.items.PublisherTitles`, as a poll does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import Connection, or_, select, update
+
+from curator.records import Lane
+from curator.store.lanes import lane_of, set_lane
+from curator.store.schema import items
+
+#: How an item reaches the editors. Every item an editor adds by its link gets a card.
+EDITOR_LANE: Literal["card"] = "card"
+
+
+def item_for_link(conn: Connection, canonical_url: str, govuk_path: str | None) -> int | None:
+    """The id of the stored item with this canonical URL or this GOV.UK path, if any."""
+    keys = [items.c.canonical_url == canonical_url]
+    if govuk_path:
+        keys.append(items.c.govuk_path == govuk_path)
+    found = conn.execute(select(items.c.id).where(or_(*keys)).order_by(items.c.id).limit(1))
+    value = found.scalar()
+    return None if value is None else int(value)
+
+
+def queue_stored_item(conn: Connection, item_id: int) -> bool:
+    """Put an item that was stored without being shown (status ``new``: older than the backfill
+    window, or not a candidate) in front of the editors; False when it already was."""
+    done = conn.execute(
+        update(items).where(items.c.id == item_id, items.c.status == "new").values(status="queued")
+    )
+    return bool(done.rowcount == 1)
+
+
+def set_editor_lane(conn: Connection, item_id: int) -> None:
+    """Record that ``item_id`` takes the card lane, as every item an editor adds does."""
+    set_lane(conn, [item_id], EDITOR_LANE)
+
+
+def item_lane(conn: Connection, item_id: int) -> Lane:
+    """The lane of a stored item; one stored with none (by code that chose no lane) is read by
+    the rule the lanes migration gave older rows: stored and never shown (status ``new``) is
+    quiet, anything else was a card."""
+    lane = lane_of(conn, item_id)
+    if lane is not None:
+        return lane
+    status = conn.execute(select(items.c.status).where(items.c.id == item_id)).scalar()
+    return "quiet" if status == "new" else EDITOR_LANE

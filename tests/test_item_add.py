@@ -1,0 +1,386 @@
+"""`curator item add URL`: a publication added by its link, read through the real fetcher,
+loopback server and parser process, stored once, classified, queued or accepted, and its
+proposal carried into the draft (marked until an editor uses it)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, select
+
+from curator.items.links import ADDED_BY_LINK
+from curator.items.match import match_source
+from curator.records import SourceConfig
+from curator.store.decisions import Actor, decide
+from curator.store.schema import decisions, item_proposals, items, outbox, predictions
+from tests.conftest import REPO
+from tests.support.enrich import ENRICH, load_case, serve
+from tests.support.factories import add_item
+from tests.support.httpserver import LocalServer
+
+pytestmark = pytest.mark.storage
+
+KEYS = [
+    "item_id",
+    "existing",
+    "url",
+    "title",
+    "publisher",
+    "published_at",
+    "document_type",
+    "summary",
+    "key_findings",
+    "provenance",
+    "sector",
+    "category",
+    "relevance",
+    "lane",
+]
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+    from curator.cli import cli as root
+    from curator.config import get_settings
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - id: dhsc\n    publisher: Department of Health and Social Care\n"
+        "    kind: feed\n    url: https://www.gov.uk/government/organisations/dhsc.atom\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(REPO / "models"))
+    monkeypatch.setenv("CURATOR_SOURCES_FILE", str(sources))
+    monkeypatch.setenv("USER", "alice")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(root, list(args), catch_exceptions=False)
+
+    return run
+
+
+def case_url(server: LocalServer, name: str) -> str:
+    return serve(server, load_case(ENRICH / "cases" / f"{name}.json"))
+
+
+def added(result: Result) -> dict[str, object]:
+    assert result.exit_code == 0, result.output + result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, lines  # exactly one object
+    got: dict[str, object] = json.loads(lines[0])
+    assert list(got) == KEYS
+    return got
+
+
+def recommendations() -> list[str]:
+    page = lxml.html.fromstring(
+        (ENRICH / "govuk" / "start-for-life-html-publication.html").read_bytes()
+    )
+    heading = next(h for h in page.iter("h2") if h.get("id") == "recommendations")
+    points = next(s for s in heading.itersiblings() if s.tag in ("ol", "ul"))
+    found = [" ".join(li.text_content().split()) for li in points.iter("li")]
+    assert len(found) == 6
+    return found
+
+
+def test_a_govuk_html_publication_gives_its_title_publisher_and_recommendations(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "govuk-html-publication-page-fallback")
+    got = added(cli("item", "add", url, "--json"))
+    assert got["existing"] is False and got["url"] == url
+    assert got["title"] == "Start for Life services: thematic review"
+    assert got["publisher"] == "Ofsted"  # the page's govuk: organisation meta tag
+    points = recommendations()
+    findings = got["key_findings"]
+    assert isinstance(findings, list) and findings
+    matched = [p for p in points if any(p.startswith(f) for f in findings)]
+    assert len(matched) >= 0.9 * len(points)
+    assert [next(f for f in findings if p.startswith(f)) for p in matched] == findings  # in order
+    provenance = got["provenance"]
+    assert isinstance(provenance, dict)
+    assert provenance["key_findings"] == f"{url} § 2. Recommendations"
+    assert got["lane"] == "card" and got["published_at"] == "2024-06-13T08:30:00+00:00"
+    assert got["sector"] in ("adult_social_care_health", "children_young_people")
+    assert isinstance(got["relevance"], float)
+    with engine.connect() as conn:
+        row = conn.execute(select(items)).mappings().one()
+        assert (row["id"], row["source_id"], row["status"]) == (
+            got["item_id"],
+            ADDED_BY_LINK,
+            "queued",
+        )
+        assert conn.execute(select(item_proposals.c.key_findings)).scalar_one() == findings
+        assert len(conn.execute(select(predictions)).all()) == 1
+
+
+def test_adding_the_same_link_again_shows_the_existing_item(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "govuk-html-publication-page-fallback")
+    first = added(cli("item", "add", url, "--json"))
+    fetched = len(server.requests)
+    for again in (url, url + "?utm_source=newsletter#recommendations", url.upper()[:7] + url[7:]):
+        got = added(cli("item", "add", again, "--json"))
+        assert got["existing"] is True and got["item_id"] == first["item_id"]
+        assert got["key_findings"] == first["key_findings"]
+    assert len(server.requests) == fetched  # known links are not fetched again
+    result = cli("item", "add", url)
+    assert result.exit_code == 0 and f"Already stored as item {first['item_id']}" in result.stdout
+    with engine.connect() as conn:
+        assert len(conn.execute(select(items)).all()) == 1
+
+
+def test_a_landing_page_gets_its_findings_from_the_report_pdf(
+    cli: Run, server: LocalServer
+) -> None:
+    url = case_url(server, "drupal-landing-page-to-pdf")
+    got = added(cli("item", "add", url, "--json"))
+    spec = json.loads((ENRICH / "pdf-text.json").read_text(encoding="utf-8"))
+    lga = next(s for s in spec["pdfs"] if s["file"] == "lga-care-act-10-years-on.pdf")
+    assert got["key_findings"] == [text for kind, text in lga["blocks"] if kind == "bullet"]
+    provenance = got["provenance"]
+    assert isinstance(provenance, dict)
+    assert provenance["key_findings"].endswith("care-act-2014-10-years-on.pdf § Key findings")
+    assert got["publisher"] == "Local Government Association"
+
+
+def test_a_govuk_path_already_stored_is_the_same_publication(cli: Run, engine: Engine) -> None:
+    # stored by a poll but never shown (older than the backfill window): not fetched again,
+    # but put in front of the editors now
+    item_id = add_item(
+        engine,
+        url="https://www.gov.uk/government/publications/care-homes",
+        canonical_url="https://gov.uk/government/publications/care-homes",
+        govuk_path="/government/publications/care-homes",
+        status="new",
+    )
+    got = added(
+        cli("item", "add", "http://www.gov.uk/government/publications/care-homes?page=2", "--json")
+    )
+    assert (got["existing"], got["item_id"], got["lane"]) == (True, item_id, "card")
+    with engine.connect() as conn:
+        assert conn.execute(select(items.c.status)).scalar_one() == "queued"
+
+
+def test_a_near_identical_title_from_the_same_publisher_is_the_same_publication(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    item_id = add_item(
+        engine,
+        source_id="ofsted",
+        publisher="Ofsted",
+        title="Start for Life services: thematic review",
+        title_key="start for life services thematic review",
+        url="https://example.org/start-for-life",
+        canonical_url="https://example.org/start-for-life",
+        published_at=datetime(2024, 6, 12, tzinfo=UTC),
+    )
+    url = case_url(server, "govuk-html-publication-page-fallback")
+    got = added(cli("item", "add", url, "--json"))
+    assert (got["existing"], got["item_id"]) == (True, item_id)
+    assert got["key_findings"]  # the proposal read now is kept for the item found
+    with engine.connect() as conn:
+        assert len(conn.execute(select(items)).all()) == 1
+
+
+def test_accept_goes_through_the_decision_code_into_the_open_edition(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "drupal-landing-page-to-pdf")
+    result = cli(
+        "item", "add", url, "--accept", "--sector", "criminal_justice", "--category", "briefings"
+    )
+    assert result.exit_code == 0, result.output
+    assert "accepted into" in result.stdout
+    with engine.connect() as conn:
+        item = conn.execute(select(items)).mappings().one()
+        (decision,) = conn.execute(select(decisions)).mappings().all()
+        assert conn.execute(select(outbox)).all() == []  # accepted: no card to triage
+    assert (item["status"], item["sector"], item["category"]) == (
+        "accepted",
+        "criminal_justice",
+        "briefings",
+    )
+    assert (decision["action"], decision["user_id"], decision["via"]) == ("accept", "alice", "cli")
+
+
+def test_labels_without_accept_are_a_relabel_in_the_audit_trail(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "drupal-landing-page-to-pdf")
+    got = added(cli("item", "add", url, "--category", "tools_guidance", "--json"))
+    assert got["category"] == "tools_guidance"
+    with engine.connect() as conn:
+        (decision,) = conn.execute(select(decisions)).mappings().all()
+    assert (decision["action"], decision["category"]) == ("relabel", "tools_guidance")
+
+
+def test_a_page_that_cannot_be_read_exits_1_and_stores_nothing(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    result = cli("item", "add", server.url("/gone"), "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "could not read the publication" in result.stderr and "HTTP 404" in result.stderr
+    server.add("/locked.pdf", (ENRICH / "pdfs" / "hostile-encrypted.pdf").read_bytes())
+    locked = cli("item", "add", server.url("/locked.pdf"))
+    assert locked.exit_code == 1 and "password" in locked.stderr
+    with engine.connect() as conn:
+        assert conn.execute(select(items)).all() == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("not a link",),
+        ("ftp://example.org/report.pdf",),
+        ("https://example.org/r", "--sector", "space"),
+        ("https://example.org/r", "--category", "poems"),
+    ],
+)
+def test_usage_errors_exit_2(cli: Run, args: tuple[str, ...], engine: Engine) -> None:
+    result = cli("item", "add", *args)
+    assert result.exit_code == 2, result.output
+    with engine.connect() as conn:
+        assert conn.execute(select(items)).all() == []
+
+
+def test_a_watched_source_lends_its_publisher_and_keeps_its_health(
+    cli: Run, server: LocalServer, engine: Engine, tmp_path: Path
+) -> None:
+    page = server.add(
+        "/reports/what-works",
+        "<html><head><title>What works in youth diversion</title></head><body><main>"
+        "<h1>What works in youth diversion</h1><p>A review of the evidence on diverting "
+        "children from the youth justice system, published with local partners.</p>"
+        "</main></body></html>",
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - id: trust\n    publisher: Example Trust\n    kind: page\n"
+        f"    url: {server.url('/reports/')}\n",
+        encoding="utf-8",
+    )
+    got = added(cli("item", "add", page, "--json"))
+    assert got["publisher"] == "Example Trust"
+    with engine.connect() as conn:
+        assert conn.execute(select(items.c.source_id)).scalar_one() == ADDED_BY_LINK
+
+
+def _source(id: str, url: str, publisher: str) -> SourceConfig:
+    return SourceConfig(id=id, publisher=publisher, kind="feed", url=url)
+
+
+def test_match_source_by_host_and_path() -> None:
+    sources = [
+        _source("nuffield", "https://www.nuffieldtrust.org.uk/rss.xml", "Nuffield Trust"),
+        _source("ifg-reports", "https://ifg.org.uk/publications/feed", "Institute for Government"),
+        _source("ifg-blog", "https://ifg.org.uk/blog/feed", "IfG blog"),
+        _source("dhsc", "https://www.gov.uk/government/organisations/dhsc.atom", "DHSC"),
+    ]
+    found = match_source(sources, "http://nuffieldtrust.org.uk/research/x")
+    assert found is not None and found.id == "nuffield"
+    found = match_source(sources, "https://www.ifg.org.uk/publications/a-report")
+    assert found is not None and found.id == "ifg-reports"
+    assert match_source(sources, "https://ifg.org.uk/other/x") is None  # a tie: nobody's
+    assert match_source(sources, "https://www.gov.uk/government/publications/x") is None
+    assert match_source(sources, "https://elsewhere.example/x") is None
+
+
+# --- into the draft ------------------------------------------------------------------------
+
+
+def _draft(cli: Run, fmt: str, tmp_path: Path) -> bytes:
+    out = tmp_path / f"draft.{fmt}"
+    result = cli("draft", "--format", fmt, "--out", str(out))
+    assert result.exit_code == 0, result.output + result.stderr
+    return out.read_bytes()
+
+
+def test_a_draft_with_proposed_items_renders_and_marks_them(
+    cli: Run, server: LocalServer, engine: Engine, tmp_path: Path
+) -> None:
+    from docx import Document
+
+    url = case_url(server, "govuk-html-publication-page-fallback")
+    got = added(cli("item", "add", url, "--accept", "--json"))
+    # a landing page whose report is a locked PDF fails only its own item: the page is read
+    locked = added(cli("item", "add", case_url(server, "landing-page-to-encrypted-pdf"), "--json"))
+    decide(engine, int(str(locked["item_id"])), "accept", Actor("alice"), sector="criminal_justice")
+    first = str(got["key_findings"][0])  # type: ignore[index]
+
+    ofsted = f"key findings from {url} § 2. Recommendations"
+    md = _draft(cli, "md", tmp_path).decode()
+    assert "Ofsted recommend:" in md and first[:60] in md
+    assert md.count("[PROPOSED: ") == 2  # both items: neither is an editor's text yet
+    assert ofsted in md.replace("\\", "")
+
+    html = _draft(cli, "html", tmp_path).decode()
+    assert "Ofsted recommend:" in html and html.count("[PROPOSED: ") == 2 and ofsted in html
+
+    document = Document(io.BytesIO(_draft(cli, "docx", tmp_path)))
+    comments = {c.text: c for c in document.comments}
+    assert len(comments) == 2
+    (mine,) = [c for text, c in comments.items() if ofsted in text]
+    assert mine.author == "Pulse Curator" and mine.initials == "PC"
+    assert any(p.text == first for p in document.paragraphs)
+
+    # an editor uses the proposal: it is theirs now, and no format marks it any more
+    outcome = decide(engine, int(str(got["item_id"])), "use_proposal", Actor("bob", via="slack"))
+    assert outcome.result == "recorded"
+    html = _draft(cli, "html", tmp_path).decode()
+    assert "Ofsted recommend:" in html and first[:60] in html
+    assert html.count("[PROPOSED: ") == 1 and ofsted not in html  # the other item's only
+    md = _draft(cli, "md", tmp_path).decode().replace("\\", "")
+    assert md.count("[PROPOSED: ") == 1 and ofsted not in md
+    document = Document(io.BytesIO(_draft(cli, "docx", tmp_path)))
+    assert [ofsted in c.text for c in document.comments] == [False]
+
+
+def test_use_proposal_is_in_the_audit_trail(cli: Run, server: LocalServer, engine: Engine) -> None:
+    got = added(cli("item", "add", case_url(server, "drupal-landing-page-to-pdf"), "--json"))
+    item_id = int(str(got["item_id"]))
+    decide(engine, item_id, "use_proposal", Actor("U1", "alice", via="slack"))
+    result = cli("decisions", "export", "--format", "jsonl")
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["action"] == "use_proposal" and row["user_name"] == "alice"
+    assert row["edits"]["key_findings"] == got["key_findings"]
+    assert row["edits"]["lead_in"] == "Key findings include:"
+    with engine.connect() as conn:
+        item = conn.execute(select(items)).mappings().one()
+        used = conn.execute(select(item_proposals.c.used_by)).scalar_one()
+    assert item["key_findings"] == got["key_findings"] and used == "alice"
+    assert item["first_seen_at"] > datetime.now(UTC) - timedelta(minutes=5)
+
+
+def test_item_propose_reads_the_accepted_items_never_read(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    url = case_url(server, "drupal-landing-page-to-pdf")
+    polled = add_item(engine, url=url, canonical_url=url.replace("http://", "https://"))
+    other = add_item(engine)  # queued, not accepted: not read
+    outcome = decide(engine, polled, "accept", Actor("alice"), sector="criminal_justice")
+    result = cli("item", "propose", "--edition", str(outcome.edition))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"item {polled}: proposed a summary and 6 key findings\n"
+    with engine.connect() as conn:
+        assert conn.execute(select(item_proposals.c.item_id)).scalars().all() == [polled]
+    again = cli("item", "propose", "--edition", str(outcome.edition))
+    assert "was read already" in again.stdout
+    assert cli("item", "propose", "999999").exit_code == 2
+    assert cli("item", "propose").exit_code == 2
+    assert cli("item", "propose", "--edition", "2024-13").exit_code == 2
+    assert other != polled
