@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 Sector = Literal["adult_social_care_health", "children_young_people", "criminal_justice"]
 Category = Literal["reports", "briefings", "tools_guidance"]
+#: Where a new item goes: posted as a card, listed in the day's roll-up, or only stored.
+Lane = Literal["card", "digest", "quiet"]
 SourceKind = Literal["feed", "page"]
 
 #: Sectors and categories in the reference edition's order, with the headings it prints.
@@ -24,6 +26,29 @@ CATEGORIES: dict[str, str] = {
     "briefings": "Briefings",
     "tools_guidance": "Tools and Guidance",
 }
+
+#: Where an item stands: ``new`` (stored, never shown to editors), ``queued`` (waiting for an
+#: editor), ``accepted`` (in an edition; a held item is accepted into the next one), ``rejected``
+#: (kept as a tombstone, so it never comes back as new).
+ItemStatus = Literal["new", "queued", "accepted", "rejected"]
+#: What an editor may do to an item (one ``decide`` for Slack, ``curator review`` and ``edition``).
+Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+
+def is_sector(value: object) -> TypeGuard[Sector]:
+    """Whether ``value`` (an editor's choice, a row read back) is a sector id."""
+    return isinstance(value, str) and value in SECTORS
+
+
+def is_category(value: object) -> TypeGuard[Category]:
+    """Whether ``value`` is a category id."""
+    return isinstance(value, str) and value in CATEGORIES
+
+
+def is_action(value: object) -> TypeGuard[Action]:
+    """Whether ``value`` is an editor's action."""
+    return isinstance(value, str) and value in ACTIONS
 
 
 @dataclass(frozen=True)
