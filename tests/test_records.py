@@ -15,8 +15,8 @@ from curator.records import (
 
 
 def test_the_typed_ids_are_the_labelled_ones_in_the_same_order() -> None:
-    assert SECTOR_IDS == tuple(SECTORS)
-    assert CATEGORY_IDS == tuple(CATEGORIES)
+    assert tuple(SECTORS) == SECTOR_IDS
+    assert tuple(CATEGORIES) == CATEGORY_IDS
 
 
 def test_the_guards_accept_the_ids_and_nothing_else() -> None:
