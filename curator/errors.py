@@ -6,7 +6,7 @@ Every error of the project (classes defined elsewhere are marked with their modu
     CuratorError
     ├── ConfigError                    settings, sources.yaml, files
     │   ├── SourcesError               curator.sources: sources.yaml refused (file, line, key)
-    │   └── NotAdded                   curator.sources_add: `sources add` refused a URL
+    │   └── NotAdded                   curator.sources: `sources add` refused a URL
     ├── FetchError                     a source could not be fetched (source_id, url,
     │   │                              retry_after, status on every one)
     │   ├── HTTPStatusError            a status that is not 2xx or 304 (status is set)

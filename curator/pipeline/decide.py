@@ -148,13 +148,8 @@ class Decider:
         return Checked(
             source_id=source.id,
             now=now,
-            next_check_at=next_check_at(
-                now,
-                every=source.every,
-                retry_after=result.retry_after,
-                max_age=result.max_age,
-                jitter=source.jitter,
-                rng=self.rng,
+            next_check_at=self._next_check(
+                source, now, retry_after=result.retry_after, max_age=result.max_age
             ),
             status=result.status,
             etag=result.etag,
@@ -182,19 +177,38 @@ class Decider:
         return Failed(
             source_id=source.id,
             now=now,
-            next_check_at=next_check_at(
+            next_check_at=self._next_check(
+                source,
                 now,
-                every=source.every,
-                consecutive_failures=state.consecutive_failures + 1,
-                consecutive_blocks=state.consecutive_blocks + 1 if blocked else 0,
                 retry_after=retry_after,
-                jitter=source.jitter,
-                rng=self.rng,
+                failures=state.consecutive_failures + 1,
+                blocks=state.consecutive_blocks + 1 if blocked else 0,
             ),
             error=text if text.startswith(source.id) else f"{source.id}: {text}",
             status=status,
             blocked=blocked,
             unexpected=not ours,
+        )
+
+    def _next_check(
+        self,
+        source: SourceConfig,
+        now: datetime,
+        *,
+        retry_after: float | None,
+        max_age: float | None = None,
+        failures: int = 0,
+        blocks: int = 0,
+    ) -> datetime:
+        return next_check_at(
+            now,
+            every=source.every,
+            consecutive_failures=failures,
+            consecutive_blocks=blocks,
+            retry_after=retry_after,
+            max_age=max_age,
+            jitter=source.jitter,
+            rng=self.rng,
         )
 
     def recent(self, entry: Entry, now: datetime) -> bool:

@@ -101,7 +101,7 @@ class Poller:
         s = self.settings
         channel = s.slack_channel if s.slack_enabled and s.slack_channel else None
         return SourceStore(
-            self.engine,
+            engine=self.engine,
             decider=self.decider,
             classify=Classify(lambda: self.classifier, self.decider, channel),
             parse_pool=self.parse_pool,

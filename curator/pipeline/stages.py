@@ -19,7 +19,7 @@ import logging
 import queue
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -72,23 +72,17 @@ def batches(
         yield batch
 
 
+@dataclass(frozen=True)
 class Intake:
     """Called on the event loop as each fetch finishes: fingerprints a fetched document and,
     with parser processes, hands it to them at once; then passes it to the store thread.
     In-process parsing waits for the store thread (never on the event loop, which must keep
     fetching)."""
 
-    def __init__(
-        self,
-        arrivals: queue.Queue[Arrival | None],
-        states: States,
-        parse_pool: ParsePool,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.arrivals = arrivals
-        self.states = states
-        self.parse_pool = parse_pool
-        self.clock = clock
+    arrivals: queue.Queue[Arrival | None]
+    states: States
+    parse_pool: ParsePool
+    clock: Callable[[], datetime]
 
     def __call__(self, request: FetchRequest, result: FetchResult | CuratorError) -> None:
         parsing = None
@@ -164,20 +158,15 @@ class StoreLoop:
                 self.on_progress(outcome.source, outcome.text)
 
 
+@dataclass(frozen=True)
 class Classify:
     """Classifies a batch's new items in one model call, stores the predictions, chooses each
     item's lane (:meth:`Decider.lane`) and queues the cards for the editors (and, with a Slack
     ``channel``, for the outbox). Without a model, no prediction is stored."""
 
-    def __init__(
-        self,
-        model: Callable[[], Classifier | None],
-        decider: Decider,
-        channel: str | None,
-    ) -> None:
-        self.model = model
-        self.decider = decider
-        self.channel = channel
+    model: Callable[[], Classifier | None]
+    decider: Decider
+    channel: str | None
 
     def __call__(self, conn: Connection, new: Sequence[NewItem], now: datetime) -> list[int]:
         """The ids of the items queued as cards."""
@@ -215,33 +204,22 @@ class Classify:
         return cards
 
 
+@dataclass(kw_only=True)
 class SourceStore:
     """Stores the sources of one pass and records each one's check (``report`` counts them).
     One broken source never stops the pass: its failure is recorded against it alone."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        decider: Decider,
-        classify: Classify,
-        parse_pool: ParsePool,
-        report: PollReport,
-        states: States,
-        worker: str,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.engine = engine
-        self.decider = decider
-        self.classify = classify
-        self.parse_pool = parse_pool
-        self.report = report
-        self.states = states
-        self.worker = worker
-        self.clock = clock
-        # Publishers' recent titles for near-duplicate checks, read once per pass (not per
-        # feed); a new one after a rollback, which takes back the titles it added.
-        self.titles = PublisherTitles()
+    engine: Engine
+    decider: Decider
+    classify: Classify
+    parse_pool: ParsePool
+    report: PollReport
+    states: States
+    worker: str
+    clock: Callable[[], datetime]
+    #: Publishers' recent titles for near-duplicate checks, read once per pass (not per feed);
+    #: a new one after a rollback, which takes back the titles it added.
+    titles: PublisherTitles = field(default_factory=PublisherTitles)
 
     # -- sources that need no parsing ------------------------------------------------------
 

@@ -47,16 +47,10 @@ def add_predictions(
 
 
 @dataclass(frozen=True)
-class StoredPrediction:
+class StoredPrediction(Prediction):
+    """A prediction as stored: for which item, and when it was made."""
+
     item_id: int
-    model_version: str
-    relevant: bool
-    relevance: float
-    sector: str
-    sector_confidence: float
-    category: str
-    category_confidence: float
-    uncertain: bool
     created_at: datetime
 
 
