@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 Sector = Literal["adult_social_care_health", "children_young_people", "criminal_justice"]
 Category = Literal["reports", "briefings", "tools_guidance"]
@@ -27,6 +27,32 @@ CATEGORIES: dict[str, str] = {
     "briefings": "Briefings",
     "tools_guidance": "Tools and Guidance",
 }
+
+#: Where an item stands: ``new`` (stored, never shown to editors), ``queued`` (waiting for an
+#: editor), ``accepted`` (in an edition; a held item is accepted into the next one), ``rejected``
+#: (kept as a tombstone, so it never comes back as new).
+ItemStatus = Literal["new", "queued", "accepted", "rejected"]
+#: What an editor may do to an item (one ``decide`` for Slack, ``curator review`` and ``edition``).
+Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move", "use_proposal"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+#: The keys of SECTORS and CATEGORIES, typed, in the same order (a test keeps them equal).
+SECTOR_IDS: tuple[Sector, ...] = get_args(Sector)
+CATEGORY_IDS: tuple[Category, ...] = get_args(Category)
+
+
+def is_sector(value: object) -> TypeGuard[Sector]:
+    """Whether ``value`` (an editor's choice, a row read back) is a sector id."""
+    return isinstance(value, str) and value in SECTOR_IDS
+
+
+def is_category(value: object) -> TypeGuard[Category]:
+    """Whether ``value`` is a category id."""
+    return isinstance(value, str) and value in CATEGORY_IDS
+
+
+def is_action(value: object) -> TypeGuard[Action]:
+    """Whether ``value`` is an editor's action."""
+    return isinstance(value, str) and value in ACTIONS
 
 
 @dataclass(frozen=True)

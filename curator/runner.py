@@ -1,10 +1,14 @@
-"""``curator run``: the main job, unattended for months.
+"""``curator run``: the main job, unattended for months. This module is its wiring only.
 
 One process: an APScheduler 3.x tick (claim due sources → poll → classify → queue → post to Slack),
 cron jobs (open the month's edition, nightly retrain, weekly source-health report), the Slack
 Socket Mode listener when configured, ``/healthz`` and ``/metrics`` (curator/web.py, served by
 uvicorn in a thread) on ``CURATOR_HTTP_HOST:CURATOR_HTTP_PORT``, reload of
 ``sources.yaml`` on change or SIGHUP, and a clean stop on SIGTERM within 10 seconds.
+
+What each job does lives elsewhere: the poll in ``curator.pipeline``, the other jobs in
+``curator.jobs``, the ``/healthz`` rule in ``curator.liveness``, candidates logged without Slack
+in ``curator.terminal``.
 """
 
 from __future__ import annotations
@@ -14,19 +18,19 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curator import jobs
 from curator.config import Settings
 from curator.errors import CuratorError
+from curator.liveness import Ticks, health_body
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
-from curator.records import CATEGORIES, SECTORS, SourceConfig
+from curator.records import SourceConfig
 from curator.store.handles import Engine
 
 if TYPE_CHECKING:
@@ -53,7 +57,7 @@ def _stamp(path: Path) -> _FileStamp | None:
 
 class SourceList:
     """The sources in force: reloaded when the file changes; an invalid file is refused and the
-    last good list keeps running (issue 6 §3)."""
+    last good list keeps running."""
 
     def __init__(self, path: Path) -> None:
         from curator.sources import load_sources
@@ -126,7 +130,9 @@ class Runner:
             if self.settings.slack_enabled:
                 self.post_outbox()
             elif report.candidate_ids:
-                self._print_candidates(report.candidate_ids)
+                from curator.terminal import log_candidates
+
+                log_candidates(self.engine, report.candidate_ids)
             if report.new_items:
                 release_free_memory()  # a pass that stored items freed more than it keeps
             self.last_tick_error = None
@@ -164,32 +170,6 @@ class Runner:
             if note["id"] != "-":  # the model's own warning is logged once, when it is loaded
                 log.warning("source warning: %s", note["warning"], extra={"source": note["id"]})
 
-    def _print_candidates(self, item_ids: list[int]) -> None:
-        from curator.store.item_reads import items_by_id
-        from curator.store.predictions import latest_predictions
-
-        with self.engine.connect() as conn:
-            rows = items_by_id(conn, item_ids)
-            predicted = latest_predictions(conn, item_ids)
-        for r in rows:
-            pred = predicted.get(r.id)
-            label = (
-                f"{SECTORS.get(pred.sector, '?')} · {CATEGORIES.get(pred.category, '?')}"
-                if pred
-                else "not classified"
-            )
-            mark = " [needs a look]" if pred and pred.uncertain else ""
-            log.info(
-                "candidate #%d: %s. %s (%s)%s",
-                r.id,
-                r.publisher,
-                r.title,
-                label,
-                mark,
-                extra={"item_id": r.id},
-            )
-        log.info("%d candidates wait for `curator review`", len(rows))
-
     def post_outbox(self) -> None:
         from curator.slack.outbox import drain, make_client
 
@@ -204,47 +184,22 @@ class Runner:
         self.metrics.post_failures.inc(report.failed)
 
     def open_current_edition(self) -> None:
-        from curator.store.editions import target_edition
-
-        with self.engine.begin() as conn:
-            edition = target_edition(conn, self.clock(), self.settings.timezone)
-        log.info("edition %s is open", edition)
+        jobs.open_current_edition(self.engine, self.clock(), self.settings.timezone)
 
     def weekly_report(self) -> str | None:
-        from curator.store.health import source_health
-        from curator.store.meta import claim_once
+        post = self._post_text if self.settings.slack_enabled else None
+        return jobs.weekly_report(self.engine, self.sources.sources, self.clock(), post)
 
-        now = self.clock()
-        year, week, _ = now.isocalendar()
-        with self.engine.begin() as conn:
-            claimed = claim_once(conn, f"health-report:{year}-W{week:02d}", now)
-        if not claimed:
-            return None  # another worker sent this week's report
-        with self.engine.connect() as conn:
-            health = source_health(conn, self.sources.sources, now)
-        text = health_report_text(health)
-        if self.settings.slack_enabled:
-            from curator.slack.outbox import make_client
+    def _post_text(self, text: str) -> None:
+        from curator.slack.outbox import make_client
 
-            client = self._slack_client or make_client(self.settings)
-            client.chat_postMessage(channel=str(self.settings.slack_channel), text=text)
-        log.info("weekly source-health report:\n%s", text)
-        return text
+        client = self._slack_client or make_client(self.settings)
+        client.chat_postMessage(channel=str(self.settings.slack_channel), text=text)
 
     def nightly_retrain(self) -> RetrainOutcome | None:
-        """Retrain in a child process: training imports scikit-learn (~100 MB) that prediction
-        never needs, and the long-running process should not keep it."""
-        from curator.store.meta import claim_once
-
-        now = self.clock()
-        with self.engine.begin() as conn:
-            claimed = claim_once(conn, f"retrain:{now.date().isoformat()}", now)
-        if not claimed:
-            return None
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            outcome = pool.submit(_retrain_in_child, self.settings, now).result()
-        log.info("nightly retrain: %s", outcome.reason)
-        if outcome.swapped:
+        """Retrain (in a child process) once a day; the poller loads a model swapped in."""
+        outcome = jobs.nightly_retrain(self.engine, self.settings, self.clock())
+        if outcome is not None and outcome.swapped:
             self.poller.reload_classifier()
         return outcome
 
@@ -353,30 +308,20 @@ class Runner:
     # -- /healthz and /metrics ---------------------------------------------------------------
 
     def health(self) -> tuple[int, dict[str, Any]]:
-        """200 while ticks start and finish on time (a first pass over many sources may run
-        long); 503 when the scheduler has stalled."""
-        now = self.clock()
-        stale_after = max(3 * self.settings.tick_seconds, 180)
-
-        def recent(when: datetime | None) -> bool:
-            return when is not None and (now - when).total_seconds() < stale_after
-
-        running = self._tick_lock.locked()
-        if recent(self.last_tick_at) or (running and recent(self.tick_started_at)):
-            status = "ok"
-        elif self.tick_started_at is None:
-            status = "starting"
-        else:
-            status = "stalled"
-        body = {
-            "status": status,
-            "tick_running": running,
-            "last_tick_at": self.last_tick_at.isoformat() if self.last_tick_at else None,
-            "last_tick_error": self.last_tick_error,
-            "sources": len(self.sources.sources),
-            "sources_file_error": self.sources.last_error,
-        }
-        return (503 if status == "stalled" else 200), body
+        """The ``/healthz`` answer (``curator.liveness``)."""
+        ticks = Ticks(
+            last_tick_at=self.last_tick_at,
+            tick_started_at=self.tick_started_at,
+            running=self._tick_lock.locked(),
+            last_tick_error=self.last_tick_error,
+        )
+        return health_body(
+            ticks,
+            self.clock(),
+            tick_seconds=self.settings.tick_seconds,
+            sources=len(self.sources.sources),
+            sources_file_error=self.sources.last_error,
+        )
 
     def _refresh_gauges(self) -> None:
         from curator.store.item_reads import queued_count
@@ -411,21 +356,3 @@ class Runner:
     def http_port(self) -> int:
         assert self._http is not None
         return self._http.port
-
-
-def _retrain_in_child(settings: Settings, now: datetime) -> RetrainOutcome:
-    from curator.classify.retrain import retrain_if_needed
-    from curator.store.db import open_engine
-
-    engine = open_engine(settings.database_url)
-    try:
-        return retrain_if_needed(engine, settings, now=now)
-    finally:
-        engine.dispose()
-
-
-def health_report_text(healths: list[Any]) -> str:
-    """The weekly report (written by ``curator.health.report_text``, beside the statuses)."""
-    from curator.health import report_text
-
-    return report_text(healths)

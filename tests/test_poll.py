@@ -16,6 +16,7 @@ from curator.classify import ClassifyInput
 from curator.config import Settings
 from curator.fetch import FetchRequest, FetchSettings
 from curator.pipeline import Poller
+from curator.pipeline.records import Arrival
 from curator.records import FetchResult, Prediction, SourceConfig
 from curator.store.decisions import Actor, decide
 from curator.store.schema import items, predictions, source_state
@@ -423,7 +424,7 @@ class ExplodingClassifier(KeywordClassifier):
 
 def _arrivals(
     server: LocalServer, engine: Engine, feeds: dict[str, list[FeedItem]]
-) -> list[tuple[FetchRequest, FetchResult, None]]:
+) -> list[Arrival]:
     """Sources that arrived together, as the store thread sees them: fetched, not yet parsed."""
     from curator.store import source_state as state_store
 
@@ -436,7 +437,7 @@ def _arrivals(
             sid, source.url, 200, {"content-type": "application/atom+xml"}, body, 0.1
         )
         sources.append(source)
-        arrivals.append((FetchRequest(source), result, None))
+        arrivals.append(Arrival(FetchRequest(source), result))
     with engine.begin() as conn:
         state_store.sync_sources(conn, sources)
     return arrivals
@@ -459,9 +460,9 @@ def test_sources_that_arrive_together_are_classified_in_one_model_call(
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = list(made._handle_group(arrivals, report, states))
+    outcomes = list(made.source_store(report, states).store_group(arrivals))
 
-    assert [(s.id, o) for s, o in outcomes] == [(f"s{k}", "3 new") for k in range(4)]
+    assert [(o.source.id, o.text) for o in outcomes] == [(f"s{k}", "3 new") for k in range(4)]
     assert clf.calls == [12]  # one call for the 4 sources' 12 new items, not 4 calls
     assert (report.ok, report.new_items, report.candidates) == (4, 12, 12)
     assert count(engine) == 12 and count(engine, predictions) == 12
@@ -481,9 +482,13 @@ def test_one_source_that_breaks_the_batch_fails_alone(engine: Engine, server: Lo
         states = state_store.load_states(conn)
     report = PollReport()
 
-    outcomes = list(made._handle_group(arrivals, report, states))
+    outcomes = list(made.source_store(report, states).store_group(arrivals))
 
-    assert [(s.id, o) for s, o in outcomes] == [("a", "2 new"), ("b", "failed"), ("c", "2 new")]
+    assert [(o.source.id, o.text) for o in outcomes] == [
+        ("a", "2 new"),
+        ("b", "failed"),
+        ("c", "2 new"),
+    ]
     assert clf.calls == [6, 2, 2, 2]  # together, then one by one
     assert report.failed == 1 and report.errors[0]["id"] == "b"
     assert "internal error" in report.errors[0]["error"]
@@ -515,16 +520,17 @@ def test_a_poll_with_a_failing_batch_still_stores_every_other_source(
 
 
 def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> None:
-    from curator.pipeline import _batches
+    from curator.pipeline.records import Parsed
+    from curator.pipeline.stages import batches as _batches
     from curator.records import ParsedFeed
 
-    def parsed(sid: str, n: int) -> tuple[SourceConfig, FetchResult, ParsedFeed]:
+    def parsed(sid: str, n: int) -> Parsed:
         source = SourceConfig(id=sid, publisher="P", kind="feed", url=f"https://e.org/{sid}")
         result = FetchResult(sid, source.url, 200, {}, b"", 0.0)
-        return source, result, ParsedFeed(entries=[object()] * n)  # type: ignore[list-item]
+        return Parsed(source, result, ParsedFeed(entries=[object()] * n))  # type: ignore[list-item]
 
-    def ids(batches: Iterable[list[tuple[SourceConfig, FetchResult, ParsedFeed]]]) -> list[str]:
-        return ["".join(s.id for s, _, _ in b) for b in batches]
+    def ids(batches: Iterable[list[Parsed]]) -> list[str]:
+        return ["".join(p.source.id for p in b) for b in batches]
 
     group = [parsed("a", 150), parsed("b", 60), parsed("c", 0), parsed("d", 300), parsed("e", 5)]
     assert ids(_batches(group, 200)) == ["ab", "cd", "e"]
@@ -535,21 +541,22 @@ def test_a_transaction_stops_taking_sources_once_it_holds_enough_entries() -> No
 def test_a_full_batch_is_stored_before_the_next_source_is_parsed() -> None:
     """Batches are handed on as they fill, not once every source of the group is parsed: the
     store keeps pace with the parser, and little is left to store after the last parse."""
-    from curator.pipeline import _batches
+    from curator.pipeline.records import Parsed
+    from curator.pipeline.stages import batches as _batches
     from curator.records import ParsedFeed
 
     pulled: list[str] = []
 
-    def arriving() -> Iterator[tuple[SourceConfig, FetchResult, ParsedFeed]]:
+    def arriving() -> Iterator[Parsed]:
         for sid in "abcd":
             pulled.append(sid)
             source = SourceConfig(id=sid, publisher="P", kind="feed", url=f"https://e.org/{sid}")
             feed = ParsedFeed(entries=[object()] * 100)  # type: ignore[list-item]
-            yield source, FetchResult(sid, source.url, 200, {}, b"", 0.0), feed
+            yield Parsed(source, FetchResult(sid, source.url, 200, {}, b"", 0.0), feed)
 
     batches = _batches(arriving(), 200)
     first = next(batches)
-    assert [s.id for s, _, _ in first] == ["a", "b"] and pulled == ["a", "b"]
+    assert [p.source.id for p in first] == ["a", "b"] and pulled == ["a", "b"]
 
 
 def _refuse_success_of(engine: Engine, source_id: str) -> None:

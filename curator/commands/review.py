@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
+
+from curator.records import ItemStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -23,6 +25,9 @@ KEYS = {
     "n": "skip (next)",
     "q": "quit",
 }
+
+#: What became of a card: the item's status after the editor's decision, or no decision.
+Triaged = ItemStatus | Literal["skipped", "quit"]
 
 
 def _pct(value: float | None) -> str:
@@ -70,7 +75,7 @@ def _triage(
     n: int,
     total: int,
     on_change: Callable[[int], None] = lambda item_id: None,
-) -> str:
+) -> Triaged:
     """Prompt until the editor decides, skips or quits; returns the outcome word."""
     from curator.records import CATEGORIES, SECTORS
     from curator.store.decisions import DecisionError, decide
@@ -190,6 +195,7 @@ def review(limit: int | None) -> None:
             click.echo("Nothing to review: no queued candidates.")
             return
         for n, card in enumerate(cards, 1):
+            outcome: Triaged
             try:
                 outcome = _triage(eng, card, actor, tz, n, total, on_change)
             except click.Abort:  # end of input (Ctrl-D)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from curator.edition.calendar import parse_edition
-from curator.records import CATEGORIES, SECTORS
+from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (
     "January",
@@ -51,6 +51,8 @@ class DraftItem:
     url: str
     summary: str
     key_findings: tuple[str, ...]
+    # As text, not Sector and Category: an item read from a file may name an unknown one, and
+    # assemble() files it apart with a warning instead of dropping it.
     sector: str
     category: str | None
     position: int | None
@@ -87,7 +89,7 @@ class EntryView:
 
 @dataclass(frozen=True)
 class CategoryBlock:
-    category_id: str | None  # None: items printed directly under the sector heading
+    category_id: Category | None  # None: items printed directly under the sector heading
     heading: str | None
     items: list[DraftItem]
     entries: list[EntryView]  # the same items, ready to print
@@ -229,12 +231,12 @@ def assemble(
     """
     title = edition_title(edition_id)
     warnings: list[str] = []
-    buckets: dict[str, dict[str | None, list[DraftItem]]] = {}
+    buckets: dict[str, dict[Category | None, list[DraftItem]]] = {}
     for item in items:
         sector = item.sector if item.sector in SECTORS else UNSORTED_SECTOR
         if sector == UNSORTED_SECTOR:
             warnings.append(f"item {item.item_id} has no known sector ({item.sector!r})")
-        category = item.category if item.category in CATEGORIES else None
+        category = item.category if is_category(item.category) else None
         if item.category and category is None:
             warnings.append(f"item {item.item_id} has unknown category {item.category!r}")
         buckets.setdefault(sector, {}).setdefault(category, []).append(item)
@@ -246,7 +248,7 @@ def assemble(
         if not by_category:
             continue
         blocks: list[CategoryBlock] = []
-        for category_id in (None, *CATEGORIES):
+        for category_id in (None, *CATEGORY_IDS):
             group = by_category.get(category_id)
             if not group:
                 continue

@@ -32,8 +32,7 @@ from curator.enrich.propose import propose
 from curator.enrich.reader import DocumentKind, ReadJob, read_job
 from curator.enrich.records import Document, Publication
 from curator.enrich.sections import find_sections
-from curator.fetch import BodyTooLarge, Fetcher, FetchError, FetchSettings
-from curator.fetch.errors import HTTPStatusError
+from curator.fetch import BodyTooLarge, Fetcher, FetchError, FetchSettings, HTTPStatusError
 from curator.parse.pool import ParsePool
 
 #: A report PDF may be this large (the fetcher's own cap for pages stays lower).

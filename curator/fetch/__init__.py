@@ -1,4 +1,4 @@
-"""The fetch room: polite, bounded, SSRF-guarded HTTP (issue 2, item 4).
+"""Fetching: polite, bounded, SSRF-guarded HTTP.
 
 from curator.fetch import FetchRequest, FetchSettings, fetch_many
 results = fetch_many([FetchRequest(source, etag=..., last_modified=...)], FetchSettings())
@@ -6,8 +6,7 @@ results = fetch_many([FetchRequest(source, etag=..., last_modified=...)], FetchS
 
 from __future__ import annotations
 
-from curator.fetch.client import Fetcher, FetchRequest, FetchSettings, fetch_many
-from curator.fetch.errors import (
+from curator.errors import (
     BadResponse,
     BlockedAddress,
     BlockedBySite,
@@ -19,6 +18,8 @@ from curator.fetch.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
+from curator.fetch.client import Fetcher, fetch_many
+from curator.fetch.settings import FetchRequest, FetchSettings
 
 __all__ = [
     "BadResponse",

@@ -1,4 +1,4 @@
-"""The polite HTTP client (issue 2, item 4): caps, timeouts, body cap, manual redirects with the
+"""The polite HTTP client: caps, timeouts, body cap, manual redirects with the
 SSRF guard on every hop, conditional GET, robots.txt for pages.
 
 One :class:`Fetcher` owns one ``httpx.AsyncClient`` (a connection pool sized to the global cap); a
@@ -13,16 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import httpx
 
-from curator.fetch import challenge, decode, robots, ssrf
-from curator.fetch.errors import (
+from curator.errors import (
     BadResponse,
     BlockedAddress,
     BlockedBySite,
-    BodyTooLarge,
     ConnectFailed,
     FetchError,
     FetchTimeout,
@@ -30,50 +27,16 @@ from curator.fetch.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
+from curator.fetch import challenge, decode, robots, ssrf
+from curator.fetch.exceptions import fetch_error
 from curator.fetch.headers import parse_max_age, parse_retry_after
-from curator.fetch.transport import GuardedTransport, GuardRefused
+from curator.fetch.settings import FetchRequest, FetchSettings
+from curator.fetch.transport import GuardedTransport
 from curator.records import FetchResult, SourceConfig
 
-if TYPE_CHECKING:
-    from curator.config import Settings
+__all__ = ["FetchRequest", "FetchSettings", "Fetcher", "fetch_many"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    """Politeness and safety limits for fetching (defaults from issue 2)."""
-
-    global_limit: int = 16
-    per_host_limit: int = 2
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0
-    max_bytes: int = 15 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = "PulseCurator/0.1 (+https://github.com/pulse-curator/pulse-curator)"
-    allow_private_networks: bool = False
-    respect_robots: bool = True
-    #: Networks let through even while the guard is on (CIDR strings). Not a deployment setting:
-    #: tests allow ``127.0.0.0/8`` here to reach their loopback server and still see the guard
-    #: refuse 10.0.0.0/8 or 169.254.169.254.
-    allowed_networks: tuple[str, ...] = ()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FetchSettings:
-        return cls(
-            user_agent=settings.effective_user_agent,
-            allow_private_networks=settings.allow_private_networks,
-        )
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    """One source to fetch, with the validators stored from its last successful fetch."""
-
-    source: SourceConfig
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass
@@ -361,8 +324,6 @@ class Fetcher:
     ) -> tuple[_Response, httpx.URL | None]:
         """One GET. Returns the response and, for a redirect, where it points."""
         assert self._client is not None
-        s = self.settings
-        name = str(url)
         try:
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
@@ -378,7 +339,7 @@ class Fetcher:
                         raise BadResponse(
                             f"{source_id}: {url} redirects to an invalid URL {location!r}",
                             source_id=source_id,
-                            url=name,
+                            url=str(url),
                         ) from exc
                     return _Response(url, status, response.headers, b""), target
                 content = b""
@@ -392,62 +353,18 @@ class Fetcher:
                 return _Response(url, status, response.headers, content), None
             finally:
                 await response.aclose()
-        except GuardRefused as exc:
-            raise BlockedAddress(
-                f"{source_id}: refused to connect to {url}: {exc} "
-                "(set CURATOR_ALLOW_PRIVATE_NETWORKS=true only for tests)",
+        except Exception as exc:
+            ours = fetch_error(
+                exc,
                 source_id=source_id,
-                url=name,
-            ) from None
-        except decode.TooLarge:
-            raise BodyTooLarge(
-                f"{source_id}: the body from {url} is larger than {max_bytes} bytes "
-                "(counted after decompression); not reading more",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except decode.Unsupported as exc:
-            raise BadResponse(
-                f"{source_id}: refused the body from {url}: {exc}",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except decode.Undecodable as exc:
-            raise BadResponse(
-                f"{source_id}: the body from {url} cannot be decoded: {exc}",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except httpx.ConnectTimeout:
-            raise FetchTimeout(
-                f"{source_id}: could not connect to {url} within {_seconds(s.connect_timeout)} s",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except httpx.ReadTimeout:
-            raise FetchTimeout(
-                f"{source_id}: {url} sent nothing for {_seconds(s.read_timeout)} s (read timeout)",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise FetchTimeout(
-                f"{source_id}: timed out fetching {url} ({type(exc).__name__})",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, OSError) as exc:
-            raise ConnectFailed(
-                f"{source_id}: connection to {url} failed: {exc or type(exc).__name__}",
-                source_id=source_id,
-                url=name,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise BadResponse(
-                f"{source_id}: bad response from {url}: {exc or type(exc).__name__}",
-                source_id=source_id,
-                url=name,
-            ) from None
+                url=url,
+                connect_timeout=self.settings.connect_timeout,
+                read_timeout=self.settings.read_timeout,
+                max_bytes=max_bytes,
+            )
+            if ours is None:
+                raise
+            raise ours from None
 
 
 #: A non-2xx body (304, redirect, error page) up to this size is read and dropped so that the

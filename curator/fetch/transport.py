@@ -8,7 +8,8 @@ connection if any address is not allowed, and connects to the checked IP; TLS st
 certificate against the host name, and the pool is still keyed by host name.
 
 httpx 0.28 has no public way to pass an httpcore network backend to ``AsyncHTTPTransport``
-(encode/httpx#3749), so this wraps ``httpcore.AsyncConnectionPool`` directly, as httpx does.
+(encode/httpx#3749), so this wraps ``httpcore.AsyncConnectionPool`` directly, as httpx does,
+turning httpcore's exceptions into httpx's by the table in ``curator.fetch.exceptions``.
 
 One pool per origin (scheme, host, port), not one for every host: httpcore's pool looks at each
 of its connections, and asks the socket whether it is still readable, every time a request
@@ -22,33 +23,18 @@ per process and shared by every pool.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import ssl
 import typing
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 
 import httpcore
 import httpx
 
 from curator.fetch import ssrf
+from curator.fetch.exceptions import GuardRefused, httpcore_mapped
 
-#: httpcore's exceptions and the httpx ones callers see (most specific first).
-_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
+__all__ = ["GuardRefused", "GuardedTransport", "default_ssl_context"]
 
 
 @functools.cache
@@ -56,23 +42,6 @@ def default_ssl_context() -> ssl.SSLContext:
     """certifi's bundle, loaded once per process (about 20 ms each time otherwise) and shared by
     every pool of every poll; verification as httpx does it by default."""
     return httpx.create_ssl_context()
-
-
-class GuardRefused(httpx.TransportError):
-    """The connect-time guard refused every address of a host (message says why)."""
-
-
-@contextlib.contextmanager
-def _mapped() -> Iterator[None]:
-    try:
-        yield
-    except GuardRefused:
-        raise
-    except Exception as exc:
-        for source, target in _EXCEPTIONS:
-            if isinstance(exc, source):
-                raise target(str(exc)) from exc
-        raise
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -126,7 +95,7 @@ class _Stream(httpx.AsyncByteStream):
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _mapped():
+        with httpcore_mapped():
             async for part in self._stream:
                 yield part
 
@@ -188,7 +157,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _mapped():
+        with httpcore_mapped():
             response = await self._pool(request.url).handle_async_request(core_request)
         assert isinstance(response.stream, typing.AsyncIterable)
         return httpx.Response(

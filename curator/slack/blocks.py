@@ -30,7 +30,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from curator.errors import SlackError
-from curator.records import CATEGORIES, SECTORS
+from curator.records import CATEGORIES, SECTORS, Category, ItemStatus, Sector
 from curator.slack import limits
 
 ACCEPT = "pulse_accept"
@@ -75,9 +75,9 @@ class Card:
     document_type: str | None = None
     key_findings: tuple[str, ...] = ()
     lead_in: str | None = None  # the line before the key findings; None: "Key findings include:"
-    status: str = "queued"
-    sector: str | None = None  # the editor's label once decided
-    category: str | None = None
+    status: ItemStatus = "queued"
+    sector: Sector | None = None  # the editor's label once decided
+    category: Category | None = None
     edition: str | None = None
     decided_by_id: str | None = None
     decided_by_name: str | None = None
@@ -150,7 +150,7 @@ def outcome_line(card: Card) -> str:
     """ "Accepted by @editor into 2024-06 · Sector · Category" (or "Rejected by …")."""
     if card.status == "rejected":
         return f":x: Rejected by {_who(card)}"
-    if card.status in ("accepted", "held"):
+    if card.status == "accepted":
         labels = " · ".join(
             x for x in (SECTORS.get(card.sector or ""), CATEGORIES.get(card.category or "")) if x
         )

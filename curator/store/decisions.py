@@ -17,26 +17,26 @@ from sqlalchemy.exc import IntegrityError
 
 from curator.edition.calendar import next_edition
 from curator.errors import CuratorError
-from curator.records import CATEGORIES, SECTORS
+from curator.records import (
+    ACTIONS,
+    CATEGORIES,
+    SECTORS,
+    Action,
+    Category,
+    ItemStatus,
+    Sector,
+    is_action,
+    is_category,
+    is_sector,
+)
 from curator.store.editions import ensure_edition, target_edition
 from curator.store.proposals import get_proposal, mark_used
 from curator.store.schema import decisions, items
 
-Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move", "use_proposal"]
-ACTIONS: tuple[str, ...] = (
-    "accept",
-    "reject",
-    "relabel",
-    "edit",
-    "undo",
-    "hold",
-    "move",
-    "use_proposal",
-)
 #: Statuses in which an item still waits for an editor.
-UNDECIDED = ("new", "queued")
+UNDECIDED: tuple[ItemStatus, ...] = ("new", "queued")
 #: The actions that decide an item (the ones ``undo`` takes back).
-DECIDING = ("accept", "reject", "hold")
+DECIDING: tuple[Action, ...] = ("accept", "reject", "hold")
 EDITABLE_FIELDS = {
     "title": "edited_title",
     "summary": "edited_summary",
@@ -75,10 +75,10 @@ class DecisionOutcome:
     #: conflict: someone else decided first (``decided_by`` says who), nothing changed.
     result: Literal["recorded", "duplicate", "conflict"]
     item_id: int
-    action: str
-    status: str
-    sector: str | None
-    category: str | None
+    action: Action
+    status: ItemStatus
+    sector: Sector | None
+    category: Category | None
     edition: str | None
     decided_by: str | None
     decision_id: int | None
@@ -99,11 +99,20 @@ def _restore(state: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_labels(sector: str | None, category: str | None) -> None:
-    if sector is not None and sector not in SECTORS:
+def _check_action(action: str) -> Action:
+    if not is_action(action):
+        raise DecisionError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+    return action
+
+
+def _check_labels(
+    sector: str | None, category: str | None
+) -> tuple[Sector | None, Category | None]:
+    if sector is not None and not is_sector(sector):
         raise DecisionError(f"unknown sector {sector!r}; use one of {', '.join(SECTORS)}")
-    if category is not None and category not in CATEGORIES:
+    if category is not None and not is_category(category):
         raise DecisionError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+    return sector, category
 
 
 def _check_edits(edits: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -136,10 +145,11 @@ def decide(
     now: datetime | None = None,
     tz: str = "Europe/London",
 ) -> DecisionOutcome:
-    """Apply one editor action to one item and record it, atomically."""
-    if action not in ACTIONS:
-        raise DecisionError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-    _check_labels(sector, category)
+    """Apply one editor action to one item and record it, atomically. What the front ends pass
+    (an editor's choice, as text) is checked here: an unknown action, sector or category is a
+    DecisionError naming the ones there are."""
+    checked = _check_action(action)
+    labels = _check_labels(sector, category)
     edit_values = _check_edits(edits)
     now = now or datetime.now(UTC)
     try:
@@ -151,10 +161,9 @@ def decide(
             return _apply(
                 conn,
                 item_id,
-                action,
+                checked,
                 actor,
-                sector,
-                category,
+                *labels,
                 edit_values,
                 edition,
                 position,
@@ -198,10 +207,10 @@ def _by_key(conn: Connection, key: str) -> DecisionOutcome | None:
 def _apply(
     conn: Connection,
     item_id: int,
-    action: str,
+    action: Action,
     actor: Actor,
-    sector: str | None,
-    category: str | None,
+    sector: Sector | None,
+    category: Category | None,
     edit_values: dict[str, Any],
     edition: str | None,
     position: int | None,
@@ -342,7 +351,7 @@ def edits_for_audit(edit_values: Mapping[str, Any], position: int | None) -> dic
     return out
 
 
-def _conflict(item: Mapping[Any, Any], action: str) -> DecisionOutcome:
+def _conflict(item: Mapping[Any, Any], action: Action) -> DecisionOutcome:
     return DecisionOutcome(
         "conflict",
         item["id"],

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
+from curator.records import Category, ItemStatus, Sector
 from curator.store.schema import items
 
 #: The status of a candidate waiting for an editor.
-QUEUED = "queued"
+QUEUED: ItemStatus = "queued"
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class StoredItem:
     document_type: str | None
     published_at: datetime | None
     first_seen_at: datetime
-    status: str
-    sector: str | None
-    category: str | None
+    status: ItemStatus
+    sector: Sector | None  # an editor's label: decide() stores only known ones
+    category: Category | None
     edited_title: str | None
     edited_summary: str | None
     key_findings: Any  # JSON: a list of strings (older rows: a single string)

@@ -1,4 +1,4 @@
-"""Reading predictions back: the newest one of each item asked for.
+"""Predictions: stored as the model makes them, read back as the newest one of each item.
 
 Every prediction ever made is kept, with the model version that made it (a retrained model
 predicts again; nothing is overwritten), so "the prediction of an item" is its newest row.
@@ -6,7 +6,7 @@ predicts again; nothing is overwritten), so "the prediction of an item" is its n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,18 +15,42 @@ from sqlalchemy import Connection, bindparam, func, insert, select
 from curator.records import Prediction
 from curator.store.schema import predictions
 
+#: Built once: a poll stores predictions for every batch of sources (SQLAlchemy then compiles
+#: it once and need not build and hash a new statement each time).
+_INSERT = insert(predictions)
+
+
+def add_predictions(
+    conn: Connection, predicted: Sequence[tuple[int, Prediction]], now: datetime
+) -> None:
+    """Store each ``(item id, prediction)`` made at ``now``: one executemany, not a row each."""
+    if not predicted:
+        return
+    conn.execute(
+        _INSERT,
+        [
+            {
+                "item_id": item_id,
+                "model_version": p.model_version,
+                "relevant": p.relevant,
+                "relevance": p.relevance,
+                "sector": p.sector,
+                "sector_confidence": p.sector_confidence,
+                "category": p.category,
+                "category_confidence": p.category_confidence,
+                "uncertain": p.uncertain,
+                "created_at": now,
+            }
+            for item_id, p in predicted
+        ],
+    )
+
 
 @dataclass(frozen=True)
-class StoredPrediction:
+class StoredPrediction(Prediction):
+    """A prediction as stored: for which item, and when it was made."""
+
     item_id: int
-    model_version: str
-    relevant: bool
-    relevance: float
-    sector: str
-    sector_confidence: float
-    category: str
-    category_confidence: float
-    uncertain: bool
     created_at: datetime
 
 

@@ -1,0 +1,141 @@
+"""What the layers below the fetcher raise, and what each becomes, in one table.
+
+Three layers raise: httpcore (the connection pools of ``curator.fetch.transport``), httpx (what
+the client sees), and the project's :class:`~curator.errors.FetchError` subclasses (what callers
+see, with a message naming the source and URL). One row of :data:`RULES` says, for one kind of
+trouble, the httpx class the client catches, the error it raises instead with its message, and
+the httpcore class the transport turns into that httpx class::
+
+    httpcore.ReadTimeout ──transport──▶ httpx.ReadTimeout ──client──▶ FetchTimeout("dhsc: …")
+
+Rows are tried in order, most specific first (``httpx.ConnectTimeout`` before
+``httpx.TimeoutException``); an exception no row names is not ours to translate and goes up as
+it is. This is httpx's own ``map_httpcore_exceptions`` idea, taken one layer further.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpcore
+import httpx
+
+from curator.errors import (
+    BadResponse,
+    BlockedAddress,
+    BodyTooLarge,
+    ConnectFailed,
+    FetchError,
+    FetchTimeout,
+)
+from curator.fetch import decode
+
+
+class GuardRefused(httpx.TransportError):
+    """The connect-time guard refused every address of a host (message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One kind of trouble: the client catches ``caught`` and raises ``raised`` with
+    ``message`` (a :meth:`str.format` template over the fields of :func:`fetch_error`); the
+    transport turns httpcore's ``core``, when there is one, into ``caught``."""
+
+    caught: type[Exception]
+    raised: type[FetchError]
+    message: str
+    core: type[Exception] | None = None
+
+
+_TIMEOUT = "{source}: timed out fetching {url} ({kind})"
+_BROKEN = "{source}: connection to {url} failed: {exc}"
+_BAD = "{source}: bad response from {url}: {exc}"
+
+RULES: tuple[Rule, ...] = (
+    # Raised by the guard inside the pool: an httpx.TransportError, so it comes first.
+    Rule(
+        GuardRefused,
+        BlockedAddress,
+        "{source}: refused to connect to {url}: {exc} "
+        "(set CURATOR_ALLOW_PRIVATE_NETWORKS=true only for tests)",
+    ),
+    Rule(
+        decode.TooLarge,
+        BodyTooLarge,
+        "{source}: the body from {url} is larger than {max_bytes} bytes "
+        "(counted after decompression); not reading more",
+    ),
+    Rule(decode.Unsupported, BadResponse, "{source}: refused the body from {url}: {exc}"),
+    Rule(decode.Undecodable, BadResponse, "{source}: the body from {url} cannot be decoded: {exc}"),
+    Rule(
+        httpx.ConnectTimeout,
+        FetchTimeout,
+        "{source}: could not connect to {url} within {connect_timeout:g} s",
+        httpcore.ConnectTimeout,
+    ),
+    Rule(
+        httpx.ReadTimeout,
+        FetchTimeout,
+        "{source}: {url} sent nothing for {read_timeout:g} s (read timeout)",
+        httpcore.ReadTimeout,
+    ),
+    Rule(httpx.WriteTimeout, FetchTimeout, _TIMEOUT, httpcore.WriteTimeout),
+    Rule(httpx.PoolTimeout, FetchTimeout, _TIMEOUT, httpcore.PoolTimeout),
+    Rule(httpx.TimeoutException, FetchTimeout, _TIMEOUT, httpcore.TimeoutException),
+    Rule(httpx.ConnectError, ConnectFailed, _BROKEN, httpcore.ConnectError),
+    Rule(httpx.ReadError, ConnectFailed, _BROKEN, httpcore.ReadError),
+    Rule(httpx.WriteError, ConnectFailed, _BROKEN, httpcore.WriteError),
+    Rule(httpx.NetworkError, BadResponse, _BAD, httpcore.NetworkError),
+    Rule(httpx.UnsupportedProtocol, BadResponse, _BAD, httpcore.UnsupportedProtocol),
+    Rule(httpx.RemoteProtocolError, BadResponse, _BAD, httpcore.RemoteProtocolError),
+    Rule(httpx.LocalProtocolError, BadResponse, _BAD, httpcore.LocalProtocolError),
+    Rule(httpx.ProtocolError, BadResponse, _BAD, httpcore.ProtocolError),
+    Rule(OSError, ConnectFailed, _BROKEN),
+    Rule(httpx.HTTPError, BadResponse, _BAD),
+)
+
+#: The rows the transport applies: httpcore's class → httpx's.
+_CORE: tuple[tuple[type[Exception], type[Exception]], ...] = tuple(
+    (rule.core, rule.caught) for rule in RULES if rule.core is not None
+)
+
+
+@contextlib.contextmanager
+def httpcore_mapped() -> Iterator[None]:
+    """Raise httpx's exception for httpcore's, as ``httpx.AsyncHTTPTransport`` does."""
+    try:
+        yield
+    except GuardRefused:
+        raise
+    except Exception as exc:
+        for core, caught in _CORE:
+            if isinstance(exc, core):
+                raise caught(str(exc)) from exc
+        raise
+
+
+def fetch_error(
+    exc: Exception,
+    *,
+    source_id: str,
+    url: httpx.URL,
+    connect_timeout: float,
+    read_timeout: float,
+    max_bytes: int,
+) -> FetchError | None:
+    """Our error for ``exc`` raised while fetching ``url``, or None when no row names it."""
+    for rule in RULES:
+        if isinstance(exc, rule.caught):
+            message = rule.message.format(
+                source=source_id,
+                url=url,
+                exc=exc,
+                kind=type(exc).__name__,
+                connect_timeout=connect_timeout,
+                read_timeout=read_timeout,
+                max_bytes=max_bytes,
+            )
+            return rule.raised(message, source_id=source_id, url=str(url))
+    return None

@@ -1,0 +1,57 @@
+"""``/healthz`` of ``curator run``: whether the scheduler's ticks still start and finish on
+time. Pure: the runner passes what it knows of its ticks and the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+Liveness = Literal["ok", "starting", "stalled"]
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """What the runner knows of its ticks."""
+
+    last_tick_at: datetime | None
+    tick_started_at: datetime | None
+    running: bool
+    last_tick_error: str | None
+
+
+def liveness(ticks: Ticks, now: datetime, tick_seconds: int) -> Liveness:
+    """``ok`` while ticks start and finish on time (a first pass over many sources may run
+    long, so a running tick that started recently counts); ``starting`` before the first
+    tick; ``stalled`` when the scheduler has stopped ticking."""
+    stale_after = max(3 * tick_seconds, 180)
+
+    def recent(when: datetime | None) -> bool:
+        return when is not None and (now - when).total_seconds() < stale_after
+
+    if recent(ticks.last_tick_at) or (ticks.running and recent(ticks.tick_started_at)):
+        return "ok"
+    if ticks.tick_started_at is None:
+        return "starting"
+    return "stalled"
+
+
+def health_body(
+    ticks: Ticks,
+    now: datetime,
+    *,
+    tick_seconds: int,
+    sources: int,
+    sources_file_error: str | None,
+) -> tuple[int, dict[str, Any]]:
+    """The ``/healthz`` answer: 503 when stalled, 200 otherwise, and a JSON body."""
+    status = liveness(ticks, now, tick_seconds)
+    body = {
+        "status": status,
+        "tick_running": ticks.running,
+        "last_tick_at": ticks.last_tick_at.isoformat() if ticks.last_tick_at else None,
+        "last_tick_error": ticks.last_tick_error,
+        "sources": sources,
+        "sources_file_error": sources_file_error,
+    }
+    return (503 if status == "stalled" else 200), body

@@ -1,0 +1,226 @@
+"""What a poll's results mean, decided apart from doing it: pure, no I/O, no clock.
+
+The stages of the poll (``curator.pipeline.stages``) hand typed records over and store what
+comes back; every rule about *what* to record lives here:
+
+- is a fetched document the one already stored? (:func:`unchanged`)
+- a check that went well (a new document stored, a 304, the same document again): the source's
+  new state and its next check (:meth:`Decider.checked`);
+- a check that failed, or a site that refused us: the error to show, whether it counts as a
+  refusal, and the next check, backing off (:meth:`Decider.failed`);
+- a new item: its lane, ``card`` (shown to the editors), ``digest`` or ``quiet`` (stored only)
+  (:meth:`Decider.lane`).
+
+When to check next is ``curator.schedule``'s rule; a decider only gives it the facts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from curator.errors import BlockedBySite, CuratorError, FetchError
+from curator.records import Entry, FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
+from curator.schedule import next_check_at
+
+#: How far back a publication may date and still be shown to editors (older ones are stored,
+#: so they never come back as new, but not queued: a new source's archive is not news).
+DEFAULT_BACKFILL = timedelta(days=45)
+
+
+class KnownState(Protocol):
+    """What the decider reads of a source's stored state (``store.source_state.SourceState``)."""
+
+    @property
+    def body_hash(self) -> str | None: ...
+
+    @property
+    def consecutive_failures(self) -> int: ...
+
+    @property
+    def consecutive_blocks(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A check that went well, as it is to be recorded: a 200 (``new_items`` stored from it) or
+    a 304, or a 200 with the document already stored (``unchanged``)."""
+
+    source_id: str
+    now: datetime
+    next_check_at: datetime
+    status: int
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool
+    #: The fingerprint of a document that was parsed and stored (kept with the state, so the
+    #: next poll that gets the same document need not parse it); None for a 304.
+    body_hash: str | None
+    unchanged: bool = False
+    new_items: int = 0
+    feed_title: str | None = None
+    #: How the document was read, ``(parse_warning, degraded)``; None (a 304, an unchanged
+    #: document) keeps what the last parse said.
+    read: tuple[str | None, bool] | None = None
+
+    @property
+    def progress(self) -> str:
+        """The source's line in a progress bar."""
+        if self.not_modified:
+            return "not modified"
+        return "unchanged" if self.unchanged else f"{self.new_items} new"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A check that failed, as it is to be recorded."""
+
+    source_id: str
+    now: datetime
+    next_check_at: datetime
+    #: The message shown and stored; it always starts with the source id.
+    error: str
+    status: int | None
+    #: The site refused us (401/403 or a bot challenge): one more refusal in a row.
+    blocked: bool
+    #: Not an error the project raises on purpose: worth logging with its traceback.
+    unexpected: bool
+
+    progress = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Where a new item stands when its lane is chosen: its source, and the time of the poll."""
+
+    source: SourceConfig
+    now: datetime
+
+
+#: The lane of a recent item, from its prediction.
+PredictionLane = Callable[[Prediction], Lane]
+
+
+def relevant_or_uncertain(prediction: Prediction) -> Lane:
+    """A relevant prediction, or one the model is unsure of, is shown to the editors as a card;
+    the rest is only stored. (A rule over the model's thresholds, such as
+    ``curator.classify``'s ``lane_for``, plugs in here as :attr:`Decider.prediction_lane`.)"""
+    return "card" if prediction.relevant or prediction.uncertain else "quiet"
+
+
+def unchanged(result: FetchResult, state: KnownState | None) -> bool:
+    """A 304, or a 200 with the very document last parsed and stored for the source."""
+    if result.not_modified:
+        return True
+    return (
+        result.body_hash is not None and state is not None and result.body_hash == state.body_hash
+    )
+
+
+@dataclass(frozen=True)
+class Decider:
+    """The rules of a poll, over typed records. Its one piece of state is ``rng``, the random
+    source of the schedule's jitter, given by the caller (a seeded one makes every decision
+    reproducible)."""
+
+    rng: random.Random
+    backfill: timedelta = DEFAULT_BACKFILL
+    prediction_lane: PredictionLane = relevant_or_uncertain
+
+    def checked(
+        self,
+        source: SourceConfig,
+        result: FetchResult,
+        now: datetime,
+        *,
+        feed: ParsedFeed | None = None,
+        new_items: int = 0,
+    ) -> Checked:
+        """What a check that went well records: the validators and status it brought, and the
+        next check it earned (the source's interval, stretched by ``max-age``, never before
+        ``Retry-After``). ``feed`` is the document parsed and stored from it, if any."""
+        read = None
+        if feed is not None:
+            read = ("; ".join(feed.source_warnings) or None, feed.degraded)
+        return Checked(
+            source_id=source.id,
+            now=now,
+            next_check_at=self._next_check(
+                source, now, retry_after=result.retry_after, max_age=result.max_age
+            ),
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            not_modified=result.not_modified,
+            body_hash=result.body_hash,
+            unchanged=feed is None,
+            new_items=new_items,
+            feed_title=None if feed is None else feed.title,
+            read=read,
+        )
+
+    def failed(
+        self, source: SourceConfig, state: KnownState, exc: BaseException, now: datetime
+    ) -> Failed:
+        """What a failed check records: the error (named after the source), and when to try
+        again, backing off with the failures in a row; once a day when the site has refused
+        us often enough in a row (``curator.schedule``)."""
+        retry_after = status = None
+        if isinstance(exc, FetchError):
+            retry_after, status = exc.retry_after, exc.status
+        ours = isinstance(exc, CuratorError)
+        text = str(exc) if ours else f"internal error: {exc!r}"
+        blocked = isinstance(exc, BlockedBySite)
+        return Failed(
+            source_id=source.id,
+            now=now,
+            next_check_at=self._next_check(
+                source,
+                now,
+                retry_after=retry_after,
+                failures=state.consecutive_failures + 1,
+                blocks=state.consecutive_blocks + 1 if blocked else 0,
+            ),
+            error=text if text.startswith(source.id) else f"{source.id}: {text}",
+            status=status,
+            blocked=blocked,
+            unexpected=not ours,
+        )
+
+    def _next_check(
+        self,
+        source: SourceConfig,
+        now: datetime,
+        *,
+        retry_after: float | None,
+        max_age: float | None = None,
+        failures: int = 0,
+        blocks: int = 0,
+    ) -> datetime:
+        return next_check_at(
+            now,
+            every=source.every,
+            consecutive_failures=failures,
+            consecutive_blocks=blocks,
+            retry_after=retry_after,
+            max_age=max_age,
+            jitter=source.jitter,
+            rng=self.rng,
+        )
+
+    def recent(self, entry: Entry, now: datetime) -> bool:
+        """Whether ``entry`` is recent enough to be news (undated entries are)."""
+        return entry.published_at is None or entry.published_at >= now - self.backfill
+
+    def lane(self, entry: Entry, prediction: Prediction | None, situation: Situation) -> Lane:
+        """Where a new item goes. Older than the backfill window: stored only. Without a model
+        (``prediction`` None): every recent item is shown. Otherwise the prediction decides
+        (:attr:`prediction_lane`)."""
+        if not self.recent(entry, situation.now):
+            return "quiet"
+        if prediction is None:
+            return "card"
+        return self.prediction_lane(prediction)

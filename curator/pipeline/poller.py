@@ -1,0 +1,175 @@
+"""The poller: what a pass needs (the model, the parser processes, a worker id) kept across
+ticks, and one pass wired from the stages (``curator.pipeline.stages``)."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from curator.config import Settings
+from curator.errors import ModelError
+from curator.fetch import FetchSettings
+from curator.parse.pool import ParsePool
+from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
+from curator.pipeline.records import PollReport
+from curator.pipeline.stages import Classify, Intake, SourceStore, StoreLoop
+from curator.records import SourceConfig
+from curator.store import source_state as state_store
+from curator.store.handles import Engine
+from curator.worker import worker_id
+
+if TYPE_CHECKING:
+    from curator.classify import Classifier
+
+log = logging.getLogger("curator.pipeline")
+
+
+class Poller:
+    """Polls sources into the store. One instance may be reused across ticks."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        classifier: Classifier | None = None,
+        load_model: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+        worker: str | None = None,
+        backfill: timedelta = DEFAULT_BACKFILL,
+        fetch_settings: FetchSettings | None = None,
+        parse_pool: ParsePool | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.decider = Decider(rng=rng or random.Random(), backfill=backfill)
+        self.worker = worker or worker_id()  # host:pid:start, unique to this process's life
+        self.fetch_settings = fetch_settings or FetchSettings.from_settings(settings)
+        self._classifier = classifier
+        self._load_model = load_model and classifier is None
+        self.model_warning: str | None = None
+        self._synced: frozenset[tuple[str, str]] = frozenset()
+        self.parse_pool = parse_pool or ParsePool(
+            settings.parse_workers, timeout=settings.parse_timeout
+        )
+
+    def warm_up(self) -> None:
+        """Load the model and start the parser processes now rather than during the first poll
+        (``curator run`` at start-up; benchmarks before the timed pass)."""
+        _ = self.classifier
+        self.parse_pool.start()
+
+    def close(self) -> None:
+        """Stop the parser processes. The poller can be used again afterwards (they restart)."""
+        self.parse_pool.close()
+
+    def __enter__(self) -> Poller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reload_classifier(self) -> None:
+        """Load the model again on next use (after a retrain swapped a new one in)."""
+        self._classifier = None
+        self._load_model = True
+        self.model_warning = None
+
+    @property
+    def classifier(self) -> Classifier | None:
+        if self._classifier is None and self._load_model:
+            self._load_model = False
+            from curator.classify import load_classifier
+
+            try:
+                self._classifier = load_classifier(self.settings.model_dir)
+            except ModelError as exc:
+                self.model_warning = f"{exc}; every new item is shown to editors meanwhile"
+                log.warning("%s", self.model_warning)
+        return self._classifier
+
+    def source_store(
+        self, report: PollReport, states: dict[str, state_store.SourceState]
+    ) -> SourceStore:
+        """The stage that stores one pass's sources and counts them in ``report``."""
+        s = self.settings
+        channel = s.slack_channel if s.slack_enabled and s.slack_channel else None
+        return SourceStore(
+            engine=self.engine,
+            decider=self.decider,
+            classify=Classify(lambda: self.classifier, self.decider, channel),
+            parse_pool=self.parse_pool,
+            report=report,
+            states=states,
+            worker=self.worker,
+            clock=self.clock,
+        )
+
+    def poll(
+        self,
+        sources: Sequence[SourceConfig],
+        *,
+        force: bool = False,
+        force_blocked: bool = True,
+        on_start: Callable[[int], None] | None = None,
+        on_progress: Callable[[SourceConfig, str], None] | None = None,
+    ) -> PollReport:
+        """Poll the due sources among ``sources`` (all of them with ``force``; a blocked source
+        only when due unless ``force_blocked``) once."""
+        from curator.fetch import FetchRequest, fetch_many
+
+        enabled = [s for s in sources if s.enabled]
+        # Only when the list changed: a tick of 1,000 sources need not rewrite 1,000 rows.
+        listed = frozenset((s.id, s.url) for s in enabled)
+        if listed != self._synced:
+            with self.engine.begin() as conn:
+                state_store.sync_sources(conn, enabled)
+            self._synced = listed
+        now = self.clock()
+        with self.engine.begin() as conn:
+            claimed = set(
+                state_store.claim_due(
+                    conn,
+                    [s.id for s in enabled],
+                    now,
+                    self.worker,
+                    force=force,
+                    force_blocked=force_blocked,
+                )
+            )
+        todo = [s for s in enabled if s.id in claimed]
+        report = PollReport(sources=len(todo))
+        if on_start:
+            on_start(len(todo))
+        if not todo:
+            return report
+        with self.engine.connect() as conn:
+            states = state_store.load_states(conn)
+        requests = [
+            FetchRequest(s, etag=states[s.id].etag, last_modified=states[s.id].last_modified)
+            for s in todo
+        ]
+        # Load the model before the network work starts, not on the store thread.
+        _ = self.classifier
+
+        # A fetched document goes to the parser processes as soon as it arrives; storing and
+        # classifying run on a thread of their own, so the event loop keeps fetching other
+        # sources meanwhile.
+        store = StoreLoop(self.source_store(report, states), on_progress)
+        intake = Intake(store.arrivals, states, self.parse_pool, self.clock)
+        thread = threading.Thread(target=store.run, name="poll-store", daemon=True)
+        thread.start()
+        try:
+            fetch_many(requests, self.fetch_settings, on_result=intake)
+        finally:
+            store.end()
+            thread.join()
+        if self.model_warning:
+            report.warnings.append({"id": "-", "warning": self.model_warning})
+        return report
