@@ -21,6 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curator import daily as lane_jobs
 from curator.config import Settings
 from curator.errors import CuratorError
 from curator.memory import release_free_memory
@@ -293,6 +294,7 @@ class Runner:
             id="health-report",
             coalesce=True,
         )
+        lane_jobs.schedule(self, sched)  # the digest lane's roll-up, candidates' expiry
         sched.start()
         self._scheduler = sched
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
@@ -382,6 +384,7 @@ class Runner:
         with self.engine.connect() as conn:
             queued = queued_count(conn)
             pending = pending_count(conn)
+            lane_jobs.refresh_gauges(conn, self.metrics, self.clock())
         self.metrics.queue.labels("items_queued").set(queued)
         self.metrics.queue.labels("outbox_pending").set(pending)
 

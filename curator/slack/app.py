@@ -26,7 +26,9 @@ from curator.records import CATEGORIES, SECTORS
 from curator.slack import blocks, pulse
 from curator.slack.access import Access
 from curator.slack.cards import load_card
+from curator.slack.find import find_reply
 from curator.slack.outbox import make_client
+from curator.slack.promote import Promoter
 from curator.store.decisions import Actor, DecisionError, DecisionOutcome, decide
 
 log = logging.getLogger(__name__)
@@ -316,7 +318,7 @@ class Handlers:
         sub = words[0].lower() if words else "help"
         user, channel = str(command.get("user_id") or ""), command.get("channel_id")
         is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
-        reply = self.access.pulse_refusal(user, channel, is_dm)
+        reply: str | dict[str, Any] | None = self.access.pulse_refusal(user, channel, is_dm)
         if reply is None:
             try:
                 reply = self.pulse_reply(sub, words[1:], command, client)
@@ -333,13 +335,18 @@ class Handlers:
                     f"{blocks.escape(str(exc))}. The details are in curator's log."
                 )
         try:
-            respond(text=reply, response_type="ephemeral")
+            if isinstance(reply, dict):  # a reply with blocks (/pulse find)
+                respond(**reply, response_type="ephemeral")
+            else:
+                respond(text=reply, response_type="ephemeral")
         except Exception:
             log.exception("could not answer /pulse %s by %s", sub, user)
 
     def pulse_reply(
         self, sub: str, args: list[str], command: dict[str, Any], client: WebClient
-    ) -> str:
+    ) -> str | dict[str, Any]:
+        if sub == "find":
+            return find_reply(self.engine, " ".join(args), self.settings.timezone)
         if sub == "status":
             return pulse.status_text(self.engine, datetime.now(UTC), self.settings.timezone)
         if sub == "draft":
@@ -409,4 +416,5 @@ def build_app(engine: Engine, settings: Settings, *, sources_file: Path | None =
     app.action(blocks.EDIT)(h.on_edit)
     app.view(blocks.EDIT_MODAL)(h.on_edit_submit)
     app.command("/pulse")(h.on_pulse)
+    app.action(blocks.PROMOTE)(Promoter(engine, settings).on_click)
     return app

@@ -66,6 +66,19 @@ def oldest_due(conn: Connection, channel: str, now: datetime) -> OutboxRow | Non
     return None if row is None else OutboxRow(**row._mapping)
 
 
+def due_row_of(conn: Connection, item_id: int, channel: str, now: datetime) -> OutboxRow | None:
+    """``item_id``'s pending row for ``channel`` if it is due and claimed by nobody (a card an
+    editor asked for is posted at once, ahead of the queue)."""
+    row = conn.execute(
+        select(
+            outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
+        )
+        .where(outbox.c.item_id == item_id, outbox.c.channel == channel, _PENDING, _free(now))
+        .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+    ).first()
+    return None if row is None else OutboxRow(**row._mapping)
+
+
 def claim(conn: Connection, row: OutboxRow, worker: str, now: datetime, until: datetime) -> bool:
     """Lease ``row`` to ``worker`` until ``until`` and count the attempt; False when another
     worker took it (or it was posted) since it was read."""
