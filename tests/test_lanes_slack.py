@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
 from curator.cli import cli
 from curator.config import Settings, get_settings
@@ -208,7 +208,9 @@ def test_a_roll_up_posted_before_a_crash_is_found_and_not_posted_again(
     # Slack takes the message, but its answer never arrives in time (the process dies waiting).
     fake.fail("chat.postMessage", hang=2, after=True)
     now = datetime.now(UTC)
-    report = post_digest(engine, client_for(fake, timeout=1, retries=0), CHANNEL, now_fn=lambda: now)
+    report = post_digest(
+        engine, client_for(fake, timeout=1, retries=0), CHANNEL, now_fn=lambda: now
+    )
     assert (report.messages, report.failed, report.remaining) == (0, 1, 1)
     assert len(fake.channel_messages(CHANNEL)) == 1  # it was posted all the same
     fake.heal()
@@ -256,7 +258,8 @@ def test_pulse_find_returns_a_quiet_item_by_a_word_of_its_title_with_make_a_card
     text = found[quiet]["text"]["text"]
     assert "Restraint in secure settings" in text and "lane `quiet`" in text and "new" in text
     assert "Briefings" in text and "relevance 0.31" in text
-    assert button(found[quiet]) is not None and button(found[quiet])["value"] == str(quiet)
+    make = button(found[quiet])
+    assert make is not None and make["value"] == str(quiet)
     assert button(found[carded]) is None and "Posted as a card" in found[carded]["text"]["text"]
     assert button(found[accepted]) is None and "Accepted by @maria" in json.dumps(found[accepted])
     assert "3 found" in reply["blocks"][0]["text"]["text"]

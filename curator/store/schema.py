@@ -151,17 +151,22 @@ items = Table(
     # New items per lane over a recent window (/pulse status, /metrics): a range of this index.
     Index("ix_items_lane_seen", "lane", "first_seen_at"),
     # The digest items still to list: only those rows, so the roll-up and its backlog count read
-    # a handful of entries however many items were ever listed.
+    # a handful of entries however many items were ever listed. (Lane and status are there for
+    # SQLite's planner, which picks the index matching the most equalities.)
     Index(
         "ix_items_digest_backlog",
+        "lane",
+        "status",
         "id",
         sqlite_where=text(DIGEST_BACKLOG),
         postgresql_where=text(DIGEST_BACKLOG),
     ),
     # The queue by age: expiry reads the candidates first seen before a cutoff from this index
-    # alone (the queue only; decided and quiet items are not in it).
+    # alone (the queue only; decided and quiet items are not in it). The status column is there
+    # for SQLite's planner, which otherwise prefers ix_items_status_id's equality on status.
     Index(
         "ix_items_queued_seen",
+        "status",
         "first_seen_at",
         sqlite_where=text("status = 'queued'"),
         postgresql_where=text("status = 'queued'"),

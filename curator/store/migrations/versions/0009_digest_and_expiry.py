@@ -39,14 +39,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_items_digest_backlog",
         "items",
-        ["id"],
+        ["lane", "status", "id"],
         sqlite_where=sa.text(BACKLOG),
         postgresql_where=sa.text(BACKLOG),
     )
     op.create_index(
         "ix_items_queued_seen",
         "items",
-        ["first_seen_at"],
+        ["status", "first_seen_at"],
         sqlite_where=sa.text(QUEUED),
         postgresql_where=sa.text(QUEUED),
     )
