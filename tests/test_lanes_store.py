@@ -3,6 +3,8 @@ and the indexes each query reads (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +60,35 @@ def test_the_roll_up_plan_lists_each_waiting_digest_item_once(engine: Engine) ->
         (waiting[4:], 3, 3),
     ]
     assert all(item(engine, i)["digest_listed_at"] == T0 for i in waiting)
+
+
+def test_two_planners_at_once_list_each_item_once(engine: Engine) -> None:
+    """Another process lists an item while this one plans: the item stays in the other's
+    message (on PostgreSQL this planner sees it changed under it and plans again; on SQLite it
+    waits for the other's transaction)."""
+    from curator.slack.digest import plan
+
+    waiting = [add_item(engine, lane="digest") for _ in range(3)]
+    errors: list[BaseException] = []
+    with engine.connect() as other:
+        held = other.begin()
+        other.execute(update(items).where(items.c.id == waiting[0]).values(digest_listed_at=T0))
+
+        def run() -> None:
+            try:
+                plan(engine, CHANNEL, T0 + timedelta(minutes=1))
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        time.sleep(0.5)  # the planner is now waiting on the row (or the database) we hold
+        held.commit()
+        worker.join(30)
+    assert not worker.is_alive() and errors == []
+    with engine.connect() as conn:
+        planned = [list(ids) for ids in conn.execute(select(digest_messages.c.item_ids)).scalars()]
+    assert planned == [waiting[1:]]
 
 
 def test_a_roll_up_message_is_found_by_its_channel_and_ts(engine: Engine) -> None:

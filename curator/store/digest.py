@@ -15,7 +15,7 @@ post, found again in the channel history after a crash), never planned again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -289,13 +289,3 @@ def lines_of(conn: Connection, item_ids: Sequence[int]) -> list[DigestLine]:
         )
     return out
 
-
-def listed_ids(conn: Connection, item_ids: Iterable[int]) -> set[int]:
-    """Those of ``item_ids`` that were listed in a roll-up."""
-    ids = list(dict.fromkeys(item_ids))
-    if not ids:
-        return set()
-    stmt = select(items.c.id).where(
-        items.c.id.in_(bindparam("ids", expanding=True)), items.c.digest_listed_at.is_not(None)
-    )
-    return {int(i) for i in conn.execute(stmt, {"ids": ids}).scalars()}
