@@ -9,10 +9,20 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/curator.db"
+
+
+def parse_time_of_day(value: str) -> tuple[int, int]:
+    """``"16:00"`` as (16, 0); anything else is a ValueError saying what to write."""
+    hour, sep, minute = value.strip().partition(":")
+    if sep and hour.isdigit() and minute.isdigit() and len(minute) == 2:
+        h, m = int(hour), int(minute)
+        if h < 24 and m < 60:
+            return h, m
+    raise ValueError("not a time of day; use HH:MM on a 24-hour clock, e.g. 16:00")
 
 
 class Settings(BaseSettings):
@@ -41,6 +51,10 @@ class Settings(BaseSettings):
     publication_name: str = "CordisPulse"  # the draft edition's title
     parse_workers: int = Field(default=1, ge=0)  # child processes that parse (0: in-process)
     parse_timeout: float = Field(default=60.0, gt=0)  # seconds per document before giving up
+    # When the day's roll-up of the digest lane is posted (HH:MM in CURATOR_TIMEZONE).
+    digest_time: str = "16:00"
+    # Days an undecided candidate stays in the queue before it moves to the quiet lane.
+    candidate_days: int = Field(default=60, ge=1)
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CURATOR_SLACK_BOT_TOKEN")
@@ -58,6 +72,28 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_API_URL", "CURATOR_SLACK_API_URL")
     )
+
+    @field_validator("digest_time")
+    @classmethod
+    def _hour_and_minute(cls, value: str) -> str:
+        parse_time_of_day(value)
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone; use an IANA name such as Europe/London") from None
+        return value
+
+    @property
+    def digest_at(self) -> tuple[int, int]:
+        """CURATOR_DIGEST_TIME as (hour, minute)."""
+        return parse_time_of_day(self.digest_time)
 
     @property
     def admin_ids(self) -> set[str]:

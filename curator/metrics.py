@@ -27,6 +27,20 @@ class Metrics:
         )
         self.queue = Gauge("curator_queue_size", "Rows waiting, by queue", ["queue"], registry=r)
         self.sources = Gauge("curator_sources", "Sources by health status", ["status"], registry=r)
+        self.lanes = Gauge(
+            "curator_items_last_day",
+            "Items first seen in the last 24 hours, by lane (none: stored without a lane)",
+            ["lane"],
+            registry=r,
+        )
+        self.digest_posts = Counter(
+            "curator_digest_messages", "Roll-up messages of the digest lane posted", registry=r
+        )
+        self.expired = Counter(
+            "curator_candidates_expired",
+            "Candidates moved to the quiet lane after CURATOR_CANDIDATE_DAYS undecided",
+            registry=r,
+        )
 
     def render(self, refresh: Callable[[], None] | None = None) -> bytes:
         if refresh is not None:

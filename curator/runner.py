@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curator import daily as lane_jobs
 from curator import jobs
 from curator.config import Settings
 from curator.errors import CuratorError
@@ -248,6 +249,7 @@ class Runner:
             id="health-report",
             coalesce=True,
         )
+        lane_jobs.schedule(self, sched)  # the digest lane's roll-up, candidates' expiry
         sched.start()
         self._scheduler = sched
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
@@ -330,6 +332,7 @@ class Runner:
         with self.engine.connect() as conn:
             queued = queued_count(conn)
             pending = pending_count(conn)
+            lane_jobs.refresh_gauges(conn, self.metrics, self.clock())
         self.metrics.queue.labels("items_queued").set(queued)
         self.metrics.queue.labels("outbox_pending").set(pending)
 

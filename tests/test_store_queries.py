@@ -224,7 +224,10 @@ def test_the_queue_is_read_on_its_index(engine: Engine) -> None:
         engine, lambda conn: (queued_count(conn), queued_page(conn, after_id=5, limit=10))
     )
     for plan in (count_plan, page_plan):
-        assert "ix_items_status_id" in plan and not full_scan_of(plan, "items")
+        assert not full_scan_of(plan, "items")
+    assert "ix_items_status_id" in page_plan
+    # The count may read either index of the queue: the partial one holds the queue alone.
+    assert "ix_items_status_id" in count_plan or "ix_items_queued_seen" in count_plan
 
 
 def test_a_decided_card_names_who_decided(engine: Engine) -> None:

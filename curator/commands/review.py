@@ -39,7 +39,8 @@ def _show(card: Card, sector: str | None, category: str | None, n: int, total: i
     from curator.slack.blocks import trim
 
     click.echo("")
-    click.secho(f"[{n}/{total}] #{card.item_id} {card.publisher}. {card.title}", bold=True)
+    lane = " (digest)" if card.lane == "digest" else ""
+    click.secho(f"[{n}/{total}]{lane} #{card.item_id} {card.publisher}. {card.title}", bold=True)
     date = card.published_at.date().isoformat() if card.published_at else "undated"
     click.echo(f"  {card.url}  ({date}, source {card.source_id})")
     click.echo("  " + (trim(card.summary, 600) or "(no summary)"))
@@ -128,8 +129,9 @@ def _triage(
 
 def _queue(engine: Engine, limit: int | None) -> tuple[int, Iterator[Card]]:
     """How many candidates this review shows, and the cards, read a page at a time (decisions
-    made meanwhile are seen by the next page). The review covers the candidates queued when it
-    starts: any queued during it wait for the next one."""
+    made meanwhile are seen by the next page): the cards first, then the digest lane's items.
+    The review covers the candidates queued when it starts: any queued during it wait for the
+    next one."""
     from curator.slack.cards import PAGE, queued_cards
     from curator.store.item_reads import newest_queued_id, queued_count
 
@@ -141,16 +143,19 @@ def _queue(engine: Engine, limit: int | None) -> tuple[int, Iterator[Card]]:
 
     def cards() -> Iterator[Card]:
         shown = 0
-        after = None
-        while shown < total:
-            wanted = min(PAGE, total - shown)
-            with engine.connect() as conn:
-                page = queued_cards(conn, after_id=after, upto_id=upto, limit=wanted)
-            yield from page
-            if len(page) < wanted:
-                return  # the rest were decided meanwhile
-            shown += len(page)
-            after = page[-1].item_id
+        for digest in (False, True):
+            after = None
+            while shown < total:
+                wanted = min(PAGE, total - shown)
+                with engine.connect() as conn:
+                    page = queued_cards(
+                        conn, after_id=after, upto_id=upto, limit=wanted, digest=digest
+                    )
+                yield from page
+                shown += len(page)
+                if len(page) < wanted:
+                    break  # this part is done (the rest were decided meanwhile)
+                after = page[-1].item_id
 
     return total, cards()
 

@@ -84,8 +84,16 @@ def socket_mode() -> None:
 
 @slack.command()
 @click.option("--max", "max_messages", type=int, default=None, help="Post at most N cards.")
-def post(max_messages: int | None) -> None:
-    """Post waiting candidate cards once (≤ 1 a second) and exit: for cron and tests."""
+@click.option(
+    "--digest",
+    is_flag=True,
+    help='Post the digest lane\'s roll-up ("Also published today") now, instead of the cards.',
+)
+def post(max_messages: int | None, digest: bool) -> None:
+    """Post waiting candidate cards once (≤ 1 a second) and exit: for cron and tests.
+
+    With --digest, list every digest item not listed yet in the roll-up and post it (nothing to
+    list posts nothing)."""
     from curator.config import get_settings
     from curator.slack.outbox import drain, make_client
     from curator.store.db import open_engine
@@ -95,14 +103,26 @@ def post(max_messages: int | None) -> None:
     assert settings.slack_channel is not None
     engine = open_engine(settings.database_url)
     try:
-        report = drain(
-            engine, make_client(settings), settings.slack_channel, max_messages=max_messages
-        )
+        if digest:
+            from curator.slack.digest import post_digest
+
+            rollup = post_digest(engine, make_client(settings), settings.slack_channel)
+            click.echo(
+                f"roll-up: posted {rollup.messages} message(s) listing {rollup.items} item(s), "
+                f"failed {rollup.failed}, found already posted {rollup.skipped}, "
+                f"still waiting {rollup.remaining}"
+            )
+            failed = rollup.failed
+        else:
+            report = drain(
+                engine, make_client(settings), settings.slack_channel, max_messages=max_messages
+            )
+            click.echo(
+                f"posted {report.posted}, failed {report.failed}, skipped {report.skipped}, "
+                f"still waiting {report.remaining}"
+            )
+            failed = report.failed
     finally:
         engine.dispose()
-    click.echo(
-        f"posted {report.posted}, failed {report.failed}, skipped {report.skipped}, "
-        f"still waiting {report.remaining}"
-    )
-    if report.failed:
+    if failed:
         raise SystemExit(1)

@@ -25,7 +25,7 @@ from curator.records import CATEGORIES, SECTORS
 from curator.slack.blocks import escape, trim, trim_lines
 from curator.slack.handler_base import Base, actor_of, user_of
 from curator.slack.links import links_in_message, unescape
-from curator.slack.outbox import drain
+from curator.slack.outbox import post_now
 from curator.store.decisions import Actor
 
 log = logging.getLogger("curator.slack.app")
@@ -120,7 +120,7 @@ class AddLink(Base):
         channel = self.settings.slack_channel
         assert channel is not None
         try:
-            drain(self.engine, client, channel, item_id=item_id, max_messages=1)
+            post_now(self.engine, client, channel, item_id)
         except Exception:
             log.exception("could not post the card of item %s now; the next tick will", item_id)
 

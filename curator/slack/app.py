@@ -31,6 +31,7 @@ from curator.slack import blocks
 from curator.slack.cards import load_card
 from curator.slack.handler_base import actor_of, item_id_of, selected, where
 from curator.slack.outbox import make_client
+from curator.slack.promote import Promoter
 from curator.slack.proposals import ProposalHandlers
 from curator.slack.pulse_command import PulseCommand
 from curator.store.decisions import DecisionError, DecisionOutcome
@@ -261,6 +262,7 @@ def build_app(
     app.action(blocks.USE_PROPOSAL)(h.on_use_proposal)
     app.action(blocks.EDIT_PROPOSAL)(h.on_edit_proposal)
     app.shortcut(blocks.ADD_LINK)(h.on_add_shortcut)
+    app.action(blocks.PROMOTE)(Promoter(engine, settings).on_click)
     _HANDLERS[app] = h
     return app
 

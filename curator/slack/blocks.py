@@ -39,6 +39,8 @@ EDIT = "pulse_edit"
 UNDO = "pulse_undo"
 SECTOR = "pulse_sector"
 CATEGORY = "pulse_category"
+#: "Make a card" on a line of the day's roll-up or a /pulse find result (curator.slack.digest).
+PROMOTE = "pulse_promote"
 #: Inputs of the edit modal.
 EDIT_TITLE = "pulse_edit_title"
 EDIT_SUMMARY = "pulse_edit_summary"
@@ -87,6 +89,15 @@ class Card:
     predicted_category: str | None = None
     category_confidence: float | None = None
     uncertain: bool = False
+    #: card | digest | quiet (None: no lane chosen). An undecided card moved to quiet expired.
+    lane: str | None = None
+    #: CURATOR_CANDIDATE_DAYS, for the note on an expired card (None: the note names no number)
+    expired_after: int | None = None
+
+    @property
+    def expired(self) -> bool:
+        """Left undecided until it expired: out of the queue, in the quiet lane."""
+        return self.status in ("new", "queued") and self.lane == "quiet"
 
     @property
     def shown_sector(self) -> str | None:
@@ -161,6 +172,12 @@ def outcome_line(card: Card) -> str:
     return ""
 
 
+def expired_line(card: Card) -> str:
+    """The note that replaces an expired card's buttons."""
+    after = f" after {card.expired_after} days" if card.expired_after else ""
+    return f":hourglass: Expired{after} without a decision; find it with /pulse find"
+
+
 def title_link(card: Card) -> str:
     """The bold, linked title (mrkdwn); unlinked when the URL alone would break the limit."""
     title = escape(trim(card.title, 300))
@@ -218,7 +235,12 @@ def card_blocks(card: Card) -> list[Block]:
             notes.append(MarkdownTextObject(text=":warning: *Needs a look*: the model is unsure"))
         blocks.append(ContextBlock(block_id="pulse_prediction", elements=notes))
     value = str(card.item_id)
-    if card.status in ("new", "queued"):
+    if card.expired:
+        # No buttons: the item left the queue. Make a card (from /pulse find) brings it back.
+        blocks.append(
+            SectionBlock(block_id="pulse_outcome", text=MarkdownTextObject(text=expired_line(card)))
+        )
+    elif card.status in ("new", "queued"):
         blocks.append(
             ActionsBlock(
                 block_id=TRIAGE_BLOCK,

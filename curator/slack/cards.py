@@ -45,6 +45,7 @@ def card_of(item: StoredItem, pred: StoredPrediction | None, who: Decider | None
         predicted_category=pred.category if pred else None,
         category_confidence=pred.category_confidence if pred else None,
         uncertain=pred.uncertain if pred else False,
+        lane=item.lane,
     )
 
 
@@ -67,7 +68,12 @@ def queued_cards(
     after_id: int | None = None,
     upto_id: int | None = None,
     limit: int = PAGE,
+    digest: bool | None = None,
 ) -> list[Card]:
     """One page of candidates waiting for an editor (status ``queued``), oldest first: those
-    with ids after ``after_id`` (the last card of the previous page), up to ``upto_id``."""
-    return cards_of(conn, queued_page(conn, after_id=after_id, upto_id=upto_id, limit=limit))
+    with ids after ``after_id`` (the last card of the previous page), up to ``upto_id``; with
+    ``digest`` True only the digest lane's, False all but those, None all."""
+    return cards_of(
+        conn,
+        queued_page(conn, after_id=after_id, upto_id=upto_id, limit=limit, digest=digest),
+    )

@@ -135,7 +135,7 @@ def find_posted(client: WebClient, channel: str, item_id: int, since: datetime) 
     return None
 
 
-def _error_code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         return str(data.get("error") or f"http_{exc.response.status_code}")
@@ -186,6 +186,89 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
     return updated
 
 
+class _Pacer:
+    """At most one post every MIN_INTERVAL seconds to one channel."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        self.sleep = sleep
+        self.last: float | None = None
+
+    def wait(self) -> None:
+        if self.last is not None:
+            wait = MIN_INTERVAL - (time.monotonic() - self.last)
+            if wait > 0:
+                self.sleep(wait)
+
+    def posted(self) -> None:
+        self.last = time.monotonic()
+
+
+def _deliver(
+    engine: Engine,
+    client: WebClient,
+    channel: str,
+    row: OutboxRow,
+    worker: str,
+    now_fn: Callable[[], datetime],
+    pacer: _Pacer,
+) -> str:
+    """Post one claimed row (or find it already posted). Returns "posted", "skipped" (found in
+    the channel, or no longer to post), "failed" (Slack refused it for good) or "retry" (a
+    transient failure: the row is retried after a backoff)."""
+    try:
+        ts = None
+        if row.attempts > 0:
+            # A previous attempt may have posted before dying: look before posting again.
+            ts = find_posted(client, channel, row.item_id, row.created_at)
+        if ts is not None:
+            log.info("item %s already in %s as %s", row.item_id, channel, ts)
+            with engine.begin() as conn:
+                store.mark_posted(conn, row.id, worker, ts, now_fn())
+            return "skipped"
+        pacer.wait()
+        outcome, detail = _post(client, channel, row.item_id, engine)
+        pacer.posted()
+    except (SlackClientError, OSError, ValueError) as exc:
+        code = error_code(exc)
+        attempts = row.attempts + 1
+        if code in PERMANENT_ERRORS:
+            log.error("Slack refused item %s: %s", row.item_id, code)
+            with engine.begin() as conn:
+                store.mark_failed(conn, row.id, worker, code)
+            return "failed"
+        log.warning("posting item %s failed (%s); retrying later", row.item_id, code)
+        with engine.begin() as conn:
+            store.retry_later(conn, row.id, worker, code, now_fn() + backoff(attempts))
+        return "retry"
+    with engine.begin() as conn:
+        if outcome != "posted":
+            store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
+            return "skipped"
+        store.mark_posted(conn, row.id, worker, detail, now_fn())
+    # An item an editor added by its link was read already: its proposal goes in the card's
+    # thread at once (a polled item's is read when an editor accepts it).
+    post_proposal(client, engine, channel, detail, row.item_id)
+    return "posted"
+
+
+def post_now(
+    engine: Engine,
+    client: WebClient,
+    channel: str,
+    item_id: int,
+    *,
+    now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> str | None:
+    """Post ``item_id``'s pending card for ``channel`` now, ahead of the queue (an editor asked
+    for it, or just added its link). Returns what :func:`_deliver` did, or None when its row is
+    not due or someone else holds it (it is posted by the next drain, or is being posted now)."""
+    worker = _worker()
+    row = _claim(engine, channel, now_fn(), worker, item_id)
+    if row is None:
+        return None
+    return _deliver(engine, client, channel, row, worker, now_fn, _Pacer(time.sleep))
+
+
 def drain(
     engine: Engine,
     client: WebClient,
@@ -195,63 +278,28 @@ def drain(
     now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
     deadline: float | None = None,
-    item_id: int | None = None,
 ) -> DrainReport:
     """Post due outbox rows for ``channel`` until none is due, ``max_messages`` rows were handled
-    or ``time.monotonic()`` passes ``deadline``; only ``item_id``'s card, when given (an editor
-    who just added a link sees its card at once). Stops at the first transient failure (Slack
-    is down or refusing): the row keeps its place and is retried after a backoff."""
+    or ``time.monotonic()`` passes ``deadline``. Stops at the first transient failure (Slack is
+    down or refusing): the row keeps its place and is retried after a backoff."""
     worker = _worker()
     posted = failed = skipped = 0
-    last_post: float | None = None
+    pacer = _Pacer(sleep)
     while max_messages is None or posted + failed + skipped < max_messages:
         if deadline is not None and time.monotonic() >= deadline:
             break
-        now = now_fn()
-        row = _claim(engine, channel, now, worker, item_id)
+        row = _claim(engine, channel, now_fn(), worker)
         if row is None:
             break
-        try:
-            ts = None
-            if row.attempts > 0:
-                # A previous attempt may have posted before dying: look before posting again.
-                ts = find_posted(client, channel, row.item_id, row.created_at)
-            if ts is not None:
-                log.info("item %s already in %s as %s", row.item_id, channel, ts)
-                with engine.begin() as conn:
-                    store.mark_posted(conn, row.id, worker, ts, now_fn())
-                skipped += 1
-                continue
-            if last_post is not None:
-                wait = MIN_INTERVAL - (time.monotonic() - last_post)
-                if wait > 0:
-                    sleep(wait)
-            outcome, detail = _post(client, channel, row.item_id, engine)
-            last_post = time.monotonic()
-        except (SlackClientError, OSError, ValueError) as exc:
-            code = _error_code(exc)
+        result = _deliver(engine, client, channel, row, worker, now_fn, pacer)
+        if result == "posted":
+            posted += 1
+        elif result == "skipped":
+            skipped += 1
+        else:
             failed += 1
-            attempts = row.attempts + 1
-            if code in PERMANENT_ERRORS:
-                log.error("Slack refused item %s: %s", row.item_id, code)
-                with engine.begin() as conn:
-                    store.mark_failed(conn, row.id, worker, code)
-                continue
-            log.warning("posting item %s failed (%s); retrying later", row.item_id, code)
-            with engine.begin() as conn:
-                store.retry_later(conn, row.id, worker, code, now_fn() + backoff(attempts))
-            break
-        with engine.begin() as conn:
-            if outcome == "posted":
-                store.mark_posted(conn, row.id, worker, detail, now_fn())
-                posted += 1
-            else:
-                store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
-                skipped += 1
-        if outcome == "posted":
-            # An item an editor added by its link was read already: its proposal goes in the
-            # card's thread at once (a polled item's is read when an editor accepts it).
-            post_proposal(client, engine, channel, detail, row.item_id)
+            if result == "retry":
+                break
     with engine.connect() as conn:
         remaining = store.pending_count(conn, channel)
     return DrainReport(posted, failed, skipped, remaining)

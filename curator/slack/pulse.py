@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from curator.slack.blocks import escape, trim_lines
+from curator.slack.lanes import lanes_line
 from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
@@ -28,7 +29,8 @@ REPLY_LIMIT = 3000
 
 USAGE = (
     "*/pulse* commands:\n"
-    "• `/pulse status`: queue sizes, failing and quiet sources\n"
+    "• `/pulse status`: queue sizes, lanes, failing and quiet sources\n"
+    "• `/pulse find WORDS`: search every stored item, newest first (with Make a card)\n"
     "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
     "• `/pulse add URL`: add a publication by its link (or use Add to Pulse on a message)\n"
     "• `/pulse sources`: list the sources\n"
@@ -54,6 +56,7 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
     lines = [
         f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
         f"an editor · {decided} decision(s) this month",
+        lanes_line(engine, now),
     ]
     if stuck is not None:
         lines.append(

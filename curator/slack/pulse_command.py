@@ -1,6 +1,7 @@
-"""The ``/pulse`` slash command: ``status``, ``draft``, ``add`` (a publication by its link),
-``sources`` (admins: ``add``, ``disable``). Every ``/pulse`` is answered, failures included, with
-a message only its user sees; the replies themselves are written in :mod:`curator.slack.pulse`.
+"""The ``/pulse`` slash command: ``status``, ``draft``, ``find``, ``add`` (a publication by its
+link), ``sources`` (admins: ``add``, ``disable``). Every ``/pulse`` is answered, failures
+included, with a message only its user sees; the replies themselves are written in
+:mod:`curator.slack.pulse`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from curator.errors import CuratorError
 from curator.slack import blocks, pulse
 from curator.slack.add_link import AddLink
+from curator.slack.find import find_reply
 
 log = logging.getLogger("curator.slack.app")
 
@@ -30,7 +32,7 @@ class PulseCommand(AddLink):
         sub = words[0].lower() if words else "help"
         user, channel = str(command.get("user_id") or ""), command.get("channel_id")
         is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
-        reply: str | None = self.access.pulse_refusal(user, channel, is_dm)
+        reply: str | dict[str, Any] | None = self.access.pulse_refusal(user, channel, is_dm)
         if reply is None:
             try:
                 reply = self.pulse_reply(sub, words[1:], command, client, respond)
@@ -49,7 +51,10 @@ class PulseCommand(AddLink):
         if reply is None:
             return  # answered already (``/pulse add`` answers before its work starts)
         try:
-            respond(text=reply, response_type="ephemeral")
+            if isinstance(reply, dict):  # a reply with blocks (/pulse find)
+                respond(**reply, response_type="ephemeral")
+            else:
+                respond(text=reply, response_type="ephemeral")
         except Exception:
             log.exception("could not answer /pulse %s by %s", sub, user)
 
@@ -60,7 +65,9 @@ class PulseCommand(AddLink):
         command: dict[str, Any],
         client: WebClient,
         respond: Respond,
-    ) -> str | None:
+    ) -> str | dict[str, Any] | None:
+        if sub == "find":
+            return find_reply(self.engine, " ".join(args), self.settings.timezone)
         if sub == "add":
             return self.pulse_add(args, command, respond, client)
         if sub == "status":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from curator.records import Category, ItemStatus, Sector
 from curator.store.schema import items
@@ -48,6 +48,7 @@ class StoredItem:
     position: int | None
     decided_at: datetime | None
     decided_by: str | None
+    lane: str | None = None  # card | digest | quiet (None: no lane chosen)
 
 
 # Only the columns the record names: a column added to the table later does not break it.
@@ -96,11 +97,21 @@ def newest_queued_id(conn: Connection) -> int | None:
 
 
 def queued_page(
-    conn: Connection, *, after_id: int | None = None, upto_id: int | None = None, limit: int
+    conn: Connection,
+    *,
+    after_id: int | None = None,
+    upto_id: int | None = None,
+    limit: int,
+    digest: bool | None = None,
 ) -> list[StoredItem]:
     """Up to ``limit`` queued candidates, oldest first, with ids after ``after_id`` (the last
-    one of the previous page) and not after ``upto_id``."""
+    one of the previous page) and not after ``upto_id``; with ``digest`` True only those of the
+    digest lane, False all but those (the cards), None all of them."""
     stmt = select(*COLUMNS).where(items.c.status == QUEUED)
+    if digest is True:
+        stmt = stmt.where(items.c.lane == "digest")
+    elif digest is False:
+        stmt = stmt.where(or_(items.c.lane.is_(None), items.c.lane != "digest"))
     if after_id is not None:
         stmt = stmt.where(items.c.id > after_id)
     if upto_id is not None:

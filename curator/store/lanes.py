@@ -9,9 +9,10 @@ added the column (queued or decided → ``card``, never queued → ``quiet``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import cast, get_args
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, literal, select, update
 
 from curator.errors import CuratorError
 from curator.records import Lane
@@ -64,3 +65,31 @@ _SET_LANE = (
 _LANES_OF = select(items.c.id, items.c.lane).where(
     items.c.id.in_(bindparam("ids", expanding=True))
 )
+
+
+#: The lanes counted, with ``None`` for items stored without one.
+COUNTED: tuple[Lane | None, ...] = (*LANES, None)
+
+
+def new_by_lane(conn: Connection, since: datetime) -> dict[Lane | None, int]:
+    """Items first seen at or after ``since``, by lane (None: no lane chosen): one range of the
+    (lane, first_seen_at) index per lane, so the cost follows the window, not the history."""
+    out: dict[Lane | None, int] = {}
+    for lane in COUNTED:
+        which = items.c.lane.is_(None) if lane is None else items.c.lane == lane
+        stmt = select(func.count()).select_from(items).where(which, items.c.first_seen_at >= since)
+        out[lane] = int(conn.execute(stmt).scalar_one())
+    return out
+
+
+def queued_by_lane(conn: Connection) -> dict[Lane | None, int]:
+    """Candidates waiting for an editor, by lane (the queue only: read by its status index)."""
+    stmt = (
+        select(items.c.lane, func.count())
+        .where(items.c.status == literal("queued", literal_execute=True))
+        .group_by(items.c.lane)
+    )
+    out: dict[Lane | None, int] = dict.fromkeys(COUNTED, 0)
+    for lane, count in conn.execute(stmt):
+        out[cast("Lane | None", lane)] = int(count)
+    return out

@@ -96,6 +96,9 @@ source_state = Table(
     Column("claimed_until", UTCDateTime, nullable=True),
 )
 
+#: The condition of the partial index of digest items waiting for the day's roll-up.
+DIGEST_BACKLOG = "lane = 'digest' AND status = 'queued' AND digest_listed_at IS NULL"
+
 #: Every publication seen, once. A rejected item stays as a tombstone (status "rejected").
 items = Table(
     "items",
@@ -137,10 +140,40 @@ items = Table(
         CheckConstraint("lane IN ('card', 'digest', 'quiet')", name="lane"),
         nullable=True,
     ),
+    # When the item was listed in the day's roll-up of the digest lane (None: not yet). Set in
+    # the transaction that plans the roll-up's messages, so an item is never listed twice.
+    Column("digest_listed_at", UTCDateTime, nullable=True),
+    # When, and by whom (a Slack user id), an editor made the item a card ("Make a card"); None
+    # for a card the poll chose. A candidate's age (for expiry) counts from here when set.
+    Column("carded_at", UTCDateTime, nullable=True),
+    Column("carded_by", Text, nullable=True),
     Index("ix_items_publisher_seen", "publisher", "first_seen_at"),
     # Items by status in id order: the review queue is read a page at a time by keyset
     # (status = 'queued' AND id > last shown), and counted, from this index alone.
     Index("ix_items_status_id", "status", "id"),
+    # New items per lane over a recent window (/pulse status, /metrics): a range of this index.
+    Index("ix_items_lane_seen", "lane", "first_seen_at"),
+    # The digest items still to list: only those rows, so the roll-up and its backlog count read
+    # a handful of entries however many items were ever listed. (Lane and status are there for
+    # SQLite's planner, which picks the index matching the most equalities.)
+    Index(
+        "ix_items_digest_backlog",
+        "lane",
+        "status",
+        "id",
+        sqlite_where=text(DIGEST_BACKLOG),
+        postgresql_where=text(DIGEST_BACKLOG),
+    ),
+    # The queue by age: expiry reads the candidates first seen before a cutoff from this index
+    # alone (the queue only; decided and quiet items are not in it). The status column is there
+    # for SQLite's planner, which otherwise prefers ix_items_status_id's equality on status.
+    Index(
+        "ix_items_queued_seen",
+        "status",
+        "first_seen_at",
+        sqlite_where=text("status = 'queued'"),
+        postgresql_where=text("status = 'queued'"),
+    ),
 )
 
 #: Full-text search over items (title, summary, publisher), created by migration 0006 in SQL
@@ -258,6 +291,32 @@ outbox = Table(
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
     ),
+)
+
+#: The daily roll-up messages of the digest lane ("Also published today"): one row per message,
+#: planned with its items before it is posted, posted at most once (like the outbox: claimed,
+#: attempts counted, found again in the channel history by its metadata after a crash).
+digest_messages = Table(
+    "digest_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(100), nullable=False),
+    # The item ids listed, in the message's order (also the message metadata's payload).
+    Column("item_ids", JSON, nullable=False),
+    Column("part", Integer, nullable=False, default=1),  # 1..parts of one roll-up
+    Column("parts", Integer, nullable=False, default=1),
+    Column("status", String(20), nullable=False, default="pending"),  # pending posted failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("message_ts", String(40), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=True),
+    Column("claimed_by", String(200), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    # A click on a roll-up's button names its message: found again by (channel, ts).
+    Index("ix_digest_messages_message", "channel", "message_ts"),
+    Index("ix_digest_messages_status", "status", "id"),
 )
 
 #: One edition a month ("2024-07"); accepted items point at one by its id.

@@ -1,0 +1,259 @@
+"""The day's roll-up of the digest lane in Slack: "Also published today", one line per item with
+a **Make a card** button, at most :data:`~curator.store.digest.PER_MESSAGE` lines a message.
+
+Posting follows the outbox (:mod:`curator.slack.outbox`): the messages are planned in the store
+with their items first (so an item is listed once), each is claimed and its attempt counted
+before it is posted, and one whose earlier attempt may have posted before the process died is
+looked for in the channel history by its metadata (``pulse_digest`` and the item ids) instead of
+being posted again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.models.blocks import Block, ButtonElement, MarkdownTextObject, SectionBlock
+
+from curator.records import SECTORS
+from curator.slack import blocks
+from curator.slack.outbox import (
+    HISTORY_PAGES,
+    LEASE,
+    MIN_INTERVAL,
+    PERMANENT_ERRORS,
+    backoff,
+    error_code,
+)
+from curator.store import digest as store
+from curator.store.digest import DigestLine, DigestMessage
+from curator.store.handles import Engine
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "pulse_digest"
+HEADING = "Also published today"
+PLAN_TRIES = 3
+
+
+@dataclass(frozen=True)
+class DigestReport:
+    messages: int = 0  # roll-up messages posted by this run
+    items: int = 0  # items listed in them
+    failed: int = 0  # attempts that failed (pending again later unless Slack refused for good)
+    skipped: int = 0  # messages found already in the channel (a crash after posting)
+    remaining: int = 0  # roll-up messages still to post afterwards
+
+
+def state_note(line: DigestLine) -> str:
+    """What became of the item since it was listed ("" while it waits)."""
+    if line.status == "rejected":
+        return f":x: Rejected by @{blocks.escape(line.decided_by or 'someone')}"
+    if line.status in ("accepted", "held"):
+        return f":white_check_mark: Accepted by @{blocks.escape(line.decided_by or 'someone')}"
+    if line.is_card:
+        if line.carded_by:  # a Slack user id: Make a card is a Slack button
+            return f":card_index: Made a card by <@{line.carded_by}>"
+        return ":card_index: Posted as a card"
+    if line.lane == "quiet" and line.undecided:
+        return ":hourglass: Expired without a decision"
+    return ""
+
+
+def line_text(line: DigestLine, facts: Sequence[str] = ()) -> str:
+    """Linked title · publisher · predicted sector (and ``facts``), then what became of it."""
+    sector = SECTORS.get(line.predicted_sector or "", "not classified")
+    title = blocks.escape(blocks.trim(line.title, 200))
+    url = line.url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+    link = f"*<{url}|{title}>*" if len(url) < 2000 else f"*{title}*"
+    parts = [link, blocks.escape(blocks.trim(line.publisher, 120)), f"_{sector}_", *facts]
+    text = " · ".join(parts)
+    note = state_note(line)
+    return f"{text}\n{note}" if note else text
+
+
+def line_block(line: DigestLine, facts: Sequence[str] = ()) -> SectionBlock:
+    """One item: its line, with **Make a card** while it may still be made one."""
+    accessory = (
+        ButtonElement(text="Make a card", action_id=blocks.PROMOTE, value=str(line.item_id))
+        if line.promotable
+        else None
+    )
+    return SectionBlock(
+        block_id=f"pulse_line_{line.item_id}",
+        text=MarkdownTextObject(text=line_text(line, facts)),
+        accessory=accessory,
+    )
+
+
+def heading(count: int, part: int, parts: int) -> str:
+    of = f", part {part} of {parts}" if parts > 1 else ""
+    return (
+        f"*{HEADING}* ({count} publication{'s' if count != 1 else ''}{of}): not carded, "
+        "listed here once. *Make a card* posts one as a card."
+    )
+
+
+def digest_blocks(lines: Sequence[DigestLine], part: int = 1, parts: int = 1) -> list[Block]:
+    out: list[Block] = [
+        SectionBlock(
+            block_id="pulse_digest_heading",
+            text=MarkdownTextObject(text=heading(len(lines), part, parts)),
+        )
+    ]
+    out += [line_block(line) for line in lines]
+    blocks.check_message(out, fallback(len(lines)))
+    return out
+
+
+def fallback(count: int) -> str:
+    return f"{HEADING}: {count} publication{'s' if count != 1 else ''}"
+
+
+def metadata(item_ids: Sequence[int]) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"item_ids": list(item_ids)}}
+
+
+def item_ids_from_metadata(message: dict[str, Any]) -> list[int] | None:
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != METADATA_EVENT:
+        return None
+    raw = (meta.get("event_payload") or {}).get("item_ids")
+    if not isinstance(raw, list):
+        return None
+    try:
+        return [int(str(i)) for i in raw]
+    except (TypeError, ValueError):
+        return None
+
+
+def find_posted(
+    client: WebClient, channel: str, item_ids: Sequence[int], since: datetime
+) -> str | None:
+    """The ts of the roll-up message listing exactly ``item_ids`` in ``channel``, if posted."""
+    wanted = list(item_ids)
+    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
+    cursor: str | None = None
+    for _ in range(HISTORY_PAGES):
+        resp = client.conversations_history(
+            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+        )
+        for message in resp.get("messages") or []:
+            if item_ids_from_metadata(message) == wanted:
+                return str(message["ts"])
+        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+        if not resp.get("has_more") or not cursor:
+            return None
+    return None
+
+
+def plan(engine: Engine, channel: str, now: datetime) -> int:
+    """Plan the roll-up's messages for every digest item not listed yet; returns how many."""
+    for _ in range(PLAN_TRIES):
+        try:
+            with engine.begin() as conn:
+                return len(store.plan_messages(conn, channel, now))
+        except store.ListedMeanwhile as exc:
+            log.info("another worker listed digest items first (%s); planning again", exc)
+    return 0
+
+
+def _send(engine: Engine, client: WebClient, message: DigestMessage) -> str:
+    with engine.connect() as conn:
+        lines = store.lines_of(conn, message.item_ids)
+    resp = client.chat_postMessage(
+        channel=message.channel,
+        text=fallback(len(lines)),
+        blocks=blocks.as_dicts(digest_blocks(lines, message.part, message.parts)),
+        metadata=metadata(message.item_ids),
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    return str(resp["ts"])
+
+
+def post_digest(
+    engine: Engine,
+    client: WebClient,
+    channel: str,
+    *,
+    plan_new: bool = True,
+    now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
+    sleep: Callable[[float], None] = time.sleep,
+) -> DigestReport:
+    """List every digest item not listed yet (``plan_new``) and post the roll-up's messages that
+    are due, at most one a second; stops at the first transient failure (the message is retried
+    after a backoff). Nothing to list posts nothing."""
+    if plan_new:
+        plan(engine, channel, now_fn())
+    worker = f"digest:{uuid.uuid4().hex[:12]}"
+    posted = listed = failed = skipped = 0
+    last: float | None = None
+    while True:
+        now = now_fn()
+        with engine.begin() as conn:
+            message = store.oldest_due(conn, channel, now)
+            if message is None or not store.claim(conn, message, worker, now, now + LEASE):
+                break
+        try:
+            ts = None
+            if message.attempts > 0:
+                ts = find_posted(client, channel, message.item_ids, message.created_at)
+            if ts is not None:
+                log.info("roll-up message %s already in %s as %s", message.id, channel, ts)
+                skipped += 1
+            else:
+                if last is not None and (wait := MIN_INTERVAL - (time.monotonic() - last)) > 0:
+                    sleep(wait)
+                ts = _send(engine, client, message)
+                last = time.monotonic()
+                posted += 1
+                listed += len(message.item_ids)
+        except (SlackClientError, OSError, ValueError) as exc:
+            code = error_code(exc)
+            failed += 1
+            with engine.begin() as conn:
+                if code in PERMANENT_ERRORS:
+                    log.error("Slack refused roll-up message %s: %s", message.id, code)
+                    store.mark_failed(conn, message.id, worker, code)
+                    continue
+                log.warning(
+                    "posting roll-up message %s failed (%s); retrying later", message.id, code
+                )
+                store.retry_later(
+                    conn, message.id, worker, code, now_fn() + backoff(message.attempts + 1)
+                )
+            break
+        with engine.begin() as conn:
+            store.mark_posted(conn, message.id, worker, ts, now_fn())
+    with engine.connect() as conn:
+        remaining = store.pending_messages(conn, channel)
+    return DigestReport(posted, listed, failed, skipped, remaining)
+
+
+def redraw(engine: Engine, client: WebClient, channel: str, ts: str) -> bool:
+    """Redraw the roll-up message at (channel, ts) from what the store says now; False when that
+    message is not a roll-up."""
+    with engine.connect() as conn:
+        message = store.message_at(conn, channel, ts)
+        if message is None:
+            return False
+        lines = store.lines_of(conn, message.item_ids)
+    try:
+        client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=fallback(len(lines)),
+            blocks=blocks.as_dicts(digest_blocks(lines, message.part, message.parts)),
+            metadata=metadata(message.item_ids),
+        )
+    except (SlackClientError, OSError) as exc:
+        log.warning("could not update the roll-up message %s in %s: %s", ts, channel, exc)
+    return True

@@ -1,0 +1,291 @@
+"""The digest lane's daily roll-up ("Also published today"): which items to list, the messages
+that list them, and what each line shows.
+
+A digest item is one the poll stored in the ``digest`` lane and queued for the editors (status
+``queued``, with no card in the outbox): it is offered in ``curator review`` after the cards, and
+listed in Slack once, in the day's roll-up, instead of getting a card of its own. One decided,
+expired (moved to ``quiet``) or made a card before the roll-up is not listed.
+
+Posting is planned first and done after: :func:`plan_messages` takes the items not listed yet and,
+in one transaction, writes one ``digest_messages`` row per message (at most :data:`PER_MESSAGE`
+items each) and marks the items listed. An item is therefore listed once whatever happens next:
+the rows are posted like the outbox's cards (claimed with a lease, attempts counted before the
+post, found again in the channel history after a crash), never planned again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from curator.store.decisions import UNDECIDED
+from curator.store.item_reads import QUEUED
+from curator.store.predictions import latest_predictions
+from curator.store.schema import digest_messages, items
+
+#: Lines in one roll-up message: with its heading, 41 blocks, under Slack's 50.
+PER_MESSAGE = 40
+#: Items planned at once: a backlog larger than this is listed over several runs.
+MAX_PLANNED = 2000
+
+# Written with literals so that the planner can prove they imply the partial index's condition.
+_BACKLOG = (
+    items.c.lane == literal("digest", literal_execute=True),
+    items.c.status == literal(QUEUED, literal_execute=True),
+    items.c.digest_listed_at.is_(None),
+)
+_PENDING = digest_messages.c.status == literal("pending", literal_execute=True)
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One planned roll-up message."""
+
+    id: int
+    channel: str
+    item_ids: tuple[int, ...]
+    part: int
+    parts: int
+    #: attempts made before this claim
+    attempts: int
+    created_at: datetime
+    message_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """What one line of a roll-up (or one search result in Slack) shows about an item."""
+
+    item_id: int
+    title: str
+    url: str
+    publisher: str
+    lane: str | None
+    status: str
+    predicted_sector: str | None
+    #: who made it a card (a Slack user id) when an editor did
+    carded_by: str | None
+    #: who decided it (accepted, rejected, held), as recorded on the item
+    decided_by: str | None
+
+    @property
+    def undecided(self) -> bool:
+        return self.status in UNDECIDED
+
+    @property
+    def is_card(self) -> bool:
+        """A card now: queued for the editors in the card lane (or by code that chose no lane)."""
+        return self.status == "queued" and self.lane in ("card", None)
+
+    @property
+    def promotable(self) -> bool:
+        """May still be made a card: undecided and not a card already."""
+        return self.undecided and not self.is_card
+
+
+def backlog_count(conn: Connection) -> int:
+    """Digest items waiting for the next roll-up."""
+    stmt = select(func.count()).select_from(items).where(*_BACKLOG)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def unlisted_ids(conn: Connection, limit: int = MAX_PLANNED) -> list[int]:
+    """The digest items waiting for the next roll-up, oldest first."""
+    stmt = select(items.c.id).where(*_BACKLOG).order_by(items.c.id).limit(limit)
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def plan_messages(
+    conn: Connection, channel: str, now: datetime, *, per_message: int = PER_MESSAGE
+) -> list[int]:
+    """Write the roll-up's messages for every digest item not listed yet, and mark those items
+    listed, in the caller's transaction. Returns the new rows' ids (none: nothing to list).
+
+    Raises :class:`ListedMeanwhile` when another process listed some of the same items first
+    (PostgreSQL lets two planners read the same rows): roll back, and plan again."""
+    ids = unlisted_ids(conn)
+    if not ids:
+        return []
+    marked = conn.execute(
+        update(items)
+        .where(items.c.id.in_(bindparam("ids", expanding=True)), *_BACKLOG)
+        .values(digest_listed_at=now),
+        {"ids": ids},
+    ).rowcount
+    if marked != len(ids):
+        raise ListedMeanwhile(f"{len(ids) - marked} of {len(ids)} items were listed meanwhile")
+    chunks = [ids[i : i + per_message] for i in range(0, len(ids), per_message)]
+    rows = []
+    for part, chunk in enumerate(chunks, 1):
+        row_id = conn.execute(
+            insert(digest_messages)
+            .values(
+                channel=channel,
+                item_ids=chunk,
+                part=part,
+                parts=len(chunks),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            .returning(digest_messages.c.id)
+        ).scalar_one()
+        rows.append(int(row_id))
+    return rows
+
+
+class ListedMeanwhile(Exception):
+    """Another planner listed some of the items between our read and our write."""
+
+
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(digest_messages.c.claimed_until.is_(None), digest_messages.c.claimed_until < now)
+
+
+def _message(row: Any) -> DigestMessage:
+    return DigestMessage(
+        id=int(row.id),
+        channel=str(row.channel),
+        item_ids=tuple(int(i) for i in row.item_ids),
+        part=int(row.part),
+        parts=int(row.parts),
+        attempts=int(row.attempts),
+        created_at=row.created_at,
+        message_ts=row.message_ts,
+    )
+
+
+_COLUMNS = (
+    digest_messages.c.id,
+    digest_messages.c.channel,
+    digest_messages.c.item_ids,
+    digest_messages.c.part,
+    digest_messages.c.parts,
+    digest_messages.c.attempts,
+    digest_messages.c.created_at,
+    digest_messages.c.message_ts,
+)
+
+
+def oldest_due(conn: Connection, channel: str, now: datetime) -> DigestMessage | None:
+    """The oldest pending roll-up message for ``channel`` that is due and claimed by nobody."""
+    row = conn.execute(
+        select(*_COLUMNS)
+        .where(digest_messages.c.channel == channel, _PENDING, _free(now))
+        .where(
+            or_(
+                digest_messages.c.next_attempt_at.is_(None),
+                digest_messages.c.next_attempt_at <= now,
+            )
+        )
+        .order_by(digest_messages.c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else _message(row)
+
+
+def claim(
+    conn: Connection, message: DigestMessage, worker: str, now: datetime, until: datetime
+) -> bool:
+    """Lease ``message`` to ``worker`` and count the attempt; False when someone else took it."""
+    taken = conn.execute(
+        update(digest_messages)
+        .where(digest_messages.c.id == message.id, _PENDING, _free(now))
+        .values(claimed_by=worker, claimed_until=until, attempts=message.attempts + 1)
+    ).rowcount
+    return bool(taken == 1)
+
+
+def _finish(conn: Connection, row_id: int, worker: str, **values: object) -> None:
+    conn.execute(
+        update(digest_messages)
+        .where(digest_messages.c.id == row_id, digest_messages.c.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None, **values)
+    )
+
+
+def mark_posted(conn: Connection, row_id: int, worker: str, ts: str, at: datetime) -> None:
+    _finish(conn, row_id, worker, status="posted", message_ts=ts, posted_at=at, last_error=None)
+
+
+def mark_failed(conn: Connection, row_id: int, worker: str, error: str) -> None:
+    _finish(conn, row_id, worker, status="failed", last_error=error)
+
+
+def retry_later(conn: Connection, row_id: int, worker: str, error: str, at: datetime) -> None:
+    _finish(conn, row_id, worker, last_error=error, next_attempt_at=at)
+
+
+def pending_messages(conn: Connection, channel: str | None = None) -> int:
+    """Roll-up messages planned and not posted yet."""
+    stmt = select(func.count()).select_from(digest_messages).where(_PENDING)
+    if channel is not None:
+        stmt = stmt.where(digest_messages.c.channel == channel)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def message_at(conn: Connection, channel: str, ts: str) -> DigestMessage | None:
+    """The roll-up message posted in ``channel`` as ``ts``, if it is one."""
+    row = conn.execute(
+        select(*_COLUMNS)
+        .where(digest_messages.c.channel == channel, digest_messages.c.message_ts == ts)
+        .limit(1)
+    ).first()
+    return None if row is None else _message(row)
+
+
+_LINES = select(
+    items.c.id,
+    func.coalesce(items.c.edited_title, items.c.title).label("title"),
+    items.c.url,
+    items.c.publisher,
+    items.c.lane,
+    items.c.status,
+    items.c.carded_by,
+    items.c.decided_by,
+).where(items.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def lines_of(conn: Connection, item_ids: Sequence[int]) -> list[DigestLine]:
+    """The lines of ``item_ids`` in their order (unknown ids left out): two queries."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return []
+    rows = {int(r.id): r for r in conn.execute(_LINES, {"ids": ids})}
+    predicted = latest_predictions(conn, ids)
+    out = []
+    for item_id in ids:
+        r = rows.get(item_id)
+        if r is None:
+            continue
+        pred = predicted.get(item_id)
+        out.append(
+            DigestLine(
+                item_id=item_id,
+                title=str(r.title),
+                url=str(r.url),
+                publisher=str(r.publisher),
+                lane=r.lane,
+                status=str(r.status),
+                predicted_sector=pred.sector if pred else None,
+                carded_by=r.carded_by,
+                decided_by=r.decided_by,
+            )
+        )
+    return out
+

@@ -1,0 +1,235 @@
+"""The lanes in `curator run` (the daily roll-up and expiry, once a day across workers; the lanes'
+gauges in /metrics), in `curator review` (digest items after the cards) and their settings."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+
+from curator import daily as lane_jobs
+from curator.cli import cli
+from curator.config import Settings, get_settings
+from curator.errors import ConfigError
+from curator.runner import Runner
+from curator.slack.digest import item_ids_from_metadata
+from curator.store.schema import decisions, items
+from tests.support.factories import add_item, add_prediction
+from tests.support.fake_slack import FakeSlack
+from tests.support.feeds import write_sources
+
+pytestmark = pytest.mark.storage
+CHANNEL = "C0PULSE"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+def _environment(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, slack: FakeSlack | None, **more: str
+) -> None:
+    values = {"CURATOR_DATABASE_URL": db_url, "CURATOR_HTTP_PORT": "0", **more}
+    if slack is not None:
+        values |= {
+            "SLACK_BOT_TOKEN": slack.token,
+            "SLACK_CHANNEL": CHANNEL,
+            "SLACK_API_URL": slack.base_url,
+        }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+
+
+def _sources(tmp_path: Path) -> Path:
+    """A sources file whose one source is disabled: nothing is fetched."""
+    return write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed", "enabled": False}],
+    )
+
+
+def digest_item(engine: Engine, **kw: Any) -> int:
+    """A digest item first seen a moment ago (unless told otherwise)."""
+    defaults = {"lane": "digest", "status": "queued", "first_seen_at": datetime.now(UTC)}
+    item_id = add_item(engine, **{**defaults, **kw})
+    add_prediction(engine, item_id)
+    return item_id
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_roll_up_and_the_expiry_run_once_a_day_across_workers(
+    tmp_path: Path, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, db_url, slack)
+    clock = Clock(datetime.now(UTC))
+    workers = [Runner(Settings(), _sources(tmp_path), clock=clock) for _ in range(2)]
+    engine = workers[0].engine
+    try:
+        first = [digest_item(engine) for _ in range(2)]
+        report = lane_jobs.daily_digest(workers[0])
+        assert report is not None and (report.messages, report.items) == (1, 2)
+        later = digest_item(engine)
+        assert lane_jobs.daily_digest(workers[1]) is None  # today's roll-up was posted
+        assert lane_jobs.daily_digest(workers[0]) is None
+        (message,) = slack.channel_messages(CHANNEL)
+        assert item_ids_from_metadata(message) == first
+        # Retrying failed messages lists nothing new.
+        retry = lane_jobs.daily_digest(workers[1], plan_new=False)
+        assert retry is not None and retry.messages == 0
+        clock.now += timedelta(days=1)
+        report = lane_jobs.daily_digest(workers[1])
+        assert report is not None and report.items == 1
+        assert item_ids_from_metadata(slack.channel_messages(CHANNEL)[-1]) == [later]
+
+        stale = add_item(engine, first_seen_at=clock.now - timedelta(days=61))
+        expired = lane_jobs.daily_expiry(workers[1])
+        assert expired is not None and expired.expired == 1
+        assert lane_jobs.daily_expiry(workers[0]) is None
+        with engine.connect() as conn:
+            lane = conn.execute(select(items.c.lane).where(items.c.id == stale)).scalar_one()
+        assert lane == "quiet"
+        # Each worker counts what it did.
+        for worker in workers:
+            assert "curator_digest_messages_total 1.0" in worker.metrics.render().decode()
+        assert "curator_candidates_expired_total 1.0" in workers[1].metrics.render().decode()
+    finally:
+        for w in workers:
+            w.engine.dispose()
+
+
+def test_without_slack_the_expiry_still_runs_and_no_roll_up_is_posted(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, db_url, None, CURATOR_CANDIDATE_DAYS="10")
+    now = datetime.now(UTC)
+    runner = Runner(Settings(), _sources(tmp_path), clock=lambda: now)
+    try:
+        digest_item(runner.engine)
+        stale = add_item(runner.engine, first_seen_at=now - timedelta(days=11))
+        assert lane_jobs.daily_digest(runner) is None
+        report = lane_jobs.daily_expiry(runner)
+        assert report is not None and (report.expired, report.redrawn) == (1, 0)
+        with runner.engine.connect() as conn:
+            row = conn.execute(select(items.c.status, items.c.lane).where(items.c.id == stale))
+            assert tuple(row.one()) == ("new", "quiet")
+    finally:
+        runner.engine.dispose()
+
+
+def _metrics(url: str, needles: list[str], timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            page = str(resp.read().decode())
+        if all(n in page for n in needles) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.1)
+
+
+def test_run_schedules_the_lanes_jobs_and_serves_the_lanes_in_metrics(
+    tmp_path: Path, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, db_url, slack, CURATOR_DIGEST_TIME="07:45")
+    runner = Runner(Settings(), _sources(tmp_path))
+    now = datetime.now(UTC)
+    digest_item(runner.engine, first_seen_at=now)
+    add_item(runner.engine, lane="quiet", status="new", first_seen_at=now)
+    add_item(runner.engine, lane="card", first_seen_at=now)
+    runner.start()
+    try:
+        jobs = {job.id: job for job in runner._scheduler.get_jobs()}
+        assert {"digest", "digest-retry", "expire-candidates"} <= set(jobs)
+        fields = {f.name: str(f) for f in jobs["digest"].trigger.fields}
+        assert (fields["hour"], fields["minute"]) == ("7", "45")
+        assert str(jobs["digest"].trigger.timezone) == "Europe/London"
+        needles = [
+            'curator_items_last_day{lane="digest"} 1.0',
+            'curator_items_last_day{lane="quiet"} 1.0',
+            'curator_items_last_day{lane="card"} 1.0',
+            'curator_items_last_day{lane="none"} 0.0',
+            'curator_queue_size{queue="digest_backlog"} 1.0',
+            'curator_queue_size{queue="queued_digest"} 1.0',
+            'curator_queue_size{queue="queued_cards"} 1.0',
+        ]
+        page = _metrics(f"http://127.0.0.1:{runner.http_port}/metrics", needles)
+        for needle in needles:
+            assert needle in page, page
+    finally:
+        runner.stop()
+        runner.engine.dispose()
+
+
+def test_review_shows_the_digest_items_after_the_cards(
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, db_url, None, USER="maria")
+    listed = digest_item(engine, title="Listed in the digest")  # the oldest of all
+    first = add_item(engine, title="A card", lane="card")
+    second = add_item(engine, title="A card stored without a lane")
+    add_item(engine, title="Quiet", lane="quiet", status="new")
+    result = CliRunner().invoke(cli, ["review"], input="n\nn\nr\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.index("[1/3] #") < out.index("A card") < out.index("[2/3] #")
+    assert out.index("A card stored without a lane") < out.index("[3/3] (digest)")
+    assert "Listed in the digest" in out.split("[3/3] (digest)", 1)[1]
+    assert "Quiet" not in out
+    with engine.connect() as conn:
+        rows = conn.execute(select(decisions.c.item_id, decisions.c.action)).all()
+    assert [tuple(r) for r in rows] == [(listed, "reject")]
+    assert first < second
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("CURATOR_DIGEST_TIME", "25:00", "use HH:MM on a 24-hour clock, e.g. 16:00"),
+        ("CURATOR_DIGEST_TIME", "4pm", "use HH:MM on a 24-hour clock"),
+        ("CURATOR_CANDIDATE_DAYS", "0", "greater than or equal to 1"),
+        ("CURATOR_TIMEZONE", "Europe/Londres", "use an IANA name such as Europe/London"),
+    ],
+)
+def test_a_bad_lane_setting_is_a_clear_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as info:
+        get_settings()
+    message = str(info.value)
+    assert f"{name}={value!r}" in message and says in message and "\n" not in message
+
+
+def test_the_digest_time_is_read_as_hour_and_minute() -> None:
+    assert Settings().digest_at == (16, 0)
+    assert Settings(digest_time=" 7:05 ").digest_at == (7, 5)
+    assert Settings().candidate_days == 60
+
+
+def test_slack_post_digest_exits_1_when_slack_is_down(
+    engine: Engine, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environment(monkeypatch, db_url, slack)
+    digest_item(engine)
+    slack.fail("chat.postMessage", status=503, times=5)
+    result = CliRunner().invoke(cli, ["slack", "post", "--digest"])
+    assert result.exit_code == 1, result.output
+    assert "failed 1" in result.output and "still waiting 1" in result.output
