@@ -44,6 +44,7 @@ from curator.classify.features import (
     stack,
     transform,
 )
+from curator.classify.lanes import lane_thresholds_from_sidecar
 from curator.errors import ModelError
 from curator.records import Prediction
 
@@ -339,6 +340,8 @@ class Classifier:
         self.thresholds = thresholds
         self.version = version
         self.metadata = metadata or {}
+        #: the card and digest operating points (see :mod:`curator.classify.lanes`)
+        self.lane_thresholds = lane_thresholds_from_sidecar(self.metadata, thresholds.uncertain_low)
 
     def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
         if not inputs:

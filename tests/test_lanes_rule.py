@@ -1,0 +1,46 @@
+"""The lane rule over a prediction and the model's two operating points."""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.classify.lanes import LaneThresholds, lane_for, lane_thresholds_from_sidecar
+from curator.records import Prediction
+
+
+def _p(relevance: float, *, uncertain: bool = False) -> Prediction:
+    return Prediction(
+        relevant=relevance >= 0.5,
+        relevance=relevance,
+        sector="adult-social-care-and-health",
+        sector_confidence=0.9,
+        category="reports",
+        category_confidence=0.9,
+        uncertain=uncertain,
+        model_version="test",
+    )
+
+
+def test_card_digest_and_quiet_split_at_the_two_points() -> None:
+    t = LaneThresholds(card=0.4, digest=0.05)
+    assert lane_for(_p(0.4), t) == "card"
+    assert lane_for(_p(0.39), t) == "digest"
+    assert lane_for(_p(0.05), t) == "digest"
+    assert lane_for(_p(0.049), t) == "quiet"
+
+
+def test_points_out_of_order_are_refused() -> None:
+    with pytest.raises(ValueError, match="digest <= card"):
+        LaneThresholds(card=0.1, digest=0.2)
+
+
+def test_a_model_without_lanes_cards_what_reaches_the_uncertain_band() -> None:
+    t = lane_thresholds_from_sidecar({"thresholds": {}}, uncertain_low=0.01)
+    assert t == LaneThresholds(card=0.01, digest=0.01)
+    assert lane_for(_p(0.02), t) == "card"
+    assert lane_for(_p(0.009), t) == "quiet"
+
+
+def test_a_model_with_lanes_uses_them() -> None:
+    t = lane_thresholds_from_sidecar({"lanes": {"card": 0.3, "digest": 0.02}}, uncertain_low=0.01)
+    assert t == LaneThresholds(card=0.3, digest=0.02)
