@@ -49,6 +49,26 @@ def dies_or_hangs(job: ParseJob) -> ParsedFeed:
     return parse_job(job)
 
 
+def _refuse_to_unpickle() -> None:
+    raise TypeError("this result cannot be read back")
+
+
+class Unreadable:
+    """A result the poller's process cannot unpickle: pebble then marks the whole pool broken
+    (``BrokenProcessPool``), failing every pending job with it, as it does when a worker dies
+    before it could say which job it had taken."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_refuse_to_unpickle, ())
+
+
+def breaks_the_pool(job: ParseJob) -> ParsedFeed:
+    """A parser whose result for a document holding b"BREAK" breaks the pool."""
+    if b"BREAK" in job.content:
+        return Unreadable()  # type: ignore[return-value]
+    return parse_job(job)
+
+
 @pytest.fixture
 def pool() -> Iterator[ParsePool]:
     with ParsePool(1, timeout=3, function=dies_or_hangs) as p:
@@ -86,6 +106,18 @@ def test_a_parser_that_dies_fails_only_its_document(pool: ParsePool) -> None:
     with pytest.raises(ParseError, match=r"^dhsc: the parser process died .*exit code 7"):
         pool.result(futures[1], SOURCE)
     assert pool.result(futures[2], SOURCE).entries  # a fresh worker took over
+
+
+def test_a_broken_pool_fails_only_the_document_that_broke_it() -> None:
+    good = GOVUK.read_bytes()
+    with ParsePool(1, timeout=10, function=breaks_the_pool) as pool:
+        futures = [pool.submit(_job(doc)) for doc in (b"BREAK", good, good)]
+        with pytest.raises(ParseError, match=r"^dhsc: the parser process died"):
+            pool.result(futures[0], SOURCE)
+        # the others were caught in the broken pool: each runs again on a fresh one
+        assert pool.result(futures[1], SOURCE).entries
+        assert pool.result(futures[2], SOURCE).entries
+        assert pool.result(pool.submit(_job(good)), SOURCE).entries
 
 
 def test_a_parse_that_hangs_is_stopped_after_the_timeout(pool: ParsePool) -> None:

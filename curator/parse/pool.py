@@ -18,9 +18,11 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -89,6 +91,10 @@ class ParsePool:
         self._function = function
         self._pool: Any = None
         self._lock = threading.Lock()  # the event loop's callback and the caller may both start it
+        #: the job behind each pending future, so a job caught in a broken pool can run again
+        self._jobs: weakref.WeakKeyDictionary[Future[ParsedFeed], ParseJob] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def start(self) -> None:
         """Start the worker processes now (they start on first use otherwise) and wait until
@@ -112,7 +118,11 @@ class ParsePool:
             return self._pool
 
     def submit(self, job: ParseJob) -> Future[ParsedFeed]:
-        return self.call(self._function, job)
+        future = self.call(self._function, job)
+        if self.workers:
+            with self._lock:
+                self._jobs[future] = job
+        return future
 
     def call(self, function: Callable[[A], R], arg: A) -> Future[R]:
         """Run ``function(arg)`` in a parser process, under the same per-document timeout and
@@ -128,10 +138,25 @@ class ParsePool:
         future: Future[R] = self._ensure().submit(function, self.timeout, arg)
         return future
 
-    def result(self, future: Future[ParsedFeed], source: SourceConfig) -> ParsedFeed:
+    def result(
+        self, future: Future[ParsedFeed], source: SourceConfig, *, retried: bool = False
+    ) -> ParsedFeed:
         """The parsed document, or :class:`ParseError` saying what went wrong with it."""
+        with self._lock:
+            job = self._jobs.pop(future, None)
         try:
             return future.result()
+        except BrokenProcessPool:
+            # A worker died while pebble could not tell which job it was running ("All workers
+            # expired"): every pending job of the pool fails with it. Start a fresh pool and run
+            # this document once more; the document that kills its parser fails again, alone.
+            self._discard_broken()
+            if job is None or retried:
+                raise ParseError(
+                    f"{source.id}: the parser process died while reading the document; "
+                    "the other sources were not affected"
+                ) from None
+            return self.result(self.submit(job), source, retried=True)
         except BaseException as exc:
             failure = self.failure(exc, source.id, "the other sources were not affected")
             if failure is None:
@@ -154,7 +179,24 @@ class ParsePool:
                 f"{label}: the parser process died while reading the document "
                 f"(exit code {exc.exitcode}); {others}"
             )
+        if isinstance(exc, BrokenProcessPool):
+            return ParseError(
+                f"{label}: the parser process died while reading the document; {others}"
+            )
         return None
+
+    def _discard_broken(self) -> None:
+        """Drop a pool pebble has marked broken (it accepts no more jobs); the next job starts
+        a fresh one."""
+        with self._lock:
+            pool = self._pool
+            if pool is not None and not pool.active:
+                self._pool = None
+            else:
+                pool = None
+        if pool is not None:
+            pool.stop()
+            pool.join(timeout=5)
 
     def close(self) -> None:
         """Stop the workers (waiting for none: a poll that still needs them has returned)."""
