@@ -17,6 +17,13 @@ SourceKind = Literal["feed", "page"]
 Lane = Literal["card", "digest", "quiet"]
 
 #: Sectors and categories in the reference edition's order, with the headings it prints.
+#: The source id of every item an editor adds by its link (reserved: ``sources.yaml`` may not
+#: use it). Not a watched source's id, even when the link is on a watched site: such an item
+#: says nothing about whether the source's feed works, so it must not make a quiet or broken
+#: source look alive, nor change its acceptance rate (``curator sources status``). The watched
+#: source lends its publisher and sector hint.
+ADDED_BY_LINK = "added-by-link"
+
 SECTORS: dict[str, str] = {
     "adult_social_care_health": "Adult Social Care and Health",
     "children_young_people": "Children and Young People's Services",

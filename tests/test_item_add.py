@@ -15,9 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
-from curator.items.links import ADDED_BY_LINK
 from curator.items.match import match_source
-from curator.records import SourceConfig
+from curator.records import ADDED_BY_LINK, SourceConfig
 from curator.store.decisions import Actor, decide
 from curator.store.schema import decisions, item_proposals, items, outbox, predictions
 from tests.conftest import REPO

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 
 from curator.edition.service import build_edition, render
 from curator.enrich import ReaderSettings
-from curator.items.links import ADDED_BY_LINK
+from curator.records import ADDED_BY_LINK
 from curator.slack import blocks
 from curator.store.schema import item_proposals, items
 from tests.support.enrich import ENRICH, load_case, serve

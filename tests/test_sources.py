@@ -417,3 +417,10 @@ def test_damaged_file_is_sources_or_a_sources_error(lines: list[int], junk: str)
         parse_sources_text("".join(damaged))
     except SourcesError as exc:
         assert exc.problems
+
+
+def test_the_id_of_items_added_by_link_is_reserved() -> None:
+    problems = _problems(SMALL.replace("id: dhsc", "id: added-by-link"))
+    assert len(problems) == 1
+    assert "'added-by-link' is reserved for the items editors add by their link" in problems[0]
+    assert "choose another id" in problems[0]

@@ -21,13 +21,7 @@ from curator.normalise import (
     xml_safe,
 )
 from curator.parse.entries import FUTURE_DATE_TOLERANCE, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS
-from curator.records import CATEGORIES, SECTORS, Entry, SourceConfig
-
-#: The source id of every item an editor adds by its link. Not a watched source's id, even when
-#: the link is on a watched site: such an item says nothing about whether the source's feed
-#: works, so it must not make a quiet or broken source look alive, nor change its acceptance
-#: rate (``curator sources status``). The watched source lends its publisher and sector hint.
-ADDED_BY_LINK = "added-by-link"
+from curator.records import ADDED_BY_LINK, CATEGORIES, SECTORS, Entry, SourceConfig
 
 
 class LinkUsageError(CuratorError):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
-from curator.records import SECTORS, PageSelectors, SourceConfig
+from curator.records import ADDED_BY_LINK, SECTORS, PageSelectors, SourceConfig
 from curator.sources.model import (
     BUILTIN_DEFAULTS,
     DEFAULTS_KEYS,
@@ -364,7 +364,16 @@ def validate(data: Any, out: Collector) -> list[SourceConfig]:
         sid = entry.get("id")
         sid_s = str(sid) if sid is not None else None
         if isinstance(sid, str):
-            if sid in ids:
+            if sid == ADDED_BY_LINK:
+                out.add(
+                    line_of(entry, "id"),
+                    sid,
+                    "id",
+                    f"'{ADDED_BY_LINK}' is reserved for the items editors add by their link "
+                    "(`curator item add`, /pulse add): choose another id",
+                )
+                config = None
+            elif sid in ids:
                 out.add(
                     line_of(entry, "id"),
                     sid,
