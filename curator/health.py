@@ -27,6 +27,9 @@ Status = Literal[
 #: Failures in a row before a source counts as failing in reports (one blip is not news).
 FAILING_AFTER = 2
 ENDED_MARKERS = ("this feed has ended", "feed has ended")
+#: How long a flood of new items stored quiet at once (a redesign or a re-listing) is reported
+#: against its source: the weekly report's week.
+FLOOD_REPORTED = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class SourceFacts:
     #: nothing), and whether it was read without the source's broken selectors.
     parse_warning: str | None = None
     degraded: bool = False
+    #: The last flood of new items stored quiet at once: how many, and when (None: none).
+    flood_items: int | None = None
+    flood_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,9 @@ class SourceHealth:
     url: str = ""
     consecutive_blocks: int = 0
     next_check_at: datetime | None = None
+    #: A flood of new items stored quiet at once in the last week (:data:`FLOOD_REPORTED`).
+    flood_items: int | None = None
+    flood_at: datetime | None = None
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -84,6 +93,8 @@ class SourceHealth:
             "newest_item_at": iso(self.newest_item_at),
             "items_last_30_days": self.items_last_30_days,
             "acceptance_rate": self.acceptance_rate,
+            "flood_items": self.flood_items,
+            "flood_at": iso(self.flood_at),
         }
 
 
@@ -136,6 +147,14 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         status, detail = "ok", facts.parse_warning or ""
         if facts.consecutive_failures:
             detail = f"last attempt failed: {facts.last_error}"
+    flooded = (
+        facts.flood_items is not None
+        and facts.flood_at is not None
+        and now - facts.flood_at <= FLOOD_REPORTED
+    )
+    if flooded and facts.flood_items is not None and facts.flood_at is not None:
+        said = flood_detail(facts.flood_items, facts.flood_at)
+        detail = f"{detail}; {said}" if detail else said
     return SourceHealth(
         source_id=source.id,
         publisher=source.publisher,
@@ -150,6 +169,16 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         url=source.url,
         consecutive_blocks=facts.consecutive_blocks,
         next_check_at=facts.next_check_at,
+        flood_items=facts.flood_items if flooded else None,
+        flood_at=facts.flood_at if flooded else None,
+    )
+
+
+def flood_detail(items: int, when: datetime) -> str:
+    """What a source's flood of new items (stored quiet at once) is called in reports."""
+    return (
+        f"{items} new items at once on {when:%Y-%m-%d} (a redesign or a re-listing?): stored "
+        "quiet, not shown to the editors; `curator find` finds them"
     )
 
 
@@ -178,7 +207,18 @@ def report_text(healths: Sequence[SourceHealth]) -> str:
         )
         for h in blocked:
             lines.append(f"• `{h.source_id}` ({h.publisher}): {h.url}")
-    if not attention and not blocked:
+    flooded = [h for h in healths if h.flood_items is not None and h.flood_at is not None]
+    if flooded:
+        lines.append(
+            "*Stored quiet at once* (more than half of a source's entries new in one poll: a "
+            "redesign or a re-listing, not news; `curator find` finds them):"
+        )
+        for h in flooded:
+            lines.append(
+                f"• `{h.source_id}` ({h.publisher}): {h.flood_items} new items on "
+                f"{h.flood_at:%Y-%m-%d}"
+            )
+    if not attention and not blocked and not flooded:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     lines.append(f"{len(healths)} sources: {summary}.")

@@ -70,7 +70,8 @@ def poll(
         return
     click.echo(
         f"Polled {report.sources} sources: {report.ok} ok, {report.not_modified} not modified, "
-        f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors), "
+        f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors: "
+        f"{report.cards} cards, {report.digest} in the digest; {report.quiet} quiet), "
         f"{report.duplicates} already seen."
     )
     for w in report.warnings:

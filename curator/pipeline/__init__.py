@@ -1,4 +1,4 @@
-"""One poll pass: claim due sources, fetch, parse, store once, classify, queue the cards.
+"""One poll pass: claim due sources, fetch, parse, store once, classify, put each item in its lane.
 
 Decided apart from done, as reader's ``Decider`` and ``Pipeline`` are: ``decide`` holds every
 rule (what a fetch result means for a source's state and next check, which lane a new item
@@ -11,9 +11,11 @@ goes to) as pure functions over typed records; ``stages`` only fetches, hands ov
     | StoreLoop                                          the store thread, in arrival order
         unchanged (decide.unchanged)  → decide.checked → record_success    one transaction
         failed                        → decide.failed  → record_failure    one each
-        parsed | batches → store_entries → decide.checked → record_success
+        parsed | batches → store_entries → decide.situation (first document? a flood?)
+                         → decide.checked → record_success (a flood's count kept)
                          | Classify: predict → add_predictions
-                                     → decide.lane → queue_items (cards)   one transaction
+                                     → decide.lane → queue_items (cards, with the outbox;
+                                       digest items, without) → set_lane   one transaction
                                                                             per batch
 """
 

@@ -8,8 +8,10 @@ comes back; every rule about *what* to record lives here:
   new state and its next check (:meth:`Decider.checked`);
 - a check that failed, or a site that refused us: the error to show, whether it counts as a
   refusal, and the next check, backing off (:meth:`Decider.failed`);
-- a new item: its lane, ``card`` (shown to the editors), ``digest`` or ``quiet`` (stored only)
-  (:meth:`Decider.lane`).
+- a document's new items, all at once: is this the source's first document (its archive), or a
+  flood of new items (a redesign, a re-listing)? (:meth:`Decider.situation`, :func:`flood`)
+- a new item: its lane, ``card`` (posted to the editors), ``digest`` (listed in the day's
+  roll-up) or ``quiet`` (stored and searchable only) (:meth:`Decider.lane`).
 
 When to check next is ``curator.schedule``'s rule; a decider only gives it the facts.
 """
@@ -29,6 +31,9 @@ from curator.schedule import next_check_at
 #: How far back a publication may date and still be shown to editors (older ones are stored,
 #: so they never come back as new, but not queued: a new source's archive is not news).
 DEFAULT_BACKFILL = timedelta(days=45)
+#: A later poll that brings more than this many new items at once, and more than half of the
+#: document's entries, is a redesign or a re-listing, not a day's news: all stored quiet.
+FLOOD_ITEMS = 20
 
 
 class KnownState(Protocol):
@@ -65,6 +70,8 @@ class Checked:
     #: How the document was read, ``(parse_warning, degraded)``; None (a 304, an unchanged
     #: document) keeps what the last parse said.
     read: tuple[str | None, bool] | None = None
+    #: New items stored quiet at once as a flood (:func:`flood`); 0 when there was none.
+    flood: int = 0
 
     @property
     def progress(self) -> str:
@@ -94,10 +101,34 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class Situation:
-    """Where a new item stands when its lane is chosen: its source, and the time of the poll."""
+    """Where a new item stands when its lane is chosen: its source, the time of the poll, and
+    what the document it came in brought as a whole (:meth:`Decider.situation`)."""
 
     source: SourceConfig
     now: datetime
+    #: The source's first document stored since it was added, re-enabled or given a new URL:
+    #: its undated entries are its archive, not news.
+    first: bool = False
+    #: The new items of a flood (:func:`flood`), all stored quiet; 0 when there was none.
+    flood: int = 0
+
+
+def flood(first: bool, entries: int, new: int, limit: int = FLOOD_ITEMS) -> int:
+    """The number of new items when a document brought a flood of them, else 0: on a later poll
+    (not ``first``), more than ``limit`` new items that are also more than half of the
+    document's ``entries`` at once. A source's first document is its archive, decided by date
+    instead (:meth:`Decider.lane`)."""
+    if first or new <= limit or 2 * new <= entries:
+        return 0
+    return new
+
+
+def flood_warning(count: int) -> str:
+    """What a source's flood is called in the poll's warnings."""
+    return (
+        f"{count} new items at once, more than half of its entries (a redesign or a re-listing?): "
+        "stored quiet, not shown to the editors; `curator find` finds them"
+    )
 
 
 #: The lane of a recent item, from its prediction.
@@ -138,6 +169,7 @@ class Decider:
         *,
         feed: ParsedFeed | None = None,
         new_items: int = 0,
+        flood: int = 0,
     ) -> Checked:
         """What a check that went well records: the validators and status it brought, and the
         next check it earned (the source's interval, stretched by ``max-age``, never before
@@ -160,6 +192,7 @@ class Decider:
             new_items=new_items,
             feed_title=None if feed is None else feed.title,
             read=read,
+            flood=flood,
         )
 
     def failed(
@@ -215,10 +248,30 @@ class Decider:
         """Whether ``entry`` is recent enough to be news (undated entries are)."""
         return entry.published_at is None or entry.published_at >= now - self.backfill
 
+    def situation(
+        self,
+        source: SourceConfig,
+        state: KnownState | None,
+        now: datetime,
+        *,
+        entries: int,
+        new: int,
+    ) -> Situation:
+        """Where the ``new`` items stored from a document of ``entries`` entries stand. The first
+        document is the one stored while the source has no document on record (``body_hash``:
+        a new source, a changed URL or a re-enabled one start without one)."""
+        first = state is None or state.body_hash is None
+        return Situation(source, now, first=first, flood=flood(first, entries, new))
+
     def lane(self, entry: Entry, prediction: Prediction | None, situation: Situation) -> Lane:
-        """Where a new item goes. Older than the backfill window: stored only. Without a model
-        (``prediction`` None): every recent item is shown. Otherwise the prediction decides
-        (:attr:`prediction_lane`)."""
+        """Where a new item goes. Part of a flood: stored only. Older than the backfill
+        window, or undated in a source's first document: stored only (its archive). Without a
+        model (``prediction`` None): every other item is shown. Otherwise the prediction
+        decides (:attr:`prediction_lane`)."""
+        if situation.flood:
+            return "quiet"
+        if situation.first and entry.published_at is None:
+            return "quiet"
         if not self.recent(entry, situation.now):
             return "quiet"
         if prediction is None:

@@ -54,7 +54,7 @@ class Poller:
         self._classifier = classifier
         self._load_model = load_model and classifier is None
         self.model_warning: str | None = None
-        self._synced: frozenset[tuple[str, str]] = frozenset()
+        self._synced: frozenset[tuple[str, str, bool]] = frozenset()
         self.parse_pool = parse_pool or ParsePool(
             settings.parse_workers, timeout=settings.parse_timeout
         )
@@ -126,10 +126,12 @@ class Poller:
 
         enabled = [s for s in sources if s.enabled]
         # Only when the list changed: a tick of 1,000 sources need not rewrite 1,000 rows.
-        listed = frozenset((s.id, s.url) for s in enabled)
+        listed = frozenset((s.id, s.url, s.enabled) for s in sources)
         if listed != self._synced:
             with self.engine.begin() as conn:
                 state_store.sync_sources(conn, enabled)
+                # A disabled source enabled again starts afresh: its next document is its first.
+                state_store.forget_documents(conn, [s.id for s in sources if not s.enabled])
             self._synced = listed
         now = self.clock()
         with self.engine.begin() as conn:

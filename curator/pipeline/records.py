@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from curator.errors import CuratorError
-from curator.records import Entry, FetchResult, ParsedFeed, SourceConfig
+from curator.pipeline.decide import Situation
+from curator.records import Entry, FetchResult, Lane, ParsedFeed, SourceConfig
 
 if TYPE_CHECKING:
     from curator.fetch import FetchRequest
@@ -47,11 +49,16 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
-    """An item stored just now, with the source it came from."""
+    """An item stored just now, with where it stands (its source, the time, what its document
+    brought as a whole)."""
 
-    source: SourceConfig
+    situation: Situation
     item_id: int
     entry: Entry
+
+    @property
+    def source(self) -> SourceConfig:
+        return self.situation.source
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +77,25 @@ class PollReport:
     failed: int = 0
     new_items: int = 0
     duplicates: int = 0
+    #: Items queued for the editors (``cards`` + ``digest``).
     candidates: int = 0
+    #: This pass's new items by lane.
+    cards: int = 0
+    digest: int = 0
+    quiet: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    #: The ids of the items queued for the editors, cards first within each batch.
     candidate_ids: list[int] = field(default_factory=list)
+
+    def count(self, lanes: Mapping[Lane, Sequence[int]]) -> None:
+        """Count one batch's new items by lane."""
+        cards, digest = lanes.get("card", ()), lanes.get("digest", ())
+        self.cards += len(cards)
+        self.digest += len(digest)
+        self.quiet += len(lanes.get("quiet", ()))
+        self.candidates += len(cards) + len(digest)
+        self.candidate_ids.extend([*cards, *digest])
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +106,9 @@ class PollReport:
             "new_items": self.new_items,
             "duplicates": self.duplicates,
             "candidates": self.candidates,
+            "cards": self.cards,
+            "digest": self.digest,
+            "quiet": self.quiet,
             "errors": self.errors,
             "warnings": self.warnings,
         }

@@ -7,7 +7,8 @@ them deciding anything (the rules are ``curator.pipeline.decide``'s)::
                  recorded together, the rest stored as a group
     SourceStore  stores a pass's sources: in batches, one transaction each (entries, states,
                  predictions, the queue), one source at a time when a batch fails
-    Classify     one model call for a batch's new items; predictions stored, cards queued
+    Classify     one model call for a batch's new items; predictions stored, each item's lane
+                 stored (cards queued with the outbox, digest items queued, quiet ones not)
 
 Each source's results are committed together with its new state, so a crash mid-poll loses
 nothing already committed and a re-poll creates no duplicate.
@@ -21,17 +22,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from curator.errors import CuratorError
 from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
-from curator.pipeline.decide import Checked, Decider, Situation, unchanged
+from curator.pipeline.decide import Checked, Decider, flood_warning, unchanged
 from curator.pipeline.records import Arrival, Fetched, NewItem, Outcome, Parsed, PollReport
-from curator.records import FetchResult, ParsedFeed, Prediction, SourceConfig
+from curator.records import FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Connection, Engine
 from curator.store.items import PublisherTitles, store_entries
+from curator.store.lanes import set_lane
 from curator.store.predictions import add_predictions
 from curator.store.queue import queue_items
 
@@ -161,18 +164,24 @@ class StoreLoop:
 @dataclass(frozen=True)
 class Classify:
     """Classifies a batch's new items in one model call, stores the predictions, chooses each
-    item's lane (:meth:`Decider.lane`) and queues the cards for the editors (and, with a Slack
-    ``channel``, for the outbox). Without a model, no prediction is stored."""
+    item's lane (:meth:`Decider.lane`, over the model's own operating points when it has them)
+    and stores it: cards queued for the editors (and, with a Slack ``channel``, put in the
+    outbox); digest items queued with no card (listed in the day's roll-up); quiet items left
+    ``new``. Without a model, no prediction is stored."""
 
     model: Callable[[], Classifier | None]
     decider: Decider
     channel: str | None
 
-    def __call__(self, conn: Connection, new: Sequence[NewItem], now: datetime) -> list[int]:
-        """The ids of the items queued as cards."""
+    def __call__(
+        self, conn: Connection, new: Sequence[NewItem], now: datetime
+    ) -> dict[Lane, list[int]]:
+        """The ids of the new items, by lane."""
+        lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
         if not new:
-            return []
+            return lanes
         classifier = self.model()
+        decider = self.decider
         predictions: Sequence[Prediction | None]
         if classifier is None:
             predictions = [None] * len(new)
@@ -195,13 +204,25 @@ class Classify:
             add_predictions(
                 conn, [(n.item_id, p) for n, p in zip(new, predictions, strict=True)], now
             )
-        cards = [
-            n.item_id
-            for n, p in zip(new, predictions, strict=True)
-            if self.decider.lane(n.entry, p, Situation(n.source, now)) == "card"
-        ]
-        queue_items(conn, cards, channel=self.channel, now=now)
-        return cards
+            decider = with_lanes_of(classifier, decider)
+        for n, p in zip(new, predictions, strict=True):
+            lanes[decider.lane(n.entry, p, n.situation)].append(n.item_id)
+        queue_items(conn, lanes["card"], channel=self.channel, now=now)
+        queue_items(conn, lanes["digest"], channel=None, now=now)  # listed in the roll-up
+        for lane, ids in lanes.items():
+            set_lane(conn, ids, lane)
+        return lanes
+
+
+def with_lanes_of(classifier: Classifier, decider: Decider) -> Decider:
+    """``decider`` choosing lanes at ``classifier``'s operating points (``lane_for``); as it is
+    for a stand-in model that has none."""
+    thresholds = getattr(classifier, "lane_thresholds", None)
+    if thresholds is None:
+        return decider
+    from curator.classify.lanes import lane_for
+
+    return replace(decider, prediction_lane=partial(lane_for, thresholds=thresholds))
 
 
 @dataclass(kw_only=True)
@@ -315,16 +336,31 @@ class SourceStore:
             new: list[NewItem] = []
             outcomes: list[Outcome] = []
             duplicates = 0
+            floods: list[tuple[str, int]] = []
             for one in parsed:
                 done = store_entries(conn, one.feed.entries, now, titles=self.titles)
+                here = self.decider.situation(
+                    one.source,
+                    self.states.get(one.source.id),
+                    now,
+                    entries=len(one.feed.entries),
+                    new=len(done.new),
+                )
                 check = self.decider.checked(
-                    one.source, one.result, now, feed=one.feed, new_items=len(done.new_ids)
+                    one.source,
+                    one.result,
+                    now,
+                    feed=one.feed,
+                    new_items=len(done.new),
+                    flood=here.flood,
                 )
                 self._record(conn, check)
-                new += [NewItem(one.source, item_id, entry) for item_id, entry in done.new]
+                new += [NewItem(here, item_id, entry) for item_id, entry in done.new]
                 duplicates += done.duplicates
                 outcomes.append(Outcome(one.source, check.progress))
-            cards = self.classify(conn, new, now)
+                if here.flood:
+                    floods.append((one.source.id, here.flood))
+            lanes = self.classify(conn, new, now)
         report = self.report
         report.ok += len(parsed)
         report.new_items += len(new)
@@ -332,8 +368,9 @@ class SourceStore:
         for one in parsed:
             for warning in one.feed.warnings:
                 report.warnings.append({"id": one.source.id, "warning": warning})
-        report.candidates += len(cards)
-        report.candidate_ids.extend(cards)
+        for source_id, count in floods:
+            report.warnings.append({"id": source_id, "warning": flood_warning(count)})
+        report.count(lanes)
         return outcomes
 
     # -- recording a check ------------------------------------------------------------------
@@ -374,4 +411,5 @@ class SourceStore:
             release_from=self.worker,
             body_hash=check.body_hash,
             read=check.read,
+            flood=check.flood,
         )

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
+from curator.health import FLOOD_REPORTED
 from curator.slack.blocks import escape, trim_lines
 from curator.slack.lanes import lanes_line
 from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
+from curator.store.source_state import flooded_sources
 from curator.store.status import decisions_since, failing_sources, quiet_sources, stuck_card
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
         stuck = stuck_card(conn)
         failing = failing_sources(conn)
         quiet = quiet_sources(conn, now - QUIET_AFTER)
+        flooded = flooded_sources(conn, now - FLOOD_REPORTED)
     lines = [
         f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
         f"an editor · {decided} decision(s) this month",
@@ -74,6 +77,13 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
     )
     for source in quiet:
         lines.append(f"• `{source.source_id}`: last new item {source.last_new_item_at:%Y-%m-%d}")
+    if flooded:
+        lines.append(f"*Sources that flooded* (last 7 days, {len(flooded)}):")
+        for source_id, count, when in flooded:
+            lines.append(
+                f"• `{source_id}`: {count} new items at once on {when:%Y-%m-%d}, stored quiet "
+                "(a redesign or a re-listing?): `/pulse find` finds them"
+            )
     return trim_lines(lines, REPLY_LIMIT)
 
 

@@ -50,6 +50,8 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             rejected=int(c.rejected or 0) if c else 0,
             parse_warning=st["parse_warning"],
             degraded=bool(st["degraded"]),
+            flood_items=st["flood_items"],
+            flood_at=st["flood_at"],
         )
     return out
 

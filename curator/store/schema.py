@@ -92,6 +92,10 @@ source_state = Table(
     # A 304 or an unchanged document keeps them.
     Column("parse_warning", Text, nullable=True),
     Column("degraded", Boolean, nullable=False, default=False, server_default=false()),
+    # The last flood of new items (a redesign or a re-listing stored quiet at once): how many,
+    # and when. NULL: none.
+    Column("flood_items", Integer, nullable=True),
+    Column("flood_at", UTCDateTime, nullable=True),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

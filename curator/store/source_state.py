@@ -39,11 +39,14 @@ class SourceState:
     consecutive_blocks: int = 0
     parse_warning: str | None = None
     degraded: bool = False
+    flood_items: int | None = None
+    flood_at: datetime | None = None
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
     """Make sure every configured source has a state row; a changed URL drops old validators,
-    and the refusals counted against the old URL (the new one has not refused anything yet)."""
+    the refusals counted against the old URL (the new one has not refused anything yet) and the
+    fingerprint of its last document (so the next one stored is the URL's first: its archive)."""
     for src in sources:
         if (
             insert_ignore(
@@ -66,6 +69,32 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
                 consecutive_blocks=0,
             )
         )
+
+
+def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
+    """Forget the last document (fingerprint and validators) of sources that are disabled: when
+    one is enabled again, its next document is fetched whole and stored as its first, so what
+    it published meanwhile is its archive, not news. Only rows that still hold one are written."""
+    ids = list(source_ids)
+    if not ids:
+        return
+    conn.execute(
+        update(source_state)
+        .where(source_state.c.source_id.in_(ids), source_state.c.body_hash.is_not(None))
+        .values(etag=None, last_modified=None, body_hash=None)
+    )
+
+
+def flooded_sources(conn: Connection, since: datetime) -> list[tuple[str, int, datetime]]:
+    """Sources whose last flood of new items (stored quiet at once) was at or after ``since``,
+    newest first: ``(source_id, items, when)``."""
+    c = source_state.c
+    rows = conn.execute(
+        select(c.source_id, c.flood_items, c.flood_at)
+        .where(c.flood_at >= since, c.flood_items.is_not(None))
+        .order_by(c.flood_at.desc(), c.source_id)
+    )
+    return [(str(r.source_id), int(r.flood_items), r.flood_at) for r in rows]
 
 
 def load_states(conn: Connection) -> dict[str, SourceState]:
@@ -154,12 +183,14 @@ def record_success(
     release_from: str | None = None,
     body_hash: str | None = None,
     read: tuple[str | None, bool] | None = None,
+    flood: int = 0,
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
     the same statement (one UPDATE per source instead of two: a warm poll is mostly this).
     ``body_hash``: the fingerprint of the document just parsed and stored (kept otherwise).
     ``read``: how that document was read, ``(parse_warning, degraded)``; ``None`` (a 304, an
-    unchanged document) keeps what the last parse said."""
+    unchanged document) keeps what the last parse said. ``flood``: the new items of a flood
+    stored quiet just now (recorded with the time; 0 keeps the last one on record)."""
     validators = not not_modified
     titled = validators and feed_title is not None
     params: dict[str, object] = {
@@ -180,6 +211,8 @@ def record_success(
     if read is not None:
         params["p_parse_warning"] = read[0][:2000] if read[0] else None
         params["p_degraded"] = read[1]
+    if flood:
+        params["p_flood"] = flood
     stmt = _success_statement(
         validators,
         titled,
@@ -187,13 +220,20 @@ def record_success(
         release_from is not None,
         body_hash is not None,
         read is not None,
+        bool(flood),
     )
     conn.execute(stmt, params)
 
 
 @cache
 def _success_statement(
-    validators: bool, titled: bool, new_item: bool, release: bool, hashed: bool, read: bool
+    validators: bool,
+    titled: bool,
+    new_item: bool,
+    release: bool,
+    hashed: bool,
+    read: bool,
+    flooded: bool = False,
 ) -> Update:
     """The UPDATE :func:`record_success` runs, built once per shape with bound parameters: a
     poll records hundreds of sources, and building and hashing a new statement for each cost
@@ -224,6 +264,9 @@ def _success_statement(
     if read:
         values["parse_warning"] = bindparam("p_parse_warning", type_=c.parse_warning.type)
         values["degraded"] = bindparam("p_degraded", type_=c.degraded.type)
+    if flooded:
+        values["flood_items"] = bindparam("p_flood", type_=c.flood_items.type)
+        values["flood_at"] = now
     if release:
         mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
         values["claimed_by"] = case((mine, None), else_=c.claimed_by)
