@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from curator.edition.calendar import parse_edition
+from curator.calendar import parse_edition
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (

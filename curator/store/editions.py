@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from curator.edition.calendar import edition_for_time, next_edition, parse_edition
+from curator.calendar import edition_for_time, next_edition, parse_edition
 from curator.errors import CuratorError
 from curator.store.item_reads import COLUMNS, StoredItem, stored_item
 from curator.store.schema import editions, items
