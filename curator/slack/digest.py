@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,8 +24,8 @@ from slack_sdk.models.blocks import Block, ButtonElement, MarkdownTextObject, Se
 
 from curator.records import SECTORS
 from curator.slack import blocks
+from curator.slack.messages import find_message
 from curator.slack.outbox import (
-    HISTORY_PAGES,
     LEASE,
     MIN_INTERVAL,
     PERMANENT_ERRORS,
@@ -139,19 +139,9 @@ def find_posted(
 ) -> str | None:
     """The ts of the roll-up message listing exactly ``item_ids`` in ``channel``, if posted."""
     wanted = list(item_ids)
-    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
-    cursor: str | None = None
-    for _ in range(HISTORY_PAGES):
-        resp = client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
-        for message in resp.get("messages") or []:
-            if item_ids_from_metadata(message) == wanted:
-                return str(message["ts"])
-        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-        if not resp.get("has_more") or not cursor:
-            return None
-    return None
+    return find_message(
+        client, channel, since, lambda message: item_ids_from_metadata(message) == wanted
+    )
 
 
 def plan(engine: Engine, channel: str, now: datetime) -> int:

@@ -36,6 +36,7 @@ from curator.config import Settings
 from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
+from curator.slack.messages import find_message, update_card
 from curator.slack.threads import post_proposal
 from curator.store import outbox as store
 from curator.store.decisions import UNDECIDED
@@ -48,7 +49,6 @@ MIN_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 messag
 LEASE = timedelta(minutes=2)  # a claimed row is someone's for this long
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
-HISTORY_PAGES = 5
 #: Errors that retrying the same message cannot fix: the row is marked ``failed``.
 PERMANENT_ERRORS = frozenset(
     {
@@ -120,19 +120,9 @@ def _claim(
 
 def find_posted(client: WebClient, channel: str, item_id: int, since: datetime) -> str | None:
     """The ts of a card for ``item_id`` already in ``channel`` (by message metadata), if any."""
-    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
-    cursor: str | None = None
-    for _ in range(HISTORY_PAGES):
-        resp = client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
-        for message in resp.get("messages") or []:
-            if blocks.item_id_from_metadata(message) == item_id:
-                return str(message["ts"])
-        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-        if not resp.get("has_more") or not cursor:
-            return None
-    return None
+    return find_message(
+        client, channel, since, lambda message: blocks.item_id_from_metadata(message) == item_id
+    )
 
 
 def error_code(exc: Exception) -> str:
@@ -173,13 +163,7 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
     updated = 0
     for channel, ts in posted:
         try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.fallback_text(card),
-                blocks=blocks.as_dicts(blocks.card_blocks(card)),
-                metadata=blocks.metadata(item_id),
-            )
+            update_card(client, channel, ts, card)
             updated += 1
         except (SlackClientError, OSError) as exc:
             log.warning("could not update the card of item %s in %s: %s", item_id, channel, exc)
