@@ -1,4 +1,4 @@
-"""Editions in the database and the `curator edition` / `curator draft` commands (issue 5)."""
+"""Editions in the database and the `curator edition` / `curator draft` commands."""
 
 from __future__ import annotations
 

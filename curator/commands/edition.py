@@ -1,4 +1,4 @@
-"""``curator edition`` (list | open | close | move | edit) and ``curator draft`` (issue 5).
+"""``curator edition`` (list | open | close | move | edit) and ``curator draft``.
 
 Every change to an item goes through :func:`curator.store.decisions.decide`, so it lands in the
 audit trail exactly as the same change from Slack would. Heavy imports live inside functions.

@@ -8,7 +8,8 @@ from typing import Any
 
 #: GOV.UK ``document_type`` → the human label GOV.UK prints as ``display_type`` in organisation
 #: feed titles ("Research and analysis: …") and ``<category>`` elements. From alphagov/collections
-#: ``config/locales/en/shared.yml`` as quoted in research/sources_catalogue.md §1.4.
+#: ``config/locales/en/shared.yml`` as quoted in docs/sources-catalogue.md ("Document types →
+#: digest categories").
 GOVUK_DOCUMENT_TYPE_LABELS: dict[str, str] = {
     "research": "Research and analysis",
     "independent_report": "Independent report",
@@ -54,7 +55,8 @@ GOVUK_DOCUMENT_TYPE_LABELS: dict[str, str] = {
 }
 
 #: Other spellings of a label seen in titles; "National Statistics" was renamed "Accredited
-#: official statistics" in 2023 and both mean the same type (catalogue §1.4).
+#: official statistics" in 2023 and both mean the same type (docs/sources-catalogue.md, the
+#: same section).
 _LABEL_ALIASES: dict[str, str] = {"national statistics": "Accredited official statistics"}
 
 #: Lower-cased title prefix → canonical label.

@@ -144,8 +144,9 @@ def is_http_url(url: str | None) -> bool:
 def govuk_path(url: str, *, canonical: bool = False) -> str | None:
     """``"/government/publications/x"`` for a GOV.UK page URL (any http/https/www variant,
     query and fragment ignored), else ``None``. GOV.UK org-feed ids change on every update, so
-    this path is the stable key (sources catalogue §1.2). ``canonical=True`` says ``url`` came
-    from :func:`canonical_url` already, which saves doing it twice per entry."""
+    this path is the stable key (docs/sources-catalogue.md, "Exact shape of the GOV.UK Atom
+    documents"). ``canonical=True`` says ``url`` came from :func:`canonical_url` already, which
+    saves doing it twice per entry."""
     canon = url if canonical else canonical_url(url)
     plain = _PLAIN_URL.fullmatch(canon)
     if plain is not None and plain[1] != "gov.uk":

@@ -1,7 +1,7 @@
 """The outbox: candidate cards waiting to be posted, posted at most once per channel.
 
 The poll pipeline queues cards with :func:`curator.store.outbox.enqueue` inside its own
-transaction; ``drain`` posts due rows at ≤ 1 message a second per channel (DESIGN.md §3).
+transaction; ``drain`` posts due rows at ≤ 1 message a second per channel (Slack's posting rate).
 Slack's 429s are honoured by slack_sdk's ``RateLimitErrorRetryHandler`` (it sleeps for
 Retry-After); while Slack is down rows stay ``pending`` with a backed-off ``next_attempt_at`` so
 nothing is lost.
@@ -10,7 +10,7 @@ Exactly-once posting: a row is claimed (lease) and its ``attempts`` incremented 
 If a process dies between posting and recording the ``ts`` the row is left pending with
 ``attempts > 0``; the next drain looks the item up by message metadata in the channel's recent
 history (``conversations.history`` with ``include_all_metadata``) and records the ``ts`` it finds
-instead of posting again (issue 4).
+instead of posting again.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The database tables. Changes here need an Alembic migration in ``migrations/versions``.
 
-Unique constraints, not application checks, stop duplicates (DESIGN.md §3):
+Unique constraints, not application checks, stop duplicates, even between concurrent workers:
 ``items.canonical_url``, ``items.govuk_path``, ``predictions(item_id, model_version)``,
 ``outbox(item_id, channel)`` and ``decisions.idempotency_key``.
 """
