@@ -42,6 +42,7 @@ from curator.store import outbox as store
 from curator.store.decisions import UNDECIDED
 from curator.store.handles import Engine
 from curator.store.outbox import OutboxRow
+from curator.store.posting import Posting
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,30 @@ def error_code(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def record_failure(
+    engine: Engine,
+    posting: Posting,
+    row_id: int,
+    attempts: int,
+    worker: str,
+    exc: Exception,
+    what: str,
+    now_fn: Callable[[], datetime],
+) -> bool:
+    """Record a failed post of ``what`` (a card, a roll-up message) that had ``attempts`` before
+    this one: True when Slack refused it for good (the row is failed), False when it is retried
+    after a backoff."""
+    code = error_code(exc)
+    with engine.begin() as conn:
+        if code in PERMANENT_ERRORS:
+            log.error("Slack refused %s: %s", what, code)
+            posting.mark_failed(conn, row_id, worker, code)
+            return True
+        log.warning("posting %s failed (%s); retrying later", what, code)
+        posting.retry_later(conn, row_id, worker, code, now_fn() + backoff(attempts + 1))
+        return False
+
+
 def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tuple[str, str]:
     """Post the card; returns ("posted", ts) or ("skipped", reason)."""
     with engine.connect() as conn:
@@ -170,7 +195,7 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
     return updated
 
 
-class _Pacer:
+class Pacer:
     """At most one post every MIN_INTERVAL seconds to one channel."""
 
     def __init__(self, sleep: Callable[[float], None]) -> None:
@@ -194,7 +219,7 @@ def _deliver(
     row: OutboxRow,
     worker: str,
     now_fn: Callable[[], datetime],
-    pacer: _Pacer,
+    pacer: Pacer,
 ) -> str:
     """Post one claimed row (or find it already posted). Returns "posted", "skipped" (found in
     the channel, or no longer to post), "failed" (Slack refused it for good) or "retry" (a
@@ -213,17 +238,11 @@ def _deliver(
         outcome, detail = _post(client, channel, row.item_id, engine)
         pacer.posted()
     except (SlackClientError, OSError, ValueError) as exc:
-        code = error_code(exc)
-        attempts = row.attempts + 1
-        if code in PERMANENT_ERRORS:
-            log.error("Slack refused item %s: %s", row.item_id, code)
-            with engine.begin() as conn:
-                store.mark_failed(conn, row.id, worker, code)
-            return "failed"
-        log.warning("posting item %s failed (%s); retrying later", row.item_id, code)
-        with engine.begin() as conn:
-            store.retry_later(conn, row.id, worker, code, now_fn() + backoff(attempts))
-        return "retry"
+        what = f"item {row.item_id}"
+        refused = record_failure(
+            engine, store.POSTING, row.id, row.attempts, worker, exc, what, now_fn
+        )
+        return "failed" if refused else "retry"
     with engine.begin() as conn:
         if outcome != "posted":
             store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
@@ -250,7 +269,7 @@ def post_now(
     row = _claim(engine, channel, now_fn(), worker, item_id)
     if row is None:
         return None
-    return _deliver(engine, client, channel, row, worker, now_fn, _Pacer(time.sleep))
+    return _deliver(engine, client, channel, row, worker, now_fn, Pacer(time.sleep))
 
 
 def drain(
@@ -268,7 +287,7 @@ def drain(
     down or refusing): the row keeps its place and is retried after a backoff."""
     worker = _worker()
     posted = failed = skipped = 0
-    pacer = _Pacer(sleep)
+    pacer = Pacer(sleep)
     while max_messages is None or posted + failed + skipped < max_messages:
         if deadline is not None and time.monotonic() >= deadline:
             break

@@ -47,7 +47,8 @@ _BACKLOG = (
     items.c.status == literal(QUEUED, literal_execute=True),
     items.c.digest_listed_at.is_(None),
 )
-_POSTING = Posting(digest_messages)
+#: The claim-and-finish queries of the roll-up messages (shared with the outbox).
+POSTING = Posting(digest_messages)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def oldest_due(conn: Connection, channel: str, now: datetime) -> DigestMessage |
     """The oldest pending roll-up message for ``channel`` that is due and claimed by nobody."""
     row = conn.execute(
         select(*_COLUMNS)
-        .where(digest_messages.c.channel == channel, _POSTING.due(now))
+        .where(digest_messages.c.channel == channel, POSTING.due(now))
         .order_by(digest_messages.c.id)
         .limit(1)
     ).first()
@@ -192,14 +193,14 @@ def claim(
     conn: Connection, message: DigestMessage, worker: str, now: datetime, until: datetime
 ) -> bool:
     """Lease ``message`` to ``worker`` and count the attempt; False when someone else took it."""
-    return _POSTING.claim(conn, message.id, message.attempts, worker, now, until)
+    return POSTING.claim(conn, message.id, message.attempts, worker, now, until)
 
 
-mark_posted = _POSTING.mark_posted
-mark_failed = _POSTING.mark_failed
-retry_later = _POSTING.retry_later
+mark_posted = POSTING.mark_posted
+mark_failed = POSTING.mark_failed
+retry_later = POSTING.retry_later
 #: Roll-up messages planned and not posted yet (to ``channel``, or to any channel).
-pending_messages = _POSTING.pending_count
+pending_messages = POSTING.pending_count
 
 
 def message_at(conn: Connection, channel: str, ts: str) -> DigestMessage | None:

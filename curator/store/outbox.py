@@ -20,7 +20,8 @@ from curator.store.posting import Posting
 from curator.store.schema import outbox
 from curator.store.sql import insert_ignore
 
-_POSTING = Posting(outbox)
+#: The claim-and-finish queries of the outbox (shared with the roll-up: store/posting.py).
+POSTING = Posting(outbox)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def oldest_due(
         select(
             outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
         )
-        .where(outbox.c.channel == channel, _POSTING.due(now))
+        .where(outbox.c.channel == channel, POSTING.due(now))
     )
     if item_id is not None:
         stmt = stmt.where(outbox.c.item_id == item_id)
@@ -71,14 +72,14 @@ def oldest_due(
 def claim(conn: Connection, row: OutboxRow, worker: str, now: datetime, until: datetime) -> bool:
     """Lease ``row`` to ``worker`` until ``until`` and count the attempt; False when another
     worker took it (or it was posted) since it was read."""
-    return _POSTING.claim(conn, row.id, row.attempts, worker, now, until)
+    return POSTING.claim(conn, row.id, row.attempts, worker, now, until)
 
 
-mark_posted = _POSTING.mark_posted
-mark_failed = _POSTING.mark_failed
-retry_later = _POSTING.retry_later
+mark_posted = POSTING.mark_posted
+mark_failed = POSTING.mark_failed
+retry_later = POSTING.retry_later
 #: Cards waiting to be posted (to ``channel``, or to any channel).
-pending_count = _POSTING.pending_count
+pending_count = POSTING.pending_count
 
 
 def posted_messages(conn: Connection, item_id: int) -> list[tuple[str, str]]:
