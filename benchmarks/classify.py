@@ -3,8 +3,8 @@ peak memory of a fresh process that loads the model and classifies one item.
 
     .venv/bin/python benchmarks/classify.py [--model-dir models] [--items 20000] [--no-append]
 
-Targets (issue 3): load <= 1 s; >= 2,000 items/s after loading. Both prediction paths are
-measured: the compiled model (what ``load_classifier()`` uses; no scikit-learn) and the
+Targets (the classifier's speed): load <= 1 s; >= 2,000 items/s after loading. Both prediction
+paths are measured: the compiled model (what ``load_classifier()`` uses; no scikit-learn) and the
 scikit-learn objects of the ``.skops`` file (``load(..., use_sklearn=True)``, training-side
 tooling). Items are the real training rows (title + summary + URL) repeated; the keyword-rules
 baseline is timed on the same items in the same run. Results are appended to
@@ -48,7 +48,7 @@ def _cpu() -> str:
 
 
 def _cold_load(model_dir: Path, use_sklearn: bool) -> tuple[float, float, bool]:
-    """Fresh interpreter: import the classifier room, load the model (what a new worker pays),
+    """Fresh interpreter: import the classifier package, load the model (what a new worker pays),
     classify one item. Returns (seconds to load, peak RSS in MB, whether sklearn was imported)."""
     code = (
         "import resource, sys, time; t = time.perf_counter(); "

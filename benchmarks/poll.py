@@ -9,8 +9,9 @@ child process so that its peak memory (ru_maxrss) and CPU time are its own:
   warm  the same again: every feed answers 304, so nothing may be parsed
   naive a sequential ``feedparser.parse(url)`` loop over the same URLs
 Lower bound: feeds per host ÷ per-host cap × latency (what the per-host politeness cap allows).
-Targets (issue 2): cold ≤ 2.5× the lower bound and ≥ 10× faster than naive; warm ≤ 1.5× the lower
-bound with no feed parsed; peak memory ≤ 150 MB; `curator --help` ≤ 0.5 s.
+Targets (the poll's speed and memory): cold ≤ 2.5× the lower bound and ≥ 10× faster than
+naive; warm ≤ 1.5× the lower bound with no feed parsed; peak memory ≤ 150 MB; `curator --help`
+≤ 0.5 s.
 
 That bound assumes the per-host cap is the one that binds, so by default the fetcher's global cap
 is set to hosts × per-host cap (40 for the default farm). At the product's default global cap of
@@ -273,7 +274,7 @@ def main() -> None:
         f"{args.latency * 1000:.0f} ms latency, "
         + ("no validators (every answer a full 200)" if args.no_etags else "ETags")
         + f". Lower bound = {args.feeds_per_host} ÷ "
-        f"{args.per_host} × {args.latency} s = {bound:.2f} s (the issue's per-host bound); the "
+        f"{args.per_host} × {args.latency} s = {bound:.2f} s (the per-host politeness bound); the "
         f"global cap of {args.global_limit} alone allows no less than {global_bound:.3f} s"
         + (
             " (it binds here: the ratios below are against the per-host bound all the same)"

@@ -7,8 +7,8 @@ The feed farm (benchmarks/farm.py, its own process) serves 1,000 feeds on 50 loo
 150 ms latency and ETags. `curator run` (no Slack, bundled model, SQLite) polls them with
 `every: 5m`; once its first full pass is stored and the process has gone quiet (the tick that
 did it ends by printing the candidates), RSS and CPU time are sampled for the measuring window:
-every later fetch is a 304, so this is the cost of watching. Targets (issue 6): ≤ 200 MB RSS,
-≤ 5 % of one core on average.
+every later fetch is a 304, so this is the cost of watching. Targets (the unattended run's):
+≤ 200 MB RSS, ≤ 5 % of one core on average.
 """
 
 from __future__ import annotations

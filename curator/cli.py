@@ -1,4 +1,5 @@
-"""The ``curator`` command. Thin: parses arguments and calls the rooms.
+"""The ``curator`` command. Thin: parses arguments and calls the packages (ARCHITECTURE.md
+has the map).
 
 Sub-commands are loaded lazily (click's LazyGroup pattern) so that ``curator --help`` stays fast:
 each command module imports its heavy dependencies inside the command function.

@@ -20,10 +20,9 @@ from curator.metrics import Metrics
 from curator.store.handles import Engine
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from curator.slack.digest import DigestReport
     from curator.slack.expiry import ExpiryReport
+    from curator.store.handles import Connection
 
 log = logging.getLogger("curator.run")
 

@@ -1,4 +1,4 @@
-"""Pure "is this the same publication?" rules (issue 2).
+"""Pure "is this the same publication?" rules.
 
 Two entries are the same publication when their canonical URLs match, or their GOV.UK paths
 match (GOV.UK org-feed ids change on every update, so the id is never a key), or — within

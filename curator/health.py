@@ -190,6 +190,13 @@ def _days(delta: timedelta) -> str:
 #: Statuses the weekly report and `curator sources status --problems` show.
 PROBLEMS: tuple[Status, ...] = ("failing", "blocked", "degraded", "quiet", "ended")
 
+#: Why the blocked sources are listed to check by hand (the weekly report and
+#: `curator sources status` say it the same way).
+CHECK_BY_HAND_WHY = (
+    "these sites refuse automated clients; each is checked once a day "
+    "and comes back by itself when it answers"
+)
+
 
 def report_text(healths: Sequence[SourceHealth]) -> str:
     """The weekly Slack report: the sources that need an admin's attention, the blocked ones
@@ -201,10 +208,7 @@ def report_text(healths: Sequence[SourceHealth]) -> str:
         lines.append(f"• `{h.source_id}` ({h.publisher}): *{h.status}*: {h.detail}")
     blocked = [h for h in healths if h.status == "blocked"]
     if blocked:
-        lines.append(
-            "*Check by hand* (these sites refuse automated clients; each is checked once a day "
-            "and comes back by itself when it answers):"
-        )
+        lines.append(f"*Check by hand* ({CHECK_BY_HAND_WHY}):")
         for h in blocked:
             lines.append(f"• `{h.source_id}` ({h.publisher}): {h.url}")
     flooded = [h for h in healths if h.flood_items is not None and h.flood_at is not None]

@@ -1,6 +1,6 @@
-"""Typed records passed between the rooms (reader style: role-named, immutable).
+"""Typed records passed between the packages (reader style: role-named, immutable).
 
-Pure data: no I/O here. Rooms import these instead of passing dicts around.
+Pure data: no I/O here. Packages import these instead of passing dicts around.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from curator.errors import CuratorError
 
 if TYPE_CHECKING:
-    from slack_bolt import App
+    from curator.slack.events import BoltApp
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ def _protocol(request_timeout: float) -> type[asyncio.Protocol]:
 
 def build_app(
     *,
-    slack: App | None = None,
+    slack: BoltApp | None = None,
     health: Callable[[], tuple[int, dict[str, Any]]] | None = None,
     metrics: Callable[[], bytes] | None = None,
     max_body: int = MAX_BODY,
@@ -223,7 +223,9 @@ def build_app(
     if metrics is not None:
         routes.append(Route("/metrics", _metrics(metrics), methods=["GET"]))
     if slack is not None:
-        routes.append(Route(SLACK_PATH, _slack_events(slack), methods=["POST"]))
+        from curator.slack.events import events_endpoint
+
+        routes.append(Route(SLACK_PATH, events_endpoint(slack), methods=["POST"]))
     paths = " or ".join(r.path for r in routes)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -249,25 +251,6 @@ def _healthz(health: Callable[[], tuple[int, dict[str, Any]]] | None) -> Endpoin
 def _metrics(metrics: Callable[[], bytes]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         return Response(await run_in_threadpool(metrics), media_type=METRICS_TYPE)
-
-    return endpoint
-
-
-def _slack_events(bolt: App) -> Endpoint:
-    # Bolt's Starlette adapter turns requests and responses into Bolt's; its handler would call
-    # the synchronous App.dispatch on the event loop (blocking every other connection while
-    # Bolt checks the signature or calls auth.test), so dispatch runs in the thread pool here.
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
-
-    async def endpoint(request: Request) -> Response:
-        body = await request.body()
-        try:
-            bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return PlainTextResponse("the body is not UTF-8\n", status_code=400)
-        bolt_response = await run_in_threadpool(bolt.dispatch, bolt_request)
-        response: Response = to_starlette_response(bolt_response)
-        return response
 
     return endpoint
 

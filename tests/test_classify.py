@@ -1,4 +1,4 @@
-"""The classifier room: features, training, persistence (safe load, clear errors), metrics."""
+"""The classifier package: features, training, persistence (safe load, clear errors), metrics."""
 
 from __future__ import annotations
 

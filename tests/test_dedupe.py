@@ -1,4 +1,4 @@
-""" "Is this the same publication?" (issue 2): title keys, near-duplicates, dedupe keys."""
+""" "Is this the same publication?": title keys, near-duplicates, dedupe keys."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """No Docker engine runs here, so the image is checked as text: it must install with the same
-script as the README quick start and CI, and carry what issue 6 asks of it."""
+script as the README quick start and CI, and carry what an unattended deployment needs."""
 
 from __future__ import annotations
 

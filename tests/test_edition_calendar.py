@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from curator.edition.calendar import edition_for_time, next_edition, parse_edition
+from curator.calendar import edition_for_time, next_edition, parse_edition
 
 
 def test_late_march_utc_is_april_in_bst() -> None:

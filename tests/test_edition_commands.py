@@ -1,4 +1,4 @@
-"""Editions in the database and the `curator edition` / `curator draft` commands (issue 5)."""
+"""Editions in the database and the `curator edition` / `curator draft` commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
-from curator.edition.calendar import current_edition, next_edition
+from curator.calendar import current_edition, next_edition
 from curator.edition.service import load_draft_items
 from curator.store.decisions import Actor, decide
 from curator.store.editions import close_edition, list_editions, open_edition

@@ -1,4 +1,4 @@
-"""Golden test (issue 5): the reference edition's items, accepted into edition 2024-06 through
+"""Golden test: the reference edition's items, accepted into edition 2024-06 through
 the database, draft to the reference edition's order of sectors, categories and items in every
 format."""
 

@@ -1,4 +1,4 @@
-"""Rendering: hostile feed text stays inert and Unicode survives, in every format (issue 5)."""
+"""Rendering: hostile feed text stays inert and Unicode survives, in every format."""
 
 from __future__ import annotations
 

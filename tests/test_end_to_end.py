@@ -1,5 +1,5 @@
 """The whole loop on loopback: a feed → `curator run` → a Slack card → an editor's click → the
-draft edition (issue 6's "cards arrive, decisions land in the draft")."""
+draft edition: cards arrive, decisions land in the draft."""
 
 from __future__ import annotations
 

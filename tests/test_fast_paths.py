@@ -25,17 +25,15 @@ from curator.classify.compiled import CompiledModel, read
 from curator.classify.features import prepare
 from curator.dedupe import _NON_WORD, title_key
 from curator.normalise import (
-    _INVISIBLE,
-    _WS,
-    _canonical_fixed_point,
-    _html_text,
-    _simple_html_text,
     canonical_url,
     clean_text,
     govuk_path,
     is_http_url,
     is_plain_url,
 )
+from curator.normalise.simplehtml import simple_html_text as _simple_html_text
+from curator.normalise.text import _INVISIBLE, _WS, _html_text
+from curator.normalise.urls import _canonical_fixed_point
 from tests.conftest import FIXTURES, REPO
 
 FEEDS = sorted(

@@ -1,4 +1,4 @@
-"""The fetch room against a real loopback server (issue 2, item 4 and its bad-input list)."""
+"""The fetch package against a real loopback server: polite fetching and its bad inputs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Canonical URLs, GOV.UK paths and document types, plain text, dates (issue 2)."""
+"""Canonical URLs, GOV.UK paths and document types, plain text, dates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feed autodiscovery and feed sniffing (used by the sources room when an admin adds a site)."""
+"""Feed autodiscovery and feed sniffing (used by the sources package when an admin adds a site)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feed parsing behaviour (issue 2), beyond the fixture-by-fixture expectations: GOV.UK document
+"""Feed parsing behaviour, beyond the fixture-by-fixture expectations: GOV.UK document
 types and changing ids, encodings, hostile XML, errors, JSON Feed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""next_check_at: the pure scheduling arithmetic (issue 2, item 4)."""
+"""next_check_at: the pure scheduling arithmetic."""
 
 from __future__ import annotations
 

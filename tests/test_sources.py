@@ -1,4 +1,4 @@
-"""sources.yaml: loading, validation messages, and saving that keeps comments (issue 2 §2)."""
+"""sources.yaml: loading, validation messages, and saving that keeps comments."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from curator.store.handles import Engine
 
 #: Columns of the export, in order (also the JSON keys).
 FIELDS: tuple[str, ...] = (

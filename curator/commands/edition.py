@@ -1,4 +1,4 @@
-"""``curator edition`` (list | open | close | move | edit) and ``curator draft`` (issue 5).
+"""``curator edition`` (list | open | close | move | edit) and ``curator draft``.
 
 Every change to an item goes through :func:`curator.store.decisions.decide`, so it lands in the
 audit trail exactly as the same change from Slack would. Heavy imports live inside functions.
@@ -79,7 +79,7 @@ def list_() -> None:
 @click.argument("edition_id", metavar="[ID]", required=False)
 def open_(edition_id: str | None) -> None:
     """Open (or reopen) edition ID, e.g. 2024-07; default: the current month."""
-    from curator.edition.calendar import edition_for_time
+    from curator.calendar import edition_for_time
     from curator.store.editions import open_edition
 
     now = datetime.now(UTC)

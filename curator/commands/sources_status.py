@@ -41,7 +41,7 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from rich.text import Text
 
     from curator.commands.common import engine, load_sources_or_exit
-    from curator.health import PROBLEMS
+    from curator.health import CHECK_BY_HAND_WHY, PROBLEMS
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
@@ -87,10 +87,7 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     blocked = [h for h in healths if h.status == "blocked"]
     if blocked:
         # Plain text: URLs and names are printed as they are, never read as console markup.
-        click.echo(
-            "\nCheck by hand (these sites refuse automated clients; each is checked once a day "
-            "and comes back by itself when it answers):"
-        )
+        click.echo(f"\nCheck by hand ({CHECK_BY_HAND_WHY}):")
         for h in blocked:
             click.echo(f"  {h.source_id} ({h.publisher}): {h.url}")
     sys.exit(1 if bad else 0)

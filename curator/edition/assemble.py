@@ -1,7 +1,7 @@
 """Assemble an edition from accepted items, in the reference edition's order (pure: no I/O).
 
 The one model every renderer (Markdown, HTML, DOCX) draws from, so the three formats can never
-disagree about what is in the edition or in which order (issue 5).
+disagree about what is in the edition or in which order.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from curator.edition.calendar import parse_edition
+from curator.calendar import parse_edition
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (

@@ -15,7 +15,7 @@ first, then brotli), so they are undone in reverse. Every step is capped as it s
   ``decompressobj().decompress`` takes no ``max_length``).
 
 brotli's limit is honoured a block at a time (up to about twice the limit, or 32 KiB, per
-call: google/brotli#1396), which still bounds every call.
+call: https://github.com/google/brotli/issues/1396), which still bounds every call.
 """
 
 from __future__ import annotations

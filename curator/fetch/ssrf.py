@@ -1,4 +1,5 @@
-"""SSRF guard: which addresses a source may resolve to (issue 2: sources can be added from Slack).
+"""SSRF guard: which addresses a source may resolve to (sources can be added from Slack, so a
+source URL is untrusted).
 
 ``address_problem`` is pure; ``check_url`` resolves the host and applies it to every address
 returned, and is called before the first request and again before every redirect hop.

@@ -8,8 +8,9 @@ connection if any address is not allowed, and connects to the checked IP; TLS st
 certificate against the host name, and the pool is still keyed by host name.
 
 httpx 0.28 has no public way to pass an httpcore network backend to ``AsyncHTTPTransport``
-(encode/httpx#3749), so this wraps ``httpcore.AsyncConnectionPool`` directly, as httpx does,
-turning httpcore's exceptions into httpx's by the table in ``curator.fetch.exceptions``.
+(https://github.com/encode/httpx/issues/3749), so this wraps ``httpcore.AsyncConnectionPool``
+directly, as httpx does, turning httpcore's exceptions into httpx's by the table in
+``curator.fetch.exceptions``.
 
 One pool per origin (scheme, host, port), not one for every host: httpcore's pool looks at each
 of its connections, and asks the socket whether it is still readable, every time a request

@@ -275,18 +275,7 @@ class LinkAdder:
     def _stored_prediction(self, item_id: int) -> Prediction | None:
         with self.engine.connect() as conn:
             found = latest_predictions(conn, [item_id]).get(item_id)
-        if found is None:
-            return None
-        return Prediction(
-            relevant=found.relevant,
-            relevance=found.relevance,
-            sector=found.sector,
-            sector_confidence=found.sector_confidence,
-            category=found.category,
-            category_confidence=found.category_confidence,
-            uncertain=found.uncertain,
-            model_version=found.model_version,
-        )
+        return None if found is None else found.prediction()
 
     # -- the answer ----------------------------------------------------------------------------
 

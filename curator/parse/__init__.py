@@ -1,4 +1,4 @@
-"""Bytes → entries (issue 2). Pure: no network, no database.
+"""Bytes → entries. Pure: no network, no database.
 
 ``parse_document`` is the one entry point the pipeline calls; it dispatches on the source's kind
 to :func:`curator.parse.feeds.parse_feed` or :func:`curator.parse.pages.parse_page`. Every error

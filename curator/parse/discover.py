@@ -1,6 +1,6 @@
 """Feed autodiscovery: which feeds an HTML page advertises, and whether bytes look like a feed.
 
-Pure (bytes in, values out); the sources room calls these when an admin adds a site.
+Pure (bytes in, values out); the sources package calls these when an admin adds a site.
 """
 
 from __future__ import annotations

@@ -107,7 +107,8 @@ def build_entry(
     categories = _categories(raw.categories)
     document_type: str | None = None
     if path is not None:
-        # GOV.UK puts the display type in the title prefix and in <category> (catalogue §1.2).
+        # GOV.UK puts the display type in the title prefix and in <category>
+        # (docs/sources-catalogue.md, "Exact shape of the GOV.UK Atom documents").
         document_type, title = split_document_type(title)
         if document_type is None:
             document_type = next(

@@ -1,4 +1,4 @@
-"""The parse room's errors. Every message starts with the source id, so an alert or a log line
+"""The parse package's errors. Every message starts with the source id, so an alert or a log line
 says which source is broken without a traceback."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 feedparser is given the bytes and the response headers plus ``content-location`` (the feed's
 URL), so relative links resolve against the feed URL and ``xml:base``; its own fetching is never
-used (DESIGN §3).
+used: the fetcher (curator.fetch) is the only HTTP client, with its caps and SSRF guard.
 """
 
 from __future__ import annotations

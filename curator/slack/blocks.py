@@ -10,6 +10,7 @@ README's "Slack" section (``tests/test_slack_docs.py`` fails otherwise).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -191,6 +192,18 @@ def fallback_text(card: Card) -> str:
     return trim(f"{card.publisher}: {card.title}", 300)
 
 
+def findings_block(
+    block_id: str, lead_in: str | None, findings: Sequence[str], finding_chars: int
+) -> SectionBlock:
+    """The key findings as one section: the lead-in in bold, then a bullet per finding (each cut
+    at ``finding_chars``), the whole within Slack's section limit."""
+    lines = [f"*{escape(trim(lead_in or KEY_FINDINGS_LEAD, 200))}*"]
+    lines += [f"• {escape(trim(f, finding_chars))}" for f in findings]
+    return SectionBlock(
+        block_id=block_id, text=MarkdownTextObject(text=trim_lines(lines, limits.MAX_SECTION_TEXT))
+    )
+
+
 def card_blocks(card: Card) -> list[Block]:
     """The card for ``card``: buttons while undecided, the outcome plus Undo afterwards."""
     when = card.published_at
@@ -212,14 +225,7 @@ def card_blocks(card: Card) -> list[Block]:
         ),
     ]
     if card.key_findings:
-        lines = [f"*{escape(trim(card.lead_in or KEY_FINDINGS_LEAD, 200))}*"]
-        lines += [f"• {escape(trim(f, 300))}" for f in card.key_findings]
-        blocks.append(
-            SectionBlock(
-                block_id="pulse_findings",
-                text=MarkdownTextObject(text=trim_lines(lines, limits.MAX_SECTION_TEXT)),
-            )
-        )
+        blocks.append(findings_block("pulse_findings", card.lead_in, card.key_findings, 300))
     if card.predicted_sector or card.predicted_category:
         guess = " · ".join(
             x

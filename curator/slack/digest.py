@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,14 +24,8 @@ from slack_sdk.models.blocks import Block, ButtonElement, MarkdownTextObject, Se
 
 from curator.records import SECTORS
 from curator.slack import blocks
-from curator.slack.outbox import (
-    HISTORY_PAGES,
-    LEASE,
-    MIN_INTERVAL,
-    PERMANENT_ERRORS,
-    backoff,
-    error_code,
-)
+from curator.slack.messages import find_message
+from curator.slack.outbox import LEASE, Pacer, record_failure
 from curator.store import digest as store
 from curator.store.digest import DigestLine, DigestMessage
 from curator.store.handles import Engine
@@ -139,19 +133,9 @@ def find_posted(
 ) -> str | None:
     """The ts of the roll-up message listing exactly ``item_ids`` in ``channel``, if posted."""
     wanted = list(item_ids)
-    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
-    cursor: str | None = None
-    for _ in range(HISTORY_PAGES):
-        resp = client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
-        for message in resp.get("messages") or []:
-            if item_ids_from_metadata(message) == wanted:
-                return str(message["ts"])
-        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-        if not resp.get("has_more") or not cursor:
-            return None
-    return None
+    return find_message(
+        client, channel, since, lambda message: item_ids_from_metadata(message) == wanted
+    )
 
 
 def plan(engine: Engine, channel: str, now: datetime) -> int:
@@ -195,7 +179,7 @@ def post_digest(
         plan(engine, channel, now_fn())
     worker = f"digest:{uuid.uuid4().hex[:12]}"
     posted = listed = failed = skipped = 0
-    last: float | None = None
+    pacer = Pacer(sleep)
     while True:
         now = now_fn()
         with engine.begin() as conn:
@@ -210,26 +194,18 @@ def post_digest(
                 log.info("roll-up message %s already in %s as %s", message.id, channel, ts)
                 skipped += 1
             else:
-                if last is not None and (wait := MIN_INTERVAL - (time.monotonic() - last)) > 0:
-                    sleep(wait)
+                pacer.wait()
                 ts = _send(engine, client, message)
-                last = time.monotonic()
+                pacer.posted()
                 posted += 1
                 listed += len(message.item_ids)
         except (SlackClientError, OSError, ValueError) as exc:
-            code = error_code(exc)
             failed += 1
-            with engine.begin() as conn:
-                if code in PERMANENT_ERRORS:
-                    log.error("Slack refused roll-up message %s: %s", message.id, code)
-                    store.mark_failed(conn, message.id, worker, code)
-                    continue
-                log.warning(
-                    "posting roll-up message %s failed (%s); retrying later", message.id, code
-                )
-                store.retry_later(
-                    conn, message.id, worker, code, now_fn() + backoff(message.attempts + 1)
-                )
+            what = f"roll-up message {message.id}"
+            if record_failure(
+                engine, store.POSTING, message.id, message.attempts, worker, exc, what, now_fn
+            ):
+                continue
             break
         with engine.begin() as conn:
             store.mark_posted(conn, message.id, worker, ts, now_fn())

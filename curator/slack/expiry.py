@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from curator.slack import blocks
 from curator.slack.cards import load_card
+from curator.slack.messages import update_card
 from curator.slack.outbox import MIN_INTERVAL
 from curator.store.expiry import expire_candidates, posted_cards
 from curator.store.handles import Engine
@@ -80,13 +80,7 @@ def redraw_expired(
         return "skipped"
     card = replace(card, expired_after=days)
     try:
-        client.chat_update(
-            channel=channel,
-            ts=ts,
-            text=blocks.fallback_text(card),
-            blocks=blocks.as_dicts(blocks.card_blocks(card)),
-            metadata=blocks.metadata(item_id),
-        )
+        update_card(client, channel, ts, card)
     except (SlackClientError, OSError) as exc:
         log.warning("could not mark the card of item %s as expired: %s", item_id, exc)
         return "failed"

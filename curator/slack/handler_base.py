@@ -20,6 +20,7 @@ from curator.slack import blocks
 from curator.slack.access import Access
 from curator.slack.background import Background
 from curator.slack.cards import load_card
+from curator.slack.messages import tell, update_card
 from curator.store.decisions import Actor, DecisionOutcome, decide
 from curator.store.handles import Engine
 
@@ -100,24 +101,13 @@ class Base:
         if card is None:
             return
         try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.fallback_text(card),
-                blocks=blocks.as_dicts(blocks.card_blocks(card)),
-                metadata=blocks.metadata(item_id),
-            )
+            update_card(client, channel, ts, card)
         except (SlackClientError, OSError) as exc:
             # The decision is recorded; the card catches up on the next click or refresh.
             log.warning("could not update the card of item %s: %s", item_id, exc)
 
     def tell(self, client: WebClient, channel: str | None, user: str, text: str) -> None:
-        if not channel:
-            return
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        except (SlackClientError, OSError) as exc:
-            log.warning("could not tell %s: %s (%s)", user, text, exc)
+        tell(client, channel, user, text)
 
     def refused(self, client: WebClient, body: dict[str, Any], channel: str | None) -> bool:
         """True (and the user told so) when the clicking user may not act: nothing is recorded."""

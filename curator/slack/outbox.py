@@ -1,7 +1,7 @@
 """The outbox: candidate cards waiting to be posted, posted at most once per channel.
 
 The poll pipeline queues cards with :func:`curator.store.outbox.enqueue` inside its own
-transaction; ``drain`` posts due rows at ≤ 1 message a second per channel (DESIGN.md §3).
+transaction; ``drain`` posts due rows at ≤ 1 message a second per channel (Slack's posting rate).
 Slack's 429s are honoured by slack_sdk's ``RateLimitErrorRetryHandler`` (it sleeps for
 Retry-After); while Slack is down rows stay ``pending`` with a backed-off ``next_attempt_at`` so
 nothing is lost.
@@ -10,7 +10,7 @@ Exactly-once posting: a row is claimed (lease) and its ``attempts`` incremented 
 If a process dies between posting and recording the ``ts`` the row is left pending with
 ``attempts > 0``; the next drain looks the item up by message metadata in the channel's recent
 history (``conversations.history`` with ``include_all_metadata``) and records the ``ts`` it finds
-instead of posting again (issue 4).
+instead of posting again.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ from curator.config import Settings
 from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
+from curator.slack.messages import find_message, update_card
 from curator.slack.threads import post_proposal
 from curator.store import outbox as store
 from curator.store.decisions import UNDECIDED
 from curator.store.handles import Engine
 from curator.store.outbox import OutboxRow
+from curator.store.posting import Posting
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,6 @@ MIN_INTERVAL = 1.0  # seconds between two posts to one channel (Slack: ~1 messag
 LEASE = timedelta(minutes=2)  # a claimed row is someone's for this long
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
-HISTORY_PAGES = 5
 #: Errors that retrying the same message cannot fix: the row is marked ``failed``.
 PERMANENT_ERRORS = frozenset(
     {
@@ -120,19 +121,9 @@ def _claim(
 
 def find_posted(client: WebClient, channel: str, item_id: int, since: datetime) -> str | None:
     """The ts of a card for ``item_id`` already in ``channel`` (by message metadata), if any."""
-    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
-    cursor: str | None = None
-    for _ in range(HISTORY_PAGES):
-        resp = client.conversations_history(
-            channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
-        for message in resp.get("messages") or []:
-            if blocks.item_id_from_metadata(message) == item_id:
-                return str(message["ts"])
-        cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
-        if not resp.get("has_more") or not cursor:
-            return None
-    return None
+    return find_message(
+        client, channel, since, lambda message: blocks.item_id_from_metadata(message) == item_id
+    )
 
 
 def error_code(exc: Exception) -> str:
@@ -140,6 +131,30 @@ def error_code(exc: Exception) -> str:
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         return str(data.get("error") or f"http_{exc.response.status_code}")
     return f"{type(exc).__name__}: {exc}"
+
+
+def record_failure(
+    engine: Engine,
+    posting: Posting,
+    row_id: int,
+    attempts: int,
+    worker: str,
+    exc: Exception,
+    what: str,
+    now_fn: Callable[[], datetime],
+) -> bool:
+    """Record a failed post of ``what`` (a card, a roll-up message) that had ``attempts`` before
+    this one: True when Slack refused it for good (the row is failed), False when it is retried
+    after a backoff."""
+    code = error_code(exc)
+    with engine.begin() as conn:
+        if code in PERMANENT_ERRORS:
+            log.error("Slack refused %s: %s", what, code)
+            posting.mark_failed(conn, row_id, worker, code)
+            return True
+        log.warning("posting %s failed (%s); retrying later", what, code)
+        posting.retry_later(conn, row_id, worker, code, now_fn() + backoff(attempts + 1))
+        return False
 
 
 def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tuple[str, str]:
@@ -173,20 +188,14 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
     updated = 0
     for channel, ts in posted:
         try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.fallback_text(card),
-                blocks=blocks.as_dicts(blocks.card_blocks(card)),
-                metadata=blocks.metadata(item_id),
-            )
+            update_card(client, channel, ts, card)
             updated += 1
         except (SlackClientError, OSError) as exc:
             log.warning("could not update the card of item %s in %s: %s", item_id, channel, exc)
     return updated
 
 
-class _Pacer:
+class Pacer:
     """At most one post every MIN_INTERVAL seconds to one channel."""
 
     def __init__(self, sleep: Callable[[float], None]) -> None:
@@ -210,7 +219,7 @@ def _deliver(
     row: OutboxRow,
     worker: str,
     now_fn: Callable[[], datetime],
-    pacer: _Pacer,
+    pacer: Pacer,
 ) -> str:
     """Post one claimed row (or find it already posted). Returns "posted", "skipped" (found in
     the channel, or no longer to post), "failed" (Slack refused it for good) or "retry" (a
@@ -229,17 +238,11 @@ def _deliver(
         outcome, detail = _post(client, channel, row.item_id, engine)
         pacer.posted()
     except (SlackClientError, OSError, ValueError) as exc:
-        code = error_code(exc)
-        attempts = row.attempts + 1
-        if code in PERMANENT_ERRORS:
-            log.error("Slack refused item %s: %s", row.item_id, code)
-            with engine.begin() as conn:
-                store.mark_failed(conn, row.id, worker, code)
-            return "failed"
-        log.warning("posting item %s failed (%s); retrying later", row.item_id, code)
-        with engine.begin() as conn:
-            store.retry_later(conn, row.id, worker, code, now_fn() + backoff(attempts))
-        return "retry"
+        what = f"item {row.item_id}"
+        refused = record_failure(
+            engine, store.POSTING, row.id, row.attempts, worker, exc, what, now_fn
+        )
+        return "failed" if refused else "retry"
     with engine.begin() as conn:
         if outcome != "posted":
             store.mark_failed(conn, row.id, worker, f"skipped: {detail}")
@@ -266,7 +269,7 @@ def post_now(
     row = _claim(engine, channel, now_fn(), worker, item_id)
     if row is None:
         return None
-    return _deliver(engine, client, channel, row, worker, now_fn, _Pacer(time.sleep))
+    return _deliver(engine, client, channel, row, worker, now_fn, Pacer(time.sleep))
 
 
 def drain(
@@ -284,7 +287,7 @@ def drain(
     down or refusing): the row keeps its place and is retried after a backoff."""
     worker = _worker()
     posted = failed = skipped = 0
-    pacer = _Pacer(sleep)
+    pacer = Pacer(sleep)
     while max_messages is None or posted + failed + skipped < max_messages:
         if deadline is not None and time.monotonic() >= deadline:
             break

@@ -17,11 +17,11 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from curator.config import Settings
 from curator.slack import blocks, digest
 from curator.slack.access import Access
+from curator.slack.messages import tell
 from curator.slack.outbox import post_now
 from curator.store.handles import Engine
 from curator.store.item_reads import get_item
@@ -46,12 +46,7 @@ class Promoter:
         self.now_fn = now_fn
 
     def tell(self, client: WebClient, channel: str | None, user: str, text: str) -> None:
-        if not channel:
-            return
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        except (SlackClientError, OSError) as exc:
-            log.warning("could not tell %s: %s (%s)", user, text, exc)
+        tell(client, channel, user, text)
 
     def on_click(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

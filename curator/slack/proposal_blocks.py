@@ -20,12 +20,11 @@ from slack_sdk.models.blocks import (
 from curator.slack import limits
 from curator.slack.blocks import (
     EDIT_PROPOSAL,
-    KEY_FINDINGS_LEAD,
     USE_PROPOSAL,
     check_message,
     escape,
+    findings_block,
     trim,
-    trim_lines,
 )
 
 if TYPE_CHECKING:  # the record only: this module does no I/O
@@ -89,12 +88,9 @@ def proposal_blocks(proposal: StoredProposal, *, used_by: str | None = None) -> 
             )
         )
     if proposal.key_findings:
-        lines = [f"*{escape(trim(proposal.lead_in or KEY_FINDINGS_LEAD, 200))}*"]
-        lines += [f"• {escape(trim(f, 600))}" for f in proposal.key_findings]
         blocks.append(
-            SectionBlock(
-                block_id="pulse_proposal_findings",
-                text=MarkdownTextObject(text=trim_lines(lines, limits.MAX_SECTION_TEXT)),
+            findings_block(
+                "pulse_proposal_findings", proposal.lead_in, proposal.key_findings, 600
             )
         )
     where = _where(proposal)

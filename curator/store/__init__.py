@@ -1,1 +1,1 @@
-"""Storage: SQLAlchemy 2 Core tables, Alembic migrations, and the queries other rooms call."""
+"""Storage: SQLAlchemy 2 Core tables, Alembic migrations, and the queries other packages call."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from curator.edition.calendar import next_edition
+from curator.calendar import next_edition
 from curator.errors import CuratorError
 from curator.records import (
     ACTIONS,

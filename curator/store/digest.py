@@ -21,19 +21,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     bindparam,
     func,
     insert,
     literal,
-    or_,
     select,
     update,
 )
 
 from curator.store.decisions import UNDECIDED
 from curator.store.item_reads import QUEUED
+from curator.store.posting import Posting
 from curator.store.predictions import latest_predictions
 from curator.store.schema import digest_messages, items
 
@@ -48,7 +47,8 @@ _BACKLOG = (
     items.c.status == literal(QUEUED, literal_execute=True),
     items.c.digest_listed_at.is_(None),
 )
-_PENDING = digest_messages.c.status == literal("pending", literal_execute=True)
+#: The claim-and-finish queries of the roll-up messages (shared with the outbox).
+POSTING = Posting(digest_messages)
 
 
 @dataclass(frozen=True)
@@ -153,10 +153,6 @@ class ListedMeanwhile(Exception):
     """Another planner listed some of the items between our read and our write."""
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
-    return or_(digest_messages.c.claimed_until.is_(None), digest_messages.c.claimed_until < now)
-
-
 def _message(row: Any) -> DigestMessage:
     return DigestMessage(
         id=int(row.id),
@@ -186,13 +182,7 @@ def oldest_due(conn: Connection, channel: str, now: datetime) -> DigestMessage |
     """The oldest pending roll-up message for ``channel`` that is due and claimed by nobody."""
     row = conn.execute(
         select(*_COLUMNS)
-        .where(digest_messages.c.channel == channel, _PENDING, _free(now))
-        .where(
-            or_(
-                digest_messages.c.next_attempt_at.is_(None),
-                digest_messages.c.next_attempt_at <= now,
-            )
-        )
+        .where(digest_messages.c.channel == channel, POSTING.due(now))
         .order_by(digest_messages.c.id)
         .limit(1)
     ).first()
@@ -203,40 +193,14 @@ def claim(
     conn: Connection, message: DigestMessage, worker: str, now: datetime, until: datetime
 ) -> bool:
     """Lease ``message`` to ``worker`` and count the attempt; False when someone else took it."""
-    taken = conn.execute(
-        update(digest_messages)
-        .where(digest_messages.c.id == message.id, _PENDING, _free(now))
-        .values(claimed_by=worker, claimed_until=until, attempts=message.attempts + 1)
-    ).rowcount
-    return bool(taken == 1)
+    return POSTING.claim(conn, message.id, message.attempts, worker, now, until)
 
 
-def _finish(conn: Connection, row_id: int, worker: str, **values: object) -> None:
-    conn.execute(
-        update(digest_messages)
-        .where(digest_messages.c.id == row_id, digest_messages.c.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None, **values)
-    )
-
-
-def mark_posted(conn: Connection, row_id: int, worker: str, ts: str, at: datetime) -> None:
-    _finish(conn, row_id, worker, status="posted", message_ts=ts, posted_at=at, last_error=None)
-
-
-def mark_failed(conn: Connection, row_id: int, worker: str, error: str) -> None:
-    _finish(conn, row_id, worker, status="failed", last_error=error)
-
-
-def retry_later(conn: Connection, row_id: int, worker: str, error: str, at: datetime) -> None:
-    _finish(conn, row_id, worker, last_error=error, next_attempt_at=at)
-
-
-def pending_messages(conn: Connection, channel: str | None = None) -> int:
-    """Roll-up messages planned and not posted yet."""
-    stmt = select(func.count()).select_from(digest_messages).where(_PENDING)
-    if channel is not None:
-        stmt = stmt.where(digest_messages.c.channel == channel)
-    return int(conn.execute(stmt).scalar_one())
+mark_posted = POSTING.mark_posted
+mark_failed = POSTING.mark_failed
+retry_later = POSTING.retry_later
+#: Roll-up messages planned and not posted yet (to ``channel``, or to any channel).
+pending_messages = POSTING.pending_count
 
 
 def message_at(conn: Connection, channel: str, ts: str) -> DigestMessage | None:

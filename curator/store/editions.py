@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
 
-from curator.edition.calendar import edition_for_time, next_edition, parse_edition
+from curator.calendar import edition_for_time, next_edition, parse_edition
 from curator.errors import CuratorError
 from curator.store.item_reads import COLUMNS, StoredItem, stored_item
 from curator.store.schema import editions, items
@@ -22,7 +22,7 @@ def ensure_edition(conn: Connection, edition_id: str, now: datetime) -> str:
 
 def target_edition(conn: Connection, now: datetime, tz: str = "Europe/London") -> str:
     """The edition an item accepted at ``now`` joins: this month's, or the next open one
-    when this month's edition is already closed (issue 5)."""
+    when this month's edition is already closed."""
     edition_id = edition_for_time(now, tz)
     for _ in range(24):
         if ensure_edition(conn, edition_id, now) == "open":
@@ -57,7 +57,7 @@ def check_edition_id(edition_id: str) -> str:
 
 def list_editions(conn: Connection, now: datetime, tz: str = "Europe/London") -> list[EditionInfo]:
     """Every edition, newest first, with its accepted-item count. This month's edition is
-    opened first if it does not exist yet (editions open automatically, issue 5)."""
+    opened first if it does not exist yet (editions open automatically)."""
     ensure_edition(conn, edition_for_time(now, tz), now)
     counts = (
         select(items.c.edition, func.count().label("n"))

@@ -1,7 +1,7 @@
 """Storing publications once: exact keys by unique constraint, near-identical titles by query.
 
 A publication is the same item when it has the same canonical URL, the same GOV.UK path, or a
-near-identical title from the same publisher within 14 days (issue 2 §6). The first two are unique
+near-identical title from the same publisher within 14 days (dedupe.py). The first two are unique
 constraints (safe against concurrent pollers); the third is a query over a small window. A rejected
 item stays in the table as a tombstone, so it never comes back as new.
 """

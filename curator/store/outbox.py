@@ -5,6 +5,8 @@ rows still to post are in a partial index (``ix_outbox_pending``: ``status = 'pe
 every query of pending rows names that condition with a literal, so the planner can prove it
 implies the index's (a bound parameter would leave PostgreSQL's generic plans on a full scan).
 The claim and the pending count therefore read only the pending rows, however many were posted.
+The claim and finish queries are :class:`curator.store.posting.Posting`'s, shared with the
+roll-up's messages.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, func, literal, or_, select, update
+from sqlalchemy import Connection, select
 
+from curator.store.posting import Posting
 from curator.store.schema import outbox
 from curator.store.sql import insert_ignore
 
-_PENDING = outbox.c.status == literal("pending", literal_execute=True)
+#: The claim-and-finish queries of the outbox (shared with the roll-up: store/posting.py).
+POSTING = Posting(outbox)
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,6 @@ def enqueue(conn: Connection, item_id: int, channel: str, now: datetime) -> bool
     )
 
 
-def _free(now: datetime) -> ColumnElement[bool]:
-    return or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now)
-
-
 def oldest_due(
     conn: Connection, channel: str, now: datetime, *, item_id: int | None = None
 ) -> OutboxRow | None:
@@ -61,8 +61,7 @@ def oldest_due(
         select(
             outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
         )
-        .where(outbox.c.channel == channel, _PENDING, _free(now))
-        .where(or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
+        .where(outbox.c.channel == channel, POSTING.due(now))
     )
     if item_id is not None:
         stmt = stmt.where(outbox.c.item_id == item_id)
@@ -73,43 +72,14 @@ def oldest_due(
 def claim(conn: Connection, row: OutboxRow, worker: str, now: datetime, until: datetime) -> bool:
     """Lease ``row`` to ``worker`` until ``until`` and count the attempt; False when another
     worker took it (or it was posted) since it was read."""
-    taken = conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row.id, _PENDING, _free(now))
-        .values(claimed_by=worker, claimed_until=until, attempts=row.attempts + 1)
-    ).rowcount
-    return bool(taken == 1)
+    return POSTING.claim(conn, row.id, row.attempts, worker, now, until)
 
 
-def _finish(conn: Connection, row_id: int, worker: str, **values: object) -> None:
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None, **values)
-    )
-
-
-def mark_posted(conn: Connection, row_id: int, worker: str, ts: str, at: datetime) -> None:
-    """The card is in the channel as message ``ts`` (posted now, or found there)."""
-    _finish(conn, row_id, worker, status="posted", message_ts=ts, posted_at=at, last_error=None)
-
-
-def mark_failed(conn: Connection, row_id: int, worker: str, error: str) -> None:
-    """Never to be posted: Slack refused it for good, or the item went or was decided."""
-    _finish(conn, row_id, worker, status="failed", last_error=error)
-
-
-def retry_later(conn: Connection, row_id: int, worker: str, error: str, at: datetime) -> None:
-    """Still pending: try again at ``at``."""
-    _finish(conn, row_id, worker, last_error=error, next_attempt_at=at)
-
-
-def pending_count(conn: Connection, channel: str | None = None) -> int:
-    """Cards waiting to be posted (to ``channel``, or to any channel)."""
-    stmt = select(func.count()).select_from(outbox).where(_PENDING)
-    if channel is not None:
-        stmt = stmt.where(outbox.c.channel == channel)
-    return int(conn.execute(stmt).scalar_one())
+mark_posted = POSTING.mark_posted
+mark_failed = POSTING.mark_failed
+retry_later = POSTING.retry_later
+#: Cards waiting to be posted (to ``channel``, or to any channel).
+pending_count = POSTING.pending_count
 
 
 def posted_messages(conn: Connection, item_id: int) -> list[tuple[str, str]]:

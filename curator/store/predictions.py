@@ -20,30 +20,28 @@ from curator.store.schema import predictions
 _INSERT = insert(predictions)
 
 
+def _row(item_id: int, p: Prediction, now: datetime) -> dict[str, object]:
+    return {
+        "item_id": item_id,
+        "model_version": p.model_version,
+        "relevant": p.relevant,
+        "relevance": p.relevance,
+        "sector": p.sector,
+        "sector_confidence": p.sector_confidence,
+        "category": p.category,
+        "category_confidence": p.category_confidence,
+        "uncertain": p.uncertain,
+        "created_at": now,
+    }
+
+
 def add_predictions(
     conn: Connection, predicted: Sequence[tuple[int, Prediction]], now: datetime
 ) -> None:
     """Store each ``(item id, prediction)`` made at ``now``: one executemany, not a row each."""
     if not predicted:
         return
-    conn.execute(
-        _INSERT,
-        [
-            {
-                "item_id": item_id,
-                "model_version": p.model_version,
-                "relevant": p.relevant,
-                "relevance": p.relevance,
-                "sector": p.sector,
-                "sector_confidence": p.sector_confidence,
-                "category": p.category,
-                "category_confidence": p.category_confidence,
-                "uncertain": p.uncertain,
-                "created_at": now,
-            }
-            for item_id, p in predicted
-        ],
-    )
+    conn.execute(_INSERT, [_row(item_id, p, now) for item_id, p in predicted])
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,12 @@ class StoredPrediction(Prediction):
     item_id: int
     created_at: datetime
 
+    def prediction(self) -> Prediction:
+        """The prediction alone, without where and when it was stored."""
+        return Prediction(**{name: getattr(self, name) for name in _PREDICTION_FIELDS})
+
+
+_PREDICTION_FIELDS = tuple(Prediction.__dataclass_fields__)
 
 #: Ids per statement: a page of cards is one query; a longer list (a poll's candidates) is a few,
 #: kept well under SQLite's limit on bound parameters.
@@ -85,17 +89,4 @@ def latest_predictions(conn: Connection, item_ids: Iterable[int]) -> dict[int, S
 
 def store_prediction(conn: Connection, item_id: int, prediction: Prediction, now: datetime) -> None:
     """Keep one prediction of ``item_id`` (the poll stores a batch of them its own way)."""
-    conn.execute(
-        insert(predictions).values(
-            item_id=item_id,
-            model_version=prediction.model_version,
-            relevant=prediction.relevant,
-            relevance=prediction.relevance,
-            sector=prediction.sector,
-            sector_confidence=prediction.sector_confidence,
-            category=prediction.category,
-            category_confidence=prediction.category_confidence,
-            uncertain=prediction.uncertain,
-            created_at=now,
-        )
-    )
+    conn.execute(_INSERT, _row(item_id, prediction, now))

@@ -1,6 +1,6 @@
 """The database tables. Changes here need an Alembic migration in ``migrations/versions``.
 
-Unique constraints, not application checks, stop duplicates (DESIGN.md §3):
+Unique constraints, not application checks, stop duplicates, even between concurrent workers:
 ``items.canonical_url``, ``items.govuk_path``, ``predictions(item_id, model_version)``,
 ``outbox(item_id, channel)`` and ``decisions.idempotency_key``.
 """
@@ -269,6 +269,22 @@ item_proposals = Table(
     Column("used_by", Text, nullable=True),
 )
 
+def _posting_columns() -> list[Column[Any]]:
+    """The columns of a message to post (a card, a roll-up message): its state, its lease and
+    the message it became; :class:`curator.store.posting.Posting` reads and writes them."""
+    return [
+        Column("status", String(20), nullable=False, default="pending"),  # pending posted failed
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("next_attempt_at", UTCDateTime, nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("message_ts", String(40), nullable=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("posted_at", UTCDateTime, nullable=True),
+        Column("claimed_by", String(200), nullable=True),
+        Column("claimed_until", UTCDateTime, nullable=True),
+    ]
+
+
 #: Slack cards waiting to be posted; a row is posted at most once per channel.
 outbox = Table(
     "outbox",
@@ -276,15 +292,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
     Column("channel", String(100), nullable=False),
-    Column("status", String(20), nullable=False, default="pending"),  # pending posted failed
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UTCDateTime, nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("message_ts", String(40), nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("posted_at", UTCDateTime, nullable=True),
-    Column("claimed_by", String(200), nullable=True),
-    Column("claimed_until", UTCDateTime, nullable=True),
+    *_posting_columns(),
     UniqueConstraint("item_id", "channel", name="uq_outbox_item_channel"),
     # Only the rows still to post: posted rows (kept, they map items to messages) never slow
     # the claim or the pending count. Queries must say status = 'pending' as a literal.
@@ -309,15 +317,7 @@ digest_messages = Table(
     Column("item_ids", JSON, nullable=False),
     Column("part", Integer, nullable=False, default=1),  # 1..parts of one roll-up
     Column("parts", Integer, nullable=False, default=1),
-    Column("status", String(20), nullable=False, default="pending"),  # pending posted failed
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UTCDateTime, nullable=True),
-    Column("last_error", Text, nullable=True),
-    Column("message_ts", String(40), nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("posted_at", UTCDateTime, nullable=True),
-    Column("claimed_by", String(200), nullable=True),
-    Column("claimed_until", UTCDateTime, nullable=True),
+    *_posting_columns(),
     # A click on a roll-up's button names its message: found again by (channel, ts).
     Index("ix_digest_messages_message", "channel", "message_ts"),
     Index("ix_digest_messages_status", "status", "id"),

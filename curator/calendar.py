@@ -1,4 +1,6 @@
-"""Pure month arithmetic for editions, in the editors' time zone (Europe/London by default)."""
+"""The edition calendar: pure month arithmetic for editions, in the editors' time zone
+(Europe/London by default). Top-level, apart from ``curator/edition/``, because the store (which
+edition a decision falls in) and the edition package (assembly) both read it."""
 
 from __future__ import annotations
 

@@ -1,0 +1,137 @@
+"""Plain text from what publishers send: HTML fragments to readable text, characters XML
+forbids removed, and the one way this project builds a BeautifulSoup. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+from typing import TYPE_CHECKING
+
+from curator.normalise.simplehtml import simple_html_text
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+
+# bs4 and lxml are imported where HTML is parsed, not here: the poller's own process uses this
+# module for URLs, dates and plain-text summaries only, and loading the HTML parsers there (with
+# feedparser) cost it ~5 MB of peak PSS for nothing (146 -> 141 MB, benchmarks/compare.sh).
+
+_DROP_TAGS = ("script", "style", "template", "noscript", "iframe", "object", "svg", "head")
+_BLOCK_TAGS = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+]
+_WS = re.compile(r"\s+")
+# C0/C1 control characters (except whitespace), zero-width characters, and what XML 1.0 forbids
+# (lone surrogates, U+FFFE, U+FFFF): never readable text, and one of them in a title would make
+# the DOCX edition (XML inside) impossible to write.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff\ufffe\uffff]"
+)
+#: Characters XML 1.0 does not allow anywhere in a document.
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (for links and ids, which are not
+    otherwise cleaned: the DOCX edition is XML, and so are Slack-bound exports)."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
+def html_soup(markup: str | bytes, *, encoding: str | None = None) -> BeautifulSoup:
+    """``BeautifulSoup(markup, "lxml")`` without bs4's "looks like a URL/XML" warnings. Bytes are
+    decoded with ``encoding`` (the HTTP charset) when given and known, else detected from the
+    BOM, ``<meta charset>`` or the content."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            encoding = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        try:
+            if isinstance(markup, bytes) and encoding:
+                return BeautifulSoup(markup, "lxml", from_encoding=encoding)
+            return BeautifulSoup(markup, "lxml")
+        except (ValueError, LookupError):
+            if not isinstance(markup, bytes):
+                raise
+            # A <meta charset> lxml cannot take (a NUL in its name makes it raise, found by
+            # tests/test_fuzz_parsers.py): read the bytes as UTF-8 (or the HTTP charset) instead.
+            return BeautifulSoup(markup.decode(encoding or "utf-8", "replace"), "lxml")
+
+
+def _html_text(markup: str) -> str:
+    """The text of an HTML fragment. lxml directly: bs4 costs ~10× more per summary, and a poll
+    cleans thousands of them."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(_INVISIBLE.sub("", markup), create_parent="div")
+    except (etree.ParserError, ValueError):
+        soup = html_soup(markup)
+        for tag in soup.find_all(_DROP_TAGS):
+            tag.decompose()
+        return str(soup.get_text(" "))
+    for el in [e for e in root.iter(*_DROP_TAGS)]:
+        el.drop_tree()
+    for el in root.iter(*_BLOCK_TAGS):
+        el.text = " " + (el.text or "")
+        el.tail = " " + (el.tail or "")
+    return str(root.text_content())
+
+
+def clean_text(html_or_text: str, *, max_chars: int | None = None) -> str:
+    """Plain, readable text: tags stripped (script/style dropped), entities decoded, control
+    characters removed, whitespace collapsed; cut at a word boundary with "…" past
+    ``max_chars``."""
+    text = html_or_text or ""
+    if "<" in text or "&" in text:
+        simple = simple_html_text(_INVISIBLE.sub("", text))
+        text = _html_text(text) if simple is None else simple
+    text = _WS.sub(" ", _INVISIBLE.sub("", text)).strip()
+    if max_chars is not None and len(text) > max_chars:
+        cut = text[: max(max_chars - 1, 0)]
+        if " " in cut[len(cut) // 2 :]:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:.-") + "…"
+    return text
