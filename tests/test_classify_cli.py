@@ -144,9 +144,17 @@ def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
     assert report["by_publisher"]["rows"] == len(load_files(training))
     assert (models / "current").exists()
 
+    assert "**card** lane" in card and "**digest** lane" in card
+    assert "card recall" in card and "card false-positive rate" in card
+
     stdout, _, report = _eval(training, tmp_path / "eval.json", "--bootstrap", "20")
     assert "held out by publisher" in stdout and "keyword rules" in stdout
     assert report["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]  # type: ignore[index]
+    lanes = report["by_publisher"]["lanes"]  # type: ignore[index]
+    for key in ("card_recall", "card_fpr", "card_digest_recall", "card_digest_fpr"):
+        assert 0.0 <= lanes[key]["value"] <= 1.0
+    assert lanes["card_digest_recall"]["value"] >= lanes["card_recall"]["value"]
+    assert "card recall" in stdout and "card FPR" in stdout and "card+digest recall" in stdout
 
 
 def _eval(training: Path, json_path: Path, *extra: str) -> tuple[str, str, dict[str, object]]:
@@ -196,10 +204,14 @@ def test_eval_repeats_n_prints_the_spread_of_each_headline_figure(
         "relevance ROC-AUC",
         "recall at threshold",
         "precision at threshold",
+        "card recall",
+        "card FPR",
+        "card+digest recall",
         "sector macro-F1",
         "category macro-F1",
     }
     assert re.search(r"target >= 0\.97: met in [012] of 2$", lines["relevance ROC-AUC"])
+    assert re.search(r"target <= 0\.12: met in [012] of 2$", lines["card FPR"])
     assert lines["precision at threshold"].endswith("(no target)")
     for line in lines.values():
         assert re.search(r"mean \d\.\d{4}  min \d\.\d{4}  max \d\.\d{4}", line)

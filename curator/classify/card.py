@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from curator.classify.evaluate import SYSTEMS, TARGETS, headline
+from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
 from curator.records import CATEGORIES, SECTORS
 
 
@@ -57,17 +57,58 @@ def _split_section(name: str, split: dict[str, Any]) -> list[str]:
     got = headline(split)
     lines.append("Targets (issue 3), model on this split:")
     lines.append("")
-    for key, target in TARGETS.items():
+    for key in TARGETS:
         value = got[key]
-        verdict = "n/a" if value is None else ("met" if value >= target else "**not met**")
+        verdict = "n/a" if value is None else ("met" if meets(key, value) else "**not met**")
         shown = "n/a" if value is None else f"{value:.3f}"
-        lines.append(f"- {key} ≥ {target}: {shown} — {verdict}")
+        want = target_text(key).replace(">=", "≥").replace("<=", "≤")
+        lines.append(f"- {key} {want}: {shown} — {verdict}")
     lines.append("")
+    lines += _lane_lines(split)
     model = split["relevance"]["model"]
     lines += _matrix("Relevance, model", ["relevant", "not"], model["confusion"])
     lines += _matrix("Sector, model", list(SECTORS), split["sector"]["model"]["confusion"])
     lines += _matrix("Category, model", list(CATEGORIES), split["category"]["model"]["confusion"])
     return lines
+
+
+def _lane_lines(split: dict[str, Any]) -> list[str]:
+    lanes = split.get("lanes")
+    if not lanes:
+        return []
+    return [
+        "Lanes, model (card and digest points chosen on each fold's training part only: "
+        + ", ".join(
+            f"{c:.4g} / {d:.4g}"
+            for c, d in zip(lanes["card_points"], lanes["digest_points"], strict=True)
+        )
+        + f"): card recall {_fmt(lanes['card_recall'])}, card false-positive rate "
+        f"{_fmt(lanes['card_fpr'])}; card + digest recall {_fmt(lanes['card_digest_recall'])}, "
+        f"false-positive rate {_fmt(lanes['card_digest_fpr'])}.",
+        "",
+    ]
+
+
+def _operating_point_lines(sidecar: dict[str, Any], command: str) -> list[str]:
+    """The card and digest points and what they did out of fold (absent from older models)."""
+    oof = sidecar.get("lanes_out_of_fold")
+    if not oof:
+        return []
+    cfg = sidecar["config"]
+    return [
+        "- **card** lane (posted to the editors one by one) when relevance ≥ "
+        f"**{oof['card']:.6g}**: the highest threshold with publisher-grouped out-of-fold "
+        f"recall ≥ {cfg['card_recall']}"
+        f" (`{command}`, out of fold on the training rows: recall {oof['card_recall']:.3f}, "
+        f"false-positive rate {oof['card_fpr']:.3f}, i.e. the share of irrelevant rows at or "
+        "above the card point).",
+        f"- **digest** lane (listed in the day's roll-up) when relevance ≥ "
+        f"**{oof['digest']:.6g}** and below the card point: the highest threshold with "
+        f"out-of-fold recall ≥ {cfg['digest_recall']} (`{command}`, out of fold: card + digest "
+        f"recall {oof['card_digest_recall']:.3f}, false-positive rate "
+        f"{oof['card_digest_fpr']:.3f}). Below it an item is quiet: stored and searchable, "
+        "never posted. Both points are in the sidecar under `lanes`.",
+    ]
 
 
 def _c_search_lines(sidecar: dict[str, Any]) -> list[str]:
@@ -233,6 +274,7 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         f"- **uncertain** when {t['uncertain_low']} ≤ relevance < {t['uncertain_high']} (from "
         "the 99%-recall threshold up to where precision reaches 90%), or when an item is "
         f"relevant but its sector confidence is below {t['min_sector_confidence']}.",
+        *_operating_point_lines(sidecar, command),
         "",
         "## Evaluation (held out)",
         "",

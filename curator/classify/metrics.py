@@ -26,6 +26,14 @@ def recall(y: np.ndarray, pred: np.ndarray) -> float | None:
     return float(pred.astype(bool)[positives].mean())
 
 
+def false_positive_rate(y: np.ndarray, pred: np.ndarray) -> float | None:
+    """Share of the negatives predicted positive, or ``None`` without negatives."""
+    negatives = ~y.astype(bool)
+    if not negatives.any():
+        return None
+    return float(pred.astype(bool)[negatives].mean())
+
+
 def precision(y: np.ndarray, pred: np.ndarray) -> float | None:
     chosen = pred.astype(bool)
     if not chosen.any():

@@ -98,6 +98,10 @@ class ModelConfig:
     c_sector: float = 30.0
     c_category: float = 30.0
     target_recall: float = 0.96  # a margin so that held-out recall stays >= 0.95 (issue 3)
+    #: out-of-fold recall the card lane must reach (the highest threshold that does is chosen)
+    card_recall: float = 0.95
+    #: out-of-fold recall card + digest together must reach
+    digest_recall: float = 0.995
     folds: int = 5
     seed: int = 0
 
@@ -250,6 +254,60 @@ def choose_thresholds(
     )
 
 
+@dataclass(frozen=True)
+class LanePoints:
+    """The card and digest operating points with what they did on the scores they were chosen
+    on: recall and false-positive rate (share of irrelevant rows let through) of the card lane
+    alone and of card + digest together."""
+
+    card: float
+    digest: float
+    card_recall: float
+    card_fpr: float
+    card_digest_recall: float
+    card_digest_fpr: float
+
+    def lanes(self) -> dict[str, float]:
+        """The sidecar's ``"lanes"`` value (read by :mod:`curator.classify.lanes`)."""
+        return {"card": self.card, "digest": self.digest}
+
+
+def threshold_at_recall(y_true: np.ndarray, relevance: np.ndarray, target: float) -> float:
+    """Pure: the highest threshold ``t`` with recall(score >= t) >= ``target`` (1.0 without
+    positives). Exact: the k-th highest positive score, never rounded (rounding up could drop
+    the row that makes the recall)."""
+    positives = np.sort(relevance[y_true])[::-1]
+    if positives.size == 0:
+        return 1.0
+    k = int(np.ceil(target * positives.size - 1e-9))
+    return float(positives[min(max(k, 1), positives.size) - 1])
+
+
+def _rates(y: np.ndarray, s: np.ndarray, t: float) -> tuple[float, float]:
+    chosen = s >= t
+    pos, neg = y.sum(), (~y).sum()
+    recall = float(chosen[y].sum() / pos) if pos else 0.0
+    fpr = float(chosen[~y].sum() / neg) if neg else 0.0
+    return recall, fpr
+
+
+def choose_lanes(
+    y_true: Sequence[bool] | np.ndarray,
+    relevance: Sequence[float] | np.ndarray,
+    card_recall: float = 0.95,
+    digest_recall: float = 0.995,
+) -> LanePoints:
+    """Pure: the card point is the highest threshold whose recall on (out-of-fold) ``relevance``
+    is at least ``card_recall``; the digest point the highest reaching ``digest_recall``."""
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(relevance, dtype=float)
+    card = threshold_at_recall(y, s, card_recall)
+    digest = min(threshold_at_recall(y, s, digest_recall), card)
+    card_r, card_f = _rates(y, s, card)
+    both_r, both_f = _rates(y, s, digest)
+    return LanePoints(card, digest, card_r, card_f, both_r, both_f)
+
+
 def group_folds(
     rows: Sequence[TrainingRow], folds: int, seed: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -395,18 +453,22 @@ def train(
     rows = list(rows)
     search = search_relevance_c(rows, config)
     config = replace(config, c_relevance=search.c)
-    thresholds = choose_thresholds([r.relevant for r in rows], search.oof, config.target_recall)
+    y = [r.relevant for r in rows]
+    thresholds = choose_thresholds(y, search.oof, config.target_recall)
+    lanes = choose_lanes(y, search.oof, config.card_recall, config.digest_recall)
     heads = fit_heads(rows, config)
     trained_at = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     digest = data_hash(rows)
     version = f"{trained_at:%Y-%m-%dT%H:%MZ}-{digest[:8]}"
-    classifier = Classifier(heads, thresholds, version)
-    extra = {
+    extra: dict[str, Any] = {
         "c_relevance_search": {
             "folds": config.folds,
             "roc_auc_by_c": {repr(c): auc for c, auc in search.roc_auc.items()},
-        }
+        },
+        "lanes": lanes.lanes(),
+        "lanes_out_of_fold": asdict(lanes),
     }
+    classifier = Classifier(heads, thresholds, version, dict(extra))
     return TrainResult(classifier, rows, search.oof, config, digest, trained_at, extra)
 
 

@@ -243,7 +243,7 @@ _boot = click.option(
 
 def _print_report(report: dict[str, Any]) -> None:
     from curator.classify.card import _fmt
-    from curator.classify.evaluate import SYSTEMS, TARGETS, headline
+    from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
 
     for key, title in (("by_publisher", "held out by publisher"), ("by_date", "held out by date")):
         split = report[key]
@@ -263,11 +263,18 @@ def _print_report(report: dict[str, Any]) -> None:
                 f"   {'':15s} sector macro-F1 {_fmt(split['sector'][system]['macro_f1'])}"
                 f"  category macro-F1 {_fmt(split['category'][system]['macro_f1'])}"
             )
+        lanes = split.get("lanes")
+        if lanes:
+            click.echo(
+                f"   model lanes     card recall {_fmt(lanes['card_recall'])}  card FPR "
+                f"{_fmt(lanes['card_fpr'])}  card+digest recall "
+                f"{_fmt(lanes['card_digest_recall'])}"
+            )
         got = headline(split)
-        for name, target in TARGETS.items():
+        for name in TARGETS:
             value = got[name]
-            met = "n/a" if value is None else ("met" if value >= target else "NOT MET")
-            click.echo(f"   target {name} >= {target}: {met}")
+            met = "n/a" if value is None else ("met" if meets(name, value) else "NOT MET")
+            click.echo(f"   target {name} {target_text(name)}: {met}")
 
 
 @click.command()
@@ -340,6 +347,8 @@ def _run_repeats(rows: list[TrainingRow], config: ModelConfig, repeats: int) -> 
 
 
 def _print_repeats(result: dict[str, Any]) -> None:
+    from curator.classify.evaluate import target_text
+
     n = result["repeats"]
     folds = sorted({r["folds"] for r in result["per_repeat"]})
     click.echo(
@@ -354,7 +363,9 @@ def _print_repeats(result: dict[str, Any]) -> None:
         if s["target"] is None:
             line += "  (no target)"
         else:
-            line += f"  target >= {s['target']}: met in {s['repeats_meeting_target']} of {n}"
+            line += (
+                f"  target {target_text(name)}: met in {s['repeats_meeting_target']} of {n}"
+            )
         click.echo(line)
 
 
