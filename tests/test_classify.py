@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,9 @@ from curator.classify.model import (
     search_relevance_c,
     train,
 )
+from curator.classify.split import is_test_publisher, split_indices
 from curator.errors import ConfigError, ModelError
+from curator.records import SECTORS
 from tests.conftest import REPO
 
 TRAINING = REPO / "data" / "training"
@@ -327,6 +330,34 @@ def test_training_writes_the_lanes_chosen_out_of_fold(model_dir: Path) -> None:
     assert 0.0 <= oof["card_fpr"] <= oof["card_digest_fpr"] <= 1.0
     lanes = load_classifier(model_dir).lane_thresholds
     assert (lanes.card, lanes.digest) == (oof["card"], oof["digest"])
+
+
+def test_the_test_publishers_are_fixed_by_name_and_hold_every_sector() -> None:
+    rows = load_files(TRAINING)
+    dev, test = split_indices(rows)
+    assert sorted(dev + test) == list(range(len(rows)))
+    assert 0.12 <= len(test) / len(rows) <= 0.22
+    assert {rows[i].sector for i in test if rows[i].relevant} == set(SECTORS)
+    test_groups = {publisher_group(rows[i].publisher) for i in test}
+    assert not test_groups & {publisher_group(rows[i].publisher) for i in dev}
+    # the rule reads the normalised name only, so it is the same everywhere and every night
+    assert is_test_publisher("Ministry of Justice") == is_test_publisher("ministry of justice")
+
+
+def test_no_choice_of_training_looks_at_the_test_publishers() -> None:
+    rows = _small_rows()
+    config = ModelConfig(folds=3, c_relevance_grid=(30.0, 3000.0))
+    _, test = split_indices(rows)
+    assert test
+    flipped = list(rows)
+    for i in test:  # turn every test row's label around: no choice may move
+        flipped[i] = replace(rows[i], relevant=not rows[i].relevant, sector=None, category=None)
+    a, b = train(rows, config), train(flipped, config)
+    assert a.data_hash != b.data_hash
+    assert a.config.c_relevance == b.config.c_relevance
+    assert a.classifier.thresholds == b.classifier.thresholds
+    assert a.extra["lanes_out_of_fold"] == b.extra["lanes_out_of_fold"]
+    assert len(a.oof_relevance) == len(a.dev_idx) == len(rows) - len(test)
 
 
 def test_metrics_and_bootstrap_interval() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from curator.classify.data import load_decisions, load_files
 from curator.classify.model import ModelConfig, save, train
+from curator.classify.split import split_indices
 from curator.cli import cli
 from tests.conftest import REPO
 from tests.support.factories import add_item
@@ -133,15 +134,24 @@ def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
             "20",
             "--model-dir",
             str(models),
+            "--cross-validate",
         ],
     )
     assert result.exit_code == 0, result.output
     card = (models / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert f"curator train --training-dir {training} --no-db --bootstrap 20" in card
+    command = f"curator train --training-dir {training} --no-db --bootstrap 20"
+    assert f"`{command} --cross-validate`" in card
     for needle in ("ROC-AUC", "macro-F1", "keyword rules", "majority class", "Known weaknesses"):
         assert needle in card
     report = json.loads((models / "evaluation.json").read_text(encoding="utf-8"))
-    assert report["by_publisher"]["rows"] == len(load_files(training))
+    rows = load_files(training)
+    dev_idx, test_idx = split_indices(rows)
+    # the cross-validated splits see only the development rows; the test publishers are scored
+    # once, by a model fitted on the development rows
+    assert report["by_publisher"]["rows"] == len(dev_idx)
+    assert report["test"]["rows"] == len(test_idx) > 0
+    assert report["test"]["train_rows"] == len(dev_idx)
+    assert "Untouched test publishers" in card and "Split by publisher" in card
     assert (models / "current").exists()
 
     assert "**card** lane" in card and "**digest** lane" in card
@@ -303,7 +313,7 @@ def test_nightly_retrain_keeps_the_current_model_when_the_new_one_is_worse(
     # Pretend the current model measured perfectly on held-out data: nothing can beat it.
     evaluation = settings.model_dir / "evaluation.json"
     report = json.loads(evaluation.read_text(encoding="utf-8"))
-    split = report["by_publisher"]
+    split = report["test"]  # the fixed sample the two models are compared on
     split["relevance"]["model"]["roc_auc"]["value"] = 1.0
     split["sector"]["model"]["macro_f1"]["value"] = 1.0
     split["category"]["model"]["macro_f1"]["value"] = 1.0

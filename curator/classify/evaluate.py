@@ -10,6 +10,10 @@ Two splits, each compared with the keyword rules and the majority class on the s
 * **by date**: rows with a ``published`` date on or after the cut-off (the 75th percentile of
   dated rows) are held out; everything older or undated trains.
 
+Both run on the development rows only; the rows of the untouched test publishers
+(:mod:`curator.classify.split`) are scored once, by a model fitted on the development rows
+(:func:`untouched_split`).
+
 :func:`publisher_repeats` reruns the split by publisher with publishers dealt to folds at random
 (seeds 0..N-1) to show how much the headline figures depend on one assignment of publishers to
 folds (``curator eval --repeats N``).
@@ -31,6 +35,7 @@ from curator.classify.baselines import (
     majority,
 )
 from curator.classify.data import TrainingRow
+from curator.classify.features import publisher_group
 from curator.classify.metrics import (
     confusion,
     false_positive_rate,
@@ -50,6 +55,7 @@ from curator.classify.model import (
     score,
     search_relevance_c,
 )
+from curator.classify.split import SALT, TEST_PERCENT, split_indices
 from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
@@ -78,7 +84,13 @@ def _predict_fold(
     test_idx: Sequence[int],
     config: ModelConfig,
     out: _Collected,
+    *,
+    inner_folds: int = 3,
+    chosen: tuple[float, np.ndarray] | None = None,
 ) -> None:
+    """Fit on ``train_idx`` and record every system's predictions for ``test_idx``. ``chosen``
+    is a C with the out-of-fold scores of the training part it gave (from ``curator train``'s
+    own search), so the search need not be run again."""
     train = [rows[i] for i in train_idx]
     test_inputs = [rows[i].as_input() for i in test_idx]
     y_train = [r.relevant for r in train]
@@ -86,12 +98,16 @@ def _predict_fold(
 
     # The model: the relevance head's C and the threshold are chosen on grouped out-of-fold
     # scores of the training part only (nested: the held-out rows never take part in either).
-    try:
-        inner = search_relevance_c(train, replace(config, folds=3))
-        config = replace(config, c_relevance=inner.c)
-        oof = inner.oof
-    except ModelError:  # too few publishers in the training part for an inner split
-        oof = np.full(len(train), 0.5)
+    if chosen is not None:
+        config = replace(config, c_relevance=chosen[0])
+        oof = chosen[1]
+    else:
+        try:
+            inner = search_relevance_c(train, replace(config, folds=inner_folds))
+            config = replace(config, c_relevance=inner.c)
+            oof = inner.oof
+        except ModelError:  # too few publishers in the training part for an inner split
+            oof = np.full(len(train), 0.5)
     thresholds = choose_thresholds(y_train, oof, config.target_recall)
     lanes = choose_lanes(y_train, oof, config.card_recall, config.digest_recall)
     out.thresholds.append(thresholds.relevant)
@@ -358,6 +374,30 @@ def publisher_repeats(
     }
 
 
+def untouched_split(
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    chosen: tuple[float, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """The untouched test publishers (:mod:`curator.classify.split`): fit on the development
+    rows, with C, threshold and lanes chosen on their publisher-grouped out-of-fold scores
+    (``config.folds`` folds, as ``curator train`` does; ``chosen`` passes train's own), and
+    score the test rows once."""
+    dev_idx, test_idx = split_indices(rows)
+    if not test_idx:
+        return {"skipped": "the development rows alone cannot be cross-validated"}
+    got = _Collected(len(rows))
+    _predict_fold(rows, dev_idx, test_idx, config, got, inner_folds=config.folds, chosen=chosen)
+    summary = _summarise(rows, test_idx, got, n_boot, seed)
+    summary["train_rows"] = len(dev_idx)
+    summary["publishers"] = len({publisher_group(rows[i].publisher) for i in test_idx})
+    summary["rule"] = f"sha256({SALT!r} + publisher key) % 100 < {TEST_PERCENT}"
+    return summary
+
+
 def evaluate(
     rows: Sequence[TrainingRow],
     config: ModelConfig | None = None,
@@ -365,10 +405,14 @@ def evaluate(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
+    """Cross-validated splits on the development rows, and the untouched test split."""
     config = config or ModelConfig()
+    dev_idx, _ = split_indices(rows)
+    dev = [rows[i] for i in dev_idx]
     return {
-        "by_publisher": publisher_split(rows, config, n_boot=n_boot, seed=seed),
-        "by_date": date_split(rows, config, n_boot=n_boot, seed=seed),
+        "by_publisher": publisher_split(dev, config, n_boot=n_boot, seed=seed),
+        "by_date": date_split(dev, config, n_boot=n_boot, seed=seed),
+        "test": untouched_split(rows, config, n_boot=n_boot, seed=seed),
         "bootstrap_resamples": n_boot,
         "targets": TARGETS,
     }

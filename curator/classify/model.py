@@ -25,7 +25,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -436,40 +436,87 @@ class Classifier:
 class TrainResult:
     classifier: Classifier
     rows: list[TrainingRow]
+    #: out-of-fold relevance of the development rows (``dev_idx``), with the chosen C
     oof_relevance: np.ndarray
     config: ModelConfig
     data_hash: str
     trained_at: datetime
     extra: dict[str, Any] = field(default_factory=dict)
+    #: indices into ``rows`` of the development rows (every choice is made on them) and of the
+    #: untouched test publishers' rows (:mod:`curator.classify.split`)
+    dev_idx: list[int] = field(default_factory=list)
+    test_idx: list[int] = field(default_factory=list)
+
+
+#: How long a searched C is reused by ``curator train`` before the grid is searched again.
+C_SEARCH_MAX_AGE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PreviousSearch:
+    """The relevance head's C of the current model and when it was last searched for."""
+
+    c: float
+    searched_at: datetime
+
+    def fresh(self, now: datetime) -> bool:
+        """Pure: whether the C may be reused at ``now`` (searched less than 7 days before)."""
+        return now - self.searched_at < C_SEARCH_MAX_AGE
 
 
 def train(
-    rows: Sequence[TrainingRow], config: ModelConfig | None = None, *, now: datetime | None = None
+    rows: Sequence[TrainingRow],
+    config: ModelConfig | None = None,
+    *,
+    now: datetime | None = None,
+    previous: PreviousSearch | None = None,
 ) -> TrainResult:
-    """Fit the final model on all ``rows``: the relevance head's C is chosen, and the thresholds
-    set, on publisher-grouped out-of-fold scores (:func:`search_relevance_c`); the returned
-    config holds the chosen C."""
+    """Fit the final model on all ``rows``. The relevance head's C is chosen, and the threshold
+    and the card and digest points set, on publisher-grouped out-of-fold scores of the
+    development rows only (the untouched test publishers' rows take part in no choice,
+    :mod:`curator.classify.split`). With a ``previous`` search less than a week old its C is
+    reused (one out-of-fold pass instead of one per C of the grid); the returned config holds
+    the C used."""
+    from curator.classify.split import split_indices
+
     config = config or ModelConfig()
     rows = list(rows)
-    search = search_relevance_c(rows, config)
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    dev_idx, test_idx = split_indices(rows)
+    dev = [rows[i] for i in dev_idx]
+    reuse = previous is not None and previous.fresh(when)
+    if reuse:
+        assert previous is not None
+        search = search_relevance_c(
+            dev, replace(config, c_relevance=previous.c, c_relevance_grid=())
+        )
+        searched_at = previous.searched_at
+    else:
+        search = search_relevance_c(dev, config)
+        searched_at = when
     config = replace(config, c_relevance=search.c)
-    y = [r.relevant for r in rows]
+    y = [r.relevant for r in dev]
     thresholds = choose_thresholds(y, search.oof, config.target_recall)
     lanes = choose_lanes(y, search.oof, config.card_recall, config.digest_recall)
     heads = fit_heads(rows, config)
-    trained_at = (now or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
+    trained_at = when.replace(second=0, microsecond=0)
     digest = data_hash(rows)
     version = f"{trained_at:%Y-%m-%dT%H:%MZ}-{digest[:8]}"
     extra: dict[str, Any] = {
         "c_relevance_search": {
             "folds": config.folds,
             "roc_auc_by_c": {repr(c): auc for c, auc in search.roc_auc.items()},
+            "searched_at": searched_at.isoformat(),
+            "reused": reuse,
         },
         "lanes": lanes.lanes(),
         "lanes_out_of_fold": asdict(lanes),
+        "split": {"development_rows": len(dev_idx), "test_rows": len(test_idx)},
     }
     classifier = Classifier(heads, thresholds, version, dict(extra))
-    return TrainResult(classifier, rows, search.oof, config, digest, trained_at, extra)
+    return TrainResult(
+        classifier, rows, search.oof, config, digest, trained_at, extra, dev_idx, test_idx
+    )
 
 
 # ------------------------------------------------------------------------------------------

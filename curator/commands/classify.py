@@ -16,7 +16,7 @@ import click
 
 if TYPE_CHECKING:
     from curator.classify import ClassifyInput
-    from curator.classify.data import TrainingRow
+    from curator.classify.data import Decisions, TrainingRow
     from curator.classify.model import ModelConfig
 
 #: Fields added to each output line of ``curator classify --in … --out …``.
@@ -196,17 +196,17 @@ def classify(
 # ------------------------------------------------------------------------------------------
 
 
-def _load_rows(training_dir: Path | None, use_db: bool) -> tuple[list[TrainingRow], int]:
-    from curator.classify.data import load_decisions, load_files
+def _load_rows(training_dir: Path | None, use_db: bool) -> tuple[list[TrainingRow], Decisions]:
+    from curator.classify.data import Decisions, load_files, read_decisions
     from curator.config import get_settings
 
     settings = get_settings()
     rows = load_files(training_dir or settings.training_dir)
-    db_rows = load_decisions(settings.database_url) if use_db else []
-    return rows + db_rows, len(db_rows)
+    decided = read_decisions(settings.database_url) if use_db else Decisions([], 0, None)
+    return rows + decided.rows, decided
 
 
-def _command(name: str, training_dir: Path | None, use_db: bool, boot: int) -> str:
+def _command(name: str, training_dir: Path | None, use_db: bool, boot: int, *flags: str) -> str:
     parts = ["curator", name]
     if training_dir is not None:
         parts += ["--training-dir", str(training_dir)]
@@ -214,7 +214,7 @@ def _command(name: str, training_dir: Path | None, use_db: bool, boot: int) -> s
         parts.append("--no-db")
     if boot != 1000:
         parts += ["--bootstrap", str(boot)]
-    return " ".join(parts)
+    return " ".join([*parts, *flags])
 
 
 _training_dir = click.option(
@@ -241,11 +241,20 @@ _boot = click.option(
 )
 
 
+_SPLITS = (
+    ("test", "untouched test publishers (fitted on the development rows, scored once)"),
+    ("by_publisher", "held out by publisher (cross-validated, development rows)"),
+    ("by_date", "held out by date (development rows)"),
+)
+
+
 def _print_report(report: dict[str, Any]) -> None:
     from curator.classify.card import _fmt
     from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
 
-    for key, title in (("by_publisher", "held out by publisher"), ("by_date", "held out by date")):
+    for key, title in _SPLITS:
+        if key not in report:
+            continue
         split = report[key]
         click.echo(f"\n== {title}")
         if "skipped" in split:
@@ -287,7 +296,28 @@ def _print_report(report: dict[str, Any]) -> None:
     default=None,
     help="Where to write the model (default: CURATOR_MODEL_DIR, ./models).",
 )
-def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | None) -> None:
+@click.option(
+    "--search-c",
+    is_flag=True,
+    default=False,
+    help="Search the relevance head's C over the whole grid even if the current model's C was "
+    "searched less than 7 days ago (otherwise it is reused).",
+)
+@click.option(
+    "--cross-validate",
+    is_flag=True,
+    default=False,
+    help="Also run curator eval's nested cross-validated splits (by publisher, by date) and put "
+    "them in the model card and evaluation.json (slow: a C search inside each fold).",
+)
+def train(
+    training_dir: Path | None,
+    use_db: bool,
+    boot: int,
+    model_dir: Path | None,
+    search_c: bool,
+    cross_validate: bool,
+) -> None:
     """Rebuild the classifier into models/ and regenerate models/MODEL_CARD.md.
 
     New files are written beside the old ones and swapped in atomically; a poller that loaded
@@ -297,15 +327,22 @@ def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | 
     from curator.config import get_settings
 
     model_dir = model_dir or get_settings().model_dir
-    rows, db_rows = _load_rows(training_dir, use_db)
-    click.echo(f"training on {len(rows)} rows ({db_rows} editors' decisions from the database)")
-    click.echo("fitting, then evaluating held out by publisher and by date...")
+    rows, decided = _load_rows(training_dir, use_db)
+    click.echo(
+        f"training on {len(rows)} rows ({len(decided.rows)} editors' decisions from the "
+        f"database, the newest of {decided.in_database})"
+    )
+    click.echo("fitting, then scoring the untouched test publishers...")
+    flags = [f for f, on in (("--search-c", search_c), ("--cross-validate", cross_validate)) if on]
     result, report = train_and_write(
         rows,
-        database_rows=db_rows,
+        database_rows=len(decided.rows),
         model_dir=model_dir,
         n_boot=boot,
-        command=_command("train", training_dir, use_db, boot),
+        command=_command("train", training_dir, use_db, boot, *flags),
+        search_c=search_c,
+        cross_validate=cross_validate,
+        window=decided.window() if use_db else None,
     )
     _print_report(report)
     click.echo(f"\nmodel {result.classifier.version} written to {model_dir}/ (card: MODEL_CARD.md)")
@@ -363,9 +400,7 @@ def _print_repeats(result: dict[str, Any]) -> None:
         if s["target"] is None:
             line += "  (no target)"
         else:
-            line += (
-                f"  target {target_text(name)}: met in {s['repeats_meeting_target']} of {n}"
-            )
+            line += f"  target {target_text(name)}: met in {s['repeats_meeting_target']} of {n}"
         click.echo(line)
 
 
@@ -395,14 +430,18 @@ def eval_(
     """Held-out metrics (by publisher and by date) with 95% intervals, against baselines."""
     from curator.classify.evaluate import evaluate
     from curator.classify.model import ModelConfig
+    from curator.classify.split import split_indices
 
-    rows, db_rows = _load_rows(training_dir, use_db)
-    click.echo(f"evaluating on {len(rows)} rows ({db_rows} editors' decisions from the database)")
+    rows, decided = _load_rows(training_dir, use_db)
+    click.echo(
+        f"evaluating on {len(rows)} rows ({len(decided.rows)} editors' decisions from the database)"
+    )
     config = ModelConfig()
     report = evaluate(rows, config, n_boot=boot)
     _print_report(report)
     if repeats > 1:
-        report["publisher_repeats"] = _run_repeats(rows, config, repeats)
+        dev = [rows[i] for i in split_indices(rows)[0]]
+        report["publisher_repeats"] = _run_repeats(dev, config, repeats)
         _print_repeats(report["publisher_repeats"])
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
