@@ -360,6 +360,20 @@ def test_no_choice_of_training_looks_at_the_test_publishers() -> None:
     assert len(a.oof_relevance) == len(a.dev_idx) == len(rows) - len(test)
 
 
+def test_fast_metrics_equal_scikit_learns() -> None:
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(4, 60))
+        y = np.arange(n) % 3 == 0
+        s = np.round(rng.random(n), 1)  # ties on purpose
+        assert roc_auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+        a, b = rng.choice(["x", "y", "z"], n), rng.choice(["x", "y", "z", "w"], n)
+        want = f1_score(a, b, labels=sorted(set(a)), average="macro", zero_division=0)
+        assert macro_f1(a, b) == pytest.approx(want, abs=1e-12)
+
+
 def test_metrics_and_bootstrap_interval() -> None:
     y = np.array([1, 1, 0, 0, 1, 0] * 10)
     s = np.array([0.9, 0.8, 0.3, 0.2, 0.4, 0.6] * 10)
