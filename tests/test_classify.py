@@ -136,7 +136,7 @@ def test_sector_hint_is_a_feature_not_an_override(model_dir: Path) -> None:
 def test_train_save_load_predict_cycle(model_dir: Path) -> None:
     classifier = load_classifier(model_dir)
     sidecar, skops_path = read_sidecar(model_dir)
-    assert classifier.version == sidecar["version"]
+    assert classifier.version == sidecar.version
     assert skops_path.exists() and (model_dir / "current").read_text().strip() == skops_path.stem
     report, advert = classifier.predict([REPORT, ADVERT])
     assert report.model_version == classifier.version
@@ -181,8 +181,9 @@ def test_c_search_scores_each_row_out_of_fold_as_fit_heads_would() -> None:
 
 def test_training_records_the_chosen_c_in_the_sidecar(model_dir: Path) -> None:
     sidecar, _ = read_sidecar(model_dir)
-    tried = sidecar["c_relevance_search"]["roc_auc_by_c"]
-    assert sidecar["config"]["c_relevance"] == best_c({float(c): a for c, a in tried.items()})
+    assert sidecar.c_relevance_search is not None
+    tried = sidecar.c_relevance_search["roc_auc_by_c"]
+    assert sidecar.config["c_relevance"] == best_c({float(c): a for c, a in tried.items()})
     assert len(tried) == len(ModelConfig().c_relevance_grid)
 
 
@@ -324,8 +325,9 @@ def test_lane_points_are_the_highest_thresholds_reaching_each_recall() -> None:
 
 def test_training_writes_the_lanes_chosen_out_of_fold(model_dir: Path) -> None:
     sidecar, _ = read_sidecar(model_dir)
-    oof = sidecar["lanes_out_of_fold"]
-    assert sidecar["lanes"] == {"card": oof["card"], "digest": oof["digest"]}
+    oof = sidecar.lanes_out_of_fold
+    assert oof is not None
+    assert sidecar.lanes == {"card": oof["card"], "digest": oof["digest"]}
     assert oof["card_recall"] >= 0.95 and oof["card_digest_recall"] >= 0.995
     assert 0.0 <= oof["card_fpr"] <= oof["card_digest_fpr"] <= 1.0
     lanes = load_classifier(model_dir).lane_thresholds

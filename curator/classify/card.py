@@ -166,7 +166,9 @@ def _c_search_lines(sidecar: dict[str, Any]) -> list[str]:
         f"reused from the previous model (searched {when}; `curator train` searches again when "
         "that is 7 or more days old, or with `--search-c`)"
         if search.get("reused")
-        else f"searched {when}" if when else "searched"
+        else f"searched {when}"
+        if when
+        else "searched"
     )
     return [
         "- The relevance head's C is chosen by `curator train` itself: the value with the best "

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from curator.classify import ClassifyInput
+from curator.classify.types import ClassifyInput
 from curator.errors import ConfigError
 from curator.records import CATEGORIES, SECTORS
 

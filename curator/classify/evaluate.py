@@ -36,6 +36,7 @@ from curator.classify.baselines import (
 )
 from curator.classify.data import TrainingRow
 from curator.classify.features import publisher_group
+from curator.classify.fit import fit_heads, group_folds, score
 from curator.classify.metrics import (
     confusion,
     false_positive_rate,
@@ -45,17 +46,9 @@ from curator.classify.metrics import (
     roc_auc,
     with_ci,
 )
-from curator.classify.model import (
-    LanePoints,
-    ModelConfig,
-    choose_lanes,
-    choose_thresholds,
-    fit_heads,
-    group_folds,
-    score,
-    search_relevance_c,
-)
+from curator.classify.select import choose_lanes, choose_thresholds, search_relevance_c
 from curator.classify.split import SALT, TEST_PERCENT, split_indices
+from curator.classify.types import LanePoints, ModelConfig
 from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from curator.classify import ClassifyInput
 from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
+from curator.classify.types import ClassifyInput
 from curator.normalise import clean_text, split_document_type
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from curator.errors import CuratorError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from curator.classify.model import PreviousSearch, TrainResult
+    from curator.classify.select import PreviousSearch
+    from curator.classify.trainer import TrainResult
     from curator.config import Settings
 
 
@@ -65,14 +66,15 @@ def regressions(new: Mapping[str, float | None], old: Mapping[str, float | None]
 def previous_search(model_dir: Path) -> PreviousSearch | None:
     """The current model's relevance C and when it was searched for (``None`` without a usable
     model; a model from before the date was kept counts as searched when it was trained)."""
-    from curator.classify.model import PreviousSearch, read_sidecar
+    from curator.classify.persist import read_sidecar
+    from curator.classify.select import PreviousSearch
 
     try:
         sidecar, _ = read_sidecar(model_dir)
-        search = sidecar.get("c_relevance_search") or {}
-        when = search.get("searched_at") or sidecar["trained_at"]
+        search = sidecar.c_relevance_search or {}
+        when = search.get("searched_at") or sidecar.trained_at
         return PreviousSearch(
-            c=float(sidecar["config"]["c_relevance"]), searched_at=datetime.fromisoformat(when)
+            c=float(sidecar.config["c_relevance"]), searched_at=datetime.fromisoformat(when)
         )
     except (CuratorError, KeyError, TypeError, ValueError):
         return None
@@ -90,7 +92,8 @@ def _train_and_evaluate(
     rows with train's own choices; with ``cross_validate`` also the nested cross-validated
     splits of ``curator eval`` (slow: a C search inside each fold)."""
     from curator.classify.evaluate import TARGETS, date_split, publisher_split, untouched_split
-    from curator.classify.model import ModelConfig, train
+    from curator.classify.trainer import train
+    from curator.classify.types import ModelConfig
 
     config = ModelConfig()
     result = train(rows, config, now=now, previous=previous)
@@ -122,14 +125,14 @@ def _write(
     window: Mapping[str, Any] | None = None,
 ) -> None:
     from curator.classify.card import render
-    from curator.classify.model import read_sidecar, save
+    from curator.classify.persist import read_sidecar, save
 
     metadata = {"training_counts": counts(rows), "database_rows": database_rows}
     if window is not None:
         metadata["window"] = dict(window)
     save(result, model_dir, metadata)
     sidecar, _ = read_sidecar(model_dir)
-    _write_atomic(model_dir / "MODEL_CARD.md", render(sidecar, report, command))
+    _write_atomic(model_dir / "MODEL_CARD.md", render(sidecar.to_json(), report, command))
     _write_atomic(
         model_dir / "evaluation.json", json.dumps(report, indent=2, sort_keys=True) + "\n"
     )
@@ -189,7 +192,7 @@ def retrain_if_needed(
     than a week old. Never raises for expected problems: the outcome says what
     happened."""
     from curator.classify.evaluate import headline
-    from curator.classify.model import read_sidecar
+    from curator.classify.persist import read_sidecar
 
     try:
         decided = decisions_from_engine(engine)
@@ -198,7 +201,7 @@ def retrain_if_needed(
         return RetrainOutcome(False, f"not retrained: {exc}")
     try:
         sidecar, _ = read_sidecar(settings.model_dir)
-        current = sidecar.get("data_hash")
+        current: str | None = sidecar.data_hash
     except CuratorError:
         current = None  # no usable model yet: build one
     if current == data_hash(rows):

@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from curator.classify import ClassifyInput
     from curator.classify.data import Decisions, TrainingRow
-    from curator.classify.model import ModelConfig
+    from curator.classify.types import ModelConfig
 
 #: Fields added to each output line of ``curator classify --in … --out …``.
 OUTPUT_FIELDS = (
@@ -429,8 +429,8 @@ def eval_(
 ) -> None:
     """Held-out metrics (by publisher and by date) with 95% intervals, against baselines."""
     from curator.classify.evaluate import evaluate
-    from curator.classify.model import ModelConfig
     from curator.classify.split import split_indices
+    from curator.classify.types import ModelConfig
 
     rows, decided = _load_rows(training_dir, use_db)
     click.echo(
