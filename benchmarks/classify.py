@@ -57,24 +57,27 @@ def _cpu() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def _cold_load(model_dir: Path, use_sklearn: bool) -> tuple[float, float, bool]:
+def _cold_load(model_dir: Path, use_sklearn: bool) -> tuple[float, float, float, bool]:
     """Fresh interpreter: import the classifier room, load the model (what a new worker pays),
-    classify one item. Returns (seconds to load, peak RSS in MB, whether sklearn was imported)."""
+    classify one item. Returns (seconds to load, peak RSS in MB, PSS in MB after classifying,
+    whether sklearn was imported)."""
     code = (
         "import resource, sys, time; t = time.perf_counter(); "
         "from curator.classify import ClassifyInput; "
-        "from curator.classify.model import load; "
+        "from curator.classify.persist import load; "
         f"c = load(__import__('pathlib').Path({str(model_dir)!r}), use_sklearn={use_sklearn}); "
         "s = time.perf_counter() - t; "
         "c.predict([ClassifyInput(title='Research and analysis: social care', summary='x')]); "
-        "print(s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "
+        "pss = [int(ln.split()[1]) for ln in open('/proc/self/smaps_rollup') "
+        "if ln.startswith('Pss:')][0] / 1024; "
+        "print(s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, pss, "
         "'sklearn' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
     )
-    seconds, rss, sklearn = out.stdout.split()
-    return float(seconds), float(rss), sklearn == "True"
+    seconds, rss, pss, sklearn = out.stdout.split()
+    return float(seconds), float(rss), float(pss), sklearn == "True"
 
 
 def _build_history(db_url: str, n: int) -> None:
@@ -198,7 +201,7 @@ def main() -> None:
         return
     from curator.classify.baselines import keyword_category, keyword_relevance, keyword_sector
     from curator.classify.data import load_files
-    from curator.classify.model import load
+    from curator.classify.persist import load
 
     # fresh processes first, before this one has imported anything heavy
     cold = {flag: [_cold_load(args.model_dir, flag) for _ in range(3)] for flag in (False, True)}
@@ -242,8 +245,9 @@ def main() -> None:
         runs = cold[flag]
         seconds = statistics.median(r[0] for r in runs)
         rss = statistics.median(r[1] for r in runs)
-        imported = "yes" if any(r[2] for r in runs) else "no"
-        return f"{seconds:.2f} s | {rss:.0f} MB | {imported}"
+        pss = statistics.median(r[2] for r in runs)
+        imported = "yes" if any(r[3] for r in runs) else "no"
+        return f"{seconds:.2f} s | {rss:.0f} MB | {pss:.0f} MB | {imported}"
 
     section = "\n".join(
         [
@@ -269,10 +273,11 @@ def main() -> None:
             f"| classify, keyword-rules baseline (same items) | {keyword_rate:,.0f} items/s | |",
             "",
             "Fresh process (median of 3): Python imports + model load, then the peak resident "
-            "memory (`ru_maxrss`) after classifying one item.",
+            "memory (`ru_maxrss`) and the proportional set size (PSS, `/proc/self/smaps_rollup`) "
+            "after classifying one item.",
             "",
-            "| prediction path | imports + load | peak RSS | scikit-learn imported |",
-            "|---|---|---|---|",
+            "| prediction path | imports + load | peak RSS | PSS | scikit-learn imported |",
+            "|---|---|---|---|---|",
             f"| compiled model (`load_classifier()`) | {cold_cells(False)} |",
             f"| scikit-learn objects (`use_sklearn=True`) | {cold_cells(True)} |",
             "",
