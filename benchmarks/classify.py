@@ -1,8 +1,8 @@
 """Classifier speed and memory: load time, items classified per second on one core, and the
 peak memory of a fresh process that loads the model and classifies one item.
 
-    .venv/bin/python benchmarks/classify.py [--model-dir models] [--items 20000] [--no-append]
-    .venv/bin/python benchmarks/classify.py --train-rows 11000 [--no-append]
+    .venv/bin/python -m benchmarks.classify [--model-dir models] [--items 20000] [--no-append]
+    .venv/bin/python -m benchmarks.classify --train-rows 11000 [--no-append]
 
 ``--train-rows N`` measures ``curator train`` instead: it builds a SQLite database of N decided
 items with the project's own store code (migrated schema, ``insert_many_ignore`` for the items,
@@ -166,7 +166,7 @@ def train_benchmark(n: int, append: bool) -> None:
             "",
             f"## `curator train` with {n:,} editors' decisions in the database — {now}",
             "",
-            f"Command: `.venv/bin/python benchmarks/classify.py --train-rows {n}` (database built "
+            f"Command: `.venv/bin/python -m benchmarks.classify --train-rows {n}` (database built "
             f"in {built:.0f} s, not counted). {first[2]}",
             f"Machine: {_cpu()}, {os.cpu_count()} logical CPUs, Python "
             f"{platform.python_version()}, {platform.system()} {platform.release()}; the "
@@ -254,7 +254,7 @@ def main() -> None:
             "",
             f"## Classifier speed and memory — {now}",
             "",
-            f"Command: `.venv/bin/python benchmarks/classify.py --items {args.items}` "
+            f"Command: `.venv/bin/python -m benchmarks.classify --items {args.items}` "
             f"(model `{classifier.version}`).",
             f"Machine: {_cpu()}, {os.cpu_count()} logical CPUs, Python "
             f"{platform.python_version()}, {platform.system()} {platform.release()}; "
