@@ -346,7 +346,7 @@ def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str
         "",
         f"- **relevant** when relevance ≥ **{t['relevant']}**: the highest threshold with recall "
         f"≥ {sidecar['config']['target_recall']} on publisher-grouped out-of-fold scores of the "
-        "training data (missing a real report is worse than showing a dud).",
+        "development rows (missing a real report is worse than showing a dud).",
         f"- **uncertain** when {t['uncertain_low']} ≤ relevance < {t['uncertain_high']} (from "
         "the 99%-recall threshold up to where precision reaches 90%), or when an item is "
         f"relevant but its sector confidence is below {t['min_sector_confidence']}.",
