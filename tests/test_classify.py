@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from curator.classify.features import (
 from curator.classify.metrics import bootstrap_ci, confusion, macro_f1, recall, roc_auc
 from curator.classify.model import (
     ModelConfig,
+    PreviousSearch,
     best_c,
     choose_lanes,
     choose_thresholds,
@@ -374,6 +376,20 @@ def test_fast_metrics_equal_scikit_learns() -> None:
         a, b = rng.choice(["x", "y", "z"], n), rng.choice(["x", "y", "z", "w"], n)
         want = f1_score(a, b, labels=sorted(set(a)), average="macro", zero_division=0)
         assert macro_f1(a, b) == pytest.approx(want, abs=1e-12)
+
+
+def test_a_c_searched_less_than_a_week_ago_is_reused() -> None:
+    now = datetime(2026, 12, 6, 3, tzinfo=UTC)
+    assert PreviousSearch(300.0, now - timedelta(days=6, hours=23)).fresh(now)
+    assert not PreviousSearch(300.0, now - timedelta(days=7)).fresh(now)
+    searched = now - timedelta(days=2)
+    result = train(
+        _small_rows(), ModelConfig(folds=3), now=now, previous=PreviousSearch(300.0, searched)
+    )
+    search = result.extra["c_relevance_search"]
+    assert result.config.c_relevance == 300.0 and search["reused"] is True
+    assert list(search["roc_auc_by_c"]) == ["300.0"]  # one out-of-fold pass, no grid
+    assert search["searched_at"] == searched.isoformat()
 
 
 def test_metrics_and_bootstrap_interval() -> None:

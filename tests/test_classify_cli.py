@@ -322,3 +322,26 @@ def test_nightly_retrain_keeps_the_current_model_when_the_new_one_is_worse(
     outcome = retrain_if_needed(engine, settings, now=now, n_boot=10)
     assert not outcome.swapped and "worse on held-out data" in outcome.reason
     assert load_classifier(settings.model_dir).version == current
+
+
+@pytest.mark.slow
+def test_train_reuses_the_current_c_unless_told_to_search(tmp_path: Path) -> None:
+    from curator.classify.persist import read_sidecar
+
+    training = _tiny_training_dir(tmp_path)
+    models = tmp_path / "models"
+    base = ["train", "--training-dir", str(training), "--no-db", "--bootstrap", "0"]
+
+    def run(*flags: str) -> dict[str, object]:
+        result = CliRunner().invoke(cli, [*base, "--model-dir", str(models), *flags])
+        assert result.exit_code == 0, result.output
+        search = read_sidecar(models)[0].c_relevance_search
+        assert search is not None
+        return search
+
+    first = run()
+    assert first["reused"] is False and len(first["roc_auc_by_c"]) > 1  # type: ignore[arg-type]
+    again = run()
+    assert again["reused"] is True and again["searched_at"] == first["searched_at"]
+    forced = run("--search-c")
+    assert forced["reused"] is False and len(forced["roc_auc_by_c"]) > 1  # type: ignore[arg-type]
