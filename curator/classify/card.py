@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
+from curator.classify.types import EvaluationReport, Metric, SplitReport
 from curator.records import CATEGORIES, SECTORS
 
 #: The measured case for the compiled model (figures from the command named in the text).
@@ -25,12 +26,13 @@ PREDICTION_PATH = (
 )
 
 
-def _fmt(metric: dict[str, Any] | None) -> str:
+def _fmt(metric: Metric | None) -> str:
     if not metric or metric.get("value") is None:
         return "n/a"
     text = f"{metric['value']:.3f}"
-    if metric.get("ci95"):
-        low, high = metric["ci95"]
+    ci = metric.get("ci95")
+    if ci:
+        low, high = ci
         text += f" ({low:.3f}–{high:.3f})"
     return text
 
@@ -45,7 +47,7 @@ def _matrix(title: str, labels: list[str], matrix: list[list[int]]) -> list[str]
     return lines
 
 
-def _split_section(name: str, split: dict[str, Any]) -> list[str]:
+def _split_section(name: str, split: SplitReport) -> list[str]:
     lines = [f"### {name}", ""]
     if "skipped" in split:
         return [*lines, f"Not computed: {split['skipped']}.", ""]
@@ -61,7 +63,7 @@ def _split_section(name: str, split: dict[str, Any]) -> list[str]:
         "Figures are point estimates with bootstrap 95% intervals."
     )
     lines += ["", "| metric | " + " | ".join(SYSTEMS) + " |", "|---" * (len(SYSTEMS) + 1) + "|"]
-    rows: list[tuple[str, Callable[[str], dict[str, Any]]]] = [
+    rows: list[tuple[str, Callable[[str], Metric]]] = [
         ("relevance ROC-AUC", lambda s: split["relevance"][s]["roc_auc"]),
         ("recall at threshold", lambda s: split["relevance"][s]["recall"]),
         ("precision at threshold", lambda s: split["relevance"][s]["precision"]),
@@ -89,7 +91,7 @@ def _split_section(name: str, split: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _lane_lines(split: dict[str, Any]) -> list[str]:
+def _lane_lines(split: SplitReport) -> list[str]:
     lanes = split.get("lanes")
     if not lanes:
         return []
@@ -129,7 +131,7 @@ def _operating_point_lines(sidecar: dict[str, Any], command: str) -> list[str]:
 
 
 def _test_split_intro(
-    sidecar: dict[str, Any], split: dict[str, Any] | None, command: str
+    sidecar: dict[str, Any], split: SplitReport | None, command: str
 ) -> list[str]:
     if not split or "skipped" in split:
         return []
@@ -194,14 +196,14 @@ def _c_search_lines(sidecar: dict[str, Any]) -> list[str]:
     ]
 
 
-def _fold_cs(split: dict[str, Any]) -> str:
+def _fold_cs(split: SplitReport) -> str:
     cs = split.get("model_c_relevance")
     if not cs:
         return ""
     return "; C chosen per held-out fold: " + ", ".join(f"{c:g}" for c in cs)
 
 
-def render(sidecar: dict[str, Any], report: dict[str, Any], command: str) -> str:
+def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> str:
     t = sidecar["thresholds"]
     counts = sidecar["training_counts"]
     lines = [

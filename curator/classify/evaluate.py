@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,7 +48,7 @@ from curator.classify.metrics import (
 )
 from curator.classify.select import choose_lanes, choose_thresholds, search_relevance_c
 from curator.classify.split import SALT, TEST_PERCENT, split_indices
-from curator.classify.types import LanePoints, ModelConfig
+from curator.classify.types import EvaluationReport, LanePoints, ModelConfig, SplitReport
 from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
@@ -140,14 +140,14 @@ def _predict_fold(
 
 def _summarise(
     rows: Sequence[TrainingRow], idx: Sequence[int], got: _Collected, n_boot: int, seed: int
-) -> dict[str, Any]:
+) -> SplitReport:
     idx = list(idx)
     y = np.array([rows[i].relevant for i in idx])
     sec_idx = [i for i in idx if rows[i].relevant and rows[i].sector]
     cat_idx = [i for i in idx if rows[i].relevant and rows[i].category]
     y_sec = np.array([str(rows[i].sector) for i in sec_idx])
     y_cat = np.array([str(rows[i].category) for i in cat_idx])
-    result: dict[str, Any] = {
+    result: SplitReport = {
         "rows": len(idx),
         "relevant_rows": int(y.sum()),
         "sector_rows": len(sec_idx),
@@ -212,7 +212,7 @@ def publisher_split(
     n_boot: int = 1000,
     seed: int = 0,
     folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
-) -> dict[str, Any]:
+) -> SplitReport:
     """The split by publisher; ``folds`` defaults to :func:`group_folds` (deterministic)."""
     got = _Collected(len(rows))
     if folds is None:
@@ -227,7 +227,7 @@ def publisher_split(
 
 def date_split(
     rows: Sequence[TrainingRow], config: ModelConfig, *, n_boot: int = 1000, seed: int = 0
-) -> dict[str, Any]:
+) -> SplitReport:
     dated = [(d, i) for i, r in enumerate(rows) if (d := _parse_date(r.published)) is not None]
     if len(dated) < 20:
         return {"skipped": f"only {len(dated)} rows have a publication date"}
@@ -270,13 +270,13 @@ def target_text(name: str) -> str:
     return ("<= " if name in AT_MOST else ">= ") + f"{TARGETS[name]:g}"
 
 
-def headline(split: dict[str, Any]) -> dict[str, float | None]:
+def headline(split: SplitReport) -> dict[str, float | None]:
     """The target figures of the model on one split (``None`` where not computed)."""
     model_rel = split["relevance"]["model"]
-    lanes = split.get("lanes", {})
+    lanes = split.get("lanes")
 
-    def lane(key: str) -> float | None:
-        return lanes[key]["value"] if key in lanes else None
+    def lane(key: Literal["card_recall", "card_fpr", "card_digest_recall"]) -> float | None:
+        return lanes[key]["value"] if lanes is not None else None
 
     return {
         "relevance ROC-AUC": model_rel["roc_auc"]["value"],
@@ -302,7 +302,7 @@ STABILITY_METRICS = (
 )
 
 
-def _stability_figures(split: dict[str, Any]) -> dict[str, float | None]:
+def _stability_figures(split: SplitReport) -> dict[str, float | None]:
     got = headline(split)
     return {
         name: (
@@ -374,7 +374,7 @@ def untouched_split(
     n_boot: int = 1000,
     seed: int = 0,
     chosen: tuple[float, np.ndarray] | None = None,
-) -> dict[str, Any]:
+) -> SplitReport:
     """The untouched test publishers (:mod:`curator.classify.split`): fit on the development
     rows, with C, threshold and lanes chosen on their publisher-grouped out-of-fold scores
     (``config.folds`` folds, as ``curator train`` does; ``chosen`` passes train's own), and
@@ -397,7 +397,7 @@ def evaluate(
     *,
     n_boot: int = 1000,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> EvaluationReport:
     """Cross-validated splits on the development rows, and the untouched test split."""
     config = config or ModelConfig()
     dev_idx, _ = split_indices(rows)

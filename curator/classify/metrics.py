@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
+
+from curator.classify.types import Metric as MetricValue
 
 Metric = Callable[[np.ndarray, np.ndarray], float | None]
 
@@ -89,9 +90,7 @@ def bootstrap_ci(
     return float(low), float(high)
 
 
-def with_ci(
-    metric: Metric, y: np.ndarray, pred: np.ndarray, *, n: int, seed: int
-) -> dict[str, Any]:
+def with_ci(metric: Metric, y: np.ndarray, pred: np.ndarray, *, n: int, seed: int) -> MetricValue:
     value = metric(y, pred)
     ci = bootstrap_ci(metric, y, pred, n=n, seed=seed) if value is not None else None
     return {"value": value, "ci95": list(ci) if ci else None}

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from curator.classify.select import PreviousSearch
     from curator.classify.trainer import TrainResult
+    from curator.classify.types import EvaluationReport
     from curator.config import Settings
 
 
@@ -87,7 +88,7 @@ def _train_and_evaluate(
     *,
     previous: PreviousSearch | None = None,
     cross_validate: bool = False,
-) -> tuple[TrainResult, dict[str, Any]]:
+) -> tuple[TrainResult, EvaluationReport]:
     """Train, then score the untouched test publishers with a model fitted on the development
     rows with train's own choices; with ``cross_validate`` also the nested cross-validated
     splits of ``curator eval`` (slow: a C search inside each fold)."""
@@ -97,7 +98,7 @@ def _train_and_evaluate(
 
     config = ModelConfig()
     result = train(rows, config, now=now, previous=previous)
-    report: dict[str, Any] = {
+    report: EvaluationReport = {
         "test": untouched_split(
             rows,
             result.config,
@@ -116,7 +117,7 @@ def _train_and_evaluate(
 
 def _write(
     result: TrainResult,
-    report: dict[str, Any],
+    report: EvaluationReport,
     rows: list[TrainingRow],
     *,
     database_rows: int,
@@ -149,7 +150,7 @@ def train_and_write(
     search_c: bool = False,
     cross_validate: bool = False,
     window: Mapping[str, Any] | None = None,
-) -> tuple[TrainResult, dict[str, Any]]:
+) -> tuple[TrainResult, EvaluationReport]:
     """Fit, evaluate (held out), save the model, write ``MODEL_CARD.md`` and ``evaluation.json``.
 
     The current model's C is reused unless ``search_c`` or it was searched 7 or more days ago."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 
@@ -113,11 +113,69 @@ class Scorer(Protocol):
     def score(self, inputs: Sequence[ClassifyInput]) -> Scores: ...
 
 
-#: A model's figures as stored (``{"value": .., "ci95": [low, high] | None}``) and a split's
-#: report as ``curator eval`` writes it (see :mod:`curator.classify.evaluate`).
-Metric = dict[str, Any]
-SplitReport = dict[str, Any]
-EvaluationReport = dict[str, Any]
+class Metric(TypedDict):
+    """One figure with its bootstrap 95% interval (``None`` where not computed)."""
+
+    value: float | None
+    ci95: list[float] | None
+
+
+class RelevanceFigures(TypedDict):
+    roc_auc: Metric
+    recall: Metric
+    precision: Metric
+    confusion: list[list[int]]  # rows: truth, columns: prediction (relevant, not)
+
+
+class LabelFigures(TypedDict):
+    macro_f1: Metric
+    confusion: list[list[int]]
+
+
+class LaneFigures(TypedDict):
+    """The model's lanes on a split: the points used on each training part and what they did."""
+
+    card_points: list[float]
+    digest_points: list[float]
+    card_recall: Metric
+    card_fpr: Metric
+    card_digest_recall: Metric
+    card_digest_fpr: Metric
+
+
+class SplitReport(TypedDict, total=False):
+    """One held-out split as ``curator eval`` writes it (per system: model, keyword rules,
+    majority class). ``skipped`` alone when the split could not be made; ``folds`` for the split
+    by publisher, ``cutoff`` for the split by date, ``rule`` for the untouched test split."""
+
+    skipped: str
+    rows: int
+    relevant_rows: int
+    sector_rows: int
+    category_rows: int
+    model_thresholds: list[float]
+    model_c_relevance: list[float]
+    relevance: dict[str, RelevanceFigures]
+    sector: dict[str, LabelFigures]
+    category: dict[str, LabelFigures]
+    lanes: LaneFigures
+    folds: int
+    publishers: int
+    cutoff: str
+    train_rows: int
+    rule: str
+
+
+class EvaluationReport(TypedDict, total=False):
+    """``evaluation.json`` and ``curator eval --json``: the splits (the cross-validated ones only
+    when they were run), the bootstrap size and the targets."""
+
+    test: SplitReport
+    by_publisher: SplitReport
+    by_date: SplitReport
+    bootstrap_resamples: int
+    targets: dict[str, float]
+    publisher_repeats: dict[str, Any]
 
 
 @dataclass(frozen=True)

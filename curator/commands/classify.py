@@ -10,14 +10,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import click
 
 if TYPE_CHECKING:
     from curator.classify import ClassifyInput
     from curator.classify.data import Decisions, TrainingRow
-    from curator.classify.types import ModelConfig
+    from curator.classify.types import EvaluationReport, ModelConfig
 
 #: Fields added to each output line of ``curator classify --in … --out …``.
 OUTPUT_FIELDS = (
@@ -241,14 +241,14 @@ _boot = click.option(
 )
 
 
-_SPLITS = (
+_SPLITS: tuple[tuple[Literal["test", "by_publisher", "by_date"], str], ...] = (
     ("test", "untouched test publishers (fitted on the development rows, scored once)"),
     ("by_publisher", "held out by publisher (cross-validated, development rows)"),
     ("by_date", "held out by date (development rows)"),
 )
 
 
-def _print_report(report: dict[str, Any]) -> None:
+def _print_report(report: EvaluationReport) -> None:
     from curator.classify.card import _fmt
     from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
 
