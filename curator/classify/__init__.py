@@ -1,4 +1,4 @@
-"""The classifier room: is a publication worth the editors' attention, which sector, which category.
+"""The classifier: is a publication worth the editors' attention, which sector, which category.
 
 The poll pipeline and the Slack rooms use only what is exported here::
 

@@ -74,7 +74,7 @@ def _split_section(name: str, split: SplitReport) -> list[str]:
         lines.append(f"| {label} | " + " | ".join(_fmt(get(s)) for s in SYSTEMS) + " |")
     lines.append("")
     got = headline(split)
-    lines.append("Targets (issue 3), model on this split:")
+    lines.append("Targets, model on this split:")
     lines.append("")
     for key in TARGETS:
         value = got[key]
@@ -269,7 +269,7 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "held out by publisher), the whole summary instead of its start, and LBFGS (same "
         "optimum, several times slower than newton-cg here).",
         "",
-        "## What we tried (issue 3, tuning round)",
+        "## What we tried (the tuning rounds)",
         "",
         "Every figure below is from the publisher-grouped split of `curator eval` (same code, "
         "same folds, bootstrap off) or, where marked *OOF*, from the relevance head's "

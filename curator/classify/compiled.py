@@ -1,12 +1,12 @@
 """Scikit-learn-free inference for a fitted model: the "compiled" model.
 
-Loading scikit-learn costs ~100 MB of memory and ~2 s of imports, too much for the polling
-process (issues 2 and 6). :func:`compile_heads` (run by ``save()``, where scikit-learn is loaded
-anyway) reads the fitted vectorizers and logistic regressions into plain data: each vectorizer's
-parameters, vocabulary, stop words and ``idf_``; each head's classes, ``coef_`` and
-``intercept_``. :class:`CompiledModel` then reproduces, with the standard library and numpy only,
-what scikit-learn 1.9 computes (``sklearn/feature_extraction/text.py``,
-``sklearn/linear_model/_logistic.py``):
+Loading scikit-learn costs ~170 MB of memory and seconds of imports, too much for the polling
+process and its 200 MB target. :func:`~curator.classify.compiled_io.compile_heads` (run by
+``save()``, where scikit-learn is loaded anyway) reads the fitted vectorizers and logistic
+regressions into plain data: each vectorizer's parameters, vocabulary, stop words and ``idf_``;
+each head's classes, ``coef_`` and ``intercept_``. :class:`CompiledModel` then reproduces, with
+the standard library and numpy only, what scikit-learn 1.9 computes
+(``sklearn/feature_extraction/text.py``, ``sklearn/linear_model/_logistic.py``):
 
 * analyzer: ``lower()`` then accent stripping (``unicode``: NFKD and drop combining characters,
   only for non-ASCII text; ``ascii``: NFKD then encode to ASCII ignoring errors); ``word``:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from curator.store.training import DecidedItem
 
-#: Sample weight by label source: the editors' own decisions count most (issue 3).
+#: Sample weight by label source: the editors' own decisions count most.
 WEIGHTS: dict[str, float] = {
     "editor decision": 3.0,
     "editor relabel": 3.0,  # an accepted item whose sector or category an editor corrected

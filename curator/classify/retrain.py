@@ -3,7 +3,7 @@
 Used by ``curator train`` and by ``curator run``'s nightly job (``retrain_if_needed``). A new
 model is written beside the old one and swapped in atomically (``model.save``); predictions
 already stored keep the version that made them: the pipeline records new predictions with the
-new version (issue 3).
+new version.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``curator classify``, ``curator train`` and ``curator eval`` (issue 3).
+"""``curator classify``, ``curator train`` and ``curator eval``.
 
 Heavy imports (scikit-learn, skops) happen inside the commands so ``curator --help`` stays fast.
 """
