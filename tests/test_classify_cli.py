@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from curator.classify.data import load_decisions, load_files
 from curator.classify.model import ModelConfig, save, train
+from curator.classify.split import split_indices
 from curator.cli import cli
 from tests.conftest import REPO
 from tests.support.factories import add_item
@@ -133,20 +134,37 @@ def test_train_writes_model_card_and_eval_reports(tmp_path: Path) -> None:
             "20",
             "--model-dir",
             str(models),
+            "--cross-validate",
         ],
     )
     assert result.exit_code == 0, result.output
     card = (models / "MODEL_CARD.md").read_text(encoding="utf-8")
-    assert f"curator train --training-dir {training} --no-db --bootstrap 20" in card
+    command = f"curator train --training-dir {training} --no-db --bootstrap 20"
+    assert f"`{command} --cross-validate`" in card
     for needle in ("ROC-AUC", "macro-F1", "keyword rules", "majority class", "Known weaknesses"):
         assert needle in card
     report = json.loads((models / "evaluation.json").read_text(encoding="utf-8"))
-    assert report["by_publisher"]["rows"] == len(load_files(training))
+    rows = load_files(training)
+    dev_idx, test_idx = split_indices(rows)
+    # the cross-validated splits see only the development rows; the test publishers are scored
+    # once, by a model fitted on the development rows
+    assert report["by_publisher"]["rows"] == len(dev_idx)
+    assert report["test"]["rows"] == len(test_idx) > 0
+    assert report["test"]["train_rows"] == len(dev_idx)
+    assert "Untouched test publishers" in card and "Split by publisher" in card
     assert (models / "current").exists()
+
+    assert "**card** lane" in card and "**digest** lane" in card
+    assert "card recall" in card and "card false-positive rate" in card
 
     stdout, _, report = _eval(training, tmp_path / "eval.json", "--bootstrap", "20")
     assert "held out by publisher" in stdout and "keyword rules" in stdout
     assert report["by_publisher"]["relevance"]["model"]["roc_auc"]["ci95"]  # type: ignore[index]
+    lanes = report["by_publisher"]["lanes"]  # type: ignore[index]
+    for key in ("card_recall", "card_fpr", "card_digest_recall", "card_digest_fpr"):
+        assert 0.0 <= lanes[key]["value"] <= 1.0
+    assert lanes["card_digest_recall"]["value"] >= lanes["card_recall"]["value"]
+    assert "card recall" in stdout and "card FPR" in stdout and "card+digest recall" in stdout
 
 
 def _eval(training: Path, json_path: Path, *extra: str) -> tuple[str, str, dict[str, object]]:
@@ -196,10 +214,14 @@ def test_eval_repeats_n_prints_the_spread_of_each_headline_figure(
         "relevance ROC-AUC",
         "recall at threshold",
         "precision at threshold",
+        "card recall",
+        "card FPR",
+        "card+digest recall",
         "sector macro-F1",
         "category macro-F1",
     }
     assert re.search(r"target >= 0\.97: met in [012] of 2$", lines["relevance ROC-AUC"])
+    assert re.search(r"target <= 0\.12: met in [012] of 2$", lines["card FPR"])
     assert lines["precision at threshold"].endswith("(no target)")
     for line in lines.values():
         assert re.search(r"mean \d\.\d{4}  min \d\.\d{4}  max \d\.\d{4}", line)
@@ -291,7 +313,7 @@ def test_nightly_retrain_keeps_the_current_model_when_the_new_one_is_worse(
     # Pretend the current model measured perfectly on held-out data: nothing can beat it.
     evaluation = settings.model_dir / "evaluation.json"
     report = json.loads(evaluation.read_text(encoding="utf-8"))
-    split = report["by_publisher"]
+    split = report["test"]  # the fixed sample the two models are compared on
     split["relevance"]["model"]["roc_auc"]["value"] = 1.0
     split["sector"]["model"]["macro_f1"]["value"] = 1.0
     split["category"]["model"]["macro_f1"]["value"] = 1.0
@@ -300,3 +322,26 @@ def test_nightly_retrain_keeps_the_current_model_when_the_new_one_is_worse(
     outcome = retrain_if_needed(engine, settings, now=now, n_boot=10)
     assert not outcome.swapped and "worse on held-out data" in outcome.reason
     assert load_classifier(settings.model_dir).version == current
+
+
+@pytest.mark.slow
+def test_train_reuses_the_current_c_unless_told_to_search(tmp_path: Path) -> None:
+    from curator.classify.persist import read_sidecar
+
+    training = _tiny_training_dir(tmp_path)
+    models = tmp_path / "models"
+    base = ["train", "--training-dir", str(training), "--no-db", "--bootstrap", "0"]
+
+    def run(*flags: str) -> dict[str, object]:
+        result = CliRunner().invoke(cli, [*base, "--model-dir", str(models), *flags])
+        assert result.exit_code == 0, result.output
+        search = read_sidecar(models)[0].c_relevance_search
+        assert search is not None
+        return search
+
+    first = run()
+    assert first["reused"] is False and len(first["roc_auc_by_c"]) > 1  # type: ignore[arg-type]
+    again = run()
+    assert again["reused"] is True and again["searched_at"] == first["searched_at"]
+    forced = run("--search-c")
+    assert forced["reused"] is False and len(forced["roc_auc_by_c"]) > 1  # type: ignore[arg-type]

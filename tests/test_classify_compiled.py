@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.classify import ClassifyInput, load_classifier
-from curator.classify import compiled as compiled_io
-from curator.classify.compiled import CompiledModel, CompileError, compile_heads
+from curator.classify import ClassifyInput, compiled_io, load_classifier
+from curator.classify.compiled import CompiledModel, CompileError
+from curator.classify.compiled_io import compile_heads
 from curator.classify.data import TrainingRow, data_hash, load_files
 from curator.classify.features import (
     FIELDS,
@@ -31,6 +31,7 @@ from curator.classify.model import (
     Classifier,
     Heads,
     ModelConfig,
+    SklearnScorer,
     Thresholds,
     TrainResult,
     load,
@@ -121,17 +122,17 @@ def test_committed_model_matches_sklearn_on_every_training_row_and_odd_input(
     committed: tuple[Heads, Classifier],
 ) -> None:
     heads, classifier = committed
-    assert isinstance(classifier.heads, CompiledModel)
+    assert isinstance(classifier.scorer, CompiledModel)
     rows = load_files(TRAINING)
     inputs = _inputs(rows)
-    _assert_parity(heads, classifier.heads, inputs)
+    _assert_parity(heads, classifier.scorer, inputs)
 
 
 def test_committed_compiled_file_is_the_compilation_of_the_committed_skops(
     committed: tuple[Heads, Classifier], tmp_path: Path
 ) -> None:
     heads, classifier = committed
-    model = classifier.heads
+    model = classifier.scorer
     assert isinstance(model, CompiledModel)
     sidecar, _ = read_sidecar(REPO / "models")
     again = compile_heads(
@@ -140,9 +141,8 @@ def test_committed_compiled_file_is_the_compilation_of_the_committed_skops(
         head_fields={n: h.fields for n, h in model.heads.items() if not isinstance(h, str)},
     )
     compiled_io.write(again, tmp_path / "again.npz")
-    assert (
-        hashlib.sha256((tmp_path / "again.npz").read_bytes()).hexdigest()
-        == (sidecar["compiled_sha256"])
+    assert hashlib.sha256((tmp_path / "again.npz").read_bytes()).hexdigest() == (
+        sidecar.compiled_sha256
     )
 
 
@@ -311,7 +311,7 @@ def test_analyzers_match_sklearn_on_any_text(text: str) -> None:
 def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
     """A model trained with char_wb and word 1–2-gram vectorizers, saved like ``curator train``."""
     import curator.classify.features as features_module
-    import curator.classify.model as model_module
+    import curator.classify.fit as model_module
 
     rows = load_files(TRAINING)[::3]
     with pytest.MonkeyPatch.context() as mp:
@@ -330,9 +330,12 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
 
         mp.setattr(model_module, "build_vectorizers", vectorizers)
         heads = model_module.fit_heads(rows, ModelConfig())
-    classifier = Classifier(heads, Thresholds(0.5, 0.4, 0.6), "2026-01-01T09:00Z-cafe0001")
+    classifier = Classifier(
+        SklearnScorer(heads), Thresholds(0.5, 0.4, 0.6), "2026-01-01T09:00Z-cafe0001"
+    )
     result = TrainResult(
         classifier,
+        heads,
         list(rows),
         np.zeros(len(rows)),
         ModelConfig(),
@@ -349,14 +352,14 @@ def test_saved_model_predicts_with_the_compiled_model_like_sklearn(
 ) -> None:
     model_dir, result = saved
     sidecar, _ = read_sidecar(model_dir)
-    assert sidecar["compiled_format"] == compiled_io.COMPILED_FORMAT
+    assert sidecar.compiled_format == compiled_io.COMPILED_FORMAT
     classifier = load_classifier(model_dir)
-    assert isinstance(classifier.heads, CompiledModel)
-    heads = result.classifier.heads
+    assert isinstance(classifier.scorer, CompiledModel)
+    heads = result.heads
     assert isinstance(heads, Heads)
-    assert classifier.heads.blocks["title_words"].analyzer == "char_wb"
+    assert classifier.scorer.blocks["title_words"].analyzer == "char_wb"
     inputs = _inputs(result.rows)
-    _assert_parity(heads, classifier.heads, inputs)
+    _assert_parity(heads, classifier.scorer, inputs)
     assert classifier.predict(inputs) == result.classifier.predict(inputs)
     assert load(model_dir, use_sklearn=True).predict(inputs) == classifier.predict(inputs)
 
@@ -365,7 +368,7 @@ def test_compile_refuses_what_it_cannot_reproduce(saved: tuple[Path, TrainResult
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     _, result = saved
-    heads = result.classifier.heads
+    heads = result.heads
     assert isinstance(heads, Heads)
     custom = TfidfVectorizer(tokenizer=str.split, token_pattern=None).fit(["a b", "b c"])
     with pytest.raises(CompileError, match="title_words: custom"):
@@ -399,7 +402,7 @@ def _edit_sidecar(model_dir: Path, **changes: object) -> None:
 
 def _compiled_path(model_dir: Path) -> Path:
     sidecar, _ = read_sidecar(model_dir)
-    return model_dir / str(sidecar["compiled_file"])
+    return model_dir / str(sidecar.compiled_file)
 
 
 def _rehash(model_dir: Path) -> None:
@@ -494,7 +497,7 @@ def test_arrays_that_would_need_pickle_are_refused(
 
 def test_compiled_files_are_reproducible(saved: tuple[Path, TrainResult], tmp_path: Path) -> None:
     model_dir, result = saved
-    heads = result.classifier.heads
+    heads = result.heads
     assert isinstance(heads, Heads)
     compiled_io.write(compile_heads(heads), tmp_path / "again.npz")
     assert (tmp_path / "again.npz").read_bytes() == _compiled_path(model_dir).read_bytes()

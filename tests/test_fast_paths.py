@@ -21,7 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.classify import ClassifyInput
-from curator.classify.compiled import CompiledModel, read
+from curator.classify.compiled import CompiledModel
+from curator.classify.compiled_io import read
 from curator.classify.features import prepare
 from curator.dedupe import _NON_WORD, title_key
 from curator.normalise import (

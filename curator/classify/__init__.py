@@ -1,4 +1,4 @@
-"""The classifier room: is a publication worth the editors' attention, which sector, which category.
+"""The classifier: is a publication worth the editors' attention, which sector, which category.
 
 The poll pipeline and the Slack rooms use only what is exported here::
 
@@ -7,30 +7,20 @@ The poll pipeline and the Slack rooms use only what is exported here::
     classifier = load_classifier()  # models/ by default; ModelError if missing or incompatible
     [prediction] = classifier.predict([ClassifyInput(title="Research and analysis: ...")])
 
-Training, evaluation and the model card live in the sub-modules (``model``, ``evaluate``,
-``card``) and are driven by ``curator train`` / ``curator eval`` / ``curator classify``.
+Types live in ``types``; training in ``fit``, ``select`` and ``trainer``; saving and loading in
+``persist``; evaluation and the model card in ``evaluate`` and ``card``; all are driven by
+``curator train`` / ``curator eval`` / ``curator classify``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from curator.classify.types import ClassifyInput
+
 if TYPE_CHECKING:
-    from curator.classify.model import Classifier
-
-
-@dataclass(frozen=True)
-class ClassifyInput:
-    """What the classifier sees of one publication. Only ``title`` is required."""
-
-    title: str
-    publisher: str = ""
-    summary: str = ""
-    url: str = ""
-    document_type: str | None = None  # GOV.UK display type, e.g. "Research and analysis"
-    sector_hint: str | None = None  # the source's sector_hint: a feature, never an override
+    from curator.classify.classifier import Classifier
 
 
 def load_classifier(model_dir: Path | None = None) -> Classifier:
@@ -39,7 +29,7 @@ def load_classifier(model_dir: Path | None = None) -> Classifier:
     Raises :class:`curator.errors.ModelError` when the model is missing, corrupt, or was written
     by an incompatible version (the message says to run ``curator train``).
     """
-    from curator.classify.model import load
+    from curator.classify.persist import load
 
     if model_dir is None:
         from curator.config import get_settings
@@ -49,9 +39,9 @@ def load_classifier(model_dir: Path | None = None) -> Classifier:
 
 
 def __getattr__(name: str) -> object:
-    # ``from curator.classify import Classifier`` without importing scikit-learn eagerly.
+    # ``from curator.classify import Classifier`` without importing the model code eagerly.
     if name == "Classifier":
-        from curator.classify.model import Classifier
+        from curator.classify.classifier import Classifier
 
         return Classifier
     raise AttributeError(name)

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from curator.classify import ClassifyInput
+from curator.classify.types import ClassifyInput
 
 POSITIVE = re.compile(
     r"\b(report|review|evaluation|research|analysis|inspection|findings|evidence|briefing|"

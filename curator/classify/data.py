@@ -22,16 +22,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from curator.classify import ClassifyInput
-from curator.errors import ConfigError, StoreError
+from curator.classify.types import ClassifyInput
+from curator.errors import ConfigError
 from curator.records import CATEGORIES, SECTORS
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from curator.store.handles import Engine
+    from curator.store.training import DecidedItem
 
-#: Sample weight by label source: the editors' own decisions count most (issue 3).
+#: Sample weight by label source: the editors' own decisions count most.
 WEIGHTS: dict[str, float] = {
     "editor decision": 3.0,
+    "editor relabel": 3.0,  # an accepted item whose sector or category an editor corrected
     "editor": 2.0,
     "hand-judged": 1.0,
     "hand-judged (collected)": 1.0,
@@ -134,61 +136,55 @@ def load_files(training_dir: Path) -> list[TrainingRow]:
     return rows
 
 
-def load_decisions(database_url: str) -> list[TrainingRow]:
-    """Items the editors accepted (relevant, with their sector/category) or rejected.
-
-    A SQLite file that does not exist yet means "no decisions": nothing is created.
-    """
-    from sqlalchemy.engine import make_url
-
-    from curator.store.db import create_store_engine
-
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        db = url.database
-        if not db or db == ":memory:" or not Path(db).exists():
-            return []
-    engine = create_store_engine(database_url)
-    try:
-        return decisions_from_engine(engine)
-    finally:
-        engine.dispose()
+#: How many editors' decisions ``curator train`` and the nightly retrain learn from: the
+#: newest (by their latest decision); older decisions are dropped, not down-weighted, so the
+#: training time stays bounded however long the bot has run (about 20 months of decisions at
+#: today's rate; see README "Classifier").
+DECISION_WINDOW = 20_000
 
 
-def decisions_from_engine(engine: Engine) -> list[TrainingRow]:
+@dataclass(frozen=True)
+class Decisions:
+    """The editors' decisions read as training rows, and how many the database holds."""
+
+    rows: list[TrainingRow]
+    in_database: int
+    limit: int | None
+
+    def window(self) -> dict[str, Any]:
+        """What the model card and sidecar say about the window (``"window"``)."""
+        return {
+            "decision_limit": self.limit,
+            "decisions_in_database": self.in_database,
+            "decisions_used": len(self.rows),
+            "older_decisions": "dropped",
+        }
+
+
+def load_decisions(database_url: str, limit: int | None = DECISION_WINDOW) -> list[TrainingRow]:
+    """Items the editors accepted (relevant, with their sector/category) or rejected: the newest
+    ``limit``. A SQLite file that does not exist yet means "no decisions": nothing is created."""
+    return read_decisions(database_url, limit).rows
+
+
+def read_decisions(database_url: str, limit: int | None = DECISION_WINDOW) -> Decisions:
+    from curator.store.training import decided_items_at
+
+    found, total = decided_items_at(database_url, limit=limit)
+    return Decisions(_as_rows(found), total, limit)
+
+
+def decisions_from_engine(engine: Engine, limit: int | None = DECISION_WINDOW) -> Decisions:
     """The editors' decisions as training rows (``items.status`` accepted / rejected)."""
-    from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
+    from curator.store.training import decided_items
 
-    from curator.store.schema import items
+    found, total = decided_items(engine, limit=limit)
+    return Decisions(_as_rows(found), total, limit)
 
-    query = (
-        select(
-            items.c.id,
-            items.c.title,
-            items.c.publisher,
-            items.c.summary,
-            items.c.url,
-            items.c.document_type,
-            items.c.status,
-            items.c.sector,
-            items.c.category,
-            items.c.published_at,
-            items.c.first_seen_at,
-        )
-        .where(items.c.status.in_(("accepted", "rejected")))
-        .order_by(items.c.id)
-    )
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(query).all()
-    except SQLAlchemyError as exc:
-        raise StoreError(
-            f"could not read editors' decisions from {engine.url!r}: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}. Run `curator train --no-db` to train on the files only"
-        ) from exc
+
+def _as_rows(found: Sequence[DecidedItem]) -> list[TrainingRow]:
     rows: list[TrainingRow] = []
-    for r in result:
+    for r in found:
         accepted = r.status == "accepted"
         sector = r.sector if accepted and r.sector in SECTORS else None
         if accepted and sector is None:
@@ -197,17 +193,18 @@ def decisions_from_engine(engine: Engine) -> list[TrainingRow]:
         rows.append(
             TrainingRow(
                 title=r.title,
-                publisher=r.publisher or "",
-                summary=r.summary or "",
+                publisher=r.publisher,
+                summary=r.summary,
                 url=r.url,
                 document_type=r.document_type,
                 sector_hint=None,
                 relevant=accepted,
                 sector=sector,
                 category=r.category if accepted and r.category in CATEGORIES else None,
-                label_source="editor decision",
+                label_source="editor relabel" if accepted and r.relabelled else "editor decision",
                 published=when.date().isoformat() if when else None,
-                origin=f"database items.id={r.id} ({r.status})",
+                origin=f"database items.id={r.item_id} ({r.status}"
+                + (", relabelled)" if accepted and r.relabelled else ")"),
             )
         )
     return rows

@@ -3,7 +3,7 @@
 Pure: no I/O. Every vectorizer is a stock scikit-learn class with its default analyzer (no custom
 callables), so a fitted one can be saved with skops and loaded against an explicit allow-list.
 
-Fields (issue 3: publisher, title, summary, URL, GOV.UK document type, the source's sector hint):
+Fields (publisher, title, summary, URL, GOV.UK document type, the source's sector hint):
 
 * ``title``: the GOV.UK display type (given, or split off a "Research and analysis: " title
   prefix) followed by the title; word 1–2-grams;
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from curator.classify import ClassifyInput
 from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
+from curator.classify.types import ClassifyInput
 from curator.normalise import clean_text, split_document_type
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def prepare(item: ClassifyInput) -> Prepared:
     title = clean_text(item.title, max_chars=MAX_TITLE_CHARS)
     document_type = item.document_type
     if not document_type:
-        # Organisation feeds carry the GOV.UK display type only as a title prefix (catalogue §1.2).
+        # Organisation feeds carry the GOV.UK display type only as a title prefix.
         document_type, title = split_document_type(title)
     summary = clean_text(item.summary or "", max_chars=MAX_SUMMARY_CHARS)
     url_words = ""

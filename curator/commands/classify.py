@@ -7,125 +7,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from curator.commands.classify_io import classify_file, input_from
+
 if TYPE_CHECKING:
-    from curator.classify import ClassifyInput
-    from curator.classify.data import TrainingRow
-    from curator.classify.model import ModelConfig
-
-#: Fields added to each output line of ``curator classify --in … --out …``.
-OUTPUT_FIELDS = (
-    "relevant",
-    "relevance",
-    "sector",
-    "sector_confidence",
-    "category",
-    "category_confidence",
-    "uncertain",
-)
-_OPTIONAL_INPUT = ("publisher", "summary", "url", "document_type", "sector_hint")
-_BATCH = 2000
-
-
-def _input_from(obj: object, where: str) -> ClassifyInput:
-    """Validate one input object; ``ValueError`` names what is wrong."""
-    from curator.classify import ClassifyInput
-
-    if not isinstance(obj, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    title = obj.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"{where}: 'title' is missing or empty")
-    fields: dict[str, Any] = {}
-    for key in _OPTIONAL_INPUT:
-        value = obj.get(key)
-        if value is not None and not isinstance(value, str):
-            raise ValueError(f"{where}: {key!r} must be a string, not {type(value).__name__}")
-        if value is not None:
-            fields[key] = value
-    return ClassifyInput(
-        title=title,
-        publisher=fields.get("publisher", ""),
-        summary=fields.get("summary", ""),
-        url=fields.get("url", ""),
-        document_type=fields.get("document_type") or None,
-        sector_hint=fields.get("sector_hint") or None,
-    )
-
-
-@contextmanager
-def _open_out(path: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield sys.stdout
-        return
-    with open(path, "w", encoding="utf-8") as fh:
-        yield fh
-
-
-def _read_lines(path: str) -> Iterator[str]:
-    if path == "-":
-        yield from sys.stdin
-        return
-    try:
-        with open(path, encoding="utf-8") as fh:
-            yield from fh
-    except FileNotFoundError as exc:
-        raise click.BadParameter(f"{path} does not exist", param_hint="--in") from exc
-    except UnicodeDecodeError as exc:
-        raise click.BadParameter(f"{path} is not UTF-8 text ({exc})", param_hint="--in") from exc
-
-
-def _classify_file(in_path: str, out_path: str, model_dir: Path | None) -> int:
-    from curator.classify import load_classifier
-
-    classifier = load_classifier(model_dir)
-    name = "<stdin>" if in_path == "-" else in_path
-    errors = 0
-    done = 0
-    batch: list[tuple[dict[str, Any], ClassifyInput]] = []
-
-    def flush(out: IO[str]) -> None:
-        nonlocal done
-        predictions = classifier.predict([inp for _, inp in batch])
-        for (obj, _), p in zip(batch, predictions, strict=True):
-            row = {**obj, **{k: getattr(p, k) for k in OUTPUT_FIELDS}}
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        done += len(batch)
-        batch.clear()
-
-    with _open_out(out_path) as out:
-        for n, line in enumerate(_read_lines(in_path), 1):
-            if not line.strip():
-                continue
-            where = f"{name}:{n}"
-            try:
-                obj = json.loads(line)
-                inp = _input_from(obj, where)
-            except json.JSONDecodeError as exc:
-                click.echo(f"error: {where}: not valid JSON ({exc.msg})", err=True)
-                errors += 1
-                continue
-            except ValueError as exc:
-                click.echo(f"error: {exc}", err=True)
-                errors += 1
-                continue
-            batch.append((obj, inp))
-            if len(batch) >= _BATCH:
-                flush(out)
-        if batch:
-            flush(out)
-    summary = f"classified {done} item(s) with model {classifier.version}"
-    if errors:
-        summary += f"; {errors} line(s) skipped (see the errors above)"
-    click.echo(summary, err=True)
-    return 1 if errors else 0
-
+    from curator.classify.data import Decisions, TrainingRow
+    from curator.classify.types import EvaluationReport, ModelConfig
 
 @click.command()
 @click.argument("title", required=False)
@@ -161,13 +52,13 @@ def classify(
     if in_path is not None and title is not None:
         raise click.UsageError("give either a TITLE or --in ITEMS.jsonl, not both")
     if in_path is not None:
-        sys.exit(_classify_file(in_path, out_path, model_dir))
+        sys.exit(classify_file(in_path, out_path, model_dir))
     if title is None:
         raise click.UsageError("give a TITLE to classify, or --in ITEMS.jsonl --out OUT.jsonl")
     from curator.classify import ClassifyInput, load_classifier
 
     try:
-        item = _input_from(
+        item = input_from(
             {
                 "title": title,
                 "publisher": publisher,
@@ -196,17 +87,17 @@ def classify(
 # ------------------------------------------------------------------------------------------
 
 
-def _load_rows(training_dir: Path | None, use_db: bool) -> tuple[list[TrainingRow], int]:
-    from curator.classify.data import load_decisions, load_files
+def _load_rows(training_dir: Path | None, use_db: bool) -> tuple[list[TrainingRow], Decisions]:
+    from curator.classify.data import Decisions, load_files, read_decisions
     from curator.config import get_settings
 
     settings = get_settings()
     rows = load_files(training_dir or settings.training_dir)
-    db_rows = load_decisions(settings.database_url) if use_db else []
-    return rows + db_rows, len(db_rows)
+    decided = read_decisions(settings.database_url) if use_db else Decisions([], 0, None)
+    return rows + decided.rows, decided
 
 
-def _command(name: str, training_dir: Path | None, use_db: bool, boot: int) -> str:
+def _command(name: str, training_dir: Path | None, use_db: bool, boot: int, *flags: str) -> str:
     parts = ["curator", name]
     if training_dir is not None:
         parts += ["--training-dir", str(training_dir)]
@@ -214,7 +105,7 @@ def _command(name: str, training_dir: Path | None, use_db: bool, boot: int) -> s
         parts.append("--no-db")
     if boot != 1000:
         parts += ["--bootstrap", str(boot)]
-    return " ".join(parts)
+    return " ".join([*parts, *flags])
 
 
 _training_dir = click.option(
@@ -241,11 +132,20 @@ _boot = click.option(
 )
 
 
-def _print_report(report: dict[str, Any]) -> None:
-    from curator.classify.card import _fmt
-    from curator.classify.evaluate import SYSTEMS, TARGETS, headline
+_SPLITS: tuple[tuple[Literal["test", "by_publisher", "by_date"], str], ...] = (
+    ("test", "untouched test publishers (fitted on the development rows, scored once)"),
+    ("by_publisher", "held out by publisher (cross-validated, development rows)"),
+    ("by_date", "held out by date (development rows)"),
+)
 
-    for key, title in (("by_publisher", "held out by publisher"), ("by_date", "held out by date")):
+
+def _print_report(report: EvaluationReport) -> None:
+    from curator.classify.card import _fmt
+    from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
+
+    for key, title in _SPLITS:
+        if key not in report:
+            continue
         split = report[key]
         click.echo(f"\n== {title}")
         if "skipped" in split:
@@ -263,11 +163,18 @@ def _print_report(report: dict[str, Any]) -> None:
                 f"   {'':15s} sector macro-F1 {_fmt(split['sector'][system]['macro_f1'])}"
                 f"  category macro-F1 {_fmt(split['category'][system]['macro_f1'])}"
             )
+        lanes = split.get("lanes")
+        if lanes:
+            click.echo(
+                f"   model lanes     card recall {_fmt(lanes['card_recall'])}  card FPR "
+                f"{_fmt(lanes['card_fpr'])}  card+digest recall "
+                f"{_fmt(lanes['card_digest_recall'])}"
+            )
         got = headline(split)
-        for name, target in TARGETS.items():
+        for name in TARGETS:
             value = got[name]
-            met = "n/a" if value is None else ("met" if value >= target else "NOT MET")
-            click.echo(f"   target {name} >= {target}: {met}")
+            met = "n/a" if value is None else ("met" if meets(name, value) else "NOT MET")
+            click.echo(f"   target {name} {target_text(name)}: {met}")
 
 
 @click.command()
@@ -280,7 +187,28 @@ def _print_report(report: dict[str, Any]) -> None:
     default=None,
     help="Where to write the model (default: CURATOR_MODEL_DIR, ./models).",
 )
-def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | None) -> None:
+@click.option(
+    "--search-c",
+    is_flag=True,
+    default=False,
+    help="Search the relevance head's C over the whole grid even if the current model's C was "
+    "searched less than 7 days ago (otherwise it is reused).",
+)
+@click.option(
+    "--cross-validate",
+    is_flag=True,
+    default=False,
+    help="Also run curator eval's nested cross-validated splits (by publisher, by date) and put "
+    "them in the model card and evaluation.json (slow: a C search inside each fold).",
+)
+def train(
+    training_dir: Path | None,
+    use_db: bool,
+    boot: int,
+    model_dir: Path | None,
+    search_c: bool,
+    cross_validate: bool,
+) -> None:
     """Rebuild the classifier into models/ and regenerate models/MODEL_CARD.md.
 
     New files are written beside the old ones and swapped in atomically; a poller that loaded
@@ -290,15 +218,22 @@ def train(training_dir: Path | None, use_db: bool, boot: int, model_dir: Path | 
     from curator.config import get_settings
 
     model_dir = model_dir or get_settings().model_dir
-    rows, db_rows = _load_rows(training_dir, use_db)
-    click.echo(f"training on {len(rows)} rows ({db_rows} editors' decisions from the database)")
-    click.echo("fitting, then evaluating held out by publisher and by date...")
+    rows, decided = _load_rows(training_dir, use_db)
+    click.echo(
+        f"training on {len(rows)} rows ({len(decided.rows)} editors' decisions from the "
+        f"database, the newest of {decided.in_database})"
+    )
+    click.echo("fitting, then scoring the untouched test publishers...")
+    flags = [f for f, on in (("--search-c", search_c), ("--cross-validate", cross_validate)) if on]
     result, report = train_and_write(
         rows,
-        database_rows=db_rows,
+        database_rows=len(decided.rows),
         model_dir=model_dir,
         n_boot=boot,
-        command=_command("train", training_dir, use_db, boot),
+        command=_command("train", training_dir, use_db, boot, *flags),
+        search_c=search_c,
+        cross_validate=cross_validate,
+        window=decided.window() if use_db else None,
     )
     _print_report(report)
     click.echo(f"\nmodel {result.classifier.version} written to {model_dir}/ (card: MODEL_CARD.md)")
@@ -340,6 +275,8 @@ def _run_repeats(rows: list[TrainingRow], config: ModelConfig, repeats: int) -> 
 
 
 def _print_repeats(result: dict[str, Any]) -> None:
+    from curator.classify.evaluate import target_text
+
     n = result["repeats"]
     folds = sorted({r["folds"] for r in result["per_repeat"]})
     click.echo(
@@ -354,7 +291,7 @@ def _print_repeats(result: dict[str, Any]) -> None:
         if s["target"] is None:
             line += "  (no target)"
         else:
-            line += f"  target >= {s['target']}: met in {s['repeats_meeting_target']} of {n}"
+            line += f"  target {target_text(name)}: met in {s['repeats_meeting_target']} of {n}"
         click.echo(line)
 
 
@@ -383,15 +320,19 @@ def eval_(
 ) -> None:
     """Held-out metrics (by publisher and by date) with 95% intervals, against baselines."""
     from curator.classify.evaluate import evaluate
-    from curator.classify.model import ModelConfig
+    from curator.classify.split import split_indices
+    from curator.classify.types import ModelConfig
 
-    rows, db_rows = _load_rows(training_dir, use_db)
-    click.echo(f"evaluating on {len(rows)} rows ({db_rows} editors' decisions from the database)")
+    rows, decided = _load_rows(training_dir, use_db)
+    click.echo(
+        f"evaluating on {len(rows)} rows ({len(decided.rows)} editors' decisions from the database)"
+    )
     config = ModelConfig()
     report = evaluate(rows, config, n_boot=boot)
     _print_report(report)
     if repeats > 1:
-        report["publisher_repeats"] = _run_repeats(rows, config, repeats)
+        dev = [rows[i] for i in split_indices(rows)[0]]
+        report["publisher_repeats"] = _run_repeats(dev, config, repeats)
         _print_repeats(report["publisher_repeats"])
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

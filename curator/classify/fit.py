@@ -1,0 +1,139 @@
+"""Fitting the three heads with scikit-learn, and scoring with the fitted objects.
+
+Model: sparse features from :mod:`curator.classify.features` feeding three L2-regularised
+logistic regressions (class-balanced, sample-weighted so editors' decisions count most).
+Imports scikit-learn (inside the functions): training-side code only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from curator.classify.data import TrainingRow
+from curator.classify.features import (
+    LABEL_FIELDS,
+    RELEVANCE_FIELDS,
+    build_vectorizers,
+    fit,
+    prepare,
+    publisher_group,
+    stack,
+    transform,
+)
+from curator.classify.types import ClassifyInput, Heads, ModelConfig, Scores
+from curator.errors import ModelError
+
+
+def _logreg(c: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=seed
+    )
+
+
+def _fit_head(x: Any, labels: list[str], weights: np.ndarray, c: float, seed: int) -> Any:
+    if len(set(labels)) < 2:
+        return labels[0] if labels else "reports"
+    head = _logreg(c, seed)
+    head.fit(x, np.array(labels), sample_weight=weights)
+    return head
+
+
+def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
+    """Fit vectorizers and the three heads on ``rows`` (deterministic for a given input)."""
+    if not rows:
+        raise ModelError("no training rows")
+    prepared = [prepare(r.as_input()) for r in rows]
+    vectorizers = build_vectorizers()
+    fit(vectorizers, prepared)
+    blocks = transform(vectorizers, prepared)
+    x_rel = stack(blocks, RELEVANCE_FIELDS)
+    x = stack(blocks, LABEL_FIELDS)
+    weights = np.array([r.weight for r in rows])
+    relevance = _fit_head(
+        x_rel,
+        ["yes" if r.relevant else "no" for r in rows],
+        weights,
+        config.c_relevance,
+        config.seed,
+    )
+    rel_idx = [i for i, r in enumerate(rows) if r.relevant and r.sector]
+    sector = _fit_head(
+        x[rel_idx],
+        [str(rows[i].sector) for i in rel_idx],
+        weights[rel_idx],
+        config.c_sector,
+        config.seed,
+    )
+    cat_idx = [i for i, r in enumerate(rows) if r.relevant and r.category]
+    category = _fit_head(
+        x[cat_idx],
+        [str(rows[i].category) for i in cat_idx],
+        weights[cat_idx],
+        config.c_category,
+        config.seed,
+    )
+    return Heads(vectorizers=vectorizers, relevance=relevance, sector=sector, category=category)
+
+
+def _head_scores(head: Any, x: Any) -> tuple[list[str], np.ndarray]:
+    n = x.shape[0]
+    if isinstance(head, str):
+        return [head] * n, np.ones(n)
+    proba = head.predict_proba(x)
+    best = proba.argmax(axis=1)
+    classes = [str(c) for c in head.classes_]
+    return [classes[i] for i in best], proba[np.arange(n), best]
+
+
+def _relevance_scores(head: Any, x: Any) -> np.ndarray:
+    if isinstance(head, str):
+        return np.full(x.shape[0], 1.0 if head == "yes" else 0.0)
+    yes = list(head.classes_).index("yes")
+    return np.asarray(head.predict_proba(x)[:, yes])
+
+
+def score(heads: Heads, inputs: Sequence[ClassifyInput]) -> Scores:
+    """Raw scores for ``inputs`` (no thresholds applied)."""
+    blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
+    x = stack(blocks, LABEL_FIELDS)
+    relevance = _relevance_scores(heads.relevance, stack(blocks, RELEVANCE_FIELDS))
+    sectors, sector_conf = _head_scores(heads.sector, x)
+    categories, category_conf = _head_scores(heads.category, x)
+    return Scores(relevance, sectors, sector_conf, categories, category_conf)
+
+
+class SklearnScorer:
+    """The :class:`~curator.classify.types.Scorer` of fitted scikit-learn heads."""
+
+    def __init__(self, heads: Heads) -> None:
+        self.heads = heads
+
+    def score(self, inputs: Sequence[ClassifyInput]) -> Scores:
+        return score(self.heads, inputs)
+
+
+def group_folds(
+    rows: Sequence[TrainingRow], folds: int, seed: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Train/test index pairs with every publisher wholly on one side (GroupKFold).
+
+    Without ``seed`` publishers are dealt to folds largest-first (deterministic, balancing rows);
+    with one they are dealt in a random order fixed by the seed (``curator eval --repeats``)."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = [publisher_group(r.publisher) for r in rows]
+    n_splits = min(folds, len(set(groups)))
+    if n_splits < 2:
+        raise ModelError("held-out evaluation needs rows from at least two publishers")
+    splitter = (
+        GroupKFold(n_splits=n_splits)
+        if seed is None
+        else GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    )
+    idx = np.arange(len(rows))
+    return [(tr, te) for tr, te in splitter.split(idx, groups=groups)]
