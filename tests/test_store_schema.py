@@ -91,7 +91,7 @@ def test_the_migrations_build_exactly_the_declared_schema(engine: Engine) -> Non
     # warning): there the comparison leaves those out, and their SQL is compared below instead.
     sqlite = engine.dialect.name == "sqlite"
     expression_indexes = {
-        ix.name: ix
+        str(ix.name): ix
         for ix in schema.items.indexes
         if any(not isinstance(e, Column) for e in ix.expressions)
     }
