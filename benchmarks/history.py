@@ -655,7 +655,13 @@ def main() -> None:
         help="fill the history by copying a SQLite history built by this script (--keep PATH)",
     )
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--combine", nargs="+", metavar="JSON", help="print the tables of earlier --json files"
+    )
     args = parser.parse_args()
+    if args.combine:
+        print(combine(args.combine))
+        return
 
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -694,6 +700,47 @@ def main() -> None:
             json.dumps({"items": args.items, "backend": backend, "built_s": built, **results}),
             encoding="utf-8",
         )
+
+
+def combine(paths: list[str]) -> str:
+    """One Markdown table per backend from ``--json`` files: fresh, then each history size, and
+    whether the largest meets its target (within 1.5x of fresh and under 250 MB; ``curator
+    train`` under 10 minutes and 1 GB)."""
+    runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    out = []
+    for backend in ("sqlite", "postgresql"):
+        mine = sorted((r for r in runs if r["backend"] == backend), key=lambda r: r["items"])
+        if not mine:
+            continue
+        sizes = [f"{r['items']:,} items" for r in mine]
+        out += [
+            f"**{backend}** (fresh: the first month, {FRESH_ITEMS:,} items)",
+            "",
+            f"| measure | fresh | {' | '.join(sizes)} | ratio at {sizes[-1]} | target met |",
+            "|---|---|" + "---|" * len(sizes) + "---|---|",
+        ]
+        for label, fresh in mine[-1]["fresh"].items():
+            cells = [r["history"].get(label, "") for r in mine]
+            ratio = _ratio(fresh, cells[-1])
+            out.append(
+                f"| {label} | {fresh} | {' | '.join(cells)} | {ratio} | "
+                f"{_met(label, fresh, cells[-1])} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _met(label: str, fresh: str, got: str) -> str:
+    try:
+        value = float(got.split()[0])
+        base = float(fresh.split()[0])
+    except (ValueError, IndexError):
+        return "no" if "killed" in got else ""
+    mb = float(got.split(", ")[1].split()[0]) if ", " in got else None
+    if "train" in label:
+        return "yes" if value < 600 and (mb is None or mb < 1024) else "no"
+    ok = value <= 1.5 * base and (mb is None or mb < 250)
+    return "yes" if ok else "no"
 
 
 def _ratio(fresh: str, got: str) -> str:
