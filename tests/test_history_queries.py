@@ -14,7 +14,7 @@ from curator.dedupe import NEAR_DUPLICATE_WINDOW, keys_near_duplicate, title_key
 from curator.health import SourceFacts
 from curator.records import Entry
 from curator.store.health import source_facts
-from curator.store.items import PublisherTitles, merged_spans, store_entries
+from curator.store.items import PublisherTitles, merged_spans, store_entries, uncovered
 from curator.store.schema import UTCDateTime, items, source_state
 from tests.test_store_queries import full_scan_of, plans
 
@@ -203,3 +203,34 @@ def test_spans_merge_when_they_overlap_or_nearly_touch() -> None:
     assert merged_spans(spans, gap=14 * day) == [(t, t + 20 * day), (t + 40 * day, t + 50 * day)]
     assert merged_spans(spans, gap=30 * day) == [(t, t + 50 * day)]
     assert merged_spans([], gap=day) == []
+
+
+def test_only_the_days_not_read_yet_are_read() -> None:
+    day = timedelta(days=1)
+    t = NOW
+    assert uncovered(t, t + 10 * day, []) == [(t, t + 10 * day)]
+    assert uncovered(t, t + 10 * day, [(t - day, t + 11 * day)]) == []
+    assert uncovered(
+        t, t + 10 * day, [(t + 2 * day, t + 4 * day), (t + 6 * day, t + 12 * day)]
+    ) == [
+        (t, t + 2 * day),
+        (t + 4 * day, t + 6 * day),
+    ]
+    assert uncovered(t, t + 10 * day, [(t - 5 * day, t + 3 * day)]) == [(t + 3 * day, t + 10 * day)]
+    assert uncovered(t, t + 10 * day, [(t + 20 * day, t + 30 * day)]) == [(t, t + 10 * day)]
+
+
+def test_a_second_feed_of_a_publisher_reads_only_its_new_days(engine: Engine) -> None:
+    _history(engine, 2000, seed=7)
+    feed = [e for e in _entries(8, 60) if e.published_at is not None and e.publisher == "Ofsted"]
+    first, second = feed[:1], feed[:2]
+    titles = PublisherTitles()
+    with engine.connect() as conn:
+        titles.prepare(conn, first, NOW)
+        once = len(titles)
+        titles.prepare(conn, first, NOW)
+        assert len(titles) == once  # nothing read again
+        titles.prepare(conn, second, NOW)
+        again = PublisherTitles()
+        again.prepare(conn, second, NOW)
+    assert len(titles) == len(again)  # what was missing, each row once

@@ -107,15 +107,14 @@ class PublisherTitles:
         self._read(conn, publisher, when - NEAR_DUPLICATE_WINDOW, when + NEAR_DUPLICATE_WINDOW)
 
     def _read(self, conn: Connection, publisher: str, start: datetime, stop: datetime) -> None:
-        """Add the publisher's rows dated from ``start`` to ``stop`` unless a range already read
-        covers them; a range of ix_items_publisher_dated."""
+        """Add the publisher's rows dated from ``start`` to ``stop`` that no range already read
+        holds; each missing part is a range of ix_items_publisher_dated."""
         self._groups.setdefault(publisher, {})
         ranges = self._loaded.setdefault(publisher, [])
-        if any(lo <= start and stop <= hi for lo, hi in ranges):
-            return
-        for r in conn.execute(_DATED_ROWS, {"publisher": publisher, "start": start, "stop": stop}):
-            self.add(publisher, int(r.id), r.dated, r.title_key)
-        ranges.append((start, stop))
+        for lo, hi in uncovered(start, stop, ranges):
+            for r in conn.execute(_DATED_ROWS, {"publisher": publisher, "start": lo, "stop": hi}):
+                self.add(publisher, int(r.id), r.dated, r.title_key)
+            ranges.append((lo, hi))
 
 
 def merged_spans(
@@ -129,6 +128,28 @@ def merged_spans(
             out[-1] = (out[-1][0], max(out[-1][1], stop))
         else:
             out.append((start, stop))
+    return out
+
+
+def uncovered(
+    start: datetime, stop: datetime, ranges: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The parts of ``start``..``stop`` that none of ``ranges`` covers (bounds included: a row
+    dated on a bound may be read twice, and is added once)."""
+    out: list[tuple[datetime, datetime]] = []
+    at = start
+    for lo, hi in sorted(ranges):
+        if hi < at:
+            continue
+        if lo > stop:
+            break
+        if lo > at:
+            out.append((at, lo))
+        at = max(at, hi)
+        if at >= stop:
+            return out
+    if at < stop:
+        out.append((at, stop))
     return out
 
 
