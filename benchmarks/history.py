@@ -56,7 +56,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, create_engine, delete, select, text, update
+from sqlalchemy import JSON, Engine, Integer, create_engine, delete, select, text, update
 
 from benchmarks.common import ROOT, curator_env, machine, start_farm
 from curator.records import Entry, Prediction
@@ -319,9 +319,12 @@ def copy_history(source_url: str, engine: Engine, log: Callable[[str], None]) ->
                 rows = src.execution_options(yield_per=BATCH_ROWS).execute(
                     select(table).order_by(key)
                 )
-                for part in rows.mappings().partitions(BATCH_ROWS):
-                    dst.execute(table.insert(), [dict(r) for r in part])
-                    copied += len(part)
+                if engine.dialect.name == "postgresql":
+                    copied = _copy_rows(dst, table, rows)
+                else:
+                    for part in rows.mappings().partitions(BATCH_ROWS):
+                        dst.execute(table.insert(), [dict(r) for r in part])
+                        copied += len(part)
             if copied and engine.dialect.name == "postgresql" and _serial(key):
                 with engine.begin() as dst:
                     dst.exec_driver_sql(
@@ -337,6 +340,26 @@ def copy_history(source_url: str, engine: Engine, log: Callable[[str], None]) ->
 
 
 BATCH_ROWS = 5000
+
+
+def _copy_rows(dst: Any, table: Any, rows: Any) -> int:
+    """PostgreSQL's COPY … FROM STDIN of ``rows`` (selected through the table, so values are
+    Python's: aware datetimes, JSON as objects) into ``table``; the count."""
+    names = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    cursor = dst.connection.driver_connection.cursor()
+    copied = 0
+    columns = ", ".join(f'"{n}"' for n in names)
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(v) if n in json_columns and v is not None else v
+                    for n, v in zip(names, row, strict=True)
+                ]
+            )
+            copied += 1
+    return copied
 
 
 def _serial(key: Any) -> bool:
