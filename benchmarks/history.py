@@ -669,6 +669,9 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=20, help="calls per in-process median")
     parser.add_argument(
+        "--rounds", type=int, default=3, help="measures of each database, alternately (median)"
+    )
+    parser.add_argument(
         "--train-timeout", type=float, default=900, help="seconds before `curator train` is killed"
     )
     parser.add_argument("--build-only", action="store_true", help="build (or reuse) and stop")
@@ -703,13 +706,20 @@ def main() -> None:
                 return
             with database(args.database_url, FRESH_ITEMS, None, tmp, "fresh") as fresh:
                 ensure_history(fresh, FRESH_ITEMS, end, log)
-                log("measuring the fresh database")
-                results["fresh"] = measure(fresh, sources, tmp, args.repeat, args.train_timeout)
-            log(f"measuring the history of {args.items:,} items")
-            results["history"] = measure(url, sources, tmp, args.repeat, args.train_timeout)
+                rounds: dict[str, list[dict[str, str]]] = {"fresh": [], "history": []}
+                for n in range(args.rounds):
+                    # Alternately, so that a machine whose load drifts weighs on both alike;
+                    # `curator train` only in the last round.
+                    train = args.train_timeout if n == args.rounds - 1 else 0
+                    for name, at in (("fresh", fresh), ("history", url)):
+                        log(f"round {n + 1}/{args.rounds}: measuring the {name} database")
+                        rounds[name].append(measure(at, sources, tmp, args.repeat, train))
+            results = {name: _median_results(r) for name, r in rounds.items()}
     lines = [
-        f"{args.items:,} items on {backend} (built in {built:.0f} s; 0: reused), against a "
-        f"fresh database of {FRESH_ITEMS:,} items. {machine()}",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.items:,} items on {backend} "
+        f"(built in {built:.0f} s; 0: reused), against a "
+        f"fresh database of {FRESH_ITEMS:,} items; median of {args.rounds} rounds, taken "
+        f"alternately. {machine()}",
         "",
         f"| measure | fresh | {args.items:,} items | ratio |",
         "|---|---|---|---|",
@@ -720,7 +730,15 @@ def main() -> None:
     print("\n".join(lines))
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"items": args.items, "backend": backend, "built_s": built, **results}),
+            json.dumps(
+                {
+                    "items": args.items,
+                    "backend": backend,
+                    "built_s": built,
+                    "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                    **results,
+                }
+            ),
             encoding="utf-8",
         )
 
@@ -764,6 +782,23 @@ def _met(label: str, fresh: str, got: str) -> str:
         return "yes" if value < 600 and (mb is None or mb < 1024) else "no"
     ok = value <= 1.5 * base and (mb is None or mb < 250)
     return "yes" if ok else "no"
+
+
+def _median_results(rounds: list[dict[str, str]]) -> dict[str, str]:
+    """Per measure, the median time over ``rounds`` and the largest peak RSS."""
+    out = {}
+    for label in rounds[-1]:
+        got = [r[label] for r in rounds if label in r]
+        try:
+            values = [float(g.split()[0]) for g in got]
+        except ValueError:
+            out[label] = got[-1]
+            continue
+        unit = got[0].split()[1].rstrip(",")
+        text = f"{statistics.median(values):.2f} {unit}"
+        mbs = [float(g.split(", ")[1].split()[0]) for g in got if ", " in g]
+        out[label] = text + (f", {max(mbs):.0f} MB" if mbs else "")
+    return out
 
 
 def _ratio(fresh: str, got: str) -> str:
