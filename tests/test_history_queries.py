@@ -111,7 +111,7 @@ def test_source_facts_read_indexes_not_every_item(engine: Engine) -> None:
     newest, recent, decided = found
     assert "ix_items_source_dated" in newest
     assert "ix_items_seen_source" in recent
-    assert "ix_items_status_id" in decided
+    assert "ix_items_decided_source" in decided
 
 
 # -- the near-duplicate window -------------------------------------------------------------

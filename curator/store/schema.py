@@ -100,6 +100,9 @@ source_state = Table(
 #: The condition of the partial index of digest items waiting for the day's roll-up.
 DIGEST_BACKLOG = "lane = 'digest' AND status = 'queued' AND digest_listed_at IS NULL"
 
+#: The condition of the partial index of decided items (the source facts count them by source).
+DECIDED = "status IN ('accepted', 'rejected')"
+
 #: Every publication seen, once. A rejected item stays as a tombstone (status "rejected").
 items = Table(
     "items",
@@ -127,7 +130,7 @@ items = Table(
     # The line before the key findings when it is not "Key findings include:" (a proposal's
     # "<Publisher> recommend:", or an editor's own).
     Column("edited_lead_in", Text, nullable=True),
-    Column("edition", String(7), nullable=True, index=True),
+    Column("edition", String(7), nullable=True),
     Column("position", Integer, nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
     Column("decided_by", Text, nullable=True),
@@ -148,6 +151,17 @@ items = Table(
     # for a card the poll chose. A candidate's age (for expiry) counts from here when set.
     Column("carded_at", UTCDateTime, nullable=True),
     Column("carded_by", Text, nullable=True),
+    # An edition's items, and each edition's accepted count (`curator edition list`) from the
+    # index alone.
+    Index("ix_items_edition_status", "edition", "status"),
+    # Accepted and rejected items by source, counted from the index alone (only those rows).
+    Index(
+        "ix_items_decided_source",
+        "status",
+        "source_id",
+        sqlite_where=text(DECIDED),
+        postgresql_where=text(DECIDED),
+    ),
     # Items first seen since a date, by source (the source facts' "new in the last 30 days"):
     # a range of this index, read from the index alone.
     Index("ix_items_seen_source", "first_seen_at", "source_id"),
