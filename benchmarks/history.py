@@ -367,6 +367,21 @@ def _serial(key: Any) -> bool:
     return isinstance(key.type, Integer) and key.autoincrement in (True, "auto")
 
 
+def with_sources(url: str, sources: Path) -> None:
+    """The sources' state rows, as `curator run` makes them (``sync_sources``): source facts
+    are read for each of them."""
+    from curator.sources.load import load_sources
+    from curator.store.db import open_engine
+    from curator.store.source_state import sync_sources
+
+    engine = open_engine(url, upgrade=False)
+    try:
+        with engine.begin() as conn:
+            sync_sources(conn, load_sources(sources))
+    finally:
+        engine.dispose()
+
+
 def ensure_history(
     url: str,
     n_items: int,
@@ -701,11 +716,13 @@ def main() -> None:
         with database(args.database_url, args.items, args.keep, tmp, str(args.items)) as url:
             copy_from = f"sqlite:///{Path(args.copy_from).resolve()}" if args.copy_from else None
             built = ensure_history(url, args.items, end, log, copy_from)
+            with_sources(url, sources)
             log(f"history of {args.items:,} items ready (built in {built:.0f} s)")
             if args.build_only:
                 return
             with database(args.database_url, FRESH_ITEMS, None, tmp, "fresh") as fresh:
                 ensure_history(fresh, FRESH_ITEMS, end, log)
+                with_sources(fresh, sources)
                 rounds: dict[str, list[dict[str, str]]] = {"fresh": [], "history": []}
                 for n in range(args.rounds):
                     # Alternately, so that a machine whose load drifts weighs on both alike;
