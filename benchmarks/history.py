@@ -579,6 +579,7 @@ def measure(
     from curator.store.outbox import oldest_due, pending_count
     from curator.store.schema import items, predictions, source_state
 
+    with_sources(url, sources)  # again: the last round's poll pass took over their ids
     env = curator_env(
         CURATOR_DATABASE_URL=url,
         CURATOR_CANDIDATE_DAYS=str(CANDIDATE_DAYS),
