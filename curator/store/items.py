@@ -8,8 +8,9 @@ item stays in the table as a tombstone, so it never comes back as new.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, bindparam, func, or_, select
@@ -46,13 +47,24 @@ class PublisherTitles:
     added as they are inserted, so the caller must drop the instance when a transaction that
     used it rolls back."""
 
-    #: Rows read around an entry's date: wide enough for every entry of one feed.
-    LOAD_WINDOW = NEAR_DUPLICATE_WINDOW * 8
-
     def __init__(self) -> None:
         self._groups: dict[str, dict[tuple[str, ...], _Group]] = {}
         self._loaded: dict[str, list[tuple[datetime, datetime]]] = {}
         self._ids: dict[str, set[int]] = {}
+
+    def prepare(self, conn: Connection, entries: Sequence[Entry], now: datetime) -> None:
+        """Read, for each publisher of ``entries``, its rows dated within the near-duplicate
+        window of an entry's own date (published, else ``now``): one indexed range per run of
+        close dates, so a batch reads the days it needs, not a publisher's whole history."""
+        spans: dict[str, list[tuple[datetime, datetime]]] = {}
+        for entry in entries:
+            when = entry.published_at or now
+            spans.setdefault(entry.publisher, []).append(
+                (when - NEAR_DUPLICATE_WINDOW, when + NEAR_DUPLICATE_WINDOW)
+            )
+        for publisher, wanted in spans.items():
+            for start, stop in merged_spans(wanted, gap=NEAR_DUPLICATE_WINDOW):
+                self._read(conn, publisher, start, stop)
 
     def near(self, conn: Connection, entry: Entry, key: str, when: datetime) -> int | None:
         self._load(conn, entry.publisher, when)
@@ -80,30 +92,77 @@ class PublisherTitles:
         keys.append(key)
         meta.append((item_id, when))
 
+    def __len__(self) -> int:
+        """Titles held (read from the store or added)."""
+        return sum(len(keys) for groups in self._groups.values() for keys, _ in groups.values())
+
     def mark_stored(self, publisher: str, item_id: int) -> None:
         """An entry added as unstored is now row ``item_id``: a later read must not add it
         twice."""
         self._ids.setdefault(publisher, set()).add(item_id)
 
     def _load(self, conn: Connection, publisher: str, when: datetime) -> None:
-        """Read the publisher's rows around ``when`` unless a range already read covers every
-        date a near-duplicate of ``when`` may have."""
+        """Read the publisher's rows a near-duplicate of ``when`` may be unless already read
+        (:meth:`prepare` has read them for every entry of a batch)."""
+        self._read(conn, publisher, when - NEAR_DUPLICATE_WINDOW, when + NEAR_DUPLICATE_WINDOW)
+
+    def _read(self, conn: Connection, publisher: str, start: datetime, stop: datetime) -> None:
+        """Add the publisher's rows dated from ``start`` to ``stop`` that no range already read
+        holds; each missing part is a range of ix_items_publisher_dated."""
         self._groups.setdefault(publisher, {})
         ranges = self._loaded.setdefault(publisher, [])
-        lo, hi = when - NEAR_DUPLICATE_WINDOW, when + NEAR_DUPLICATE_WINDOW
-        if any(start <= lo and hi <= stop for start, stop in ranges):
-            return
-        start, stop = when - self.LOAD_WINDOW, when + self.LOAD_WINDOW
-        dated = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
-        rows = conn.execute(
-            select(items.c.id, dated.label("dated"), items.c.title_key)
-            .where(items.c.publisher == publisher)
-            .where(dated >= start, dated <= stop)
-        ).all()
-        for r in rows:
-            self.add(publisher, int(r.id), r.dated, r.title_key)
-        ranges.append((start, stop))
+        for lo, hi in uncovered(start, stop, ranges):
+            for r in conn.execute(_DATED_ROWS, {"publisher": publisher, "start": lo, "stop": hi}):
+                self.add(publisher, int(r.id), r.dated, r.title_key)
+            ranges.append((lo, hi))
 
+
+def merged_spans(
+    spans: Sequence[tuple[datetime, datetime]], *, gap: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """``spans`` sorted and merged where they overlap or lie less than ``gap`` apart (one read of
+    a short gap costs less than another query)."""
+    out: list[tuple[datetime, datetime]] = []
+    for start, stop in sorted(spans):
+        if out and start <= out[-1][1] + gap:
+            out[-1] = (out[-1][0], max(out[-1][1], stop))
+        else:
+            out.append((start, stop))
+    return out
+
+
+def uncovered(
+    start: datetime, stop: datetime, ranges: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The parts of ``start``..``stop`` that none of ``ranges`` covers (bounds included: a row
+    dated on a bound may be read twice, and is added once)."""
+    out: list[tuple[datetime, datetime]] = []
+    at = start
+    for lo, hi in sorted(ranges):
+        if hi < at:
+            continue
+        if lo > stop:
+            break
+        if lo > at:
+            out.append((at, lo))
+        at = max(at, hi)
+        if at >= stop:
+            return out
+    if at < stop:
+        out.append((at, stop))
+    return out
+
+
+# The item's date exactly as ix_items_publisher_dated declares it (an expression index serves
+# only the expression it was built on).
+_DATED = func.coalesce(items.c.published_at, items.c.first_seen_at, type_=UTCDateTime)
+_DATED_ROWS = (
+    select(items.c.id, _DATED.label("dated"), items.c.title_key)
+    .where(items.c.publisher == bindparam("publisher"))
+    .where(
+        _DATED.between(bindparam("start", type_=UTCDateTime), bindparam("stop", type_=UTCDateTime))
+    )
+)
 
 _Group = tuple[list[str], list[tuple[int, datetime]]]
 
@@ -153,6 +212,7 @@ def store_entries(
         return report
     recent = titles if titles is not None else PublisherTitles()
     known_urls, known_paths = _known(conn, entries)
+    recent.prepare(conn, entries, now)
     pending: list[tuple[Entry, dict[str, object]]] = []
     for entry in entries:
         when = entry.published_at or now

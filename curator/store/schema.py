@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -103,12 +104,15 @@ source_state = Table(
 #: The condition of the partial index of digest items waiting for the day's roll-up.
 DIGEST_BACKLOG = "lane = 'digest' AND status = 'queued' AND digest_listed_at IS NULL"
 
+#: The condition of the partial index of decided items (the source facts count them by source).
+DECIDED = "status IN ('accepted', 'rejected')"
+
 #: Every publication seen, once. A rejected item stays as a tombstone (status "rejected").
 items = Table(
     "items",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source_id", String(100), nullable=False, index=True),
+    Column("source_id", String(100), nullable=False),
     Column("publisher", Text, nullable=False),
     Column("title", Text, nullable=False),
     Column("title_key", Text, nullable=False),  # normalised title for fuzzy dedupe
@@ -130,7 +134,7 @@ items = Table(
     # The line before the key findings when it is not "Key findings include:" (a proposal's
     # "<Publisher> recommend:", or an editor's own).
     Column("edited_lead_in", Text, nullable=True),
-    Column("edition", String(7), nullable=True, index=True),
+    Column("edition", String(7), nullable=True),
     Column("position", Integer, nullable=True),
     Column("decided_at", UTCDateTime, nullable=True),
     Column("decided_by", Text, nullable=True),
@@ -151,7 +155,20 @@ items = Table(
     # for a card the poll chose. A candidate's age (for expiry) counts from here when set.
     Column("carded_at", UTCDateTime, nullable=True),
     Column("carded_by", Text, nullable=True),
-    Index("ix_items_publisher_seen", "publisher", "first_seen_at"),
+    # An edition's items, and each edition's accepted count (`curator edition list`) from the
+    # index alone.
+    Index("ix_items_edition_status", "edition", "status"),
+    # Accepted and rejected items by source, counted from the index alone (only those rows).
+    Index(
+        "ix_items_decided_source",
+        "status",
+        "source_id",
+        sqlite_where=text(DECIDED),
+        postgresql_where=text(DECIDED),
+    ),
+    # Items first seen since a date, by source (the source facts' "new in the last 30 days"):
+    # a range of this index, read from the index alone.
+    Index("ix_items_seen_source", "first_seen_at", "source_id"),
     # Items by status in id order: the review queue is read a page at a time by keyset
     # (status = 'queued' AND id > last shown), and counted, from this index alone.
     Index("ix_items_status_id", "status", "id"),
@@ -180,6 +197,21 @@ items = Table(
     ),
 )
 
+# An item's date (published, else first seen) by publisher and by source, in two expression
+# indexes: queries must say coalesce(published_at, first_seen_at) as written here. The
+# near-duplicate check reads a window of days around the dates it stores from the first; the
+# source facts read each source's newest date from the second (one index entry per source).
+Index(
+    "ix_items_publisher_dated",
+    items.c.publisher,
+    func.coalesce(items.c.published_at, items.c.first_seen_at),
+)
+Index(
+    "ix_items_source_dated",
+    items.c.source_id,
+    func.coalesce(items.c.published_at, items.c.first_seen_at),
+)
+
 #: Full-text search over items (title, summary, publisher), created by migration 0006 in SQL
 #: because these Table definitions cannot describe it, and kept in step by the database itself:
 #: on SQLite the contentless FTS5 table ``items_fts`` (with its ``items_fts_*`` shadow tables),
@@ -206,6 +238,7 @@ def is_search_object(name: str | None, type_: str) -> bool:
     if type_ == "index":
         return name in SEARCH_INDEXES
     return False
+
 
 #: Every prediction ever made, with the model version that made it (never overwritten).
 predictions = Table(

@@ -1,7 +1,7 @@
 """source_state.flood_items and source_state.flood_at: the last flood of new items from a source
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06
 
 A later poll that brings more than 20 new items at once, more than half of the document's
@@ -15,7 +15,7 @@ from alembic import op
 from curator.store.schema import UTCDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,831 @@
+"""Daily work with years of history behind it: build a history through the project's own code,
+then time the commands editors and admins run, against a fresh database's.
+
+    .venv/bin/python -m benchmarks.history --items 100000 [--keep data/history-100k.db]
+    CURATOR_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/wt_history \\
+        .venv/bin/python -m benchmarks.history --items 1000000 --keep history_1m
+
+Targets at 1M items, on SQLite and PostgreSQL: every command within 1.5x of its time on a fresh
+database and under 250 MB; ``curator train`` under 10 minutes and 1 GB.
+
+The history: 100 sources of 20 publishers (ids ``h<H>-f<F>``, as the feed farm names them), with
+a long-tailed volume (the busiest source stores ~50 times what the quietest does); ~100,000
+items a year, so ``--items`` sets the years (1M: ten). Week by week, the week's items go through
+``store_entries`` (near-duplicate check included) in one transaction, are classified in one
+batch by the shipped model, their predictions stored with ``add_predictions``, their lanes set
+(``set_lane``) and the cards queued with their outbox rows (``queue_items``); the outbox rows
+older than a day are marked posted, as the Slack worker would. Titles come from the real
+publications in data/training with words swapped and series suffixes, so they differ. Editors
+accept ~5% of items and reject ~5% (``decide``, one transaction each, as Slack does), into the
+month's edition, which is closed when the month ends; undecided candidates expire after 60 days
+(``expire_candidates``). The fresh database is the same builder's first month (8,333 items:
+what a near-duplicate window around today holds in any history).
+
+SQLite: a temporary file (``--keep PATH`` builds it at PATH and reuses it next time).
+PostgreSQL (``--database-url`` or ``CURATOR_DATABASE_URL``): a schema of that database,
+``history_<items>`` (``--keep NAME`` names it and keeps it; otherwise it is dropped at the end);
+the fresh database is the schema ``history_fresh``, rebuilt each run.
+
+Measured on each database, each command a real ``curator`` process (seconds to its first card
+for ``review``, else to exit; peak RSS from ``wait4``): ``review``, ``review --limit 1``,
+``draft`` of the last closed edition, ``edition list``, ``sources status``, the weekly report,
+``decisions export``, a 200-feed ``poll`` pass against the local feed farm (its items are
+deleted after), and ``train``. In this process, medians of ``--repeat`` calls: a ``run`` tick's
+reads with candidates and no Slack (the queue count, a page of candidates and their newest
+predictions), the outbox claim with the pending count, and the near-duplicate load of a
+200-feed pass (the 4,000 entries the farm serves, feed by feed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Engine, Integer, create_engine, delete, select, text, update
+
+from benchmarks.common import ROOT, curator_env, machine, start_farm
+from curator.records import Entry, Prediction
+
+CHANNEL = "C0HISTORY"
+ITEMS_PER_YEAR = 100_000
+#: A fresh deployment: its first month (a near-duplicate window's worth of items).
+FRESH_ITEMS = ITEMS_PER_YEAR // 12
+HOSTS, FEEDS = 20, 5  # 100 sources of 20 publishers
+ACCEPT, REJECT = 0.05, 0.05
+CANDIDATE_DAYS = 60
+SUFFIXES = [
+    "",
+    "",
+    "",
+    " 2023/24",
+    " 2024 to 2025",
+    " (England)",
+    ": quarterly update",
+    " - annual report",
+    ": summary",
+    " (Wales)",
+]
+EDITOR = None  # set lazily: curator.store.decisions.Actor
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    publisher: str
+    weight: float
+
+
+def history_sources() -> list[Source]:
+    """100 sources with a long-tailed volume (weight ~ 1/rank, shuffled over publishers)."""
+    ids = [(h, f) for h in range(HOSTS) for f in range(FEEDS)]
+    random.Random(11).shuffle(ids)
+    return [
+        Source(f"h{h}-f{f}", f"Farm publisher {h}", 1 / (rank + 1) ** 0.85)
+        for rank, (h, f) in enumerate(ids)
+    ]
+
+
+def write_sources(path: Path) -> Path:
+    sources = [
+        {
+            "id": s.id,
+            "publisher": s.publisher,
+            "kind": "feed",
+            "url": f"https://h{s.id.split('-')[0][1:]}.example.org/{s.id}.atom",
+            "every": "1h",
+        }
+        for s in history_sources()
+    ]
+    path.write_text(json.dumps({"sources": sources}, indent=1), encoding="utf-8")
+    return path
+
+
+def _seeds() -> list[dict[str, str]]:
+    seeds = []
+    for path in sorted((ROOT / "data" / "training").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                seeds.append(
+                    {
+                        "title": row["title"],
+                        "summary": row.get("summary") or "",
+                        "document_type": row.get("document_type") or "",
+                    }
+                )
+    return seeds
+
+
+def _vary(rng: random.Random, words: list[str], pool: list[str], rate: float) -> str:
+    return " ".join(rng.choice(pool) if rng.random() < rate else w for w in words)
+
+
+# -- building --------------------------------------------------------------------------------
+
+
+def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], None]) -> None:
+    """Store ``n_items`` items week by week up to ``end``, through the project's store, classify
+    and decide code (see the module docstring)."""
+    from curator.classify import ClassifyInput, load_classifier
+    from curator.classify.lanes import lane_for
+    from curator.store.decisions import Actor, decide
+    from curator.store.editions import close_edition, open_edition
+    from curator.store.expiry import expire_candidates
+    from curator.store.items import PublisherTitles, store_entries
+    from curator.store.lanes import set_lane
+    from curator.store.predictions import add_predictions
+    from curator.store.queue import queue_items
+    from curator.store.schema import outbox
+
+    rng = random.Random(n_items)
+    classifier = load_classifier(ROOT / "models")
+    seeds = _seeds()
+    pool = [w for s in seeds for w in s["title"].split()]
+    sources = history_sources()
+    weights = [s.weight for s in sources]
+    weeks = max(1, round(n_items / ITEMS_PER_YEAR * 52))
+    start = end - timedelta(weeks=weeks)
+    editor = Actor("U0EDITOR", "editor", via="slack")
+    stored = 0
+    started = time.perf_counter()
+    open_month: str | None = None
+    for week in range(weeks):
+        week_start = start + timedelta(weeks=week)
+        now = week_start + timedelta(weeks=1)
+        month = week_start.strftime("%Y-%m")
+        with engine.begin() as conn:
+            if month != open_month:
+                if open_month is not None:
+                    close_edition(conn, open_month, week_start)
+                open_edition(conn, month, week_start)
+                open_month = month
+        count = n_items * (week + 1) // weeks - n_items * week // weeks
+        by_source: dict[Source, list[Entry]] = {}
+        for n, src in enumerate(rng.choices(sources, weights, k=count)):
+            seed = rng.choice(seeds)
+            title = _vary(rng, seed["title"].split(), pool, 0.3) + rng.choice(SUFFIXES)
+            url = f"https://{src.id}.example.org/{week}/{n}"
+            by_source.setdefault(src, []).append(
+                Entry(
+                    source_id=src.id,
+                    publisher=src.publisher,
+                    url=url,
+                    original_url=url,
+                    title=title,
+                    summary=_vary(rng, seed["summary"][:400].split(), pool, 0.2),
+                    document_type=seed["document_type"] or None,
+                    published_at=(
+                        None
+                        if rng.random() < 0.03
+                        else week_start + timedelta(seconds=rng.uniform(0, 7 * 86400))
+                    ),
+                )
+            )
+        with engine.begin() as conn:
+            titles = PublisherTitles()
+            new: list[tuple[int, Entry]] = []
+            for entries in by_source.values():
+                new += store_entries(conn, entries, now, titles=titles).new
+            predictions = classifier.predict(
+                [
+                    ClassifyInput(
+                        title=e.title,
+                        publisher=e.publisher,
+                        summary=e.summary,
+                        url=e.original_url,
+                        document_type=e.document_type,
+                    )
+                    for _, e in new
+                ]
+            )
+            add_predictions(conn, [(i, p) for (i, _), p in zip(new, predictions, strict=True)], now)
+            lanes: dict[str, list[int]] = {}
+            for (item_id, _), p in zip(new, predictions, strict=True):
+                lanes.setdefault(lane_for(p, classifier.lane_thresholds), []).append(item_id)
+            for lane, ids in lanes.items():
+                set_lane(conn, ids, lane)  # type: ignore[arg-type]
+            cards = lanes.get("card", [])
+            queue_items(conn, cards, channel=CHANNEL, now=now)
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.status == "pending", outbox.c.created_at < now)
+                .values(status="posted", posted_at=now, attempts=1, message_ts="1.0")
+            )
+            while expire_candidates(conn, now - timedelta(days=CANDIDATE_DAYS)):
+                pass
+        stored += len(new)
+        _decide(engine, new, predictions, cards, month, now, rng, editor, decide)
+        if week % 26 == 25 or week == weeks - 1:
+            log(
+                f"week {week + 1}/{weeks}: {stored:,} items stored "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+def _decide(
+    engine: Engine,
+    new: list[tuple[int, Entry]],
+    predictions: list[Prediction],
+    cards: list[int],
+    edition: str,
+    now: datetime,
+    rng: random.Random,
+    editor: Any,
+    decide: Callable[..., Any],
+) -> None:
+    """Editors accept ~5% of the week's items and reject ~5%, from its cards."""
+    predicted = {item_id: p for (item_id, _), p in zip(new, predictions, strict=True)}
+    shown = list(cards)
+    rng.shuffle(shown)
+    n_accept = min(len(shown), round(len(new) * ACCEPT))
+    n_reject = min(len(shown) - n_accept, round(len(new) * REJECT))
+    for k, item_id in enumerate(shown[: n_accept + n_reject]):
+        p = predicted[item_id]
+        when = now + timedelta(hours=rng.uniform(1, 72))
+        if k < n_accept:
+            decide(
+                engine,
+                item_id,
+                "accept",
+                editor,
+                sector=p.sector,
+                category=p.category,
+                edition=edition,
+                now=when,
+            )
+        else:
+            decide(engine, item_id, "reject", editor, now=when)
+
+
+# -- databases -------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(
+    base: str | None, n_items: int, keep: str | None, tmp: Path, name: str
+) -> Iterator[str]:
+    """The URL of the database for a history of ``n_items`` (see the module docstring)."""
+    if base is None:
+        path = Path(keep) if keep else tmp / f"{name}.db"
+        yield f"sqlite:///{path.resolve()}"
+        return
+    schema = keep or f"history_{name}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        if not keep:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        if not keep:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def copy_history(source_url: str, engine: Engine, log: Callable[[str], None]) -> None:
+    """Copy every table of a history built by :func:`build` (on SQLite) into ``engine``'s
+    empty, migrated database, rows as they are, ids kept: the same history on another backend
+    in minutes rather than the hours of building it again statement by statement."""
+    from curator.store.db import open_engine
+    from curator.store.schema import metadata
+
+    source = open_engine(source_url, upgrade=False)
+    try:
+        for table in metadata.sorted_tables:
+            key = next(iter(table.primary_key.columns))
+            copied = 0
+            with source.connect() as src, engine.begin() as dst:
+                rows = src.execution_options(yield_per=BATCH_ROWS).execute(
+                    select(table).order_by(key)
+                )
+                if engine.dialect.name == "postgresql":
+                    copied = _copy_rows(dst, table, rows)
+                else:
+                    for part in rows.mappings().partitions(BATCH_ROWS):
+                        dst.execute(table.insert(), [dict(r) for r in part])
+                        copied += len(part)
+            if copied and engine.dialect.name == "postgresql" and _serial(key):
+                with engine.begin() as dst:
+                    dst.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{key.name}'), "
+                        f"(SELECT max({key.name}) FROM {table.name}))"
+                    )
+            log(f"copied {copied:,} rows of {table.name}")
+    finally:
+        source.dispose()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+BATCH_ROWS = 5000
+
+
+def _copy_rows(dst: Any, table: Any, rows: Any) -> int:
+    """PostgreSQL's COPY … FROM STDIN of ``rows`` (selected through the table, so values are
+    Python's: aware datetimes, JSON as objects) into ``table``; the count."""
+    names = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    cursor = dst.connection.driver_connection.cursor()
+    copied = 0
+    columns = ", ".join(f'"{n}"' for n in names)
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    json.dumps(v) if n in json_columns and v is not None else v
+                    for n, v in zip(names, row, strict=True)
+                ]
+            )
+            copied += 1
+    return copied
+
+
+def _serial(key: Any) -> bool:
+    """Whether a primary key column takes its values from a sequence on PostgreSQL."""
+    return isinstance(key.type, Integer) and key.autoincrement in (True, "auto")
+
+
+def with_sources(url: str, sources: Path) -> None:
+    """The sources' state rows, as `curator run` makes them (``sync_sources``): source facts
+    are read for each of them."""
+    from curator.sources.load import load_sources
+    from curator.store.db import open_engine
+    from curator.store.source_state import sync_sources
+
+    engine = open_engine(url, upgrade=False)
+    try:
+        with engine.begin() as conn:
+            sync_sources(conn, load_sources(sources))
+    finally:
+        engine.dispose()
+
+
+def ensure_history(
+    url: str,
+    n_items: int,
+    end: datetime,
+    log: Callable[[str], None],
+    copy_from: str | None = None,
+) -> float:
+    """Build the history unless the database already holds this one; seconds spent building."""
+    from curator.store.db import open_engine
+    from curator.store.meta import get_value, set_value
+
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            built = get_value(conn, "history-benchmark")
+        if isinstance(built, dict) and built.get("items") == n_items:
+            log(f"reusing the history of {n_items:,} items built {built.get('end')}")
+            return 0.0
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM items LIMIT 1")).first() is not None:
+                sys.exit("the database holds another history: give an empty one")
+        started = time.perf_counter()
+        if copy_from:
+            copy_history(copy_from, engine, log)
+            return time.perf_counter() - started
+        build(engine, n_items, end, log=log)
+        with engine.begin() as conn:
+            set_value(conn, "history-benchmark", {"items": n_items, "end": end.isoformat()}, end)
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+class PeakRSS:
+    """The peak RSS of a child process, from its ``VmHWM`` (the high-water mark of the memory
+    it runs in since its exec), read every 10 ms until it exits. ``wait4``'s ``ru_maxrss`` is not
+    used: Linux counts in it the copy of this (large) process the child was forked from."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        self.kb = max(self.kb, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+
+    def _poll(self) -> None:
+        while not self._done.wait(0.01):
+            self._read()
+
+    def stop(self) -> float:
+        """Stop (call before reaping the child: a zombie has no memory left to read); MB."""
+        self._read()
+        self._done.set()
+        self._thread.join()
+        return self.kb / 1024
+
+
+def _reap(proc: subprocess.Popen[Any], peak: PeakRSS, timeout: float) -> tuple[int, float]:
+    """Wait for ``proc`` (killed after ``timeout`` s), reading its peak RSS just before it is
+    reaped: exit code and MB."""
+    deadline = time.monotonic() + timeout
+    while True:
+        # WNOWAIT leaves the child a zombie until its memory has been read.
+        info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if info is not None:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            peak.stop()
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.01)
+    mb = peak.stop()
+    return proc.wait(), mb
+
+
+def run_curator(
+    args: list[str], env: dict[str, str], *, until: str | None = None, timeout: float = 1800
+) -> tuple[float, float]:
+    """Seconds (to ``until`` on stdout, else to exit) and peak RSS in MB of ``curator ARGS``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "curator", *args],
+        cwd=ROOT,
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    peak = PeakRSS(proc.pid)
+    assert proc.stdin is not None and proc.stdout is not None
+    seconds = None
+    if until is not None:
+        buffer = ""
+        while until not in buffer:
+            char = proc.stdout.read(1)
+            if not char:
+                break
+            buffer += char
+        seconds = time.perf_counter() - start
+        proc.stdin.write("q\n")
+        proc.stdin.flush()
+    proc.stdin.close()
+    drain = threading.Thread(target=proc.stdout.read, daemon=True)
+    drain.start()
+    code, mb = _reap(proc, peak, timeout)
+    drain.join()
+    if code not in (0, 1):  # sources status exits 1 when a source needs attention
+        sys.exit(f"curator {' '.join(args)} exited with {code}")
+    if seconds is None:
+        seconds = time.perf_counter() - start
+    return seconds, mb
+
+
+def run_python(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak RSS in MB of a Python process running ``code`` (for work the scheduler
+    does inside `curator run`, with no command of its own)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
+    exit_code, mb = _reap(proc, PeakRSS(proc.pid), 1800)
+    if exit_code != 0:
+        sys.exit(f"python -c {code!r} failed")
+    return time.perf_counter() - start, mb
+
+
+WEEKLY_REPORT = """
+from datetime import UTC, datetime
+from pathlib import Path
+from curator.health import report_text
+from curator.sources.load import load_sources
+from curator.store.db import open_engine
+from curator.store.health import source_health
+engine = open_engine(upgrade=False)
+with engine.connect() as conn:
+    health = source_health(conn, load_sources(Path({sources!r})), datetime.now(UTC))
+report_text(health)
+"""
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def farm_entries(now: datetime) -> list[list[Entry]]:
+    """The entries a 200-feed pass of the farm brings (20 hosts x 10 feeds x 20 entries), as
+    parsed: feed by feed."""
+    out = []
+    for h in range(HOSTS):
+        for f in range(10):
+            feed = []
+            for n in range(20):
+                url = f"https://h{h}.example.org/f{f}/p{n}"
+                feed.append(
+                    Entry(
+                        source_id=f"h{h}-f{f}",
+                        publisher=f"Farm publisher {h}",
+                        url=url,
+                        original_url=url,
+                        title=f"Research and analysis: Report {n} on social care, host {h} "
+                        f"feed {f}",
+                        published_at=now - timedelta(hours=n),
+                    )
+                )
+            out.append(feed)
+    return out
+
+
+def measure(
+    url: str, sources: Path, tmp: Path, repeat: int, train_timeout: float
+) -> dict[str, str]:
+    """Every measure on the database at ``url``: label -> result text."""
+    from curator.slack.cards import queued_cards
+    from curator.store.db import open_engine
+    from curator.store.editions import list_editions
+    from curator.store.item_reads import queued_count
+    from curator.store.items import PublisherTitles
+    from curator.store.outbox import oldest_due, pending_count
+    from curator.store.schema import items, predictions, source_state
+
+    with_sources(url, sources)  # again: the last round's poll pass took over their ids
+    env = curator_env(
+        CURATOR_DATABASE_URL=url,
+        CURATOR_CANDIDATE_DAYS=str(CANDIDATE_DAYS),
+        CURATOR_MODEL_DIR=str(ROOT / "models"),
+        USER="bench",
+    )
+    out: dict[str, str] = {}
+
+    def timed(label: str, seconds: float, mb: float) -> None:
+        out[label] = f"{seconds:.2f} s, {mb:.0f} MB"
+
+    timed("`curator review`: first card", *run_curator(["review"], env, until="[1/"))
+    timed(
+        "`curator review --limit 1`: first card",
+        *run_curator(["review", "--limit", "1"], env, until="[1/"),
+    )
+    engine = open_engine(url, upgrade=False)
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        closed = [e.id for e in list_editions(conn, now) if e.status == "closed"]
+    edition = closed[-1] if closed else None
+    draft = ["draft", "--out", os.devnull] + (["--edition", edition] if edition else [])
+    timed("`curator draft` (last closed edition)", *run_curator(draft, env))
+    timed("`curator edition list`", *run_curator(["edition", "list"], env))
+    timed(
+        "`curator sources status --json`",
+        *run_curator(["sources", "status", str(sources), "--json"], env),
+    )
+    timed(
+        "weekly report (source health)",
+        *run_python(WEEKLY_REPORT.format(sources=str(sources)), env),
+    )
+    export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]
+    timed("`curator decisions export --format jsonl`", *run_curator(export, env))
+    with engine.connect() as conn:
+
+        def tick() -> None:
+            queued_count(conn)
+            queued_cards(conn, limit=20)
+
+        out["`curator run` tick: queue count + 20 candidates with predictions (median)"] = (
+            f"{median_ms(tick, repeat):.1f} ms"
+        )
+
+        def outbox_tick() -> None:
+            oldest_due(conn, CHANNEL, now)
+            pending_count(conn, CHANNEL)
+
+        out["outbox: next card to claim + pending count (median)"] = (
+            f"{median_ms(outbox_tick, repeat):.2f} ms"
+        )
+        feeds = farm_entries(now)
+
+        def dedupe_load() -> None:
+            titles = PublisherTitles()
+            for feed in feeds:
+                titles.prepare(conn, feed, now)
+
+        out["near-duplicate load of a 200-feed pass (median)"] = (
+            f"{median_ms(dedupe_load, max(3, repeat // 5)):.1f} ms"
+        )
+    # A 200-feed poll pass against the local farm (no latency); its items are removed after.
+    farm_sources = tmp / f"farm-{uuid.uuid4().hex[:6]}.json"
+    farm = start_farm(farm_sources, HOSTS, 10, latency=0.0)
+    try:
+        poll = ["poll", "--all", "--sources", str(farm_sources)]
+        timed("`curator poll --all`: 200 feeds, 4,000 entries", *run_curator(poll, env))
+    finally:
+        farm.terminate()
+        farm.wait()
+    with engine.begin() as conn:
+        farm_ids = select(items.c.id).where(items.c.canonical_url.like("https://h%.example.org/f%"))
+        conn.execute(delete(predictions).where(predictions.c.item_id.in_(farm_ids)))
+        conn.execute(delete(items).where(items.c.canonical_url.like("https://h%.example.org/f%")))
+        conn.execute(delete(source_state).where(source_state.c.url.like("http://127.0.0.1:%")))
+    engine.dispose()
+    if train_timeout > 0:
+        model_dir = tmp / f"model-{uuid.uuid4().hex[:6]}"
+        model_dir.mkdir()
+        try:
+            seconds, mb = run_curator(
+                ["train", "--model-dir", str(model_dir)], env, timeout=train_timeout
+            )
+            timed("`curator train`", seconds, mb)
+        except subprocess.TimeoutExpired:
+            out["`curator train`"] = f"killed after {train_timeout:.0f} s"
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--items", type=int, default=100_000, help="items in the history")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("CURATOR_DATABASE_URL"),
+        help="a PostgreSQL database (default: CURATOR_DATABASE_URL; none: SQLite files)",
+    )
+    parser.add_argument(
+        "--keep", help="SQLite: the history's database file; PostgreSQL: its schema (reused)"
+    )
+    parser.add_argument("--repeat", type=int, default=20, help="calls per in-process median")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="measures of each database, alternately (median)"
+    )
+    parser.add_argument(
+        "--train-timeout", type=float, default=900, help="seconds before `curator train` is killed"
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (or reuse) and stop")
+    parser.add_argument(
+        "--copy-from",
+        metavar="PATH",
+        help="fill the history by copying a SQLite history built by this script (--keep PATH)",
+    )
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--combine", nargs="+", metavar="JSON", help="print the tables of earlier --json files"
+    )
+    args = parser.parse_args()
+    if args.combine:
+        print(combine(args.combine))
+        return
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    backend = "postgresql" if args.database_url else "sqlite"
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        sources = write_sources(tmp / "sources.json")
+        results: dict[str, dict[str, str]] = {}
+        with database(args.database_url, args.items, args.keep, tmp, str(args.items)) as url:
+            copy_from = f"sqlite:///{Path(args.copy_from).resolve()}" if args.copy_from else None
+            built = ensure_history(url, args.items, end, log, copy_from)
+            with_sources(url, sources)
+            log(f"history of {args.items:,} items ready (built in {built:.0f} s)")
+            if args.build_only:
+                return
+            with database(args.database_url, FRESH_ITEMS, None, tmp, "fresh") as fresh:
+                ensure_history(fresh, FRESH_ITEMS, end, log)
+                with_sources(fresh, sources)
+                rounds: dict[str, list[dict[str, str]]] = {"fresh": [], "history": []}
+                for n in range(args.rounds):
+                    # Alternately, so that a machine whose load drifts weighs on both alike;
+                    # `curator train` only in the last round.
+                    train = args.train_timeout if n == args.rounds - 1 else 0
+                    for name, at in (("fresh", fresh), ("history", url)):
+                        log(f"round {n + 1}/{args.rounds}: measuring the {name} database")
+                        rounds[name].append(measure(at, sources, tmp, args.repeat, train))
+            results = {name: _median_results(r) for name, r in rounds.items()}
+    lines = [
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.items:,} items on {backend} "
+        f"(built in {built:.0f} s; 0: reused), against a "
+        f"fresh database of {FRESH_ITEMS:,} items; median of {args.rounds} rounds, taken "
+        f"alternately. {machine()}",
+        "",
+        f"| measure | fresh | {args.items:,} items | ratio |",
+        "|---|---|---|---|",
+    ]
+    for label, fresh_result in results["fresh"].items():
+        got = results["history"].get(label, "")
+        lines.append(f"| {label} | {fresh_result} | {got} | {_ratio(fresh_result, got)} |")
+    print("\n".join(lines))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "items": args.items,
+                    "backend": backend,
+                    "built_s": built,
+                    "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                    **results,
+                }
+            ),
+            encoding="utf-8",
+        )
+
+
+def combine(paths: list[str]) -> str:
+    """One Markdown table per backend from ``--json`` files: fresh, then each history size, and
+    whether the largest meets its target (within 1.5x of fresh and under 250 MB; ``curator
+    train`` under 10 minutes and 1 GB)."""
+    runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    out = []
+    for backend in ("sqlite", "postgresql"):
+        mine = sorted((r for r in runs if r["backend"] == backend), key=lambda r: r["items"])
+        if not mine:
+            continue
+        sizes = [f"{r['items']:,} items" for r in mine]
+        out += [
+            f"**{backend}** (fresh: the first month, {FRESH_ITEMS:,} items)",
+            "",
+            f"| measure | fresh | {' | '.join(sizes)} | ratio at {sizes[-1]} | target met |",
+            "|---|---|" + "---|" * len(sizes) + "---|---|",
+        ]
+        for label, fresh in mine[-1]["fresh"].items():
+            cells = [r["history"].get(label, "") for r in mine]
+            ratio = _ratio(fresh, cells[-1])
+            out.append(
+                f"| {label} | {fresh} | {' | '.join(cells)} | {ratio} | "
+                f"{_met(label, fresh, cells[-1])} |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def _met(label: str, fresh: str, got: str) -> str:
+    try:
+        value = float(got.split()[0])
+        base = float(fresh.split()[0])
+    except (ValueError, IndexError):
+        return "no" if "killed" in got else ""
+    mb = float(got.split(", ")[1].split()[0]) if ", " in got else None
+    if "train" in label:
+        return "yes" if value < 600 and (mb is None or mb < 1024) else "no"
+    ok = value <= 1.5 * base and (mb is None or mb < 250)
+    return "yes" if ok else "no"
+
+
+def _median_results(rounds: list[dict[str, str]]) -> dict[str, str]:
+    """Per measure, the median time over ``rounds`` and the largest peak RSS."""
+    out = {}
+    for label in rounds[-1]:
+        got = [r[label] for r in rounds if label in r]
+        try:
+            values = [float(g.split()[0]) for g in got]
+        except ValueError:
+            out[label] = got[-1]
+            continue
+        unit = got[0].split()[1].rstrip(",")
+        text = f"{statistics.median(values):.2f} {unit}"
+        mbs = [float(g.split(", ")[1].split()[0]) for g in got if ", " in g]
+        out[label] = text + (f", {max(mbs):.0f} MB" if mbs else "")
+    return out
+
+
+def _ratio(fresh: str, got: str) -> str:
+    try:
+        a, b = float(fresh.split()[0]), float(got.split()[0])
+    except (ValueError, IndexError):
+        return ""
+    return f"{b / a:.2f}x" if a else ""
+
+
+if __name__ == "__main__":
+    main()
