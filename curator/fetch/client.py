@@ -28,7 +28,7 @@ from curator.errors import (
     TooManyRedirects,
 )
 from curator.fetch import challenge, decode, robots, ssrf
-from curator.fetch.exceptions import fetch_error
+from curator.fetch.exceptions import failure, fetch_error
 from curator.fetch.headers import parse_max_age, parse_retry_after
 from curator.fetch.settings import FetchRequest, FetchSettings
 from curator.fetch.transport import GuardedTransport
@@ -220,10 +220,11 @@ class Fetcher:
         try:
             current = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise BlockedAddress(
-                f"{source_id}: refused to fetch {url!r}: not a valid URL ({exc})",
-                source_id=source_id,
-                url=url,
+            raise failure(
+                BlockedAddress,
+                source_id,
+                url,
+                f"refused to fetch {url!r}: not a valid URL ({exc})",
             ) from exc
         origin = current
         loop = asyncio.get_running_loop()
@@ -250,17 +251,19 @@ class Fetcher:
                         break
                     current = location
         except TimeoutError as exc:
-            raise FetchTimeout(
-                f"{source_id}: no complete response from {current} within "
+            raise failure(
+                FetchTimeout,
+                source_id,
+                current,
+                f"no complete response from {current} within "
                 f"{_seconds(s.total_timeout)} s (total timeout)",
-                source_id=source_id,
-                url=str(current),
             ) from exc
-        raise TooManyRedirects(
-            f"{source_id}: more than {s.max_redirects} redirects starting at {origin} "
+        raise failure(
+            TooManyRedirects,
+            source_id,
+            origin,
+            f"more than {s.max_redirects} redirects starting at {origin} "
             f"(last hop to {location}); a redirect loop?",
-            source_id=source_id,
-            url=str(origin),
         )
 
     async def _guard(self, source_id: str, url: httpx.URL, origin: httpx.URL) -> None:
@@ -274,23 +277,26 @@ class Fetcher:
                 if url.scheme in ssrf.ALLOWED_SCHEMES
                 else ""
             )
-            raise BlockedAddress(
-                f"{source_id}: refused to fetch {url}{via}: {exc}{hint}",
-                source_id=source_id,
-                url=str(url),
+            raise failure(
+                BlockedAddress,
+                source_id,
+                url,
+                f"refused to fetch {url}{via}: {exc}{hint}",
             ) from None
         except ssrf.Unresolvable as exc:
-            raise ConnectFailed(
-                f"{source_id}: could not fetch {url}{via}: {exc}",
-                source_id=source_id,
-                url=str(url),
+            raise failure(
+                ConnectFailed,
+                source_id,
+                url,
+                f"could not fetch {url}{via}: {exc}",
             ) from None
         except TimeoutError:
-            raise FetchTimeout(
-                f"{source_id}: resolving the host of {url} took more than "
+            raise failure(
+                FetchTimeout,
+                source_id,
+                url,
+                f"resolving the host of {url} took more than "
                 f"{_seconds(self.settings.connect_timeout)} s",
-                source_id=source_id,
-                url=str(url),
             ) from None
 
     async def _check_robots(self, source_id: str, url: httpx.URL) -> None:
@@ -307,9 +313,7 @@ class Fetcher:
             if rules.blocked_reason
             else f"{rules.robots_url} disallows it for our user agent"
         )
-        raise RobotsDisallowed(
-            f"{source_id}: not fetching {url}: {why}", source_id=source_id, url=str(url)
-        )
+        raise failure(RobotsDisallowed, source_id, url, f"not fetching {url}: {why}")
 
     async def _load_robots(self, url: httpx.URL) -> robots.RobotsRules:
         target = robots.robots_url(url)
@@ -336,10 +340,11 @@ class Fetcher:
                     try:
                         target = url.join(location.strip()).copy_with(fragment=None)
                     except httpx.InvalidURL as exc:
-                        raise BadResponse(
-                            f"{source_id}: {url} redirects to an invalid URL {location!r}",
-                            source_id=source_id,
-                            url=str(url),
+                        raise failure(
+                            BadResponse,
+                            source_id,
+                            url,
+                            f"{url} redirects to an invalid URL {location!r}",
                         ) from exc
                     return _Response(url, status, response.headers, b""), target
                 content = b""
