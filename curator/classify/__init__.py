@@ -14,6 +14,7 @@ Types live in ``types``; training in ``fit``, ``select`` and ``trainer``; saving
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,22 @@ def load_classifier(model_dir: Path | None = None) -> Classifier:
     return load(model_dir)
 
 
+def load_classifier_or_warning(
+    model_dir: Path | None, warning: str, log: logging.Logger
+) -> tuple[Classifier | None, str | None]:
+    """:func:`load_classifier`, or no classifier and why, for a caller that goes on without one:
+    ``warning`` is a :meth:`str.format` template over ``{error}`` (the
+    :class:`curator.errors.ModelError`), logged to the caller's ``log``."""
+    from curator.errors import ModelError
+
+    try:
+        return load_classifier(model_dir), None
+    except ModelError as exc:
+        message = warning.format(error=exc)
+        log.warning("%s", message)
+        return None, message
+
+
 def __getattr__(name: str) -> object:
     # ``from curator.classify import Classifier`` without importing the model code eagerly.
     if name == "Classifier":
@@ -47,4 +64,4 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
-__all__ = ["Classifier", "ClassifyInput", "load_classifier"]
+__all__ = ["Classifier", "ClassifyInput", "load_classifier", "load_classifier_or_warning"]

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from curator.classify.types import ClassifyInput
+from curator.classify.types import ClassifyInput, titled_object
 from curator.errors import ConfigError
 from curator.records import CATEGORIES, SECTORS
 
@@ -79,11 +79,7 @@ def _opt_str(obj: dict[str, Any], key: str, where: str) -> str | None:
 
 def parse_row(obj: object, where: str) -> TrainingRow:
     """Validate one JSONL object; errors name the file and line (``where``)."""
-    if not isinstance(obj, dict):
-        raise ConfigError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    title = obj.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise ConfigError(f"{where}: 'title' is missing or empty")
+    obj, title = titled_object(obj, where, ConfigError)
     relevant = obj.get("relevant")
     if not isinstance(relevant, bool):
         raise ConfigError(f"{where}: 'relevant' must be true or false")

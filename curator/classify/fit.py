@@ -43,6 +43,20 @@ def _fit_head(x: Any, labels: list[str], weights: np.ndarray, c: float, seed: in
     return head
 
 
+def _fit_label_head(
+    x: Any,
+    rows: Sequence[TrainingRow],
+    labels: Sequence[str | None],
+    weights: np.ndarray,
+    c: float,
+    seed: int,
+) -> Any:
+    """The sector or the category head (``labels[i]`` is row ``i``'s), fitted on the relevant
+    rows that have one."""
+    idx = [i for i, (r, label) in enumerate(zip(rows, labels, strict=True)) if r.relevant and label]
+    return _fit_head(x[idx], [str(labels[i]) for i in idx], weights[idx], c, seed)
+
+
 def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
     """Fit vectorizers and the three heads on ``rows`` (deterministic for a given input)."""
     if not rows:
@@ -61,22 +75,10 @@ def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
         config.c_relevance,
         config.seed,
     )
-    rel_idx = [i for i, r in enumerate(rows) if r.relevant and r.sector]
-    sector = _fit_head(
-        x[rel_idx],
-        [str(rows[i].sector) for i in rel_idx],
-        weights[rel_idx],
-        config.c_sector,
-        config.seed,
-    )
-    cat_idx = [i for i, r in enumerate(rows) if r.relevant and r.category]
-    category = _fit_head(
-        x[cat_idx],
-        [str(rows[i].category) for i in cat_idx],
-        weights[cat_idx],
-        config.c_category,
-        config.seed,
-    )
+    sectors = [r.sector for r in rows]
+    sector = _fit_label_head(x, rows, sectors, weights, config.c_sector, config.seed)
+    categories = [r.category for r in rows]
+    category = _fit_label_head(x, rows, categories, weights, config.c_category, config.seed)
     return Heads(vectorizers=vectorizers, relevance=relevance, sector=sector, category=category)
 
 

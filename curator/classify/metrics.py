@@ -28,26 +28,24 @@ def roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def recall(y: np.ndarray, pred: np.ndarray) -> float | None:
-    positives = y.astype(bool)
-    if not positives.any():
+def _share(hits: np.ndarray, among: np.ndarray) -> float | None:
+    """Share of the rows ``among`` selects that are ``hits``, or ``None`` when it selects none."""
+    if not among.any():
         return None
-    return float(pred.astype(bool)[positives].mean())
+    return float(hits[among].mean())
+
+
+def recall(y: np.ndarray, pred: np.ndarray) -> float | None:
+    return _share(pred.astype(bool), y.astype(bool))
 
 
 def false_positive_rate(y: np.ndarray, pred: np.ndarray) -> float | None:
     """Share of the negatives predicted positive, or ``None`` without negatives."""
-    negatives = ~y.astype(bool)
-    if not negatives.any():
-        return None
-    return float(pred.astype(bool)[negatives].mean())
+    return _share(pred.astype(bool), ~y.astype(bool))
 
 
 def precision(y: np.ndarray, pred: np.ndarray) -> float | None:
-    chosen = pred.astype(bool)
-    if not chosen.any():
-        return None
-    return float(y.astype(bool)[chosen].mean())
+    return _share(y.astype(bool), pred.astype(bool))
 
 
 def macro_f1(y: np.ndarray, pred: np.ndarray) -> float | None:

@@ -24,6 +24,17 @@ class ClassifyInput:
     sector_hint: str | None = None  # the source's sector_hint: a feature, never an override
 
 
+def titled_object(obj: object, where: str, error: type[Exception]) -> tuple[dict[str, Any], str]:
+    """A JSON line describing a publication (an input to classify, a training row): the object
+    and its title. Raises ``error`` naming ``where`` when it is not an object or has no title."""
+    if not isinstance(obj, dict):
+        raise error(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    title = obj.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise error(f"{where}: 'title' is missing or empty")
+    return obj, title
+
+
 #: Inverse regularisation strengths tried for the relevance head. ``curator train`` (and each
 #: training part of ``curator eval``) picks the one with the best publisher-grouped out-of-fold
 #: ROC-AUC on its own development rows, so the choice never sees the rows it is judged on. The

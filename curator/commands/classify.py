@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
@@ -108,6 +109,8 @@ def _command(name: str, training_dir: Path | None, use_db: bool, boot: int, *fla
     return " ".join([*parts, *flags])
 
 
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
 _training_dir = click.option(
     "--training-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -130,6 +133,11 @@ _boot = click.option(
     show_default=True,
     help="Bootstrap resamples for the 95% intervals.",
 )
+
+
+def _rows_and_bootstrap(command: _Command) -> _Command:
+    """The options ``train`` and ``eval`` share: where the rows come from, and the bootstrap."""
+    return _training_dir(_db(_boot(command)))
 
 
 _SPLITS: tuple[tuple[Literal["test", "by_publisher", "by_date"], str], ...] = (
@@ -178,9 +186,7 @@ def _print_report(report: EvaluationReport) -> None:
 
 
 @click.command()
-@_training_dir
-@_db
-@_boot
+@_rows_and_bootstrap
 @click.option(
     "--model-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -296,9 +302,7 @@ def _print_repeats(result: dict[str, Any]) -> None:
 
 
 @click.command()
-@_training_dir
-@_db
-@_boot
+@_rows_and_bootstrap
 @click.option(
     "--json",
     "json_path",

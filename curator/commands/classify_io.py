@@ -31,13 +31,9 @@ _BATCH = 2000
 
 def input_from(obj: object, where: str) -> ClassifyInput:
     """Validate one input object; ``ValueError`` names what is wrong."""
-    from curator.classify import ClassifyInput
+    from curator.classify.types import ClassifyInput, titled_object
 
-    if not isinstance(obj, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    title = obj.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"{where}: 'title' is missing or empty")
+    obj, title = titled_object(obj, where, ValueError)
     fields: dict[str, Any] = {}
     for key in _OPTIONAL_INPUT:
         value = obj.get(key)

@@ -11,34 +11,17 @@ fetches (through :mod:`curator.fetch`) and runs the reading in the parser proces
 
 from __future__ import annotations
 
-from curator.enrich.errors import (
-    EnrichError,
-    PageUnreadable,
-    PdfEncrypted,
-    PdfMalformed,
-    PdfNoText,
-    PdfTooLarge,
-    ReaderCrashed,
-    ReportTimeout,
-    ReportUnreadable,
-)
+from curator.enrich import errors
+from curator.enrich.errors import *  # noqa: F403  (its __all__: every way reading fails)
 from curator.enrich.records import Document, Proposal, Publication
 from curator.enrich.service import ReaderSettings, read_publication, read_publication_sync
 
 __all__ = [
     "Document",
-    "EnrichError",
-    "PageUnreadable",
-    "PdfEncrypted",
-    "PdfMalformed",
-    "PdfNoText",
-    "PdfTooLarge",
     "Proposal",
     "Publication",
-    "ReaderCrashed",
     "ReaderSettings",
-    "ReportTimeout",
-    "ReportUnreadable",
     "read_publication",
     "read_publication_sync",
 ]
+__all__ += errors.__all__

@@ -16,19 +16,9 @@ from types import TracebackType
 
 import httpx
 
-from curator.errors import (
-    BadResponse,
-    BlockedAddress,
-    BlockedBySite,
-    ConnectFailed,
-    FetchError,
-    FetchTimeout,
-    HTTPStatusError,
-    RobotsDisallowed,
-    TooManyRedirects,
-)
+from curator import errors
 from curator.fetch import challenge, decode, robots, ssrf
-from curator.fetch.exceptions import fetch_error
+from curator.fetch.exceptions import failure, fetch_error
 from curator.fetch.headers import parse_max_age, parse_retry_after
 from curator.fetch.settings import FetchRequest, FetchSettings
 from curator.fetch.transport import GuardedTransport
@@ -161,7 +151,7 @@ class Fetcher:
         if refused is not None:
             # Never retried with a browser's User-Agent or headers: the scheduler slows down
             # and `curator sources status` lists the site for an admin to check by hand.
-            raise BlockedBySite(
+            raise errors.BlockedBySite(
                 f"{source_id}: HTTP {resp.status} from {final}: {refused}; the site refuses "
                 "automated clients (check it by hand)",
                 status=resp.status,
@@ -188,7 +178,7 @@ class Fetcher:
         wait = f" (retry after {_seconds(retry_after)} s)" if retry_after is not None else ""
         if resp.status in REDIRECT_STATUSES:
             wait = " (a redirect without a Location header)"
-        raise HTTPStatusError(
+        raise errors.HTTPStatusError(
             f"{source_id}: HTTP {resp.status} from {final}{wait}",
             status=resp.status,
             source_id=source_id,
@@ -220,10 +210,11 @@ class Fetcher:
         try:
             current = httpx.URL(url)
         except (httpx.InvalidURL, TypeError) as exc:
-            raise BlockedAddress(
-                f"{source_id}: refused to fetch {url!r}: not a valid URL ({exc})",
-                source_id=source_id,
-                url=url,
+            raise failure(
+                errors.BlockedAddress,
+                source_id,
+                url,
+                f"refused to fetch {url!r}: not a valid URL ({exc})",
             ) from exc
         origin = current
         loop = asyncio.get_running_loop()
@@ -250,17 +241,19 @@ class Fetcher:
                         break
                     current = location
         except TimeoutError as exc:
-            raise FetchTimeout(
-                f"{source_id}: no complete response from {current} within "
+            raise failure(
+                errors.FetchTimeout,
+                source_id,
+                current,
+                f"no complete response from {current} within "
                 f"{_seconds(s.total_timeout)} s (total timeout)",
-                source_id=source_id,
-                url=str(current),
             ) from exc
-        raise TooManyRedirects(
-            f"{source_id}: more than {s.max_redirects} redirects starting at {origin} "
+        raise failure(
+            errors.TooManyRedirects,
+            source_id,
+            origin,
+            f"more than {s.max_redirects} redirects starting at {origin} "
             f"(last hop to {location}); a redirect loop?",
-            source_id=source_id,
-            url=str(origin),
         )
 
     async def _guard(self, source_id: str, url: httpx.URL, origin: httpx.URL) -> None:
@@ -274,23 +267,26 @@ class Fetcher:
                 if url.scheme in ssrf.ALLOWED_SCHEMES
                 else ""
             )
-            raise BlockedAddress(
-                f"{source_id}: refused to fetch {url}{via}: {exc}{hint}",
-                source_id=source_id,
-                url=str(url),
+            raise failure(
+                errors.BlockedAddress,
+                source_id,
+                url,
+                f"refused to fetch {url}{via}: {exc}{hint}",
             ) from None
         except ssrf.Unresolvable as exc:
-            raise ConnectFailed(
-                f"{source_id}: could not fetch {url}{via}: {exc}",
-                source_id=source_id,
-                url=str(url),
+            raise failure(
+                errors.ConnectFailed,
+                source_id,
+                url,
+                f"could not fetch {url}{via}: {exc}",
             ) from None
         except TimeoutError:
-            raise FetchTimeout(
-                f"{source_id}: resolving the host of {url} took more than "
+            raise failure(
+                errors.FetchTimeout,
+                source_id,
+                url,
+                f"resolving the host of {url} took more than "
                 f"{_seconds(self.settings.connect_timeout)} s",
-                source_id=source_id,
-                url=str(url),
             ) from None
 
     async def _check_robots(self, source_id: str, url: httpx.URL) -> None:
@@ -307,15 +303,13 @@ class Fetcher:
             if rules.blocked_reason
             else f"{rules.robots_url} disallows it for our user agent"
         )
-        raise RobotsDisallowed(
-            f"{source_id}: not fetching {url}: {why}", source_id=source_id, url=str(url)
-        )
+        raise failure(errors.RobotsDisallowed, source_id, url, f"not fetching {url}: {why}")
 
     async def _load_robots(self, url: httpx.URL) -> robots.RobotsRules:
         target = robots.robots_url(url)
         try:
             resp = await self._get("robots.txt", target, {}, False, robots.ROBOTS_MAX_BYTES)
-        except FetchError as exc:
+        except errors.FetchError as exc:
             return robots.rules_unreachable(target, type(exc).__name__)
         return robots.rules_from_response(target, resp.status, resp.content)
 
@@ -336,10 +330,11 @@ class Fetcher:
                     try:
                         target = url.join(location.strip()).copy_with(fragment=None)
                     except httpx.InvalidURL as exc:
-                        raise BadResponse(
-                            f"{source_id}: {url} redirects to an invalid URL {location!r}",
-                            source_id=source_id,
-                            url=str(url),
+                        raise failure(
+                            errors.BadResponse,
+                            source_id,
+                            url,
+                            f"{url} redirects to an invalid URL {location!r}",
                         ) from exc
                     return _Response(url, status, response.headers, b""), target
                 content = b""
@@ -384,23 +379,23 @@ def fetch_many(
     requests: Sequence[FetchRequest],
     settings: FetchSettings,
     *,
-    on_result: Callable[[FetchRequest, FetchResult | FetchError], None] | None = None,
+    on_result: Callable[[FetchRequest, FetchResult | errors.FetchError], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> list[FetchResult | FetchError]:
+) -> list[FetchResult | errors.FetchError]:
     """Fetch every request concurrently under the caps; results (or errors) in input order.
     ``on_result`` is called, in this thread, as each one finishes (progress bars)."""
-    results: list[FetchResult | FetchError | None] = [None] * len(requests)
+    results: list[FetchResult | errors.FetchError | None] = [None] * len(requests)
 
     async def run() -> None:
         async with Fetcher(settings, transport=transport) as fetcher:
 
             async def one(i: int, req: FetchRequest) -> None:
-                outcome: FetchResult | FetchError
+                outcome: FetchResult | errors.FetchError
                 try:
                     outcome = await fetcher.fetch(
                         req.source, etag=req.etag, last_modified=req.last_modified
                     )
-                except FetchError as exc:
+                except errors.FetchError as exc:
                     outcome = exc
                 results[i] = outcome
                 if on_result is not None:

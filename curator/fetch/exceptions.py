@@ -37,11 +37,18 @@ class GuardRefused(httpx.TransportError):
     """The connect-time guard refused every address of a host (message says why)."""
 
 
+def failure(kind: type[FetchError], source_id: str, url: object, message: str) -> FetchError:
+    """A ``kind`` error naming ``source_id`` and ``url``; its message is ``message`` after the
+    source id (every fetch error's message starts with the id of the source it was fetching)."""
+    return kind(f"{source_id}: {message}", source_id=source_id, url=str(url))
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One kind of trouble: the client catches ``caught`` and raises ``raised`` with
-    ``message`` (a :meth:`str.format` template over the fields of :func:`fetch_error`); the
-    transport turns httpcore's ``core``, when there is one, into ``caught``."""
+    ``message`` (after the source id: a :meth:`str.format` template over the fields of
+    :func:`fetch_error`); the transport turns httpcore's ``core``, when there is one, into
+    ``caught``."""
 
     caught: type[Exception]
     raised: type[FetchError]
@@ -49,36 +56,36 @@ class Rule:
     core: type[Exception] | None = None
 
 
-_TIMEOUT = "{source}: timed out fetching {url} ({kind})"
-_BROKEN = "{source}: connection to {url} failed: {exc}"
-_BAD = "{source}: bad response from {url}: {exc}"
+_TIMEOUT = "timed out fetching {url} ({kind})"
+_BROKEN = "connection to {url} failed: {exc}"
+_BAD = "bad response from {url}: {exc}"
 
 RULES: tuple[Rule, ...] = (
     # Raised by the guard inside the pool: an httpx.TransportError, so it comes first.
     Rule(
         GuardRefused,
         BlockedAddress,
-        "{source}: refused to connect to {url}: {exc} "
+        "refused to connect to {url}: {exc} "
         "(set CURATOR_ALLOW_PRIVATE_NETWORKS=true only for tests)",
     ),
     Rule(
         decode.TooLarge,
         BodyTooLarge,
-        "{source}: the body from {url} is larger than {max_bytes} bytes "
+        "the body from {url} is larger than {max_bytes} bytes "
         "(counted after decompression); not reading more",
     ),
-    Rule(decode.Unsupported, BadResponse, "{source}: refused the body from {url}: {exc}"),
-    Rule(decode.Undecodable, BadResponse, "{source}: the body from {url} cannot be decoded: {exc}"),
+    Rule(decode.Unsupported, BadResponse, "refused the body from {url}: {exc}"),
+    Rule(decode.Undecodable, BadResponse, "the body from {url} cannot be decoded: {exc}"),
     Rule(
         httpx.ConnectTimeout,
         FetchTimeout,
-        "{source}: could not connect to {url} within {connect_timeout:g} s",
+        "could not connect to {url} within {connect_timeout:g} s",
         httpcore.ConnectTimeout,
     ),
     Rule(
         httpx.ReadTimeout,
         FetchTimeout,
-        "{source}: {url} sent nothing for {read_timeout:g} s (read timeout)",
+        "{url} sent nothing for {read_timeout:g} s (read timeout)",
         httpcore.ReadTimeout,
     ),
     Rule(httpx.WriteTimeout, FetchTimeout, _TIMEOUT, httpcore.WriteTimeout),
@@ -129,7 +136,6 @@ def fetch_error(
     for rule in RULES:
         if isinstance(exc, rule.caught):
             message = rule.message.format(
-                source=source_id,
                 url=url,
                 exc=exc,
                 kind=type(exc).__name__,
@@ -137,5 +143,5 @@ def fetch_error(
                 read_timeout=read_timeout,
                 max_bytes=max_bytes,
             )
-            return rule.raised(message, source_id=source_id, url=str(url))
+            return failure(rule.raised, source_id, url, message)
     return None

@@ -26,7 +26,7 @@ from curator.config import Settings
 from curator.dedupe import title_key
 from curator.edition.proposed import item_text
 from curator.edition.service import proposal_text
-from curator.errors import ModelError, StoreError
+from curator.errors import StoreError
 from curator.items.links import (
     Added,
     Link,
@@ -243,13 +243,11 @@ class LinkAdder:
     def classifier(self) -> Classifier | None:
         if not self._model_tried:
             self._model_tried = True
-            from curator.classify import load_classifier
+            from curator.classify import load_classifier_or_warning
 
-            try:
-                self._classifier = load_classifier(self.settings.model_dir)
-            except ModelError as exc:
-                self._model_warning = f"not classified: {exc}"
-                log.warning("%s", self._model_warning)
+            self._classifier, self._model_warning = load_classifier_or_warning(
+                self.settings.model_dir, "not classified: {error}", log
+            )
         return self._classifier
 
     def _predict(self, entry: Entry, source: SourceConfig | None) -> Prediction | None:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from curator.config import Settings
-from curator.errors import ModelError
 from curator.fetch import FetchSettings
 from curator.parse.pool import ParsePool
 from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
@@ -85,13 +84,13 @@ class Poller:
     def classifier(self) -> Classifier | None:
         if self._classifier is None and self._load_model:
             self._load_model = False
-            from curator.classify import load_classifier
+            from curator.classify import load_classifier_or_warning
 
-            try:
-                self._classifier = load_classifier(self.settings.model_dir)
-            except ModelError as exc:
-                self.model_warning = f"{exc}; every new item is shown to editors meanwhile"
-                log.warning("%s", self.model_warning)
+            self._classifier, self.model_warning = load_classifier_or_warning(
+                self.settings.model_dir,
+                "{error}; every new item is shown to editors meanwhile",
+                log,
+            )
         return self._classifier
 
     def source_store(

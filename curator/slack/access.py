@@ -43,28 +43,35 @@ class Access:
             return self.is_listed_editor(user)
         return self.is_admin(user) or (self.channel is not None and channel == self.channel)
 
-    def click_refusal(self, user: str, channel: str | None) -> str | None:
-        """Why a click on a card is refused (None: it is not)."""
+    def _refusal(
+        self, user: str, channel: str | None, not_an_editor: str, elsewhere: str
+    ) -> str | None:
+        """None when :meth:`may_act` lets ``user`` act from ``channel``; otherwise
+        ``not_an_editor`` when editors are listed, else ``elsewhere`` (the wrong channel)."""
         if self.may_act(user, channel):
             return None
-        if self.editors:
-            return (
-                "Sorry, only the digest's editors can triage cards, and nothing was recorded. "
-                "Ask an admin to add you to CURATOR_EDITORS."
-            )
-        return "Sorry, cards are triaged in the editors' channel only; nothing was recorded."
+        return not_an_editor if self.editors else elsewhere
+
+    def click_refusal(self, user: str, channel: str | None) -> str | None:
+        """Why a click on a card is refused (None: it is not)."""
+        return self._refusal(
+            user,
+            channel,
+            "Sorry, only the digest's editors can triage cards, and nothing was recorded. "
+            "Ask an admin to add you to CURATOR_EDITORS.",
+            "Sorry, cards are triaged in the editors' channel only; nothing was recorded.",
+        )
 
     def add_refusal(self, user: str, channel: str | None) -> str | None:
         """Why the Add to Pulse shortcut is refused to ``user`` here (None: it is not)."""
-        if self.may_act(user, channel):
-            return None
-        if self.editors:
-            return (
-                "Sorry, only the digest's editors can add publications to Pulse; nothing was "
-                "added. Ask an admin to add you to CURATOR_EDITORS."
-            )
         where = f"<#{self.channel}>" if self.channel else "the editors' channel"
-        return f"Sorry, publications are added to Pulse from {where} only; nothing was added."
+        return self._refusal(
+            user,
+            channel,
+            "Sorry, only the digest's editors can add publications to Pulse; nothing was "
+            "added. Ask an admin to add you to CURATOR_EDITORS.",
+            f"Sorry, publications are added to Pulse from {where} only; nothing was added.",
+        )
 
     def pulse_refusal(self, user: str, channel: str | None, is_dm: bool) -> str | None:
         """Why ``/pulse`` is not answered here (None: it is)."""

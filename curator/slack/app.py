@@ -187,30 +187,17 @@ class Handlers(PulseCommand, ProposalHandlers):
             )
             return
         edits = {k: values[k] for k in ("title", "summary", "key_findings", "lead_in")}
+        labels = {k: values[k] for k in ("sector", "category")}
         try:
             self.decide(actor, item_id, "edit", key + ":edit", edits=edits)
             if card.status in ("new", "queued"):
-                outcome = self.decide(
-                    actor,
-                    item_id,
-                    "accept",
-                    key + ":accept",
-                    sector=values["sector"],
-                    category=values["category"],
-                )
+                outcome = self.decide(actor, item_id, "accept", key + ":accept", **labels)
                 if outcome.result == "conflict":
                     self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
                 elif outcome.result == "recorded":
                     self.after_accept(client, item_id, channel, ts)
             elif (values["sector"], values["category"]) != (card.sector, card.category):
-                self.decide(
-                    actor,
-                    item_id,
-                    "relabel",
-                    key + ":relabel",
-                    sector=values["sector"],
-                    category=values["category"],
-                )
+                self.decide(actor, item_id, "relabel", key + ":relabel", **labels)
         except DecisionError as exc:
             self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
         else:

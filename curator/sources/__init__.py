@@ -16,44 +16,19 @@ fetcher and the parsers are imported inside the functions that need them, and ``
 ``report``, ``add`` and ``probe`` are not imported here at all.
 """
 
+from curator.sources import model
 from curator.sources.edit import append_source, set_source_enabled
 from curator.sources.load import load_sources, parse_sources_text
-from curator.sources.model import (
-    BUILTIN_DEFAULTS,
-    DEFAULTS_KEYS,
-    KINDS,
-    MAX_JITTER,
-    MIN_INTERVAL,
-    REQUIRED_SELECTOR_KEYS,
-    REQUIRED_SOURCE_KEYS,
-    SELECTOR_KEYS,
-    SOURCE_KEYS,
-    TOP_LEVEL_KEYS,
-    Problem,
-    SourcesError,
-    parse_interval,
-)
+from curator.sources.model import *  # noqa: F403  (its __all__: keys, limits, problem types)
 from curator.sources.urls import same_url_key, suggest_id, url_problem
 
 __all__ = [
-    "BUILTIN_DEFAULTS",
-    "DEFAULTS_KEYS",
-    "KINDS",
-    "MAX_JITTER",
-    "MIN_INTERVAL",
-    "REQUIRED_SELECTOR_KEYS",
-    "REQUIRED_SOURCE_KEYS",
-    "SELECTOR_KEYS",
-    "SOURCE_KEYS",
-    "TOP_LEVEL_KEYS",
-    "Problem",
-    "SourcesError",
     "append_source",
     "load_sources",
-    "parse_interval",
     "parse_sources_text",
     "same_url_key",
     "set_source_enabled",
     "suggest_id",
     "url_problem",
 ]
+__all__ += model.__all__

@@ -109,3 +109,24 @@ def without_id(message: str, source_id: str) -> str:
     the logs; a table or a reply about that source already does)."""
     prefix = f"{source_id}: "
     return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+__all__ = [
+    "BUILTIN_DEFAULTS",
+    "DEFAULTS_KEYS",
+    "ID_RE",
+    "KINDS",
+    "MAX_DISCOVERED",
+    "MAX_JITTER",
+    "MIN_INTERVAL",
+    "REQUIRED_SELECTOR_KEYS",
+    "REQUIRED_SOURCE_KEYS",
+    "SELECTOR_KEYS",
+    "SOURCE_KEYS",
+    "TOP_LEVEL_KEYS",
+    "Problem",
+    "SourcesError",
+    "file_error",
+    "parse_interval",
+    "without_id",
+]
