@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import random
 import sys
 from pathlib import Path
 from subprocess import PIPE, STDOUT, Popen
+from typing import Any
 
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+
+def training_rows() -> list[dict[str, Any]]:
+    """The labelled rows of ``data/training/*.jsonl``: real titles and summaries that the
+    benchmarks vary into histories."""
+    rows = []
+    for path in sorted((ROOT / "data" / "training").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
+def vary(rng: random.Random, words: list[str], pool: list[str], rate: float) -> str:
+    """``words`` with each replaced by a word of ``pool`` at ``rate``: titles that differ."""
+    return " ".join(rng.choice(pool) if rng.random() < rate else w for w in words)
 
 
 def machine() -> str:

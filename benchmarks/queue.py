@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from benchmarks.common import ROOT, curator_env, machine
+from benchmarks.common import curator_env, machine
+from benchmarks.measure import run_curator
 from curator.store.db import open_engine
 from curator.store.schema import decisions, items, outbox, predictions
 
@@ -143,41 +143,6 @@ def build(engine: Engine, queued: int, decided: int) -> list[int]:
     return queued_ids
 
 
-def _run(args: list[str], env: dict[str, str], *, until: str | None = None) -> tuple[float, float]:
-    """Seconds (to ``until`` on stdout, else to exit) and peak RSS in MB of ``curator ARGS``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "curator", *args],
-        cwd=ROOT,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    seconds = None
-    if until is not None:
-        buffer = ""
-        while until not in buffer:
-            char = proc.stdout.read(1)
-            if not char:
-                break
-            buffer += char
-        seconds = time.perf_counter() - start
-        proc.stdin.write("q\n")
-        proc.stdin.flush()
-    proc.stdin.close()
-    proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"curator {' '.join(args)} exited with {proc.returncode}")
-    if seconds is None:
-        seconds = time.perf_counter() - start
-    return seconds, usage.ru_maxrss / 1024
-
-
 def _median_ms(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -192,9 +157,9 @@ def measure(engine: Engine, url: str, queued_ids: list[int], repeat: int) -> lis
     from curator.store.predictions import latest_predictions
 
     env = curator_env(CURATOR_DATABASE_URL=url, USER="bench")
-    review_s, review_mb = _run(["review"], env, until="[1/")
+    review_s, review_mb = run_curator(["review"], env, until="[1/")
     export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]
-    export_s, export_mb = _run(export, env)
+    export_s, export_mb = run_curator(export, env)
     now = T0 + timedelta(days=1)
     candidates = queued_ids[-20:]
     with engine.connect() as conn:

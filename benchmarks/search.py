@@ -22,7 +22,6 @@ after building), then ``--repeat`` times; p50 and p95 are over every timed run o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -35,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, append_results, machine
+from benchmarks.common import append_results, machine, training_rows, vary
 
 #: (label, query, filters): rare and common words, several words, a prefix, filters.
 QUERIES: list[tuple[str, str, dict[str, Any]]] = [
@@ -66,35 +65,21 @@ START = datetime(2021, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=5 * 365)
 
 
-def _seeds() -> list[dict[str, str]]:
-    seeds = []
-    for path in sorted((ROOT / "data" / "training").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                seeds.append(
-                    {"title": row["title"], "summary": row.get("summary") or "",
-                     "publisher": row["publisher"]}
-                )
-    return seeds
-
-
-def _vary(rng: random.Random, words: list[str], pool: list[str], rate: float) -> str:
-    return " ".join(rng.choice(pool) if rng.random() < rate else w for w in words)
-
-
 def _rows(n: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """(item row, prediction row) for items 1..n, deterministic for a given seed."""
     rng = random.Random(seed)
-    seeds = _seeds()
+    seeds = [
+        {"title": r["title"], "summary": r.get("summary") or "", "publisher": r["publisher"]}
+        for r in training_rows()
+    ]
     pool = [w for s in seeds for w in s["title"].split()]
     suffixes = ["", "", "", " 2023/24", " 2024 to 2025", " (England)", ": quarterly update",
                 " – annual report", ": summary", " (Wales)"]
     step = SPAN / n
     for i in range(1, n + 1):
         base = rng.choice(seeds)
-        title = _vary(rng, base["title"].split(), pool, 0.3) + rng.choice(suffixes)
-        summary = _vary(rng, base["summary"][:400].split(), pool, 0.2)
+        title = vary(rng, base["title"].split(), pool, 0.3) + rng.choice(suffixes)
+        summary = vary(rng, base["summary"][:400].split(), pool, 0.2)
         if i == n // 2:
             title, summary = NEEDLE, "A review of standards."
         seen = START + step * i
