@@ -58,7 +58,7 @@ from typing import Any
 from sqlalchemy import JSON, Engine, Integer, create_engine, delete, select, text, update
 
 from benchmarks.common import ROOT, curator_env, machine, start_farm, training_rows, vary
-from benchmarks.measure import run_curator, run_python
+from benchmarks.measure import median_ms, run_curator, run_python
 from curator.records import Entry, Prediction
 
 CHANNEL = "C0HISTORY"
@@ -417,15 +417,6 @@ with engine.connect() as conn:
     health = source_health(conn, load_sources(Path({sources!r})), datetime.now(UTC))
 report_text(health)
 """
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def farm_entries(now: datetime) -> list[list[Entry]]:

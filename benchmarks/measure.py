@@ -4,10 +4,12 @@ the first sight of a given output) and the process's own peak RSS."""
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.common import ROOT
@@ -113,3 +115,13 @@ def run_python(code: str, env: dict[str, str]) -> tuple[float, float]:
     if exit_code != 0:
         sys.exit(f"python -c {code!r} failed")
     return time.perf_counter() - start, mb
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    """The median of ``repeat`` calls of ``fn``, in milliseconds (work timed in this process)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000

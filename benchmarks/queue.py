@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +35,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from benchmarks.common import curator_env, machine
-from benchmarks.measure import run_curator
+from benchmarks.measure import median_ms, run_curator
 from curator.store.db import open_engine
 from curator.store.schema import decisions, items, outbox, predictions
 
@@ -143,15 +141,6 @@ def build(engine: Engine, queued: int, decided: int) -> list[int]:
     return queued_ids
 
 
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def measure(engine: Engine, url: str, queued_ids: list[int], repeat: int) -> list[str]:
     from curator.store.outbox import oldest_due, pending_count
     from curator.store.predictions import latest_predictions
@@ -163,9 +152,9 @@ def measure(engine: Engine, url: str, queued_ids: list[int], repeat: int) -> lis
     now = T0 + timedelta(days=1)
     candidates = queued_ids[-20:]
     with engine.connect() as conn:
-        latest_ms = _median_ms(lambda: latest_predictions(conn, candidates), repeat)
-        claim_ms = _median_ms(lambda: oldest_due(conn, CHANNEL, now), repeat)
-        count_ms = _median_ms(lambda: pending_count(conn, CHANNEL), repeat)
+        latest_ms = median_ms(lambda: latest_predictions(conn, candidates), repeat)
+        claim_ms = median_ms(lambda: oldest_due(conn, CHANNEL, now), repeat)
+        count_ms = median_ms(lambda: pending_count(conn, CHANNEL), repeat)
     return [
         "| measure | result |",
         "|---|---|",
