@@ -59,16 +59,17 @@ def list_editions(conn: Connection, now: datetime, tz: str = "Europe/London") ->
     """Every edition, newest first, with its accepted-item count. This month's edition is
     opened first if it does not exist yet (editions open automatically)."""
     ensure_edition(conn, edition_for_time(now, tz), now)
-    counts = (
-        select(items.c.edition, func.count().label("n"))
-        .where(items.c.status == "accepted")
-        .group_by(items.c.edition)
-        .subquery()
+    # One index range per edition (``ix_items_edition_status``), not one pass over every
+    # accepted item of the whole history: the list stays as fast at ten years as at one.
+    accepted = (
+        select(func.count())
+        .select_from(items)
+        .where(items.c.edition == editions.c.id, items.c.status == "accepted")
+        .correlate(editions)
+        .scalar_subquery()
     )
     rows = conn.execute(
-        select(editions, func.coalesce(counts.c.n, 0).label("n"))
-        .select_from(editions.outerjoin(counts, counts.c.edition == editions.c.id))
-        .order_by(editions.c.id.desc())
+        select(editions, accepted.label("n")).order_by(editions.c.id.desc())
     ).mappings()
     return [
         EditionInfo(r["id"], r["status"], int(r["n"]), r["opened_at"], r["closed_at"]) for r in rows
