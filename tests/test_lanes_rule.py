@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from curator.classify.lanes import LaneThresholds, lane_for, lane_thresholds_from_sidecar
+from curator.classify.lanes import LaneThresholds, lane_for, lane_thresholds
 from curator.records import Prediction
 
 
@@ -35,12 +35,12 @@ def test_points_out_of_order_are_refused() -> None:
 
 
 def test_a_model_without_lanes_cards_what_reaches_the_uncertain_band() -> None:
-    t = lane_thresholds_from_sidecar({"thresholds": {}}, uncertain_low=0.01)
+    t = lane_thresholds(None, uncertain_low=0.01)
     assert t == LaneThresholds(card=0.01, digest=0.01)
     assert lane_for(_p(0.02), t) == "card"
     assert lane_for(_p(0.009), t) == "quiet"
 
 
 def test_a_model_with_lanes_uses_them() -> None:
-    t = lane_thresholds_from_sidecar({"lanes": {"card": 0.3, "digest": 0.02}}, uncertain_low=0.01)
+    t = lane_thresholds({"card": 0.3, "digest": 0.02}, uncertain_low=0.01)
     assert t == LaneThresholds(card=0.3, digest=0.02)

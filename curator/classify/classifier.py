@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from curator.classify.lanes import lane_thresholds_from_sidecar
+from curator.classify.lanes import lane_thresholds
 from curator.classify.types import ClassifyInput, Scorer, Sidecar, Thresholds
 from curator.records import Prediction
 
@@ -33,9 +33,7 @@ class Classifier:
         if lanes is None and sidecar is not None:
             lanes = sidecar.lanes
         #: the card and digest operating points (see :mod:`curator.classify.lanes`)
-        self.lane_thresholds = lane_thresholds_from_sidecar(
-            {"lanes": lanes} if lanes is not None else {}, thresholds.uncertain_low
-        )
+        self.lane_thresholds = lane_thresholds(lanes, thresholds.uncertain_low)
 
     def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
         if not inputs:

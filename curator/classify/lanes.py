@@ -6,14 +6,13 @@ in the day's roll-up; ``quiet`` items are stored and searchable but never posted
 The two points are chosen by ``curator train`` from publisher-grouped out-of-fold scores and
 kept in the model's sidecar under ``"lanes"``. A model trained before lanes existed has none:
 it then cards what it called relevant or uncertain, as it always did, and lists nothing in the
-digest (:func:`lane_thresholds_from_sidecar`).
+digest (:func:`lane_thresholds`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from curator.records import Lane, Prediction
 
@@ -44,12 +43,10 @@ def lane_for(prediction: Prediction, thresholds: LaneThresholds) -> Lane:
     return "quiet"
 
 
-def lane_thresholds_from_sidecar(
-    sidecar: Mapping[str, Any], uncertain_low: float
-) -> LaneThresholds:
-    """The sidecar's ``"lanes"`` (``{"card": .., "digest": ..}``) when it has them; otherwise
-    the rule older models were used with (card whatever reaches the uncertain band's floor)."""
-    lanes = sidecar.get("lanes")
-    if isinstance(lanes, Mapping):
+def lane_thresholds(lanes: Mapping[str, float] | None, uncertain_low: float) -> LaneThresholds:
+    """The sidecar's ``"lanes"`` (``{"card": .., "digest": ..}``) when the model has them;
+    otherwise the rule older models were used with (card whatever reaches the uncertain band's
+    floor)."""
+    if lanes is not None:
         return LaneThresholds(card=float(lanes["card"]), digest=float(lanes["digest"]))
     return LaneThresholds(card=uncertain_low, digest=uncertain_low)
