@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
+from curator.audit import FIELDS
 from curator.cli import cli
-from curator.commands.decisions import FIELDS
 from curator.config import get_settings
 from curator.store.decisions import Actor, decide
 from tests.support.factories import add_item
