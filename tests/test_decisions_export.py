@@ -240,3 +240,33 @@ def test_the_export_writes_exactly_the_pinned_bytes(
     assert out.read_bytes() == PINNED_JSONL.encode("utf-8")
     export("--format", "csv", "--out", str(out))
     assert out.read_bytes() == PINNED_CSV.encode("utf-8")
+
+
+def test_since_exports_the_decisions_made_from_the_start_of_that_day(
+    engine: Engine, export: Any
+) -> None:
+    a = add_item(engine, title="Prisons report")
+    b = add_item(engine, title="Care report")
+    c = add_item(engine, title="Youth report")
+    editor = Actor("U1", "alice", "slack")
+    decide(engine, a, "reject", editor, now=datetime(2024, 6, 3, 22, 59, tzinfo=UTC))
+    # 23:00 UTC on 3 June is midnight on 4 June in London (summer time)
+    decide(engine, b, "reject", editor, now=datetime(2024, 6, 3, 23, 0, tzinfo=UTC))
+    decide(engine, c, "reject", editor, now=datetime(2024, 6, 5, 8, tzinfo=UTC))
+    jsonl = export("--format", "jsonl", "--since", "2024-06-04")
+    since = [json.loads(line) for line in jsonl.splitlines()]
+    assert [(r["item_id"], r["created_at"]) for r in since] == [
+        (b, "2024-06-03T23:00:00+00:00"),
+        (c, "2024-06-05T08:00:00+00:00"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(export("--since", "2024-06-05"))))
+    assert [int(r["item_id"]) for r in rows] == [c]
+    assert export("--since", "2024-06-06").strip() == ",".join(FIELDS)  # the header alone
+    assert len(export("--format", "jsonl").splitlines()) == 3  # without --since: every one
+
+
+def test_a_bad_since_date_is_a_clear_error(engine: Engine, export: Any) -> None:
+    result = CliRunner().invoke(cli, ["decisions", "export", "--since", "last week"])
+    assert result.exit_code == 2
+    assert "'last week' is not a date; use YYYY-MM-DD" in result.output
+    assert "--since" in result.output
