@@ -92,6 +92,9 @@ def decision_batches(
         .order_by(decisions.c.id)
     )
     if since is not None:
-        stmt = stmt.where(decisions.c.created_at >= since)
+        # The ids through the index on created_at: SQLite's planner, which has no statistics,
+        # otherwise reads the whole trail in id order (no sort) and filters it.
+        recent = select(decisions.c.id).where(decisions.c.created_at >= since)
+        stmt = stmt.where(decisions.c.id.in_(recent))
     result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
     yield from result.partitions()
