@@ -37,7 +37,7 @@ HISTORY_COLUMNS: tuple[str, ...] = (
 )
 
 #: Rows fetched at a time by :func:`decision_history`.
-HISTORY_BATCH = 5000
+HISTORY_BATCH = 1000
 
 
 def _utc_text(dialect: str) -> ColumnElement[Any]:
