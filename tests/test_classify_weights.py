@@ -3,6 +3,8 @@ coefficients leaves every score as the weighted fit gave it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.sparse import diags
 
@@ -23,7 +25,7 @@ from tests.conftest import REPO
 ROWS = load_files(REPO / "data" / "training")[::4]
 
 
-def _blocks() -> tuple[dict[str, object], list[str], np.ndarray]:
+def _blocks() -> tuple[dict[str, Any], list[str], np.ndarray]:
     prepared = [prepare(r.as_input()) for r in ROWS]
     vectorizers = build_vectorizers()
     fit(vectorizers, prepared)

@@ -229,9 +229,10 @@ LABEL_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keywords", "keyword_flags")
 #: multiplied by its weight before the head is fitted, so the regularisation lets it speak louder.
 #: The summary says what an item is (a report's findings, a release's "announced today"), and at
 #: twice the weight the card lane's false-positive rate at 95% recall fell from 0.145 to 0.115,
-#: publisher-grouped out of fold on the development rows only (5 fold assignments; see the model
-#: card, "Round 9"). :func:`curator.classify.fit.fit_relevance_head` folds the weights into the
-#: fitted coefficients, so scoring (and the compiled scorer) reads the blocks unweighted.
+#: publisher-grouped out of fold on the development rows only (5 fold assignments,
+#: ``python -m benchmarks.lanes_oof``; the model card, "Round 8").
+#: :func:`curator.classify.fit.fit_relevance_head` folds the weights into the fitted
+#: coefficients, so scoring (and the compiled scorer) reads the blocks unweighted.
 RELEVANCE_BLOCK_WEIGHTS: dict[str, float] = {"summary_words": 2.0}
 
 

@@ -54,9 +54,10 @@ def fit_relevance_head(
     block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS,
 ) -> Any:
     """The relevance head fitted on ``stack(blocks, RELEVANCE_FIELDS)`` with each block
-    multiplied by its weight in ``block_weights`` (:data:`RELEVANCE_BLOCK_WEIGHTS`); the weights are then folded into
-    the coefficients (``(x * s) · w = x · (s * w)``), so the head scores the unweighted stack
-    exactly as it scored the weighted one, and nothing that scores needs to know the weights."""
+    multiplied by its weight in ``block_weights`` (:data:`RELEVANCE_BLOCK_WEIGHTS`); the
+    weights are then folded into the coefficients (``(x * s) · w = x · (s * w)``), so the head
+    scores the unweighted stack exactly as it scored the weighted one, and nothing that scores
+    needs to know the weights."""
     from scipy.sparse import diags
 
     x = stack(blocks, RELEVANCE_FIELDS)
