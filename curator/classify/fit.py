@@ -15,8 +15,10 @@ import numpy as np
 from curator.classify.data import TrainingRow
 from curator.classify.features import (
     LABEL_FIELDS,
+    RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
     build_vectorizers,
+    column_weights,
     fit,
     prepare,
     publisher_group,
@@ -43,6 +45,29 @@ def _fit_head(x: Any, labels: list[str], weights: np.ndarray, c: float, seed: in
     return head
 
 
+def fit_relevance_head(
+    blocks: dict[str, Any],
+    labels: list[str],
+    weights: np.ndarray,
+    c: float,
+    seed: int,
+    block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS,
+) -> Any:
+    """The relevance head fitted on ``stack(blocks, RELEVANCE_FIELDS)`` with each block
+    multiplied by its weight in ``block_weights`` (:data:`RELEVANCE_BLOCK_WEIGHTS`); the
+    weights are then folded into the coefficients (``(x * s) · w = x · (s * w)``), so the head
+    scores the unweighted stack exactly as it scored the weighted one, and nothing that scores
+    needs to know the weights."""
+    from scipy.sparse import diags
+
+    x = stack(blocks, RELEVANCE_FIELDS)
+    scale = column_weights(blocks, RELEVANCE_FIELDS, block_weights)
+    head = _fit_head(x @ diags(scale), labels, weights, c, seed)
+    if not isinstance(head, str):
+        head.coef_ = head.coef_ * scale
+    return head
+
+
 def _fit_label_head(
     x: Any,
     rows: Sequence[TrainingRow],
@@ -65,11 +90,10 @@ def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
     vectorizers = build_vectorizers()
     fit(vectorizers, prepared)
     blocks = transform(vectorizers, prepared)
-    x_rel = stack(blocks, RELEVANCE_FIELDS)
     x = stack(blocks, LABEL_FIELDS)
     weights = np.array([r.weight for r in rows])
-    relevance = _fit_head(
-        x_rel,
+    relevance = fit_relevance_head(
+        blocks,
         ["yes" if r.relevant else "no" for r in rows],
         weights,
         config.c_relevance,

@@ -19,7 +19,7 @@ from curator.classify.features import (
     stack,
     transform,
 )
-from curator.classify.fit import _fit_head, _relevance_scores, group_folds
+from curator.classify.fit import _relevance_scores, fit_relevance_head, group_folds
 from curator.classify.types import LanePoints, ModelConfig, Thresholds
 
 
@@ -133,11 +133,13 @@ def search_relevance_c(rows: Sequence[TrainingRow], config: ModelConfig) -> CSea
     for train_idx, test_idx in group_folds(rows, config.folds):
         vectorizers = build_vectorizers()
         fit(vectorizers, [prepared[i] for i in train_idx])
-        x_train = stack(transform(vectorizers, [prepared[i] for i in train_idx]), RELEVANCE_FIELDS)
+        train_blocks = transform(vectorizers, [prepared[i] for i in train_idx])
         x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), RELEVANCE_FIELDS)
         train_labels = [labels[i] for i in train_idx]
         for c in grid:
-            head = _fit_head(x_train, train_labels, weights[train_idx], c, config.seed)
+            head = fit_relevance_head(
+                train_blocks, train_labels, weights[train_idx], c, config.seed
+            )
             oof[c][test_idx] = _relevance_scores(head, x_test)
     y = np.array([r.relevant for r in rows])
     aucs = {c: roc_auc(y, oof[c]) for c in grid}
