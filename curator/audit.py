@@ -78,10 +78,11 @@ class JsonCells:
     def __init__(self, cell: Callable[[Any], Any]) -> None:
         self._cell = cell
         self._seen: dict[str, Any] = {}
+        self._null = cell(None)  # SQL NULL (PostgreSQL keeps a missing value so)
 
     def __call__(self, stored: str | None) -> Any:
         if stored is None:
-            return self._cell(None)
+            return self._null
         seen = self._seen
         try:
             return seen[stored]

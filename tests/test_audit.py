@@ -93,17 +93,18 @@ def test_iso_utc_reads_other_forms_of_a_time() -> None:
     )
 
 
-def test_json_cells_stay_few_however_many_values() -> None:
-    seen: list[Any] = []
+def test_json_cells_are_made_once_and_stay_few_however_many_values() -> None:
+    made: list[Any] = []
 
     def cell(value: Any) -> str:
-        seen.append(value)
+        made.append(value)
         return repr(value)
 
     cells = JsonCells(cell)
-    assert cells('{"a": 1}') == "{'a': 1}" and cells('{"a": 1}') == "{'a': 1}"
-    assert seen == [{"a": 1}]  # parsed once
-    assert cells(None) == "None"
+    for _ in range(3):
+        assert cells('{"a": 1}') == "{'a': 1}"
+        assert cells(None) == "None"  # SQL NULL
+    assert made == [None, {"a": 1}]  # each made once
     for n in range(JsonCells.LIMIT * 3):
         assert cells(str(n)) == str(n)
     assert len(cells._seen) <= JsonCells.LIMIT
