@@ -1,5 +1,6 @@
 """Shared fixtures: a database per test (SQLite, or PostgreSQL when CURATOR_TEST_DATABASE_URL is
-set, as .ci/run does for the storage tests), a loopback HTTP server, and a clean environment."""
+set, as .ci/run does for the storage tests), a loopback HTTP server, the fake Slack Web API, and a
+clean environment."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,3 +65,11 @@ def server() -> Iterator[LocalServer]:
     srv = LocalServer().start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """The fake Slack Web API (``tests/support/fake_slack.py``) on a loopback port."""
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()

@@ -17,17 +17,21 @@ from curator.errors import ConfigError
         ("CURATOR_PARSE_WORKERS", "-1", "greater than or equal to 0"),
         ("CURATOR_PARSE_TIMEOUT", "0", "greater than 0"),
         ("CURATOR_TICK_SECONDS", "soon", "valid integer"),
+        ("CURATOR_DIGEST_TIME", "25:00", "use HH:MM on a 24-hour clock, e.g. 16:00"),
+        ("CURATOR_DIGEST_TIME", "4pm", "use HH:MM on a 24-hour clock"),
+        ("CURATOR_CANDIDATE_DAYS", "0", "greater than or equal to 1"),
+        ("CURATOR_TIMEZONE", "Europe/Londres", "use an IANA name such as Europe/London"),
     ],
 )
-def test_a_bad_setting_names_the_variable_and_what_is_wrong(
+def test_a_bad_setting_is_one_line_naming_the_variable_and_what_is_wrong(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
 ) -> None:
     monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     with pytest.raises(ConfigError) as info:
         get_settings()
-    assert f"{name}={value!r}" in str(info.value)
-    assert says in str(info.value)
+    message = str(info.value)
+    assert f"{name}={value!r}" in message and says in message and "\n" not in message
 
 
 def test_the_command_line_prints_it_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from sqlalchemy import Engine, select
 from curator import daily as lane_jobs
 from curator.cli import cli
 from curator.config import Settings, get_settings
-from curator.errors import ConfigError
 from curator.runner import Runner
 from curator.slack.digest import item_ids_from_metadata
 from curator.store.schema import decisions, items
@@ -27,13 +25,6 @@ from tests.support.feeds import write_sources
 
 pytestmark = pytest.mark.storage
 CHANNEL = "C0PULSE"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def _environment(
@@ -196,26 +187,6 @@ def test_review_shows_the_digest_items_after_the_cards(
         rows = conn.execute(select(decisions.c.item_id, decisions.c.action)).all()
     assert [tuple(r) for r in rows] == [(listed, "reject")]
     assert first < second
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "says"),
-    [
-        ("CURATOR_DIGEST_TIME", "25:00", "use HH:MM on a 24-hour clock, e.g. 16:00"),
-        ("CURATOR_DIGEST_TIME", "4pm", "use HH:MM on a 24-hour clock"),
-        ("CURATOR_CANDIDATE_DAYS", "0", "greater than or equal to 1"),
-        ("CURATOR_TIMEZONE", "Europe/Londres", "use an IANA name such as Europe/London"),
-    ],
-)
-def test_a_bad_lane_setting_is_a_clear_one_line_error(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str
-) -> None:
-    monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    with pytest.raises(ConfigError) as info:
-        get_settings()
-    message = str(info.value)
-    assert f"{name}={value!r}" in message and says in message and "\n" not in message
 
 
 def test_the_digest_time_is_read_as_hour_and_minute() -> None:

@@ -37,15 +37,8 @@ def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
         yield started
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    srv = FakeSlack().start()
-    yield srv
-    srv.stop()
-
-
-def client_for(fake: FakeSlack, **kw: Any) -> Any:
-    return make_client(Settings(slack_bot_token=fake.token, slack_api_url=fake.base_url), **kw)
+def client_for(slack: FakeSlack, **kw: Any) -> Any:
+    return make_client(Settings(slack_bot_token=slack.token, slack_api_url=slack.base_url), **kw)
 
 
 def digest_item(engine: Engine, **kw: Any) -> int:
@@ -55,14 +48,14 @@ def digest_item(engine: Engine, **kw: Any) -> int:
     return item_id
 
 
-def roll_ups(fake: FakeSlack) -> list[dict[str, Any]]:
-    return [m for m in fake.channel_messages(CHANNEL) if item_ids_from_metadata(m) is not None]
+def roll_ups(slack: FakeSlack) -> list[dict[str, Any]]:
+    return [m for m in slack.channel_messages(CHANNEL) if item_ids_from_metadata(m) is not None]
 
 
-def cards(fake: FakeSlack) -> list[int | None]:
+def cards(slack: FakeSlack) -> list[int | None]:
     return [
         blocks.item_id_from_metadata(m)
-        for m in fake.channel_messages(CHANNEL)
+        for m in slack.channel_messages(CHANNEL)
         if blocks.item_id_from_metadata(m) is not None
     ]
 
@@ -81,12 +74,12 @@ def button(block: dict[str, Any]) -> dict[str, Any] | None:
     return accessory if accessory and accessory.get("type") == "button" else None
 
 
-def post_digest_command(db_url: str, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> str:
+def post_digest_command(db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> str:
     for key, value in {
         "CURATOR_DATABASE_URL": db_url,
-        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_BOT_TOKEN": slack.token,
         "SLACK_CHANNEL": CHANNEL,
-        "SLACK_API_URL": fake.base_url,
+        "SLACK_API_URL": slack.base_url,
     }.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
@@ -171,12 +164,12 @@ def test_slack_post_digest_posts_one_roll_up_whose_make_a_card_posts_the_card_on
 
 
 def test_forty_one_digest_items_give_two_messages_each_listing_every_item_once(
-    engine: Engine, fake: FakeSlack
+    engine: Engine, slack: FakeSlack
 ) -> None:
     listed = [digest_item(engine) for _ in range(41)]
-    report = post_digest(engine, client_for(fake), CHANNEL, sleep=lambda s: None)
+    report = post_digest(engine, client_for(slack), CHANNEL, sleep=lambda s: None)
     assert (report.messages, report.items, report.remaining) == (2, 41, 0)
-    first, second = fake.channel_messages(CHANNEL)
+    first, second = slack.channel_messages(CHANNEL)
     assert item_ids_from_metadata(first) == listed[:40]
     assert item_ids_from_metadata(second) == listed[40:]
     assert len(first["blocks"]) == 41 and len(second["blocks"]) == 2
@@ -189,37 +182,37 @@ def test_forty_one_digest_items_give_two_messages_each_listing_every_item_once(
     assert unlisted == 0
 
 
-def test_nothing_to_list_posts_nothing(engine: Engine, fake: FakeSlack) -> None:
+def test_nothing_to_list_posts_nothing(engine: Engine, slack: FakeSlack) -> None:
     add_item(engine)  # a card
     add_item(engine, lane="quiet", status="new")
     digest_item(engine, status="rejected")  # decided before the roll-up
     digest_item(engine, digest_listed_at=T0)  # listed already
-    report = post_digest(engine, client_for(fake), CHANNEL)
+    report = post_digest(engine, client_for(slack), CHANNEL)
     assert (report.messages, report.items) == (0, 0)
-    assert fake.calls("chat.postMessage") == []
+    assert slack.calls("chat.postMessage") == []
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(digest_messages)).scalar_one() == 0
 
 
 def test_a_roll_up_posted_before_a_crash_is_found_and_not_posted_again(
-    engine: Engine, fake: FakeSlack
+    engine: Engine, slack: FakeSlack
 ) -> None:
     listed = [digest_item(engine) for _ in range(2)]
     # Slack takes the message, but its answer never arrives in time (the process dies waiting).
-    fake.fail("chat.postMessage", hang=2, after=True)
+    slack.fail("chat.postMessage", hang=2, after=True)
     now = datetime.now(UTC)
     report = post_digest(
-        engine, client_for(fake, timeout=1, retries=0), CHANNEL, now_fn=lambda: now
+        engine, client_for(slack, timeout=1, retries=0), CHANNEL, now_fn=lambda: now
     )
     assert (report.messages, report.failed, report.remaining) == (0, 1, 1)
-    assert len(fake.channel_messages(CHANNEL)) == 1  # it was posted all the same
-    fake.heal()
+    assert len(slack.channel_messages(CHANNEL)) == 1  # it was posted all the same
+    slack.heal()
     later = now + timedelta(minutes=5)
-    report = post_digest(engine, client_for(fake), CHANNEL, now_fn=lambda: later)
+    report = post_digest(engine, client_for(slack), CHANNEL, now_fn=lambda: later)
     assert (report.messages, report.skipped, report.remaining) == (0, 1, 0)
-    (message,) = fake.channel_messages(CHANNEL)
+    (message,) = slack.channel_messages(CHANNEL)
     assert item_ids_from_metadata(message) == listed
-    assert len(fake.calls("chat.postMessage")) == 1
+    assert len(slack.calls("chat.postMessage")) == 1
     with engine.connect() as conn:
         row = conn.execute(select(digest_messages)).mappings().one()
     assert (row["status"], row["message_ts"], row["attempts"]) == ("posted", message["ts"], 2)

@@ -13,10 +13,12 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from curator.classify import ClassifyInput
+from curator.classify.lanes import LaneThresholds
 from curator.config import Settings
 from curator.fetch import FetchRequest, FetchSettings
 from curator.pipeline import Poller
 from curator.pipeline.records import Arrival
+from curator.pipeline.stages import PollModel
 from curator.records import FetchResult, Prediction, SourceConfig
 from curator.store.decisions import Actor, decide
 from curator.store.schema import items, predictions, source_state
@@ -31,10 +33,12 @@ FAST = FetchSettings(
 )
 
 
-class KeywordClassifier:
-    """A hand-written fake: 'report' in the title means relevant."""
+class KeywordClassifier(PollModel):
+    """A hand-written fake: 'report' in the title means relevant. It has no operating points,
+    so the decider's own rule chooses the lanes (relevant or uncertain is carded)."""
 
     version = "fake-1"
+    lane_thresholds: LaneThresholds | None = None
 
     def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
         return [

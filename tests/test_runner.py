@@ -10,7 +10,6 @@ import sys
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,13 +26,6 @@ from tests.support.httpserver import LocalServer
 
 pytestmark = pytest.mark.storage
 CHANNEL = "C0PULSE"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack().start()
-    yield fake
-    fake.stop()
 
 
 def _recent_feed(name: str, n: int = 2) -> bytes:

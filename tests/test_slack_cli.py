@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -32,20 +31,13 @@ CHANNEL = "C0PULSE"
 SECRET = "s3cret"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    srv = FakeSlack().start()
-    yield srv
-    srv.stop()
-
-
-def slack_env(fake: FakeSlack, db_url: str) -> dict[str, str]:
+def slack_env(slack: FakeSlack, db_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
     env.update(
         CURATOR_DATABASE_URL=db_url,
-        SLACK_BOT_TOKEN=fake.token,
+        SLACK_BOT_TOKEN=slack.token,
         SLACK_CHANNEL=CHANNEL,
-        SLACK_API_URL=fake.base_url,
+        SLACK_API_URL=slack.base_url,
         SLACK_SIGNING_SECRET=SECRET,
         PYTHONPATH=str(REPO),
     )
@@ -61,16 +53,16 @@ def queue(engine: Engine, n: int) -> list[int]:
 
 
 def test_slack_post_drains_once(
-    engine: Engine, db_url: str, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = queue(engine, 2)
-    for key, value in slack_env(fake, db_url).items():
+    for key, value in slack_env(slack, db_url).items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     result = CliRunner().invoke(cli, ["slack", "post"])
     assert result.exit_code == 0, result.output
     assert "posted 2, failed 0, skipped 0, still waiting 0" in result.output
-    got = [blocks.item_id_from_metadata(m) for m in fake.channel_messages(CHANNEL)]
+    got = [blocks.item_id_from_metadata(m) for m in slack.channel_messages(CHANNEL)]
     assert got == ids
 
 
@@ -90,19 +82,19 @@ def test_slack_post_without_settings_says_what_is_missing(db_url: str) -> None:
 
 
 def test_kill_9_between_post_and_record_never_double_posts(
-    engine: Engine, db_url: str, fake: FakeSlack
+    engine: Engine, db_url: str, slack: FakeSlack
 ) -> None:
     (item_id,) = queue(engine, 1)
     # Slack takes the message, then the answer is slow: the process is killed while waiting.
-    fake.fail("chat.postMessage", hang=30, after=True)
+    slack.fail("chat.postMessage", hang=30, after=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "curator", "slack", "post"],
-        env=slack_env(fake, db_url),
+        env=slack_env(slack, db_url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        fake.wait_for("chat.postMessage", timeout=60)
+        slack.wait_for("chat.postMessage", timeout=60)
         time.sleep(0.1)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
@@ -111,27 +103,27 @@ def test_kill_9_between_post_and_record_never_double_posts(
     with engine.connect() as conn:
         row = conn.execute(select(outbox)).mappings().one()
     assert (row["status"], row["attempts"], row["message_ts"]) == ("pending", 1, None)
-    fake.heal()
-    client = make_client(Settings(slack_bot_token=fake.token, slack_api_url=fake.base_url))
+    slack.heal()
+    client = make_client(Settings(slack_bot_token=slack.token, slack_api_url=slack.base_url))
     later = datetime.now(UTC) + timedelta(minutes=5)  # the dead process's claim has expired
     report = drain(engine, client, CHANNEL, now_fn=lambda: later)
     assert (report.posted, report.skipped, report.remaining) == (0, 1, 0)
-    assert len(fake.calls("chat.postMessage")) == 1
-    (message,) = fake.channel_messages(CHANNEL)
+    assert len(slack.calls("chat.postMessage")) == 1
+    (message,) = slack.channel_messages(CHANNEL)
     assert blocks.item_id_from_metadata(message) == item_id
     with engine.connect() as conn:
         assert conn.execute(select(outbox.c.message_ts)).scalar_one() == message["ts"]
 
 
 @pytest.mark.slow
-def test_slack_serve_answers_signed_requests(engine: Engine, db_url: str, fake: FakeSlack) -> None:
+def test_slack_serve_answers_signed_requests(engine: Engine, db_url: str, slack: FakeSlack) -> None:
     (item_id,) = queue(engine, 1)
-    client = make_client(Settings(slack_bot_token=fake.token, slack_api_url=fake.base_url))
+    client = make_client(Settings(slack_bot_token=slack.token, slack_api_url=slack.base_url))
     drain(engine, client, CHANNEL)
-    ts = fake.channel_messages(CHANNEL)[0]["ts"]
+    ts = slack.channel_messages(CHANNEL)[0]["ts"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "curator", "slack", "serve", "--port", "0", "--host", "127.0.0.1"],
-        env=slack_env(fake, db_url),
+        env=slack_env(slack, db_url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -153,7 +145,7 @@ def test_slack_serve_answers_signed_requests(engine: Engine, db_url: str, fake: 
         assert forged.status_code == 401
         ok = httpx.post(url, content=body, headers=sign(body, SECRET), timeout=5)
         assert ok.status_code == 200
-        fake.wait_for("chat.update", timeout=60)
+        slack.wait_for("chat.update", timeout=60)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,21 +12,14 @@ from curator.slack.socket import start_socket_mode
 from tests.support.fake_slack import FakeSlack
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    srv = FakeSlack().start()
-    yield srv
-    srv.stop()
-
-
 def error_of(call: object) -> str:
     with pytest.raises(SlackApiError) as info:
         call()  # type: ignore[operator]
     return str(info.value.response["error"])
 
 
-def test_limits_and_token_are_enforced(fake: FakeSlack) -> None:
-    client = WebClient(token=fake.token, base_url=fake.base_url)
+def test_limits_and_token_are_enforced(slack: FakeSlack) -> None:
+    client = WebClient(token=slack.token, base_url=slack.base_url)
     divider = {"type": "divider"}
     section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
     button = {
@@ -54,13 +45,13 @@ def test_limits_and_token_are_enforced(fake: FakeSlack) -> None:
     }
     assert error_of(lambda: client.views_open(trigger_id="t", view=modal)) == "invalid_blocks"
     assert client.chat_postMessage(channel="C1", text="t", blocks=[divider] * 50)["ok"]
-    wrong = WebClient(token="xoxb-wrong", base_url=fake.base_url)
+    wrong = WebClient(token="xoxb-wrong", base_url=slack.base_url)
     assert error_of(lambda: wrong.auth_test()) == "invalid_auth"
-    assert all(c.headers["Authorization"].startswith("Bearer ") for c in fake.requests)
+    assert all(c.headers["Authorization"].startswith("Bearer ") for c in slack.requests)
 
 
-def test_history_hides_metadata_unless_asked(fake: FakeSlack) -> None:
-    client = WebClient(token=fake.token, base_url=fake.base_url)
+def test_history_hides_metadata_unless_asked(slack: FakeSlack) -> None:
+    client = WebClient(token=slack.token, base_url=slack.base_url)
     meta = {"event_type": "pulse_candidate", "event_payload": {"item_id": 1}}
     client.chat_postMessage(channel="C1", text="hi", metadata=meta)
     plain = client.conversations_history(channel="C1")["messages"][0]

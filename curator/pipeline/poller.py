@@ -8,21 +8,17 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from curator.config import Settings
 from curator.fetch import FetchSettings
 from curator.parse.pool import ParsePool
 from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
 from curator.pipeline.records import PollReport
-from curator.pipeline.stages import Classify, Intake, SourceStore, StoreLoop
+from curator.pipeline.stages import Classify, Intake, PollModel, SourceStore, StoreLoop
 from curator.records import SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Engine
 from curator.worker import worker_id
-
-if TYPE_CHECKING:
-    from curator.classify import Classifier
 
 log = logging.getLogger("curator.pipeline")
 
@@ -35,7 +31,7 @@ class Poller:
         engine: Engine,
         settings: Settings,
         *,
-        classifier: Classifier | None = None,
+        classifier: PollModel | None = None,
         load_model: bool = True,
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
@@ -81,7 +77,7 @@ class Poller:
         self.model_warning = None
 
     @property
-    def classifier(self) -> Classifier | None:
+    def classifier(self) -> PollModel | None:
         if self._classifier is None and self._load_model:
             self._load_model = False
             from curator.classify import load_classifier_or_warning

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from curator.errors import CuratorError
 from curator.parse.fingerprint import fingerprint
@@ -39,7 +39,8 @@ from curator.store.predictions import add_predictions
 from curator.store.queue import queue_items
 
 if TYPE_CHECKING:
-    from curator.classify import Classifier
+    from curator.classify import ClassifyInput
+    from curator.classify.lanes import LaneThresholds
     from curator.fetch import FetchRequest
 
 log = logging.getLogger("curator.pipeline")
@@ -55,6 +56,18 @@ STORE_GROUP = 50
 STORE_BATCH_ENTRIES = 200
 
 States = Mapping[str, state_store.SourceState]
+
+
+class PollModel(Protocol):
+    """What a poll uses of its classifier (``curator.classify.Classifier``, or a test's
+    stand-in)."""
+
+    def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]: ...
+
+    @property
+    def lane_thresholds(self) -> LaneThresholds | None:
+        """The model's card and digest operating points; None for a stand-in that has none
+        (the decider's own rule then chooses the lane)."""
 
 
 def batches(
@@ -169,7 +182,7 @@ class Classify:
     outbox); digest items queued with no card (listed in the day's roll-up); quiet items left
     ``new``. Without a model, no prediction is stored."""
 
-    model: Callable[[], Classifier | None]
+    model: Callable[[], PollModel | None]
     decider: Decider
     channel: str | None
 
@@ -214,10 +227,10 @@ class Classify:
         return lanes
 
 
-def with_lanes_of(classifier: Classifier, decider: Decider) -> Decider:
+def with_lanes_of(classifier: PollModel, decider: Decider) -> Decider:
     """``decider`` choosing lanes at ``classifier``'s operating points (``lane_for``); as it is
     for a stand-in model that has none."""
-    thresholds = getattr(classifier, "lane_thresholds", None)
+    thresholds = classifier.lane_thresholds
     if thresholds is None:
         return decider
     from curator.classify.lanes import lane_for
