@@ -39,24 +39,16 @@ def write_jsonl(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
 
 def write_csv(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
     import csv
-    import io
 
     # CRLF ends a record (RFC 4180), and it also makes the writer quote any cell holding a
-    # carriage return: with "\n" alone a bare "\r" went out unquoted and broke the row. Each
-    # batch is written to memory first, then to `out` at once: a write per record to a file
-    # cost as much as making the record.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # carriage return: with "\n" alone a bare "\r" went out unquoted and broke the row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(FIELDS)
     cells = csv_writer()
     n = 0
     for batch in batches:
         writer.writerows(cells(batch))
-        out.write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
         n += len(batch)
-    out.write(buffer.getvalue())
     return n
 
 
