@@ -29,11 +29,13 @@ the fresh database is the schema ``history_fresh``, rebuilt each run.
 Measured on each database, each command a real ``curator`` process (seconds to its first card
 for ``review``, else to exit; peak RSS from ``wait4``): ``review``, ``review --limit 1``,
 ``draft`` of the last closed edition, ``edition list``, ``sources status``, the weekly report,
-``decisions export``, a 200-feed ``poll`` pass against the local feed farm (its items are
-deleted after), and ``train``. In this process, medians of ``--repeat`` calls: a ``run`` tick's
-reads with candidates and no Slack (the queue count, a page of candidates and their newest
-predictions), the outbox claim with the pending count, and the near-duplicate load of a
-200-feed pass (the 4,000 entries the farm serves, feed by feed).
+``decisions export`` (all of it, and ``--since`` the last 30 days), a 200-feed ``poll`` pass
+against the local feed farm (its items are deleted after), and ``train``. In this process,
+medians of ``--repeat`` calls: a ``run`` tick's reads with candidates and no Slack (the queue
+count, a page of candidates and their newest predictions), the outbox claim with the pending
+count, and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed
+by feed). ``--only export,export-since`` times only the measures named (see
+:data:`MEASURES`).
 """
 
 from __future__ import annotations
@@ -443,10 +445,35 @@ def farm_entries(now: datetime) -> list[list[Entry]]:
     return out
 
 
+#: The measures, by the names ``--only`` takes.
+MEASURES = (
+    "review",
+    "review-limit",
+    "draft",
+    "edition-list",
+    "sources-status",
+    "weekly-report",
+    "export",
+    "export-since",
+    "tick",
+    "outbox",
+    "dedupe",
+    "poll",
+    "train",
+)
+#: ``decisions export --since``: the decisions of the last this many days.
+SINCE_DAYS = 30
+
+
 def measure(
-    url: str, sources: Path, tmp: Path, repeat: int, train_timeout: float
+    url: str,
+    sources: Path,
+    tmp: Path,
+    repeat: int,
+    train_timeout: float,
+    only: frozenset[str] = frozenset(MEASURES),
 ) -> dict[str, str]:
-    """Every measure on the database at ``url``: label -> result text."""
+    """The measures named in ``only`` on the database at ``url``: label -> result text."""
     from curator.slack.cards import queued_cards
     from curator.store.db import open_engine
     from curator.store.editions import list_editions
@@ -467,72 +494,90 @@ def measure(
     def timed(label: str, seconds: float, mb: float) -> None:
         out[label] = f"{seconds:.2f} s, {mb:.0f} MB"
 
-    timed("`curator review`: first card", *run_curator(["review"], env, until="[1/"))
-    timed(
-        "`curator review --limit 1`: first card",
-        *run_curator(["review", "--limit", "1"], env, until="[1/"),
-    )
+    if "review" in only:
+        timed("`curator review`: first card", *run_curator(["review"], env, until="[1/"))
+    if "review-limit" in only:
+        timed(
+            "`curator review --limit 1`: first card",
+            *run_curator(["review", "--limit", "1"], env, until="[1/"),
+        )
     engine = open_engine(url, upgrade=False)
     now = datetime.now(UTC)
-    with engine.connect() as conn:
-        closed = [e.id for e in list_editions(conn, now) if e.status == "closed"]
-    edition = closed[-1] if closed else None
-    draft = ["draft", "--out", os.devnull] + (["--edition", edition] if edition else [])
-    timed("`curator draft` (last closed edition)", *run_curator(draft, env))
-    timed("`curator edition list`", *run_curator(["edition", "list"], env))
-    timed(
-        "`curator sources status --json`",
-        *run_curator(["sources", "status", str(sources), "--json"], env),
-    )
-    timed(
-        "weekly report (source health)",
-        *run_python(WEEKLY_REPORT.format(sources=str(sources)), env),
-    )
+    if "draft" in only:
+        with engine.connect() as conn:
+            closed = [e.id for e in list_editions(conn, now) if e.status == "closed"]
+        edition = closed[-1] if closed else None
+        draft = ["draft", "--out", os.devnull] + (["--edition", edition] if edition else [])
+        timed("`curator draft` (last closed edition)", *run_curator(draft, env))
+    if "edition-list" in only:
+        timed("`curator edition list`", *run_curator(["edition", "list"], env))
+    if "sources-status" in only:
+        timed(
+            "`curator sources status --json`",
+            *run_curator(["sources", "status", str(sources), "--json"], env),
+        )
+    if "weekly-report" in only:
+        timed(
+            "weekly report (source health)",
+            *run_python(WEEKLY_REPORT.format(sources=str(sources)), env),
+        )
     export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]
-    timed("`curator decisions export --format jsonl`", *run_curator(export, env))
+    if "export" in only:
+        timed("`curator decisions export --format jsonl`", *run_curator(export, env))
+    if "export-since" in only:
+        since = (now - timedelta(days=SINCE_DAYS)).date().isoformat()
+        timed(
+            f"`curator decisions export --format jsonl --since` (last {SINCE_DAYS} days)",
+            *run_curator([*export, "--since", since], env),
+        )
     with engine.connect() as conn:
+        if "tick" in only:
 
-        def tick() -> None:
-            queued_count(conn)
-            queued_cards(conn, limit=20)
+            def tick() -> None:
+                queued_count(conn)
+                queued_cards(conn, limit=20)
 
-        out["`curator run` tick: queue count + 20 candidates with predictions (median)"] = (
-            f"{median_ms(tick, repeat):.1f} ms"
-        )
+            out["`curator run` tick: queue count + 20 candidates with predictions (median)"] = (
+                f"{median_ms(tick, repeat):.1f} ms"
+            )
+        if "outbox" in only:
 
-        def outbox_tick() -> None:
-            oldest_due(conn, CHANNEL, now)
-            pending_count(conn, CHANNEL)
+            def outbox_tick() -> None:
+                oldest_due(conn, CHANNEL, now)
+                pending_count(conn, CHANNEL)
 
-        out["outbox: next card to claim + pending count (median)"] = (
-            f"{median_ms(outbox_tick, repeat):.2f} ms"
-        )
-        feeds = farm_entries(now)
+            out["outbox: next card to claim + pending count (median)"] = (
+                f"{median_ms(outbox_tick, repeat):.2f} ms"
+            )
+        if "dedupe" in only:
+            feeds = farm_entries(now)
 
-        def dedupe_load() -> None:
-            titles = PublisherTitles()
-            for feed in feeds:
-                titles.prepare(conn, feed, now)
+            def dedupe_load() -> None:
+                titles = PublisherTitles()
+                for feed in feeds:
+                    titles.prepare(conn, feed, now)
 
-        out["near-duplicate load of a 200-feed pass (median)"] = (
-            f"{median_ms(dedupe_load, max(3, repeat // 5)):.1f} ms"
-        )
-    # A 200-feed poll pass against the local farm (no latency); its items are removed after.
-    farm_sources = tmp / f"farm-{uuid.uuid4().hex[:6]}.json"
-    farm = start_farm(farm_sources, HOSTS, 10, latency=0.0)
-    try:
-        poll = ["poll", "--all", "--sources", str(farm_sources)]
-        timed("`curator poll --all`: 200 feeds, 4,000 entries", *run_curator(poll, env))
-    finally:
-        farm.terminate()
-        farm.wait()
-    with engine.begin() as conn:
-        farm_ids = select(items.c.id).where(items.c.canonical_url.like("https://h%.example.org/f%"))
-        conn.execute(delete(predictions).where(predictions.c.item_id.in_(farm_ids)))
-        conn.execute(delete(items).where(items.c.canonical_url.like("https://h%.example.org/f%")))
-        conn.execute(delete(source_state).where(source_state.c.url.like("http://127.0.0.1:%")))
+            out["near-duplicate load of a 200-feed pass (median)"] = (
+                f"{median_ms(dedupe_load, max(3, repeat // 5)):.1f} ms"
+            )
+    if "poll" in only:
+        # A 200-feed poll pass against the local farm (no latency); its items are removed after.
+        farm_sources = tmp / f"farm-{uuid.uuid4().hex[:6]}.json"
+        farm = start_farm(farm_sources, HOSTS, 10, latency=0.0)
+        try:
+            poll = ["poll", "--all", "--sources", str(farm_sources)]
+            timed("`curator poll --all`: 200 feeds, 4,000 entries", *run_curator(poll, env))
+        finally:
+            farm.terminate()
+            farm.wait()
+        with engine.begin() as conn:
+            farm_url = items.c.canonical_url.like("https://h%.example.org/f%")
+            farm_ids = select(items.c.id).where(farm_url)
+            conn.execute(delete(predictions).where(predictions.c.item_id.in_(farm_ids)))
+            conn.execute(delete(items).where(farm_url))
+            conn.execute(delete(source_state).where(source_state.c.url.like("http://127.0.0.1:%")))
     engine.dispose()
-    if train_timeout > 0:
+    if train_timeout > 0 and "train" in only:
         model_dir = tmp / f"model-{uuid.uuid4().hex[:6]}"
         model_dir.mkdir()
         try:
@@ -543,6 +588,17 @@ def measure(
         except subprocess.TimeoutExpired:
             out["`curator train`"] = f"killed after {train_timeout:.0f} s"
     return out
+
+
+def _only(text: str | None) -> frozenset[str]:
+    """``--only``'s names, checked."""
+    if not text:
+        return frozenset(MEASURES)
+    names = frozenset(n.strip() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(MEASURES))
+    if unknown:
+        sys.exit(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
+    return names
 
 
 def main() -> None:
@@ -568,6 +624,11 @@ def main() -> None:
     )
     parser.add_argument("--build-only", action="store_true", help="build (or reuse) and stop")
     parser.add_argument(
+        "--only",
+        metavar="NAMES",
+        help=f"time only these measures, comma-separated ({', '.join(MEASURES)})",
+    )
+    parser.add_argument(
         "--copy-from",
         metavar="PATH",
         help="fill the history by copying a SQLite history built by this script (--keep PATH)",
@@ -577,6 +638,7 @@ def main() -> None:
         "--combine", nargs="+", metavar="JSON", help="print the tables of earlier --json files"
     )
     args = parser.parse_args()
+    only = _only(args.only)
     if args.combine:
         print(combine(args.combine))
         return
@@ -607,7 +669,7 @@ def main() -> None:
                     train = args.train_timeout if n == args.rounds - 1 else 0
                     for name, at in (("fresh", fresh), ("history", url)):
                         log(f"round {n + 1}/{args.rounds}: measuring the {name} database")
-                        rounds[name].append(measure(at, sources, tmp, args.repeat, train))
+                        rounds[name].append(measure(at, sources, tmp, args.repeat, train, only))
             results = {name: _median_results(r) for name, r in rounds.items()}
     lines = [
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.items:,} items on {backend} "

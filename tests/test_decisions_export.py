@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
+from curator.audit import FIELDS
 from curator.cli import cli
-from curator.commands.decisions import FIELDS
 from curator.config import get_settings
 from curator.store.decisions import Actor, decide
 from tests.support.factories import add_item
@@ -134,3 +134,139 @@ def test_csv_leaves_ordinary_cells_alone(engine: Engine, export: Any) -> None:
         "HMPPS",
         "o'brien",
     )
+
+
+# -- the exact bytes, pinned -------------------------------------------------------------------
+# A small trail with what is easy to get wrong: text outside ASCII, a time with and one without
+# microseconds, null fields, edits, a formula cell and a CR LF inside a title. The expected text
+# was written by the export before it was made faster; it must not change by a byte.
+
+T1 = datetime(2024, 6, 4, 17, 5, 30, 250, tzinfo=UTC)
+
+
+def pinned_trail(engine: Engine) -> None:
+    a = add_item(
+        engine, title="Café résumé — “quoted”", publisher="Ofsted", url="https://x.example/a"
+    )
+    b = add_item(
+        engine, title='=HYPERLINK("x")\r\nline', publisher="-HMPPS", url="https://x.example/b"
+    )
+    zoe, maria = Actor("U1", "Zoë", "slack"), Actor("maria", None, "cli")
+    decide(engine, a, "accept", zoe, sector="criminal_justice", category="reports", now=T0)
+    edits = {"summary": "Naïve ✓", "key_findings": ["x", "y"]}
+    decide(engine, a, "edit", zoe, edits=edits, position=2, now=T1)
+    decide(engine, b, "reject", maria, now=T1)
+    decide(engine, b, "undo", maria, now=T1)
+
+
+PINNED_JSONL = (
+    '{"decision_id": 1, "item_id": 1, "item_title": "Café résumé — “quoted”", '
+    '"publisher": "Ofsted", "url": "https://x.example/a", "action": "accept", '
+    '"sector": "criminal_justice", "category": "reports", "edition": "2024-06", '
+    '"edits": null, "user_id": "U1", "user_name": "Zoë", "via": "slack", '
+    '"created_at": "2024-06-03T09:00:00+00:00", "previous_state": {"status": "queued", '
+    '"sector": null, "category": null, "edition": null, "position": null, '
+    '"edited_title": null, "edited_summary": null, "key_findings": null, '
+    '"edited_lead_in": null, "decided_by": null, "decided_at": null}}\n'
+    '{"decision_id": 2, "item_id": 1, "item_title": "Café résumé — “quoted”", '
+    '"publisher": "Ofsted", "url": "https://x.example/a", "action": "edit", '
+    '"sector": "criminal_justice", "category": "reports", "edition": "2024-06", '
+    '"edits": {"summary": "Naïve ✓", "key_findings": ["x", "y"], "position": 2}, '
+    '"user_id": "U1", "user_name": "Zoë", "via": "slack", '
+    '"created_at": "2024-06-04T17:05:30.000250+00:00", '
+    '"previous_state": {"status": "accepted", "sector": "criminal_justice", '
+    '"category": "reports", "edition": "2024-06", "position": null, '
+    '"edited_title": null, "edited_summary": null, "key_findings": null, '
+    '"edited_lead_in": null, "decided_by": "Zoë", '
+    '"decided_at": "2024-06-03T09:00:00+00:00"}}\n'
+    '{"decision_id": 3, "item_id": 2, "item_title": "=HYPERLINK(\\"x\\")\\r\\nline", '
+    '"publisher": "-HMPPS", "url": "https://x.example/b", "action": "reject", '
+    '"sector": null, "category": null, "edition": null, "edits": null, '
+    '"user_id": "maria", "user_name": null, "via": "cli", '
+    '"created_at": "2024-06-04T17:05:30.000250+00:00", '
+    '"previous_state": {"status": "queued", "sector": null, "category": null, '
+    '"edition": null, "position": null, "edited_title": null, "edited_summary": null, '
+    '"key_findings": null, "edited_lead_in": null, "decided_by": null, '
+    '"decided_at": null}}\n'
+    '{"decision_id": 4, "item_id": 2, "item_title": "=HYPERLINK(\\"x\\")\\r\\nline", '
+    '"publisher": "-HMPPS", "url": "https://x.example/b", "action": "undo", '
+    '"sector": null, "category": null, "edition": null, "edits": null, '
+    '"user_id": "maria", "user_name": null, "via": "cli", '
+    '"created_at": "2024-06-04T17:05:30.000250+00:00", '
+    '"previous_state": {"status": "rejected", "sector": null, "category": null, '
+    '"edition": null, "position": null, "edited_title": null, "edited_summary": null, '
+    '"key_findings": null, "edited_lead_in": null, "decided_by": "maria", '
+    '"decided_at": "2024-06-04T17:05:30.000250+00:00"}}\n'
+)
+PINNED_CSV = (
+    "decision_id,item_id,item_title,publisher,url,action,sector,category,edition,edits,"
+    "user_id,user_name,via,created_at,previous_state\r\n"
+    "1,1,Café résumé — “quoted”,Ofsted,https://x.example/a,accept,criminal_justice,reports,"
+    '2024-06,,U1,Zoë,slack,2024-06-03T09:00:00+00:00,"{""status"": ""queued"", '
+    '""sector"": null, ""category"": null, ""edition"": null, ""position"": null, '
+    '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
+    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null}"\r\n'
+    "2,1,Café résumé — “quoted”,Ofsted,https://x.example/a,edit,criminal_justice,reports,"
+    '2024-06,"{""summary"": ""Naïve ✓"", ""key_findings"": [""x"", ""y""], '
+    '""position"": 2}",U1,Zoë,slack,2024-06-04T17:05:30.000250+00:00,'
+    '"{""status"": ""accepted"", ""sector"": ""criminal_justice"", '
+    '""category"": ""reports"", ""edition"": ""2024-06"", ""position"": null, '
+    '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
+    '""edited_lead_in"": null, ""decided_by"": ""Zoë"", '
+    '""decided_at"": ""2024-06-03T09:00:00+00:00""}"\r\n'
+    '3,2,"\'=HYPERLINK(""x"")\r\n'
+    "line\",'-HMPPS,https://x.example/b,reject,,,,,maria,,cli,"
+    '2024-06-04T17:05:30.000250+00:00,"{""status"": ""queued"", ""sector"": null, '
+    '""category"": null, ""edition"": null, ""position"": null, '
+    '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
+    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null}"\r\n'
+    '4,2,"\'=HYPERLINK(""x"")\r\n'
+    "line\",'-HMPPS,https://x.example/b,undo,,,,,maria,,cli,"
+    '2024-06-04T17:05:30.000250+00:00,"{""status"": ""rejected"", ""sector"": null, '
+    '""category"": null, ""edition"": null, ""position"": null, '
+    '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
+    '""edited_lead_in"": null, ""decided_by"": ""maria"", '
+    '""decided_at"": ""2024-06-04T17:05:30.000250+00:00""}"\r\n'
+)
+
+
+def test_the_export_writes_exactly_the_pinned_bytes(
+    engine: Engine, export: Any, tmp_path: Path
+) -> None:
+    pinned_trail(engine)
+    out = tmp_path / "audit"
+    # To a file: click's test runner turns CR LF into LF in what it captures.
+    export("--format", "jsonl", "--out", str(out))
+    assert out.read_bytes() == PINNED_JSONL.encode("utf-8")
+    export("--format", "csv", "--out", str(out))
+    assert out.read_bytes() == PINNED_CSV.encode("utf-8")
+
+
+def test_since_exports_the_decisions_made_from_the_start_of_that_day(
+    engine: Engine, export: Any
+) -> None:
+    a = add_item(engine, title="Prisons report")
+    b = add_item(engine, title="Care report")
+    c = add_item(engine, title="Youth report")
+    editor = Actor("U1", "alice", "slack")
+    decide(engine, a, "reject", editor, now=datetime(2024, 6, 3, 22, 59, tzinfo=UTC))
+    # 23:00 UTC on 3 June is midnight on 4 June in London (summer time)
+    decide(engine, b, "reject", editor, now=datetime(2024, 6, 3, 23, 0, tzinfo=UTC))
+    decide(engine, c, "reject", editor, now=datetime(2024, 6, 5, 8, tzinfo=UTC))
+    jsonl = export("--format", "jsonl", "--since", "2024-06-04")
+    since = [json.loads(line) for line in jsonl.splitlines()]
+    assert [(r["item_id"], r["created_at"]) for r in since] == [
+        (b, "2024-06-03T23:00:00+00:00"),
+        (c, "2024-06-05T08:00:00+00:00"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(export("--since", "2024-06-05"))))
+    assert [int(r["item_id"]) for r in rows] == [c]
+    assert export("--since", "2024-06-06").strip() == ",".join(FIELDS)  # the header alone
+    assert len(export("--format", "jsonl").splitlines()) == 3  # without --since: every one
+
+
+def test_a_bad_since_date_is_a_clear_error(engine: Engine, export: Any) -> None:
+    result = CliRunner().invoke(cli, ["decisions", "export", "--since", "last week"])
+    assert result.exit_code == 2
+    assert "'last week' is not a date; use YYYY-MM-DD" in result.output
+    assert "--since" in result.output

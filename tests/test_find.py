@@ -237,9 +237,7 @@ def test_since_and_lane_filter(engine: Engine, find: Any) -> None:
         "Prison libraries review",
         "Prison healthcare review",
     ]
-    assert [r["lane"] for r in found_json(find("review", "--lane", "quiet", "--json"))] == [
-        "quiet"
-    ]
+    assert [r["lane"] for r in found_json(find("review", "--lane", "quiet", "--json"))] == ["quiet"]
     got = found_json(find("review", "--lane", "DIGEST", "--since", since, "--json"))
     assert [r["title"] for r in got] == ["Prison healthcare review"]
     nothing = find("review", "--lane", "quiet", "--since", since, "--json")
@@ -254,9 +252,9 @@ def test_since_is_the_start_of_the_editors_day(engine: Engine) -> None:
             [entry("Late night release", 1, published=datetime(2024, 5, 31, 23, 30, tzinfo=UTC))],
             NOW,
         )
-    from curator.commands.find import _since
+    from curator.commands.common import day_start
 
-    start = _since("2024-06-01", "Europe/London")
+    start = day_start("2024-06-01", "Europe/London")
     assert start == datetime(2024, 5, 31, 23, 0, tzinfo=UTC)
     assert titles(engine, "release", since=start) == ["Late night release"]
     assert titles(engine, "release", since=start + timedelta(hours=1)) == []

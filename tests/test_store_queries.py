@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, Engine, event, insert, select, text, update
 
 from curator.slack.cards import PAGE, load_card, queued_cards
-from curator.store.decisions import HISTORY_BATCH, Actor, decide, decision_history, last_deciders
+from curator.store.decisions import Actor, decide, last_deciders
 from curator.store.item_reads import (
     get_item,
     items_by_id,
@@ -30,6 +30,7 @@ from curator.store.outbox import (
 )
 from curator.store.predictions import CHUNK, latest_predictions
 from curator.store.schema import decisions, items, predictions
+from curator.store.trail import HISTORY_BATCH, HISTORY_COLUMNS, decision_history
 from tests.support.factories import add_item, add_prediction
 
 pytestmark = pytest.mark.storage
@@ -339,8 +340,9 @@ def test_decision_history_streams_every_decision_in_order(engine: Engine) -> Non
     with engine.connect() as conn:
         got = list(decision_history(conn))
     assert len(got) == n
-    assert [r["user_id"] for r in got] == [f"U{i}" for i in range(n)]
-    assert got[0]["item_title"].startswith("Bulk item") and got[0]["publisher"]
+    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+    assert [r[col["user_id"]] for r in got] == [f"U{i}" for i in range(n)]
+    assert got[0][col["item_title"]].startswith("Bulk item") and got[0][col["publisher"]]
 
 
 def test_decision_history_uses_a_server_side_cursor_on_postgresql(engine: Engine) -> None:

@@ -11,6 +11,8 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from rich.console import Console
 
     from curator.config import Settings
@@ -33,6 +35,23 @@ def settings() -> Settings:
     from curator.config import get_settings
 
     return get_settings()
+
+
+def day_start(value: str | None, tz: str, option: str = "--since") -> datetime | None:
+    """The start of day ``value`` (YYYY-MM-DD) in the editors' time zone, as UTC (None for
+    None); a bad date is a usage error naming ``option``."""
+    from datetime import UTC, date, datetime, time
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-01", param_hint=f"'{option}'"
+        ) from None
+    return datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC)
 
 
 def engine() -> Engine:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from typing import TYPE_CHECKING, get_args
 
 import click
@@ -17,22 +16,6 @@ if TYPE_CHECKING:
     from curator.store.search import FoundItem
 
 DEFAULT_LIMIT = 50
-
-
-def _since(value: str | None, tz: str) -> datetime | None:
-    """The start of day ``value`` (YYYY-MM-DD) in the editors' time zone, as UTC."""
-    from datetime import UTC, date, time
-    from zoneinfo import ZoneInfo
-
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-06-01", param_hint="'--since'"
-        ) from None
-    return datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC)
 
 
 def _prediction(found: FoundItem) -> str:
@@ -111,7 +94,7 @@ def find(
     Quiet items (stored, never posted) are found too.
 
     Exits 0 with results, 1 when nothing matched, 2 on a bad date, lane or query."""
-    from curator.commands.common import engine, settings
+    from curator.commands.common import day_start, engine, settings
     from curator.store.lanes import check_lane
     from curator.store.search import search_items
     from curator.store.searchquery import parse_query
@@ -124,7 +107,7 @@ def find(
             "publisher (common words such as 'the' and 'of' are not searched)"
         )
     tz = settings().timezone
-    start = _since(since, tz)
+    start = day_start(since, tz)
     with engine().connect() as conn:
         results = search_items(
             conn,

@@ -7,12 +7,12 @@ decision of its own that restores the state saved with the decision it undoes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, RowMapping, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from curator.calendar import next_edition
@@ -398,27 +398,3 @@ _LAST_DECIDERS = select(
         .group_by(decisions.c.item_id)
     )
 )
-
-#: Rows fetched at a time by :func:`decision_history`.
-HISTORY_BATCH = 1000
-
-
-def decision_history(conn: Connection) -> Iterator[RowMapping]:
-    """Every decision, oldest first, with its item's title (``item_title``), publisher and URL.
-
-    Streamed: on PostgreSQL through a server-side cursor, on SQLite as the database steps
-    through the rows, :data:`HISTORY_BATCH` rows at a time, so exporting years of decisions
-    holds one batch in memory, not the whole audit trail. The caller keeps ``conn`` open (and,
-    on PostgreSQL, its transaction) until the iterator is done."""
-    stmt = (
-        select(
-            decisions,
-            items.c.title.label("item_title"),
-            items.c.publisher,
-            items.c.url,
-        )
-        .join(items, items.c.id == decisions.c.item_id)
-        .order_by(decisions.c.id)
-    )
-    result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
-    yield from result.mappings()

@@ -278,6 +278,8 @@ decisions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Index("ix_decisions_item", "item_id"),
+    # The decisions made since a date (`curator decisions export --since`).
+    Index("ix_decisions_created_at", "created_at"),
 )
 
 #: What reading a publication proposed for an item (its summary, key findings and their
