@@ -190,18 +190,7 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
             new: list[tuple[int, Entry]] = []
             for entries in by_source.values():
                 new += store_entries(conn, entries, now, titles=titles).new
-            predictions = classifier.predict(
-                [
-                    ClassifyInput(
-                        title=e.title,
-                        publisher=e.publisher,
-                        summary=e.summary,
-                        url=e.original_url,
-                        document_type=e.document_type,
-                    )
-                    for _, e in new
-                ]
-            )
+            predictions = classifier.predict([ClassifyInput.of_entry(e) for _, e in new])
             add_predictions(conn, [(i, p) for (i, _), p in zip(new, predictions, strict=True)], now)
             lanes: dict[str, list[int]] = {}
             for (item_id, _), p in zip(new, predictions, strict=True):

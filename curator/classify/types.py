@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from curator.records import Entry
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,19 @@ class ClassifyInput:
     url: str = ""
     document_type: str | None = None  # GOV.UK display type, e.g. "Research and analysis"
     sector_hint: str | None = None  # the source's sector_hint: a feature, never an override
+
+    @classmethod
+    def of_entry(cls, entry: Entry, sector_hint: str | None = None) -> ClassifyInput:
+        """What the classifier sees of a parsed entry (its original URL, as the publisher
+        links it), with its source's ``sector_hint``."""
+        return cls(
+            title=entry.title,
+            publisher=entry.publisher,
+            summary=entry.summary,
+            url=entry.original_url,
+            document_type=entry.document_type,
+            sector_hint=sector_hint,
+        )
 
 
 def titled_object(obj: object, where: str, error: type[Exception]) -> tuple[dict[str, Any], str]:

@@ -257,16 +257,7 @@ class LinkAdder:
         from curator.classify import ClassifyInput
 
         [prediction] = classifier.predict(
-            [
-                ClassifyInput(
-                    title=entry.title,
-                    publisher=entry.publisher,
-                    summary=entry.summary,
-                    url=entry.original_url,
-                    document_type=entry.document_type,
-                    sector_hint=source.sector_hint if source else None,
-                )
-            ]
+            [ClassifyInput.of_entry(entry, source.sector_hint if source else None)]
         )
         return prediction
 

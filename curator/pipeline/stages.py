@@ -202,17 +202,7 @@ class Classify:
             from curator.classify import ClassifyInput
 
             predictions = classifier.predict(
-                [
-                    ClassifyInput(
-                        title=n.entry.title,
-                        publisher=n.entry.publisher,
-                        summary=n.entry.summary,
-                        url=n.entry.original_url,
-                        document_type=n.entry.document_type,
-                        sector_hint=n.source.sector_hint,
-                    )
-                    for n in new
-                ]
+                [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in new]
             )
             add_predictions(
                 conn, [(n.item_id, p) for n, p in zip(new, predictions, strict=True)], now
