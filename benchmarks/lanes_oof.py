@@ -1,16 +1,16 @@
 """The card lane's false-positive rate at 95% recall, out of fold, on the development rows only:
-how the relevance head's block weights were chosen (the model card, "Round 8").
+how the relevance head's block weights were chosen (the model card, "Rounds 8 and 9").
 
     .venv/bin/python -m benchmarks.lanes_oof [--weights summary_words=2] [--repeats 5]
 
 The rows are ``data/training``'s, less the untouched test publishers (``curator/classify/
 split.py``): nothing here reads them. For each of ``--repeats`` assignments of publishers to 5
 folds (the deterministic one, then seeds 1, 2, …) every development row is scored by a model
-fitted without its publisher (vectorizers and relevance head, C fixed by ``--c``); the pooled
-scores then give the ROC-AUC, and the false-positive rate at the highest threshold keeping 95%
-(card) and 99.5% (card + digest) of the relevant rows. ``--weights`` names each block's weight
-(``NAME=W``, repeatable; ``--weights none`` for every block at 1); without it the shipped weights
-(``RELEVANCE_BLOCK_WEIGHTS``) are used.
+fitted without its publisher (``search_relevance_c`` with one C, ``--c``); the pooled scores then
+give the ROC-AUC, and the false-positive rate at the highest threshold keeping 95% (card) and
+99.5% (card + digest) of the relevant rows (``choose_lanes``). ``--weights`` names each block's
+weight (``NAME=W``, repeatable; ``--weights none`` for every block at 1); without it the shipped
+weights (``RELEVANCE_BLOCK_WEIGHTS``) are used.
 
 This is the pooled, oracle-threshold figure used to compare variants; ``curator eval`` reports the
 nested one (card point chosen inside each fold's training part), which is what the targets are
@@ -25,45 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import ROOT
-from curator.classify.data import TrainingRow, load_files
-from curator.classify.features import (
-    RELEVANCE_BLOCK_WEIGHTS,
-    RELEVANCE_FIELDS,
-    build_vectorizers,
-    fit,
-    prepare,
-    stack,
-    transform,
-)
-from curator.classify.fit import _relevance_scores, fit_relevance_head, group_folds
+from curator.classify.data import load_files
+from curator.classify.features import RELEVANCE_BLOCK_WEIGHTS, RELEVANCE_FIELDS
 from curator.classify.metrics import roc_auc
-from curator.classify.select import _rates, threshold_at_recall
+from curator.classify.select import choose_lanes, search_relevance_c
 from curator.classify.split import split_indices
-
-
-def out_of_fold(
-    rows: list[TrainingRow], weights: dict[str, float], c: float, seed: int | None
-) -> np.ndarray:
-    """Every row's relevance from a model fitted on the other publishers' folds."""
-    prepared = [prepare(r.as_input()) for r in rows]
-    labels = ["yes" if r.relevant else "no" for r in rows]
-    sample_weights = np.array([r.weight for r in rows])
-    scores = np.zeros(len(rows))
-    for train_idx, test_idx in group_folds(rows, 5, seed=seed):
-        vectorizers = build_vectorizers()
-        fit(vectorizers, [prepared[i] for i in train_idx])
-        blocks = transform(vectorizers, [prepared[i] for i in train_idx])
-        head = fit_relevance_head(
-            blocks,
-            [labels[i] for i in train_idx],
-            sample_weights[train_idx],
-            c,
-            0,
-            block_weights=weights,
-        )
-        x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), RELEVANCE_FIELDS)
-        scores[test_idx] = _relevance_scores(head, x_test)
-    return scores
+from curator.classify.types import ModelConfig
 
 
 def parse_weights(values: list[str] | None) -> dict[str, float]:
@@ -98,15 +65,18 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(dev)} development rows ({int(y.sum())} relevant); weights {weights or 'none'}; "
         f"C {args.c:g}"
     )
+    config = ModelConfig(folds=5, seed=0, c_relevance=args.c, c_relevance_grid=())
     figures = []
     for k in range(args.repeats):
-        s = out_of_fold(dev, weights, args.c, None if k == 0 else k)
-        _, card_fpr = _rates(y, s, threshold_at_recall(y, s, 0.95))
-        _, both_fpr = _rates(y, s, threshold_at_recall(y, s, 0.995))
-        figures.append((roc_auc(y, s) or 0.0, card_fpr, both_fpr))
+        s = search_relevance_c(
+            dev, config, fold_seed=None if k == 0 else k, block_weights=weights
+        ).oof
+        lanes = choose_lanes(y, s)
+        figures.append((roc_auc(y, s) or 0.0, lanes.card_fpr, lanes.card_digest_fpr))
         print(
             f"  folds {'default' if k == 0 else f'seed {k}'}: ROC-AUC {figures[-1][0]:.4f}  "
-            f"card FPR at 95% recall {card_fpr:.3f}  card+digest FPR at 99.5% {both_fpr:.3f}"
+            f"card FPR at 95% recall {lanes.card_fpr:.3f}  "
+            f"card+digest FPR at 99.5% {lanes.card_digest_fpr:.3f}"
         )
     mean = np.mean(np.array(figures), axis=0)
     print(

@@ -8,6 +8,7 @@ Imports scikit-learn (inside the functions): training-side code only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,33 @@ def _fit_head(x: Any, labels: list[str], weights: np.ndarray, c: float, seed: in
     return head
 
 
+@dataclass(frozen=True)
+class WeightedRelevance:
+    """``stack(blocks, RELEVANCE_FIELDS)`` with each block multiplied by its weight, and the
+    weight of every column: built once, fitted with as many C as wanted."""
+
+    x: Any
+    scale: np.ndarray
+
+    @classmethod
+    def of(
+        cls, blocks: dict[str, Any], block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS
+    ) -> WeightedRelevance:
+        from scipy.sparse import diags
+
+        scale = column_weights(blocks, RELEVANCE_FIELDS, block_weights)
+        return cls(stack(blocks, RELEVANCE_FIELDS) @ diags(scale), scale)
+
+    def fit(self, labels: list[str], weights: np.ndarray, c: float, seed: int) -> Any:
+        """The relevance head fitted on the weighted stack, the weights then folded into its
+        coefficients (``(x * s) · w = x · (s * w)``): it scores the unweighted stack exactly as
+        it scored the weighted one, so nothing that scores needs to know the weights."""
+        head = _fit_head(self.x, labels, weights, c, seed)
+        if not isinstance(head, str):
+            head.coef_ = head.coef_ * self.scale
+        return head
+
+
 def fit_relevance_head(
     blocks: dict[str, Any],
     labels: list[str],
@@ -53,19 +81,10 @@ def fit_relevance_head(
     seed: int,
     block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS,
 ) -> Any:
-    """The relevance head fitted on ``stack(blocks, RELEVANCE_FIELDS)`` with each block
-    multiplied by its weight in ``block_weights`` (:data:`RELEVANCE_BLOCK_WEIGHTS`); the
-    weights are then folded into the coefficients (``(x * s) · w = x · (s * w)``), so the head
-    scores the unweighted stack exactly as it scored the weighted one, and nothing that scores
-    needs to know the weights."""
-    from scipy.sparse import diags
-
-    x = stack(blocks, RELEVANCE_FIELDS)
-    scale = column_weights(blocks, RELEVANCE_FIELDS, block_weights)
-    head = _fit_head(x @ diags(scale), labels, weights, c, seed)
-    if not isinstance(head, str):
-        head.coef_ = head.coef_ * scale
-    return head
+    """The relevance head fitted with each block multiplied by its weight in
+    ``block_weights`` (:data:`RELEVANCE_BLOCK_WEIGHTS`), then folded back
+    (:class:`WeightedRelevance`)."""
+    return WeightedRelevance.of(blocks, block_weights).fit(labels, weights, c, seed)
 
 
 def _fit_label_head(

@@ -12,6 +12,7 @@ import numpy as np
 
 from curator.classify.data import TrainingRow
 from curator.classify.features import (
+    RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
     build_vectorizers,
     fit,
@@ -19,7 +20,7 @@ from curator.classify.features import (
     stack,
     transform,
 )
-from curator.classify.fit import _relevance_scores, fit_relevance_head, group_folds
+from curator.classify.fit import WeightedRelevance, _relevance_scores, group_folds
 from curator.classify.types import LanePoints, ModelConfig, Thresholds
 
 
@@ -114,14 +115,22 @@ def best_c(roc_auc: dict[float, float | None]) -> float:
     return -max(known)[1] if known else grid[0]
 
 
-def search_relevance_c(rows: Sequence[TrainingRow], config: ModelConfig) -> CSearch:
+def search_relevance_c(
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    *,
+    fold_seed: int | None = None,
+    block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS,
+) -> CSearch:
     """Score every row out of fold (GroupKFold by publisher, ``config.folds`` folds) with each C
     of ``config.c_relevance_grid`` (just ``config.c_relevance`` when the grid is empty) and keep
     the C with the best pooled ROC-AUC (:func:`best_c`).
 
-    The vectorizers are fitted once per fold and shared by every C, so a grid of k values costs
-    k logistic-regression fits per fold, not k whole models. With one C the scores equal those
-    of :func:`fit_heads` on each fold's training part.
+    The vectorizers and the weighted matrix are built once per fold and shared by every C, so a
+    grid of k values costs k logistic-regression fits per fold, not k whole models. With one C
+    the scores equal those of :func:`fit_heads` on each fold's training part. ``fold_seed``
+    deals publishers to folds at random (:func:`group_folds`); ``block_weights`` replaces the
+    relevance head's block weights (``benchmarks/lanes_oof.py`` compares them).
     """
     from curator.classify.metrics import roc_auc
 
@@ -130,16 +139,16 @@ def search_relevance_c(rows: Sequence[TrainingRow], config: ModelConfig) -> CSea
     labels = ["yes" if r.relevant else "no" for r in rows]
     weights = np.array([r.weight for r in rows])
     oof = {c: np.zeros(len(rows)) for c in grid}
-    for train_idx, test_idx in group_folds(rows, config.folds):
+    for train_idx, test_idx in group_folds(rows, config.folds, seed=fold_seed):
         vectorizers = build_vectorizers()
         fit(vectorizers, [prepared[i] for i in train_idx])
-        train_blocks = transform(vectorizers, [prepared[i] for i in train_idx])
+        train = WeightedRelevance.of(
+            transform(vectorizers, [prepared[i] for i in train_idx]), block_weights
+        )
         x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), RELEVANCE_FIELDS)
         train_labels = [labels[i] for i in train_idx]
         for c in grid:
-            head = fit_relevance_head(
-                train_blocks, train_labels, weights[train_idx], c, config.seed
-            )
+            head = train.fit(train_labels, weights[train_idx], c, config.seed)
             oof[c][test_idx] = _relevance_scores(head, x_test)
     y = np.array([r.relevant for r in rows])
     aucs = {c: roc_auc(y, oof[c]) for c in grid}
