@@ -1,6 +1,6 @@
 """The audit trail's export formats, row by row: JSON Lines and CSV (pure; no I/O).
 
-A row is a tuple of the store's :data:`curator.store.trail.HISTORY_COLUMNS`, values as the
+A row is a tuple in :data:`FIELDS` order (as ``curator.store.trail`` reads it), values as the
 database keeps them: JSON columns as their stored text, ``created_at`` as the UTC text
 ``YYYY-MM-DD HH:MM:SS.ffffff``. Each line is written straight from those values: the same
 bytes as ``json.dumps`` of the row as a dict (``ensure_ascii=False``) and ``csv.DictWriter`` of

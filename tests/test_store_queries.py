@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, insert, select, text, update
 
+from curator.audit import FIELDS
 from curator.slack.cards import PAGE, load_card, queued_cards
 from curator.store.decisions import Actor, decide, last_deciders
 from curator.store.item_reads import (
@@ -30,7 +31,7 @@ from curator.store.outbox import (
 )
 from curator.store.predictions import CHUNK, latest_predictions
 from curator.store.schema import decisions, items, predictions
-from curator.store.trail import HISTORY_BATCH, HISTORY_COLUMNS, decision_history
+from curator.store.trail import HISTORY_BATCH, decision_history
 from tests.support.factories import add_item, add_prediction
 
 pytestmark = pytest.mark.storage
@@ -340,7 +341,7 @@ def test_decision_history_streams_every_decision_in_order(engine: Engine) -> Non
     with engine.connect() as conn:
         got = list(decision_history(conn))
     assert len(got) == n
-    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+    col = {name: i for i, name in enumerate(FIELDS)}
     assert [r[col["user_id"]] for r in got] == [f"U{i}" for i in range(n)]
     assert got[0][col["item_title"]].startswith("Bulk item") and got[0][col["publisher"]]
 

@@ -17,25 +17,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from curator.store.schema import decisions, items
 
-#: The columns of :func:`decision_history`'s rows, in order.
-HISTORY_COLUMNS: tuple[str, ...] = (
-    "id",
-    "item_id",
-    "item_title",
-    "publisher",
-    "url",
-    "action",
-    "sector",
-    "category",
-    "edition",
-    "edits",
-    "user_id",
-    "user_name",
-    "via",
-    "created_at",
-    "previous_state",
-)
-
 #: Rows fetched at a time by :func:`decision_history`.
 HISTORY_BATCH = 1000
 
@@ -60,7 +41,8 @@ def decision_batches(
     conn: Connection, *, since: datetime | None = None
 ) -> Iterator[Sequence[Sequence[Any]]]:
     """Every decision (made at or after ``since``, an aware datetime, when given), oldest first,
-    with its item's title, publisher and URL: tuples of :data:`HISTORY_COLUMNS`.
+    with its item's title, publisher and URL: tuples in the order of the export's columns,
+    :data:`curator.audit.FIELDS` (the decision's ``id`` first, as ``decision_id``).
 
     Values are the database's own: ``edits`` and ``previous_state`` the JSON text stored (None
     for SQL NULL), ``created_at`` the UTC text ``YYYY-MM-DD HH:MM:SS.ffffff`` (see
