@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.sparse import diags
 
-from curator.classify.data import load_files
+from curator.classify.data import TrainingRow, load_files
 from curator.classify.features import (
     CATEGORY_BLOCK_WEIGHTS,
     LABEL_FIELDS,
@@ -86,15 +86,18 @@ def test_the_summary_weight_changes_what_is_learned() -> None:
 # labels as the whole model gives them.
 
 
-def _category_by_hand(x: Any, scale: np.ndarray, weights: np.ndarray, c: float) -> Any:
+def _category_by_hand(
+    x: Any, scale: np.ndarray, weights: np.ndarray, c: float, rows: list[TrainingRow] = ROWS
+) -> Any:
+    """The category head fitted by hand on the weighted stack, not folded."""
     from sklearn.linear_model import LogisticRegression
 
-    idx = [i for i, r in enumerate(ROWS) if r.relevant and r.category]
+    idx = [i for i, r in enumerate(rows) if r.relevant and r.category]
     return LogisticRegression(
         C=c, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=0
     ).fit(
         x[idx] @ diags(scale),
-        np.array([str(ROWS[i].category) for i in idx]),
+        np.array([str(rows[i].category) for i in idx]),
         sample_weight=weights[idx],
     )
 
@@ -144,3 +147,25 @@ def test_labels_out_of_fold_are_those_of_a_whole_model_fitted_without_the_fold()
         want = score(heads, [ROWS[i].as_input() for i in test_idx])
         assert [got.sector[i] for i in test_idx] == want.sector_labels
         assert [got.category[i] for i in test_idx] == want.category_labels
+
+
+def test_the_compiled_scorer_reads_a_weighted_category_head_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from curator.classify.compiled_io import compile_heads
+
+    monkeypatch.setitem(CATEGORY_BLOCK_WEIGHTS, "title_words", 2.0)
+    rows = ROWS[::2]
+    heads = fit_heads(rows, ModelConfig(c_relevance=100.0))
+    inputs = [r.as_input() for r in rows]
+    blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
+    scale = column_weights(blocks, LABEL_FIELDS, {"title_words": 2.0})
+    # fit_heads used the weights: its head is the weighted fit, folded
+    by_hand = _category_by_hand(
+        stack(blocks, LABEL_FIELDS), scale, np.array([r.weight for r in rows]), 30.0, rows
+    )
+    x = stack(blocks, LABEL_FIELDS)
+    want = by_hand.predict_proba(x @ diags(scale))
+    np.testing.assert_allclose(heads.category.predict_proba(x), want, atol=1e-9)
+    got = compile_heads(heads).proba(inputs)["category"]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
