@@ -1,15 +1,18 @@
-"""The relevance head's block weights: they change what is learned, and folding them into the
-coefficients leaves every score as the weighted fit gave it."""
+"""The relevance and category heads' block weights: they change what is learned, and folding them
+into the coefficients leaves every score as the weighted fit gave it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+import pytest
 from scipy.sparse import diags
 
-from curator.classify.data import load_files
+from curator.classify.data import TrainingRow, load_files
 from curator.classify.features import (
+    CATEGORY_BLOCK_WEIGHTS,
+    LABEL_FIELDS,
     RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
     build_vectorizers,
@@ -19,7 +22,17 @@ from curator.classify.features import (
     stack,
     transform,
 )
-from curator.classify.fit import _relevance_scores, fit_relevance_head
+from curator.classify.fit import (
+    _relevance_scores,
+    class_weights,
+    fit_category_head,
+    fit_heads,
+    fit_relevance_head,
+    group_folds,
+    score,
+)
+from curator.classify.select import labels_out_of_fold
+from curator.classify.types import ModelConfig
 from tests.conftest import REPO
 
 ROWS = load_files(REPO / "data" / "training")[::4]
@@ -67,3 +80,92 @@ def test_the_summary_weight_changes_what_is_learned() -> None:
     weighted = fit_relevance_head(blocks, labels, weights, 1000.0, 0)
     plain = fit_relevance_head(blocks, labels, weights, 1000.0, 0, block_weights={})
     assert np.abs(_relevance_scores(weighted, x) - _relevance_scores(plain, x)).max() > 1e-3
+
+
+# The category head: block weights folded the same way, its class weighting, and out-of-fold
+# labels as the whole model gives them.
+
+
+def _category_by_hand(
+    x: Any, scale: np.ndarray, weights: np.ndarray, c: float, rows: list[TrainingRow] = ROWS
+) -> Any:
+    """The category head fitted by hand on the weighted stack, not folded."""
+    from sklearn.linear_model import LogisticRegression
+
+    idx = [i for i, r in enumerate(rows) if r.relevant and r.category]
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=0
+    ).fit(
+        x[idx] @ diags(scale),
+        np.array([str(rows[i].category) for i in idx]),
+        sample_weight=weights[idx],
+    )
+
+
+def test_folded_category_head_scores_the_plain_stack_as_the_weighted_fit_did() -> None:
+    blocks, _, weights = _blocks()
+    x = stack(blocks, LABEL_FIELDS)
+    chosen = {"title_words": 2.0, "url_words": 0.5}
+    head = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights=chosen)
+    scale = column_weights(blocks, LABEL_FIELDS, chosen)
+    by_hand = _category_by_hand(x, scale, weights, 30.0)
+    assert list(head.classes_) == list(by_hand.classes_)
+    np.testing.assert_allclose(
+        head.predict_proba(x), by_hand.predict_proba(x @ diags(scale)), atol=1e-9
+    )
+
+
+def test_category_block_weights_change_what_is_learned() -> None:
+    blocks, _, weights = _blocks()
+    x = stack(blocks, LABEL_FIELDS)
+    shipped = fit_category_head(blocks, ROWS, weights, 30.0, 0)
+    plain = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights={})
+    other = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights={"title_words": 3.0})
+    assert np.abs(other.predict_proba(x) - plain.predict_proba(x)).max() > 1e-3
+    # the shipped weights are the ones fit_heads uses (none named: every block at 1)
+    if not CATEGORY_BLOCK_WEIGHTS:
+        np.testing.assert_array_equal(shipped.coef_, plain.coef_)
+    else:
+        assert np.abs(shipped.predict_proba(x) - plain.predict_proba(x)).max() > 1e-3
+
+
+def test_class_weights_balanced_square_root_or_none() -> None:
+    labels = ["reports"] * 6 + ["tools"] * 2 + ["briefings"]
+    assert class_weights(labels, "balanced") == "balanced"
+    assert class_weights(labels, "none") is None
+    root = class_weights(labels, "sqrt")
+    assert isinstance(root, dict)
+    assert root["reports"] == pytest.approx((9 / (3 * 6)) ** 0.5)
+    assert root["briefings"] == pytest.approx((9 / 3) ** 0.5)
+
+
+def test_labels_out_of_fold_are_those_of_a_whole_model_fitted_without_the_fold() -> None:
+    config = ModelConfig(folds=3)
+    got = labels_out_of_fold(ROWS, config)
+    for train_idx, test_idx in group_folds(ROWS, 3)[:1]:
+        heads = fit_heads([ROWS[i] for i in train_idx], config)
+        want = score(heads, [ROWS[i].as_input() for i in test_idx])
+        assert [got.sector[i] for i in test_idx] == want.sector_labels
+        assert [got.category[i] for i in test_idx] == want.category_labels
+
+
+def test_the_compiled_scorer_reads_a_weighted_category_head_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from curator.classify.compiled_io import compile_heads
+
+    monkeypatch.setitem(CATEGORY_BLOCK_WEIGHTS, "title_words", 2.0)
+    rows = ROWS[::2]
+    heads = fit_heads(rows, ModelConfig(c_relevance=100.0))
+    inputs = [r.as_input() for r in rows]
+    blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
+    scale = column_weights(blocks, LABEL_FIELDS, {"title_words": 2.0})
+    # fit_heads used the weights: its head is the weighted fit, folded
+    by_hand = _category_by_hand(
+        stack(blocks, LABEL_FIELDS), scale, np.array([r.weight for r in rows]), 30.0, rows
+    )
+    x = stack(blocks, LABEL_FIELDS)
+    want = by_hand.predict_proba(x @ diags(scale))
+    np.testing.assert_allclose(heads.category.predict_proba(x), want, atol=1e-9)
+    got = compile_heads(heads).proba(inputs)["category"]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)

@@ -234,6 +234,9 @@ LABEL_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keywords", "keyword_flags")
 #: :func:`curator.classify.fit.fit_relevance_head` folds the weights into the fitted
 #: coefficients, so scoring (and the compiled scorer) reads the blocks unweighted.
 RELEVANCE_BLOCK_WEIGHTS: dict[str, float] = {"summary_words": 2.0}
+#: The same for the category head (:func:`curator.classify.fit.fit_category_head`), whose
+#: coefficients are folded the same way (``python -m benchmarks.category_oof`` compares them).
+CATEGORY_BLOCK_WEIGHTS: dict[str, float] = {}
 
 
 def build_vectorizers() -> dict[str, Any]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from curator.classify.data import TrainingRow
 from curator.classify.features import (
+    CATEGORY_BLOCK_WEIGHTS,
     LABEL_FIELDS,
     RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
@@ -29,19 +30,43 @@ from curator.classify.features import (
 from curator.classify.types import ClassifyInput, Heads, ModelConfig, Scores
 from curator.errors import ModelError
 
+#: How the label heads weigh their classes: "balanced" (scikit-learn's n / (k * n_c), shipped),
+#: "sqrt" (its square root: rare classes count more, less so) or "none".
+ClassWeight = Literal["balanced", "sqrt", "none"]
 
-def _logreg(c: float, seed: int) -> Any:
+
+def class_weights(labels: Sequence[str], kind: ClassWeight) -> dict[str, float] | str | None:
+    """Pure: the ``class_weight`` argument of the logistic regression for ``kind``."""
+    if kind == "balanced":
+        return "balanced"
+    if kind == "none":
+        return None
+    classes, counts = np.unique(np.asarray(labels), return_counts=True)
+    return {
+        str(k): float(np.sqrt(len(labels) / (len(classes) * n)))
+        for k, n in zip(classes, counts, strict=True)
+    }
+
+
+def _logreg(c: float, seed: int, class_weight: dict[str, float] | str | None = "balanced") -> Any:
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(
-        C=c, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=seed
+        C=c, class_weight=class_weight, solver="newton-cg", max_iter=1000, random_state=seed
     )
 
 
-def _fit_head(x: Any, labels: list[str], weights: np.ndarray, c: float, seed: int) -> Any:
+def _fit_head(
+    x: Any,
+    labels: list[str],
+    weights: np.ndarray,
+    c: float,
+    seed: int,
+    class_weight: ClassWeight = "balanced",
+) -> Any:
     if len(set(labels)) < 2:
         return labels[0] if labels else "reports"
-    head = _logreg(c, seed)
+    head = _logreg(c, seed, class_weights(labels, class_weight))
     head.fit(x, np.array(labels), sample_weight=weights)
     return head
 
@@ -94,11 +119,49 @@ def _fit_label_head(
     weights: np.ndarray,
     c: float,
     seed: int,
+    *,
+    scale: np.ndarray | None = None,
+    class_weight: ClassWeight = "balanced",
 ) -> Any:
     """The sector or the category head (``labels[i]`` is row ``i``'s), fitted on the relevant
-    rows that have one."""
+    rows that have one. With ``scale`` (one weight per column of ``x``) it is fitted on the
+    weighted columns and the weights folded into its coefficients, as the relevance head's are
+    (:class:`WeightedRelevance`): it scores the unweighted ``x``."""
+    from scipy.sparse import diags
+
     idx = [i for i, (r, label) in enumerate(zip(rows, labels, strict=True)) if r.relevant and label]
-    return _fit_head(x[idx], [str(labels[i]) for i in idx], weights[idx], c, seed)
+    x_fit = x[idx] if scale is None else x[idx] @ diags(scale)
+    head = _fit_head(x_fit, [str(labels[i]) for i in idx], weights[idx], c, seed, class_weight)
+    if scale is not None and not isinstance(head, str):
+        head.coef_ = head.coef_ * scale
+    return head
+
+
+def fit_category_head(
+    blocks: dict[str, Any],
+    rows: Sequence[TrainingRow],
+    weights: np.ndarray,
+    c: float,
+    seed: int,
+    *,
+    block_weights: dict[str, float] = CATEGORY_BLOCK_WEIGHTS,
+    class_weight: ClassWeight = "balanced",
+    x: Any = None,
+) -> Any:
+    """The category head on ``stack(blocks, LABEL_FIELDS)`` (or ``x``, that stack already
+    built), each block multiplied by its weight in ``block_weights``
+    (:data:`CATEGORY_BLOCK_WEIGHTS`) while fitting, then folded back into the coefficients."""
+    scale = column_weights(blocks, LABEL_FIELDS, block_weights) if block_weights else None
+    return _fit_label_head(
+        stack(blocks, LABEL_FIELDS) if x is None else x,
+        rows,
+        [r.category for r in rows],
+        weights,
+        c,
+        seed,
+        scale=scale,
+        class_weight=class_weight,
+    )
 
 
 def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
@@ -120,8 +183,7 @@ def fit_heads(rows: Sequence[TrainingRow], config: ModelConfig) -> Heads:
     )
     sectors = [r.sector for r in rows]
     sector = _fit_label_head(x, rows, sectors, weights, config.c_sector, config.seed)
-    categories = [r.category for r in rows]
-    category = _fit_label_head(x, rows, categories, weights, config.c_category, config.seed)
+    category = fit_category_head(blocks, rows, weights, config.c_category, config.seed, x=x)
     return Heads(vectorizers=vectorizers, relevance=relevance, sector=sector, category=category)
 
 

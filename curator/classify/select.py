@@ -12,6 +12,8 @@ import numpy as np
 
 from curator.classify.data import TrainingRow
 from curator.classify.features import (
+    CATEGORY_BLOCK_WEIGHTS,
+    LABEL_FIELDS,
     RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
     build_vectorizers,
@@ -20,7 +22,15 @@ from curator.classify.features import (
     stack,
     transform,
 )
-from curator.classify.fit import WeightedRelevance, _relevance_scores, group_folds
+from curator.classify.fit import (
+    ClassWeight,
+    WeightedRelevance,
+    _fit_label_head,
+    _head_scores,
+    _relevance_scores,
+    fit_category_head,
+    group_folds,
+)
 from curator.classify.types import LanePoints, ModelConfig, Thresholds
 
 
@@ -154,6 +164,57 @@ def search_relevance_c(
     aucs = {c: roc_auc(y, oof[c]) for c in grid}
     chosen = best_c(aucs)
     return CSearch(c=chosen, oof=oof[chosen], roc_auc=aucs)
+
+
+@dataclass(frozen=True)
+class LabelsOutOfFold:
+    """The sector and category every row is given by heads fitted without its publisher."""
+
+    sector: list[str]
+    category: list[str]
+
+
+def labels_out_of_fold(
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    *,
+    fold_seed: int | None = None,
+    category_weights: dict[str, float] = CATEGORY_BLOCK_WEIGHTS,
+    category_class_weight: ClassWeight = "balanced",
+) -> LabelsOutOfFold:
+    """Every row's sector and category out of fold (publisher-grouped, ``config.folds`` folds,
+    publishers dealt as :func:`group_folds` deals them for ``fold_seed``), the heads fitted with
+    ``config.c_sector`` and ``config.c_category`` as :func:`~curator.classify.fit.fit_heads`
+    fits them; ``category_weights`` and ``category_class_weight`` replace the category head's
+    block weights and class weighting (``benchmarks/category_oof.py`` compares them)."""
+    prepared = [prepare(r.as_input()) for r in rows]
+    weights = np.array([r.weight for r in rows])
+    sector = [""] * len(rows)
+    category = [""] * len(rows)
+    for train_idx, test_idx in group_folds(rows, config.folds, seed=fold_seed):
+        train = [rows[i] for i in train_idx]
+        vectorizers = build_vectorizers()
+        fit(vectorizers, [prepared[i] for i in train_idx])
+        blocks = transform(vectorizers, [prepared[i] for i in train_idx])
+        x = stack(blocks, LABEL_FIELDS)
+        x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), LABEL_FIELDS)
+        w = weights[train_idx]
+        sectors = [r.sector for r in train]
+        sector_head = _fit_label_head(x, train, sectors, w, config.c_sector, config.seed)
+        category_head = fit_category_head(
+            blocks,
+            train,
+            w,
+            config.c_category,
+            config.seed,
+            block_weights=category_weights,
+            class_weight=category_class_weight,
+            x=x,
+        )
+        for head, out in ((sector_head, sector), (category_head, category)):
+            for i, label in zip(test_idx, _head_scores(head, x_test)[0], strict=True):
+                out[i] = label
+    return LabelsOutOfFold(sector, category)
 
 
 #: How long a searched C is reused by ``curator train`` before the grid is searched again.
