@@ -73,8 +73,18 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], dict[str, Any
         for r in training_rows()
     ]
     pool = [w for s in seeds for w in s["title"].split()]
-    suffixes = ["", "", "", " 2023/24", " 2024 to 2025", " (England)", ": quarterly update",
-                " – annual report", ": summary", " (Wales)"]
+    suffixes = [
+        "",
+        "",
+        "",
+        " 2023/24",
+        " 2024 to 2025",
+        " (England)",
+        ": quarterly update",
+        " – annual report",
+        ": summary",
+        " (Wales)",
+    ]
     step = SPAN / n
     for i in range(1, n + 1):
         base = rng.choice(seeds)
@@ -89,20 +99,34 @@ def _rows(n: int, seed: int = 7) -> Iterator[tuple[dict[str, Any], dict[str, Any
         published = None if rng.random() < 0.03 else seen - back - hours
         lane = "quiet" if i == n // 2 else rng.choice(LANES)
         item = {
-            "id": i, "source_id": f"src{i % 400}", "publisher": base["publisher"],
-            "title": title, "title_key": title.lower(), "url": f"https://bench.example/{i}",
-            "canonical_url": f"https://bench.example/{i}", "summary": summary,
-            "published_at": published, "first_seen_at": seen,
-            "status": "new" if lane == "quiet" else "queued", "lane": lane, "version": 1,
+            "id": i,
+            "source_id": f"src{i % 400}",
+            "publisher": base["publisher"],
+            "title": title,
+            "title_key": title.lower(),
+            "url": f"https://bench.example/{i}",
+            "canonical_url": f"https://bench.example/{i}",
+            "summary": summary,
+            "published_at": published,
+            "first_seen_at": seen,
+            "status": "new" if lane == "quiet" else "queued",
+            "lane": lane,
+            "version": 1,
         }
         relevance = rng.random()
         prediction = {
-            "item_id": i, "model_version": "bench", "relevant": relevance > 0.5,
-            "relevance": relevance, "sector": rng.choice(
-                ["adult_social_care_health", "children_young_people", "criminal_justice"]),
-            "sector_confidence": 0.8, "category": rng.choice(
-                ["reports", "briefings", "tools_guidance"]),
-            "category_confidence": 0.7, "uncertain": False, "created_at": seen,
+            "item_id": i,
+            "model_version": "bench",
+            "relevant": relevance > 0.5,
+            "relevance": relevance,
+            "sector": rng.choice(
+                ["adult_social_care_health", "children_young_people", "criminal_justice"]
+            ),
+            "sector_confidence": 0.8,
+            "category": rng.choice(["reports", "briefings", "tools_guidance"]),
+            "category_confidence": 0.7,
+            "uncertain": False,
+            "created_at": seen,
         }
         yield item, prediction
 
@@ -201,8 +225,14 @@ def _time_queries(engine: Any, repeat: int) -> tuple[list[dict[str, Any]], list[
                 runs.append(time.perf_counter() - t)
             timed.extend(runs[1:])
             per_query.append(
-                {"label": label, "query": query, "hits": len(hits), "first": runs[0],
-                 "median": statistics.median(runs[1:]), "max": max(runs[1:])}
+                {
+                    "label": label,
+                    "query": query,
+                    "hits": len(hits),
+                    "first": runs[0],
+                    "median": statistics.median(runs[1:]),
+                    "max": max(runs[1:]),
+                }
             )
     return per_query, timed
 
@@ -309,9 +339,14 @@ def main() -> None:
         "",
         f"Command: `{command}`" + (f" (in schema {schema}{kept})." if schema else "."),
         machine(),
-        "Build: " + (f"{built:.0f} s ({args.items / built:,.0f} items/s, batches of {BATCH:,}"
-                     " through the triggers / generated column)" if built else "reused") + (
-            f"; database {size}." if size else "."),
+        "Build: "
+        + (
+            f"{built:.0f} s ({args.items / built:,.0f} items/s, batches of {BATCH:,}"
+            " through the triggers / generated column)"
+            if built
+            else "reused"
+        )
+        + (f"; database {size}." if size else "."),
         "",
         "| query | words | hits (limit 50) | first run ms | median ms | max ms |",
         "|---|---|---|---|---|---|",

@@ -98,6 +98,8 @@ def test_report_lists_blocked_sources_to_check_by_hand() -> None:
         "2 sources: 1 blocked, 1 ok.",
     ]
     assert report_text([fine]).splitlines()[1] == "All sources are polling fine and publishing."
+
+
 def test_degraded_says_which_selector_broke() -> None:
     warning = "kf: no element matches item selector 'li.post' on the page: fix the selectors"
     health = assess(SRC, replace(OK, degraded=True, parse_warning=warning), NOW)

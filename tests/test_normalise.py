@@ -137,7 +137,9 @@ def test_canonical_url_properties(
 
 
 def test_a_host_named_like_a_tracking_parameter_is_kept() -> None:
-    assert canonical_url("http://www.fbclid.uk/a?fbclid=1&utm_source=x#top") == "https://fbclid.uk/a"
+    assert (
+        canonical_url("http://www.fbclid.uk/a?fbclid=1&utm_source=x#top") == "https://fbclid.uk/a"
+    )
 
 
 @given(st.text(max_size=60))

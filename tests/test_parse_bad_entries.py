@@ -44,8 +44,7 @@ def rss(*titles: str) -> bytes:
         for i, t in enumerate(titles, start=1)
     )
     return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}'
-        "</channel></rss>"
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{body}</channel></rss>'
     ).encode()
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from curator.classify.data import Decisions, TrainingRow
     from curator.classify.types import EvaluationReport, ModelConfig
 
+
 @click.command()
 @click.argument("title", required=False)
 @click.option("--in", "in_path", help="JSONL of items to classify ('-' for stdin).")

@@ -117,5 +117,3 @@ def classify_file(in_path: str, out_path: str, model_dir: Path | None) -> int:
         summary += f"; {errors} line(s) skipped (see the errors above)"
     click.echo(summary, err=True)
     return 1 if errors else 0
-
-

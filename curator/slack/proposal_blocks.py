@@ -89,9 +89,7 @@ def proposal_blocks(proposal: StoredProposal, *, used_by: str | None = None) -> 
         )
     if proposal.key_findings:
         blocks.append(
-            findings_block(
-                "pulse_proposal_findings", proposal.lead_in, proposal.key_findings, 600
-            )
+            findings_block("pulse_proposal_findings", proposal.lead_in, proposal.key_findings, 600)
         )
     where = _where(proposal)
     if where is not None:

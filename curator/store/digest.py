@@ -252,4 +252,3 @@ def lines_of(conn: Connection, item_ids: Sequence[int]) -> list[DigestLine]:
             )
         )
     return out
-

@@ -62,9 +62,7 @@ _SET_LANE = (
     .where(items.c.id.in_(bindparam("ids", expanding=True)))
     .values(lane=bindparam("lane"))
 )
-_LANES_OF = select(items.c.id, items.c.lane).where(
-    items.c.id.in_(bindparam("ids", expanding=True))
-)
+_LANES_OF = select(items.c.id, items.c.lane).where(items.c.id.in_(bindparam("ids", expanding=True)))
 
 
 #: The lanes counted, with ``None`` for items stored without one.

@@ -57,12 +57,9 @@ def oldest_due(
 ) -> OutboxRow | None:
     """The oldest pending row for ``channel`` (of ``item_id`` only, when given) that is due and
     claimed by nobody."""
-    stmt = (
-        select(
-            outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
-        )
-        .where(outbox.c.channel == channel, POSTING.due(now))
-    )
+    stmt = select(
+        outbox.c.id, outbox.c.item_id, outbox.c.channel, outbox.c.attempts, outbox.c.created_at
+    ).where(outbox.c.channel == channel, POSTING.due(now))
     if item_id is not None:
         stmt = stmt.where(outbox.c.item_id == item_id)
     row = conn.execute(stmt.order_by(outbox.c.id).limit(1)).first()

@@ -304,6 +304,7 @@ item_proposals = Table(
     Column("used_by", Text, nullable=True),
 )
 
+
 def _posting_columns() -> list[Column[Any]]:
     """The columns of a message to post (a card, a roll-up message): its state, its lease and
     the message it became; :class:`curator.store.posting.Posting` reads and writes them."""
