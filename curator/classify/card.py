@@ -258,7 +258,13 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "path; the keyword rules' hits (sector vocabularies, Reports / Briefings / Tools and "
         "Guidance vocabularies, positive and negative words of `curator/classify/baselines.py`, "
         "announcement words) and the sector hint — both as present/absent flags and as counts "
-        "(capped at 3), read by every head. Text is cleaned of HTML first.",
+        "(capped at 3), read by every head. Text is cleaned of HTML first. The relevance head "
+        "also reads what the words mean: the mean of the title's and summary's word vectors "
+        "in a static table distilled from all-MiniLM-L6-v2 (`curator/classify/wordvec.py`, "
+        "built by `scripts/build_word_vectors.py`), through a second class-balanced logistic "
+        "regression (C = 3) whose decision is added to the sparse head's; the two fold into "
+        "one linear head over a bag of the table's words, so scoring needs neither the table "
+        "nor the embedding model.",
         "- Heads: three class-balanced L2 logistic regressions (newton-cg), "
         f"C = {sidecar['config']['c_relevance']:g} / {sidecar['config']['c_sector']:g} / "
         f"{sidecar['config']['c_category']:g} (relevance / sector / category), seed "
