@@ -362,6 +362,16 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "publication-word flags (0.116–0.124), complement naive Bayes and linear SVM blends, "
         "bagging, positive-class weights ½–4 (all no better). Round 9, collected after the "
         "choice, is harder: 0.142 at weight 1, 0.137 at weight 2.",
+        "- **Round 10, and what words mean** (1,652 → 1,800 rows: 148 more items of the "
+        "watched publishers and their peers, 86 not relevant, taken as the search tool gave "
+        "them without looking at the model). The relevance head gains the word-vector block "
+        "(above). Card false-positive rate at 95% recall, pooled out of fold on the development "
+        "rows (`python -m benchmarks.lanes_oof`, 5 assignments): 0.137 → 0.110 on 1,652 rows, "
+        "where it was chosen (embedding head C = 3, its decision added at weight 1, among C 1 / "
+        "3 and weight ½ / 1; tried before it and not kept: MiniLM sentence embeddings alone, "
+        "0.37, or as a dense block, 0.126, and probability averages, 0.108–0.158: "
+        "`benchmarks/experiments/EMBED.md`), and 0.131 → 0.108 on 1,800 rows, round 10 being "
+        "collected after the choice; better on every assignment both times.",
         "",
         "## Thresholds",
         "",
