@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks.common import ROOT
 from curator.classify.data import load_files
-from curator.classify.features import RELEVANCE_BLOCK_WEIGHTS, RELEVANCE_FIELDS
+from curator.classify.features import RELEVANCE_BLOCK_WEIGHTS, SPARSE_RELEVANCE_FIELDS
 from curator.classify.metrics import roc_auc
 from curator.classify.select import choose_lanes, search_relevance_c
 from curator.classify.split import split_indices
@@ -41,9 +41,10 @@ def parse_weights(values: list[str] | None) -> dict[str, float]:
     out: dict[str, float] = {}
     for value in values:
         name, _, weight = value.partition("=")
-        if name not in RELEVANCE_FIELDS or not weight:
+        if name not in SPARSE_RELEVANCE_FIELDS or not weight:
             raise SystemExit(
-                f"--weights {value!r}: want NAME=W with NAME one of {', '.join(RELEVANCE_FIELDS)}"
+                f"--weights {value!r}: want NAME=W with NAME one of "
+                + ", ".join(SPARSE_RELEVANCE_FIELDS)
             )
         out[name] = float(weight)
     return out

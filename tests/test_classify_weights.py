@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 from scipy.sparse import diags
 
+from curator.classify import wordvec
 from curator.classify.data import TrainingRow, load_files
 from curator.classify.features import (
     CATEGORY_BLOCK_WEIGHTS,
     LABEL_FIELDS,
     RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
+    SPARSE_RELEVANCE_FIELDS,
     build_vectorizers,
     column_weights,
     fit,
@@ -57,20 +59,48 @@ def test_column_weights_give_each_block_its_weight() -> None:
     assert set(np.delete(scale, np.arange(start, start + width))) == {1.0}
 
 
-def test_folded_head_scores_the_plain_stack_as_the_weighted_fit_scored_the_weighted_one() -> None:
-    blocks, labels, weights = _blocks()
-    x = stack(blocks, RELEVANCE_FIELDS)
-    scale = column_weights(blocks, RELEVANCE_FIELDS, RELEVANCE_BLOCK_WEIGHTS)
-    head = fit_relevance_head(blocks, labels, weights, 1000.0, 0)
-    # the same fit by hand on the weighted stack, not folded
+def _logreg(c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    by_hand = LogisticRegression(
-        C=1000.0, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=0
-    ).fit(x @ diags(scale), np.array(labels), sample_weight=weights)
-    np.testing.assert_allclose(
-        _relevance_scores(head, x), by_hand.predict_proba(x @ diags(scale))[:, 1], atol=1e-9
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="newton-cg", max_iter=1000, random_state=0
     )
+
+
+def test_folded_head_scores_the_plain_stack_as_its_two_fits_scored_their_inputs() -> None:
+    """The relevance head is the sparse head on the weighted stack plus the embedding head on
+    the standardised word-vector embedding, folded into one logistic regression over the
+    unweighted stack: the same probabilities, to rounding."""
+    blocks, labels, weights = _blocks()
+    x = stack(blocks, RELEVANCE_FIELDS)
+    head = fit_relevance_head(blocks, labels, weights, 1000.0, 0)
+    # the same two fits by hand, not folded
+    sparse = stack(blocks, SPARSE_RELEVANCE_FIELDS) @ diags(
+        column_weights(blocks, SPARSE_RELEVANCE_FIELDS, RELEVANCE_BLOCK_WEIGHTS)
+    )
+    e = np.asarray(blocks["word_vectors"] @ wordvec.load().table)
+    z = (e - e.mean(axis=0)) / ((e.std(axis=0) + 1e-9) * np.sqrt(e.shape[1]))
+    y = np.array(labels)
+    decision = _logreg(1000.0).fit(sparse, y, sample_weight=weights).decision_function(
+        sparse
+    ) + _logreg(wordvec.EMBEDDING_C).fit(z, y, sample_weight=weights).decision_function(z)
+    np.testing.assert_allclose(
+        _relevance_scores(head, x), 1.0 / (1.0 + np.exp(-decision)), atol=1e-9
+    )
+
+
+def test_words_no_training_row_used_still_count_through_their_vectors() -> None:
+    """The embedding head gives every word of the table a weight, the words of no training row
+    too, and words close in meaning weigh alike: what the table adds over the sparse blocks."""
+    blocks, labels, weights = _blocks()
+    head = fit_relevance_head(blocks, labels, weights, 1000.0, 0)
+    vectors = wordvec.load()
+    beta = head.coef_[0, -len(vectors.words) :]
+    used = np.asarray(blocks["word_vectors"].sum(axis=0)).ravel() > 0
+    assert (~used).sum() > 1000 and np.abs(beta[~used]).max() > 0
+    index = {w: i for i, w in enumerate(vectors.words)}
+    near = abs(beta[index["prisons"]] - beta[index["prison"]])
+    assert near < np.abs(beta[index["prison"]] - beta).mean()
 
 
 def test_the_summary_weight_changes_what_is_learned() -> None:

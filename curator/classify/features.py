@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from curator.classify import wordvec
 from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
 from curator.classify.types import ClassifyInput
 from curator.normalise import clean_text, split_document_type
@@ -218,12 +219,18 @@ FIELDS: dict[str, str] = {
     "url_words": "url",
     "keywords": "keywords",
     "keyword_flags": "keywords",
+    # title and summary as a bag of the word table's words (``curator.classify.wordvec``)
+    "word_vectors": "text",
 }
 #: Which vectorizers each head reads (chosen with grouped cross-validation, see the model card).
 _TEXT_FIELDS: tuple[str, ...] = ("title_words", "summary_words", "text_words", "url_words")
 # Every head reads the keyword tokens both as flags (did a rule fire?) and as counts (how often,
 # capped at 3): held out by publisher that beat either form alone on 1,058 rows (round 4).
-RELEVANCE_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keyword_flags", "keywords")
+# The relevance head also reads the words' meaning: the ``word_vectors`` block (last, always;
+# ``curator.classify.fit.WeightedRelevance`` fits it through the word table and folds it back).
+RELEVANCE_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keyword_flags", "keywords", "word_vectors")
+#: The relevance head's blocks read as they are (all but ``word_vectors``).
+SPARSE_RELEVANCE_FIELDS: tuple[str, ...] = RELEVANCE_FIELDS[:-1]
 LABEL_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keywords", "keyword_flags")
 #: How much each block counts in the relevance head (1 when not named): the block's features are
 #: multiplied by its weight before the head is fitted, so the regularisation lets it speak louder.
@@ -261,6 +268,7 @@ def build_vectorizers() -> dict[str, Any]:
         # the same tokens, present/absent: the relevance head scored better held out by
         # publisher with whether a rule fired than with how often; the label heads the reverse
         "keyword_flags": CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True),
+        "word_vectors": wordvec.vectorizer(wordvec.load()),
     }
 
 
@@ -274,9 +282,12 @@ def fit(vectorizers: dict[str, Any], prepared: Sequence[Prepared]) -> None:
 
 
 def transform(vectorizers: dict[str, Any], prepared: Sequence[Prepared]) -> dict[str, csr_matrix]:
+    """Every block ``vectorizers`` has (a model saved before the ``word_vectors`` block has
+    none of it)."""
     return {
         name: vectorizers[name].transform([getattr(p, attr) for p in prepared])
         for name, attr in FIELDS.items()
+        if name in vectorizers
     }
 
 

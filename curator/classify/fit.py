@@ -8,17 +8,19 @@ Imports scikit-learn (inside the functions): training-side code only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from curator.classify import wordvec
 from curator.classify.data import TrainingRow
 from curator.classify.features import (
     CATEGORY_BLOCK_WEIGHTS,
     LABEL_FIELDS,
     RELEVANCE_BLOCK_WEIGHTS,
     RELEVANCE_FIELDS,
+    SPARSE_RELEVANCE_FIELDS,
     build_vectorizers,
     column_weights,
     fit,
@@ -72,29 +74,91 @@ def _fit_head(
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """The rows' word-vector embedding (their ``word_vectors`` bag times the table), centred and
+    scaled per dimension on these rows and divided by sqrt(dims) (a row's norm about 1, like a
+    TF-IDF block's): ``z = (bag @ table - mean) * scale``."""
+
+    z: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    table: np.ndarray
+
+    @classmethod
+    def of(cls, bag: Any, table: np.ndarray) -> Embedding:
+        e = np.asarray(bag @ table, dtype=np.float64)
+        mean = e.mean(axis=0)
+        scale = 1.0 / ((e.std(axis=0) + 1e-9) * np.sqrt(table.shape[1]))
+        return cls((e - mean) * scale, mean, scale, table)
+
+    def folded(
+        self, labels: list[str], weights: np.ndarray, seed: int
+    ) -> tuple[np.ndarray, float] | None:
+        """The embedding head (class-balanced logistic regression, C = ``EMBEDDING_C``) as
+        coefficients over the ``word_vectors`` bag and an intercept: ``z · a + b`` is
+        ``bag · (table @ (a * scale)) + b - (a * scale) · mean``. ``None`` for one class."""
+        head = _fit_head(self.z, labels, weights, wordvec.EMBEDDING_C, seed)
+        if isinstance(head, str):
+            return None
+        a = np.asarray(head.coef_[0]) * self.scale
+        return self.table @ a, float(head.intercept_[0] - a @ self.mean)
+
+
+@dataclass(frozen=True)
 class WeightedRelevance:
-    """``stack(blocks, RELEVANCE_FIELDS)`` with each block multiplied by its weight, and the
-    weight of every column: built once, fitted with as many C as wanted."""
+    """The relevance head's inputs, built once and fitted with as many C as wanted: the
+    sparse blocks of ``RELEVANCE_FIELDS`` stacked with each multiplied by its weight (``scale``:
+    every column's), and the rows' word-vector :class:`Embedding`.
+
+    The head is the sum of two logistic regressions' decisions: one on the weighted sparse
+    stack (C as asked), one on the embedding (``wordvec.EMBEDDING_C``). Both are linear in the
+    unweighted stack of ``RELEVANCE_FIELDS`` (the ``word_vectors`` block last), so :meth:`fit`
+    returns them folded into one logistic regression over that stack: whatever scores needs to
+    know neither the weights nor the table."""
 
     x: Any
     scale: np.ndarray
+    embedding: Embedding
+    _embedded: dict[tuple[int, bytes, bytes], tuple[np.ndarray, float] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(
-        cls, blocks: dict[str, Any], block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS
+        cls,
+        blocks: dict[str, Any],
+        block_weights: dict[str, float] = RELEVANCE_BLOCK_WEIGHTS,
+        vectors: wordvec.WordVectors | None = None,
     ) -> WeightedRelevance:
         from scipy.sparse import diags
 
-        scale = column_weights(blocks, RELEVANCE_FIELDS, block_weights)
-        return cls(stack(blocks, RELEVANCE_FIELDS) @ diags(scale), scale)
+        scale = column_weights(blocks, SPARSE_RELEVANCE_FIELDS, block_weights)
+        table = (vectors or wordvec.load()).table
+        return cls(
+            stack(blocks, SPARSE_RELEVANCE_FIELDS) @ diags(scale),
+            scale,
+            Embedding.of(blocks["word_vectors"], table),
+        )
 
     def fit(self, labels: list[str], weights: np.ndarray, c: float, seed: int) -> Any:
-        """The relevance head fitted on the weighted stack, the weights then folded into its
-        coefficients (``(x * s) · w = x · (s * w)``): it scores the unweighted stack exactly as
-        it scored the weighted one, so nothing that scores needs to know the weights."""
+        """The relevance head (see the class): the sparse head fitted on the weighted stack,
+        its weights folded into its coefficients (``(x * s) · w = x · (s * w)``), and the
+        embedding head's coefficients over the ``word_vectors`` bag and intercept added (the
+        embedding head is fitted once per set of labels, whatever C)."""
         head = _fit_head(self.x, labels, weights, c, seed)
-        if not isinstance(head, str):
-            head.coef_ = head.coef_ * self.scale
+        if isinstance(head, str):
+            return head
+        key = (seed, "\0".join(labels).encode(), np.asarray(weights, dtype=float).tobytes())
+        if key not in self._embedded:
+            self._embedded[key] = self.embedding.folded(labels, weights, seed)
+        embedded = self._embedded[key]
+        coef = head.coef_ * self.scale
+        bag = np.zeros((1, self.embedding.table.shape[0]))
+        if embedded is not None:
+            bag[0] = embedded[0]
+            head.intercept_ = head.intercept_ + embedded[1]
+        head.coef_ = np.hstack([coef, bag])
+        head.n_features_in_ = head.coef_.shape[1]  # it now reads the whole unweighted stack
         return head
 
 
@@ -208,7 +272,9 @@ def score(heads: Heads, inputs: Sequence[ClassifyInput]) -> Scores:
     """Raw scores for ``inputs`` (no thresholds applied)."""
     blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
     x = stack(blocks, LABEL_FIELDS)
-    relevance = _relevance_scores(heads.relevance, stack(blocks, RELEVANCE_FIELDS))
+    # a model saved before the word_vectors block reads the sparse blocks only
+    fields = RELEVANCE_FIELDS if "word_vectors" in blocks else SPARSE_RELEVANCE_FIELDS
+    relevance = _relevance_scores(heads.relevance, stack(blocks, fields))
     sectors, sector_conf = _head_scores(heads.sector, x)
     categories, category_conf = _head_scores(heads.category, x)
     return Scores(relevance, sectors, sector_conf, categories, category_conf)
