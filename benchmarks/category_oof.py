@@ -23,7 +23,7 @@ from typing import get_args
 
 import numpy as np
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, parse_block_weights
 from curator.classify.data import load_files
 from curator.classify.features import CATEGORY_BLOCK_WEIGHTS, LABEL_FIELDS
 from curator.classify.fit import ClassWeight
@@ -31,22 +31,6 @@ from curator.classify.metrics import macro_f1
 from curator.classify.select import labels_out_of_fold
 from curator.classify.split import split_indices
 from curator.classify.types import ModelConfig
-
-
-def parse_weights(values: list[str] | None) -> dict[str, float]:
-    if not values:
-        return dict(CATEGORY_BLOCK_WEIGHTS)
-    if values == ["none"]:
-        return {}
-    out: dict[str, float] = {}
-    for value in values:
-        name, _, weight = value.partition("=")
-        if name not in LABEL_FIELDS or not weight:
-            raise SystemExit(
-                f"--weights {value!r}: want NAME=W with NAME one of {', '.join(LABEL_FIELDS)}"
-            )
-        out[name] = float(weight)
-    return out
 
 
 def _f1(truth: list[str], got: list[str], idx: list[int]) -> float:
@@ -61,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--class-weight", choices=get_args(ClassWeight), default="balanced")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    weights = parse_weights(args.weights)
+    weights = parse_block_weights(args.weights, LABEL_FIELDS, CATEGORY_BLOCK_WEIGHTS)
     rows = load_files(args.training_dir)
     dev_idx, _ = split_indices(rows)
     dev = [rows[i] for i in dev_idx]

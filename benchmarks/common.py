@@ -7,6 +7,7 @@ import os
 import platform
 import random
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from subprocess import PIPE, STDOUT, Popen
 from typing import Any
@@ -26,6 +27,27 @@ def training_rows() -> list[dict[str, Any]]:
             if line.strip():
                 rows.append(json.loads(line))
     return rows
+
+
+def parse_block_weights(
+    values: list[str] | None, fields: Sequence[str], default: Mapping[str, float]
+) -> dict[str, float]:
+    """``--weights NAME=W`` options (repeatable) as block weights: ``default`` without any,
+    ``{}`` (every block at 1) for ``--weights none``; a NAME outside ``fields`` exits naming
+    them."""
+    if not values:
+        return dict(default)
+    if values == ["none"]:
+        return {}
+    out: dict[str, float] = {}
+    for value in values:
+        name, _, weight = value.partition("=")
+        if name not in fields or not weight:
+            raise SystemExit(
+                f"--weights {value!r}: want NAME=W with NAME one of " + ", ".join(fields)
+            )
+        out[name] = float(weight)
+    return out
 
 
 def vary(rng: random.Random, words: list[str], pool: list[str], rate: float) -> str:

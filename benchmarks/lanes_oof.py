@@ -24,30 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, parse_block_weights
 from curator.classify.data import load_files
 from curator.classify.features import RELEVANCE_BLOCK_WEIGHTS, SPARSE_RELEVANCE_FIELDS
 from curator.classify.metrics import roc_auc
 from curator.classify.select import choose_lanes, search_relevance_c
 from curator.classify.split import split_indices
 from curator.classify.types import ModelConfig
-
-
-def parse_weights(values: list[str] | None) -> dict[str, float]:
-    if not values:
-        return dict(RELEVANCE_BLOCK_WEIGHTS)
-    if values == ["none"]:
-        return {}
-    out: dict[str, float] = {}
-    for value in values:
-        name, _, weight = value.partition("=")
-        if name not in SPARSE_RELEVANCE_FIELDS or not weight:
-            raise SystemExit(
-                f"--weights {value!r}: want NAME=W with NAME one of "
-                + ", ".join(SPARSE_RELEVANCE_FIELDS)
-            )
-        out[name] = float(weight)
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -57,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--c", type=float, default=30000.0, help="the relevance head's C")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    weights = parse_weights(args.weights)
+    weights = parse_block_weights(args.weights, SPARSE_RELEVANCE_FIELDS, RELEVANCE_BLOCK_WEIGHTS)
     rows = load_files(args.training_dir)
     dev_idx, _ = split_indices(rows)
     dev = [rows[i] for i in dev_idx]
