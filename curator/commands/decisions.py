@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import click
@@ -28,12 +28,27 @@ def export_batches(engine: Engine, since: datetime | None = None) -> Iterator[Se
         yield from decision_batches(conn, since=since)
 
 
-def write_jsonl(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
+def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[str | Sequence[Row]]:
+    """The JSON Lines export, oldest decision first, as the store writes it: blocks of
+    finished records, and batches of rows for :func:`curator.audit.jsonl_writer` (streamed)."""
+    from curator.store.trail import jsonl_blocks
+
+    with engine.connect() as conn:
+        yield from jsonl_blocks(conn, since=since)
+
+
+def write_jsonl(blocks: Iterable[str | Sequence[Row]], out: IO[str]) -> int:
+    """Write the blocks of :func:`export_blocks` (or batches of rows alone); the number of
+    records written."""
     lines = jsonl_writer()
     n = 0
-    for batch in batches:
-        out.write(lines(batch))
-        n += len(batch)
+    for block in blocks:
+        if isinstance(block, str):
+            out.write(block)
+            n += block.count("\n")  # one a record: JSON text holds no raw newline
+        else:
+            out.write(lines(block))
+            n += len(block)
     return n
 
 
@@ -81,12 +96,15 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
 
     start = day_start(since, settings().timezone)
     eng = open_engine()
-    write: Callable[[Iterable[Sequence[Row]], IO[str]], int] = (
-        write_csv if fmt == "csv" else write_jsonl
-    )
+
+    def write(fh: IO[str]) -> int:
+        if fmt == "csv":
+            return write_csv(export_batches(eng, start), fh)
+        return write_jsonl(export_blocks(eng, start), fh)
+
     try:
         if out is None:
-            count = write(export_batches(eng, start), sys.stdout)
+            count = write(sys.stdout)
         else:
             try:
                 fh = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -95,7 +113,7 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
                     f"cannot write {out}: {exc.strerror}; check the folder exists and is writable"
                 ) from exc
             with fh:
-                count = write(export_batches(eng, start), fh)
+                count = write(fh)
     finally:
         eng.dispose()
     if out is not None:

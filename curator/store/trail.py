@@ -8,17 +8,37 @@ database's own work.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, select
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Select,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
+from curator.audit import JSON_ESCAPE, JSONL_PIECES
 from curator.store.schema import decisions, items
 
-#: Rows fetched at a time by :func:`decision_history`.
+#: Rows fetched at a time by :func:`decision_history` (and by :func:`jsonl_blocks` on SQLite).
 HISTORY_BATCH = 1000
+
+#: Records the database joins into one text at a time (:func:`jsonl_blocks` on PostgreSQL).
+JSONL_CHUNK = 2000
+
+#: A block of the JSON Lines export: finished records, or rows for ``curator.audit`` to write.
+Block = str | Sequence[Sequence[Any]]
 
 
 def _utc_text(dialect: str) -> ColumnElement[Any]:
@@ -52,7 +72,15 @@ def decision_batches(
     through the rows, :data:`HISTORY_BATCH` rows at a time, so exporting years of decisions
     holds one batch in memory, not the whole audit trail. The caller keeps ``conn`` open (and,
     on PostgreSQL, its transaction) until the iterator is done."""
-    stmt = (
+    stmt = _history_select(conn.dialect.name)
+    if since is not None:
+        stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
+    result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
+    yield from result.partitions()
+
+
+def _history_select(dialect: str) -> Select[Any]:
+    return (
         select(
             decisions.c.id,
             decisions.c.item_id,
@@ -67,16 +95,175 @@ def decision_batches(
             decisions.c.user_id,
             decisions.c.user_name,
             decisions.c.via,
-            _utc_text(conn.dialect.name),
+            _utc_text(dialect),
             cast(decisions.c.previous_state, Text),
         )
         .join(items, items.c.id == decisions.c.item_id)
         .order_by(decisions.c.id)
     )
+
+
+def _since_ids(since: datetime) -> Select[Any]:
+    # The ids through the index on created_at: SQLite's planner, which has no statistics,
+    # otherwise reads the whole trail in id order (no sort) and filters it.
+    return select(decisions.c.id).where(decisions.c.created_at >= since)
+
+
+# -- JSON Lines written by the database ----------------------------------------------------------
+
+
+def _text(value: str) -> ColumnElement[str]:
+    return literal(value, Text)
+
+
+def _json_string(dialect: str) -> Callable[[ColumnElement[Any]], ColumnElement[str]]:
+    """Text as a JSON string, as ``json.dumps(..., ensure_ascii=False)`` quotes it (the same
+    escapes: checked for every character below U+0080 and the awkward ones above, see
+    ``tests/test_decisions_export.py``); SQL NULL as ``null``."""
+    if dialect == "postgresql":
+        return lambda v: func.coalesce(cast(func.to_json(v), Text), _text("null"))
+    return lambda v: type_coerce(func.json_quote(v), Text)  # json_quote(NULL) is 'null'
+
+
+def _json_cell(stored: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+    """A JSON column's value in the record: its stored text (SQLAlchemy's ``json.dumps``) as
+    it is, when that is what the export writes; NULL when only Python can write it (a ``\\u``
+    escape: text beyond ASCII, which the export writes as itself, or a control character)."""
+    text = cast(stored, Text)
+    find = func.strpos if dialect == "postgresql" else func.instr
+    return case(
+        (stored.is_(None), _text("null")),
+        (find(text, _text(JSON_ESCAPE)) == 0, text),
+        else_=None,
+    )
+
+
+def _iso_cell(quote: Callable[[ColumnElement[Any]], ColumnElement[str]], dialect: str) -> Any:
+    """``created_at`` as ``curator.audit.iso_utc`` writes it from :func:`_utc_text`, quoted;
+    NULL (only Python can write it) when that text is not in the store's own form."""
+    if dialect == "postgresql":
+        # The same text as iso_utc makes of _utc_text's (26 characters for any year below
+        # 10000), with one to_char for the seconds and one for the fraction, if any.
+        utc = func.timezone("UTC", decisions.c.created_at)
+        whole = type_coerce(func.date_trunc("second", utc) == utc, Boolean)
+        fraction = case((whole, _text("")), else_=type_coerce(func.to_char(utc, ".US"), Text))
+        seconds = type_coerce(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'), Text)
+        return _text('"') + seconds + fraction + _text('+00:00"')
+    u = _utc_text(dialect)
+
+    def sub(*at: int) -> ColumnElement[str]:
+        return type_coerce(func.substr(u, *at), Text)
+
+    fraction = case((sub(20) == ".000000", _text("")), else_=sub(20))
+    iso = sub(1, 10) + _text("T") + sub(12, 8) + fraction + _text("+00:00")
+    own_form = (func.length(u) == 26) & (sub(11, 1) == " ") & (sub(20, 1) == ".")
+    return case((own_form, quote(iso)), else_=None)
+
+
+def _jsonl_line(dialect: str) -> ColumnElement[str]:
+    """A decision's JSON Lines record, ``"\\n"`` included, as ``curator.audit.jsonl_writer``
+    writes it, or NULL where a value is one only Python can write (then the whole record is:
+    ``||`` with NULL is NULL)."""
+    quote = _json_string(dialect)
+    d = decisions.c
+    values: list[ColumnElement[Any]] = [
+        cast(d.id, Text),
+        cast(d.item_id, Text),
+        quote(items.c.title),
+        quote(items.c.publisher),
+        quote(items.c.url),
+        quote(d.action),
+        quote(d.sector),
+        quote(d.category),
+        quote(d.edition),
+        _json_cell(d.edits, dialect),
+        quote(d.user_id),
+        quote(d.user_name),
+        quote(d.via),
+        _iso_cell(quote, dialect),
+        _json_cell(d.previous_state, dialect),
+    ]
+    parts: list[ColumnElement[Any]] = []
+    for piece, value in zip(JSONL_PIECES, values, strict=False):
+        parts += [_text(piece), type_coerce(value, Text)]
+    parts.append(_text(JSONL_PIECES[-1]))
+    return reduce(lambda a, b: a + b, parts)
+
+
+def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
+    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, mostly
+    written by the database: blocks of finished records (text), and, for the records only
+    Python writes exactly (see :func:`_jsonl_line`), batches of rows as
+    :func:`decision_batches` reads them, for ``curator.audit.jsonl_writer``.
+
+    On PostgreSQL the server joins :data:`JSONL_CHUNK` records into one text per query, chunk
+    after chunk by id, in one REPEATABLE READ transaction (one snapshot, as a single query
+    would see); on SQLite, whose ``group_concat`` keeps no order before 3.44, the records come
+    a row each, streamed. Either way memory holds one chunk, however long the trail."""
+    dialect = conn.dialect.name
+    line = _jsonl_line(dialect).label("line")
+    joined = select(line, decisions.c.id).join(items, items.c.id == decisions.c.item_id)
+    if dialect != "postgresql":
+        if since is not None:
+            joined = joined.where(decisions.c.id.in_(_since_ids(since)))
+        result = conn.execute(
+            joined.order_by(decisions.c.id), execution_options={"yield_per": HISTORY_BATCH}
+        )
+        for batch in result.partitions():
+            yield from _with_rows(conn, batch)
+        return
+    if not conn.in_transaction():
+        conn.execution_options(isolation_level="REPEATABLE READ")
     if since is not None:
-        # The ids through the index on created_at: SQLite's planner, which has no statistics,
-        # otherwise reads the whole trail in id order (no sort) and filters it.
-        recent = select(decisions.c.id).where(decisions.c.created_at >= since)
-        stmt = stmt.where(decisions.c.id.in_(recent))
-    result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
-    yield from result.partitions()
+        joined = joined.where(decisions.c.created_at >= since)
+    after = -(2**31)  # below any id (an int4)
+    while True:
+        part = (
+            joined.where(decisions.c.id > after).order_by(decisions.c.id).limit(JSONL_CHUNK)
+        ).subquery()
+        chunk = select(
+            func.string_agg(part.c.line, aggregate_order_by(_text(""), part.c.id)),
+            func.max(part.c.id),
+            func.count(),
+            func.count(part.c.line),
+        )
+        text, last, n, written = conn.execute(chunk).one()
+        if n == 0:
+            return
+        if written == n:
+            yield text
+        else:  # some records are Python's: the chunk again, a row each
+            rows = joined.where(decisions.c.id > after, decisions.c.id <= last)
+            yield from _with_rows(conn, conn.execute(rows.order_by(decisions.c.id)).all())
+        if n < JSONL_CHUNK:
+            return
+        after = last
+
+
+def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]]) -> Iterator[Block]:
+    """``(line, id)`` rows as blocks: runs of lines joined, and the rows whose line is NULL
+    read as :func:`decision_batches` reads them, in their place."""
+    lines = [line for line, _ in batch]
+    if None not in lines:
+        yield "".join(lines)
+        return
+    missing = [i for line, i in batch if line is None]
+    stmt = _history_select(conn.dialect.name).where(decisions.c.id.in_(missing))
+    raw = {row[0]: row for row in conn.execute(stmt)}
+    text: list[str] = []
+    rows: list[Sequence[Any]] = []
+    for line, i in batch:
+        if line is None:
+            if text:
+                yield "".join(text)
+                text = []
+            rows.append(raw[i])
+        else:
+            if rows:
+                yield rows
+                rows = []
+            text.append(line)
+    if text:
+        yield "".join(text)
+    if rows:
+        yield rows
