@@ -27,7 +27,7 @@ from curator.store.schema import decisions, items
 pytestmark = pytest.mark.storage
 
 AWKWARD = "\"\\/\x00\x01\x08\x0c\x1f\x7f\x80\u2028\u2029\ufeff😀é—“\n\r\t =+-@'u"
-CHARS = st.sampled_from(AWKWARD) | st.characters(exclude_categories=("Cs",))
+CHARS = st.sampled_from(AWKWARD) | st.characters(exclude_categories=["Cs"])
 TEXT = st.text(CHARS, max_size=12)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
