@@ -29,11 +29,19 @@ pytestmark = pytest.mark.storage
 AWKWARD = "\"\\/\x00\x01\x08\x0c\x1f\x7f\x80\u2028\u2029\ufeff😀é—“\n\r\t =+-@'u"
 CHARS = st.sampled_from(AWKWARD) | st.characters(exclude_categories=["Cs"])
 TEXT = st.text(CHARS, max_size=12)
+# (PostgreSQL's json type takes no NaN or Infinity.)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
     max_leaves=6,
 )
+# A JSON column holds a dict or a list (edits, the previous state): a number alone would come
+# back changed from SQLite's NUMERIC affinity on both paths (stored "1.0" reads back as 1).
+JSON_CELLS = st.dictionaries(TEXT, JSON_VALUES, max_size=4) | st.lists(JSON_VALUES, max_size=4)
 ASCII_JSON = st.dictionaries(
     st.text("abc_", max_size=4), st.none() | st.integers() | st.text("ab \"'\\/", max_size=4)
 )
@@ -58,12 +66,12 @@ def decisions_(draw: Any, postgres: bool) -> dict[str, Any]:
         "sector": draw(maybe),
         "category": draw(maybe),
         "edition": draw(st.none() | text.map(lambda t: t[:7])),
-        "edits": draw(st.none() | ASCII_JSON | JSON_VALUES),
+        "edits": draw(st.none() | ASCII_JSON | JSON_CELLS),
         "user_id": draw(text),
         "user_name": draw(maybe),
         "via": draw(text),
         "created_at": draw(TIMES),
-        "previous_state": draw(st.none() | ASCII_JSON | JSON_VALUES),
+        "previous_state": draw(st.none() | ASCII_JSON | JSON_CELLS),
     }
 
 
@@ -104,10 +112,16 @@ def store(engine: Engine, trail_rows: list[dict[str, Any]]) -> str:
 
 
 def exported(engine: Engine) -> tuple[str, list[Any]]:
+    """The export's text, written as to a file (SQLite's records go to the bytes beneath) and
+    to a text buffer (decoded): the same both ways."""
     blocks = list(export_blocks(engine))
-    out = io.StringIO()
-    assert write_jsonl(iter(blocks), out) == out.getvalue().count("\n")
-    return out.getvalue(), blocks
+    as_text = io.StringIO()
+    assert write_jsonl(iter(blocks), as_text) == as_text.getvalue().count("\n")  # one a record
+    as_file = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    write_jsonl(iter(blocks), as_file)
+    as_file.flush()
+    assert as_file.buffer.getvalue().decode("utf-8") == as_text.getvalue()
+    return as_text.getvalue(), blocks
 
 
 @pytest.fixture
@@ -156,6 +170,6 @@ def test_plain_records_come_written_and_the_rest_in_their_place(
     expected = store(engine, rows)
     got, blocks = exported(engine)
     assert got == expected
-    fallen_back = [len(b) for b in blocks if not isinstance(b, str)]
+    fallen_back = [len(b) for b in blocks if not isinstance(b, trail.Written)]
     assert sum(fallen_back) == 3  # the three records beyond ASCII, and only they
-    assert sum(b.count("\n") for b in blocks if isinstance(b, str)) == 6
+    assert sum(b.records for b in blocks if isinstance(b, trail.Written)) == 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from curator.store.handles import Engine
+    from curator.store.trail import Block
 
 #: A row of the audit trail (see curator.audit).
 Row = Sequence[Any]
@@ -28,7 +29,7 @@ def export_batches(engine: Engine, since: datetime | None = None) -> Iterator[Se
         yield from decision_batches(conn, since=since)
 
 
-def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[str | Sequence[Row]]:
+def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[Block]:
     """The JSON Lines export, oldest decision first, as the store writes it: blocks of
     finished records, and batches of rows for :func:`curator.audit.jsonl_writer` (streamed)."""
     from curator.store.trail import jsonl_blocks
@@ -37,19 +38,40 @@ def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[str
         yield from jsonl_blocks(conn, since=since)
 
 
-def write_jsonl(blocks: Iterable[str | Sequence[Row]], out: IO[str]) -> int:
+def write_jsonl(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
     """Write the blocks of :func:`export_blocks` (or batches of rows alone); the number of
-    records written."""
+    records written. Records the database wrote as UTF-8 go to ``out``'s bytes underneath
+    when ``out`` writes UTF-8 (no decoding and encoding again)."""
+    from curator.store.trail import Written
+
     lines = jsonl_writer()
+    raw = _utf8_bytes(out)
     n = 0
     for block in blocks:
-        if isinstance(block, str):
-            out.write(block)
-            n += block.count("\n")  # one a record: JSON text holds no raw newline
+        if isinstance(block, Written):
+            text = block.text
+            if isinstance(text, str):
+                out.write(text)
+            elif raw is not None:
+                out.flush()  # what was written as text goes first
+                raw.write(text)
+            else:
+                out.write(text.decode("utf-8"))
+            n += block.records
         else:
             out.write(lines(block))
             n += len(block)
     return n
+
+
+def _utf8_bytes(out: IO[str]) -> IO[bytes] | None:
+    import codecs
+
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
+        return None
+    return cast("IO[bytes]", buffer)
 
 
 def write_csv(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:

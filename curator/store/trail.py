@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import reduce
-from typing import Any
+from typing import Any, NamedTuple, TypeAlias
 
 from sqlalchemy import (
     Boolean,
     Connection,
+    LargeBinary,
     Select,
     Text,
     case,
@@ -36,9 +37,6 @@ HISTORY_BATCH = 1000
 
 #: Records the database joins into one text at a time (:func:`jsonl_blocks` on PostgreSQL).
 JSONL_CHUNK = 2000
-
-#: A block of the JSON Lines export: finished records, or rows for ``curator.audit`` to write.
-Block = str | Sequence[Sequence[Any]]
 
 
 def _utc_text(dialect: str) -> ColumnElement[Any]:
@@ -190,10 +188,23 @@ def _jsonl_line(dialect: str) -> ColumnElement[str]:
     return reduce(lambda a, b: a + b, parts)
 
 
+class Written(NamedTuple):
+    """Records the database wrote: their text (UTF-8 bytes from SQLite, which hands them over
+    without decoding; text from PostgreSQL) and how many there are."""
+
+    text: str | bytes
+    records: int
+
+
+#: A block of the JSON Lines export: records written (:class:`Written`), or rows for
+#: ``curator.audit.jsonl_writer`` to write.
+Block: TypeAlias = Written | Sequence[Sequence[Any]]
+
+
 def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
     """The JSON Lines export of :func:`decision_batches`' rows, in the same order, mostly
-    written by the database: blocks of finished records (text), and, for the records only
-    Python writes exactly (see :func:`_jsonl_line`), batches of rows as
+    written by the database: :class:`Written` blocks of finished records, and, for the
+    records only Python writes exactly (see :func:`_jsonl_line`), batches of rows as
     :func:`decision_batches` reads them, for ``curator.audit.jsonl_writer``.
 
     On PostgreSQL the server joins :data:`JSONL_CHUNK` records into one text per query, chunk
@@ -201,19 +212,23 @@ def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator
     would see); on SQLite, whose ``group_concat`` keeps no order before 3.44, the records come
     a row each, streamed. Either way memory holds one chunk, however long the trail."""
     dialect = conn.dialect.name
-    line = _jsonl_line(dialect).label("line")
-    joined = select(line, decisions.c.id).join(items, items.c.id == decisions.c.item_id)
+    line = _jsonl_line(dialect)
     if dialect != "postgresql":
+        as_bytes = select(cast(line, LargeBinary), decisions.c.id)
+        joined = as_bytes.join(items, items.c.id == decisions.c.item_id)
         if since is not None:
             joined = joined.where(decisions.c.id.in_(_since_ids(since)))
         result = conn.execute(
             joined.order_by(decisions.c.id), execution_options={"yield_per": HISTORY_BATCH}
         )
         for batch in result.partitions():
-            yield from _with_rows(conn, batch)
+            yield from _with_rows(conn, batch, b"")
         return
     if not conn.in_transaction():
         conn.execution_options(isolation_level="REPEATABLE READ")
+    joined = select(line.label("line"), decisions.c.id).join(
+        items, items.c.id == decisions.c.item_id
+    )
     if since is not None:
         joined = joined.where(decisions.c.created_at >= since)
     after = -(2**31)  # below any id (an int4)
@@ -231,31 +246,32 @@ def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator
         if n == 0:
             return
         if written == n:
-            yield text
+            yield Written(text, n)
         else:  # some records are Python's: the chunk again, a row each
             rows = joined.where(decisions.c.id > after, decisions.c.id <= last)
-            yield from _with_rows(conn, conn.execute(rows.order_by(decisions.c.id)).all())
+            yield from _with_rows(conn, conn.execute(rows.order_by(decisions.c.id)).all(), "")
         if n < JSONL_CHUNK:
             return
         after = last
 
 
-def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]]) -> Iterator[Block]:
-    """``(line, id)`` rows as blocks: runs of lines joined, and the rows whose line is NULL
-    read as :func:`decision_batches` reads them, in their place."""
+def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]], empty: Any) -> Iterator[Block]:
+    """``(line, id)`` rows as blocks: runs of lines joined (by ``empty``, ``""`` or ``b""``),
+    and the rows whose line is NULL read as :func:`decision_batches` reads them, in their
+    place."""
     lines = [line for line, _ in batch]
     if None not in lines:
-        yield "".join(lines)
+        yield Written(empty.join(lines), len(lines))
         return
     missing = [i for line, i in batch if line is None]
     stmt = _history_select(conn.dialect.name).where(decisions.c.id.in_(missing))
     raw = {row[0]: row for row in conn.execute(stmt)}
-    text: list[str] = []
+    text: list[Any] = []
     rows: list[Sequence[Any]] = []
     for line, i in batch:
         if line is None:
             if text:
-                yield "".join(text)
+                yield Written(empty.join(text), len(text))
                 text = []
             rows.append(raw[i])
         else:
@@ -264,6 +280,6 @@ def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]]) -> Iterator[Blo
                 rows = []
             text.append(line)
     if text:
-        yield "".join(text)
+        yield Written(empty.join(text), len(text))
     if rows:
         yield rows
