@@ -26,17 +26,13 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
 from curator.audit import JSON_ESCAPE, JSONL_PIECES
 from curator.store.schema import decisions, items
 
-#: Rows fetched at a time by :func:`decision_history` (and by :func:`jsonl_blocks` on SQLite).
+#: Rows fetched at a time by :func:`decision_history` and :func:`jsonl_blocks`.
 HISTORY_BATCH = 1000
-
-#: Records the database joins into one text at a time (:func:`jsonl_blocks` on PostgreSQL).
-JSONL_CHUNK = 2000
 
 
 def _utc_text(dialect: str) -> ColumnElement[Any]:
@@ -70,6 +66,10 @@ def decision_batches(
     through the rows, :data:`HISTORY_BATCH` rows at a time, so exporting years of decisions
     holds one batch in memory, not the whole audit trail. The caller keeps ``conn`` open (and,
     on PostgreSQL, its transaction) until the iterator is done."""
+    from curator.store.db import READ_ONLY
+
+    if not conn.in_transaction():
+        conn.execution_options(**{READ_ONLY: True})
     stmt = _history_select(conn.dialect.name)
     if since is not None:
         stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
@@ -202,57 +202,31 @@ Block: TypeAlias = Written | Sequence[Sequence[Any]]
 
 
 def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
-    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, mostly
-    written by the database: :class:`Written` blocks of finished records, and, for the
-    records only Python writes exactly (see :func:`_jsonl_line`), batches of rows as
-    :func:`decision_batches` reads them, for ``curator.audit.jsonl_writer``.
+    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, written by
+    the database (:func:`_jsonl_line`): :class:`Written` blocks of :data:`HISTORY_BATCH`
+    records, or fewer where a record is one only Python writes exactly; those come as
+    batches of rows as :func:`decision_batches` reads them, for
+    ``curator.audit.jsonl_writer``, in their place.
 
-    On PostgreSQL the server joins :data:`JSONL_CHUNK` records into one text per query, chunk
-    after chunk by id, in one REPEATABLE READ transaction (one snapshot, as a single query
-    would see); on SQLite, whose ``group_concat`` keeps no order before 3.44, the records come
-    a row each, streamed. Either way memory holds one chunk, however long the trail."""
-    dialect = conn.dialect.name
-    line = _jsonl_line(dialect)
-    if dialect != "postgresql":
-        as_bytes = select(cast(line, LargeBinary), decisions.c.id)
-        joined = as_bytes.join(items, items.c.id == decisions.c.item_id)
-        if since is not None:
-            joined = joined.where(decisions.c.id.in_(_since_ids(since)))
-        result = conn.execute(
-            joined.order_by(decisions.c.id), execution_options={"yield_per": HISTORY_BATCH}
-        )
-        for batch in result.partitions():
-            yield from _with_rows(conn, batch, b"")
-        return
+    Streamed as :func:`decision_batches` is (a server-side cursor on PostgreSQL), so memory
+    holds one batch however long the trail. SQLite hands its records over as UTF-8 bytes (no
+    decoding here and encoding again when they are written). One record a row: on
+    PostgreSQL, joining a few thousand into one text per row (``string_agg``) took the
+    server longer than the rows take to cross, and SQLite's ``group_concat`` keeps no order
+    before 3.44."""
+    from curator.store.db import READ_ONLY
+
     if not conn.in_transaction():
-        conn.execution_options(isolation_level="REPEATABLE READ")
-    joined = select(line.label("line"), decisions.c.id).join(
-        items, items.c.id == decisions.c.item_id
-    )
+        conn.execution_options(**{READ_ONLY: True})
+    postgres = conn.dialect.name == "postgresql"
+    line = _jsonl_line(conn.dialect.name)
+    stmt = select(line if postgres else cast(line, LargeBinary), decisions.c.id)
+    stmt = stmt.join(items, items.c.id == decisions.c.item_id).order_by(decisions.c.id)
     if since is not None:
-        joined = joined.where(decisions.c.created_at >= since)
-    after = -(2**31)  # below any id (an int4)
-    while True:
-        part = (
-            joined.where(decisions.c.id > after).order_by(decisions.c.id).limit(JSONL_CHUNK)
-        ).subquery()
-        chunk = select(
-            func.string_agg(part.c.line, aggregate_order_by(_text(""), part.c.id)),
-            func.max(part.c.id),
-            func.count(),
-            func.count(part.c.line),
-        )
-        text, last, n, written = conn.execute(chunk).one()
-        if n == 0:
-            return
-        if written == n:
-            yield Written(text, n)
-        else:  # some records are Python's: the chunk again, a row each
-            rows = joined.where(decisions.c.id > after, decisions.c.id <= last)
-            yield from _with_rows(conn, conn.execute(rows.order_by(decisions.c.id)).all(), "")
-        if n < JSONL_CHUNK:
-            return
-        after = last
+        stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
+    result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
+    for batch in result.partitions():
+        yield from _with_rows(conn, batch, "" if postgres else b"")
 
 
 def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]], empty: Any) -> Iterator[Block]:
