@@ -3,7 +3,9 @@
 Read as the database keeps it, without turning each value into a Python object first: the
 export writes years of decisions, and at a hundred thousand rows the per-row conversions
 (parsing two JSON columns, building an aware datetime, a mapping per row) cost more than the
-database's own work.
+database's own work. For JSON Lines the database writes each record itself
+(:func:`jsonl_blocks`), byte for byte what ``curator.audit.jsonl_writer`` writes; the few it
+cannot write exactly are left to that writer, in their place.
 """
 
 from __future__ import annotations
@@ -116,8 +118,7 @@ def _text(value: str) -> ColumnElement[str]:
 
 def _json_string(dialect: str) -> Callable[[ColumnElement[Any]], ColumnElement[str]]:
     """Text as a JSON string, as ``json.dumps(..., ensure_ascii=False)`` quotes it (the same
-    escapes: checked for every character below U+0080 and the awkward ones above, see
-    ``tests/test_decisions_export.py``); SQL NULL as ``null``."""
+    escapes: property-tested in ``tests/test_export_in_sql.py``); SQL NULL as ``null``."""
     if dialect == "postgresql":
         return lambda v: func.coalesce(cast(func.to_json(v), Text), _text("null"))
     return lambda v: type_coerce(func.json_quote(v), Text)  # json_quote(NULL) is 'null'
