@@ -49,14 +49,11 @@ def write_jsonl(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
     n = 0
     for block in blocks:
         if isinstance(block, Written):
-            text = block.text
-            if isinstance(text, str):
-                out.write(text)
-            elif raw is not None:
+            if raw is not None:
                 out.flush()  # what was written as text goes first
-                raw.write(text)
+                raw.write(block.text)
             else:
-                out.write(text.decode("utf-8"))
+                out.write(block.text.decode("utf-8"))
             n += block.records
         else:
             out.write(lines(block))

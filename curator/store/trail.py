@@ -10,13 +10,12 @@ cannot write exactly are left to that writer, in their place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import reduce
 from typing import Any, NamedTuple, TypeAlias
 
 from sqlalchemy import (
-    Boolean,
     Connection,
     LargeBinary,
     Select,
@@ -109,46 +108,36 @@ def _since_ids(since: datetime) -> Select[Any]:
     return select(decisions.c.id).where(decisions.c.created_at >= since)
 
 
-# -- JSON Lines written by the database ----------------------------------------------------------
+# -- JSON Lines written by SQLite --------------------------------------------------------------
 
 
 def _text(value: str) -> ColumnElement[str]:
     return literal(value, Text)
 
 
-def _json_string(dialect: str) -> Callable[[ColumnElement[Any]], ColumnElement[str]]:
-    """Text as a JSON string, as ``json.dumps(..., ensure_ascii=False)`` quotes it (the same
-    escapes: property-tested in ``tests/test_export_in_sql.py``); SQL NULL as ``null``."""
-    if dialect == "postgresql":
-        return lambda v: func.coalesce(cast(func.to_json(v), Text), _text("null"))
-    return lambda v: type_coerce(func.json_quote(v), Text)  # json_quote(NULL) is 'null'
-
-
-def _json_cell(stored: ColumnElement[Any], dialect: str) -> ColumnElement[str]:
+def _json_cell(stored: ColumnElement[Any]) -> ColumnElement[str]:
     """A JSON column's value in the record: its stored text (SQLAlchemy's ``json.dumps``) as
     it is, when that is what the export writes; NULL when only Python can write it (a ``\\u``
     escape: text beyond ASCII, which the export writes as itself, or a control character)."""
     text = cast(stored, Text)
-    find = func.strpos if dialect == "postgresql" else func.instr
     return case(
         (stored.is_(None), _text("null")),
-        (find(text, _text(JSON_ESCAPE)) == 0, text),
+        (func.instr(text, _text(JSON_ESCAPE)) == 0, text),
         else_=None,
     )
 
 
-def _iso_cell(quote: Callable[[ColumnElement[Any]], ColumnElement[str]], dialect: str) -> Any:
-    """``created_at`` as ``curator.audit.iso_utc`` writes it from :func:`_utc_text`, quoted;
-    NULL (only Python can write it) when that text is not in the store's own form."""
-    if dialect == "postgresql":
-        # The same text as iso_utc makes of _utc_text's (26 characters for any year below
-        # 10000), with one to_char for the seconds and one for the fraction, if any.
-        utc = func.timezone("UTC", decisions.c.created_at)
-        whole = type_coerce(func.date_trunc("second", utc) == utc, Boolean)
-        fraction = case((whole, _text("")), else_=type_coerce(func.to_char(utc, ".US"), Text))
-        seconds = type_coerce(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS'), Text)
-        return _text('"') + seconds + fraction + _text('+00:00"')
-    u = _utc_text(dialect)
+def _quote(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """Text as a JSON string, as ``json.dumps(..., ensure_ascii=False)`` quotes it: SQLite's
+    ``json_quote`` makes the same escapes (property-tested in ``tests/test_export_in_sql.py``),
+    and SQL NULL ``null``."""
+    return type_coerce(func.json_quote(value), Text)
+
+
+def _iso_cell() -> ColumnElement[str]:
+    """``created_at`` as ``curator.audit.iso_utc`` writes it from the stored text, quoted; NULL
+    (only Python can write it) when that text is not in the store's own form."""
+    u = cast(decisions.c.created_at, Text)
 
     def sub(*at: int) -> ColumnElement[str]:
         return type_coerce(func.substr(u, *at), Text)
@@ -156,31 +145,30 @@ def _iso_cell(quote: Callable[[ColumnElement[Any]], ColumnElement[str]], dialect
     fraction = case((sub(20) == ".000000", _text("")), else_=sub(20))
     iso = sub(1, 10) + _text("T") + sub(12, 8) + fraction + _text("+00:00")
     own_form = (func.length(u) == 26) & (sub(11, 1) == " ") & (sub(20, 1) == ".")
-    return case((own_form, quote(iso)), else_=None)
+    return case((own_form, _quote(iso)), else_=None)
 
 
-def _jsonl_line(dialect: str) -> ColumnElement[str]:
-    """A decision's JSON Lines record, ``"\\n"`` included, as ``curator.audit.jsonl_writer``
-    writes it, or NULL where a value is one only Python can write (then the whole record is:
-    ``||`` with NULL is NULL)."""
-    quote = _json_string(dialect)
+def _jsonl_line() -> ColumnElement[str]:
+    """A decision's JSON Lines record on SQLite, ``"\\n"`` included, as
+    ``curator.audit.jsonl_writer`` writes it, or NULL where a value is one only Python can
+    write (then the whole record is: ``||`` with NULL is NULL)."""
     d = decisions.c
     values: list[ColumnElement[Any]] = [
         cast(d.id, Text),
         cast(d.item_id, Text),
-        quote(items.c.title),
-        quote(items.c.publisher),
-        quote(items.c.url),
-        quote(d.action),
-        quote(d.sector),
-        quote(d.category),
-        quote(d.edition),
-        _json_cell(d.edits, dialect),
-        quote(d.user_id),
-        quote(d.user_name),
-        quote(d.via),
-        _iso_cell(quote, dialect),
-        _json_cell(d.previous_state, dialect),
+        _quote(items.c.title),
+        _quote(items.c.publisher),
+        _quote(items.c.url),
+        _quote(d.action),
+        _quote(d.sector),
+        _quote(d.category),
+        _quote(d.edition),
+        _json_cell(d.edits),
+        _quote(d.user_id),
+        _quote(d.user_name),
+        _quote(d.via),
+        _iso_cell(),
+        _json_cell(d.previous_state),
     ]
     parts: list[ColumnElement[Any]] = []
     for piece, value in zip(JSONL_PIECES, values, strict=False):
@@ -190,10 +178,10 @@ def _jsonl_line(dialect: str) -> ColumnElement[str]:
 
 
 class Written(NamedTuple):
-    """Records the database wrote: their text (UTF-8 bytes from SQLite, which hands them over
-    without decoding; text from PostgreSQL) and how many there are."""
+    """Records SQLite wrote, as UTF-8 (SQLite hands them over without decoding them, and they
+    are written without encoding them again), and how many there are."""
 
-    text: str | bytes
+    text: bytes
     records: int
 
 
@@ -203,50 +191,48 @@ Block: TypeAlias = Written | Sequence[Sequence[Any]]
 
 
 def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
-    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, written by
-    the database (:func:`_jsonl_line`): :class:`Written` blocks of :data:`HISTORY_BATCH`
-    records, or fewer where a record is one only Python writes exactly; those come as
-    batches of rows as :func:`decision_batches` reads them, for
-    ``curator.audit.jsonl_writer``, in their place.
+    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, in blocks:
+    on SQLite, :class:`Written` blocks of records the database wrote (:func:`_jsonl_line`),
+    :data:`HISTORY_BATCH` at a time, or fewer where a record is one only Python writes
+    exactly: those come as rows, for ``curator.audit.jsonl_writer``, in their place. On
+    PostgreSQL every batch is rows: the server writing the records (``to_json`` for the
+    quoting, ``string_agg`` to join them) took as long or longer than the rows take to cross
+    and Python to write them (``benchmarks/RESULTS.md``, 2026-12-06 12:30).
 
-    Streamed as :func:`decision_batches` is (a server-side cursor on PostgreSQL), so memory
-    holds one batch however long the trail. SQLite hands its records over as UTF-8 bytes (no
-    decoding here and encoding again when they are written). One record a row: on
-    PostgreSQL, joining a few thousand into one text per row (``string_agg``) took the
-    server longer than the rows take to cross, and SQLite's ``group_concat`` keeps no order
-    before 3.44."""
+    Streamed as :func:`decision_batches` is, so memory holds one batch however long the
+    trail. One record a row: SQLite's ``group_concat`` keeps no order before 3.44."""
+    if conn.dialect.name != "sqlite":
+        yield from decision_batches(conn, since=since)
+        return
     from curator.store.db import READ_ONLY
 
     if not conn.in_transaction():
         conn.execution_options(**{READ_ONLY: True})
-    postgres = conn.dialect.name == "postgresql"
-    line = _jsonl_line(conn.dialect.name)
-    stmt = select(line if postgres else cast(line, LargeBinary), decisions.c.id)
+    stmt = select(cast(_jsonl_line(), LargeBinary), decisions.c.id)
     stmt = stmt.join(items, items.c.id == decisions.c.item_id).order_by(decisions.c.id)
     if since is not None:
         stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
     result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
     for batch in result.partitions():
-        yield from _with_rows(conn, batch, "" if postgres else b"")
+        yield from _with_rows(conn, batch)
 
 
-def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]], empty: Any) -> Iterator[Block]:
-    """``(line, id)`` rows as blocks: runs of lines joined (by ``empty``, ``""`` or ``b""``),
-    and the rows whose line is NULL read as :func:`decision_batches` reads them, in their
-    place."""
+def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]]) -> Iterator[Block]:
+    """``(line, id)`` rows as blocks: runs of lines joined, and the rows whose line is NULL
+    read as :func:`decision_batches` reads them, in their place."""
     lines = [line for line, _ in batch]
     if None not in lines:
-        yield Written(empty.join(lines), len(lines))
+        yield Written(b"".join(lines), len(lines))
         return
     missing = [i for line, i in batch if line is None]
     stmt = _history_select(conn.dialect.name).where(decisions.c.id.in_(missing))
     raw = {row[0]: row for row in conn.execute(stmt)}
-    text: list[Any] = []
+    text: list[bytes] = []
     rows: list[Sequence[Any]] = []
     for line, i in batch:
         if line is None:
             if text:
-                yield Written(empty.join(text), len(text))
+                yield Written(b"".join(text), len(text))
                 text = []
             rows.append(raw[i])
         else:
@@ -255,6 +241,6 @@ def _with_rows(conn: Connection, batch: Sequence[Sequence[Any]], empty: Any) -> 
                 rows = []
             text.append(line)
     if text:
-        yield Written(empty.join(text), len(text))
+        yield Written(b"".join(text), len(text))
     if rows:
         yield rows
