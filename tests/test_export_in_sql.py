@@ -126,7 +126,7 @@ def exported(engine: Engine) -> tuple[str, list[Any]]:
 
 
 @pytest.fixture
-def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Batches of 3 records: boundaries, and batches mixing the two writers.
     monkeypatch.setattr(trail, "HISTORY_BATCH", 3)
     yield
@@ -137,7 +137,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 )
 @given(data=st.data())
 def test_the_database_writes_what_the_dict_writer_wrote(
-    engine: Engine, small_chunks: None, data: Any
+    engine: Engine, small_batches: None, data: Any
 ) -> None:
     postgres = engine.dialect.name == "postgresql"
     rows = data.draw(st.lists(decisions_(postgres), max_size=8))
@@ -147,7 +147,7 @@ def test_the_database_writes_what_the_dict_writer_wrote(
 
 
 def test_plain_records_come_written_and_the_rest_in_their_place(
-    engine: Engine, small_chunks: None
+    engine: Engine, small_batches: None
 ) -> None:
     t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
     plain = {
@@ -178,7 +178,7 @@ def test_plain_records_come_written_and_the_rest_in_their_place(
     assert sum(b.records for b in blocks if isinstance(b, trail.Written)) == 6
 
 
-def test_the_export_streams_and_lets_writers_write(engine: Engine, small_chunks: None) -> None:
+def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches: None) -> None:
     """A batch at a time (a server-side cursor on PostgreSQL), and on SQLite without the write
     lock: the bot records decisions while an export reads for seconds."""
     t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
