@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from curator.store.handles import Engine
+    from curator.store.trail import Block
 
 #: A row of the audit trail (see curator.audit).
 Row = Sequence[Any]
@@ -28,13 +29,46 @@ def export_batches(engine: Engine, since: datetime | None = None) -> Iterator[Se
         yield from decision_batches(conn, since=since)
 
 
-def write_jsonl(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
+def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[Block]:
+    """The JSON Lines export, oldest decision first, as the store writes it: blocks of
+    finished records, and batches of rows for :func:`curator.audit.jsonl_writer` (streamed)."""
+    from curator.store.trail import jsonl_blocks
+
+    with engine.connect() as conn:
+        yield from jsonl_blocks(conn, since=since)
+
+
+def write_jsonl(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
+    """Write the blocks of :func:`export_blocks` (or batches of rows alone); the number of
+    records written. Records the database wrote as UTF-8 go to ``out``'s bytes underneath
+    when ``out`` writes UTF-8 (no decoding and encoding again)."""
+    from curator.store.trail import Written
+
     lines = jsonl_writer()
+    raw = _utf8_bytes(out)
     n = 0
-    for batch in batches:
-        out.write(lines(batch))
-        n += len(batch)
+    for block in blocks:
+        if isinstance(block, Written):
+            if raw is not None:
+                out.flush()  # what was written as text goes first
+                raw.write(block.text)
+            else:
+                out.write(block.text.decode("utf-8"))
+            n += block.records
+        else:
+            out.write(lines(block))
+            n += len(block)
     return n
+
+
+def _utf8_bytes(out: IO[str]) -> IO[bytes] | None:
+    import codecs
+
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
+        return None
+    return cast("IO[bytes]", buffer)
 
 
 def write_csv(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
@@ -81,12 +115,15 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
 
     start = day_start(since, settings().timezone)
     eng = open_engine()
-    write: Callable[[Iterable[Sequence[Row]], IO[str]], int] = (
-        write_csv if fmt == "csv" else write_jsonl
-    )
+
+    def write(fh: IO[str]) -> int:
+        if fmt == "csv":
+            return write_csv(export_batches(eng, start), fh)
+        return write_jsonl(export_blocks(eng, start), fh)
+
     try:
         if out is None:
-            count = write(export_batches(eng, start), sys.stdout)
+            count = write(sys.stdout)
         else:
             try:
                 fh = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -95,7 +132,7 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
                     f"cannot write {out}: {exc.strerror}; check the folder exists and is writable"
                 ) from exc
             with fh:
-                count = write(export_batches(eng, start), fh)
+                count = write(fh)
     finally:
         eng.dispose()
     if out is not None:

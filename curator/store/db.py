@@ -57,6 +57,12 @@ def _without_password(text: str, url: str) -> str:
     return text
 
 
+#: Execution option of a connection that only reads (``conn.execution_options(**{READ_ONLY:
+#: True})`` before its first statement): on SQLite its transaction takes no write lock, so it
+#: neither waits for a writer nor makes one wait (the audit export reads for seconds).
+READ_ONLY = "curator_read_only"
+
+
 def create_store_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the pragmas and pool settings each backend needs."""
     url = _normalise_url(url)
@@ -90,7 +96,10 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")  # takes no write lock: readers run side by side
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if parsed.get_backend_name() == "postgresql":

@@ -1,0 +1,200 @@
+"""The JSON Lines export as SQLite writes it (``curator.store.trail.jsonl_blocks``) is, byte
+for byte, what ``json.dumps`` of each row as a dict wrote before: for awkward text in
+every column (quotes, backslashes, control characters, U+007F, U+2028/U+2029, emoji, NULLs,
+empty strings, formula-like cells), any JSON in ``edits`` and ``previous_state``, and times
+with and without microseconds; the records only Python can write exactly fall back to
+``curator.audit.jsonl_writer`` in their place. On PostgreSQL, where the export is rows and
+that writer throughout, the same tests hold it to the same bytes."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, delete, insert, text, update
+
+from curator.audit import FIELDS
+from curator.commands.decisions import export_blocks, write_jsonl
+from curator.store import trail
+from curator.store.schema import decisions, items
+
+pytestmark = pytest.mark.storage
+
+AWKWARD = "\"\\/\x00\x01\x08\x0c\x1f\x7f\x80\u2028\u2029\ufeff😀é—“\n\r\t =+-@'u"
+CHARS = st.sampled_from(AWKWARD) | st.characters(exclude_categories=["Cs"])
+TEXT = st.text(CHARS, max_size=12)
+# (PostgreSQL's json type takes no NaN or Infinity.)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+# A JSON column holds a dict or a list (edits, the previous state): a number alone would come
+# back changed from SQLite's NUMERIC affinity on both paths (stored "1.0" reads back as 1).
+JSON_CELLS = st.dictionaries(TEXT, JSON_VALUES, max_size=4) | st.lists(JSON_VALUES, max_size=4)
+ASCII_JSON = st.dictionaries(
+    st.text("abc_", max_size=4), st.none() | st.integers() | st.text("ab \"'\\/", max_size=4)
+)
+TIMES = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+) | st.datetimes(min_value=datetime(2000, 1, 1), timezones=st.just(UTC)).map(
+    lambda t: t.replace(microsecond=0)
+)
+_n = itertools.count(1)
+
+
+@st.composite
+def decisions_(draw: Any, postgres: bool) -> dict[str, Any]:
+    """A decision with its item's text: the row as the export wrote it (a dict)."""
+    text = TEXT.map(lambda t: t.replace("\x00", "")) if postgres else TEXT  # PG text holds no NUL
+    maybe = st.none() | text
+    return {
+        "item_title": draw(text),
+        "publisher": draw(text),
+        "url": draw(text),
+        "action": draw(text),
+        "sector": draw(maybe),
+        "category": draw(maybe),
+        "edition": draw(st.none() | text.map(lambda t: t[:7])),
+        "edits": draw(st.none() | ASCII_JSON | JSON_CELLS),
+        "user_id": draw(text),
+        "user_name": draw(maybe),
+        "via": draw(text),
+        "created_at": draw(TIMES),
+        "previous_state": draw(st.none() | ASCII_JSON | JSON_CELLS),
+    }
+
+
+def store(engine: Engine, trail_rows: list[dict[str, Any]]) -> str:
+    """Put the rows in the database (a fresh trail) and return what the export wrote before."""
+    with engine.begin() as conn:
+        conn.execute(delete(decisions))
+        conn.execute(delete(items))
+        expected = []
+        for row in trail_rows:
+            n = next(_n)
+            item_id = conn.execute(
+                insert(items)
+                .values(
+                    source_id="s",
+                    publisher=row["publisher"],
+                    title=row["item_title"],
+                    title_key=f"k{n}",
+                    url=row["url"],
+                    canonical_url=f"https://x.example/{n}",
+                    first_seen_at=row["created_at"],
+                    status="queued",
+                )
+                .returning(items.c.id)
+            ).scalar_one()
+            values = {k: row[k] for k in FIELDS if k in decisions.c and k != "item_id"}
+            decision_id = conn.execute(
+                insert(decisions).values(item_id=item_id, **values).returning(decisions.c.id)
+            ).scalar_one()
+            as_dict = {
+                **row,
+                "decision_id": decision_id,
+                "item_id": item_id,
+                "created_at": row["created_at"].isoformat(),
+            }
+            expected.append(json.dumps({k: as_dict[k] for k in FIELDS}, ensure_ascii=False))
+    return "".join(line + "\n" for line in expected)
+
+
+def exported(engine: Engine) -> tuple[str, list[Any]]:
+    """The export's text, written as to a file (SQLite's records go to the bytes beneath) and
+    to a text buffer (decoded): the same both ways."""
+    blocks = list(export_blocks(engine))
+    as_text = io.StringIO()
+    assert write_jsonl(iter(blocks), as_text) == as_text.getvalue().count("\n")  # one a record
+    as_file = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    write_jsonl(iter(blocks), as_file)
+    as_file.flush()
+    assert as_file.buffer.getvalue().decode("utf-8") == as_text.getvalue()
+    return as_text.getvalue(), blocks
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Batches of 3 records: boundaries, and batches mixing the two writers.
+    monkeypatch.setattr(trail, "HISTORY_BATCH", 3)
+    yield
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_database_writes_what_the_dict_writer_wrote(
+    engine: Engine, small_batches: None, data: Any
+) -> None:
+    postgres = engine.dialect.name == "postgresql"
+    rows = data.draw(st.lists(decisions_(postgres), max_size=8))
+    expected = store(engine, rows)
+    got, _ = exported(engine)
+    assert got == expected
+
+
+def test_plain_records_come_written_and_the_rest_in_their_place(
+    engine: Engine, small_batches: None
+) -> None:
+    t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
+    plain = {
+        "item_title": 'A "quoted"\\ title\u2028',
+        "publisher": "Ofsted",
+        "url": "https://x.example/a",
+        "action": "accept",
+        "sector": None,
+        "category": "reports",
+        "edition": "2024-06",
+        "edits": {"summary": "New."},
+        "user_id": "U1",
+        "user_name": "Zoë",
+        "via": "slack",
+        "created_at": t0,
+        "previous_state": {"status": "queued", "decided_by": None},
+    }
+    beyond_ascii = {**plain, "previous_state": {"decided_by": "Zoë"}}  # stored as "Zo\u00eb"
+    rows = [plain, plain, beyond_ascii, plain, plain, plain, beyond_ascii, beyond_ascii, plain]
+    expected = store(engine, rows)
+    got, blocks = exported(engine)
+    assert got == expected
+    fallen_back = [len(b) for b in blocks if not isinstance(b, trail.Written)]
+    if engine.dialect.name == "postgresql":  # rows and Python's writer: the faster there
+        assert sum(fallen_back) == 9
+        return
+    assert sum(fallen_back) == 3  # the three records beyond ASCII, and only they
+    assert sum(b.records for b in blocks if isinstance(b, trail.Written)) == 6
+
+
+def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches: None) -> None:
+    """A batch at a time (a server-side cursor on PostgreSQL), and on SQLite without the write
+    lock: the bot records decisions while an export reads for seconds."""
+    t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
+    plain = {k: "x" for k in ("item_title", "publisher", "url", "action", "user_id", "via")}
+    row = {**plain, "sector": None, "category": None, "edition": None, "edits": None}
+    store(engine, [{**row, "user_name": None, "created_at": t0, "previous_state": None}] * 7)
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        blocks = trail.jsonl_blocks(conn)
+        first = next(blocks)
+        assert first.records == 3 if isinstance(first, trail.Written) else len(first) == 3
+        assert isinstance(first, trail.Written) != postgres
+        if postgres:
+            assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 1
+        with engine.begin() as writer:  # SQLite: would wait for the lock, then fail
+            writer.execute(update(items).values(summary="edited meanwhile"))
+        rest = list(blocks)
+    counts = [b.records if isinstance(b, trail.Written) else len(b) for b in rest]
+    assert sum(counts) == 4
