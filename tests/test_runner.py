@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from curator.config import Settings
 from curator.runner import Runner, SourceList
 from curator.store.db import open_engine
-from curator.store.schema import items
+from curator.store.schema import items, source_state
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
@@ -352,4 +352,33 @@ def test_nightly_retrain_runs_in_a_child_process_once_a_day(
         assert load_classifier(tmp_path / "m").version == outcome.version
         assert runner.nightly_retrain() is None  # once a day, whichever worker gets there first
     finally:
+        runner.engine.dispose()
+
+
+def test_a_tick_that_parsed_nothing_stops_the_parser_until_one_needs_it(
+    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unattended run watching sources that have not changed keeps no parser process (about
+    38 MB) waiting; the next document to parse starts one again."""
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "1")
+    sources = _sources(tmp_path, server, 2)
+    runner = Runner(Settings(), sources)
+    try:
+        runner.poller.warm_up()
+        first = runner.tick()
+        assert first is not None and first.ok == 2
+        assert runner.poller.parse_pool._pool is not None  # it parsed: the worker stays
+        quiet = runner.tick()  # nothing due again yet, nothing parsed
+        assert quiet is not None and quiet.ok == 0
+        assert runner.poller.parse_pool._pool is None
+        server.add("/s0.atom", _recent_feed("s0-new"), etag='"s0-new"')
+        runner.sources.reload_if_changed(force=True)
+        with runner.engine.begin() as conn:  # make the changed source due now
+            conn.execute(source_state.update().values(next_check_at=None))
+        again = runner.tick()
+        assert again is not None and again.ok >= 1 and again.new_items >= 1
+        assert runner.poller.parse_pool._pool is not None  # started again to parse it
+    finally:
+        runner.poller.close()
         runner.engine.dispose()
