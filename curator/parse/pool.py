@@ -201,10 +201,10 @@ class ParsePool:
     def release_idle(self) -> bool:
         """Stop the workers if no job is waiting for them; the next job starts them again.
 
-        ``curator run`` calls this after a pass that parsed nothing (every source unchanged):
-        a worker process holds about 38 MB with the parsers imported, and an unattended run
-        watching sources that rarely change would otherwise keep it all its life. True when
-        workers were stopped."""
+        ``curator run`` calls this at the end of each tick: a worker process holds about 38 MB
+        with the parsers imported, and an unattended run watching sources that rarely change
+        would otherwise keep it idle all its life, for the second or so it takes to start one
+        when a tick has something to parse. True when workers were stopped."""
         with self._lock:
             pool = self._pool
             if pool is None or any(not f.done() for f in list(self._jobs)):
