@@ -138,11 +138,14 @@ def tree_memory(ps: psutil.Process) -> tuple[int, int]:
 
 
 def tree_cpu(ps: psutil.Process) -> float:
+    """CPU seconds of ``ps`` and every process below it, those that have ended too: a child
+    that exited and was waited for (``curator run`` stops an idle parser process) has its
+    time in its parent's ``children_user`` / ``children_system``."""
     total = 0.0
     for p in _tree(ps):
         try:
             times = p.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += times.user + times.system
+        total += times.user + times.system + times.children_user + times.children_system
     return total

@@ -136,6 +136,8 @@ class Runner:
                 log_candidates(self.engine, report.candidate_ids)
             if report.new_items:
                 release_free_memory()  # a pass that stored items freed more than it keeps
+            # the parser process (~38 MB) lives while a tick parses, not between ticks
+            self.poller.parse_pool.release_idle()
             self.last_tick_error = None
             return report
         except Exception as exc:  # never let one bad tick stop the scheduler

@@ -143,6 +143,30 @@ def test_closing_stops_the_parser_processes() -> None:
     assert not alive
 
 
+def test_idle_workers_are_released_and_come_back_for_the_next_job() -> None:
+    """A pool with no job waiting stops its workers (``curator run`` after a pass that parsed
+    nothing); the next job starts them again and is parsed as before. A pool with a job still
+    waiting keeps them."""
+    content = GOVUK.read_bytes()
+    with ParsePool(1, timeout=30) as pool:
+        pool.start()
+        me = psutil.Process()
+        workers = [
+            p
+            for p in me.children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline())
+        ]
+        waiting = pool.submit(_job(content))
+        assert not pool.release_idle() or waiting.done()
+        first = pool.result(waiting, SOURCE)
+        assert pool.release_idle()
+        _gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive
+        assert not pool.release_idle()  # nothing left to stop
+        again = pool.result(pool.submit(_job(content)), SOURCE)
+        assert again == first
+
+
 def test_in_process_mode_starts_no_process() -> None:
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}

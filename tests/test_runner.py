@@ -13,13 +13,14 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import func, select
 
 from curator.config import Settings
 from curator.runner import Runner, SourceList
 from curator.store.db import open_engine
-from curator.store.schema import items
+from curator.store.schema import items, source_state
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
@@ -352,4 +353,37 @@ def test_nightly_retrain_runs_in_a_child_process_once_a_day(
         assert load_classifier(tmp_path / "m").version == outcome.version
         assert runner.nightly_retrain() is None  # once a day, whichever worker gets there first
     finally:
+        runner.engine.dispose()
+
+
+def test_the_parser_process_lives_while_a_tick_parses_not_between_ticks(
+    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unattended run keeps no parser process (about 38 MB) waiting between ticks; the next
+    tick with a document to parse starts one again."""
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "1")
+    sources = _sources(tmp_path, server, 2)
+    runner = Runner(Settings(), sources)
+    try:
+        runner.poller.warm_up()
+        workers = [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(p.cmdline())
+        ]
+        assert workers
+        first = runner.tick()
+        assert first is not None and first.ok == 2 and first.new_items == 4
+        assert runner.poller.parse_pool._pool is None
+        _gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive
+        server.add("/s0.atom", _recent_feed("s0-new"), etag='"s0-new"')
+        with runner.engine.begin() as conn:  # make the sources due now
+            conn.execute(source_state.update().values(next_check_at=None))
+        again = runner.tick()  # parsed by a parser process started again for it
+        assert again is not None and again.ok == 1 and again.new_items == 2
+        assert again.not_modified == 1 and runner.poller.parse_pool._pool is None
+    finally:
+        runner.poller.close()
         runner.engine.dispose()
