@@ -1,6 +1,6 @@
 """Word vectors for the relevance head: what a word means, learnt elsewhere.
 
-The table (``word_vectors.npz`` beside this module) holds, for about 30,000 English words, the
+The table (``word_vectors.npz`` beside this module) holds, for about 23,000 English words, the
 sentence embedding that all-MiniLM-L6-v2 (Apache-2.0) gives the word on its own, a static word
 table distilled model2vec-style by ``scripts/build_word_vectors.py`` (the table's provenance is
 in that script's docstring). Its vocabulary is the words of ``data/training`` and the model's

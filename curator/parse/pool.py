@@ -199,7 +199,8 @@ class ParsePool:
             pool.join(timeout=5)
 
     def release_idle(self) -> bool:
-        """Stop the workers if no job is waiting for them; the next job starts them again.
+        """Stop the workers if no job given with :meth:`submit` is waiting for them (the
+        poller gives no other kind); the next job starts them again.
 
         ``curator run`` calls this at the end of each tick: a worker process holds about 38 MB
         with the parsers imported, and an unattended run watching sources that rarely change
