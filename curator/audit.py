@@ -95,8 +95,7 @@ class JsonCells:
 
 
 #: The fixed text of a JSON Lines record around its values: ``JSONL_PIECES[i]`` goes before
-#: the value of ``FIELDS[i]``, the last piece ends the line. The database writes records from
-#: these too (``curator.store.trail.jsonl_blocks``), so the two cannot drift apart.
+#: the value of ``FIELDS[i]``, the last piece ends the line.
 JSONL_PIECES: tuple[str, ...] = (
     *(("{" if i == 0 else ", ") + f"{json.dumps(k)}: " for i, k in enumerate(FIELDS)),
     "}\n",
@@ -104,11 +103,6 @@ JSONL_PIECES: tuple[str, ...] = (
 
 #: One JSON Lines record, keys in :data:`FIELDS` order, each value already JSON text.
 _JSONL_LINE = "%s".join(p.replace("%", "%%") for p in JSONL_PIECES)
-
-#: In stored JSON text (SQLAlchemy's ``json.dumps``, ASCII only), what marks a character that
-#: the export writes as itself (``ensure_ascii=False``) or a control character: text without
-#: it is already its own JSON Lines value.
-JSON_ESCAPE = "\\u"
 
 
 def _json_text(value: Any) -> str:

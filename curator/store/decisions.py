@@ -32,6 +32,7 @@ from curator.records import (
 from curator.store.editions import ensure_edition, target_edition
 from curator.store.proposals import get_proposal, mark_used
 from curator.store.schema import decisions, items
+from curator.store.trail import write_records
 
 #: Statuses in which an item still waits for an editor.
 UNDECIDED: tuple[ItemStatus, ...] = ("new", "queued")
@@ -314,6 +315,7 @@ def _apply(
         )
         .returning(decisions.c.id)
     ).scalar_one()
+    write_records(conn, [decision_id])  # its line in the audit export, once and for all
     after = {**item, **values}
     return DecisionOutcome(
         "recorded",

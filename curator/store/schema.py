@@ -277,6 +277,12 @@ decisions = Table(
     Column("previous_state", JSON, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("idempotency_key", String(200), nullable=True, unique=True),
+    # The decision's JSON Lines record in the audit export, written when the decision is made
+    # (curator.store.trail.write_records): neither a decision nor its item's title, publisher
+    # and URL ever change, so it never goes stale, and `curator decisions export` streams it
+    # instead of joining every decision to its item and writing it again. NULL: written at
+    # export time (rows put in by other means).
+    Column("record", Text, nullable=True),
     Index("ix_decisions_item", "item_id"),
     # The decisions made since a date (`curator decisions export --since`).
     Index("ix_decisions_created_at", "created_at"),

@@ -3,16 +3,16 @@
 Read as the database keeps it, without turning each value into a Python object first: the
 export writes years of decisions, and at a hundred thousand rows the per-row conversions
 (parsing two JSON columns, building an aware datetime, a mapping per row) cost more than the
-database's own work. For JSON Lines the database writes each record itself
-(:func:`jsonl_blocks`), byte for byte what ``curator.audit.jsonl_writer`` writes; the few it
-cannot write exactly are left to that writer, in their place.
+database's own work. For JSON Lines each decision's record is written once, when the decision
+is made (:func:`write_records`, ``decisions.record``), and the export streams the stored
+records (:func:`jsonl_blocks`) without reading the items at all: the export of ten years of
+decisions costs little more than reading their text (``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from functools import reduce
 from typing import Any, NamedTuple, TypeAlias
 
 from sqlalchemy import (
@@ -20,19 +20,21 @@ from sqlalchemy import (
     LargeBinary,
     Select,
     Text,
-    case,
+    bindparam,
     cast,
     func,
     literal,
     select,
     type_coerce,
+    update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from curator.audit import JSON_ESCAPE, JSONL_PIECES
+from curator.audit import jsonl_writer
 from curator.store.schema import decisions, items
 
-#: Rows fetched at a time by :func:`decision_history` and :func:`jsonl_blocks`.
+#: Rows fetched at a time by :func:`decision_history`, :func:`jsonl_blocks` and
+#: :func:`write_records`.
 HISTORY_BATCH = 1000
 
 
@@ -108,108 +110,69 @@ def _since_ids(since: datetime) -> Select[Any]:
     return select(decisions.c.id).where(decisions.c.created_at >= since)
 
 
-# -- JSON Lines written by SQLite --------------------------------------------------------------
+# -- JSON Lines records, stored ------------------------------------------------------------------
 
 
-def _text(value: str) -> ColumnElement[str]:
-    return literal(value, Text)
-
-
-def _json_cell(stored: ColumnElement[Any]) -> ColumnElement[str]:
-    """A JSON column's value in the record: its stored text (SQLAlchemy's ``json.dumps``) as
-    it is, when that is what the export writes; NULL when only Python can write it (a ``\\u``
-    escape: text beyond ASCII, which the export writes as itself, or a control character)."""
-    text = cast(stored, Text)
-    return case(
-        (stored.is_(None), _text("null")),
-        (func.instr(text, _text(JSON_ESCAPE)) == 0, text),
-        else_=None,
+def write_records(conn: Connection, ids: Sequence[int] | None = None) -> int:
+    """Write the JSON Lines record (``decisions.record``) of each decision that has none: of
+    those in ``ids``, or of every decision. The record is what ``curator.audit.jsonl_writer``
+    writes of the row :func:`decision_batches` reads, so the export of a stored record and of
+    a row are the same bytes. In batches of :data:`HISTORY_BATCH`, each read and then written
+    (keyset by id), so filling years of decisions holds one batch in memory. The number
+    written."""
+    writer = jsonl_writer()
+    stmt = (
+        update(decisions)
+        .where(decisions.c.id == bindparam("decision"))
+        .values(record=bindparam("line"))
     )
+    pending = _history_select(conn.dialect.name).where(decisions.c.record.is_(None))
+    if ids is not None:
+        pending = pending.where(decisions.c.id.in_(list(ids)))
+    written, after = 0, None
+    while True:
+        page = pending if after is None else pending.where(decisions.c.id > after)
+        rows = conn.execute(page.limit(HISTORY_BATCH)).all()
+        if not rows:
+            return written
+        conn.execute(stmt, [{"decision": row[0], "line": writer([row])} for row in rows])
+        written += len(rows)
+        after = rows[-1][0]
 
 
-def _quote(value: ColumnElement[Any]) -> ColumnElement[str]:
-    """Text as a JSON string, as ``json.dumps(..., ensure_ascii=False)`` quotes it: SQLite's
-    ``json_quote`` makes the same escapes (property-tested in ``tests/test_export_in_sql.py``),
-    and SQL NULL ``null``."""
-    return type_coerce(func.json_quote(value), Text)
-
-
-def _iso_cell() -> ColumnElement[str]:
-    """``created_at`` as ``curator.audit.iso_utc`` writes it from the stored text, quoted; NULL
-    (only Python can write it) when that text is not in the store's own form."""
-    u = cast(decisions.c.created_at, Text)
-
-    def sub(*at: int) -> ColumnElement[str]:
-        return type_coerce(func.substr(u, *at), Text)
-
-    fraction = case((sub(20) == ".000000", _text("")), else_=sub(20))
-    iso = sub(1, 10) + _text("T") + sub(12, 8) + fraction + _text("+00:00")
-    own_form = (func.length(u) == 26) & (sub(11, 1) == " ") & (sub(20, 1) == ".")
-    return case((own_form, _quote(iso)), else_=None)
-
-
-def _jsonl_line() -> ColumnElement[str]:
-    """A decision's JSON Lines record on SQLite, ``"\\n"`` included, as
-    ``curator.audit.jsonl_writer`` writes it, or NULL where a value is one only Python can
-    write (then the whole record is: ``||`` with NULL is NULL)."""
-    d = decisions.c
-    values: list[ColumnElement[Any]] = [
-        cast(d.id, Text),
-        cast(d.item_id, Text),
-        _quote(items.c.title),
-        _quote(items.c.publisher),
-        _quote(items.c.url),
-        _quote(d.action),
-        _quote(d.sector),
-        _quote(d.category),
-        _quote(d.edition),
-        _json_cell(d.edits),
-        _quote(d.user_id),
-        _quote(d.user_name),
-        _quote(d.via),
-        _iso_cell(),
-        _json_cell(d.previous_state),
-    ]
-    parts: list[ColumnElement[Any]] = []
-    for piece, value in zip(JSONL_PIECES, values, strict=False):
-        parts += [_text(piece), type_coerce(value, Text)]
-    parts.append(_text(JSONL_PIECES[-1]))
-    return reduce(lambda a, b: a + b, parts)
+def _record_bytes(dialect: str) -> ColumnElement[Any]:
+    """The stored record as UTF-8 bytes, handed over without decoding (and written without
+    encoding again); NULL where there is none."""
+    if dialect == "postgresql":
+        return type_coerce(func.convert_to(decisions.c.record, literal("UTF8")), LargeBinary)
+    return cast(decisions.c.record, LargeBinary)
 
 
 class Written(NamedTuple):
-    """Records SQLite wrote, as UTF-8 (SQLite hands them over without decoding them, and they
+    """Stored records, as UTF-8 (the database hands them over without decoding them, and they
     are written without encoding them again), and how many there are."""
 
     text: bytes
     records: int
 
 
-#: A block of the JSON Lines export: records written (:class:`Written`), or rows for
+#: A block of the JSON Lines export: stored records (:class:`Written`), or rows for
 #: ``curator.audit.jsonl_writer`` to write.
 Block: TypeAlias = Written | Sequence[Sequence[Any]]
 
 
 def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
     """The JSON Lines export of :func:`decision_batches`' rows, in the same order, in blocks:
-    on SQLite, :class:`Written` blocks of records the database wrote (:func:`_jsonl_line`),
-    :data:`HISTORY_BATCH` at a time, or fewer where a record is one only Python writes
-    exactly: those come as rows, for ``curator.audit.jsonl_writer``, in their place. On
-    PostgreSQL every batch is rows: the server writing the records (``to_json`` for the
-    quoting, ``string_agg`` to join them) took as long or longer than the rows take to cross
-    and Python to write them (``benchmarks/RESULTS.md``, 2026-12-06 12:30).
-
-    Streamed as :func:`decision_batches` is, so memory holds one batch however long the
-    trail. One record a row: SQLite's ``group_concat`` keeps no order before 3.44."""
-    if conn.dialect.name != "sqlite":
-        yield from decision_batches(conn, since=since)
-        return
+    :class:`Written` blocks of the stored records (``decisions.record``, written when each
+    decision was made), :data:`HISTORY_BATCH` at a time, read without the join to the items;
+    a decision with no stored record comes as its row, for ``curator.audit.jsonl_writer``, in
+    its place. Streamed as :func:`decision_batches` is, so memory holds one batch however long
+    the trail."""
     from curator.store.db import READ_ONLY
 
     if not conn.in_transaction():
         conn.execution_options(**{READ_ONLY: True})
-    stmt = select(cast(_jsonl_line(), LargeBinary), decisions.c.id)
-    stmt = stmt.join(items, items.c.id == decisions.c.item_id).order_by(decisions.c.id)
+    stmt = select(_record_bytes(conn.dialect.name), decisions.c.id).order_by(decisions.c.id)
     if since is not None:
         stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
     result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})

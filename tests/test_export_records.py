@@ -1,10 +1,10 @@
-"""The JSON Lines export as SQLite writes it (``curator.store.trail.jsonl_blocks``) is, byte
-for byte, what ``json.dumps`` of each row as a dict wrote before: for awkward text in
-every column (quotes, backslashes, control characters, U+007F, U+2028/U+2029, emoji, NULLs,
-empty strings, formula-like cells), any JSON in ``edits`` and ``previous_state``, and times
-with and without microseconds; the records only Python can write exactly fall back to
-``curator.audit.jsonl_writer`` in their place. On PostgreSQL, where the export is rows and
-that writer throughout, the same tests hold it to the same bytes."""
+"""The JSON Lines export of stored records (``decisions.record``, written when a decision is made
+or by migration 0012; ``curator.store.trail``) is, byte for byte, what ``json.dumps`` of each
+row as a dict wrote before: for awkward text in every column (quotes, backslashes, control
+characters, U+007F, U+2028/U+2029, emoji, NULLs, empty strings, formula-like cells), any JSON in
+``edits`` and ``previous_state``, and times with and without microseconds; decisions with no
+stored record are written by ``curator.audit.jsonl_writer`` in their place. On both
+databases."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, text, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 
-from curator.audit import FIELDS
+from curator.audit import FIELDS, jsonl_writer
 from curator.commands.decisions import export_blocks, write_jsonl
 from curator.store import trail
 from curator.store.schema import decisions, items
@@ -76,8 +76,11 @@ def decisions_(draw: Any, postgres: bool) -> dict[str, Any]:
     }
 
 
-def store(engine: Engine, trail_rows: list[dict[str, Any]]) -> str:
-    """Put the rows in the database (a fresh trail) and return what the export wrote before."""
+def store(
+    engine: Engine, trail_rows: list[dict[str, Any]], recorded: list[bool] | None = None
+) -> str:
+    """Put the rows in the database (a fresh trail), write the stored record of those marked in
+    ``recorded`` (default: all), and return what the export wrote before records were stored."""
     with engine.begin() as conn:
         conn.execute(delete(decisions))
         conn.execute(delete(items))
@@ -109,12 +112,14 @@ def store(engine: Engine, trail_rows: list[dict[str, Any]]) -> str:
                 "created_at": row["created_at"].isoformat(),
             }
             expected.append(json.dumps({k: as_dict[k] for k in FIELDS}, ensure_ascii=False))
+            if recorded is None or recorded[len(expected) - 1]:
+                assert trail.write_records(conn, [decision_id]) == 1
     return "".join(line + "\n" for line in expected)
 
 
 def exported(engine: Engine) -> tuple[str, list[Any]]:
-    """The export's text, written as to a file (SQLite's records go to the bytes beneath) and
-    to a text buffer (decoded): the same both ways."""
+    """The export's text, written as to a file (stored records go to the bytes beneath) and to
+    a text buffer (decoded): the same both ways."""
     blocks = list(export_blocks(engine))
     as_text = io.StringIO()
     assert write_jsonl(iter(blocks), as_text) == as_text.getvalue().count("\n")  # one a record
@@ -136,46 +141,57 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_the_database_writes_what_the_dict_writer_wrote(
+def test_stored_records_are_what_the_dict_writer_wrote(
     engine: Engine, small_batches: None, data: Any
 ) -> None:
     postgres = engine.dialect.name == "postgresql"
     rows = data.draw(st.lists(decisions_(postgres), max_size=8))
-    expected = store(engine, rows)
-    got, _ = exported(engine)
-    assert got == expected
-
-
-def test_plain_records_come_written_and_the_rest_in_their_place(
-    engine: Engine, small_batches: None
-) -> None:
-    t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
-    plain = {
-        "item_title": 'A "quoted"\\ title\u2028',
-        "publisher": "Ofsted",
-        "url": "https://x.example/a",
-        "action": "accept",
-        "sector": None,
-        "category": "reports",
-        "edition": "2024-06",
-        "edits": {"summary": "New."},
-        "user_id": "U1",
-        "user_name": "Zoë",
-        "via": "slack",
-        "created_at": t0,
-        "previous_state": {"status": "queued", "decided_by": None},
-    }
-    beyond_ascii = {**plain, "previous_state": {"decided_by": "Zoë"}}  # stored as "Zo\u00eb"
-    rows = [plain, plain, beyond_ascii, plain, plain, plain, beyond_ascii, beyond_ascii, plain]
-    expected = store(engine, rows)
+    recorded = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    expected = store(engine, rows, recorded)
     got, blocks = exported(engine)
     assert got == expected
-    fallen_back = [len(b) for b in blocks if not isinstance(b, trail.Written)]
-    if engine.dialect.name == "postgresql":  # rows and Python's writer: the faster there
-        assert sum(fallen_back) == 9
-        return
-    assert sum(fallen_back) == 3  # the three records beyond ASCII, and only they
-    assert sum(b.records for b in blocks if isinstance(b, trail.Written)) == 6
+    assert sum(b.records for b in blocks if isinstance(b, trail.Written)) == sum(recorded)
+
+
+PLAIN = {
+    "item_title": 'A "quoted"\\ title\u2028',
+    "publisher": "Ofsted",
+    "url": "https://x.example/a",
+    "action": "accept",
+    "sector": None,
+    "category": "reports",
+    "edition": "2024-06",
+    "edits": {"summary": "New."},
+    "user_id": "U1",
+    "user_name": "Zoë",
+    "via": "slack",
+    "created_at": datetime(2024, 6, 3, 9, tzinfo=UTC),
+    "previous_state": {"status": "queued", "decided_by": "Zoë"},
+}
+
+
+def test_stored_records_come_written_and_the_rest_in_their_place(
+    engine: Engine, small_batches: None
+) -> None:
+    recorded = [True, True, False, True, True, True, False, False, True]
+    expected = store(engine, [PLAIN] * len(recorded), recorded)
+    got, blocks = exported(engine)
+    assert got == expected
+    # batches of 3: two stored and one row; three stored; two rows and one stored
+    sizes = [b.records if isinstance(b, trail.Written) else -len(b) for b in blocks]
+    assert sizes == [2, -1, 3, -2, 1]
+
+
+def test_filling_writes_each_missing_record_once(engine: Engine, small_batches: None) -> None:
+    """Years of decisions are filled a batch at a time (keyset by id), each record once, and a
+    second fill finds nothing left to write."""
+    expected = store(engine, [PLAIN] * 8, [False] * 8)
+    with engine.begin() as conn:
+        assert trail.write_records(conn) == 8
+        assert trail.write_records(conn) == 0
+    got, blocks = exported(engine)
+    assert got == expected
+    assert all(isinstance(b, trail.Written) for b in blocks)
 
 
 def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches: None) -> None:
@@ -189,8 +205,7 @@ def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches
     with engine.connect() as conn:
         blocks = trail.jsonl_blocks(conn)
         first = next(blocks)
-        assert first.records == 3 if isinstance(first, trail.Written) else len(first) == 3
-        assert isinstance(first, trail.Written) != postgres
+        assert isinstance(first, trail.Written) and first.records == 3
         if postgres:
             assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 1
         with engine.begin() as writer:  # SQLite: would wait for the lock, then fail
@@ -198,3 +213,50 @@ def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches
         rest = list(blocks)
     counts = [b.records if isinstance(b, trail.Written) else len(b) for b in rest]
     assert sum(counts) == 4
+
+
+def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:
+    """``decide`` writes the record in the decision's own transaction: the export of it is the
+    row's, and is there before any export runs."""
+    from curator.store.decisions import Actor, decide
+    from tests.support.factories import add_item
+
+    item = add_item(engine, title='Care, "quoted"\nand multi-line')
+    who = Actor("U1", "Zoë", "slack")
+    decide(engine, item, "accept", who, sector="criminal_justice", category="reports")
+    decide(engine, item, "edit", who, edits={"summary": "New.", "key_findings": ["é", "y"]})
+    with engine.connect() as conn:
+        stored = conn.execute(select(decisions.c.record).order_by(decisions.c.id)).scalars().all()
+        rows = list(trail.decision_history(conn))
+    assert len(stored) == 2 and json.loads(stored[1])["edits"]["key_findings"] == ["é", "y"]
+    assert "".join(stored) == jsonl_writer()(rows)
+
+
+def test_upgrading_writes_the_records_of_decisions_made_before(db_url: str) -> None:
+    """Migration 0012 writes the record of every decision an older database holds: the export
+    after the upgrade is the one before, all of it stored records."""
+    from alembic import command
+    from alembic.config import Config
+
+    from curator.store.db import MIGRATIONS, open_engine
+
+    old = open_engine(db_url, upgrade=False)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with old.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+    expected = store(old, [PLAIN, {**PLAIN, "edits": None, "user_name": None}] * 3, [False] * 6)
+    old.dispose()
+
+    for _ in range(2):  # upgraded, then downgraded (the column dropped) and upgraded again
+        eng = open_engine(db_url)
+        try:
+            got, blocks = exported(eng)
+            with eng.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0011")
+        finally:
+            eng.dispose()
+        assert got == expected
+        assert [b.records for b in blocks if isinstance(b, trail.Written)] == [6]
