@@ -235,17 +235,10 @@ def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:
 def test_upgrading_writes_the_records_of_decisions_made_before(db_url: str) -> None:
     """Migration 0012 writes the record of every decision an older database holds: the export
     after the upgrade is the one before, all of it stored records."""
-    from alembic import command
-    from alembic.config import Config
+    from curator.store.db import open_engine
+    from tests.support.migrations import engine_at, migrate_to
 
-    from curator.store.db import MIGRATIONS, open_engine
-
-    old = open_engine(db_url, upgrade=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0011")
+    old = engine_at(db_url, "0011")
     expected = store(old, [PLAIN, {**PLAIN, "edits": None, "user_name": None}] * 3, [False] * 6)
     old.dispose()
 
@@ -253,9 +246,7 @@ def test_upgrading_writes_the_records_of_decisions_made_before(db_url: str) -> N
         eng = open_engine(db_url)
         try:
             got, blocks = exported(eng)
-            with eng.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.downgrade(cfg, "0011")
+            migrate_to(eng, "0011", down=True)
         finally:
             eng.dispose()
         assert got == expected

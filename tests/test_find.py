@@ -344,17 +344,9 @@ def test_the_database_refuses_an_unknown_lane(engine: Engine) -> None:
 @pytest.fixture
 def old_database(db_url: str) -> Iterator[Engine]:
     """A database at migration 0005 (before lanes and search)."""
-    from alembic import command
-    from alembic.config import Config
+    from tests.support.migrations import engine_at
 
-    from curator.store.db import MIGRATIONS, open_engine
-
-    old = open_engine(db_url, upgrade=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+    old = engine_at(db_url, "0005")
     yield old
     old.dispose()
 
@@ -392,18 +384,12 @@ def test_upgrading_gives_old_items_their_lane_and_indexes_them(
 
 
 def test_downgrading_keeps_the_items_and_upgrading_again_indexes_them(db_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    from curator.store.db import MIGRATIONS, open_engine
+    from curator.store.db import open_engine
+    from tests.support.migrations import migrate_to
 
     eng = open_engine(db_url)
     add_item(eng, title="Kinship care strategy")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with eng.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+    migrate_to(eng, "0005", down=True)
     with eng.connect() as conn:
         assert conn.exec_driver_sql("SELECT title FROM items").scalars().all() == [
             "Kinship care strategy"

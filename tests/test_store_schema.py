@@ -161,17 +161,9 @@ def test_the_search_index_is_kept_in_step_by_the_database(engine: Engine) -> Non
 
 
 def test_upgrading_a_0001_database_keeps_its_rows(db_url: str) -> None:
-    from alembic import command
-    from alembic.config import Config
+    from tests.support.migrations import engine_at
 
-    from curator.store.db import MIGRATIONS
-
-    old = open_engine(db_url, upgrade=False)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with old.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+    old = engine_at(db_url, "0001")
     with old.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO source_state (source_id, url, consecutive_failures, items_seen, etag) "
