@@ -195,12 +195,13 @@ def test_filling_writes_each_missing_record_once(engine: Engine, small_batches: 
 
 
 def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches: None) -> None:
-    """A batch at a time (a server-side cursor on PostgreSQL), and on SQLite without the write
-    lock: the bot records decisions while an export reads for seconds."""
+    """A batch at a time (a server-side cursor on PostgreSQL, read at most a few batches ahead:
+    20 records in batches of 3 outlast it), and on SQLite without the write lock: the bot
+    records decisions while an export reads for seconds."""
     t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
     plain = {k: "x" for k in ("item_title", "publisher", "url", "action", "user_id", "via")}
     row = {**plain, "sector": None, "category": None, "edition": None, "edits": None}
-    store(engine, [{**row, "user_name": None, "created_at": t0, "previous_state": None}] * 7)
+    store(engine, [{**row, "user_name": None, "created_at": t0, "previous_state": None}] * 20)
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         blocks = trail.jsonl_blocks(conn)
@@ -212,7 +213,7 @@ def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches
             writer.execute(update(items).values(summary="edited meanwhile"))
         rest = list(blocks)
     counts = [b.records if isinstance(b, trail.Written) else len(b) for b in rest]
-    assert sum(counts) == 4
+    assert sum(counts) == 17
 
 
 def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from curator.audit import jsonl_writer
+from curator.store.readahead import read_ahead
 from curator.store.schema import decisions, items
 
 #: Rows fetched at a time by :func:`decision_history`, :func:`jsonl_blocks` and
@@ -144,8 +145,10 @@ def _record_batches(
     """``(record, id)`` of every decision (made at or after ``since``), oldest first,
     :data:`HISTORY_BATCH` at a time: on SQLite the record as UTF-8 bytes (handed over without
     decoding, and written without encoding again); on PostgreSQL as text, read through
-    psycopg's own server-side cursor, without building a SQLAlchemy row for each: at ten years
-    that was 0.2 s of a 0.5 s read (``benchmarks/RESULTS.md``). NULL where there is none."""
+    psycopg's own server-side cursor, without building a SQLAlchemy row for each (at ten years
+    that was 0.2 s of a 0.5 s read), by a thread that fetches the next batches while the caller
+    writes this one (:func:`curator.store.readahead.read_ahead`; ``benchmarks/RESULTS.md``).
+    NULL where there is none."""
     postgres = conn.dialect.name == "postgresql"
     record = decisions.c.record if postgres else cast(decisions.c.record, LargeBinary)
     stmt = select(record, decisions.c.id).order_by(decisions.c.id)
@@ -156,17 +159,21 @@ def _record_batches(
         yield from result.partitions()
         return
     compiled = stmt.compile(dialect=conn.dialect)
-    # The only parameter is ``since``, an aware datetime: psycopg sends it as the column's own
-    # bind processing would (UTCDateTime keeps aware values on PostgreSQL).
     driver = conn.connection.driver_connection
     assert driver is not None  # an open connection's psycopg connection
-    cursor = driver.cursor(name="curator_audit_export")
-    try:
-        cursor.execute(str(compiled), compiled.params)
-        while batch := cursor.fetchmany(HISTORY_BATCH):
-            yield batch
-    finally:
-        cursor.close()
+
+    def fetched() -> Iterator[Sequence[tuple[str | None, int]]]:
+        cursor = driver.cursor(name="curator_audit_export")
+        try:
+            # The only parameter is ``since``, an aware datetime: psycopg sends it as the
+            # column's own bind processing would (UTCDateTime keeps aware values there).
+            cursor.execute(str(compiled), compiled.params)
+            while batch := cursor.fetchmany(HISTORY_BATCH):
+                yield batch
+        finally:
+            cursor.close()
+
+    yield from read_ahead(fetched())
 
 
 class Written(NamedTuple):
