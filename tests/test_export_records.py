@@ -216,6 +216,23 @@ def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches
     assert sum(counts) == 17
 
 
+def test_an_export_stopped_early_closes_its_cursor_and_reader(
+    engine: Engine, small_batches: None
+) -> None:
+    """A reader that stops (``curator decisions export | head``, a full disk) leaves no
+    server-side cursor open and no reading thread behind."""
+    import threading
+
+    store(engine, [PLAIN] * 20)
+    with engine.connect() as conn:
+        blocks = trail.jsonl_blocks(conn)
+        assert isinstance(next(blocks), trail.Written)
+        blocks.close()
+        if engine.dialect.name == "postgresql":
+            assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 0
+    assert not [t for t in threading.enumerate() if t.name == "curator-read-ahead"]
+
+
 def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:
     """``decide`` writes the record in the decision's own transaction: the export of it is the
     row's, and is there before any export runs."""

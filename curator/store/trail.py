@@ -11,7 +11,7 @@ decisions costs little more than reading their text (``benchmarks/RESULTS.md``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
 
@@ -189,7 +189,9 @@ class Written(NamedTuple):
 Block: TypeAlias = Written | Sequence[Sequence[Any]]
 
 
-def jsonl_blocks(conn: Connection, *, since: datetime | None = None) -> Iterator[Block]:
+def jsonl_blocks(
+    conn: Connection, *, since: datetime | None = None
+) -> Generator[Block, None, None]:
     """The JSON Lines export of :func:`decision_batches`' rows, in the same order, in blocks:
     :class:`Written` blocks of the stored records (``decisions.record``, written when each
     decision was made), :data:`HISTORY_BATCH` at a time, read without the join to the items;
