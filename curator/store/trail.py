@@ -132,11 +132,12 @@ def write_records(conn: Connection, ids: Sequence[int] | None = None) -> int:
     while True:
         page = pending if after is None else pending.where(decisions.c.id > after)
         rows = conn.execute(page.limit(HISTORY_BATCH)).all()
-        if not rows:
+        if rows:
+            conn.execute(stmt, [{"decision": row[0], "line": writer([row])} for row in rows])
+            written += len(rows)
+            after = rows[-1][0]
+        if len(rows) < HISTORY_BATCH:  # the last page: no query to find it empty (decide's one)
             return written
-        conn.execute(stmt, [{"decision": row[0], "line": writer([row])} for row in rows])
-        written += len(rows)
-        after = rows[-1][0]
 
 
 def _record_batches(
