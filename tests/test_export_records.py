@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from curator.audit import FIELDS, jsonl_writer
 from curator.commands.decisions import export_blocks, write_jsonl
@@ -182,6 +182,21 @@ def test_stored_records_come_written_and_the_rest_in_their_place(
     assert sizes == [2, -1, 3, -2, 1]
 
 
+def test_without_chunked_rows_the_records_come_through_a_cursor(
+    engine: Engine, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a libpq older than 17 (psycopg built against the system's), PostgreSQL's records
+    are read through a server-side cursor instead of a stream: the same bytes, in the same
+    blocks."""
+    monkeypatch.setattr(trail, "_chunked_rows", lambda: False)
+    recorded = [True, True, False, True, True, True, False, False, True]
+    expected = store(engine, [PLAIN] * len(recorded), recorded)
+    got, blocks = exported(engine)
+    assert got == expected
+    sizes = [b.records if isinstance(b, trail.Written) else -len(b) for b in blocks]
+    assert sizes == [2, -1, 3, -2, 1]
+
+
 def test_filling_writes_each_missing_record_once(engine: Engine, small_batches: None) -> None:
     """Years of decisions are filled a batch at a time (keyset by id), each record once, and a
     second fill finds nothing left to write."""
@@ -195,42 +210,46 @@ def test_filling_writes_each_missing_record_once(engine: Engine, small_batches: 
 
 
 def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches: None) -> None:
-    """A batch at a time (a server-side cursor on PostgreSQL, read at most a few batches ahead:
-    20 records in batches of 3 outlast it), and on SQLite without the write lock: the bot
-    records decisions while an export reads for seconds."""
+    """A batch at a time (on PostgreSQL one query that the server streams, read in chunks of a
+    batch), and on SQLite without the write lock: the bot records decisions while an export
+    reads for seconds."""
     t0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
     plain = {k: "x" for k in ("item_title", "publisher", "url", "action", "user_id", "via")}
     row = {**plain, "sector": None, "category": None, "edition": None, "edits": None}
     store(engine, [{**row, "user_name": None, "created_at": t0, "previous_state": None}] * 20)
-    postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         blocks = trail.jsonl_blocks(conn)
         first = next(blocks)
         assert isinstance(first, trail.Written) and first.records == 3
-        if postgres:
-            assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 1
         with engine.begin() as writer:  # SQLite: would wait for the lock, then fail
             writer.execute(update(items).values(summary="edited meanwhile"))
         rest = list(blocks)
     counts = [b.records if isinstance(b, trail.Written) else len(b) for b in rest]
-    assert sum(counts) == 17
+    assert counts == [3] * 5 + [2]
 
 
-def test_an_export_stopped_early_closes_its_cursor_and_reader(
-    engine: Engine, small_batches: None
+def test_an_export_stopped_early_leaves_its_connection_usable(
+    engine: Engine, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A reader that stops (``curator decisions export | head``, a full disk) leaves no
-    server-side cursor open and no reading thread behind."""
-    import threading
-
-    store(engine, [PLAIN] * 20)
+    """A reader that stops (``curator decisions export | head``, a full disk) stops the read:
+    on PostgreSQL the streaming query is cancelled while the server is still sending (1,000
+    records of 40 kB, more than a socket holds), no query or cursor is left behind, and the
+    connection reads again."""
+    store(engine, [{**PLAIN, "previous_state": {"notes": "x" * 40_000}}] * 1000)
+    monkeypatch.setattr(trail, "HISTORY_BATCH", 100)
+    postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
         blocks = trail.jsonl_blocks(conn)
         assert isinstance(next(blocks), trail.Written)
         blocks.close()
-        if engine.dialect.name == "postgresql":
+        assert conn.execute(select(func.count()).select_from(decisions)).scalar_one() == 1000
+        if postgres:
             assert conn.execute(text("SELECT count(*) FROM pg_cursors")).scalar_one() == 0
-    assert not [t for t in threading.enumerate() if t.name == "curator-read-ahead"]
+            others = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                "AND pid <> pg_backend_pid() AND query LIKE '%decisions.record%'"
+            )
+            assert conn.execute(others).scalar_one() == 0
 
 
 def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
+from typing import cast as cast_
 
 from sqlalchemy import (
     Connection,
@@ -29,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from curator.audit import jsonl_writer
-from curator.store.readahead import read_ahead
 from curator.store.schema import decisions, items
 
 #: Rows fetched at a time by :func:`decision_history`, :func:`jsonl_blocks` and
@@ -145,36 +145,83 @@ def _record_batches(
 ) -> Iterator[Sequence[tuple[bytes | str | None, int]]]:
     """``(record, id)`` of every decision (made at or after ``since``), oldest first,
     :data:`HISTORY_BATCH` at a time: on SQLite the record as UTF-8 bytes (handed over without
-    decoding, and written without encoding again); on PostgreSQL as text, read through
-    psycopg's own server-side cursor, without building a SQLAlchemy row for each (at ten years
-    that was 0.2 s of a 0.5 s read), by a thread that fetches the next batches while the caller
-    writes this one (:func:`curator.store.readahead.read_ahead`; ``benchmarks/RESULTS.md``).
-    NULL where there is none."""
+    decoding, and written without encoding again); on PostgreSQL as text, streamed by
+    :func:`_streamed`. NULL where there is none."""
     postgres = conn.dialect.name == "postgresql"
     record = decisions.c.record if postgres else cast(decisions.c.record, LargeBinary)
     stmt = select(record, decisions.c.id).order_by(decisions.c.id)
     if since is not None:
         stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
-    if not postgres:
-        result = conn.execute(stmt, execution_options={"yield_per": HISTORY_BATCH})
-        yield from result.partitions()
-        return
-    compiled = stmt.compile(dialect=conn.dialect)
+    after: int | None = None
+    if postgres and _chunked_rows():
+        after = yield from _streamed(conn, stmt)
+        if after is None:
+            return
+    rest = stmt if after is None else stmt.where(decisions.c.id > after)
+    result = conn.execute(rest, execution_options={"yield_per": HISTORY_BATCH})
+    yield from result.partitions()
+
+
+def _streamed(
+    conn: Connection, stmt: Select[Any]
+) -> Generator[Sequence[tuple[bytes | None, int]], None, int | None]:
+    """The rows of ``stmt`` on PostgreSQL, streamed by the server in one query that psycopg
+    reads :data:`HISTORY_BATCH` rows at a time (libpq's chunked rows mode): no cursor to fetch
+    from, no SQLAlchemy row for each, and no wait on the server between batches
+    (``benchmarks/RESULTS.md``: the read of ten years' records in half the time of a
+    server-side cursor's). The connection is busy while the query streams, so no other query
+    may run on it meanwhile: at the first decision with no record (which the caller reads again
+    with its item, a query of its own) the stream is closed and that batch ends there. Returns
+    the id of that decision, or None once every row is read. A caller that stops early
+    cancels the query; the transaction, when this read began it, is rolled back, so the
+    connection can be used again."""
+    import psycopg
+
     driver = conn.connection.driver_connection
-    assert driver is not None  # an open connection's psycopg connection
-
-    def fetched() -> Iterator[Sequence[tuple[str | None, int]]]:
-        cursor = driver.cursor(name="curator_audit_export")
-        try:
-            # The only parameter is ``since``, an aware datetime: psycopg sends it as the
-            # column's own bind processing would (UTCDateTime keeps aware values there).
-            cursor.execute(str(compiled), compiled.params)
-            while batch := cursor.fetchmany(HISTORY_BATCH):
+    assert isinstance(driver, psycopg.Connection)  # an open connection's psycopg connection
+    owned = not conn.in_transaction()
+    compiled = stmt.compile(dialect=conn.dialect)
+    cursor = driver.cursor(binary=True)
+    # In binary format a text value is its UTF-8 bytes: handed over as they are, not decoded
+    # (and encoded again to be written).
+    cursor.adapters.register_loader("text", psycopg.types.string.ByteaBinaryLoader)
+    # The only parameter is ``since``, an aware datetime: psycopg sends it as the column's own
+    # bind processing would (UTCDateTime keeps aware values there).
+    stream = cursor.stream(str(compiled), compiled.params, binary=True, size=HISTORY_BATCH)
+    rows = cast_("Generator[tuple[bytes | None, int], None, None]", stream)  # a generator
+    batch: list[tuple[bytes | None, int]] = []
+    missing: int | None = None
+    done = False
+    try:
+        for row in rows:
+            batch.append(row)
+            if row[0] is None:
+                missing = row[1]
+                for _ in rows:  # read to its end: a cancelled query would end the transaction
+                    pass
+                break
+            if len(batch) == HISTORY_BATCH:
                 yield batch
-        finally:
-            cursor.close()
+                batch = []
+        done = True
+    finally:
+        rows.close()  # a caller that stopped early: cancels the query, reads what it sent
+        cursor.close()
+        failed = driver.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        if not done and owned and failed and not conn.in_transaction():
+            driver.rollback()  # the transaction psycopg began for this read, ended by the cancel
+    if batch:
+        yield batch
+    return missing
 
-    yield from read_ahead(fetched())
+
+def _chunked_rows() -> bool:
+    """Whether psycopg's libpq streams a result in chunks of rows (libpq 17 and later, as
+    psycopg's binary package bundles); without it, :func:`_record_batches` reads through a
+    server-side cursor."""
+    import psycopg
+
+    return psycopg.capabilities.has_stream_chunked()
 
 
 class Written(NamedTuple):
