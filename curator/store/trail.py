@@ -144,9 +144,10 @@ def _record_batches(
     conn: Connection, since: datetime | None
 ) -> Iterator[Sequence[tuple[bytes | str | None, int]]]:
     """``(record, id)`` of every decision (made at or after ``since``), oldest first,
-    :data:`HISTORY_BATCH` at a time: on SQLite the record as UTF-8 bytes (handed over without
-    decoding, and written without encoding again); on PostgreSQL as text, streamed by
-    :func:`_streamed`. NULL where there is none."""
+    :data:`HISTORY_BATCH` at a time, the record as UTF-8 bytes (handed over without decoding,
+    and written without encoding again): on PostgreSQL streamed by :func:`_streamed`, on SQLite
+    read by :func:`_sqlite_rows` (the whole trail) or SQLAlchemy (``since``). NULL where there
+    is none."""
     postgres = conn.dialect.name == "postgresql"
     record = decisions.c.record if postgres else cast(decisions.c.record, LargeBinary)
     stmt = select(record, decisions.c.id).order_by(decisions.c.id)
@@ -157,9 +158,30 @@ def _record_batches(
         after = yield from _streamed(conn, stmt)
         if after is None:
             return
+    if not postgres and since is None:
+        yield from _sqlite_rows(conn, stmt)
+        return
     rest = stmt if after is None else stmt.where(decisions.c.id > after)
     result = conn.execute(rest, execution_options={"yield_per": HISTORY_BATCH})
     yield from result.partitions()
+
+
+def _sqlite_rows(conn: Connection, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``stmt`` (which has no parameters) from SQLite's own cursor, a batch at a
+    time, without a SQLAlchemy row for each (at ten years a fifth of the full export's extra
+    time; ``benchmarks/RESULTS.md``). SQLite runs other statements on the connection (a
+    missing record's row) while this one is read."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    assert not compiled.params  # the full export: no ``since``
+    driver = conn.connection.driver_connection
+    assert driver is not None  # an open connection's sqlite3 connection
+    cursor = driver.cursor()
+    try:
+        cursor.execute(str(compiled))
+        while batch := cursor.fetchmany(HISTORY_BATCH):
+            yield batch
+    finally:
+        cursor.close()
 
 
 def _streamed(
