@@ -170,29 +170,19 @@ PLAIN = {
 }
 
 
+@pytest.mark.parametrize("chunked", [True, False], ids=["stream", "cursor"])
 def test_stored_records_come_written_and_the_rest_in_their_place(
-    engine: Engine, small_batches: None
+    engine: Engine, small_batches: None, monkeypatch: pytest.MonkeyPatch, chunked: bool
 ) -> None:
+    """Stored records in blocks, the rows without one in their place. On PostgreSQL both ways
+    of reading: streamed (libpq 17's chunked rows) and, with an older libpq (psycopg built
+    against the system's), through a server-side cursor: the same bytes, in the same blocks."""
+    monkeypatch.setattr(trail, "_chunked_rows", lambda: chunked)
     recorded = [True, True, False, True, True, True, False, False, True]
     expected = store(engine, [PLAIN] * len(recorded), recorded)
     got, blocks = exported(engine)
     assert got == expected
     # batches of 3: two stored and one row; three stored; two rows and one stored
-    sizes = [b.records if isinstance(b, trail.Written) else -len(b) for b in blocks]
-    assert sizes == [2, -1, 3, -2, 1]
-
-
-def test_without_chunked_rows_the_records_come_through_a_cursor(
-    engine: Engine, small_batches: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With a libpq older than 17 (psycopg built against the system's), PostgreSQL's records
-    are read through a server-side cursor instead of a stream: the same bytes, in the same
-    blocks."""
-    monkeypatch.setattr(trail, "_chunked_rows", lambda: False)
-    recorded = [True, True, False, True, True, True, False, False, True]
-    expected = store(engine, [PLAIN] * len(recorded), recorded)
-    got, blocks = exported(engine)
-    assert got == expected
     sizes = [b.records if isinstance(b, trail.Written) else -len(b) for b in blocks]
     assert sizes == [2, -1, 3, -2, 1]
 
