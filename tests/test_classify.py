@@ -176,6 +176,8 @@ def test_c_search_scores_each_row_out_of_fold_as_fit_heads_would() -> None:
     heads = fit_heads([rows[i] for i in train_idx], ModelConfig(c_relevance=search.c))
     want = score(heads, [rows[i].as_input() for i in test_idx]).relevance
     np.testing.assert_allclose(search.oof[test_idx], want, atol=1e-9)
+    assert set(search.oof_by_c) == {3.0, 300.0}
+    np.testing.assert_array_equal(search.oof_by_c[search.c], search.oof)
     # an empty grid keeps the configured C
     fixed = search_relevance_c(rows, ModelConfig(folds=3, c_relevance=7.0, c_relevance_grid=()))
     assert fixed.c == 7.0 and set(fixed.roc_auc) == {7.0}

@@ -5,7 +5,7 @@ of the rows it is given (``curator train`` gives it the development rows only)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -115,6 +115,9 @@ class CSearch:
     oof: np.ndarray
     #: pooled out-of-fold ROC-AUC of each C tried (``None`` when the rows hold one class)
     roc_auc: dict[float, float | None]
+    #: out-of-fold relevance of every row with each C tried (``benchmarks/experiments/c_pick.py``
+    #: picks the C by other criteria from them)
+    oof_by_c: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
 
 def best_c(roc_auc: dict[float, float | None]) -> float:
@@ -163,7 +166,7 @@ def search_relevance_c(
     y = np.array([r.relevant for r in rows])
     aucs = {c: roc_auc(y, oof[c]) for c in grid}
     chosen = best_c(aucs)
-    return CSearch(c=chosen, oof=oof[chosen], roc_auc=aucs)
+    return CSearch(c=chosen, oof=oof[chosen], roc_auc=aucs, oof_by_c=oof)
 
 
 @dataclass(frozen=True)
