@@ -29,9 +29,10 @@ the fresh database is the schema ``history_fresh``, rebuilt each run.
 Measured on each database, each command a real ``curator`` process (seconds to its first card
 for ``review``, else to exit; peak RSS from ``wait4``): ``review``, ``review --limit 1``,
 ``draft`` of the last closed edition, ``edition list``, ``sources status``, the weekly report,
-``decisions export`` (all of it, and ``--since`` the last 30 days), a 200-feed ``poll`` pass
-against the local feed farm (its items are deleted after), and ``train``. In this process,
-medians of ``--repeat`` calls: a ``run`` tick's reads with candidates and no Slack (the queue
+``decisions export`` (all of it as JSON Lines and as CSV, and ``--since`` the last 30 days), a
+200-feed ``poll`` pass against the local feed farm (its items are deleted after), and ``train``.
+In this process, medians of ``--repeat`` calls: a ``run`` tick's reads with candidates and no
+Slack (the queue
 count, a page of candidates and their newest predictions), the outbox claim with the pending
 count, and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed
 by feed). ``--only export,export-since`` times only the measures named (see
@@ -443,6 +444,7 @@ MEASURES = (
     "sources-status",
     "weekly-report",
     "export",
+    "export-csv",
     "export-since",
     "tick",
     "outbox",
@@ -513,6 +515,9 @@ def measure(
     export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]
     if "export" in only:
         timed("`curator decisions export --format jsonl`", *run_curator(export, env))
+    if "export-csv" in only:
+        csv_export = ["decisions", "export", "--out", os.devnull]  # CSV, the default format
+        timed("`curator decisions export` (CSV)", *run_curator(csv_export, env))
     if "export-since" in only:
         since = (now - timedelta(days=SINCE_DAYS)).date().isoformat()
         timed(

@@ -10,11 +10,13 @@ bytes).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any
+from typing import IO, Any
 
 #: Columns of the export, in order (also the JSON keys).
 FIELDS: tuple[str, ...] = (
@@ -207,5 +209,31 @@ def csv_writer() -> Callable[[Sequence[Sequence[Any]]], list[list[Any]]]:
                 previous_state,
             ) in rows
         ]
+
+    return write
+
+
+def csv_out(out: IO[str]) -> Any:
+    """The export's CSV writer on ``out``: CRLF ends a record (RFC 4180), and it also makes the
+    writer quote any cell holding a carriage return (with "\\n" alone a bare "\\r" went out
+    unquoted and broke the row)."""
+    return csv.writer(out, lineterminator="\r\n")
+
+
+def csv_lines() -> Callable[[Sequence[Sequence[Any]]], list[str]]:
+    """A function from a batch of rows to their CSV records, one string each (CRLF ended), as
+    :func:`csv_out` writes :func:`csv_writer`'s cells: what ``curator.store.trail`` stores."""
+    cells = csv_writer()
+    buffer = io.StringIO()
+    writer = csv_out(buffer)
+
+    def write(rows: Sequence[Sequence[Any]]) -> list[str]:
+        lines = []
+        for row in cells(rows):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(row)
+            lines.append(buffer.getvalue())
+        return lines
 
     return write

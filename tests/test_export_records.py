@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from curator.audit import FIELDS, jsonl_writer
-from curator.commands.decisions import export_blocks, write_jsonl
+from curator.commands.decisions import export_blocks, write_csv, write_jsonl
 from curator.store import trail
 from curator.store.schema import decisions, items
 
@@ -113,13 +113,15 @@ def store(
             }
             expected.append(json.dumps({k: as_dict[k] for k in FIELDS}, ensure_ascii=False))
             if recorded is None or recorded[len(expected) - 1]:
-                assert trail.write_records(conn, [decision_id]) == 1
+                assert trail.write_records(conn, [decision_id]) == 2  # JSON Lines and CSV
     return "".join(line + "\n" for line in expected)
 
 
 def exported(engine: Engine) -> tuple[str, list[Any]]:
-    """The export's text, written as to a file (stored records go to the bytes beneath) and to
-    a text buffer (decoded): the same both ways."""
+    """The JSON Lines export's text, written as to a file (stored records go to the bytes
+    beneath) and to a text buffer (decoded): the same both ways. The CSV export, checked on
+    the way, is what the CSV writer makes of the rows (stored records and rows mixed the same
+    way)."""
     blocks = list(export_blocks(engine))
     as_text = io.StringIO()
     assert write_jsonl(iter(blocks), as_text) == as_text.getvalue().count("\n")  # one a record
@@ -127,7 +129,31 @@ def exported(engine: Engine) -> tuple[str, list[Any]]:
     write_jsonl(iter(blocks), as_file)
     as_file.flush()
     assert as_file.buffer.getvalue().decode("utf-8") == as_text.getvalue()
+    assert exported_csv(engine) == written_csv(engine)
     return as_text.getvalue(), blocks
+
+
+def exported_csv(engine: Engine) -> str:
+    """The CSV export of the stored records (and rows without one), to a text buffer and as to
+    a file: the same both ways."""
+    blocks = list(export_blocks(engine, fmt="csv"))
+    as_text = io.StringIO(newline="")
+    count = write_csv(iter(blocks), as_text)
+    assert count == sum(b.records if isinstance(b, trail.Written) else len(b) for b in blocks)
+    as_file = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    write_csv(iter(blocks), as_file)
+    as_file.flush()
+    assert as_file.buffer.getvalue().decode("utf-8") == as_text.getvalue()
+    return as_text.getvalue()
+
+
+def written_csv(engine: Engine) -> str:
+    """The CSV the writer makes of the rows themselves (``tests/test_decisions_export.py``
+    pins it against ``csv.DictWriter``)."""
+    out = io.StringIO(newline="")
+    with engine.connect() as conn:
+        write_csv([list(trail.decision_history(conn))], out)
+    return out.getvalue()
 
 
 @pytest.fixture
@@ -192,7 +218,8 @@ def test_filling_writes_each_missing_record_once(engine: Engine, small_batches: 
     second fill finds nothing left to write."""
     expected = store(engine, [PLAIN] * 8, [False] * 8)
     with engine.begin() as conn:
-        assert trail.write_records(conn) == 8
+        assert trail.write_records(conn, fmt="jsonl") == 8
+        assert trail.write_records(conn) == 8  # the CSV ones
         assert trail.write_records(conn) == 0
     got, blocks = exported(engine)
     assert got == expected
@@ -208,7 +235,7 @@ def test_the_export_streams_and_lets_writers_write(engine: Engine, small_batches
     row = {**plain, "sector": None, "category": None, "edition": None, "edits": None}
     store(engine, [{**row, "user_name": None, "created_at": t0, "previous_state": None}] * 20)
     with engine.connect() as conn:
-        blocks = trail.jsonl_blocks(conn)
+        blocks = trail.stored_blocks(conn)
         first = next(blocks)
         assert isinstance(first, trail.Written) and first.records == 3
         with engine.begin() as writer:  # SQLite: would wait for the lock, then fail
@@ -229,7 +256,7 @@ def test_an_export_stopped_early_leaves_its_connection_usable(
     monkeypatch.setattr(trail, "HISTORY_BATCH", 100)
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:
-        blocks = trail.jsonl_blocks(conn)
+        blocks = trail.stored_blocks(conn)
         assert isinstance(next(blocks), trail.Written)
         blocks.close()
         assert conn.execute(select(func.count()).select_from(decisions)).scalar_one() == 1000
@@ -254,14 +281,16 @@ def test_a_decision_is_recorded_as_it_is_made(engine: Engine) -> None:
     decide(engine, item, "edit", who, edits={"summary": "New.", "key_findings": ["é", "y"]})
     with engine.connect() as conn:
         stored = conn.execute(select(decisions.c.record).order_by(decisions.c.id)).scalars().all()
+        as_csv = conn.execute(select(decisions.c.record_csv).order_by(decisions.c.id)).scalars()
         rows = list(trail.decision_history(conn))
     assert len(stored) == 2 and json.loads(stored[1])["edits"]["key_findings"] == ["é", "y"]
     assert "".join(stored) == jsonl_writer()(rows)
+    assert "".join(as_csv) == written_csv(engine).split("\r\n", 1)[1]  # less the header
 
 
 def test_upgrading_writes_the_records_of_decisions_made_before(db_url: str) -> None:
-    """Migration 0012 writes the record of every decision an older database holds: the export
-    after the upgrade is the one before, all of it stored records."""
+    """Migrations 0012 and 0013 write the JSON Lines and CSV records of every decision an older
+    database holds: the export after the upgrade is the one before, all of it stored records."""
     from curator.store.db import open_engine
     from tests.support.migrations import engine_at, migrate_to
 
@@ -273,8 +302,10 @@ def test_upgrading_writes_the_records_of_decisions_made_before(db_url: str) -> N
         eng = open_engine(db_url)
         try:
             got, blocks = exported(eng)
+            as_csv = list(export_blocks(eng, fmt="csv"))
             migrate_to(eng, "0011", down=True)
         finally:
             eng.dispose()
         assert got == expected
         assert [b.records for b in blocks if isinstance(b, trail.Written)] == [6]
+        assert [b.records for b in as_csv if isinstance(b, trail.Written)] == [6]  # 0013's

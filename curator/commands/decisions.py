@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
-from curator.audit import FIELDS, csv_writer, jsonl_writer
+from curator.audit import FIELDS, csv_out, csv_writer, jsonl_writer
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,31 +20,42 @@ if TYPE_CHECKING:
 Row = Sequence[Any]
 
 
-def export_batches(engine: Engine, since: datetime | None = None) -> Iterator[Sequence[Row]]:
-    """Every decision (made at or after ``since``), oldest first, joined with its item, batch by
-    batch as the store reads them (streamed, not loaded whole)."""
-    from curator.store.trail import decision_batches
+def export_blocks(
+    engine: Engine, since: datetime | None = None, fmt: str = "jsonl"
+) -> Iterator[Block]:
+    """The export in ``fmt`` (``jsonl`` or ``csv``), oldest decision first, as the store writes
+    it: blocks of finished records, and batches of rows for ``curator.audit``'s writer
+    (streamed)."""
+    from curator.store.trail import stored_blocks
 
     with engine.connect() as conn:
-        yield from decision_batches(conn, since=since)
-
-
-def export_blocks(engine: Engine, since: datetime | None = None) -> Iterator[Block]:
-    """The JSON Lines export, oldest decision first, as the store writes it: blocks of
-    finished records, and batches of rows for :func:`curator.audit.jsonl_writer` (streamed)."""
-    from curator.store.trail import jsonl_blocks
-
-    with engine.connect() as conn:
-        yield from jsonl_blocks(conn, since=since)
+        yield from stored_blocks(conn, fmt, since=since)
 
 
 def write_jsonl(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
-    """Write the blocks of :func:`export_blocks` (or batches of rows alone); the number of
-    records written. Records the database wrote as UTF-8 go to ``out``'s bytes underneath
-    when ``out`` writes UTF-8 (no decoding and encoding again)."""
+    """Write the JSON Lines blocks of :func:`export_blocks` (or batches of rows alone); the
+    number of records written."""
+    lines = jsonl_writer()
+    return _write_blocks(blocks, out, lambda rows: out.write(lines(rows)))
+
+
+def write_csv(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
+    """Write the CSV header and the CSV blocks of :func:`export_blocks` (or batches of rows
+    alone); the number of records written."""
+    writer = csv_out(out)
+    writer.writerow(FIELDS)
+    cells = csv_writer()
+    return _write_blocks(blocks, out, lambda rows: writer.writerows(cells(rows)))
+
+
+def _write_blocks(
+    blocks: Iterable[Block | Sequence[Row]], out: IO[str], write_rows: Callable[[Any], Any]
+) -> int:
+    """Stored records as they are, rows through ``write_rows``, in order; the number written.
+    Records the database handed over as UTF-8 go to ``out``'s bytes underneath when ``out``
+    writes UTF-8 (no decoding and encoding again)."""
     from curator.store.trail import Written
 
-    lines = jsonl_writer()
     raw = _utf8_bytes(out)
     n = 0
     for block in blocks:
@@ -56,7 +67,7 @@ def write_jsonl(blocks: Iterable[Block | Sequence[Row]], out: IO[str]) -> int:
                 out.write(block.text.decode("utf-8"))
             n += block.records
         else:
-            out.write(lines(block))
+            write_rows(block)
             n += len(block)
     return n
 
@@ -69,21 +80,6 @@ def _utf8_bytes(out: IO[str]) -> IO[bytes] | None:
     if buffer is None or not encoding or codecs.lookup(encoding).name != "utf-8":
         return None
     return cast("IO[bytes]", buffer)
-
-
-def write_csv(batches: Iterable[Sequence[Row]], out: IO[str]) -> int:
-    import csv
-
-    # CRLF ends a record (RFC 4180), and it also makes the writer quote any cell holding a
-    # carriage return: with "\n" alone a bare "\r" went out unquoted and broke the row.
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(FIELDS)
-    cells = csv_writer()
-    n = 0
-    for batch in batches:
-        writer.writerows(cells(batch))
-        n += len(batch)
-    return n
 
 
 @click.group()
@@ -118,7 +114,7 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
 
     def write(fh: IO[str]) -> int:
         if fmt == "csv":
-            return write_csv(export_batches(eng, start), fh)
+            return write_csv(export_blocks(eng, start, "csv"), fh)
         return write_jsonl(export_blocks(eng, start), fh)
 
     try:

@@ -283,6 +283,8 @@ decisions = Table(
     # instead of joining every decision to its item and writing it again. NULL: written at
     # export time (rows put in by other means).
     Column("record", Text, nullable=True),
+    # Its CSV record, likewise (CRLF ended, formula-like cells quoted): `--format csv`.
+    Column("record_csv", Text, nullable=True),
     Index("ix_decisions_item", "item_id"),
     # The decisions made since a date (`curator decisions export --since`).
     Index("ix_decisions_created_at", "created_at"),

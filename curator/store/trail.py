@@ -3,15 +3,16 @@
 Read as the database keeps it, without turning each value into a Python object first: the
 export writes years of decisions, and at a hundred thousand rows the per-row conversions
 (parsing two JSON columns, building an aware datetime, a mapping per row) cost more than the
-database's own work. For JSON Lines each decision's record is written once, when the decision
-is made (:func:`write_records`, ``decisions.record``), and the export streams the stored
-records (:func:`jsonl_blocks`) without reading the items at all: the export of ten years of
-decisions costs little more than reading their text (``benchmarks/RESULTS.md``).
+database's own work. Each decision's records, JSON Lines and CSV, are written once, when the
+decision is made (:func:`write_records`, ``decisions.record`` and ``record_csv``), and the
+export streams the stored records (:func:`stored_blocks`) without reading the items at all: the
+export of ten years of decisions costs little more than reading their text
+(``benchmarks/RESULTS.md``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, TypeAlias
 from typing import cast as cast_
@@ -29,10 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from curator.audit import jsonl_writer
+from curator.audit import csv_lines, jsonl_writer
 from curator.store.schema import decisions, items
 
-#: Rows fetched at a time by :func:`decision_history`, :func:`jsonl_blocks` and
+#: Rows fetched at a time by :func:`decision_history`, :func:`stored_blocks` and
 #: :func:`write_records`.
 HISTORY_BATCH = 1000
 
@@ -109,23 +110,46 @@ def _since_ids(since: datetime) -> Select[Any]:
     return select(decisions.c.id).where(decisions.c.created_at >= since)
 
 
-# -- JSON Lines records, stored ------------------------------------------------------------------
+# -- Export records, stored ---------------------------------------------------------------------
+
+#: The export formats whose records are stored, each with its column.
+FORMATS: tuple[str, ...] = ("jsonl", "csv")
 
 
-def write_records(conn: Connection, ids: Sequence[int] | None = None) -> int:
-    """Write the JSON Lines record (``decisions.record``) of each decision that has none: of
-    those in ``ids``, or of every decision. The record is what ``curator.audit.jsonl_writer``
-    writes of the row :func:`decision_batches` reads, so the export of a stored record and of
-    a row are the same bytes. In batches of :data:`HISTORY_BATCH`, each read and then written
-    (keyset by id), so filling years of decisions holds one batch in memory. The number
-    written."""
-    writer = jsonl_writer()
+def _column(fmt: str) -> Any:
+    return {"jsonl": decisions.c.record, "csv": decisions.c.record_csv}[fmt]
+
+
+def _lines(fmt: str) -> Callable[[Sequence[Sequence[Any]]], list[str]]:
+    """The writer of each row's record in ``fmt``: what the export writes of the row."""
+    if fmt == "csv":
+        return csv_lines()
+    jsonl = jsonl_writer()
+    return lambda rows: [jsonl([row]) for row in rows]
+
+
+def write_records(
+    conn: Connection, ids: Sequence[int] | None = None, *, fmt: str | None = None
+) -> int:
+    """Write the export record of each decision that has none, in each format of
+    :data:`FORMATS` (``fmt``: that one only; migrations name theirs): the JSON Lines record
+    (``decisions.record``) and the CSV one (``decisions.record_csv``), of the decisions in
+    ``ids`` or of every decision. A record is what ``curator.audit``'s writer writes of the row
+    :func:`decision_batches` reads, so the export of a stored record and of a row are the same
+    bytes. In batches of :data:`HISTORY_BATCH`, each read and then written (keyset by id), so
+    filling years of decisions holds one batch in memory. The number of records written."""
+    return sum(_write_format(conn, ids, f) for f in ((fmt,) if fmt else FORMATS))
+
+
+def _write_format(conn: Connection, ids: Sequence[int] | None, fmt: str) -> int:
+    column = _column(fmt)
+    lines = _lines(fmt)
     stmt = (
         update(decisions)
         .where(decisions.c.id == bindparam("decision"))
-        .values(record=bindparam("line"))
+        .values({column.name: bindparam("line")})
     )
-    pending = _history_select(conn.dialect.name).where(decisions.c.record.is_(None))
+    pending = _history_select(conn.dialect.name).where(column.is_(None))
     if ids is not None:
         pending = pending.where(decisions.c.id.in_(list(ids)))
     written, after = 0, None
@@ -133,7 +157,12 @@ def write_records(conn: Connection, ids: Sequence[int] | None = None) -> int:
         page = pending if after is None else pending.where(decisions.c.id > after)
         rows = conn.execute(page.limit(HISTORY_BATCH)).all()
         if rows:
-            conn.execute(stmt, [{"decision": row[0], "line": writer([row])} for row in rows])
+            written_lines = lines(rows)
+            params = [
+                {"decision": row[0], "line": line}
+                for row, line in zip(rows, written_lines, strict=True)
+            ]
+            conn.execute(stmt, params)
             written += len(rows)
             after = rows[-1][0]
         if len(rows) < HISTORY_BATCH:  # the last page: no query to find it empty (decide's one)
@@ -141,15 +170,16 @@ def write_records(conn: Connection, ids: Sequence[int] | None = None) -> int:
 
 
 def _record_batches(
-    conn: Connection, since: datetime | None
+    conn: Connection, since: datetime | None, fmt: str
 ) -> Iterator[Sequence[tuple[bytes | str | None, int]]]:
-    """``(record, id)`` of every decision (made at or after ``since``), oldest first,
+    """``(record, id)`` of every decision (made at or after ``since``), oldest first, the
+    record in ``fmt``,
     :data:`HISTORY_BATCH` at a time, the record as UTF-8 bytes (handed over without decoding,
     and written without encoding again): on PostgreSQL streamed by :func:`_streamed`, on SQLite
     read by :func:`_sqlite_rows` (the whole trail) or SQLAlchemy (``since``). NULL where there
     is none."""
     postgres = conn.dialect.name == "postgresql"
-    record = decisions.c.record if postgres else cast(decisions.c.record, LargeBinary)
+    record = _column(fmt) if postgres else cast(_column(fmt), LargeBinary)
     stmt = select(record, decisions.c.id).order_by(decisions.c.id)
     if since is not None:
         stmt = stmt.where(decisions.c.id.in_(_since_ids(since)))
@@ -255,25 +285,27 @@ class Written(NamedTuple):
     records: int
 
 
-#: A block of the JSON Lines export: stored records (:class:`Written`), or rows for
-#: ``curator.audit.jsonl_writer`` to write.
+#: A block of the export: stored records (:class:`Written`), or rows for ``curator.audit``'s
+#: writer to write.
 Block: TypeAlias = Written | Sequence[Sequence[Any]]
 
 
-def jsonl_blocks(
-    conn: Connection, *, since: datetime | None = None
+def stored_blocks(
+    conn: Connection, fmt: str = "jsonl", *, since: datetime | None = None
 ) -> Generator[Block, None, None]:
-    """The JSON Lines export of :func:`decision_batches`' rows, in the same order, in blocks:
-    :class:`Written` blocks of the stored records (``decisions.record``, written when each
-    decision was made), :data:`HISTORY_BATCH` at a time, read without the join to the items;
-    a decision with no stored record comes as its row, for ``curator.audit.jsonl_writer``, in
-    its place. Streamed as :func:`decision_batches` is, so memory holds one batch however long
-    the trail."""
+    """The export in ``fmt`` (``jsonl`` or ``csv``, its records without the CSV header) of
+    :func:`decision_batches`' rows, in the same order, in blocks: :class:`Written` blocks of
+    the stored records (``decisions.record`` or ``record_csv``, written when each decision was
+    made), :data:`HISTORY_BATCH` at a time, read without the join to the items; a decision with
+    no stored record comes as its row, for ``curator.audit``'s writer, in its place. Streamed
+    as :func:`decision_batches` is, so memory holds one batch however long the trail."""
     from curator.store.db import READ_ONLY
 
+    if fmt not in FORMATS:
+        raise ValueError(f"no stored records in format {fmt!r}; one of {', '.join(FORMATS)}")
     if not conn.in_transaction():
         conn.execution_options(**{READ_ONLY: True})
-    for batch in _record_batches(conn, since):
+    for batch in _record_batches(conn, since, fmt):
         yield from _with_rows(conn, batch)
 
 

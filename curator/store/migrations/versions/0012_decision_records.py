@@ -27,7 +27,7 @@ def upgrade() -> None:
     from curator.store.trail import write_records
 
     op.add_column("decisions", sa.Column("record", sa.Text(), nullable=True))
-    write_records(op.get_bind())
+    write_records(op.get_bind(), fmt="jsonl")  # the CSV records are 0013's
 
 
 def downgrade() -> None:
