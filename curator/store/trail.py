@@ -25,12 +25,13 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    or_,
     select,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from curator.audit import csv_lines, jsonl_writer
+from curator.audit import FIELDS, csv_lines, jsonl_writer
 from curator.store.schema import decisions, items
 
 #: Rows fetched at a time by :func:`decision_history`, :func:`stored_blocks` and
@@ -136,34 +137,38 @@ def write_records(
     (``decisions.record``) and the CSV one (``decisions.record_csv``), of the decisions in
     ``ids`` or of every decision. A record is what ``curator.audit``'s writer writes of the row
     :func:`decision_batches` reads, so the export of a stored record and of a row are the same
-    bytes. In batches of :data:`HISTORY_BATCH`, each read and then written (keyset by id), so
-    filling years of decisions holds one batch in memory. The number of records written."""
-    return sum(_write_format(conn, ids, f) for f in ((fmt,) if fmt else FORMATS))
-
-
-def _write_format(conn: Connection, ids: Sequence[int] | None, fmt: str) -> int:
-    column = _column(fmt)
-    lines = _lines(fmt)
-    stmt = (
+    bytes. Each decision's row is read once for all its missing records (``decide``: one read
+    of the decision with its item for both). In batches of :data:`HISTORY_BATCH`, each read and
+    then written (keyset by id), so filling years of decisions holds one batch in memory. The
+    number of records written."""
+    formats = (fmt,) if fmt else FORMATS
+    columns = [_column(f) for f in formats]
+    writers = [_lines(f) for f in formats]
+    updates = [
         update(decisions)
         .where(decisions.c.id == bindparam("decision"))
-        .values({column.name: bindparam("line")})
-    )
-    pending = _history_select(conn.dialect.name).where(column.is_(None))
+        .values({c.name: bindparam("line")})
+        for c in columns
+    ]
+    n = len(FIELDS)  # the row's columns; then, for each format, whether its record is missing
+    pending = _history_select(conn.dialect.name).add_columns(*(c.is_(None) for c in columns))
+    pending = pending.where(or_(*(c.is_(None) for c in columns)))
     if ids is not None:
         pending = pending.where(decisions.c.id.in_(list(ids)))
     written, after = 0, None
     while True:
         page = pending if after is None else pending.where(decisions.c.id > after)
         rows = conn.execute(page.limit(HISTORY_BATCH)).all()
+        for k, (stmt, lines) in enumerate(zip(updates, writers, strict=True)):
+            missing = [row[:n] for row in rows if row[n + k]]
+            if missing:
+                params = [
+                    {"decision": row[0], "line": line}
+                    for row, line in zip(missing, lines(missing), strict=True)
+                ]
+                conn.execute(stmt, params)
+                written += len(missing)
         if rows:
-            written_lines = lines(rows)
-            params = [
-                {"decision": row[0], "line": line}
-                for row, line in zip(rows, written_lines, strict=True)
-            ]
-            conn.execute(stmt, params)
-            written += len(rows)
             after = rows[-1][0]
         if len(rows) < HISTORY_BATCH:  # the last page: no query to find it empty (decide's one)
             return written
@@ -173,11 +178,10 @@ def _record_batches(
     conn: Connection, since: datetime | None, fmt: str
 ) -> Iterator[Sequence[tuple[bytes | str | None, int]]]:
     """``(record, id)`` of every decision (made at or after ``since``), oldest first, the
-    record in ``fmt``,
-    :data:`HISTORY_BATCH` at a time, the record as UTF-8 bytes (handed over without decoding,
-    and written without encoding again): on PostgreSQL streamed by :func:`_streamed`, on SQLite
-    read by :func:`_sqlite_rows` (the whole trail) or SQLAlchemy (``since``). NULL where there
-    is none."""
+    record in ``fmt``, :data:`HISTORY_BATCH` at a time, as UTF-8 bytes (handed over without
+    decoding, and written without encoding again): on PostgreSQL streamed by :func:`_streamed`,
+    on SQLite read by :func:`_sqlite_rows` (the whole trail) or SQLAlchemy (``since``). NULL
+    where there is none."""
     postgres = conn.dialect.name == "postgresql"
     record = _column(fmt) if postgres else cast(_column(fmt), LargeBinary)
     stmt = select(record, decisions.c.id).order_by(decisions.c.id)
@@ -225,9 +229,9 @@ def _streamed(
     again with its item, a query of its own) that batch ends, and the rest of the stream is
     read and dropped (cancelling it would end the transaction); the caller reads the decisions
     after it again. Returns the id of that decision, or None once every row is read. (Records
-    are missing only from decisions put in by other means: ``decide`` and migration 0012 write
-    them.) A caller that stops early cancels the query; the transaction, when this read began
-    it, is rolled back, so the connection can be used again."""
+    are missing only from decisions put in by other means: ``decide`` and migrations 0012 and
+    0013 write them.) A caller that stops early cancels the query; the transaction, when this
+    read began it, is rolled back, so the connection can be used again."""
     import psycopg
 
     driver = conn.connection.driver_connection
