@@ -254,7 +254,7 @@ TARGETS: dict[str, float] = {
     "card FPR": 0.12,
     "card+digest recall": 0.99,
     "sector macro-F1": 0.95,
-    "category macro-F1": 0.80,
+    "category macro-F1": 0.85,  # issue 14 (was 0.80 before it)
 }
 AT_MOST = frozenset({"card FPR"})
 
