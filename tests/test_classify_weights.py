@@ -31,6 +31,7 @@ from curator.classify.fit import (
     fit_heads,
     fit_relevance_head,
     group_folds,
+    label_stack,
     score,
 )
 from curator.classify.select import labels_out_of_fold
@@ -136,7 +137,7 @@ def test_folded_category_head_scores_the_plain_stack_as_the_weighted_fit_did() -
     blocks, _, weights = _blocks()
     x = stack(blocks, LABEL_FIELDS)
     chosen = {"title_words": 2.0, "url_words": 0.5}
-    head = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights=chosen)
+    head = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights=chosen, embedding=False)
     scale = column_weights(blocks, LABEL_FIELDS, chosen)
     by_hand = _category_by_hand(x, scale, weights, 30.0)
     assert list(head.classes_) == list(by_hand.classes_)
@@ -148,9 +149,11 @@ def test_folded_category_head_scores_the_plain_stack_as_the_weighted_fit_did() -
 def test_category_block_weights_change_what_is_learned() -> None:
     blocks, _, weights = _blocks()
     x = stack(blocks, LABEL_FIELDS)
-    shipped = fit_category_head(blocks, ROWS, weights, 30.0, 0)
-    plain = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights={})
-    other = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights={"title_words": 3.0})
+    shipped = fit_category_head(blocks, ROWS, weights, 30.0, 0, embedding=False)
+    plain = fit_category_head(blocks, ROWS, weights, 30.0, 0, block_weights={}, embedding=False)
+    other = fit_category_head(
+        blocks, ROWS, weights, 30.0, 0, block_weights={"title_words": 3.0}, embedding=False
+    )
     assert np.abs(other.predict_proba(x) - plain.predict_proba(x)).max() > 1e-3
     # the shipped weights are the ones fit_heads uses (none named: every block at 1)
     if not CATEGORY_BLOCK_WEIGHTS:
@@ -195,7 +198,52 @@ def test_the_compiled_scorer_reads_a_weighted_category_head_unchanged(
         stack(blocks, LABEL_FIELDS), scale, np.array([r.weight for r in rows]), 30.0, rows
     )
     x = stack(blocks, LABEL_FIELDS)
-    want = by_hand.predict_proba(x @ diags(scale))
-    np.testing.assert_allclose(heads.category.predict_proba(x), want, atol=1e-9)
+    # its sparse part is the weighted fit, folded; the embedding head's part follows it
+    np.testing.assert_allclose(
+        heads.category.coef_[:, : x.shape[1]], by_hand.coef_ * scale, rtol=1e-6, atol=1e-9
+    )
+    want = heads.category.predict_proba(label_stack(heads.category, blocks, x))
     got = compile_heads(heads).proba(inputs)["category"]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_the_category_head_adds_the_embedding_heads_decision() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    blocks, _, weights = _blocks()
+    x = stack(blocks, LABEL_FIELDS)
+    sparse = fit_category_head(blocks, ROWS, weights, 30.0, 0, embedding=False)
+    head = fit_category_head(blocks, ROWS, weights, 30.0, 0)
+    assert head.coef_.shape[1] == x.shape[1] + blocks["word_vectors"].shape[1]
+    # by hand: the embedding standardised on every row, a head fitted on the categorised rows
+    e = np.asarray(blocks["word_vectors"] @ wordvec.load().table, dtype=float)
+    z = (e - e.mean(axis=0)) / ((e.std(axis=0) + 1e-9) * np.sqrt(e.shape[1]))
+    idx = [i for i, r in enumerate(ROWS) if r.relevant and r.category]
+    by_hand = LogisticRegression(
+        C=wordvec.EMBEDDING_C, class_weight="balanced", solver="newton-cg", max_iter=1000
+    ).fit(z[idx], [str(ROWS[i].category) for i in idx], sample_weight=weights[idx])
+    want = sparse.decision_function(x) + by_hand.decision_function(z)
+    got = head.decision_function(label_stack(head, blocks, x))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert (got.argmax(axis=1) != sparse.decision_function(x).argmax(axis=1)).any()
+
+
+def test_a_category_head_without_the_embedding_is_still_read_on_the_label_stack() -> None:
+    from curator.classify.compiled_io import compile_heads
+
+    rows = ROWS[::2]
+    heads = fit_heads(rows, ModelConfig(c_relevance=100.0))
+    inputs = [r.as_input() for r in rows]
+    blocks = transform(heads.vectorizers, [prepare(i) for i in inputs])
+    weights = np.array([r.weight for r in rows])
+    old = fit_category_head(blocks, rows, weights, 30.0, 0, embedding=False)
+    x = stack(blocks, LABEL_FIELDS)
+    assert label_stack(old, blocks, x) is x
+    # a model saved before the category head read the embedding scores as it did then
+    older = type(heads)(heads.vectorizers, heads.relevance, heads.sector, old)
+    want = old.predict_proba(x)
+    assert score(older, inputs).category_labels == [
+        str(old.classes_[i]) for i in want.argmax(axis=1)
+    ]
+    compiled = compile_heads(older).proba(inputs)["category"]
+    np.testing.assert_allclose(compiled, want, rtol=0, atol=1e-9)

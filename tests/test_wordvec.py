@@ -53,7 +53,7 @@ def test_a_model_saved_before_the_word_vectors_block_still_scores() -> None:
 
     from curator.classify.data import load_files
     from curator.classify.features import SPARSE_RELEVANCE_FIELDS, prepare, stack, transform
-    from curator.classify.fit import fit_heads, score
+    from curator.classify.fit import fit_category_head, fit_heads, score
     from curator.classify.types import Heads, ModelConfig
     from tests.conftest import REPO
 
@@ -64,8 +64,9 @@ def test_a_model_saved_before_the_word_vectors_block_still_scores() -> None:
     relevance = LogisticRegression(C=100.0, class_weight="balanced", max_iter=1000).fit(
         x, ["yes" if r.relevant else "no" for r in rows]
     )
-    scores = score(
-        Heads(old, relevance, heads.sector, heads.category), [r.as_input() for r in rows]
-    )
+    # and a category head over the label blocks only (no word_vectors block to fold in)
+    old_blocks = transform(old, [prepare(r.as_input()) for r in rows])
+    category = fit_category_head(old_blocks, rows, np.array([r.weight for r in rows]), 30.0, 0)
+    scores = score(Heads(old, relevance, heads.sector, category), [r.as_input() for r in rows])
     yes = list(relevance.classes_).index("yes")
     np.testing.assert_allclose(scores.relevance, relevance.predict_proba(x)[:, yes])

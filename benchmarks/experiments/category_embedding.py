@@ -57,7 +57,9 @@ def predictions(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarr
         test_blocks = blocks_of(vectorizers, [prepared[i] for i in te])
         train = [rows[i] for i in tr]
         x = stack(train_blocks, LABEL_FIELDS)
-        head = fit_category_head(train_blocks, train, weights[tr], config.c_category, 0, x=x)
+        head = fit_category_head(
+            train_blocks, train, weights[tr], config.c_category, 0, x=x, embedding=False
+        )
         sparse = head.decision_function(stack(test_blocks, LABEL_FIELDS))
         out["base"][te] = head.classes_[sparse.argmax(axis=1)]
         z_tr, z_te = _standardised(

@@ -265,7 +265,9 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "built by `scripts/build_word_vectors.py`), through a second class-balanced logistic "
         "regression (C = 3) whose decision is added to the sparse head's; the two fold into "
         "one linear head over a bag of the table's words, so scoring needs neither the table "
-        "nor the embedding model.",
+        "nor the embedding model. The category head reads them the same way (a three-class "
+        "regression on the same embedding, C = 3, fitted on the relevant rows, its decision "
+        "added to the category head's and folded in).",
         "- Heads: three class-balanced L2 logistic regressions (newton-cg), "
         f"C = {sidecar['config']['c_relevance']:g} / {sidecar['config']['c_sector']:g} / "
         f"{sidecar['config']['c_category']:g} (relevance / sector / category), seed "

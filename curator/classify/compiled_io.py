@@ -27,7 +27,7 @@ from curator.classify.compiled import (
     LinearHead,
     _check,
 )
-from curator.classify.features import FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS
+from curator.classify.features import CATEGORY_FIELDS, FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS
 from curator.classify.types import Heads
 
 #: Bump when the layout of the compiled file changes; another value is refused on load.
@@ -107,16 +107,21 @@ def compile_heads(
 
     ``fields`` maps each vectorizer to the :class:`Prepared` attribute it reads; ``head_fields``
     names the vectorizers each head reads side by side, in order (default: relevance reads
-    ``RELEVANCE_FIELDS``, sector and category ``LABEL_FIELDS``, as ``model.score`` does).
+    ``RELEVANCE_FIELDS``, sector ``LABEL_FIELDS``, category ``CATEGORY_FIELDS`` when it was fitted
+    with the embedding folded in and ``LABEL_FIELDS`` otherwise, as ``model.score`` does).
     """
-    head_fields = head_fields or {
-        "relevance": RELEVANCE_FIELDS,
-        "sector": LABEL_FIELDS,
-        "category": LABEL_FIELDS,
-    }
     missing = [n for n in fields if n not in heads.vectorizers]
     _check(not missing, f"no fitted vectorizer for {missing}")
     blocks = [_compile_vectorizer(n, fields[n], heads.vectorizers[n]) for n in fields]
+    if head_fields is None:
+        width = sum(b.n_features for b in blocks if b.name in LABEL_FIELDS)
+        category = heads.category
+        wider = not isinstance(category, str) and category.n_features_in_ != width
+        head_fields = {
+            "relevance": RELEVANCE_FIELDS,
+            "sector": LABEL_FIELDS,
+            "category": CATEGORY_FIELDS if wider else LABEL_FIELDS,
+        }
     return CompiledModel(
         blocks,
         {

@@ -232,6 +232,10 @@ RELEVANCE_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keyword_flags", "keywords",
 #: The relevance head's blocks read as they are (all but ``word_vectors``).
 SPARSE_RELEVANCE_FIELDS: tuple[str, ...] = RELEVANCE_FIELDS[:-1]
 LABEL_FIELDS: tuple[str, ...] = (*_TEXT_FIELDS, "keywords", "keyword_flags")
+#: The category head also reads the words' meaning, as the relevance head does: the embedding
+#: head's decision folded in over the ``word_vectors`` bag (:func:`curator.classify.fit.
+#: fit_category_head`); a model saved before it reads ``LABEL_FIELDS``.
+CATEGORY_FIELDS: tuple[str, ...] = (*LABEL_FIELDS, "word_vectors")
 #: How much each block counts in the relevance head (1 when not named): the block's features are
 #: multiplied by its weight before the head is fitted, so the regularisation lets it speak louder.
 #: The summary says what an item is (a report's findings, a release's "announced today"), and at

@@ -30,6 +30,7 @@ from curator.classify.fit import (
     _relevance_scores,
     fit_category_head,
     group_folds,
+    label_stack,
 )
 from curator.classify.types import LanePoints, ModelConfig, Thresholds
 
@@ -200,7 +201,6 @@ def labels_out_of_fold(
         fit(vectorizers, [prepared[i] for i in train_idx])
         blocks = transform(vectorizers, [prepared[i] for i in train_idx])
         x = stack(blocks, LABEL_FIELDS)
-        x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), LABEL_FIELDS)
         w = weights[train_idx]
         sectors = [r.sector for r in train]
         sector_head = _fit_label_head(x, train, sectors, w, config.c_sector, config.seed)
@@ -214,8 +214,14 @@ def labels_out_of_fold(
             class_weight=category_class_weight,
             x=x,
         )
-        for head, out in ((sector_head, sector), (category_head, category)):
-            for i, label in zip(test_idx, _head_scores(head, x_test)[0], strict=True):
+        test_blocks = transform(vectorizers, [prepared[i] for i in test_idx])
+        x_test = stack(test_blocks, LABEL_FIELDS)
+        x_category = label_stack(category_head, test_blocks, x_test)
+        for head, x_head, out in (
+            (sector_head, x_test, sector),
+            (category_head, x_category, category),
+        ):
+            for i, label in zip(test_idx, _head_scores(head, x_head)[0], strict=True):
                 out[i] = label
     return LabelsOutOfFold(sector, category)
 
