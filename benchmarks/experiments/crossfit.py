@@ -30,6 +30,7 @@ import numpy as np
 
 from benchmarks.common import ROOT
 from benchmarks.experiments.c_pick import FIGURES, table, verdict
+from benchmarks.experiments.repeats import run_seeds
 from curator.classify.data import TrainingRow, load_files
 from curator.classify.evaluate import _Collected, _predict_fold, _stability_figures, _summarise
 from curator.classify.features import (
@@ -217,20 +218,9 @@ def main(argv: list[str] | None = None) -> None:
     dev = [rows[i] for i in dev_idx]
     config = ModelConfig()
     print(f"{len(dev)} development rows ({sum(r.relevant for r in dev)} relevant)", flush=True)
-    per_repeat: list[dict[str, Any]] = []
     started = time.perf_counter()
-    for seed in args.seeds if args.seeds is not None else range(args.repeats):
-        start = time.perf_counter()
-        result = run_repeat(dev, config, seed)
-        result["seconds"] = round(time.perf_counter() - start, 1)
-        per_repeat.append(result)
-        cells = "  ".join(
-            f"{v}: rec {g['figures']['card recall']:.4f} fpr {g['figures']['card FPR']:.4f}"
-            for v, g in result["variants"].items()
-        )
-        print(f"seed {seed} ({result['seconds']:.0f} s): {cells}", flush=True)
-        if args.json is not None:
-            args.json.write_text(json.dumps(per_repeat, indent=1) + "\n", encoding="utf-8")
+    seeds = args.seeds if args.seeds is not None else range(args.repeats)
+    per_repeat = run_seeds(seeds, lambda seed: run_repeat(dev, config, seed), args.json)
     report(per_repeat)
     print(f"\ntotal {time.perf_counter() - started:.0f} s", flush=True)
 
