@@ -148,4 +148,13 @@ TUNING_ROUNDS: tuple[str, ...] = (
     "so the cross-validated category figure below (0.865 → 0.882) is not independent "
     "evidence; the untouched test publishers' figure, read once after, is: 0.806 → 0.857. "
     "The relevance and sector heads are unchanged.",
+    "- **Also tried for the relevance head on the development rows, not kept** (rules "
+    "declared first): a static word table from all-mpnet-base-v2 instead of all-MiniLM-L6-v2, "
+    "card false-positive rate 0.110 → 0.112 (768 dimensions) / 0.115 (384), ROC-AUC lower "
+    "(`benchmarks/experiments/WORDTABLE.md`); the title's and the summary's words embedded "
+    "separately, side by side 0.108 (lower on 3 of 5 assignments) or the summary's as a "
+    "second embedding head 0.106 (4 of 5, but −0.004 against the −0.005 asked) "
+    "(`SPLITEMB.md`). A blind second judge of 240 development rows agreed with the labels "
+    "on 109 of the 120 card false positives (`AGREEMENT.md`): they are mostly the model's "
+    "errors by the written rules, not label noise.",
 )
