@@ -85,11 +85,17 @@ class Embedding:
     table: np.ndarray
 
     @classmethod
-    def of(cls, bag: Any, table: np.ndarray) -> Embedding:
+    def of(cls, bag: Any, table: np.ndarray, rows: Sequence[int] | None = None) -> Embedding:
+        """Standardised on every row of ``bag``; ``z`` holds only ``rows`` when given (the
+        category head fits on the relevant rows: the others' embedding is not kept)."""
         e = np.asarray(bag @ table, dtype=np.float64)
         mean = e.mean(axis=0)
         scale = 1.0 / ((e.std(axis=0) + 1e-9) * np.sqrt(table.shape[1]))
-        return cls((e - mean) * scale, mean, scale, table)
+        if rows is not None:
+            e = e[list(rows)]
+        e -= mean
+        e *= scale
+        return cls(e, mean, scale, table)
 
     def folded(
         self, labels: list[str], weights: np.ndarray, seed: int
@@ -103,13 +109,13 @@ class Embedding:
         a = np.asarray(head.coef_[0]) * self.scale
         return self.table @ a, float(head.intercept_[0] - a @ self.mean)
 
-    def folded_rows(
-        self, idx: Sequence[int], labels: list[str], weights: np.ndarray, seed: int
+    def folded_classes(
+        self, labels: list[str], weights: np.ndarray, seed: int
     ) -> tuple[list[str], np.ndarray, np.ndarray] | None:
-        """:meth:`folded` for any number of classes, fitted on rows ``idx`` only (standardised
-        on every row): the classes, one row of coefficients over the ``word_vectors`` bag per
-        row of the head's ``coef_`` and the intercepts. ``None`` for one class."""
-        head = _fit_head(self.z[list(idx)], labels, weights, wordvec.EMBEDDING_C, seed)
+        """:meth:`folded` for any number of classes: the classes, one row of coefficients over
+        the ``word_vectors`` bag per row of the head's ``coef_`` and the intercepts. ``None``
+        for one class."""
+        head = _fit_head(self.z, labels, weights, wordvec.EMBEDDING_C, seed)
         if isinstance(head, str):
             return None
         a = np.asarray(head.coef_) * self.scale
@@ -252,8 +258,8 @@ def fit_category_head(
         return head
     idx = [i for i, (r, label) in enumerate(zip(rows, labels, strict=True)) if r.relevant and label]
     table = wordvec.load().table
-    folded = Embedding.of(blocks["word_vectors"], table).folded_rows(
-        idx, [str(labels[i]) for i in idx], weights[idx], seed
+    folded = Embedding.of(blocks["word_vectors"], table, rows=idx).folded_classes(
+        [str(labels[i]) for i in idx], weights[idx], seed
     )
     if folded is None or folded[0] != [str(k) for k in head.classes_]:
         return head
