@@ -298,7 +298,11 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "splits. In the cross-validated splits the relevance head's C, threshold and lanes used "
         "on each held-out fold were chosen on that fold's training part only (nested "
         "publisher-grouped cross-validation, as `curator train` chooses them on the development "
-        "rows)" + (_fold_cs(report["by_publisher"]) if "by_publisher" in report else "") + ".",
+        "rows, but on 3 inner folds where `curator train` uses 5: cheaper, and a little "
+        "pessimistic for the card lane, whose threshold then comes from models fitted on fewer "
+        "rows; `benchmarks/experiments/CROSSFIT.md`)"
+        + (_fold_cs(report["by_publisher"]) if "by_publisher" in report else "")
+        + ".",
         "",
     ]
     lines += _test_split_intro(sidecar, report.get("test"), command)
