@@ -345,3 +345,37 @@ def test_train_reuses_the_current_c_unless_told_to_search(tmp_path: Path) -> Non
     assert again["reused"] is True and again["searched_at"] == first["searched_at"]
     forced = run("--search-c")
     assert forced["reused"] is False and len(forced["roc_auc_by_c"]) > 1  # type: ignore[arg-type]
+
+
+def test_eval_inner_folds_sets_the_folds_each_training_part_chooses_on(
+    plain_eval: tuple[Path, str, dict[str, object]], tmp_path: Path
+) -> None:
+    from curator.classify.evaluate import INNER_FOLDS
+
+    training, plain_stdout, plain_report = plain_eval
+    plain_split = plain_report["by_publisher"]
+    assert isinstance(plain_split, dict) and plain_split["inner_folds"] == INNER_FOLDS == 3
+    assert "chosen on each training part (3 inner folds)" in plain_stdout
+    args = ("--inner-folds", "5", "--repeats", "2")
+    stdout, _, report = _eval(training, tmp_path / "five.json", *args)
+    split, repeats = report["by_publisher"], report["publisher_repeats"]
+    assert isinstance(split, dict) and isinstance(repeats, dict)
+    assert split["inner_folds"] == 5 and repeats["inner_folds"] == 5
+    assert "chosen on each training part (5 inner folds)" in stdout
+    # other inner folds, other choices: the card points of the held-out folds move
+    assert split["lanes"]["card_points"] != plain_split["lanes"]["card_points"]
+
+
+def test_eval_inner_folds_below_two_is_refused() -> None:
+    result = CliRunner().invoke(cli, ["eval", "--no-db", "--inner-folds", "1"])
+    assert result.exit_code == 2
+    assert "--inner-folds" in result.output and "1 is not in the range 2<=x<=20" in result.output
+
+
+def test_the_card_says_how_the_nested_split_chose_against_train() -> None:
+    from curator.classify.card import _inner_folds_text
+
+    assert _inner_folds_text({}, 5).startswith(", but on 3 inner folds where")
+    assert _inner_folds_text({"by_publisher": {"inner_folds": 5}}, 5) == (
+        ", on 5 inner folds as it does"
+    )

@@ -204,6 +204,18 @@ def _fold_cs(split: SplitReport) -> str:
     return "; C chosen per held-out fold: " + ", ".join(f"{c:g}" for c in cs)
 
 
+def _inner_folds_text(report: EvaluationReport, train_folds: int) -> str:
+    """Pure: how the nested split's inner folds compare with ``curator train``'s."""
+    inner = report.get("by_publisher", {}).get("inner_folds", 3)
+    if inner == train_folds:
+        return f", on {inner} inner folds as it does"
+    return (
+        f", but on {inner} inner folds where `curator train` uses {train_folds}: cheaper, and, "
+        "with fewer folds, a little pessimistic for the card lane, whose threshold then comes "
+        "from models fitted on fewer rows; `benchmarks/experiments/CROSSFIT.md`"
+    )
+
+
 def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> str:
     t = sidecar["thresholds"]
     counts = sidecar["training_counts"]
@@ -298,9 +310,7 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         "splits. In the cross-validated splits the relevance head's C, threshold and lanes used "
         "on each held-out fold were chosen on that fold's training part only (nested "
         "publisher-grouped cross-validation, as `curator train` chooses them on the development "
-        "rows, but on 3 inner folds where `curator train` uses 5: cheaper, and a little "
-        "pessimistic for the card lane, whose threshold then comes from models fitted on fewer "
-        "rows; `benchmarks/experiments/CROSSFIT.md`)"
+        f"rows{_inner_folds_text(report, int(sidecar['config']['folds']))})"
         + (_fold_cs(report["by_publisher"]) if "by_publisher" in report else "")
         + ".",
         "",

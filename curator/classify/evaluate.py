@@ -53,6 +53,11 @@ from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
 SYSTEMS = ("model", "keyword rules", "majority class")
+#: Publisher-grouped folds the nested splits choose C, threshold and lanes on inside each
+#: training part (``curator eval --inner-folds``). ``curator train`` chooses on
+#: ``ModelConfig.folds`` (5); 3 is cheaper, and a little pessimistic for the card lane
+#: (``benchmarks/experiments/CROSSFIT.md``).
+INNER_FOLDS = 3
 
 
 class _Collected:
@@ -78,7 +83,7 @@ def _predict_fold(
     config: ModelConfig,
     out: _Collected,
     *,
-    inner_folds: int = 3,
+    inner_folds: int = INNER_FOLDS,
     chosen: tuple[float, np.ndarray] | None = None,
 ) -> None:
     """Fit on ``train_idx`` and record every system's predictions for ``test_idx``. ``chosen``
@@ -212,21 +217,28 @@ def publisher_split(
     n_boot: int = 1000,
     seed: int = 0,
     folds: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    inner_folds: int = INNER_FOLDS,
 ) -> SplitReport:
     """The split by publisher; ``folds`` defaults to :func:`group_folds` (deterministic)."""
     got = _Collected(len(rows))
     if folds is None:
         folds = group_folds(rows, config.folds)
     for train_idx, test_idx in folds:
-        _predict_fold(rows, list(train_idx), list(test_idx), config, got)
+        _predict_fold(rows, list(train_idx), list(test_idx), config, got, inner_folds=inner_folds)
     summary = _summarise(rows, range(len(rows)), got, n_boot, seed)
     summary["folds"] = len(folds)
+    summary["inner_folds"] = inner_folds
     summary["publishers"] = len({r.publisher for r in rows})
     return summary
 
 
 def date_split(
-    rows: Sequence[TrainingRow], config: ModelConfig, *, n_boot: int = 1000, seed: int = 0
+    rows: Sequence[TrainingRow],
+    config: ModelConfig,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    inner_folds: int = INNER_FOLDS,
 ) -> SplitReport:
     dated = [(d, i) for i, r in enumerate(rows) if (d := _parse_date(r.published)) is not None]
     if len(dated) < 20:
@@ -238,9 +250,10 @@ def date_split(
     if not test_idx or len({rows[i].relevant for i in train_idx}) < 2:
         return {"skipped": "the dated rows do not allow a train/test split by date"}
     got = _Collected(len(rows))
-    _predict_fold(rows, train_idx, test_idx, config, got)
+    _predict_fold(rows, train_idx, test_idx, config, got, inner_folds=inner_folds)
     summary = _summarise(rows, test_idx, got, n_boot, seed)
     summary["cutoff"] = cutoff.isoformat()
+    summary["inner_folds"] = inner_folds
     summary["train_rows"] = len(train_idx)
     return summary
 
@@ -320,6 +333,7 @@ def publisher_repeats(
     repeats: int,
     *,
     on_repeat: Callable[[int], None] | None = None,
+    inner_folds: int = INNER_FOLDS,
 ) -> dict[str, Any]:
     """The split by publisher ``repeats`` times, publishers dealt to ``config.folds`` folds at
     random with seeds 0..repeats-1 (:func:`group_folds` with a seed); everything else, including the
@@ -334,7 +348,7 @@ def publisher_repeats(
     per_repeat: list[dict[str, Any]] = []
     for seed in range(repeats):
         folds = group_folds(rows, config.folds, seed=seed)
-        split = publisher_split(rows, config, n_boot=0, folds=folds)
+        split = publisher_split(rows, config, n_boot=0, folds=folds, inner_folds=inner_folds)
         per_repeat.append(
             {
                 "seed": seed,
@@ -361,6 +375,7 @@ def publisher_repeats(
         }
     return {
         "repeats": repeats,
+        "inner_folds": inner_folds,
         "seeds": list(range(repeats)),
         "per_repeat": per_repeat,
         "summary": summary,
@@ -397,14 +412,19 @@ def evaluate(
     *,
     n_boot: int = 1000,
     seed: int = 0,
+    inner_folds: int = INNER_FOLDS,
 ) -> EvaluationReport:
-    """Cross-validated splits on the development rows, and the untouched test split."""
+    """Cross-validated splits on the development rows (their choices made on ``inner_folds``
+    folds of each training part), and the untouched test split (chosen on ``config.folds`` folds
+    of the development rows, as ``curator train`` chooses)."""
     config = config or ModelConfig()
     dev_idx, _ = split_indices(rows)
     dev = [rows[i] for i in dev_idx]
     return {
-        "by_publisher": publisher_split(dev, config, n_boot=n_boot, seed=seed),
-        "by_date": date_split(dev, config, n_boot=n_boot, seed=seed),
+        "by_publisher": publisher_split(
+            dev, config, n_boot=n_boot, seed=seed, inner_folds=inner_folds
+        ),
+        "by_date": date_split(dev, config, n_boot=n_boot, seed=seed, inner_folds=inner_folds),
         "test": untouched_split(rows, config, n_boot=n_boot, seed=seed),
         "bootstrap_resamples": n_boot,
         "targets": TARGETS,

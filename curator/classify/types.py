@@ -187,6 +187,8 @@ class SplitReport(TypedDict, total=False):
     category: dict[str, LabelFigures]
     lanes: LaneFigures
     folds: int
+    #: folds of each training part the nested splits chose C, threshold and lanes on
+    inner_folds: int
     publishers: int
     cutoff: str
     train_rows: int
