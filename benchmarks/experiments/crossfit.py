@@ -126,11 +126,15 @@ def shared_vectorizers(
 
 
 def _rescore(
-    got: _Collected, test: np.ndarray, scores: np.ndarray, y_tr: np.ndarray, oof: np.ndarray
+    got: _Collected,
+    test: np.ndarray,
+    scores: np.ndarray,
+    y_tr: np.ndarray,
+    oof: np.ndarray,
+    config: ModelConfig,
 ) -> None:
     """Replace one outer fold's relevance predictions in ``got`` by ``scores``, with the
     threshold and lanes chosen on ``oof`` (the fold's last recorded choices are replaced)."""
-    config = ModelConfig()
     thresholds = choose_thresholds(y_tr, oof, config.target_recall)
     lanes = choose_lanes(y_tr, oof, config.card_recall, config.digest_recall)
     got.thresholds[-1] = thresholds.relevant
@@ -167,7 +171,7 @@ def run_repeat(dev: Sequence[TrainingRow], config: ModelConfig, seed: int) -> di
             if name == "CF5":  # the same loop as F5's search: the same scores, to the last bit
                 checks.append(float(np.max(np.abs(cross.oof[c] - five.oof))) + abs(c - five.c))
             _predict_fold(dev, tr, te, config, got[name], chosen=(c, cross.oof[c]))
-            _rescore(got[name], test, cross.held[c], y_tr, cross.oof[c])
+            _rescore(got[name], test, cross.held[c], y_tr, cross.oof[c], config)
     y = np.array([r.relevant for r in dev])
     out: dict[str, Any] = {"seed": seed, "cf5_matches_f5": max(checks), "variants": {}}
     for v in VARIANTS:

@@ -27,7 +27,7 @@ from curator.classify.compiled import (
     LinearHead,
     _check,
 )
-from curator.classify.features import CATEGORY_FIELDS, FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS
+from curator.classify.features import FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS, category_fields
 from curator.classify.types import Heads
 
 #: Bump when the layout of the compiled file changes; another value is refused on load.
@@ -115,12 +115,10 @@ def compile_heads(
     blocks = [_compile_vectorizer(n, fields[n], heads.vectorizers[n]) for n in fields]
     if head_fields is None:
         width = sum(b.n_features for b in blocks if b.name in LABEL_FIELDS)
-        category = heads.category
-        wider = not isinstance(category, str) and category.n_features_in_ != width
         head_fields = {
             "relevance": RELEVANCE_FIELDS,
             "sector": LABEL_FIELDS,
-            "category": CATEGORY_FIELDS if wider else LABEL_FIELDS,
+            "category": category_fields(heads.category, width),
         }
     return CompiledModel(
         blocks,

@@ -250,6 +250,15 @@ RELEVANCE_BLOCK_WEIGHTS: dict[str, float] = {"summary_words": 2.0}
 CATEGORY_BLOCK_WEIGHTS: dict[str, float] = {}
 
 
+def category_fields(head: Any, label_width: int) -> tuple[str, ...]:
+    """Pure: the blocks a fitted category ``head`` reads, ``label_width`` being the width of
+    ``LABEL_FIELDS`` side by side: those alone when it is that wide (a model saved before the
+    embedding, or a one-class head), ``CATEGORY_FIELDS`` when the embedding is folded in."""
+    if isinstance(head, str) or head.n_features_in_ == label_width:
+        return LABEL_FIELDS
+    return CATEGORY_FIELDS
+
+
 def build_vectorizers() -> dict[str, Any]:
     """Fresh, unfitted vectorizers, one per entry of :data:`FIELDS`."""
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer

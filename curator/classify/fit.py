@@ -22,6 +22,7 @@ from curator.classify.features import (
     RELEVANCE_FIELDS,
     SPARSE_RELEVANCE_FIELDS,
     build_vectorizers,
+    category_fields,
     column_weights,
     fit,
     prepare,
@@ -276,7 +277,7 @@ def label_stack(head: Any, blocks: dict[str, Any], x: Any = None) -> Any:
     from scipy.sparse import hstack
 
     x = stack(blocks, LABEL_FIELDS) if x is None else x
-    if isinstance(head, str) or head.n_features_in_ == x.shape[1]:
+    if category_fields(head, x.shape[1]) == LABEL_FIELDS:
         return x
     return hstack([x, blocks["word_vectors"]], format="csr")
 
