@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from curator.items.match import match_source
 from curator.records import ADDED_BY_LINK, SourceConfig
 from curator.store.decisions import Actor, decide
+from curator.store.expiry import expire_candidates
 from curator.store.schema import decisions, item_proposals, items, outbox, predictions
 from tests.conftest import REPO
 from tests.support.enrich import ENRICH, load_case, serve
@@ -172,6 +173,27 @@ def test_a_govuk_path_already_stored_is_the_same_publication(cli: Run, engine: E
     assert (got["existing"], got["item_id"], got["lane"]) == (True, item_id, "card")
     with engine.connect() as conn:
         assert conn.execute(select(items.c.status)).scalar_one() == "queued"
+
+
+def test_an_old_item_added_by_its_link_is_not_expired_that_night(cli: Run, engine: Engine) -> None:
+    # first seen two years ago and never shown: the editor's card counts its age from now, so
+    # the nightly expiry (60 days undecided) leaves it in the queue
+    item_id = add_item(
+        engine,
+        url="https://www.gov.uk/government/publications/care-homes",
+        canonical_url="https://gov.uk/government/publications/care-homes",
+        govuk_path="/government/publications/care-homes",
+        status="new",
+        lane="quiet",
+    )
+    before = datetime.now(UTC)
+    added(cli("item", "add", "https://www.gov.uk/government/publications/care-homes", "--json"))
+    with engine.begin() as conn:
+        assert expire_candidates(conn, before - timedelta(days=60)) == []
+        row = conn.execute(select(items.c.status, items.c.lane, items.c.carded_at)).one()
+    assert (row.status, row.lane) == ("queued", "card")
+    assert row.carded_at is not None and row.carded_at >= before - timedelta(seconds=1)
+    assert item_id
 
 
 def test_a_near_identical_title_from_the_same_publisher_is_the_same_publication(

@@ -143,7 +143,7 @@ class LinkAdder:
             save_proposal(conn, item_id, proposal_of(publication), now)
             if prediction is not None:
                 store_prediction(conn, item_id, prediction, now)
-            set_editor_lane(conn, item_id)
+            set_editor_lane(conn, item_id, now)
             if not request.accept:
                 work.queued = self._enqueue(conn, item_id, now)
         return item_id
@@ -165,7 +165,7 @@ class LinkAdder:
             if publication is not None and get_proposal(conn, item_id) is None:
                 save_proposal(conn, item_id, proposal_of(publication), now)
             if item.status == "new" and not request.accept and queue_stored_item(conn, item_id):
-                set_editor_lane(conn, item_id)
+                set_editor_lane(conn, item_id, now)
                 work.queued = self._enqueue(conn, item_id, now)
         prediction = self._stored_prediction(item_id)
         accepted = self._decide(item_id, request, actor, prediction, work, item=item)

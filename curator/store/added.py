@@ -8,6 +8,7 @@ with :class:`curator.store.items.PublisherTitles`, as a poll does.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Connection, or_, select, update
@@ -39,9 +40,13 @@ def queue_stored_item(conn: Connection, item_id: int) -> bool:
     return bool(done.rowcount == 1)
 
 
-def set_editor_lane(conn: Connection, item_id: int) -> None:
-    """Record that ``item_id`` takes the card lane, as every item an editor adds does."""
+def set_editor_lane(conn: Connection, item_id: int, now: datetime) -> None:
+    """Record that ``item_id`` takes the card lane, as every item an editor adds does, and that
+    it became a card now (``carded_at``): a candidate's age counts from there, so a publication
+    first seen long ago and added by its link today is not expired as an old candidate that
+    night. (``carded_by`` stays for Slack's "Make a card", whose user it names.)"""
     set_lane(conn, [item_id], EDITOR_LANE)
+    conn.execute(update(items).where(items.c.id == item_id).values(carded_at=now))
 
 
 def item_lane(conn: Connection, item_id: int) -> Lane:
