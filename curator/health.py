@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from curator.outcomes import Outcomes, outcome_lines
 from curator.records import SourceConfig
 from curator.schedule import BLOCKED_EVERY, is_blocked
 
@@ -198,9 +199,10 @@ CHECK_BY_HAND_WHY = (
 )
 
 
-def report_text(healths: Sequence[SourceHealth]) -> str:
+def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = None) -> str:
     """The weekly Slack report: the sources that need an admin's attention, the blocked ones
-    to check by hand with their URLs, then a summary of every status."""
+    to check by hand with their URLs, a summary of every status, then (given ``outcomes``)
+    what the editors decided that week, by how each item reached them."""
     counts = Counter(h.status for h in healths)
     lines = ["*Weekly source health*"]
     attention = [h for h in healths if h.status in PROBLEMS and h.status != "blocked"]
@@ -226,4 +228,6 @@ def report_text(healths: Sequence[SourceHealth]) -> str:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     lines.append(f"{len(healths)} sources: {summary}.")
+    if outcomes is not None:
+        lines.extend(outcome_lines(outcomes))
     return "\n".join(lines)

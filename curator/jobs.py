@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
@@ -38,11 +38,14 @@ def weekly_report(
     now: datetime,
     post: Callable[[str], None] | None = None,
 ) -> str | None:
-    """The week's source-health report (``curator.health.report_text``), handed to ``post``
-    (Slack) and logged; None when another worker has sent this week's."""
+    """The week's report (``curator.health.report_text``): source health, then what the
+    editors decided in the last 7 days by how each item reached them; handed to ``post``
+    (Slack) and logged. None when another worker has sent this week's."""
     from curator.health import report_text
+    from curator.outcomes import WINDOW_DAYS
     from curator.store.health import source_health
     from curator.store.meta import claim_once
+    from curator.store.outcomes import decided_since
 
     year, week, _ = now.isocalendar()
     with engine.begin() as conn:
@@ -51,7 +54,8 @@ def weekly_report(
         return None  # another worker sent this week's report
     with engine.connect() as conn:
         health = source_health(conn, sources, now)
-    text = report_text(health)
+        outcomes = decided_since(conn, now - timedelta(days=WINDOW_DAYS))
+    text = report_text(health, outcomes)
     if post is not None:
         post(text)
     log.info("weekly source-health report:\n%s", text)

@@ -33,6 +33,13 @@ class Metrics:
             ["lane"],
             registry=r,
         )
+        self.decided = Gauge(
+            "curator_decided_last_week",
+            "Items editors accepted or rejected in the last 7 days, by how each reached them "
+            "(origin: card, editor, digest, quiet) and the decision",
+            ["origin", "decision"],
+            registry=r,
+        )
         self.digest_posts = Counter(
             "curator_digest_messages", "Roll-up messages of the digest lane posted", registry=r
         )

@@ -1,0 +1,33 @@
+"""The items editors decided since a date, counted by how each reached them
+(:mod:`curator.outcomes`). Read from the decisions made since then (a range of
+``ix_decisions_created_at``) and those items by their key: a week's decisions, however large the
+history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from curator.outcomes import DECISIONS, Origin, Outcomes, origin_of
+from curator.store.schema import decisions, items
+
+
+def decided_since(conn: Connection, since: datetime) -> Outcomes:
+    """The items accepted or rejected at or after ``since`` and still so, by origin and status
+    (an item decided twice counts once, as it stands now; one undone since counts not at all)."""
+    recent = (
+        select(decisions.c.item_id)
+        .where(decisions.c.created_at >= since, decisions.c.action.in_(("accept", "reject")))
+        .distinct()
+    )
+    rows = conn.execute(
+        select(items.c.lane, items.c.carded_at, items.c.status).where(
+            items.c.id.in_(recent.scalar_subquery()), items.c.status.in_(DECISIONS)
+        )
+    )
+    counts: Counter[tuple[Origin, str]] = Counter(
+        (origin_of(r.lane, r.carded_at is not None), str(r.status)) for r in rows
+    )
+    return Outcomes(dict(counts))
