@@ -33,8 +33,8 @@ for ``review``, else to exit; peak RSS from ``wait4``): ``review``, ``review --l
 200-feed ``poll`` pass against the local feed farm (its items are deleted after), and ``train``.
 In this process, medians of ``--repeat`` calls: a ``run`` tick's reads with candidates and no
 Slack (the queue
-count, a page of candidates and their newest predictions), the outbox claim with the pending
-count, and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed
+count, a page of candidates and their newest predictions), a ``/metrics`` scrape's gauges (the
+lanes and the week's decisions), the outbox claim with the pending count, and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed
 by feed). ``--only export,export-since`` times only the measures named (see
 :data:`MEASURES`).
 """
@@ -398,16 +398,19 @@ def ensure_history(
 
 
 WEEKLY_REPORT = """
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from curator.health import report_text
 from curator.sources.load import load_sources
 from curator.store.db import open_engine
 from curator.store.health import source_health
+from curator.store.outcomes import decided_since
 engine = open_engine(upgrade=False)
+now = datetime.now(UTC)
 with engine.connect() as conn:
-    health = source_health(conn, load_sources(Path({sources!r})), datetime.now(UTC))
-report_text(health)
+    health = source_health(conn, load_sources(Path({sources!r})), now)
+    outcomes = decided_since(conn, now - timedelta(days=7))
+report_text(health, outcomes)
 """
 
 
@@ -447,6 +450,7 @@ MEASURES = (
     "export-csv",
     "export-since",
     "tick",
+    "gauges",
     "outbox",
     "dedupe",
     "poll",
@@ -465,6 +469,8 @@ def measure(
     only: frozenset[str] = frozenset(MEASURES),
 ) -> dict[str, str]:
     """The measures named in ``only`` on the database at ``url``: label -> result text."""
+    from curator.daily import refresh_gauges
+    from curator.metrics import Metrics
     from curator.slack.cards import queued_cards
     from curator.store.db import open_engine
     from curator.store.editions import list_editions
@@ -509,7 +515,7 @@ def measure(
         )
     if "weekly-report" in only:
         timed(
-            "weekly report (source health)",
+            "weekly report (source health, the week's decisions)",
             *run_python(WEEKLY_REPORT.format(sources=str(sources)), env),
         )
     export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]
@@ -533,6 +539,15 @@ def measure(
 
             out["`curator run` tick: queue count + 20 candidates with predictions (median)"] = (
                 f"{median_ms(tick, repeat):.1f} ms"
+            )
+        if "gauges" in only:
+            metrics = Metrics()
+
+            def gauges() -> None:
+                refresh_gauges(conn, metrics, now)
+
+            out["`/metrics` scrape: the lanes' and the week's decisions' gauges (median)"] = (
+                f"{median_ms(gauges, repeat):.1f} ms"
             )
         if "outbox" in only:
 
