@@ -32,10 +32,10 @@ for ``review``, else to exit; peak RSS from ``wait4``): ``review``, ``review --l
 ``decisions export`` (all of it as JSON Lines and as CSV, and ``--since`` the last 30 days), a
 200-feed ``poll`` pass against the local feed farm (its items are deleted after), and ``train``.
 In this process, medians of ``--repeat`` calls: a ``run`` tick's reads with candidates and no
-Slack (the queue
-count, a page of candidates and their newest predictions), a ``/metrics`` scrape's gauges (the
-lanes and the week's decisions), the outbox claim with the pending count, and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed
-by feed). ``--only export,export-since`` times only the measures named (see
+Slack (the queue count, a page of candidates and their newest predictions), a ``/metrics``
+scrape's gauges (the lanes and the week's decisions), the outbox claim with the pending count,
+and the near-duplicate load of a 200-feed pass (the 4,000 entries the farm serves, feed by
+feed). ``--only export,export-since`` times only the measures named (see
 :data:`MEASURES`).
 """
 
