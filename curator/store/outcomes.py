@@ -1,7 +1,7 @@
 """The items editors decided since a date, counted by how each reached them
 (:mod:`curator.outcomes`). Read from the decisions made since then (a range of
 ``ix_decisions_created_at``) and those items by their key: a week's decisions, however large the
-history."""
+history (``python -m benchmarks.history --only weekly-report,gauges``)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from curator.store.schema import decisions, items
 def decided_since(conn: Connection, since: datetime) -> Outcomes:
     """The items accepted or rejected at or after ``since`` and still so, by origin and status
     (an item decided twice counts once, as it stands now; one undone since counts not at all)."""
-    recent = (
-        select(decisions.c.item_id)
-        .where(decisions.c.created_at >= since, decisions.c.action.in_(("accept", "reject")))
-        .distinct()
+    # No DISTINCT: IN ignores repeats, and with one SQLite walks every decision in item order
+    # (ix_decisions_item) instead of the window's range of ix_decisions_created_at (1M items:
+    # 130 ms warm, 2 s cold, against 2 ms; benchmarks/RESULTS.md).
+    recent = select(decisions.c.item_id).where(
+        decisions.c.created_at >= since, decisions.c.action.in_(("accept", "reject"))
     )
     rows = conn.execute(
         select(items.c.lane, items.c.carded_at, items.c.status).where(
