@@ -5,7 +5,8 @@ one-line ``current`` pointer with ``os.replace``, so a reader never sees half a 
 
 * ``current``: the stem of the model in use, e.g. ``classifier-20261126T1140Z-1a2b3c4d``;
 * ``<stem>.skops``: the fitted scikit-learn objects (skops format: loading runs no pickle code),
-  read only by training-side tooling (:func:`load_heads`);
+  the vectorizers' vocabularies beside them as arrays (:mod:`curator.classify.vocab_io`), read
+  only by training-side tooling (:func:`load_heads`);
 * ``<stem>.npz``: the same model compiled to plain arrays (:mod:`curator.classify.compiled`):
   what :func:`load` reads, so predicting never imports scikit-learn (~170 MB less memory);
 * ``<stem>.json``: the sidecar (:class:`~curator.classify.types.Sidecar`): format version,
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from curator.classify import vocab_io
 from curator.classify.classifier import Classifier
 from curator.classify.compiled import CompiledModel, CompileError
 from curator.classify.compiled_io import (
@@ -42,7 +44,10 @@ if TYPE_CHECKING:
     from curator.classify.trainer import TrainResult
 
 #: Bump when the saved layout changes; a model with another format is refused with a clear error.
-FORMAT_VERSION = 2  # 2: adds the compiled ``.npz`` model
+FORMAT_VERSION = 3  # 2: adds the compiled ``.npz`` model; 3: vocabularies as arrays (vocab_io)
+#: The formats this version reads: a format-2 ``.skops`` file keeps its vocabularies inside the
+#: vectorizers, and prediction reads neither.
+READABLE_FORMATS = frozenset({2, 3})
 #: Largest difference allowed between compiled and scikit-learn probabilities (checked on save).
 PARITY_TOLERANCE = 1e-9
 POINTER = "current"
@@ -149,8 +154,10 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
     classifier = result.classifier
     stem = _stem(classifier.version)
     heads = result.heads
+    vectorizers, vocabularies = vocab_io.split(heads.vectorizers)
     payload = {
-        "vectorizers": heads.vectorizers,
+        "vectorizers": vectorizers,
+        "vocabularies": vocabularies,
         "relevance": heads.relevance,
         "sector": heads.sector,
         "category": heads.category,
@@ -160,8 +167,7 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
     json_path = model_dir / f"{stem}.json"
     with tempfile.TemporaryDirectory(dir=model_dir, prefix=".tmp-") as tmp:
         tmp_skops = Path(tmp) / skops_path.name
-        # deflated: the file is mostly the vectorizers' vocabularies as JSON (46 MB stored,
-        # 5 MB deflated with the word_vectors block), and only training-side tooling reads it
+        # deflated: only training-side tooling reads it
         sio.dump(payload, tmp_skops, compression=zipfile.ZIP_DEFLATED)
         untrusted = set(sio.get_untrusted_types(file=tmp_skops))
         unexpected = untrusted - ALLOWED_TYPES
@@ -237,10 +243,11 @@ def read_sidecar(model_dir: Path) -> tuple[Sidecar, Path]:
     if not isinstance(raw, dict):
         raise _missing(model_dir, f"{json_path.name} is corrupt: not a JSON object")
     fmt = raw.get("format_version")
-    if fmt != FORMAT_VERSION:
+    if fmt not in READABLE_FORMATS:
+        readable = " or ".join(str(f) for f in sorted(READABLE_FORMATS))
         raise ModelError(
             f"the model at {model_dir}/ has format {fmt!r} but this version of Pulse Curator "
-            f"reads format {FORMAT_VERSION}: run `curator train` to rebuild it"
+            f"reads format {readable}: run `curator train` to rebuild it"
         )
     written_by = str(raw.get("sklearn_version", "unknown"))
     installed = _sklearn_version()
@@ -320,6 +327,10 @@ def load_heads(model_dir: Path) -> Heads:
         raise _missing(model_dir, f"{skops_path.name} could not be read: {exc}") from exc
     if not isinstance(payload, dict) or not {"vectorizers", "relevance", "sector"} <= set(payload):
         raise _missing(model_dir, f"{skops_path.name} does not hold a Pulse Curator model")
+    try:
+        vocab_io.restore(payload["vectorizers"], payload.get("vocabularies", {}))
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
+        raise _missing(model_dir, f"{skops_path.name} holds a damaged vocabulary: {exc}") from exc
     return Heads(
         vectorizers=payload["vectorizers"],
         relevance=payload["relevance"],
