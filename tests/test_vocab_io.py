@@ -17,6 +17,7 @@ from curator.classify import vocab_io
 from curator.classify.data import load_files
 from curator.classify.fit import score
 from curator.classify.model import ModelConfig, load_heads, read_sidecar, save, train
+from curator.classify.persist import skops_payload
 from curator.classify.types import ClassifyInput
 from curator.errors import ModelError
 from tests.conftest import REPO
@@ -65,54 +66,40 @@ def test_a_saved_model_holds_arrays_and_loads_the_same(saved: tuple[Path, object
     assert before.category_labels == after.category_labels
 
 
-def _rewrite(model_dir: Path, payload: dict[str, object], **sidecar: object) -> None:
-    stem = (model_dir / "current").read_text().strip()
-    skops_path = model_dir / f"{stem}.skops"
+def _rewrite(model_dir: Path, dst: Path, payload: dict[str, object], **sidecar: object) -> Path:
+    """A copy of the model at ``model_dir`` in ``dst`` whose ``.skops`` file holds ``payload``."""
+    dst.mkdir()
+    for p in model_dir.iterdir():
+        (dst / p.name).write_bytes(p.read_bytes())
+    stem = (dst / "current").read_text().strip()
+    skops_path = dst / f"{stem}.skops"
     sio.dump(payload, skops_path)
-    path = model_dir / f"{stem}.json"
+    path = dst / f"{stem}.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     data.update(sidecar, skops_sha256=hashlib.sha256(skops_path.read_bytes()).hexdigest())
     path.write_text(json.dumps(data), encoding="utf-8")
+    return dst
 
 
 def test_a_model_of_the_format_before_still_loads(
     saved: tuple[Path, object], tmp_path: Path
 ) -> None:
     model_dir, heads = saved
-    old = tmp_path / "m"
-    old.mkdir()
-    for p in model_dir.iterdir():
-        (old / p.name).write_bytes(p.read_bytes())
     loaded = load_heads(model_dir)
-    payload = {  # format 2: the vocabularies inside the vectorizers, no "vocabularies"
-        "vectorizers": loaded.vectorizers,
-        "relevance": loaded.relevance,
-        "sector": loaded.sector,
-        "category": loaded.category,
-    }
-    _rewrite(old, payload, format_version=2)
-    again = load_heads(old)
+    payload = skops_payload(loaded)  # format 2: the vocabularies inside the vectorizers
+    payload["vectorizers"] = loaded.vectorizers
+    del payload["vocabularies"]
+    again = load_heads(_rewrite(model_dir, tmp_path / "m", payload, format_version=2))
     assert np.array_equal(score(again, INPUTS).relevance, score(heads, INPUTS).relevance)  # type: ignore[arg-type]
 
 
 def test_a_damaged_vocabulary_is_a_clear_error(saved: tuple[Path, object], tmp_path: Path) -> None:
     model_dir, _ = saved
-    bad = tmp_path / "m"
-    bad.mkdir()
-    for p in model_dir.iterdir():
-        (bad / p.name).write_bytes(p.read_bytes())
-    loaded = load_heads(model_dir)
-    _, packed = vocab_io.split(loaded.vectorizers)
-    packed["title_words"]["utf8"] = np.array([0xFF, 0xFE], dtype=np.uint8)
-    packed["title_words"]["ends"] = np.array([2], dtype=np.int64)
-    stripped, _ = vocab_io.split(loaded.vectorizers)
-    payload = {
-        "vectorizers": stripped,
-        "vocabularies": packed,
-        "relevance": loaded.relevance,
-        "sector": loaded.sector,
-        "category": loaded.category,
+    payload = skops_payload(load_heads(model_dir))
+    payload["vocabularies"]["title_words"] = {  # not UTF-8
+        "utf8": np.array([0xFF, 0xFE], dtype=np.uint8),
+        "ends": np.array([2], dtype=np.int64),
     }
-    _rewrite(bad, payload)
+    bad = _rewrite(model_dir, tmp_path / "m", payload)
     with pytest.raises(ModelError, match=r"damaged vocabulary.*curator train"):
         load_heads(bad)

@@ -138,6 +138,19 @@ def compile_checked(result: TrainResult) -> CompiledModel:
     return compiled
 
 
+def skops_payload(heads: Heads) -> dict[str, Any]:
+    """What the ``.skops`` file holds: the heads, and the vectorizers with their vocabularies
+    beside them as arrays (:mod:`curator.classify.vocab_io`)."""
+    vectorizers, vocabularies = vocab_io.split(heads.vectorizers)
+    return {
+        "vectorizers": vectorizers,
+        "vocabularies": vocabularies,
+        "relevance": heads.relevance,
+        "sector": heads.sector,
+        "category": heads.category,
+    }
+
+
 def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None = None) -> Path:
     """Write the model beside the old one and swap the ``current`` pointer atomically.
 
@@ -154,14 +167,7 @@ def save(result: TrainResult, model_dir: Path, metadata: dict[str, Any] | None =
     classifier = result.classifier
     stem = _stem(classifier.version)
     heads = result.heads
-    vectorizers, vocabularies = vocab_io.split(heads.vectorizers)
-    payload = {
-        "vectorizers": vectorizers,
-        "vocabularies": vocabularies,
-        "relevance": heads.relevance,
-        "sector": heads.sector,
-        "category": heads.category,
-    }
+    payload = skops_payload(heads)
     skops_path = model_dir / f"{stem}.skops"
     compiled_path = model_dir / f"{stem}.npz"
     json_path = model_dir / f"{stem}.json"
