@@ -224,10 +224,10 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
                 f"• `{h.source_id}` ({h.publisher}): {h.flood_items} new items on "
                 f"{h.flood_at:%Y-%m-%d}"
             )
-    if not attention and not blocked and not flooded:
+    if healths and not attention and not blocked and not flooded:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    lines.append(f"{len(healths)} sources: {summary}.")
+    lines.append(f"{len(healths)} sources: {summary}." if healths else "No sources are watched.")
     if outcomes is not None:
         lines.extend(outcome_lines(outcomes))
     return "\n".join(lines)

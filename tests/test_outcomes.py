@@ -56,7 +56,11 @@ def test_nothing_decided_says_so() -> None:
     assert outcome_summary(Outcomes({})).endswith("nothing yet")
     only_editors = outcome_lines(Outcomes({("editor", "accepted"): 1}))
     assert "The model's cards: none decided." in only_editors[1]
-    assert report_text([], Outcomes({})).endswith("nothing yet.")
+    report = report_text([], Outcomes({})).splitlines()
+    assert report[-2:] == [
+        "No sources are watched.",
+        "*What the editors decided* (last 7 days): nothing yet.",
+    ]
 
 
 @pytest.mark.storage
