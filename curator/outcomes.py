@@ -78,13 +78,16 @@ def outcome_lines(outcomes: Outcomes, days: int = WINDOW_DAYS) -> list[str]:
         )
     others: dict[Origin, str] = {
         "editor": "made a card by an editor (Make a card, or added by its link)",
-        "digest": "accepted from the digest lane without a card",
-        "quiet": "accepted from the quiet lane without a card",
+        "digest": "from the digest lane, without a card",
+        "quiet": "from the quiet lane, without a card",
     }
-    for origin, what in others.items():
-        n = outcomes.count(origin, "accepted")
-        if n:
-            lines.append(f"• Accepted though the model did not card them: {n} {what}.")
+    missed = [
+        f"{n} {what}"
+        for origin, what in others.items()
+        if (n := outcomes.count(origin, "accepted"))
+    ]
+    if missed:
+        lines.append(f"• Accepted though the model did not card them: {'; '.join(missed)}.")
     if outcomes.missed() == 0 and rate is not None:
         lines.append("• Every item accepted came from the model's cards.")
     return lines

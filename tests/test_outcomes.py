@@ -42,9 +42,11 @@ def test_lines_say_the_dud_rate_and_what_the_cards_missed() -> None:
     lines = outcome_lines(outcomes)
     assert lines[0] == "*What the editors decided* (last 7 days):"
     assert "20 decided, 17 accepted, 3 rejected (15% were not for the digest)" in lines[1]
-    assert any("2 made a card by an editor" in line for line in lines)
-    assert any("1 accepted from the digest lane" in line for line in lines)
-    assert not any("quiet" in line for line in lines)  # nothing came from there
+    assert lines[2] == (
+        "• Accepted though the model did not card them: 2 made a card by an editor (Make a "
+        "card, or added by its link); 1 from the digest lane, without a card."
+    )
+    assert len(lines) == 3  # nothing came from the quiet lane
     summary = outcome_summary(outcomes)
     assert summary.endswith(
         "20 of the model's cards, 15% rejected · 3 accepted that the model had not carded"
@@ -99,7 +101,9 @@ def test_decisions_are_counted_by_how_each_item_reached_the_editors(engine: Engi
     report = weekly_report(engine, [], NOW)
     assert report is not None
     assert "• The model's cards: 2 decided, 1 accepted, 1 rejected (50% were not" in report
-    assert "1 made a card by an editor" in report and "1 accepted from the digest" in report
+    assert "1 made a card by an editor (Make a card, or added by its link); 1 from the digest" in (
+        report
+    )
     assert "2 of the model's cards, 50% rejected · 2 accepted that" in status_text(engine, NOW)
 
     from curator.daily import refresh_gauges
