@@ -252,19 +252,16 @@ def _run_repeats(
 ) -> dict[str, Any]:
     """:func:`publisher_repeats` with a progress bar on a terminal (a line a repeat otherwise),
     both on stderr."""
+    from functools import partial
+
     from curator.classify.evaluate import publisher_repeats
     from curator.commands.common import err_console
 
+    run = partial(publisher_repeats, rows, config, repeats, inner_folds=inner_folds)
     console = err_console()
     if not console.is_terminal:
         click.echo(f"repeating the split by publisher {repeats} times...", err=True)
-        return publisher_repeats(
-            rows,
-            config,
-            repeats,
-            on_repeat=lambda i: click.echo(f"  repeat {i + 1}/{repeats} done", err=True),
-            inner_folds=inner_folds,
-        )
+        return run(on_repeat=lambda i: click.echo(f"  repeat {i + 1}/{repeats} done", err=True))
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -282,13 +279,7 @@ def _run_repeats(
         transient=True,
     ) as progress:
         task = progress.add_task("", total=repeats)
-        return publisher_repeats(
-            rows,
-            config,
-            repeats,
-            on_repeat=lambda _i: progress.advance(task),
-            inner_folds=inner_folds,
-        )
+        return run(on_repeat=lambda _i: progress.advance(task))
 
 
 def _print_repeats(result: dict[str, Any]) -> None:
