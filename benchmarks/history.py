@@ -398,18 +398,18 @@ def ensure_history(
 
 
 WEEKLY_REPORT = """
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from curator.health import report_text
 from curator.sources.load import load_sources
 from curator.store.db import open_engine
 from curator.store.health import source_health
-from curator.store.outcomes import decided_since
+from curator.store.outcomes import decided_last_week
 engine = open_engine(upgrade=False)
 now = datetime.now(UTC)
 with engine.connect() as conn:
     health = source_health(conn, load_sources(Path({sources!r})), now)
-    outcomes = decided_since(conn, now - timedelta(days=7))
+    outcomes = decided_last_week(conn, now)
 report_text(health, outcomes)
 """
 

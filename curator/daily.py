@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -147,11 +147,11 @@ def schedule(runner: RunnerLike, sched: Any) -> None:
 def refresh_gauges(conn: Connection, metrics: Metrics, now: datetime) -> None:
     """The lanes' gauges: new items per lane over the last day, the digest lane's backlog, the
     queue by lane, and the last week's decisions by how each item reached the editors."""
-    from curator.outcomes import DECISIONS, ORIGINS, WINDOW_DAYS
+    from curator.outcomes import DECISIONS, ORIGINS
     from curator.slack.lanes import RECENT
     from curator.store.digest import backlog_count
     from curator.store.lanes import new_by_lane, queued_by_lane
-    from curator.store.outcomes import decided_since
+    from curator.store.outcomes import decided_last_week
 
     for lane, count in new_by_lane(conn, now - RECENT).items():
         metrics.lanes.labels(lane or "none").set(count)
@@ -159,7 +159,7 @@ def refresh_gauges(conn: Connection, metrics: Metrics, now: datetime) -> None:
     metrics.queue.labels("queued_cards").set(queued["card"] + queued[None])
     metrics.queue.labels("queued_digest").set(queued["digest"])
     metrics.queue.labels("digest_backlog").set(backlog_count(conn))
-    outcomes = decided_since(conn, now - timedelta(days=WINDOW_DAYS))
+    outcomes = decided_last_week(conn, now)
     for origin in ORIGINS:
         for status in DECISIONS:
             metrics.decided.labels(origin, status).set(outcomes.count(origin, status))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
@@ -42,10 +42,9 @@ def weekly_report(
     editors decided in the last 7 days by how each item reached them; handed to ``post``
     (Slack) and logged. None when another worker has sent this week's."""
     from curator.health import report_text
-    from curator.outcomes import WINDOW_DAYS
     from curator.store.health import source_health
     from curator.store.meta import claim_once
-    from curator.store.outcomes import decided_since
+    from curator.store.outcomes import decided_last_week
 
     year, week, _ = now.isocalendar()
     with engine.begin() as conn:
@@ -54,7 +53,7 @@ def weekly_report(
         return None  # another worker sent this week's report
     with engine.connect() as conn:
         health = source_health(conn, sources, now)
-        outcomes = decided_since(conn, now - timedelta(days=WINDOW_DAYS))
+        outcomes = decided_last_week(conn, now)
     text = report_text(health, outcomes)
     if post is not None:
         post(text)

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from curator.health import FLOOD_REPORTED
-from curator.outcomes import WINDOW_DAYS, outcome_summary
+from curator.outcomes import outcome_summary
 from curator.slack.blocks import escape, trim_lines
 from curator.slack.lanes import lanes_line
 from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
-from curator.store.outcomes import decided_since
+from curator.store.outcomes import decided_last_week
 from curator.store.source_state import flooded_sources
 from curator.store.status import decisions_since, failing_sources, quiet_sources, stuck_card
 
@@ -58,7 +58,7 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
         failing = failing_sources(conn)
         quiet = quiet_sources(conn, now - QUIET_AFTER)
         flooded = flooded_sources(conn, now - FLOOD_REPORTED)
-        outcomes = decided_since(conn, now - timedelta(days=WINDOW_DAYS))
+        outcomes = decided_last_week(conn, now)
     lines = [
         f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
         f"an editor · {decided} decision(s) this month",

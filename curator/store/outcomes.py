@@ -6,11 +6,11 @@ history (``python -m benchmarks.history --only weekly-report,gauges``)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from curator.outcomes import DECISIONS, Origin, Outcomes, origin_of
+from curator.outcomes import DECISIONS, WINDOW_DAYS, Origin, Outcomes, origin_of
 from curator.store.schema import decisions, items
 
 
@@ -32,3 +32,9 @@ def decided_since(conn: Connection, since: datetime) -> Outcomes:
         (origin_of(r.lane, r.carded_at is not None), str(r.status)) for r in rows
     )
     return Outcomes(dict(counts))
+
+
+def decided_last_week(conn: Connection, now: datetime) -> Outcomes:
+    """:func:`decided_since` the start of the report's window, ``WINDOW_DAYS`` before ``now``
+    (the weekly report, ``/pulse status`` and the ``curator_decided_last_week`` gauge)."""
+    return decided_since(conn, now - timedelta(days=WINDOW_DAYS))
