@@ -18,7 +18,7 @@ from curator.classify.data import load_files
 from curator.classify.fit import score
 from curator.classify.model import ModelConfig, load_heads, read_sidecar, save, train
 from curator.classify.persist import skops_payload
-from curator.classify.types import ClassifyInput
+from curator.classify.types import ClassifyInput, Heads
 from curator.errors import ModelError
 from tests.conftest import REPO
 
@@ -30,7 +30,7 @@ INPUTS = [
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Heads]:
     out = tmp_path_factory.mktemp("models")
     result = train(load_files(REPO / "data" / "training")[::4], ModelConfig(folds=3))
     save(result, out, {"training_counts": {}})
@@ -49,7 +49,7 @@ def test_pack_and_unpack_give_the_vocabulary_back() -> None:
         vocab_io.unpack({"utf8": packed["utf8"][:-1], "ends": packed["ends"]})
 
 
-def test_a_saved_model_holds_arrays_and_loads_the_same(saved: tuple[Path, object]) -> None:
+def test_a_saved_model_holds_arrays_and_loads_the_same(saved: tuple[Path, Heads]) -> None:
     model_dir, heads = saved
     sidecar, skops_path = read_sidecar(model_dir)
     assert sidecar.to_json()["format_version"] == 3
@@ -57,10 +57,10 @@ def test_a_saved_model_holds_arrays_and_loads_the_same(saved: tuple[Path, object
         schema = z.read("schema.json").decode("utf-8")
     assert '"vocabulary_"' not in schema  # the dicts skops would write entry by entry
     loaded = load_heads(model_dir)
-    for name, vectorizer in heads.vectorizers.items():  # type: ignore[attr-defined]
+    for name, vectorizer in heads.vectorizers.items():
         assert loaded.vectorizers[name].vocabulary_ == vectorizer.vocabulary_
-    assert hasattr(heads.vectorizers["title_words"], "vocabulary_")  # type: ignore[attr-defined]
-    before, after = score(heads, INPUTS), score(loaded, INPUTS)  # type: ignore[arg-type]
+    assert hasattr(heads.vectorizers["title_words"], "vocabulary_")
+    before, after = score(heads, INPUTS), score(loaded, INPUTS)
     assert np.array_equal(before.relevance, after.relevance)
     assert before.sector_labels == after.sector_labels
     assert before.category_labels == after.category_labels
@@ -82,7 +82,7 @@ def _rewrite(model_dir: Path, dst: Path, payload: dict[str, object], **sidecar: 
 
 
 def test_a_model_of_the_format_before_still_loads(
-    saved: tuple[Path, object], tmp_path: Path
+    saved: tuple[Path, Heads], tmp_path: Path
 ) -> None:
     model_dir, heads = saved
     loaded = load_heads(model_dir)
@@ -90,10 +90,10 @@ def test_a_model_of_the_format_before_still_loads(
     payload["vectorizers"] = loaded.vectorizers
     del payload["vocabularies"]
     again = load_heads(_rewrite(model_dir, tmp_path / "m", payload, format_version=2))
-    assert np.array_equal(score(again, INPUTS).relevance, score(heads, INPUTS).relevance)  # type: ignore[arg-type]
+    assert np.array_equal(score(again, INPUTS).relevance, score(heads, INPUTS).relevance)
 
 
-def test_a_damaged_vocabulary_is_a_clear_error(saved: tuple[Path, object], tmp_path: Path) -> None:
+def test_a_damaged_vocabulary_is_a_clear_error(saved: tuple[Path, Heads], tmp_path: Path) -> None:
     model_dir, _ = saved
     payload = skops_payload(load_heads(model_dir))
     payload["vocabularies"]["title_words"] = {  # not UTF-8
