@@ -125,6 +125,7 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
     """Store ``n_items`` items week by week up to ``end``, through the project's store, classify
     and decide code (see the module docstring)."""
     from curator.classify import ClassifyInput, load_classifier
+    from curator.classify.features import has_summary
     from curator.classify.lanes import lane_for
     from curator.store.decisions import Actor, decide
     from curator.store.editions import close_edition, open_edition
@@ -191,11 +192,13 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
             new: list[tuple[int, Entry]] = []
             for entries in by_source.values():
                 new += store_entries(conn, entries, now, titles=titles).new
-            predictions = classifier.predict([ClassifyInput.of_entry(e) for _, e in new])
+            inputs = [ClassifyInput.of_entry(e) for _, e in new]
+            predictions = classifier.predict(inputs)
             add_predictions(conn, [(i, p) for (i, _), p in zip(new, predictions, strict=True)], now)
             lanes: dict[str, list[int]] = {}
-            for (item_id, _), p in zip(new, predictions, strict=True):
-                lanes.setdefault(lane_for(p, classifier.lane_thresholds), []).append(item_id)
+            for (item_id, _), p, i in zip(new, predictions, inputs, strict=True):
+                points = classifier.lane_thresholds.for_item(has_summary=has_summary(i))
+                lanes.setdefault(lane_for(p, points), []).append(item_id)
             for lane, ids in lanes.items():
                 set_lane(conn, ids, lane)  # type: ignore[arg-type]
             cards = lanes.get("card", [])

@@ -21,6 +21,7 @@ from curator.classify.features import (
     MAX_TITLE_CHARS,
     prepare,
     publisher_group,
+    without_summary,
 )
 from curator.classify.metrics import bootstrap_ci, confusion, macro_f1, recall, roc_auc
 from curator.classify.model import (
@@ -176,6 +177,10 @@ def test_c_search_scores_each_row_out_of_fold_as_fit_heads_would() -> None:
     heads = fit_heads([rows[i] for i in train_idx], ModelConfig(c_relevance=search.c))
     want = score(heads, [rows[i].as_input() for i in test_idx]).relevance
     np.testing.assert_allclose(search.oof[test_idx], want, atol=1e-9)
+    # and, for the lanes of an item without a summary, those rows' scores without their summaries
+    bare = score(heads, [without_summary(rows[i].as_input()) for i in test_idx]).relevance
+    np.testing.assert_allclose(search.oof_without_summary[test_idx], bare, atol=1e-9)
+    assert not np.allclose(bare, want)
     assert set(search.oof_by_c) == {3.0, 300.0}
     np.testing.assert_array_equal(search.oof_by_c[search.c], search.oof)
     # an empty grid keeps the configured C
@@ -336,6 +341,16 @@ def test_training_writes_the_lanes_chosen_out_of_fold(model_dir: Path) -> None:
     assert 0.0 <= oof["card_fpr"] <= oof["card_digest_fpr"] <= 1.0
     lanes = load_classifier(model_dir).lane_thresholds
     assert (lanes.card, lanes.digest) == (oof["card"], oof["digest"])
+    # an item without a summary has points of its own, chosen the same way on the same folds
+    bare = sidecar.lanes_without_summary_out_of_fold
+    assert bare is not None
+    assert sidecar.lanes_without_summary == {"card": bare["card"], "digest": bare["digest"]}
+    assert bare["card_recall"] >= 0.95 and bare["card_digest_recall"] >= 0.995
+    assert lanes.without_summary is not None
+    assert (lanes.without_summary.card, lanes.without_summary.digest) == (
+        bare["card"],
+        bare["digest"],
+    )
 
 
 def test_the_test_publishers_are_fixed_by_name_and_hold_every_sector() -> None:
@@ -363,6 +378,10 @@ def test_no_choice_of_training_looks_at_the_test_publishers() -> None:
     assert a.config.c_relevance == b.config.c_relevance
     assert a.classifier.thresholds == b.classifier.thresholds
     assert a.extra["lanes_out_of_fold"] == b.extra["lanes_out_of_fold"]
+    assert (
+        a.extra["lanes_without_summary_out_of_fold"]
+        == (b.extra["lanes_without_summary_out_of_fold"])
+    )
     assert len(a.oof_relevance) == len(a.dev_idx) == len(rows) - len(test)
 
 

@@ -128,6 +128,36 @@ def test_new_items_are_stored_classified_and_queued(engine: Engine, server: Loca
     assert {p["model_version"] for p in preds} == {"fake-1"} and len(preds) == 2
 
 
+class PointsClassifier(KeywordClassifier):
+    """The same fake with operating points, and lower ones for an item without a summary."""
+
+    lane_thresholds = LaneThresholds(
+        card=0.5, digest=0.2, without_summary=LaneThresholds(card=0.05, digest=0.01)
+    )
+
+
+def test_an_item_without_a_summary_is_laned_at_the_points_for_items_without_one(
+    engine: Engine, server: LocalServer
+) -> None:
+    feed = [
+        FeedItem("Minutes of the board", "https://x.test/minutes", summary="<p>The minutes</p>"),
+        FeedItem("Minutes of the panel", "https://x.test/panel", summary="<p> </p>"),
+        FeedItem("Annual report", "https://x.test/annual"),
+    ]
+    server.add("/dhsc.atom", atom(feed), headers={"Content-Type": "application/atom+xml"})
+    # a later document: the source's first one would keep undated items quiet, and these are
+    # dated; the fake scores 0.1 without "report" in the title and 0.9 with it
+    report = poller(engine, classifier=PointsClassifier()).poll([src(server, "/dhsc.atom")])
+    assert (report.new_items, report.cards, report.digest, report.quiet) == (3, 2, 0, 1)
+    with engine.connect() as conn:
+        lanes = {r.url: r.lane for r in conn.execute(select(items.c.url, items.c.lane))}
+    assert lanes == {
+        "https://x.test/minutes": "quiet",  # 0.1 with a summary: below the digest point 0.2
+        "https://x.test/panel": "card",  # 0.1 without one: above its card point 0.05
+        "https://x.test/annual": "card",
+    }
+
+
 def test_second_poll_sends_validators_and_304_parses_nothing(
     engine: Engine, server: LocalServer
 ) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
+from curator.classify.evaluate import SYSTEMS
+from curator.classify.targets import TARGETS, headline, meets, target_text
 from curator.classify.tuning_rounds import TUNING_ROUNDS
 from curator.classify.types import EvaluationReport, Metric, SplitReport
 from curator.records import CATEGORIES, SECTORS
@@ -106,6 +107,28 @@ def _lane_lines(split: SplitReport) -> list[str]:
         f"{_fmt(lanes['card_fpr'])}; card + digest recall {_fmt(lanes['card_digest_recall'])}, "
         f"false-positive rate {_fmt(lanes['card_digest_fpr'])}.",
         "",
+        *_bare_lane_lines(split),
+    ]
+
+
+def _bare_lane_lines(split: SplitReport) -> list[str]:
+    """The same held-out rows scored without their summaries (absent from older reports)."""
+    bare = split.get("lanes_without_summary")
+    if not bare:
+        return []
+    return [
+        "Items without a summary (the same rows, each scored with its summary removed, at the "
+        "points for items without one chosen on each fold's training part only: "
+        + ", ".join(
+            f"{c:.4g} / {d:.4g}"
+            for c, d in zip(bare["card_points"], bare["digest_points"], strict=True)
+        )
+        + f"): ROC-AUC {_fmt(bare['roc_auc'])}; card recall {_fmt(bare['card_recall'])}, card "
+        f"false-positive rate {_fmt(bare['card_fpr'])}; card + digest recall "
+        f"{_fmt(bare['card_digest_recall'])}, false-positive rate "
+        f"{_fmt(bare['card_digest_fpr'])}. The targets are read on the rows as written; these "
+        "say what a feed that gives titles and links only would meet.",
+        "",
     ]
 
 
@@ -128,6 +151,26 @@ def _operating_point_lines(sidecar: dict[str, Any], command: str) -> list[str]:
         f"recall {oof['card_digest_recall']:.3f}, false-positive rate "
         f"{oof['card_digest_fpr']:.3f}). Below it an item is quiet: stored and searchable, "
         "never posted. Both points are in the sidecar under `lanes`.",
+        *_bare_point_lines(sidecar),
+    ]
+
+
+def _bare_point_lines(sidecar: dict[str, Any]) -> list[str]:
+    """The points of an item without a summary (absent from older models)."""
+    bare = sidecar.get("lanes_without_summary_out_of_fold")
+    if not bare:
+        return []
+    return [
+        "- **An item without a summary** (a title and a link only: a page source's listing "
+        "without summaries, a feed whose entries have none) scores much lower, since every "
+        "training row has one, so it has points of its own, chosen the same way on the same "
+        "folds' scores of the development rows with their summaries removed "
+        "(`benchmarks/experiments/NO_SUMMARY.md`): card when relevance ≥ "
+        f"**{bare['card']:.6g}** (out of fold: recall {bare['card_recall']:.3f}, "
+        f"false-positive rate {bare['card_fpr']:.3f}), digest when ≥ **{bare['digest']:.6g}** "
+        f"(card + digest recall {bare['card_digest_recall']:.3f}, false-positive rate "
+        f"{bare['card_digest_fpr']:.3f}). They are in the sidecar under "
+        "`lanes_without_summary`.",
     ]
 
 

@@ -24,6 +24,7 @@ class Classifier:
         version: str,
         *,
         lanes: Mapping[str, float] | None = None,
+        lanes_without_summary: Mapping[str, float] | None = None,
         sidecar: Sidecar | None = None,
     ) -> None:
         self.scorer = scorer
@@ -32,8 +33,12 @@ class Classifier:
         self.sidecar = sidecar
         if lanes is None and sidecar is not None:
             lanes = sidecar.lanes
-        #: the card and digest operating points (see :mod:`curator.classify.lanes`)
-        self.lane_thresholds = lane_thresholds(lanes, thresholds.uncertain_low)
+            lanes_without_summary = sidecar.lanes_without_summary
+        #: the card and digest operating points, and those of an item without a summary (see
+        #: :mod:`curator.classify.lanes`)
+        self.lane_thresholds = lane_thresholds(
+            lanes, thresholds.uncertain_low, lanes_without_summary
+        )
 
     def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
         if not inputs:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -209,6 +209,19 @@ def prepare(item: ClassifyInput) -> Prepared:
         keywords=_keywords(document_type, title, summary, item.sector_hint),
         text=f"{title} {summary}".strip(),
     )
+
+
+def has_summary(item: ClassifyInput) -> bool:
+    """Whether ``item`` has a summary the heads read (one that is not empty once cleaned). An
+    item without one scores much lower (every training row has one), so it has lane points of
+    its own (:mod:`curator.classify.lanes`)."""
+    return bool(clean_text(item.summary or "", max_chars=MAX_SUMMARY_CHARS))
+
+
+def without_summary(item: ClassifyInput) -> ClassifyInput:
+    """Pure: ``item`` as a feed that gives no summary would: title, link, document type and
+    sector hint only."""
+    return replace(item, summary="")
 
 
 #: vectorizer name -> the Prepared attribute it reads.

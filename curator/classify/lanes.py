@@ -4,7 +4,11 @@ Pure: no I/O. ``card`` items are posted to the editors one by one; ``digest`` it
 in the day's roll-up; ``quiet`` items are stored and searchable but never posted.
 
 The two points are chosen by ``curator train`` from publisher-grouped out-of-fold scores and
-kept in the model's sidecar under ``"lanes"``. A model trained before lanes existed has none:
+kept in the model's sidecar under ``"lanes"``. An item without a summary (a title and a link
+only) scores much lower than one with, since every training row has one, so it has a pair of its
+own, chosen the same way on the same folds' scores of the rows with their summaries removed
+(``"lanes_without_summary"``; ``benchmarks/experiments/NO_SUMMARY.md``). A model without that
+pair uses the one pair for every item. A model trained before lanes existed has none:
 it then cards what it called relevant or uncertain, as it always did, and lists nothing in the
 digest (:func:`lane_thresholds`).
 """
@@ -24,6 +28,8 @@ class LaneThresholds:
 
     card: float
     digest: float
+    #: the points for an item without a summary; None: the same as for every other item
+    without_summary: LaneThresholds | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.digest <= self.card <= 1.0:
@@ -31,6 +37,12 @@ class LaneThresholds:
                 f"lane thresholds must satisfy 0 <= digest <= card <= 1, got "
                 f"digest={self.digest}, card={self.card}"
             )
+
+    def for_item(self, *, has_summary: bool) -> LaneThresholds:
+        """The points for an item with a summary or without one."""
+        if has_summary or self.without_summary is None:
+            return self
+        return self.without_summary
 
 
 def lane_for(prediction: Prediction, thresholds: LaneThresholds) -> Lane:
@@ -43,10 +55,21 @@ def lane_for(prediction: Prediction, thresholds: LaneThresholds) -> Lane:
     return "quiet"
 
 
-def lane_thresholds(lanes: Mapping[str, float] | None, uncertain_low: float) -> LaneThresholds:
-    """The sidecar's ``"lanes"`` (``{"card": .., "digest": ..}``) when the model has them;
-    otherwise the rule older models were used with (card whatever reaches the uncertain band's
-    floor)."""
-    if lanes is not None:
-        return LaneThresholds(card=float(lanes["card"]), digest=float(lanes["digest"]))
-    return LaneThresholds(card=uncertain_low, digest=uncertain_low)
+def lane_thresholds(
+    lanes: Mapping[str, float] | None,
+    uncertain_low: float,
+    without_summary: Mapping[str, float] | None = None,
+) -> LaneThresholds:
+    """The sidecar's ``"lanes"`` (``{"card": .., "digest": ..}``) when the model has them, with
+    its ``"lanes_without_summary"`` when it has those too; otherwise the rule older models were
+    used with (card whatever reaches the uncertain band's floor)."""
+    if lanes is None:
+        return LaneThresholds(card=uncertain_low, digest=uncertain_low)
+    bare = None
+    if without_summary is not None:
+        bare = LaneThresholds(
+            card=float(without_summary["card"]), digest=float(without_summary["digest"])
+        )
+    return LaneThresholds(
+        card=float(lanes["card"]), digest=float(lanes["digest"]), without_summary=bare
+    )

@@ -91,7 +91,8 @@ def _train_and_evaluate(
     """Train, then score the untouched test publishers with a model fitted on the development
     rows with train's own choices; with ``cross_validate`` also the nested cross-validated
     splits of ``curator eval`` (slow: a C search inside each fold)."""
-    from curator.classify.evaluate import TARGETS, date_split, publisher_split, untouched_split
+    from curator.classify.evaluate import date_split, publisher_split, untouched_split
+    from curator.classify.targets import TARGETS
     from curator.classify.trainer import train
     from curator.classify.types import ModelConfig
 
@@ -103,6 +104,7 @@ def _train_and_evaluate(
             result.config,
             n_boot=n_boot,
             chosen=(result.config.c_relevance, result.oof_relevance),
+            chosen_without_summary=result.oof_without_summary,
         ),
         "bootstrap_resamples": n_boot,
         "targets": TARGETS,
@@ -172,7 +174,7 @@ def train_and_write(
 def _current_headline(model_dir: Path) -> dict[str, float | None] | None:
     """The current model's figures on the untouched test publishers (its ``evaluation.json``):
     the fixed sample a retrained model is compared on."""
-    from curator.classify.evaluate import headline
+    from curator.classify.targets import headline
 
     try:
         report = json.loads((model_dir / "evaluation.json").read_text(encoding="utf-8"))
@@ -191,8 +193,8 @@ def retrain_if_needed(
     test publishers than the current one did. The current model's C is reused while it is less
     than a week old. Never raises for expected problems: the outcome says what
     happened."""
-    from curator.classify.evaluate import headline
     from curator.classify.persist import read_sidecar
+    from curator.classify.targets import headline
 
     try:
         decided = decisions_from_engine(engine)

@@ -21,6 +21,7 @@ from curator.classify.features import (
     prepare,
     stack,
     transform,
+    without_summary,
 )
 from curator.classify.fit import (
     ClassWeight,
@@ -114,6 +115,10 @@ class CSearch:
     c: float
     #: out-of-fold relevance of every row with the chosen C (a model that never saw its publisher)
     oof: np.ndarray
+    #: the same for every row *without its summary* (title, link, document type and sector hint
+    #: only), by the same fold models: what an item that comes without a summary scores
+    #: (``benchmarks/experiments/NO_SUMMARY.md``)
+    oof_without_summary: np.ndarray
     #: pooled out-of-fold ROC-AUC of each C tried (``None`` when the rows hold one class)
     roc_auc: dict[float, float | None]
     #: out-of-fold relevance of every row with each C tried (``benchmarks/experiments/c_pick.py``
@@ -150,9 +155,11 @@ def search_relevance_c(
 
     grid = tuple(sorted(set(config.c_relevance_grid))) or (config.c_relevance,)
     prepared = [prepare(r.as_input()) for r in rows]
+    bare = [prepare(without_summary(r.as_input())) for r in rows]
     labels = ["yes" if r.relevant else "no" for r in rows]
     weights = np.array([r.weight for r in rows])
     oof = {c: np.zeros(len(rows)) for c in grid}
+    oof_bare = {c: np.zeros(len(rows)) for c in grid}
     for train_idx, test_idx in group_folds(rows, config.folds, seed=fold_seed):
         vectorizers = build_vectorizers()
         fit(vectorizers, [prepared[i] for i in train_idx])
@@ -160,14 +167,22 @@ def search_relevance_c(
             transform(vectorizers, [prepared[i] for i in train_idx]), block_weights
         )
         x_test = stack(transform(vectorizers, [prepared[i] for i in test_idx]), RELEVANCE_FIELDS)
+        x_bare = stack(transform(vectorizers, [bare[i] for i in test_idx]), RELEVANCE_FIELDS)
         train_labels = [labels[i] for i in train_idx]
         for c in grid:
             head = train.fit(train_labels, weights[train_idx], c, config.seed)
             oof[c][test_idx] = _relevance_scores(head, x_test)
+            oof_bare[c][test_idx] = _relevance_scores(head, x_bare)
     y = np.array([r.relevant for r in rows])
     aucs = {c: roc_auc(y, oof[c]) for c in grid}
     chosen = best_c(aucs)
-    return CSearch(c=chosen, oof=oof[chosen], roc_auc=aucs, oof_by_c=oof)
+    return CSearch(
+        c=chosen,
+        oof=oof[chosen],
+        oof_without_summary=oof_bare[chosen],
+        roc_auc=aucs,
+        oof_by_c=oof,
+    )
 
 
 @dataclass(frozen=True)

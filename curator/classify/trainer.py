@@ -43,6 +43,9 @@ class TrainResult:
     #: untouched test publishers' rows (:mod:`curator.classify.split`)
     dev_idx: list[int] = field(default_factory=list)
     test_idx: list[int] = field(default_factory=list)
+    #: out-of-fold relevance of the development rows with their summaries removed (the lanes of
+    #: an item without a summary are chosen on it)
+    oof_without_summary: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def train(
@@ -77,6 +80,7 @@ def train(
     y = [r.relevant for r in dev]
     thresholds = choose_thresholds(y, search.oof, config.target_recall)
     lanes = choose_lanes(y, search.oof, config.card_recall, config.digest_recall)
+    bare = choose_lanes(y, search.oof_without_summary, config.card_recall, config.digest_recall)
     heads = fit_heads(rows, config)
     trained_at = when.replace(second=0, microsecond=0)
     digest = data_hash(rows)
@@ -90,9 +94,27 @@ def train(
         },
         "lanes": lanes.lanes(),
         "lanes_out_of_fold": asdict(lanes),
+        "lanes_without_summary": bare.lanes(),
+        "lanes_without_summary_out_of_fold": asdict(bare),
         "split": {"development_rows": len(dev_idx), "test_rows": len(test_idx)},
     }
-    classifier = Classifier(SklearnScorer(heads), thresholds, version, lanes=lanes.lanes())
+    classifier = Classifier(
+        SklearnScorer(heads),
+        thresholds,
+        version,
+        lanes=lanes.lanes(),
+        lanes_without_summary=bare.lanes(),
+    )
     return TrainResult(
-        classifier, heads, rows, search.oof, config, digest, trained_at, extra, dev_idx, test_idx
+        classifier,
+        heads,
+        rows,
+        search.oof,
+        config,
+        digest,
+        trained_at,
+        extra,
+        dev_idx,
+        test_idx,
+        oof_without_summary=search.oof_without_summary,
     )

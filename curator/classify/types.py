@@ -170,6 +170,13 @@ class LaneFigures(TypedDict):
     card_digest_fpr: Metric
 
 
+class BareLaneFigures(LaneFigures):
+    """The lanes of the held-out rows scored without their summaries, at the points chosen for
+    items without one, with those scores' ROC-AUC."""
+
+    roc_auc: Metric
+
+
 class SplitReport(TypedDict, total=False):
     """One held-out split as ``curator eval`` writes it (per system: model, keyword rules,
     majority class). ``skipped`` alone when the split could not be made; ``folds`` for the split
@@ -186,6 +193,7 @@ class SplitReport(TypedDict, total=False):
     sector: dict[str, LabelFigures]
     category: dict[str, LabelFigures]
     lanes: LaneFigures
+    lanes_without_summary: BareLaneFigures
     folds: int
     #: folds of each training part the nested splits chose C, threshold and lanes on
     inner_folds: int
@@ -229,6 +237,10 @@ class Sidecar:
     compiled_sha256: str = ""
     lanes: dict[str, float] | None = None
     lanes_out_of_fold: dict[str, float] | None = None
+    #: the card and digest points of an item without a summary, and what they did out of fold
+    #: on the development rows with their summaries removed (a model trained before has none)
+    lanes_without_summary: dict[str, float] | None = None
+    lanes_without_summary_out_of_fold: dict[str, float] | None = None
     c_relevance_search: dict[str, Any] | None = None
     split: dict[str, int] | None = None
     window: dict[str, Any] | None = None

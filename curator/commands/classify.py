@@ -150,7 +150,8 @@ _SPLITS: tuple[tuple[Literal["test", "by_publisher", "by_date"], str], ...] = (
 
 def _print_report(report: EvaluationReport) -> None:
     from curator.classify.card import _fmt
-    from curator.classify.evaluate import SYSTEMS, TARGETS, headline, meets, target_text
+    from curator.classify.evaluate import SYSTEMS
+    from curator.classify.targets import TARGETS, headline, meets, target_text
 
     for key, title in _SPLITS:
         if key not in report:
@@ -179,6 +180,13 @@ def _print_report(report: EvaluationReport) -> None:
                 f"   model lanes     card recall {_fmt(lanes['card_recall'])}  card FPR "
                 f"{_fmt(lanes['card_fpr'])}  card+digest recall "
                 f"{_fmt(lanes['card_digest_recall'])}"
+            )
+        bare = split.get("lanes_without_summary")
+        if bare:
+            click.echo(
+                f"   without summary card recall {_fmt(bare['card_recall'])}  card FPR "
+                f"{_fmt(bare['card_fpr'])}  card+digest recall "
+                f"{_fmt(bare['card_digest_recall'])}  (the same rows, summaries removed)"
             )
         got = headline(split)
         for name in TARGETS:
@@ -283,7 +291,7 @@ def _run_repeats(
 
 
 def _print_repeats(result: dict[str, Any]) -> None:
-    from curator.classify.evaluate import target_text
+    from curator.classify.targets import target_text
 
     n = result["repeats"]
     folds = sorted({r["folds"] for r in result["per_repeat"]})

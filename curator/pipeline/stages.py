@@ -194,21 +194,24 @@ class Classify:
         if not new:
             return lanes
         classifier = self.model()
-        decider = self.decider
         predictions: Sequence[Prediction | None]
+        deciders: Sequence[Decider]
         if classifier is None:
             predictions = [None] * len(new)
+            deciders = [self.decider] * len(new)
         else:
             from curator.classify import ClassifyInput
+            from curator.classify.features import has_summary
 
-            predictions = classifier.predict(
-                [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in new]
-            )
+            inputs = [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in new]
+            predictions = classifier.predict(inputs)
             add_predictions(
                 conn, [(n.item_id, p) for n, p in zip(new, predictions, strict=True)], now
             )
-            decider = with_lanes_of(classifier, decider)
-        for n, p in zip(new, predictions, strict=True):
+            with_summary = with_lanes_of(classifier, self.decider, has_summary=True)
+            without = with_lanes_of(classifier, self.decider, has_summary=False)
+            deciders = [with_summary if has_summary(i) else without for i in inputs]
+        for n, p, decider in zip(new, predictions, deciders, strict=True):
             lanes[decider.lane(n.entry, p, n.situation)].append(n.item_id)
         queue_items(conn, lanes["card"], channel=self.channel, now=now)
         queue_items(conn, lanes["digest"], channel=None, now=now)  # listed in the roll-up
@@ -217,15 +220,17 @@ class Classify:
         return lanes
 
 
-def with_lanes_of(classifier: PollModel, decider: Decider) -> Decider:
-    """``decider`` choosing lanes at ``classifier``'s operating points (``lane_for``); as it is
-    for a stand-in model that has none."""
+def with_lanes_of(classifier: PollModel, decider: Decider, *, has_summary: bool) -> Decider:
+    """``decider`` choosing lanes at ``classifier``'s operating points (``lane_for``) for an item
+    with a summary or without one (which has points of its own); as it is for a stand-in model
+    that has none."""
     thresholds = classifier.lane_thresholds
     if thresholds is None:
         return decider
     from curator.classify.lanes import lane_for
 
-    return replace(decider, prediction_lane=partial(lane_for, thresholds=thresholds))
+    points = thresholds.for_item(has_summary=has_summary)
+    return replace(decider, prediction_lane=partial(lane_for, thresholds=points))
 
 
 @dataclass(kw_only=True)
