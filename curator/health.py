@@ -44,6 +44,8 @@ class SourceFacts:
     feed_title: str | None = None
     newest_item_at: datetime | None = None
     items_last_30_days: int = 0
+    #: of those, the items that came without a summary (a title and a link only)
+    items_without_summary_30_days: int = 0
     accepted: int = 0
     rejected: int = 0
     consecutive_blocks: int = 0
@@ -75,6 +77,8 @@ class SourceHealth:
     #: A flood of new items stored quiet at once in the last week (:data:`FLOOD_REPORTED`).
     flood_items: int | None = None
     flood_at: datetime | None = None
+    #: of ``items_last_30_days``, the items that came without a summary
+    items_without_summary_30_days: int = 0
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -93,6 +97,7 @@ class SourceHealth:
             "last_error": self.last_error,
             "newest_item_at": iso(self.newest_item_at),
             "items_last_30_days": self.items_last_30_days,
+            "items_without_summary_30_days": self.items_without_summary_30_days,
             "acceptance_rate": self.acceptance_rate,
             "flood_items": self.flood_items,
             "flood_at": iso(self.flood_at),
@@ -156,6 +161,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
     if flooded and facts.flood_items is not None and facts.flood_at is not None:
         said = flood_detail(facts.flood_items, facts.flood_at)
         detail = f"{detail}; {said}" if detail else said
+    if without_summaries(facts.items_without_summary_30_days, facts.items_last_30_days):
+        said = no_summary_detail(facts.items_without_summary_30_days, facts.items_last_30_days)
+        detail = f"{detail}; {said}" if detail else said
     return SourceHealth(
         source_id=source.id,
         publisher=source.publisher,
@@ -172,6 +180,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         next_check_at=facts.next_check_at,
         flood_items=facts.flood_items if flooded else None,
         flood_at=facts.flood_at if flooded else None,
+        items_without_summary_30_days=facts.items_without_summary_30_days,
     )
 
 
@@ -180,6 +189,25 @@ def flood_detail(items: int, when: datetime) -> str:
     return (
         f"{items} new items at once on {when:%Y-%m-%d} (a redesign or a re-listing?): stored "
         "quiet, not shown to the editors; `curator find` finds them"
+    )
+
+
+#: A source is said to come without summaries when at least this many of its items of the last
+#: 30 days, and at least half of them, had none.
+NO_SUMMARY_MIN_ITEMS = 5
+
+
+def without_summaries(bare: int, items: int) -> bool:
+    """Pure: whether a source's items of the last 30 days mostly came without a summary."""
+    return bare >= NO_SUMMARY_MIN_ITEMS and 2 * bare >= items
+
+
+def no_summary_detail(bare: int, items: int) -> str:
+    """What a source whose items come without summaries is told (README, "Lanes")."""
+    return (
+        f"{bare} of its {items} items in 30 days came without a summary: the model reads a "
+        "title and a link only and cards such items at lower points, so more of them are duds; "
+        "give the source a summary (a `summary` selector, or a feed that has one)"
     )
 
 
@@ -224,7 +252,23 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
                 f"• `{h.source_id}` ({h.publisher}): {h.flood_items} new items on "
                 f"{h.flood_at:%Y-%m-%d}"
             )
-    if healths and not attention and not blocked and not flooded:
+    bare = [
+        h
+        for h in healths
+        if h.status != "disabled"
+        and without_summaries(h.items_without_summary_30_days, h.items_last_30_days)
+    ]
+    if bare:
+        lines.append(
+            "*Without summaries* (the model reads a title and a link only and cards such items at "
+            "lower points, so more are duds; a `summary` selector or a feed with summaries helps):"
+        )
+        for h in bare:
+            lines.append(
+                f"• `{h.source_id}` ({h.publisher}): {h.items_without_summary_30_days} of "
+                f"{h.items_last_30_days} items in 30 days"
+            )
+    if healths and not attention and not blocked and not flooded and not bare:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     lines.append(f"{len(healths)} sources: {summary}." if healths else "No sources are watched.")

@@ -110,3 +110,21 @@ def test_a_source_warning_shows_on_a_healthy_source() -> None:
     warning = "kf: no element matches date selector 'time' inside any item ('li') on the page"
     health = assess(SRC, replace(OK, parse_warning=warning), NOW)
     assert (health.status, health.detail) == ("ok", warning)
+
+
+def test_a_source_whose_items_come_without_summaries_is_told_so() -> None:
+    bare = replace(OK, items_last_30_days=10, items_without_summary_30_days=6)
+    health = assess(SRC, bare, NOW)
+    assert health.status == "ok"
+    assert health.detail.startswith("6 of its 10 items in 30 days came without a summary")
+    assert "`summary` selector" in health.detail
+    assert health.as_json()["items_without_summary_30_days"] == 6
+    # a few, or fewer than half, are nothing to act on
+    for few in (
+        replace(OK, items_last_30_days=4, items_without_summary_30_days=4),
+        replace(OK, items_last_30_days=12, items_without_summary_30_days=5),
+    ):
+        assert assess(SRC, few, NOW).detail == ""
+    text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
+    assert "*Without summaries*" in text and "• `kf` (The King's Fund): 6 of 10 items" in text
+    assert "All sources are polling fine" not in text

@@ -44,7 +44,7 @@ def _history(engine: Engine, n: int, seed: int) -> None:
                 "title_key": title_key(title),
                 "url": f"https://example.org/{seed}/{i}",
                 "canonical_url": f"https://example.org/{seed}/{i}",
-                "summary": "",
+                "summary": "" if rnd.random() < 0.3 else f"{title}: what it found",
                 "published_at": published,
                 "first_seen_at": seen,
                 "status": rnd.choice(("new", "queued", "queued", "accepted", "rejected", "held")),
@@ -74,6 +74,9 @@ def _old_counts(conn: Connection, now: datetime) -> dict[str, tuple[Any, ...]]:
             items.c.source_id,
             func.max(dated).label("newest"),
             func.sum(case((items.c.first_seen_at >= month_ago, 1), else_=0)).label("recent"),
+            func.sum(
+                case(((items.c.first_seen_at >= month_ago) & (items.c.summary == ""), 1), else_=0)
+            ).label("bare"),
             func.sum(case((items.c.status == "accepted", 1), else_=0)).label("accepted"),
             func.sum(case((items.c.status == "rejected", 1), else_=0)).label("rejected"),
         ).group_by(items.c.source_id)
@@ -83,7 +86,13 @@ def _old_counts(conn: Connection, now: datetime) -> dict[str, tuple[Any, ...]]:
             newest = datetime.fromisoformat(newest)
         if newest is not None and newest.tzinfo is None:
             newest = newest.replace(tzinfo=UTC)
-        out[row.source_id] = (newest, int(row.recent), int(row.accepted), int(row.rejected))
+        out[row.source_id] = (
+            newest,
+            int(row.recent),
+            int(row.bare),
+            int(row.accepted),
+            int(row.rejected),
+        )
     return out
 
 
@@ -94,9 +103,20 @@ def test_source_facts_agree_with_grouping_every_item(engine: Engine) -> None:
         new = source_facts(conn, NOW)
     assert set(new) == set(SOURCES) - {"src-0"}
     for sid, facts in new.items():
-        expected = old.get(sid, (None, 0, 0, 0))
-        got = (facts.newest_item_at, facts.items_last_30_days, facts.accepted, facts.rejected)
+        expected = old.get(sid, (None, 0, 0, 0, 0))
+        got = (
+            facts.newest_item_at,
+            facts.items_last_30_days,
+            facts.items_without_summary_30_days,
+            facts.accepted,
+            facts.rejected,
+        )
         assert got == expected, sid
+    assert (
+        0
+        < sum(f.items_without_summary_30_days for f in new.values())
+        < sum(f.items_last_30_days for f in new.values())
+    )
     assert new["src-6"] == SourceFacts(consecutive_failures=0, degraded=False)
     assert sum(f.accepted for f in new.values()) > 0
     assert sum(f.rejected for f in new.values()) > 0

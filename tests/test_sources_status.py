@@ -36,6 +36,8 @@ def test_status_lists_health_and_fails_on_a_failing_source(
     assert rows["down"]["status"] == "failing" and rows["down"]["consecutive_failures"] == 2
     assert "500" in rows["down"]["last_error"]
     assert rows["ok"]["status"] == "quiet" or rows["ok"]["status"] == "ok"
+    # its one item came without a summary: counted, too few to be told about
+    assert rows["ok"]["items_without_summary_30_days"] == rows["ok"]["items_last_30_days"] == 1
     assert rows["new"]["status"] == "disabled"
     monkeypatch.setenv("COLUMNS", "250")
     table = runner.invoke(cli, ["sources", "status", str(sources), "--problems"])
