@@ -49,7 +49,13 @@ from curator.classify.metrics import (
 from curator.classify.select import choose_lanes, choose_thresholds, search_relevance_c
 from curator.classify.split import SALT, TEST_PERCENT, split_indices
 from curator.classify.targets import TARGETS, headline, meets
-from curator.classify.types import EvaluationReport, LanePoints, ModelConfig, SplitReport
+from curator.classify.types import (
+    EvaluationReport,
+    LaneFigures,
+    LanePoints,
+    ModelConfig,
+    SplitReport,
+)
 from curator.errors import ModelError
 from curator.records import CATEGORIES, SECTORS
 
@@ -161,6 +167,26 @@ def _predict_fold(
         out.category["majority class"][i] = category_major
 
 
+def _lane_figures(
+    y: np.ndarray,
+    card: np.ndarray,
+    listed: np.ndarray,
+    points: Sequence[LanePoints],
+    n_boot: int,
+    seed: int,
+) -> LaneFigures:
+    """What the lanes did to held-out rows of truth ``y``: ``card`` those carded, ``listed``
+    those carded or in the digest, at ``points`` (each fold's)."""
+    return {
+        "card_points": [p.card for p in points],
+        "digest_points": [p.digest for p in points],
+        "card_recall": with_ci(recall, y, card, n=n_boot, seed=seed),
+        "card_fpr": with_ci(false_positive_rate, y, card, n=n_boot, seed=seed),
+        "card_digest_recall": with_ci(recall, y, listed, n=n_boot, seed=seed),
+        "card_digest_fpr": with_ci(false_positive_rate, y, listed, n=n_boot, seed=seed),
+    }
+
+
 def _summarise(
     rows: Sequence[TrainingRow], idx: Sequence[int], got: _Collected, n_boot: int, seed: int
 ) -> SplitReport:
@@ -180,26 +206,12 @@ def _summarise(
         "relevance": {},
         "sector": {},
         "category": {},
-        "lanes": {
-            "card_points": [p.card for p in got.lane_points],
-            "digest_points": [p.digest for p in got.lane_points],
-            "card_recall": with_ci(recall, y, got.card[idx], n=n_boot, seed=seed),
-            "card_fpr": with_ci(false_positive_rate, y, got.card[idx], n=n_boot, seed=seed),
-            "card_digest_recall": with_ci(recall, y, got.listed[idx], n=n_boot, seed=seed),
-            "card_digest_fpr": with_ci(
-                false_positive_rate, y, got.listed[idx], n=n_boot, seed=seed
-            ),
-        },
+        "lanes": _lane_figures(y, got.card[idx], got.listed[idx], got.lane_points, n_boot, seed),
         "lanes_without_summary": {
-            "card_points": [p.card for p in got.bare_points],
-            "digest_points": [p.digest for p in got.bare_points],
-            "roc_auc": with_ci(roc_auc, y, got.bare_relevance[idx], n=n_boot, seed=seed),
-            "card_recall": with_ci(recall, y, got.bare_card[idx], n=n_boot, seed=seed),
-            "card_fpr": with_ci(false_positive_rate, y, got.bare_card[idx], n=n_boot, seed=seed),
-            "card_digest_recall": with_ci(recall, y, got.bare_listed[idx], n=n_boot, seed=seed),
-            "card_digest_fpr": with_ci(
-                false_positive_rate, y, got.bare_listed[idx], n=n_boot, seed=seed
+            **_lane_figures(
+                y, got.bare_card[idx], got.bare_listed[idx], got.bare_points, n_boot, seed
             ),
+            "roc_auc": with_ci(roc_auc, y, got.bare_relevance[idx], n=n_boot, seed=seed),
         },
     }
     for system in SYSTEMS:
