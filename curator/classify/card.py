@@ -8,7 +8,7 @@ from typing import Any
 from curator.classify.evaluate import SYSTEMS
 from curator.classify.targets import TARGETS, headline, meets, target_text
 from curator.classify.tuning_rounds import TUNING_ROUNDS
-from curator.classify.types import EvaluationReport, Metric, SplitReport
+from curator.classify.types import EvaluationReport, LaneFigures, Metric, SplitReport
 from curator.records import CATEGORIES, SECTORS
 
 #: The measured case for the compiled model (figures from the command named in the text).
@@ -93,16 +93,21 @@ def _split_section(name: str, split: SplitReport) -> list[str]:
     return lines
 
 
+def _points(lanes: LaneFigures) -> str:
+    """Each fold's card and digest points, as ``card / digest, …``."""
+    return ", ".join(
+        f"{c:.4g} / {d:.4g}"
+        for c, d in zip(lanes["card_points"], lanes["digest_points"], strict=True)
+    )
+
+
 def _lane_lines(split: SplitReport) -> list[str]:
     lanes = split.get("lanes")
     if not lanes:
         return []
     return [
         "Lanes, model (card and digest points chosen on each fold's training part only: "
-        + ", ".join(
-            f"{c:.4g} / {d:.4g}"
-            for c, d in zip(lanes["card_points"], lanes["digest_points"], strict=True)
-        )
+        + _points(lanes)
         + f"): card recall {_fmt(lanes['card_recall'])}, card false-positive rate "
         f"{_fmt(lanes['card_fpr'])}; card + digest recall {_fmt(lanes['card_digest_recall'])}, "
         f"false-positive rate {_fmt(lanes['card_digest_fpr'])}.",
@@ -119,10 +124,7 @@ def _bare_lane_lines(split: SplitReport) -> list[str]:
     return [
         "Items without a summary (the same rows, each scored with its summary removed, at the "
         "points for items without one chosen on each fold's training part only: "
-        + ", ".join(
-            f"{c:.4g} / {d:.4g}"
-            for c, d in zip(bare["card_points"], bare["digest_points"], strict=True)
-        )
+        + _points(bare)
         + f"): ROC-AUC {_fmt(bare['roc_auc'])}; card recall {_fmt(bare['card_recall'])}, card "
         f"false-positive rate {_fmt(bare['card_fpr'])}; card + digest recall "
         f"{_fmt(bare['card_digest_recall'])}, false-positive rate "
