@@ -72,6 +72,7 @@ def test_classify_file_all_good_exits_zero_and_stdio_works(model_dir: Path) -> N
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert set(row) >= {"title", "relevant", "relevance", "sector", "category", "uncertain"}
+    assert row["lane"] in ("card", "digest", "quiet")
 
 
 def test_classify_one_title_prints_a_readable_answer(model_dir: Path) -> None:
@@ -89,6 +90,33 @@ def test_classify_one_title_prints_a_readable_answer(model_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "sector:" in result.stdout and "category:" in result.stdout
     assert "relevance" in result.stdout
+    assert "lane:" in result.stdout and "no summary" in result.stdout
+
+
+def test_classify_gives_the_lane_at_the_points_of_an_item_with_or_without_a_summary(
+    model_dir: Path,
+) -> None:
+    from curator.classify import ClassifyInput, load_classifier
+    from curator.classify.lanes import lane_for
+
+    title = "Report on an unannounced inspection of HMP Lewes"
+    summary = "Inspectors found the prison unsafe and recommended urgent action."
+    classifier = load_classifier(model_dir)
+    points = classifier.lane_thresholds
+    assert points.without_summary is not None
+    data = "".join(
+        json.dumps({"title": title, **extra}) + "\n" for extra in ({}, {"summary": summary})
+    )
+    result = CliRunner().invoke(
+        cli, ["classify", "--in", "-", "--out", "-", "--model-dir", str(model_dir)], input=data
+    )
+    assert result.exit_code == 0, result.output
+    bare, full = [json.loads(line) for line in result.stdout.splitlines()]
+    [p_bare, p_full] = classifier.predict(
+        [ClassifyInput(title), ClassifyInput(title, summary=summary)]
+    )
+    assert bare["lane"] == lane_for(p_bare, points.without_summary)
+    assert full["lane"] == lane_for(p_full, points)
 
 
 def test_classify_needs_a_title_or_a_file() -> None:

@@ -55,6 +55,12 @@ def lane_for(prediction: Prediction, thresholds: LaneThresholds) -> Lane:
     return "quiet"
 
 
+def model_lane(prediction: Prediction, thresholds: LaneThresholds, *, has_summary: bool) -> Lane:
+    """The lane the model gives a recent item with or without a summary (what ``curator
+    classify`` shows; a poll also keeps floods, a source's archive and old items quiet)."""
+    return lane_for(prediction, thresholds.for_item(has_summary=has_summary))
+
+
 def lane_thresholds(
     lanes: Mapping[str, float] | None,
     uncertain_low: float,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
-from curator.commands.classify_io import classify_file, input_from
+from curator.commands.classify_io import LANE_MEANS, classify_file, input_from
 
 if TYPE_CHECKING:
     from curator.classify.data import Decisions, TrainingRow
@@ -48,7 +48,8 @@ def classify(
 
     Each input line is an object with "title" and optional "publisher", "summary", "url",
     "document_type"; each output line is the input plus relevant, relevance, sector,
-    sector_confidence, category, category_confidence and uncertain. A bad line is reported on
+    sector_confidence, category, category_confidence, uncertain and lane (card, digest or quiet,
+    as the model lanes a recent item). A bad line is reported on
     stderr with its line number, the others are still classified, and the exit code is 1.
     """
     if in_path is not None and title is not None:
@@ -75,12 +76,18 @@ def classify(
     classifier = load_classifier(model_dir)
     [p] = classifier.predict([item])
     assert isinstance(item, ClassifyInput)
+    from curator.classify.features import has_summary
+    from curator.classify.lanes import model_lane
     from curator.records import CATEGORIES, SECTORS
 
     verdict = "RELEVANT" if p.relevant else "not relevant"
     click.echo(f"{verdict}  (relevance {p.relevance:.2f}{', uncertain' if p.uncertain else ''})")
     click.echo(f"sector:   {SECTORS.get(p.sector, p.sector)}  ({p.sector_confidence:.2f})")
     click.echo(f"category: {CATEGORIES.get(p.category, p.category)}  ({p.category_confidence:.2f})")
+    summary_given = has_summary(item)
+    lane = model_lane(p, classifier.lane_thresholds, has_summary=summary_given)
+    bare = "" if summary_given else "; no summary: read at the points for items without one"
+    click.echo(f"lane:     {lane} ({LANE_MEANS[lane]}{bare})")
     click.echo(f"model:    {p.model_version}")
 
 

@@ -25,6 +25,12 @@ OUTPUT_FIELDS = (
     "category_confidence",
     "uncertain",
 )
+#: What each lane means, for ``curator classify TITLE``.
+LANE_MEANS = {
+    "card": "posted to the editors as a card",
+    "digest": "listed in the day's roll-up",
+    "quiet": "stored and searchable, never posted",
+}
 _OPTIONAL_INPUT = ("publisher", "summary", "url", "document_type", "sector_hint")
 _BATCH = 2000
 
@@ -75,6 +81,8 @@ def _read_lines(path: str) -> Iterator[str]:
 
 def classify_file(in_path: str, out_path: str, model_dir: Path | None) -> int:
     from curator.classify import load_classifier
+    from curator.classify.features import has_summary
+    from curator.classify.lanes import model_lane
 
     classifier = load_classifier(model_dir)
     name = "<stdin>" if in_path == "-" else in_path
@@ -85,8 +93,9 @@ def classify_file(in_path: str, out_path: str, model_dir: Path | None) -> int:
     def flush(out: IO[str]) -> None:
         nonlocal done
         predictions = classifier.predict([inp for _, inp in batch])
-        for (obj, _), p in zip(batch, predictions, strict=True):
+        for (obj, inp), p in zip(batch, predictions, strict=True):
             row = {**obj, **{k: getattr(p, k) for k in OUTPUT_FIELDS}}
+            row["lane"] = model_lane(p, classifier.lane_thresholds, has_summary=has_summary(inp))
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         done += len(batch)
         batch.clear()
