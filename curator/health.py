@@ -44,7 +44,7 @@ class SourceFacts:
     feed_title: str | None = None
     newest_item_at: datetime | None = None
     items_last_30_days: int = 0
-    #: of those, the items that came without a summary (a title and a link only)
+    #: of those, the items that came without a summary, or with one that only repeats the title
     items_without_summary_30_days: int = 0
     accepted: int = 0
     rejected: int = 0

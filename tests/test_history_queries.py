@@ -44,7 +44,7 @@ def _history(engine: Engine, n: int, seed: int) -> None:
                 "title_key": title_key(title),
                 "url": f"https://example.org/{seed}/{i}",
                 "canonical_url": f"https://example.org/{seed}/{i}",
-                "summary": "" if rnd.random() < 0.3 else f"{title}: what it found",
+                "summary": rnd.choice(("", title.upper(), f"{title}: what it found", "Findings")),
                 "published_at": published,
                 "first_seen_at": seen,
                 "status": rnd.choice(("new", "queued", "queued", "accepted", "rejected", "held")),
@@ -75,7 +75,17 @@ def _old_counts(conn: Connection, now: datetime) -> dict[str, tuple[Any, ...]]:
             func.max(dated).label("newest"),
             func.sum(case((items.c.first_seen_at >= month_ago, 1), else_=0)).label("recent"),
             func.sum(
-                case(((items.c.first_seen_at >= month_ago) & (items.c.summary == ""), 1), else_=0)
+                case(
+                    (
+                        (items.c.first_seen_at >= month_ago)
+                        & (
+                            (items.c.summary == "")
+                            | (func.lower(items.c.summary) == items.c.title)  # titles: lower case
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
             ).label("bare"),
             func.sum(case((items.c.status == "accepted", 1), else_=0)).label("accepted"),
             func.sum(case((items.c.status == "rejected", 1), else_=0)).label("rejected"),

@@ -73,6 +73,11 @@ def test_a_summary_counts_once_it_is_cleaned() -> None:
     assert has_summary(ClassifyInput("Report", summary="<p>A report &amp; a plan</p>"))
     assert not has_summary(ClassifyInput("Report", summary="<p> </p>"))
     assert not has_summary(ClassifyInput("Report"))
+    # a summary that only repeats the title says nothing more
+    title = "Annual report 2024: children's social care"
+    assert not has_summary(ClassifyInput(title, summary=title))
+    assert not has_summary(ClassifyInput(title, summary="<p>ANNUAL report</p>"))
+    assert has_summary(ClassifyInput(title, summary=f"{title}: what inspectors found"))
     bare = without_summary(ClassifyInput("Report", "DHSC", "Findings", "https://x.test/r"))
     assert (bare.title, bare.publisher, bare.summary, bare.url) == (
         "Report",

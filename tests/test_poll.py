@@ -140,20 +140,22 @@ def test_an_item_without_a_summary_is_laned_at_the_points_for_items_without_one(
     engine: Engine, server: LocalServer
 ) -> None:
     feed = [
-        FeedItem("Minutes of the board", "https://x.test/minutes", summary="<p>The minutes</p>"),
+        FeedItem("Minutes of the board", "https://x.test/minutes", summary="<p>Budget agreed</p>"),
         FeedItem("Minutes of the panel", "https://x.test/panel", summary="<p> </p>"),
+        FeedItem("Minutes of the trust", "https://x.test/trust", summary="Minutes of the Trust"),
         FeedItem("Annual report", "https://x.test/annual"),
     ]
     server.add("/dhsc.atom", atom(feed), headers={"Content-Type": "application/atom+xml"})
     # a later document: the source's first one would keep undated items quiet, and these are
     # dated; the fake scores 0.1 without "report" in the title and 0.9 with it
     report = poller(engine, classifier=PointsClassifier()).poll([src(server, "/dhsc.atom")])
-    assert (report.new_items, report.cards, report.digest, report.quiet) == (3, 2, 0, 1)
+    assert (report.new_items, report.cards, report.digest, report.quiet) == (4, 3, 0, 1)
     with engine.connect() as conn:
         lanes = {r.url: r.lane for r in conn.execute(select(items.c.url, items.c.lane))}
     assert lanes == {
         "https://x.test/minutes": "quiet",  # 0.1 with a summary: below the digest point 0.2
         "https://x.test/panel": "card",  # 0.1 without one: above its card point 0.05
+        "https://x.test/trust": "card",  # a summary that repeats the title is none
         "https://x.test/annual": "card",
     }
 

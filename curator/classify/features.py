@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from curator.classify import wordvec
 from curator.classify.baselines import CATEGORY_WORDS, NEGATIVE, POSITIVE, SECTOR_WORDS
 from curator.classify.types import ClassifyInput
-from curator.normalise import clean_text, split_document_type
+from curator.normalise import clean_text, says_more_than, split_document_type
 
 if TYPE_CHECKING:
     import numpy as np
@@ -212,10 +212,12 @@ def prepare(item: ClassifyInput) -> Prepared:
 
 
 def has_summary(item: ClassifyInput) -> bool:
-    """Whether ``item`` has a summary the heads read (one that is not empty once cleaned). An
-    item without one scores much lower (every training row has one), so it has lane points of
-    its own (:mod:`curator.classify.lanes`)."""
-    return bool(clean_text(item.summary or "", max_chars=MAX_SUMMARY_CHARS))
+    """Whether ``item`` has a summary that says more than its title: not empty once cleaned, and
+    with a word the title does not have (a feed that repeats the title as its description gives
+    none). An item without one scores much lower (every training row has one), so it has lane
+    points of its own (:mod:`curator.classify.lanes`; ``benchmarks/experiments/NO_SUMMARY.md``)."""
+    summary = clean_text(item.summary or "", max_chars=MAX_SUMMARY_CHARS)
+    return says_more_than(summary, clean_text(item.title, max_chars=MAX_TITLE_CHARS))
 
 
 def without_summary(item: ClassifyInput) -> ClassifyInput:

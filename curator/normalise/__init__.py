@@ -19,7 +19,7 @@ from curator.normalise.doctypes import (
     document_type_label,
     split_document_type,
 )
-from curator.normalise.text import clean_text, html_soup, xml_safe
+from curator.normalise.text import clean_text, html_soup, says_more_than, xml_safe
 from curator.normalise.urls import (
     TRACKING_PARAMS,
     TRACKING_PREFIXES,
@@ -42,6 +42,7 @@ __all__ = [
     "is_http_url",
     "is_plain_url",
     "parse_date",
+    "says_more_than",
     "split_document_type",
     "xml_safe",
 ]

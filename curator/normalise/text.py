@@ -135,3 +135,13 @@ def clean_text(html_or_text: str, *, max_chars: int | None = None) -> str:
             cut = cut.rsplit(" ", 1)[0]
         text = cut.rstrip(" ,;:.-") + "…"
     return text
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def says_more_than(summary: str, title: str) -> bool:
+    """Whether plain-text ``summary`` has a word that ``title`` does not (case aside): a feed
+    that repeats the title as its description, or gives none, says nothing more."""
+    words = set(_WORDS.findall(summary.lower()))
+    return bool(words) and not words <= set(_WORDS.findall(title.lower()))

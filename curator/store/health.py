@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, func, select, text
 
 from curator.health import SourceFacts, SourceHealth, assess
+from curator.normalise import says_more_than
 from curator.records import SourceConfig
 from curator.store.schema import DECIDED, UTCDateTime, items, source_state
 
@@ -30,13 +31,13 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
     # index in source order than read a month's range and sort it.
     recent: Counter[str] = Counter()
     bare: Counter[str] = Counter()
-    for sid, summary in conn.execute(
-        select(items.c.source_id, items.c.summary).where(
+    for sid, title, summary in conn.execute(
+        select(items.c.source_id, items.c.title, items.c.summary).where(
             items.c.first_seen_at >= now - timedelta(days=30)
         )
     ):
         recent[sid] += 1
-        if not summary:
+        if not says_more_than(summary, title):  # stored as plain text
             bare[sid] += 1
     decided: dict[tuple[str, str], int] = {
         (row.source_id, row.status): int(row.n)
