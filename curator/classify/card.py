@@ -101,16 +101,22 @@ def _points(lanes: LaneFigures) -> str:
     )
 
 
+def _rates(lanes: LaneFigures) -> str:
+    """What the lanes did: recall and false-positive rate of the card lane, then of both."""
+    return (
+        f"card recall {_fmt(lanes['card_recall'])}, card false-positive rate "
+        f"{_fmt(lanes['card_fpr'])}; card + digest recall {_fmt(lanes['card_digest_recall'])}, "
+        f"false-positive rate {_fmt(lanes['card_digest_fpr'])}"
+    )
+
+
 def _lane_lines(split: SplitReport) -> list[str]:
     lanes = split.get("lanes")
     if not lanes:
         return []
     return [
         "Lanes, model (card and digest points chosen on each fold's training part only: "
-        + _points(lanes)
-        + f"): card recall {_fmt(lanes['card_recall'])}, card false-positive rate "
-        f"{_fmt(lanes['card_fpr'])}; card + digest recall {_fmt(lanes['card_digest_recall'])}, "
-        f"false-positive rate {_fmt(lanes['card_digest_fpr'])}.",
+        f"{_points(lanes)}): {_rates(lanes)}.",
         "",
         *_bare_lane_lines(split),
     ]
@@ -123,13 +129,9 @@ def _bare_lane_lines(split: SplitReport) -> list[str]:
         return []
     return [
         "Items without a summary (the same rows, each scored with its summary removed, at the "
-        "points for items without one chosen on each fold's training part only: "
-        + _points(bare)
-        + f"): ROC-AUC {_fmt(bare['roc_auc'])}; card recall {_fmt(bare['card_recall'])}, card "
-        f"false-positive rate {_fmt(bare['card_fpr'])}; card + digest recall "
-        f"{_fmt(bare['card_digest_recall'])}, false-positive rate "
-        f"{_fmt(bare['card_digest_fpr'])}. The targets are read on the rows as written; these "
-        "say what a feed that gives titles and links only would meet.",
+        f"points for items without one chosen on each fold's training part only: {_points(bare)}"
+        f"): ROC-AUC {_fmt(bare['roc_auc'])}; {_rates(bare)}. The targets are read on the rows as "
+        "written; these say what a feed that gives titles and links only would meet.",
         "",
     ]
 
