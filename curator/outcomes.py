@@ -12,7 +12,7 @@ from the day's roll-up or a search, added it by its link, or accepted it from th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 #: How a decided item reached the editors: ``card``, the model's card; ``editor``, made a card
@@ -43,6 +43,9 @@ class Outcomes:
     """Items decided in a window, by origin and final status (``accepted`` / ``rejected``)."""
 
     counts: Mapping[tuple[Origin, str], int]
+    #: of the model's cards, those of items that came without a summary (laned at the lower
+    #: points of such items, ``curator.classify.lanes``), by final status
+    cards_without_summary: Mapping[str, int] = field(default_factory=dict)
 
     def count(self, origin: Origin, status: str) -> int:
         return int(self.counts.get((origin, status), 0))
@@ -75,6 +78,12 @@ def outcome_lines(outcomes: Outcomes, days: int = WINDOW_DAYS) -> list[str]:
         lines.append(
             f"• The model's cards: {accepted + rejected} decided, {accepted} accepted, "
             f"{rejected} rejected ({rate:.0%} were not for the digest)."
+        )
+    bare = outcomes.cards_without_summary
+    if bare_decided := sum(bare.values()):
+        lines.append(
+            f"• Of those, {bare_decided} came without a summary (carded at the lower points of "
+            f"such items): {bare.get('rejected', 0)} rejected."
         )
     others: dict[Origin, str] = {
         "editor": "made a card by an editor (Make a card, or added by its link)",

@@ -46,7 +46,12 @@ def test_lines_say_the_dud_rate_and_what_the_cards_missed() -> None:
         "• Accepted though the model did not card them: 2 made a card by an editor (Make a "
         "card, or added by its link); 1 from the digest lane, without a card."
     )
-    assert len(lines) == 3  # nothing came from the quiet lane
+    assert len(lines) == 3  # nothing came from the quiet lane, no card came without a summary
+    bare = Outcomes(outcomes.counts, {"accepted": 1, "rejected": 2})
+    assert outcome_lines(bare)[2] == (
+        "• Of those, 3 came without a summary (carded at the lower points of such items): 2 "
+        "rejected."
+    )
     summary = outcome_summary(outcomes)
     assert summary.endswith(
         "20 of the model's cards, 15% rejected · 3 accepted that the model had not carded"
@@ -67,7 +72,8 @@ def test_nothing_decided_says_so() -> None:
 
 @pytest.mark.storage
 def test_decisions_are_counted_by_how_each_item_reached_the_editors(engine: Engine) -> None:
-    card_ok, card_dud, card_old, undone = (add_item(engine, lane="card") for _ in range(4))
+    card_ok, card_old, undone = (add_item(engine, lane="card") for _ in range(3))
+    card_dud = add_item(engine, lane="card", summary="")  # laned at the points of such items
     digest_item = add_item(engine, lane="digest")
     promoted = add_item(engine, lane="digest")
     by_link = add_item(engine, lane="quiet", status="new")
@@ -97,10 +103,12 @@ def test_decisions_are_counted_by_how_each_item_reached_the_editors(engine: Engi
         ("editor", "rejected"): 1,
     }
     assert got.dud_rate() == 0.5 and got.missed() == 2
+    assert got.cards_without_summary == {"rejected": 1}
 
     report = weekly_report(engine, [], NOW)
     assert report is not None
     assert "• The model's cards: 2 decided, 1 accepted, 1 rejected (50% were not" in report
+    assert "• Of those, 1 came without a summary (carded at the lower points" in report
     assert "1 made a card by an editor (Make a card, or added by its link); 1 from the digest" in (
         report
     )

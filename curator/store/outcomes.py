@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from curator.normalise import says_more_than
 from curator.outcomes import DECISIONS, WINDOW_DAYS, Origin, Outcomes, origin_of
 from curator.store.schema import decisions, items
 
@@ -24,14 +25,18 @@ def decided_since(conn: Connection, since: datetime) -> Outcomes:
         decisions.c.created_at >= since, decisions.c.action.in_(("accept", "reject"))
     )
     rows = conn.execute(
-        select(items.c.lane, items.c.carded_at, items.c.status).where(
-            items.c.id.in_(recent.scalar_subquery()), items.c.status.in_(DECISIONS)
-        )
+        select(
+            items.c.lane, items.c.carded_at, items.c.status, items.c.title, items.c.summary
+        ).where(items.c.id.in_(recent.scalar_subquery()), items.c.status.in_(DECISIONS))
     )
-    counts: Counter[tuple[Origin, str]] = Counter(
-        (origin_of(r.lane, r.carded_at is not None), str(r.status)) for r in rows
-    )
-    return Outcomes(dict(counts))
+    counts: Counter[tuple[Origin, str]] = Counter()
+    bare: Counter[str] = Counter()
+    for r in rows:
+        origin = origin_of(r.lane, r.carded_at is not None)
+        counts[origin, str(r.status)] += 1
+        if origin == "card" and not says_more_than(r.summary, r.title):
+            bare[str(r.status)] += 1
+    return Outcomes(dict(counts), dict(bare))
 
 
 def decided_last_week(conn: Connection, now: datetime) -> Outcomes:
