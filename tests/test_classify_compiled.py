@@ -338,6 +338,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, TrainResult]:
         heads,
         list(rows),
         np.zeros(len(rows)),
+        np.zeros(len(rows)),
         ModelConfig(),
         data_hash(rows),
         datetime(2026, 1, 1, 9, 0, tzinfo=UTC),

@@ -35,6 +35,9 @@ class TrainResult:
     rows: list[TrainingRow]
     #: out-of-fold relevance of the development rows (``dev_idx``), with the chosen C
     oof_relevance: np.ndarray
+    #: the same with their summaries removed (the lanes of an item without a summary are chosen
+    #: on it)
+    oof_without_summary: np.ndarray
     config: ModelConfig
     data_hash: str
     trained_at: datetime
@@ -43,9 +46,6 @@ class TrainResult:
     #: untouched test publishers' rows (:mod:`curator.classify.split`)
     dev_idx: list[int] = field(default_factory=list)
     test_idx: list[int] = field(default_factory=list)
-    #: out-of-fold relevance of the development rows with their summaries removed (the lanes of
-    #: an item without a summary are chosen on it)
-    oof_without_summary: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def train(
@@ -110,11 +110,11 @@ def train(
         heads,
         rows,
         search.oof,
+        search.oof_without_summary,
         config,
         digest,
         trained_at,
         extra,
         dev_idx,
         test_idx,
-        oof_without_summary=search.oof_without_summary,
     )
