@@ -62,7 +62,7 @@ from sqlalchemy import JSON, Engine, Integer, create_engine, delete, select, tex
 
 from benchmarks.common import ROOT, curator_env, machine, start_farm, training_rows, vary
 from benchmarks.measure import median_ms, run_curator, run_python
-from curator.records import Entry, Prediction
+from curator.records import Entry, Lane, Prediction
 
 CHANNEL = "C0HISTORY"
 ITEMS_PER_YEAR = 100_000
@@ -126,7 +126,7 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
     and decide code (see the module docstring)."""
     from curator.classify import ClassifyInput, load_classifier
     from curator.classify.features import has_summary
-    from curator.classify.lanes import lane_for
+    from curator.classify.lanes import model_lane
     from curator.store.decisions import Actor, decide
     from curator.store.editions import close_edition, open_edition
     from curator.store.expiry import expire_candidates
@@ -195,12 +195,12 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
             inputs = [ClassifyInput.of_entry(e) for _, e in new]
             predictions = classifier.predict(inputs)
             add_predictions(conn, [(i, p) for (i, _), p in zip(new, predictions, strict=True)], now)
-            lanes: dict[str, list[int]] = {}
+            lanes: dict[Lane, list[int]] = {}
             for (item_id, _), p, i in zip(new, predictions, inputs, strict=True):
-                points = classifier.lane_thresholds.for_item(has_summary=has_summary(i))
-                lanes.setdefault(lane_for(p, points), []).append(item_id)
+                lane = model_lane(p, classifier.lane_thresholds, has_summary=has_summary(i))
+                lanes.setdefault(lane, []).append(item_id)
             for lane, ids in lanes.items():
-                set_lane(conn, ids, lane)  # type: ignore[arg-type]
+                set_lane(conn, ids, lane)
             cards = lanes.get("card", [])
             queue_items(conn, cards, channel=CHANNEL, now=now)
             conn.execute(

@@ -221,16 +221,16 @@ class Classify:
 
 
 def with_lanes_of(classifier: PollModel, decider: Decider, *, has_summary: bool) -> Decider:
-    """``decider`` choosing lanes at ``classifier``'s operating points (``lane_for``) for an item
+    """``decider`` choosing lanes at ``classifier``'s operating points (``model_lane``) for an item
     with a summary or without one (which has points of its own); as it is for a stand-in model
     that has none."""
     thresholds = classifier.lane_thresholds
     if thresholds is None:
         return decider
-    from curator.classify.lanes import lane_for
+    from curator.classify.lanes import model_lane
 
-    points = thresholds.for_item(has_summary=has_summary)
-    return replace(decider, prediction_lane=partial(lane_for, thresholds=points))
+    lane = partial(model_lane, thresholds=thresholds, has_summary=has_summary)
+    return replace(decider, prediction_lane=lane)
 
 
 @dataclass(kw_only=True)
