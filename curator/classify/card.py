@@ -166,7 +166,8 @@ def _bare_point_lines(sidecar: dict[str, Any]) -> list[str]:
         return []
     return [
         "- **An item without a summary** (a title and a link only: a page source's listing "
-        "without summaries, a feed whose entries have none) scores much lower, since every "
+        "without summaries, a feed whose entries have none or only repeat the title) scores "
+        "much lower, since every "
         "training row has one, so it has points of its own, chosen the same way on the same "
         "folds' scores of the development rows with their summaries removed "
         "(`benchmarks/experiments/NO_SUMMARY.md`): card when relevance ≥ "
