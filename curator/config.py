@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     publication_name: str = "CordisPulse"  # the draft edition's title
     parse_workers: int = Field(default=1, ge=0)  # child processes that parse (0: in-process)
     parse_timeout: float = Field(default=60.0, gt=0)  # seconds per document before giving up
+    # Pages a poll pass may read to give new items without a summary their page's description
+    # (0: never read them; such items are then classified at their own, lower lane points).
+    describe_pages: int = Field(default=30, ge=0)
     # When the day's roll-up of the digest lane is posted (HH:MM in CURATOR_TIMEZONE).
     digest_time: str = "16:00"
     # Days an undecided candidate stays in the queue before it moves to the quiet lane.

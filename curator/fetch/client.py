@@ -121,11 +121,18 @@ class Fetcher:
         return await self._fetch(source.id, source.url, headers, check_robots, etag, last_modified)
 
     async def fetch_url(
-        self, url: str, *, source_id: str = "-", max_bytes: int | None = None
+        self,
+        url: str,
+        *,
+        source_id: str = "-",
+        max_bytes: int | None = None,
+        robots: bool = False,
     ) -> FetchResult:
-        """GET any URL without validators or robots.txt (``sources add``, health checks, a
-        publication's report). ``max_bytes`` replaces the body cap for this call only."""
-        return await self._fetch(source_id, url, {}, False, None, None, max_bytes)
+        """GET any URL without validators (``sources add``, health checks, a publication's
+        report, an item's page); its site's robots.txt is obeyed only with ``robots`` (and
+        ``respect_robots`` set). ``max_bytes`` replaces the body cap for this call only."""
+        check_robots = robots and self.settings.respect_robots
+        return await self._fetch(source_id, url, {}, check_robots, None, None, max_bytes)
 
     # -- internals ----------------------------------------------------------------------------
 

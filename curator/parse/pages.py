@@ -60,7 +60,7 @@ def validate_selector(css: str) -> str | None:
     return None
 
 
-def _charset(headers: Mapping[str, str]) -> str | None:
+def http_charset(headers: Mapping[str, str]) -> str | None:
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
     if not ctype:
         return None
@@ -128,7 +128,7 @@ def parse_page(
     if not content.strip():
         raise EmptyDocument(source.id)
     selectors = _selectors(source)
-    soup = html_soup(content, encoding=_charset(headers))
+    soup = html_soup(content, encoding=http_charset(headers))
     base_tag = soup.find("base", href=True)
     base = join_url(url, str(base_tag["href"])) or url if isinstance(base_tag, Tag) else url
     page_title = soup.title.get_text(" ") if soup.title is not None else None

@@ -11,7 +11,10 @@ comes back; every rule about *what* to record lives here:
 - a document's new items, all at once: is this the source's first document (its archive), or a
   flood of new items (a redesign, a re-listing)? (:meth:`Decider.situation`, :func:`flood`)
 - a new item: its lane, ``card`` (posted to the editors), ``digest`` (listed in the day's
-  roll-up) or ``quiet`` (stored and searchable only) (:meth:`Decider.lane`).
+  roll-up) or ``quiet`` (stored and searchable only) (:meth:`Decider.lane`);
+- a new item without a summary: is its own page worth reading for a description first
+  (:meth:`Decider.wants_description`), and is the description found there the publication's
+  own (:func:`usable_descriptions`)?
 
 When to check next is ``curator.schedule``'s rule; a decider only gives it the facts.
 """
@@ -19,12 +22,14 @@ When to check next is ``curator.schedule``'s rule; a decider only gives it the f
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from curator.errors import BlockedBySite, CuratorError, FetchError
+from curator.normalise import says_more_than
 from curator.records import Entry, FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
 from curator.schedule import next_check_at
 
@@ -268,12 +273,44 @@ class Decider:
         window, or undated in a source's first document: stored only (its archive). Without a
         model (``prediction`` None): every other item is shown. Otherwise the prediction
         decides (:attr:`prediction_lane`)."""
-        if situation.flood:
-            return "quiet"
-        if situation.first and entry.published_at is None:
-            return "quiet"
-        if not self.recent(entry, situation.now):
+        if self.kept_quiet(entry, situation):
             return "quiet"
         if prediction is None:
             return "card"
         return self.prediction_lane(prediction)
+
+    def kept_quiet(self, entry: Entry, situation: Situation) -> bool:
+        """Whether a new item is quiet whatever the model says: part of a flood, undated in a
+        source's first document, or older than the backfill window."""
+        return (
+            situation.flood > 0
+            or (situation.first and entry.published_at is None)
+            or not self.recent(entry, situation.now)
+        )
+
+    def wants_description(self, entry: Entry, situation: Situation) -> bool:
+        """Whether a new item's own page is worth reading for its description before it is
+        classified: it has no summary that says more than its title (so the model would read
+        it at the lower points of such items), and its lane is the model's to choose."""
+        return not says_more_than(entry.summary, entry.title) and not self.kept_quiet(
+            entry, situation
+        )
+
+
+def usable_descriptions(
+    found: Mapping[str, str | None], titles: Mapping[str, str], site: Iterable[str] = ()
+) -> dict[str, str]:
+    """The descriptions ``found`` on items' pages (by URL) that are the publication's own: not
+    one that two or more of the pages read together share, nor one of the ``site``'s own
+    (a listing page's description), since a site-wide description says nothing of the item;
+    and one that says more than the item's title (``titles``, by URL)."""
+    shared = Counter(d for d in found.values() if d)
+    banned = {d.casefold() for d in site}
+    return {
+        url: text
+        for url, text in found.items()
+        if text
+        and shared[text] == 1
+        and text.casefold() not in banned
+        and says_more_than(text, titles.get(url, ""))
+    }

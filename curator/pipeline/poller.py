@@ -13,6 +13,7 @@ from curator.config import Settings
 from curator.fetch import FetchSettings
 from curator.parse.pool import ParsePool
 from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
+from curator.pipeline.describe import Describe
 from curator.pipeline.records import PollReport
 from curator.pipeline.stages import Classify, Intake, PollModel, SourceStore, StoreLoop
 from curator.records import SourceConfig
@@ -95,6 +96,17 @@ class Poller:
         """The stage that stores one pass's sources and counts them in ``report``."""
         s = self.settings
         channel = s.slack_channel if s.slack_enabled and s.slack_channel else None
+        describe = None
+        if s.describe_pages:
+            describe = Describe(
+                engine=self.engine,
+                decider=self.decider,
+                parse_pool=self.parse_pool,
+                fetch_settings=self.fetch_settings,
+                states=states,
+                clock=self.clock,
+                limit=s.describe_pages,
+            )
         return SourceStore(
             engine=self.engine,
             decider=self.decider,
@@ -104,6 +116,7 @@ class Poller:
             states=states,
             worker=self.worker,
             clock=self.clock,
+            describe=describe,
         )
 
     def poll(

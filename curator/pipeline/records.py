@@ -83,6 +83,8 @@ class PollReport:
     cards: int = 0
     digest: int = 0
     quiet: int = 0
+    #: New items that came without a summary and were given their own page's description.
+    described: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     #: The ids of the items queued for the editors, cards first within each batch.
@@ -109,6 +111,7 @@ class PollReport:
             "cards": self.cards,
             "digest": self.digest,
             "quiet": self.quiet,
+            "described": self.described,
             "errors": self.errors,
             "warnings": self.warnings,
         }

@@ -7,6 +7,8 @@ them deciding anything (the rules are ``curator.pipeline.decide``'s)::
                  recorded together, the rest stored as a group
     SourceStore  stores a pass's sources: in batches, one transaction each (entries, states,
                  predictions, the queue), one source at a time when a batch fails
+    Describe     (``curator.pipeline.describe``) before a batch is stored: new items without a
+                 summary get their own page's description
     Classify     one model call for a batch's new items; predictions stored, each item's lane
                  stored (cards queued with the outbox, digest items queued, quiet ones not)
 
@@ -29,6 +31,7 @@ from curator.errors import CuratorError
 from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
 from curator.pipeline.decide import Checked, Decider, flood_warning, unchanged
+from curator.pipeline.describe import Describe
 from curator.pipeline.records import Arrival, Fetched, NewItem, Outcome, Parsed, PollReport
 from curator.records import FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
 from curator.store import source_state as state_store
@@ -249,6 +252,10 @@ class SourceStore:
     #: Publishers' recent titles for near-duplicate checks, read once per pass (not per feed);
     #: a new one after a rollback, which takes back the titles it added.
     titles: PublisherTitles = field(default_factory=PublisherTitles)
+    #: Reads new items' pages for a description when they came without a summary (None: never).
+    describe: Describe | None = None
+    #: The canonical URLs of the entries :attr:`describe` gave a description this pass.
+    described: set[str] = field(default_factory=set)
 
     # -- sources that need no parsing ------------------------------------------------------
 
@@ -292,6 +299,9 @@ class SourceStore:
         for batch in batches(self._parse(arrivals, failed), STORE_BATCH_ENTRIES):
             yield from failed
             failed.clear()
+            if self.describe is not None:
+                batch, described = self.describe(batch)
+                self.described |= described
             yield from self._store_batch(batch)
         yield from failed
 
@@ -372,6 +382,7 @@ class SourceStore:
         report = self.report
         report.ok += len(parsed)
         report.new_items += len(new)
+        report.described += sum(1 for n in new if n.entry.url in self.described)
         report.duplicates += duplicates
         for one in parsed:
             for warning in one.feed.warnings:

@@ -167,6 +167,15 @@ _DATED_ROWS = (
 _Group = tuple[list[str], list[tuple[int, datetime]]]
 
 
+def stored_urls(conn: Connection, entries: list[Entry]) -> set[str]:
+    """The canonical URLs of those ``entries`` already stored, by URL or by GOV.UK path (a
+    read: the poll asks it before it reads new items' pages, outside the store's transaction)."""
+    if not entries:
+        return set()
+    urls, paths = _known(conn, entries)
+    return {e.url for e in entries if e.url in urls or (e.govuk_path and e.govuk_path in paths)}
+
+
 def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
     """The canonical URLs and GOV.UK paths among ``entries`` that are already stored."""
     urls = list({e.url: None for e in entries})
