@@ -1,0 +1,220 @@
+"""A new item without a summary is given its own page's description before it is classified:
+the poll on a real loopback server, the real fetcher and parser processes, and a real database.
+
+The item pages are tests/fixtures/enrich/pages/ (built pages around real published text; see that
+folder's PROVENANCE.md); the feed is built by the test (tests/support/feeds.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from curator.classify.lanes import LaneThresholds
+from curator.config import Settings
+from curator.fetch import FetchSettings
+from curator.parse.describe import DescribeJob, page_description
+from curator.pipeline import Poller, PollReport
+from curator.records import PageSelectors, SourceConfig
+from curator.store.schema import items
+from tests.conftest import FIXTURES
+from tests.support.feeds import FeedItem, atom
+from tests.support.httpserver import LocalServer
+from tests.test_poll import KeywordClassifier
+
+pytestmark = pytest.mark.storage
+NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
+FAST = FetchSettings(
+    connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
+)
+PAGES = FIXTURES / "enrich" / "pages"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+SITE_WIDE = b'<html><head><meta name="description" content="We are the charity for it."></head>'
+
+
+class Points(KeywordClassifier):
+    """'report' in the title scores 0.9, anything else 0.1: with a summary 0.1 is below the
+    digest point (quiet); without one it is above the card point for such items (carded)."""
+
+    lane_thresholds = LaneThresholds(
+        card=0.5, digest=0.2, without_summary=LaneThresholds(card=0.05, digest=0.01)
+    )
+
+
+@pytest.fixture(params=[1, 0], ids=["parser-process", "in-process"])
+def workers(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+@pytest.fixture
+def pollers() -> Iterator[list[Poller]]:
+    made: list[Poller] = []
+    yield made
+    for one in made:
+        one.close()
+
+
+def poll(
+    engine: Engine,
+    server: LocalServer,
+    pollers: list[Poller],
+    workers: int,
+    *,
+    at: datetime = NOW,
+    **settings: object,
+) -> PollReport:
+    made = Poller(
+        engine,
+        Settings(parse_workers=workers, **settings),  # type: ignore[arg-type]
+        classifier=Points(),
+        clock=lambda: at,
+        fetch_settings=FAST,
+    )
+    pollers.append(made)
+    source = SourceConfig(
+        id="thf", publisher="The Health Foundation", kind="feed", url=server.url("/feed.atom")
+    )
+    return made.poll([source], force=True)
+
+
+def serve(server: LocalServer, entries: list[FeedItem]) -> None:
+    server.add("/feed.atom", atom(entries), headers={"Content-Type": "application/atom+xml"})
+    server.add(
+        "/p/hf", (PAGES / "drupal-health-foundation-publics-views.html").read_bytes(), headers=HTML
+    )
+    server.add(
+        "/p/lga", (PAGES / "drupal-lga-care-act-10-years-on.html").read_bytes(), headers=HTML
+    )
+    server.add("/p/site-1", SITE_WIDE, headers=HTML)
+    server.add("/p/site-2", SITE_WIDE, headers=HTML)
+
+
+def feed(server: LocalServer) -> list[FeedItem]:
+    return [
+        FeedItem("The public's views on the future of the NHS", server.url("/p/hf")),
+        FeedItem("Care Act 2014: 10 years on", server.url("/p/lga")),
+        FeedItem("Building bridges", server.url("/p/missing")),  # 404
+        FeedItem("Trustees", server.url("/p/site-1")),  # a site-wide description, shared
+        FeedItem("Volunteers", server.url("/p/site-2")),
+        FeedItem("Minutes", server.url("/p/minutes"), summary="<p>The board met in May</p>"),
+    ]
+
+
+def fetched(server: LocalServer) -> list[str]:
+    return [path for method, path, _ in server.requests if path.startswith("/p/")]
+
+
+def stored(engine: Engine) -> dict[str, tuple[str, str | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(items.c.url, items.c.summary, items.c.lane)).all()
+    return {r.url.rsplit("/", 1)[-1]: (r.summary, r.lane) for r in rows}
+
+
+def test_items_without_a_summary_are_given_their_pages_description(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    serve(server, feed(server))
+    report = poll(engine, server, pollers, workers)
+    assert (report.new_items, report.described, report.failed) == (6, 2, 0)
+    assert report.as_json()["described"] == 2
+    own = {
+        name: page_description(DescribeJob((PAGES / page).read_bytes(), "x"))
+        for name, page in [
+            ("hf", "drupal-health-foundation-publics-views.html"),
+            ("lga", "drupal-lga-care-act-10-years-on.html"),
+        ]
+    }
+    assert stored(engine) == {
+        # described: read at the usual points, where the fake's 0.1 is quiet
+        "hf": (own["hf"], "quiet"),
+        "lga": (own["lga"], "quiet"),
+        # no page, or only the site's description: as they came, at the lower points
+        "missing": ("", "card"),
+        "site-1": ("", "card"),
+        "site-2": ("", "card"),
+        "minutes": ("The board met in May", "quiet"),  # it had a summary: its page is not read
+    }
+    assert sorted(fetched(server)) == ["/p/hf", "/p/lga", "/p/missing", "/p/site-1", "/p/site-2"]
+
+
+def test_a_page_is_read_once_not_on_every_poll(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    entries = feed(server)
+    serve(server, entries)
+    poll(engine, server, pollers, workers)
+    server.requests.clear()
+    later = [FeedItem("Evaluation of virtual wards", server.url("/p/new")), *entries]
+    server.add("/feed.atom", atom(later), headers={"Content-Type": "application/atom+xml"})
+    report = poll(engine, server, pollers, workers, at=NOW + timedelta(hours=2))
+    assert (report.new_items, report.described) == (1, 0)
+    assert fetched(server) == ["/p/new"]  # the stored items' pages are not read again
+
+
+def test_the_pages_read_in_a_pass_are_capped(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    serve(server, feed(server))
+    report = poll(engine, server, pollers, workers, describe_pages=1)
+    assert report.new_items == 6 and len(fetched(server)) == 1
+    server.requests.clear()
+    serve(server, feed(server)[:1])
+    assert poll(engine, server, pollers, workers, describe_pages=0).new_items == 0
+    assert fetched(server) == []
+
+
+def test_robots_txt_is_obeyed_and_the_items_are_stored_as_they_came(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    serve(server, feed(server))
+    server.add(
+        "/robots.txt", "User-agent: *\nDisallow: /p/\n", headers={"Content-Type": "text/plain"}
+    )
+    report = poll(engine, server, pollers, workers)
+    assert (report.new_items, report.described, report.failed) == (6, 0, 0)
+    assert fetched(server) == []
+    assert stored(engine)["hf"] == ("", "card")
+
+
+def test_an_undated_archive_on_a_sources_first_poll_is_not_read_but_a_later_item_is(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    # a page source's listing of undated items, polled for the first time: its archive, quiet
+    def listing(count: int) -> str:
+        links = "".join(
+            f'<li><a href="{server.url(f"/p/{n}")}">Report number {n}</a></li>'
+            for n in range(count)
+        )
+        return f"<html><body><ul>{links}</ul></body></html>"
+
+    server.add("/list", listing(30), headers=HTML)
+    source = SourceConfig(
+        id="epi",
+        publisher="EPI",
+        kind="page",
+        url=server.url("/list"),
+        selectors=PageSelectors(item="li", title="a", link="a"),
+    )
+
+    def run(at: datetime) -> PollReport:
+        made = Poller(
+            engine,
+            Settings(parse_workers=workers),
+            classifier=Points(),
+            clock=lambda: at,
+            fetch_settings=FAST,
+        )
+        pollers.append(made)
+        return made.poll([source], force=True)
+
+    report = run(NOW)
+    assert (report.new_items, report.quiet) == (30, 30)
+    assert fetched(server) == []
+    server.add("/list", listing(31), headers=HTML)
+    server.add("/p/30", (PAGES / "drupal-lga-care-act-10-years-on.html").read_bytes(), headers=HTML)
+    report = run(NOW + timedelta(hours=2))
+    assert (report.new_items, report.described) == (1, 1)
+    assert fetched(server) == ["/p/30"]
