@@ -205,8 +205,9 @@ def without_summaries(bare: int, items: int) -> bool:
 def no_summary_detail(bare: int, items: int) -> str:
     """What a source whose items come without summaries is told (README, "Lanes")."""
     return (
-        f"{bare} of its {items} items in 30 days came without a summary: the model reads a "
-        "title and a link only and cards such items at lower points, so more of them are duds; "
+        f"{bare} of its {items} items in 30 days came without a summary (from the source or "
+        "their own pages): the model reads a title and a link only and cards such items at "
+        "lower points, so more of them are duds; "
         "give the source a summary (a `summary` selector, or a feed that has one)"
     )
 

@@ -11,7 +11,9 @@ goes to) as pure functions over typed records; ``stages`` only fetches, hands ov
     | StoreLoop                                          the store thread, in arrival order
         unchanged (decide.unchanged)  → decide.checked → record_success    one transaction
         failed                        → decide.failed  → record_failure    one each
-        parsed | batches → store_entries → decide.situation (first document? a flood?)
+        parsed | batches → Describe: new items without a summary     outside a transaction
+                             (decide.wants_description) get their page's description
+                         → store_entries → decide.situation (first document? a flood?)
                          → decide.checked → record_success (a flood's count kept)
                          | Classify: predict → add_predictions
                                      → decide.lane → queue_items (cards, with the outbox;
