@@ -14,6 +14,11 @@ class Metrics:
         self.polls = Counter("curator_polls", "Source fetches by outcome", ["outcome"], registry=r)
         self.items = Counter("curator_items_new", "New publications stored", registry=r)
         self.candidates = Counter("curator_candidates", "New items queued for editors", registry=r)
+        self.described = Counter(
+            "curator_items_described",
+            "New items without a summary given their own page's description",
+            registry=r,
+        )
         self.posts = Counter("curator_slack_posts", "Cards posted to Slack", registry=r)
         self.post_failures = Counter(
             "curator_slack_post_failures", "Failed attempts to post cards", registry=r

@@ -157,6 +157,7 @@ class Runner:
         m.polls.labels("failed").inc(report.failed)
         m.items.inc(report.new_items)
         m.candidates.inc(report.candidates)
+        m.described.inc(report.described)
         if report.sources:
             log.info(
                 "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",

@@ -7,10 +7,14 @@ folder's PROVENANCE.md); the feed is built by the test (tests/support/feeds.py).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
 from curator.classify.lanes import LaneThresholds
@@ -21,7 +25,7 @@ from curator.pipeline import Poller, PollReport
 from curator.records import PageSelectors, SourceConfig
 from curator.store.schema import items
 from tests.conftest import FIXTURES
-from tests.support.feeds import FeedItem, atom
+from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
 from tests.test_poll import KeywordClassifier
 
@@ -218,3 +222,34 @@ def test_an_undated_archive_on_a_sources_first_poll_is_not_read_but_a_later_item
     report = run(NOW + timedelta(hours=2))
     assert (report.new_items, report.described) == (1, 1)
     assert fetched(server) == ["/p/30"]
+
+
+def test_curator_poll_counts_the_described_items(
+    engine: Engine,
+    server: LocalServer,
+    tmp_path: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from curator.cli import cli
+
+    # the command polls at the real time: dated yesterday, so the items are not an old archive
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    recent = [replace(item, updated=yesterday) for item in feed(server)]
+    serve(server, recent)
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "thf", "publisher": "The Health Foundation", "url": server.url("/feed.atom")}],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(sources), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["new_items"], data["described"]) == (6, 2)
+    serve(server, [FeedItem("Annual review", server.url("/p/lga-again"), yesterday), *recent])
+    server.add(
+        "/p/lga-again", (PAGES / "drupal-lga-care-act-10-years-on.html").read_bytes(), headers=HTML
+    )
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(sources), "--all"])
+    assert result.exit_code == 0, result.output
+    assert "1 came without a summary and were given their page's description." in result.stdout

@@ -73,6 +73,11 @@ def poll(
         f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors: "
         f"{report.cards} cards, {report.digest} in the digest; {report.quiet} quiet), "
         f"{report.duplicates} already seen."
+        + (
+            f" {report.described} came without a summary and were given their page's description."
+            if report.described
+            else ""
+        )
     )
     for w in report.warnings:
         click.echo(f"warning: {w['id']}: {w['warning']}", err=True)
