@@ -80,7 +80,13 @@ def append_results(text: str) -> None:
 
 
 def start_farm(
-    out: Path, hosts: int, feeds_per_host: int, latency: float = 0.15, *, etags: bool = True
+    out: Path,
+    hosts: int,
+    feeds_per_host: int,
+    latency: float = 0.15,
+    *,
+    etags: bool = True,
+    summaries: bool = True,
 ) -> Popen[str]:
     """The feed farm (benchmarks/farm.py) in its own process; returns once it serves, with its
     sources file written to ``out``."""
@@ -98,6 +104,7 @@ def start_farm(
             "--out",
             str(out),
             *([] if etags else ["--no-etags"]),
+            *([] if summaries else ["--no-summaries"]),
         ],
         cwd=ROOT,
         stdout=PIPE,

@@ -214,6 +214,11 @@ def main() -> None:
         action="store_true",
         help="the farm sends no validators: the warm poll gets 200s with unchanged documents",
     )
+    ap.add_argument(
+        "--no-summaries",
+        action="store_true",
+        help="entries without summaries: the poll reads up to CURATOR_DESCRIBE_PAGES item pages",
+    )
     ap.add_argument("--record", action="store_true", help="append results to benchmarks/RESULTS.md")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--sources-file", type=Path, help=argparse.SUPPRESS)
@@ -230,7 +235,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "farm.yaml"
         farm = start_farm(
-            sources, args.hosts, args.feeds_per_host, args.latency, etags=not args.no_etags
+            sources,
+            args.hosts,
+            args.feeds_per_host,
+            args.latency,
+            etags=not args.no_etags,
+            summaries=not args.no_summaries,
         )
         try:
             for run in range(max(1, args.repeat)):
@@ -269,10 +279,12 @@ def main() -> None:
         f"--hosts {args.hosts} --feeds-per-host {args.feeds_per_host} --latency {args.latency} "
         f"--global-limit {args.global_limit} --repeat {args.repeat}"
         + (" --no-etags" if args.no_etags else "")
+        + (" --no-summaries" if args.no_summaries else "")
         + "`.\n"
         f"Farm: {feeds} feeds on {args.hosts} loopback ports, 20 entries each, "
         f"{args.latency * 1000:.0f} ms latency, "
         + ("no validators (every answer a full 200)" if args.no_etags else "ETags")
+        + (", no summaries (the entries link to ~40 KB item pages)" if args.no_summaries else "")
         + f". Lower bound = {args.feeds_per_host} ÷ "
         f"{args.per_host} × {args.latency} s = {bound:.2f} s (the per-host politeness bound); the "
         f"global cap of {args.global_limit} alone allows no less than {global_bound:.3f} s"
@@ -296,6 +308,7 @@ def main() -> None:
     table.append(f"| `curator --help` | {help_s:.3f} | | | | median of 5 (≤ 0.5) |")
     extra = (
         f"\nCold poll: {cold['new_items']} new items, {cold['candidates']} candidates, "
+        f"{cold.get('described', 0)} given their page's description, "
         f"{cold['errors']} errors, model {cold['model']}, {cold.get('parse_workers', 0)} parser "
         f"process(es); process start-up, model load and parser start-up {cold['startup_s']} s "
         "(not in the wall time). Parsers' CPU includes their own start-up. The farm (its own "

@@ -253,3 +253,30 @@ def test_curator_poll_counts_the_described_items(
     result = CliRunner().invoke(cli, ["poll", "--sources", str(sources), "--all"])
     assert result.exit_code == 0, result.output
     assert "1 came without a summary and were given their page's description." in result.stdout
+
+
+def test_when_the_pages_run_short_each_source_gets_its_turn(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+) -> None:
+    # two sources of three items each without a summary, and three pages a pass, of which one
+    # source may use a third: one of each
+    for name in ("a", "b"):
+        entries = [FeedItem(f"Item {n} of {name}", server.url(f"/p/{name}{n}")) for n in range(3)]
+        server.add(f"/{name}.atom", atom(entries), headers={"Content-Type": "application/atom+xml"})
+        for n in range(3):
+            server.add(f"/p/{name}{n}", SITE_WIDE.replace(b"for it", f"for {name}{n}".encode()))
+    made = Poller(
+        engine,
+        Settings(parse_workers=workers, describe_pages=3),
+        classifier=Points(),
+        clock=lambda: NOW,
+        fetch_settings=FAST,
+    )
+    pollers.append(made)
+    sources = [
+        SourceConfig(id=name, publisher=name, kind="feed", url=server.url(f"/{name}.atom"))
+        for name in ("a", "b")
+    ]
+    report = made.poll(sources, force=True)
+    assert (report.new_items, report.described) == (6, 2)
+    assert sorted(p[3] for p in fetched(server)) == ["a", "b"]

@@ -8,7 +8,8 @@ never runs inside one), :class:`Describe`:
 
 1. asks the store which of the batch's entries are already stored (a read);
 2. picks the new ones without a summary whose lane is the model's to choose
-   (:meth:`~curator.pipeline.decide.Decider.wants_description`), at most ``limit`` pages a pass;
+   (:meth:`~curator.pipeline.decide.Decider.wants_description`), at most ``limit`` pages a pass
+   and a third of them for one source, in turn, one of each source's at a time;
 3. fetches their pages concurrently through the polite, SSRF-guarded fetcher (robots.txt
    obeyed) and reads each one's description in a parser process
    (:func:`curator.parse.describe.page_description`);
@@ -23,11 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import zip_longest
 
 from curator.fetch import Fetcher, FetchError, FetchSettings
+from curator.normalise import says_more_than
 from curator.parse.describe import DescribeJob, page_description
 from curator.parse.pool import ParsePool
 from curator.pipeline.decide import Decider, KnownState, usable_descriptions
@@ -55,6 +60,26 @@ class Describe:
     clock: Callable[[], datetime]
     limit: int
     read: int = 0  # pages fetched so far this pass
+    by_source: Counter[str] = field(default_factory=Counter)  # ... and by each source
+
+    @property
+    def per_source(self) -> int:
+        """The pages one source may use in a pass: a third of them (at least one), so that one
+        source with many new items cannot take the pass's pages from the others."""
+        return max(1, self.limit // 3)
+
+    def _take(self, wanted: Mapping[str, Entry]) -> list[str]:
+        """The links to read now, in ``wanted``'s order, within the pass's and each source's
+        pages left; counted as read."""
+        urls: list[str] = []
+        for url, entry in wanted.items():
+            if self.read >= self.limit:
+                break
+            if self.by_source[entry.source_id] < self.per_source:
+                self.by_source[entry.source_id] += 1
+                self.read += 1
+                urls.append(url)
+        return urls
 
     def __call__(self, batch: Sequence[Parsed]) -> tuple[list[Parsed], set[str]]:
         """The batch with descriptions filled in, and the canonical URLs of the entries that
@@ -64,10 +89,11 @@ class Describe:
         wanted = self._wanted(batch)
         if not wanted:
             return list(batch), set()
-        urls = list(wanted)[: self.limit - self.read]
-        self.read += len(urls)
+        urls = self._take(wanted)
+        if not urls:
+            return list(batch), set()
         pages = _fetch_pages(urls, self.fetch_settings, {u: wanted[u].source_id for u in urls})
-        found = {url: self._description(url, page) for url, page in pages.items()}
+        found = self._descriptions(pages)
         site = [d for one in batch if (d := self._site_description(one))]
         titles = {url: wanted[url].title for url in found}
         usable = usable_descriptions(found, titles, site)
@@ -88,12 +114,19 @@ class Describe:
 
     def _wanted(self, batch: Sequence[Parsed]) -> dict[str, Entry]:
         """The new entries to describe, by the link their page is fetched from."""
-        everything = [e for one in batch for e in one.feed.entries]
+        # Most feeds give summaries: only the sources with an entry without one cost a query.
+        asking = [
+            one
+            for one in batch
+            if any(not says_more_than(e.summary, e.title) for e in one.feed.entries)
+        ]
+        if not asking:
+            return {}
         with self.engine.connect() as conn:
-            stored = stored_urls(conn, everything)
+            stored = stored_urls(conn, [e for one in asking for e in one.feed.entries])
         now = self.clock()
-        wanted: dict[str, Entry] = {}
-        for one in batch:
+        per_source: list[list[Entry]] = []
+        for one in asking:
             fresh = [e for e in one.feed.entries if e.url not in stored]
             here = self.decider.situation(
                 one.source,
@@ -102,23 +135,32 @@ class Describe:
                 entries=len(one.feed.entries),
                 new=len(fresh),
             )
-            for entry in fresh:
-                if self.decider.wants_description(entry, here):
+            per_source.append([e for e in fresh if self.decider.wants_description(e, here)])
+        # In turn, one of each source's: when the pass's pages run short, no source takes them
+        # all, and the pages read at once are spread over more hosts.
+        wanted: dict[str, Entry] = {}
+        for row in zip_longest(*per_source):
+            for entry in row:
+                if entry is not None:
                     wanted.setdefault(entry.original_url, entry)
         return wanted
 
-    def _description(self, url: str, page: FetchResult | FetchError) -> str | None:
-        if isinstance(page, FetchError):
-            log.info("%s: no description: %s", url, page)
-            return None
-        if not _is_html(page.headers):
-            return None
-        job = DescribeJob(content=page.content, url=page.url, headers=page.headers)
-        try:
-            return self.parse_pool.call(page_description, job).result()
-        except Exception as exc:  # a page that broke its reader costs only its description
-            log.info("%s: no description: %s", url, exc)
-            return None
+    def _descriptions(self, pages: Mapping[str, FetchResult | FetchError]) -> dict[str, str | None]:
+        """Each page's description, read in the parser processes (all handed over at once)."""
+        found: dict[str, str | None] = dict.fromkeys(pages)
+        reading: dict[str, Future[str | None]] = {}
+        for url, page in pages.items():
+            if isinstance(page, FetchError):
+                log.info("%s: no description: %s", url, page)
+            elif _is_html(page.headers):
+                job = DescribeJob(content=page.content, url=page.url, headers=page.headers)
+                reading[url] = self.parse_pool.call(page_description, job)
+        for url, future in reading.items():
+            try:
+                found[url] = future.result()
+            except Exception as exc:  # a page that broke its reader costs only its description
+                log.info("%s: no description: %s", url, exc)
+        return found
 
     def _site_description(self, one: Parsed) -> str | None:
         """A page source's listing page's own description: the site's, not an item's."""
