@@ -12,16 +12,18 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from curator.classify.lanes import LaneThresholds
 from curator.config import Settings
 from curator.fetch import FetchSettings
 from curator.parse.describe import DescribeJob, page_description
 from curator.pipeline import Poller, PollReport
+from curator.pipeline.stages import SourceStore
 from curator.records import PageSelectors, SourceConfig
 from curator.store.schema import items
 from tests.conftest import FIXTURES
@@ -280,3 +282,32 @@ def test_when_the_pages_run_short_each_source_gets_its_turn(
     report = made.poll(sources, force=True)
     assert (report.new_items, report.described) == (6, 2)
     assert sorted(p[3] for p in fetched(server)) == ["a", "b"]
+
+
+def test_a_failure_to_read_descriptions_never_costs_the_batch(
+    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int, tmp_path: Path
+) -> None:
+    class Unlucky(Poller):
+        """The pages are read through a database that cannot be opened: the read of which items
+        are stored fails, as a bug or a lost database would."""
+
+        def source_store(self, report: PollReport, states: Any) -> SourceStore:
+            store = super().source_store(report, states)
+            assert store.describe is not None
+            missing = create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+            store.describe = replace(store.describe, engine=missing)
+            return store
+
+    serve(server, feed(server))
+    made = Unlucky(
+        engine,
+        Settings(parse_workers=workers),
+        classifier=Points(),
+        clock=lambda: NOW,
+        fetch_settings=FAST,
+    )
+    pollers.append(made)
+    source = SourceConfig(id="thf", publisher="THF", kind="feed", url=server.url("/feed.atom"))
+    report = made.poll([source], force=True)
+    assert (report.ok, report.failed, report.new_items, report.described) == (1, 0, 6, 0)
+    assert stored(engine)["hf"] == ("", "card")

@@ -45,6 +45,9 @@ log = logging.getLogger("curator.pipeline")
 
 #: A page read for its description only needs its head; the fetcher's cap for sources is larger.
 PAGE_BYTES = 2 * 1024 * 1024
+#: Seconds one page may take, all told (the fetcher's own timeouts, if shorter, apply): a
+#: description is a help, not a need, and the store thread waits for the pages.
+PAGE_SECONDS = 15.0
 
 
 @dataclass
@@ -185,8 +188,14 @@ def _fetch_pages(
     """GET each page concurrently (the fetcher's per-host and global caps apply), each error
     kept as the result of its URL. Runs its own event loop: it is called on the store thread."""
 
+    quick = replace(
+        settings,
+        total_timeout=min(settings.total_timeout, PAGE_SECONDS),
+        read_timeout=min(settings.read_timeout, PAGE_SECONDS),
+    )
+
     async def run() -> dict[str, FetchResult | FetchError]:
-        async with Fetcher(settings) as fetcher:
+        async with Fetcher(quick) as fetcher:
 
             async def one(url: str) -> FetchResult | FetchError:
                 try:

@@ -300,10 +300,21 @@ class SourceStore:
             yield from failed
             failed.clear()
             if self.describe is not None:
-                batch, described = self.describe(batch)
-                self.described |= described
+                batch = self._described(batch)
             yield from self._store_batch(batch)
         yield from failed
+
+    def _described(self, batch: list[Parsed]) -> list[Parsed]:
+        """The batch with its new items' descriptions; as it came if reading them failed (a
+        description is a help: it never costs the batch)."""
+        assert self.describe is not None
+        try:
+            described, urls = self.describe(batch)
+        except Exception:
+            log.warning("reading new items' pages for descriptions failed", exc_info=True)
+            return batch
+        self.described |= urls
+        return described
 
     def _parse(self, arrivals: Sequence[Arrival], failed: list[Outcome]) -> Iterator[Parsed]:
         """The parsed sources among ``arrivals``, lazily; the failed ones go to ``failed``."""
