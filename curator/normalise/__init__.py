@@ -19,7 +19,7 @@ from curator.normalise.doctypes import (
     document_type_label,
     split_document_type,
 )
-from curator.normalise.text import clean_text, html_soup, says_more_than, xml_safe
+from curator.normalise.text import clean_text, html_soup, http_charset, says_more_than, xml_safe
 from curator.normalise.urls import (
     TRACKING_PARAMS,
     TRACKING_PREFIXES,
@@ -39,6 +39,7 @@ __all__ = [
     "document_type_label",
     "govuk_path",
     "html_soup",
+    "http_charset",
     "is_http_url",
     "is_plain_url",
     "parse_date",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import codecs
 import re
 import warnings
+from collections.abc import Mapping
+from email.message import Message
 from typing import TYPE_CHECKING
 
 from curator.normalise.simplehtml import simple_html_text
@@ -71,6 +73,17 @@ def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 forbids (for links and ids, which are not
     otherwise cleaned: the DOCX edition is XML, and so are Slack-bound exports)."""
     return _NOT_XML_CHAR.sub("", text)
+
+
+def http_charset(headers: Mapping[str, str]) -> str | None:
+    """The ``charset`` of a response's ``Content-Type`` header, if it names one."""
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if not ctype:
+        return None
+    msg = Message()
+    msg["content-type"] = ctype
+    charset = msg.get_param("charset")
+    return charset if isinstance(charset, str) else None
 
 
 def html_soup(markup: str | bytes, *, encoding: str | None = None) -> BeautifulSoup:

@@ -21,13 +21,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from email.message import Message
 
 import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from curator.errors import ParseError
-from curator.normalise import html_soup, parse_date
+from curator.normalise import html_soup, http_charset, parse_date
 from curator.parse.entries import RawEntry, build_feed, join_url
 from curator.parse.errors import EmptyDocument
 from curator.parse.listing import read_listing
@@ -58,16 +57,6 @@ def validate_selector(css: str) -> str | None:
         reason = str(exc).splitlines()[0]
         return f"invalid CSS selector {css!r}: {reason}"
     return None
-
-
-def http_charset(headers: Mapping[str, str]) -> str | None:
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    if not ctype:
-        return None
-    msg = Message()
-    msg["content-type"] = ctype
-    charset = msg.get_param("charset")
-    return charset if isinstance(charset, str) else None
 
 
 def _pick(item: Tag, css: str) -> Tag | None:
