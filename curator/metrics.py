@@ -14,6 +14,11 @@ class Metrics:
         self.polls = Counter("curator_polls", "Source fetches by outcome", ["outcome"], registry=r)
         self.items = Counter("curator_items_new", "New publications stored", registry=r)
         self.candidates = Counter("curator_candidates", "New items queued for editors", registry=r)
+        self.ruled_quiet = Counter(
+            "curator_items_kept_quiet_by_rules",
+            "New items their source's skip/keep rules kept quiet",
+            registry=r,
+        )
         self.described = Counter(
             "curator_items_described",
             "New items without a summary given their own page's description",

@@ -74,6 +74,18 @@ class PageSelectors:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One of a source's ``skip``/``keep`` rules (:mod:`curator.rules`): an RE2 pattern searched
+    in one field of a new item (``title``, ``summary``, ``url`` or ``type``), case aside."""
+
+    field: str
+    pattern: str
+
+    def __str__(self) -> str:
+        return f"{self.field} ~ '{self.pattern}'"
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One entry of ``sources.yaml`` after validation."""
 
@@ -90,6 +102,10 @@ class SourceConfig:
     jitter: float = 0.1
     line: int | None = None  # where it stands in the file, for error messages
     notes: str | None = None  # free text for admins (sources.yaml `notes:`)
+    #: New items these rules catch are stored quiet (``defaults:``'s rules first).
+    skip: tuple[Rule, ...] = ()
+    #: With any, a new item none of them matches is stored quiet.
+    keep: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class Runner:
         m.items.inc(report.new_items)
         m.candidates.inc(report.candidates)
         m.described.inc(report.described)
+        m.ruled_quiet.inc(report.ruled_quiet)
         if report.sources:
             log.info(
                 "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",

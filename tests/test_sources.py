@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.errors import ConfigError
+from curator.records import Rule
 from curator.sources import (
     Problem,
     SourcesError,
@@ -424,3 +425,19 @@ def test_the_id_of_items_added_by_link_is_reserved() -> None:
     assert len(problems) == 1
     assert "'added-by-link' is reserved for the items editors add by their link" in problems[0]
     assert "choose another id" in problems[0]
+
+
+def test_rules_load_with_those_of_defaults_first() -> None:
+    text = SMALL.replace(
+        "  quiet_after: 30d\n", "  quiet_after: 30d\n  skip:\n    - 'job vacanc'\n", 1
+    ).replace(
+        "    sector_hint: adult_social_care_health   # prior only\n",
+        "    sector_hint: adult_social_care_health   # prior only\n"
+        "    skip:\n      - type: 'press release|speech'\n"
+        "    keep:\n      - summary: report\n      - 'evaluation'\n",
+        1,
+    )
+    dhsc, sutton, _ = parse_sources_text(text)
+    assert dhsc.skip == (Rule("title", "job vacanc"), Rule("type", "press release|speech"))
+    assert dhsc.keep == (Rule("summary", "report"), Rule("title", "evaluation"))
+    assert sutton.skip == (Rule("title", "job vacanc"),) and sutton.keep == ()

@@ -78,6 +78,11 @@ def poll(
             if report.described
             else ""
         )
+        + (
+            f" {report.ruled_quiet} kept quiet by their sources' skip/keep rules."
+            if report.ruled_quiet
+            else ""
+        )
     )
     for w in report.warnings:
         click.echo(f"warning: {w['id']}: {w['warning']}", err=True)

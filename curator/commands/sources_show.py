@@ -46,13 +46,22 @@ def print_checks(rows: Sequence[SourceCheck]) -> None:
         table.add_row(
             Text(r.source.id),
             Text(r.status, style=style),
-            "" if r.items is None else str(r.items),
+            _items(r),
             r.newest.strftime("%Y-%m-%d") if r.newest else "",
             "" if r.latency is None else f"{r.latency * 1000:.0f} ms",
             "yes" if r.source.verified else "no",
             Text("; ".join(without_id(m, r.source.id) for m in [r.error, *r.warnings] if m)),
         )
     console().print(table)
+
+
+def _items(row: SourceCheck) -> str:
+    """The items found, and how many of them the source's rules would keep quiet."""
+    if row.items is None:
+        return ""
+    if row.ruled_quiet is None:
+        return str(row.items)
+    return f"{row.items} ({row.ruled_quiet} kept quiet by rules)"
 
 
 def print_candidates(cands: Sequence[Candidate]) -> None:

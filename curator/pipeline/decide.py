@@ -10,8 +10,10 @@ comes back; every rule about *what* to record lives here:
   refusal, and the next check, backing off (:meth:`Decider.failed`);
 - a document's new items, all at once: is this the source's first document (its archive), or a
   flood of new items (a redesign, a re-listing)? (:meth:`Decider.situation`, :func:`flood`)
-- a new item: its lane, ``card`` (posted to the editors), ``digest`` (listed in the day's
-  roll-up) or ``quiet`` (stored and searchable only) (:meth:`Decider.lane`);
+- a new item: is it kept quiet by its source's ``skip``/``keep`` rules
+  (:meth:`Decider.ruled_out`, :mod:`curator.rules`)? its lane, ``card`` (posted to the
+  editors), ``digest`` (listed in the day's roll-up) or ``quiet`` (stored and searchable only)
+  (:meth:`Decider.lane`);
 - a new item without a summary: is its own page worth reading for a description first
   (:meth:`Decider.wants_description`), and is the description found there the publication's
   own (:func:`usable_descriptions`)?
@@ -31,6 +33,7 @@ from typing import Protocol
 from curator.errors import BlockedBySite, CuratorError, FetchError
 from curator.normalise import says_more_than
 from curator.records import Entry, FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
+from curator.rules import kept_quiet_by, reads_summary
 from curator.schedule import next_check_at
 
 #: How far back a publication may date and still be shown to editors (older ones are stored,
@@ -269,11 +272,11 @@ class Decider:
         return Situation(source, now, first=first, flood=flood(first, entries, new))
 
     def lane(self, entry: Entry, prediction: Prediction | None, situation: Situation) -> Lane:
-        """Where a new item goes. Part of a flood: stored only. Older than the backfill
-        window, or undated in a source's first document: stored only (its archive). Without a
-        model (``prediction`` None): every other item is shown. Otherwise the prediction
-        decides (:attr:`prediction_lane`)."""
-        if self.kept_quiet(entry, situation):
+        """Where a new item goes. Kept quiet by its source's rules, part of a flood, older than
+        the backfill window, or undated in a source's first document (its archive): stored
+        only. Without a model (``prediction`` None): every other item is shown. Otherwise the
+        prediction decides (:attr:`prediction_lane`)."""
+        if self.ruled_out(entry, situation) or self.kept_quiet(entry, situation):
             return "quiet"
         if prediction is None:
             return "card"
@@ -288,13 +291,23 @@ class Decider:
             or not self.recent(entry, situation.now)
         )
 
+    @staticmethod
+    def ruled_out(entry: Entry, situation: Situation) -> str | None:
+        """Why the source's ``skip``/``keep`` rules keep a new item quiet, or None."""
+        source = situation.source
+        if not source.skip and not source.keep:
+            return None
+        return kept_quiet_by(entry, source.skip, source.keep)
+
     def wants_description(self, entry: Entry, situation: Situation) -> bool:
         """Whether a new item's own page is worth reading for its description before it is
         classified: it has no summary that says more than its title (so the model would read
-        it at the lower points of such items), and its lane is the model's to choose."""
-        return not says_more_than(entry.summary, entry.title) and not self.kept_quiet(
-            entry, situation
-        )
+        it at the lower points of such items), and its lane is the model's to choose (the
+        source's rules let it through, unless a description could change their verdict)."""
+        if says_more_than(entry.summary, entry.title) or self.kept_quiet(entry, situation):
+            return False
+        source = situation.source
+        return not self.ruled_out(entry, situation) or reads_summary(source.skip, source.keep)
 
 
 def usable_descriptions(

@@ -85,6 +85,8 @@ class PollReport:
     quiet: int = 0
     #: New items that came without a summary and were given their own page's description.
     described: int = 0
+    #: New items their source's skip/keep rules kept quiet (counted in ``quiet`` too).
+    ruled_quiet: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     #: The ids of the items queued for the editors, cards first within each batch.
@@ -112,6 +114,7 @@ class PollReport:
             "digest": self.digest,
             "quiet": self.quiet,
             "described": self.described,
+            "kept_quiet_by_rules": self.ruled_quiet,
             "errors": self.errors,
             "warnings": self.warnings,
         }

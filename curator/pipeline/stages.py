@@ -394,6 +394,7 @@ class SourceStore:
         report.ok += len(parsed)
         report.new_items += len(new)
         report.described += sum(1 for n in new if n.entry.url in self.described)
+        report.ruled_quiet += sum(1 for n in new if self.decider.ruled_out(n.entry, n.situation))
         report.duplicates += duplicates
         for one in parsed:
             for warning in one.feed.warnings:

@@ -36,6 +36,8 @@ class SourceCheck:
     latency: float | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Of ``items``, how many the source's skip/keep rules would keep quiet (None: no rules).
+    ruled_quiet: int | None = None
 
     def as_json(self) -> dict[str, object]:
         s = self.source
@@ -54,6 +56,7 @@ class SourceCheck:
             "latency": round(self.latency, 3) if self.latency is not None else None,
             "error": self.error,
             "warnings": list(self.warnings),
+            "kept_quiet_by_rules": self.ruled_quiet,
         }
 
 
@@ -117,6 +120,12 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
         check.warnings = hints
         return check
     check.items = len(parsed.entries)
+    if source.skip or source.keep:
+        from curator.rules import kept_quiet_by
+
+        check.ruled_quiet = sum(
+            1 for e in parsed.entries if kept_quiet_by(e, source.skip, source.keep) is not None
+        )
     dates = [e.published_at for e in parsed.entries if e.published_at is not None]
     check.newest = max(dates) if dates else None
     check.warnings = [*parsed.warnings, *hints]

@@ -7,13 +7,16 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from curator.errors import ConfigError
 
 #: Keys of the top level of the file.
 TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "sources")
 #: Keys of the ``defaults:`` block (each is also a per-source key that overrides it).
-DEFAULTS_KEYS: tuple[str, ...] = ("every", "quiet_after", "jitter")
+DEFAULTS_KEYS: tuple[str, ...] = ("every", "quiet_after", "jitter", "skip", "keep")
+#: The rule lists (per source, and in ``defaults:`` for every source): :mod:`curator.rules`.
+RULE_KEYS: tuple[str, ...] = ("skip", "keep")
 #: Keys of one source.
 SOURCE_KEYS: tuple[str, ...] = (
     "id",
@@ -28,6 +31,8 @@ SOURCE_KEYS: tuple[str, ...] = (
     "quiet_after",
     "jitter",
     "notes",
+    "skip",
+    "keep",
 )
 REQUIRED_SOURCE_KEYS: tuple[str, ...] = ("id", "publisher", "kind", "url")
 #: Keys of a page source's ``selectors:`` block.
@@ -90,6 +95,19 @@ def file_error(path: Path, message: str) -> SourcesError:
     return SourcesError([Problem(str(path), None, None, None, message)])
 
 
+def line_of(node: Any, key: object = None) -> int | None:
+    """1-based line of ``node`` (or of ``key`` in it), when ruamel knows it."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is not None:
+            return int(lc.key(key)[0]) + 1
+        return int(lc.line) + 1
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return None
+
+
 def parse_interval(value: str) -> timedelta:
     """``"30m"``, ``"1h"``, ``"2d"``, ``"1w"`` → timedelta; at least 1 minute."""
     text = str(value)
@@ -121,12 +139,14 @@ __all__ = [
     "MIN_INTERVAL",
     "REQUIRED_SELECTOR_KEYS",
     "REQUIRED_SOURCE_KEYS",
+    "RULE_KEYS",
     "SELECTOR_KEYS",
     "SOURCE_KEYS",
     "TOP_LEVEL_KEYS",
     "Problem",
     "SourcesError",
     "file_error",
+    "line_of",
     "parse_interval",
     "without_id",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
-from curator.records import ADDED_BY_LINK, SECTORS, PageSelectors, SourceConfig
+from curator.records import ADDED_BY_LINK, SECTORS, PageSelectors, Rule, SourceConfig
 from curator.sources.model import (
     BUILTIN_DEFAULTS,
     DEFAULTS_KEYS,
@@ -19,26 +19,16 @@ from curator.sources.model import (
     MAX_JITTER,
     REQUIRED_SELECTOR_KEYS,
     REQUIRED_SOURCE_KEYS,
+    RULE_KEYS,
     SELECTOR_KEYS,
     SOURCE_KEYS,
     TOP_LEVEL_KEYS,
     Problem,
+    line_of,
     parse_interval,
 )
+from curator.sources.rulesyaml import read_rules
 from curator.sources.urls import same_url_key, slug, suggest_id, url_problem
-
-
-def line_of(node: Any, key: object = None) -> int | None:
-    """1-based line of ``node`` (or of ``key`` in it), when ruamel knows it."""
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    try:
-        if key is not None:
-            return int(lc.key(key)[0]) + 1
-        return int(lc.line) + 1
-    except (KeyError, TypeError, AttributeError, IndexError):
-        return None
 
 
 def _unknown_key(
@@ -119,6 +109,8 @@ def _defaults(out: Collector, node: Any) -> dict[str, object]:
         "every": parse_interval(str(BUILTIN_DEFAULTS["every"])),
         "quiet_after": parse_interval(str(BUILTIN_DEFAULTS["quiet_after"])),
         "jitter": BUILTIN_DEFAULTS["jitter"],
+        "skip": (),
+        "keep": (),
     }
     if node is None:
         return values
@@ -137,11 +129,22 @@ def _defaults(out: Collector, node: Any) -> dict[str, object]:
             j = _jitter(out, node, value, None, "defaults.jitter")
             if j is not None:
                 values["jitter"] = j
+        elif key in RULE_KEYS:
+            values[key] = _rules(out, node, key, None, f"defaults.{key}")
         else:
             d = _interval(out, node, key, value, None, f"defaults.{key}")
             if d is not None:
                 values[key] = d
     return values
+
+
+def _rules(
+    out: Collector, node: Any, key: str, source_id: str | None, label: str | None = None
+) -> tuple[Rule, ...]:
+    rules, problems = read_rules(node, key, label)
+    for problem in problems:
+        out.add(problem.line, source_id, problem.key, problem.message)
+    return rules
 
 
 def _selectors(out: Collector, entry: Any, source_id: str | None) -> PageSelectors | None:
@@ -301,6 +304,9 @@ def _source(
     if notes is not None and not isinstance(notes, str):
         out.add(line_of(entry, "notes"), source_id, "notes", "must be text")
 
+    skip = cast(tuple[Rule, ...], defaults["skip"]) + _rules(out, entry, "skip", source_id)
+    keep = cast(tuple[Rule, ...], defaults["keep"]) + _rules(out, entry, "keep", source_id)
+
     selectors: PageSelectors | None = None
     # A page source without selectors is read automatically (curator.parse.listing).
     if kind == "page" and "selectors" in entry:
@@ -329,6 +335,8 @@ def _source(
         jitter=float(cast(float, jitter)),
         line=line,
         notes=cast(str | None, notes),
+        skip=skip,
+        keep=keep,
     )
 
 
