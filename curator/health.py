@@ -79,6 +79,8 @@ class SourceHealth:
     flood_at: datetime | None = None
     #: of ``items_last_30_days``, the items that came without a summary
     items_without_summary_30_days: int = 0
+    #: the items the editors accepted or rejected, all told (``acceptance_rate`` is of these)
+    items_decided: int = 0
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -99,6 +101,7 @@ class SourceHealth:
             "items_last_30_days": self.items_last_30_days,
             "items_without_summary_30_days": self.items_without_summary_30_days,
             "acceptance_rate": self.acceptance_rate,
+            "items_decided": self.items_decided,
             "flood_items": self.flood_items,
             "flood_at": iso(self.flood_at),
         }
@@ -164,6 +167,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
     if without_summaries(facts.items_without_summary_30_days, facts.items_last_30_days):
         said = no_summary_detail(facts.items_without_summary_30_days, facts.items_last_30_days)
         detail = f"{detail}; {said}" if detail else said
+    if mostly_rejected(decided, rate):
+        said = rejected_detail(facts.rejected, decided)
+        detail = f"{detail}; {said}" if detail else said
     return SourceHealth(
         source_id=source.id,
         publisher=source.publisher,
@@ -181,6 +187,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         flood_items=facts.flood_items if flooded else None,
         flood_at=facts.flood_at if flooded else None,
         items_without_summary_30_days=facts.items_without_summary_30_days,
+        items_decided=decided,
     )
 
 
@@ -209,6 +216,27 @@ def no_summary_detail(bare: int, items: int) -> str:
         "their own pages): the model reads a title and a link only and cards such items at "
         "lower points, so more of them are duds; "
         "give the source a summary (a `summary` selector, or a feed that has one)"
+    )
+
+
+#: A source is said to be mostly rejected when the editors have decided at least this many of
+#: its items and accepted at most :data:`MOSTLY_REJECTED_RATE` of them.
+MOSTLY_REJECTED_MIN_ITEMS = 10
+MOSTLY_REJECTED_RATE = 0.2
+
+
+def mostly_rejected(decided: int, rate: float | None) -> bool:
+    """Whether the editors reject nearly everything of a source's they decide: a sign that
+    ``skip``/``keep`` rules (:mod:`curator.rules`) would spare them its cards."""
+    enough = decided >= MOSTLY_REJECTED_MIN_ITEMS
+    return enough and rate is not None and rate <= MOSTLY_REJECTED_RATE
+
+
+def rejected_detail(rejected: int, decided: int) -> str:
+    """What a mostly rejected source is told (README, "Skip and keep rules")."""
+    return (
+        f"the editors rejected {rejected} of its {decided} items they decided: `skip`/`keep` "
+        "rules in sources.yaml can keep what they never take quiet"
     )
 
 
@@ -269,7 +297,18 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
                 f"• `{h.source_id}` ({h.publisher}): {h.items_without_summary_30_days} of "
                 f"{h.items_last_30_days} items in 30 days"
             )
-    if healths and not attention and not blocked and not flooded and not bare:
+    rejected = [h for h in healths if mostly_rejected(h.items_decided, h.acceptance_rate)]
+    if rejected:
+        lines.append(
+            "*Mostly rejected* (the editors took one in five or fewer of these sources' items; "
+            "`skip`/`keep` rules in sources.yaml can keep quiet what they never take):"
+        )
+        for h in rejected:
+            accepted = round((h.acceptance_rate or 0.0) * h.items_decided)
+            lines.append(
+                f"• `{h.source_id}` ({h.publisher}): {accepted} of {h.items_decided} accepted"
+            )
+    if healths and not attention and not blocked and not flooded and not bare and not rejected:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     lines.append(f"{len(healths)} sources: {summary}." if healths else "No sources are watched.")

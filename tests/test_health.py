@@ -128,3 +128,17 @@ def test_a_source_whose_items_come_without_summaries_is_told_so() -> None:
     text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
     assert "*Without summaries*" in text and "• `kf` (The King's Fund): 6 of 10 items" in text
     assert "All sources are polling fine" not in text
+
+
+def test_a_source_whose_items_the_editors_mostly_reject_is_pointed_to_rules() -> None:
+    health = assess(SRC, replace(OK, accepted=2, rejected=10), NOW)
+    assert health.status == "ok" and health.items_decided == 12
+    assert health.detail.startswith("the editors rejected 10 of its 12 items they decided")
+    assert "`skip`/`keep` rules" in health.detail
+    assert health.as_json()["items_decided"] == 12
+    # too few decisions, or more than one in five taken, is nothing to act on
+    for fine in (replace(OK, accepted=1, rejected=8), replace(OK, accepted=3, rejected=9)):
+        assert assess(SRC, fine, NOW).detail == ""
+    text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
+    assert "*Mostly rejected*" in text and "• `kf` (The King's Fund): 2 of 12 accepted" in text
+    assert "All sources are polling fine" not in text
