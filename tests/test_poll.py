@@ -18,42 +18,19 @@ from curator.config import Settings
 from curator.fetch import FetchRequest, FetchSettings
 from curator.pipeline import Poller
 from curator.pipeline.records import Arrival
-from curator.pipeline.stages import PollModel
 from curator.records import FetchResult, Prediction, SourceConfig
 from curator.store.decisions import Actor, decide
 from curator.store.schema import items, predictions, source_state
 from tests.conftest import FIXTURES
 from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
+from tests.support.polling import KeywordClassifier
 
 pytestmark = pytest.mark.storage
 NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
 FAST = FetchSettings(
     connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
 )
-
-
-class KeywordClassifier(PollModel):
-    """A hand-written fake: 'report' in the title means relevant. It has no operating points,
-    so the decider's own rule chooses the lanes (relevant or uncertain is carded)."""
-
-    version = "fake-1"
-    lane_thresholds: LaneThresholds | None = None
-
-    def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]:
-        return [
-            Prediction(
-                relevant="report" in i.title.lower(),
-                relevance=0.9 if "report" in i.title.lower() else 0.1,
-                sector="adult_social_care_health",
-                sector_confidence=0.8,
-                category="reports",
-                category_confidence=0.7,
-                uncertain=False,
-                model_version=self.version,
-            )
-            for i in inputs
-        ]
 
 
 def src(server: LocalServer, path: str, sid: str = "dhsc", **kw: object) -> SourceConfig:

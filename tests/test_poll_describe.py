@@ -18,9 +18,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, select
 
-from curator.classify.lanes import LaneThresholds
-from curator.config import Settings
-from curator.fetch import FetchSettings
 from curator.parse.describe import DescribeJob, page_description
 from curator.pipeline import Poller, PollReport
 from curator.pipeline.stages import SourceStore
@@ -29,25 +26,12 @@ from curator.store.schema import items
 from tests.conftest import FIXTURES
 from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
-from tests.test_poll import KeywordClassifier
+from tests.support.polling import NOW, Pollers
 
 pytestmark = pytest.mark.storage
-NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
-FAST = FetchSettings(
-    connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
-)
 PAGES = FIXTURES / "enrich" / "pages"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 SITE_WIDE = b'<html><head><meta name="description" content="We are the charity for it."></head>'
-
-
-class Points(KeywordClassifier):
-    """'report' in the title scores 0.9, anything else 0.1: with a summary 0.1 is below the
-    digest point (quiet); without one it is above the card point for such items (carded)."""
-
-    lane_thresholds = LaneThresholds(
-        card=0.5, digest=0.2, without_summary=LaneThresholds(card=0.05, digest=0.01)
-    )
 
 
 @pytest.fixture(params=[1, 0], ids=["parser-process", "in-process"])
@@ -56,30 +40,21 @@ def workers(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def pollers() -> Iterator[list[Poller]]:
-    made: list[Poller] = []
+def pollers(engine: Engine) -> Iterator[Pollers]:
+    made = Pollers(engine)
     yield made
-    for one in made:
-        one.close()
+    made.close()
 
 
 def poll(
-    engine: Engine,
     server: LocalServer,
-    pollers: list[Poller],
+    pollers: Pollers,
     workers: int,
     *,
     at: datetime = NOW,
     **settings: object,
 ) -> PollReport:
-    made = Poller(
-        engine,
-        Settings(parse_workers=workers, **settings),  # type: ignore[arg-type]
-        classifier=Points(),
-        clock=lambda: at,
-        fetch_settings=FAST,
-    )
-    pollers.append(made)
+    made = pollers(at=at, parse_workers=workers, **settings)  # type: ignore[arg-type]
     source = SourceConfig(
         id="thf", publisher="The Health Foundation", kind="feed", url=server.url("/feed.atom")
     )
@@ -120,10 +95,10 @@ def stored(engine: Engine) -> dict[str, tuple[str, str | None]]:
 
 
 def test_items_without_a_summary_are_given_their_pages_description(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     serve(server, feed(server))
-    report = poll(engine, server, pollers, workers)
+    report = poll(server, pollers, workers)
     assert (report.new_items, report.described, report.failed) == (6, 2, 0)
     assert report.as_json()["described"] == 2
     own = {
@@ -147,46 +122,46 @@ def test_items_without_a_summary_are_given_their_pages_description(
 
 
 def test_a_page_is_read_once_not_on_every_poll(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     entries = feed(server)
     serve(server, entries)
-    poll(engine, server, pollers, workers)
+    poll(server, pollers, workers)
     server.requests.clear()
     later = [FeedItem("Evaluation of virtual wards", server.url("/p/new")), *entries]
     server.add("/feed.atom", atom(later), headers={"Content-Type": "application/atom+xml"})
-    report = poll(engine, server, pollers, workers, at=NOW + timedelta(hours=2))
+    report = poll(server, pollers, workers, at=NOW + timedelta(hours=2))
     assert (report.new_items, report.described) == (1, 0)
     assert fetched(server) == ["/p/new"]  # the stored items' pages are not read again
 
 
 def test_the_pages_read_in_a_pass_are_capped(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     serve(server, feed(server))
-    report = poll(engine, server, pollers, workers, describe_pages=1)
+    report = poll(server, pollers, workers, describe_pages=1)
     assert report.new_items == 6 and len(fetched(server)) == 1
     server.requests.clear()
     serve(server, feed(server)[:1])
-    assert poll(engine, server, pollers, workers, describe_pages=0).new_items == 0
+    assert poll(server, pollers, workers, describe_pages=0).new_items == 0
     assert fetched(server) == []
 
 
 def test_robots_txt_is_obeyed_and_the_items_are_stored_as_they_came(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     serve(server, feed(server))
     server.add(
         "/robots.txt", "User-agent: *\nDisallow: /p/\n", headers={"Content-Type": "text/plain"}
     )
-    report = poll(engine, server, pollers, workers)
+    report = poll(server, pollers, workers)
     assert (report.new_items, report.described, report.failed) == (6, 0, 0)
     assert fetched(server) == []
     assert stored(engine)["hf"] == ("", "card")
 
 
 def test_an_undated_archive_on_a_sources_first_poll_is_not_read_but_a_later_item_is(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     # a page source's listing of undated items, polled for the first time: its archive, quiet
     def listing(count: int) -> str:
@@ -206,15 +181,7 @@ def test_an_undated_archive_on_a_sources_first_poll_is_not_read_but_a_later_item
     )
 
     def run(at: datetime) -> PollReport:
-        made = Poller(
-            engine,
-            Settings(parse_workers=workers),
-            classifier=Points(),
-            clock=lambda: at,
-            fetch_settings=FAST,
-        )
-        pollers.append(made)
-        return made.poll([source], force=True)
+        return pollers(at=at, parse_workers=workers).poll([source], force=True)
 
     report = run(NOW)
     assert (report.new_items, report.quiet) == (30, 30)
@@ -258,7 +225,7 @@ def test_curator_poll_counts_the_described_items(
 
 
 def test_when_the_pages_run_short_each_source_gets_its_turn(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int
 ) -> None:
     # two sources of three items each without a summary, and three pages a pass, of which one
     # source may use a third: one of each
@@ -267,14 +234,7 @@ def test_when_the_pages_run_short_each_source_gets_its_turn(
         server.add(f"/{name}.atom", atom(entries), headers={"Content-Type": "application/atom+xml"})
         for n in range(3):
             server.add(f"/p/{name}{n}", SITE_WIDE.replace(b"for it", f"for {name}{n}".encode()))
-    made = Poller(
-        engine,
-        Settings(parse_workers=workers, describe_pages=3),
-        classifier=Points(),
-        clock=lambda: NOW,
-        fetch_settings=FAST,
-    )
-    pollers.append(made)
+    made = pollers(parse_workers=workers, describe_pages=3)
     sources = [
         SourceConfig(id=name, publisher=name, kind="feed", url=server.url(f"/{name}.atom"))
         for name in ("a", "b")
@@ -285,7 +245,7 @@ def test_when_the_pages_run_short_each_source_gets_its_turn(
 
 
 def test_a_failure_to_read_descriptions_never_costs_the_batch(
-    engine: Engine, server: LocalServer, pollers: list[Poller], workers: int, tmp_path: Path
+    engine: Engine, server: LocalServer, pollers: Pollers, workers: int, tmp_path: Path
 ) -> None:
     class Unlucky(Poller):
         """The pages are read through a database that cannot be opened: the read of which items
@@ -299,14 +259,7 @@ def test_a_failure_to_read_descriptions_never_costs_the_batch(
             return store
 
     serve(server, feed(server))
-    made = Unlucky(
-        engine,
-        Settings(parse_workers=workers),
-        classifier=Points(),
-        clock=lambda: NOW,
-        fetch_settings=FAST,
-    )
-    pollers.append(made)
+    made = pollers(kind=Unlucky, parse_workers=workers)
     source = SourceConfig(id="thf", publisher="THF", kind="feed", url=server.url("/feed.atom"))
     report = made.poll([source], force=True)
     assert (report.ok, report.failed, report.new_items, report.described) == (1, 0, 6, 0)

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, select
 
-from curator.config import Settings
-from curator.fetch import FetchSettings
-from curator.pipeline import Poller, PollReport
+from curator.pipeline import PollReport
 from curator.records import FetchResult
 from curator.sources import parse_sources_text
 from curator.sources.check import judge
@@ -25,13 +23,9 @@ from curator.store.schema import items
 from tests.conftest import FIXTURES
 from tests.support.feeds import FeedItem, atom
 from tests.support.httpserver import LocalServer
-from tests.test_poll_describe import Points
+from tests.support.polling import NOW, Pollers
 
 pytestmark = pytest.mark.storage
-NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
-FAST = FetchSettings(
-    connect_timeout=2, read_timeout=2, total_timeout=3, allow_private_networks=True
-)
 PAGE = FIXTURES / "enrich" / "pages" / "drupal-lga-care-act-10-years-on.html"
 
 SOURCES = """\
@@ -62,23 +56,14 @@ def feed(server: LocalServer) -> list[FeedItem]:
 
 
 @pytest.fixture
-def pollers() -> Iterator[list[Poller]]:
-    made: list[Poller] = []
+def pollers(engine: Engine) -> Iterator[Pollers]:
+    made = Pollers(engine)
     yield made
-    for one in made:
-        one.close()
+    made.close()
 
 
-def poll(engine: Engine, pollers: list[Poller], text: str) -> PollReport:
-    made = Poller(
-        engine,
-        Settings(parse_workers=0),
-        classifier=Points(),
-        clock=lambda: NOW,
-        fetch_settings=FAST,
-    )
-    pollers.append(made)
-    return made.poll(parse_sources_text(text), force=True)
+def poll(pollers: Pollers, text: str) -> PollReport:
+    return pollers(parse_workers=0).poll(parse_sources_text(text), force=True)
 
 
 def lanes(engine: Engine) -> dict[str, str]:
@@ -93,10 +78,10 @@ def serve(server: LocalServer) -> None:
 
 
 def test_skip_rules_keep_matching_items_quiet(
-    engine: Engine, server: LocalServer, pollers: list[Poller]
+    engine: Engine, server: LocalServer, pollers: Pollers
 ) -> None:
     serve(server)
-    report = poll(engine, pollers, SOURCES.format(url=server.url("/dhsc.atom")))
+    report = poll(pollers, SOURCES.format(url=server.url("/dhsc.atom")))
     # the fake scores 0.1 without "report" in the title: with a summary quiet by the model,
     # without one carded at the lower points; the rules' items are quiet whatever it says
     assert (report.new_items, report.ruled_quiet, report.failed) == (5, 3, 0)
@@ -112,14 +97,14 @@ def test_skip_rules_keep_matching_items_quiet(
 
 
 def test_keep_rules_let_only_matching_items_through_and_a_title_rule_saves_a_page(
-    engine: Engine, server: LocalServer, pollers: list[Poller]
+    engine: Engine, server: LocalServer, pollers: Pollers
 ) -> None:
     serve(server)
     text = SOURCES.format(url=server.url("/dhsc.atom")).replace(
         "    skip:\n      - type: 'press release|speech'\n",
         "    keep:\n      - title: 'minister'\n      - type: 'guidance'\n",
     )
-    report = poll(engine, pollers, text)
+    report = poll(pollers, text)
     # kept: the minister's visit (0.1 with a summary: quiet by the model) and the guidance;
     # the board's minutes match a skip rule of defaults, whatever keep says
     assert (report.new_items, report.ruled_quiet) == (5, 3)
@@ -129,14 +114,14 @@ def test_keep_rules_let_only_matching_items_through_and_a_title_rule_saves_a_pag
 
 
 def test_a_summary_rule_reads_the_page_first(
-    engine: Engine, server: LocalServer, pollers: list[Poller]
+    engine: Engine, server: LocalServer, pollers: Pollers
 ) -> None:
     serve(server)
     text = SOURCES.format(url=server.url("/dhsc.atom")).replace(
         "    skip:\n      - type: 'press release|speech'\n",
         "    keep:\n      - summary: 'survey'\n",  # the LGA page's description has it
     )
-    report = poll(engine, pollers, text)
+    report = poll(pollers, text)
     # read, and then let through by the keep rule (the model, scoring 0.1, keeps it quiet)
     assert (report.described, report.ruled_quiet) == (1, 4)
 
