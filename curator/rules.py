@@ -66,9 +66,12 @@ def pattern_problem(pattern: str) -> str | None:
     except re2.error as exc:
         message = exc.args[0] if exc.args else exc
         text = message.decode() if isinstance(message, bytes) else str(message)
+        why = ""
+        if "perl operator" in text or "escape sequence" in text:
+            why = "; RE2 has no backreferences or lookarounds"
         return (
-            f"'{pattern}' is not a regular expression RE2 can read: {text}; RE2 has no "
-            "backreferences or lookarounds (https://github.com/google/re2/wiki/Syntax)"
+            f"'{pattern}' is not a regular expression RE2 can read: {text}{why} "
+            "(https://github.com/google/re2/wiki/Syntax)"
         )
     if hint:
         return f"'{pattern}' starts with '(i?)'{hint}"

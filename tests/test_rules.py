@@ -58,6 +58,11 @@ def test_a_bad_pattern_is_told_what_is_wrong(pattern: str, says: str) -> None:
     assert problem is not None and says in problem
 
 
+def test_the_missing_features_are_named_only_when_used() -> None:
+    assert "backreferences" not in (pattern_problem("(minutes") or "")
+    assert "backreferences" in (pattern_problem("(?<=a)b") or "")
+
+
 def test_a_good_pattern_has_no_problem() -> None:
     assert pattern_problem("(?i)board (meeting|minutes)") is None
     assert pattern_problem(r"^Consultation outcome\b") is None
