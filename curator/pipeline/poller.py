@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from curator.config import Settings
 from curator.fetch import FetchSettings
 from curator.parse.pool import ParsePool
+from curator.pipeline.classify import Classify, PollModel
 from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
 from curator.pipeline.describe import Describe
 from curator.pipeline.records import PollReport
-from curator.pipeline.stages import Classify, Intake, PollModel, SourceStore, StoreLoop
+from curator.pipeline.stages import Intake, SourceStore, StoreLoop
 from curator.records import SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Engine

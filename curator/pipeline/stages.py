@@ -9,8 +9,9 @@ them deciding anything (the rules are ``curator.pipeline.decide``'s)::
                  predictions, the queue), one source at a time when a batch fails
     Describe     (``curator.pipeline.describe``) before a batch is stored: new items without a
                  summary get their own page's description
-    Classify     one model call for a batch's new items; predictions stored, each item's lane
-                 stored (cards queued with the outbox, digest items queued, quiet ones not)
+    Classify     (``curator.pipeline.classify``) one model call for a batch's new items;
+                 predictions stored, each item's lane stored (cards queued with the outbox,
+                 digest items queued, quiet ones not)
 
 Each source's results are committed together with its new state, so a crash mid-poll loses
 nothing already committed and a re-poll creates no duplicate.
@@ -24,26 +25,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from curator.errors import CuratorError
 from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
+from curator.pipeline.classify import Classify
 from curator.pipeline.decide import Checked, Decider, flood_warning, unchanged
 from curator.pipeline.describe import Describe
 from curator.pipeline.records import Arrival, Fetched, NewItem, Outcome, Parsed, PollReport
-from curator.records import FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
+from curator.records import FetchResult, ParsedFeed, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Connection, Engine
 from curator.store.items import PublisherTitles, store_entries
-from curator.store.lanes import set_lane
-from curator.store.predictions import add_predictions
-from curator.store.queue import queue_items
 
 if TYPE_CHECKING:
-    from curator.classify import ClassifyInput
-    from curator.classify.lanes import LaneThresholds
     from curator.fetch import FetchRequest
 
 log = logging.getLogger("curator.pipeline")
@@ -59,18 +55,6 @@ STORE_GROUP = 50
 STORE_BATCH_ENTRIES = 200
 
 States = Mapping[str, state_store.SourceState]
-
-
-class PollModel(Protocol):
-    """What a poll uses of its classifier (``curator.classify.Classifier``, or a test's
-    stand-in)."""
-
-    def predict(self, inputs: Sequence[ClassifyInput]) -> list[Prediction]: ...
-
-    @property
-    def lane_thresholds(self) -> LaneThresholds | None:
-        """The model's card and digest operating points; None for a stand-in that has none
-        (the decider's own rule then chooses the lane)."""
 
 
 def batches(
@@ -175,65 +159,6 @@ class StoreLoop:
         for outcome in outcomes:
             if self.on_progress:
                 self.on_progress(outcome.source, outcome.text)
-
-
-@dataclass(frozen=True)
-class Classify:
-    """Classifies a batch's new items in one model call, stores the predictions, chooses each
-    item's lane (:meth:`Decider.lane`, over the model's own operating points when it has them)
-    and stores it: cards queued for the editors (and, with a Slack ``channel``, put in the
-    outbox); digest items queued with no card (listed in the day's roll-up); quiet items left
-    ``new``. Without a model, no prediction is stored."""
-
-    model: Callable[[], PollModel | None]
-    decider: Decider
-    channel: str | None
-
-    def __call__(
-        self, conn: Connection, new: Sequence[NewItem], now: datetime
-    ) -> dict[Lane, list[int]]:
-        """The ids of the new items, by lane."""
-        lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
-        if not new:
-            return lanes
-        classifier = self.model()
-        predictions: Sequence[Prediction | None]
-        deciders: Sequence[Decider]
-        if classifier is None:
-            predictions = [None] * len(new)
-            deciders = [self.decider] * len(new)
-        else:
-            from curator.classify import ClassifyInput
-            from curator.classify.features import has_summary
-
-            inputs = [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in new]
-            predictions = classifier.predict(inputs)
-            add_predictions(
-                conn, [(n.item_id, p) for n, p in zip(new, predictions, strict=True)], now
-            )
-            with_summary = with_lanes_of(classifier, self.decider, has_summary=True)
-            without = with_lanes_of(classifier, self.decider, has_summary=False)
-            deciders = [with_summary if has_summary(i) else without for i in inputs]
-        for n, p, decider in zip(new, predictions, deciders, strict=True):
-            lanes[decider.lane(n.entry, p, n.situation)].append(n.item_id)
-        queue_items(conn, lanes["card"], channel=self.channel, now=now)
-        queue_items(conn, lanes["digest"], channel=None, now=now)  # listed in the roll-up
-        for lane, ids in lanes.items():
-            set_lane(conn, ids, lane)
-        return lanes
-
-
-def with_lanes_of(classifier: PollModel, decider: Decider, *, has_summary: bool) -> Decider:
-    """``decider`` choosing lanes at ``classifier``'s operating points (``model_lane``) for an item
-    with a summary or without one (which has points of its own); as it is for a stand-in model
-    that has none."""
-    thresholds = classifier.lane_thresholds
-    if thresholds is None:
-        return decider
-    from curator.classify.lanes import model_lane
-
-    lane = partial(model_lane, thresholds=thresholds, has_summary=has_summary)
-    return replace(decider, prediction_lane=lane)
 
 
 @dataclass(kw_only=True)

@@ -8,7 +8,7 @@ added the column (queued or decided → ``card``, never queued → ``quiet``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import cast, get_args
 
@@ -42,6 +42,12 @@ def set_lane(conn: Connection, item_ids: Iterable[int], lane: Lane) -> int:
     return int(result.rowcount)
 
 
+def set_quiet_rules(conn: Connection, rules: Mapping[int, str]) -> None:
+    """Record, for each item id, the source's rule that kept it quiet (its lane is set apart)."""
+    if rules:
+        conn.execute(_SET_QUIET_RULE, [{"item_id": i, "rule": r} for i, r in rules.items()])
+
+
 def lanes_of(conn: Connection, item_ids: Iterable[int]) -> dict[int, Lane | None]:
     """Each known item's lane (None: no lane chosen); unknown ids are left out."""
     ids = list(dict.fromkeys(item_ids))
@@ -61,6 +67,9 @@ _SET_LANE = (
     update(items)
     .where(items.c.id.in_(bindparam("ids", expanding=True)))
     .values(lane=bindparam("lane"))
+)
+_SET_QUIET_RULE = (
+    update(items).where(items.c.id == bindparam("item_id")).values(quiet_rule=bindparam("rule"))
 )
 _LANES_OF = select(items.c.id, items.c.lane).where(items.c.id.in_(bindparam("ids", expanding=True)))
 

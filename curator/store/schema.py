@@ -148,6 +148,9 @@ items = Table(
         CheckConstraint("lane IN ('card', 'digest', 'quiet')", name="lane"),
         nullable=True,
     ),
+    # The source's skip/keep rule that kept the new item quiet (curator.rules: "skip rule
+    # type ~ 'speech'", "no keep rule matched"); None when no rule did.
+    Column("quiet_rule", Text, nullable=True),
     # When the item was listed in the day's roll-up of the digest lane (None: not yet). Set in
     # the transaction that plans the roll-up's messages, so an item is never listed twice.
     Column("digest_listed_at", UTCDateTime, nullable=True),
