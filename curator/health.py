@@ -46,6 +46,8 @@ class SourceFacts:
     items_last_30_days: int = 0
     #: of those, the items that came without a summary, or with one that only repeats the title
     items_without_summary_30_days: int = 0
+    #: of ``items_last_30_days``, the items the source's skip/keep rules kept quiet
+    items_kept_quiet_by_rules_30_days: int = 0
     accepted: int = 0
     rejected: int = 0
     consecutive_blocks: int = 0
@@ -79,6 +81,8 @@ class SourceHealth:
     flood_at: datetime | None = None
     #: of ``items_last_30_days``, the items that came without a summary
     items_without_summary_30_days: int = 0
+    #: of ``items_last_30_days``, the items the source's skip/keep rules kept quiet
+    items_kept_quiet_by_rules_30_days: int = 0
     #: the items the editors accepted or rejected, all told (``acceptance_rate`` is of these)
     items_decided: int = 0
 
@@ -100,6 +104,7 @@ class SourceHealth:
             "newest_item_at": iso(self.newest_item_at),
             "items_last_30_days": self.items_last_30_days,
             "items_without_summary_30_days": self.items_without_summary_30_days,
+            "items_kept_quiet_by_rules_30_days": self.items_kept_quiet_by_rules_30_days,
             "acceptance_rate": self.acceptance_rate,
             "items_decided": self.items_decided,
             "flood_items": self.flood_items,
@@ -187,6 +192,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         flood_items=facts.flood_items if flooded else None,
         flood_at=facts.flood_at if flooded else None,
         items_without_summary_30_days=facts.items_without_summary_30_days,
+        items_kept_quiet_by_rules_30_days=facts.items_kept_quiet_by_rules_30_days,
         items_decided=decided,
     )
 
@@ -296,6 +302,17 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
             lines.append(
                 f"• `{h.source_id}` ({h.publisher}): {h.items_without_summary_30_days} of "
                 f"{h.items_last_30_days} items in 30 days"
+            )
+    ruled = [h for h in healths if h.items_kept_quiet_by_rules_30_days]
+    if ruled:
+        lines.append(
+            "*Kept quiet by rules* (last 30 days; `curator find` finds them, and says which "
+            "rule): check a rule does not catch what the editors want:"
+        )
+        for h in ruled:
+            lines.append(
+                f"• `{h.source_id}` ({h.publisher}): {h.items_kept_quiet_by_rules_30_days} of "
+                f"{h.items_last_30_days} items"
             )
     rejected = [h for h in healths if mostly_rejected(h.items_decided, h.acceptance_rate)]
     if rejected:

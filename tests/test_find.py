@@ -121,6 +121,7 @@ def test_finds_a_quiet_item_by_a_word_of_its_title(engine: Engine, find: Any) ->
             "sector": None,
             "category": None,
             "relevance": None,
+            "quiet_rule": None,  # quiet, but no source rule put it there
         }
     ]
     table = find("Seclusion")

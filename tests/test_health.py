@@ -142,3 +142,13 @@ def test_a_source_whose_items_the_editors_mostly_reject_is_pointed_to_rules() ->
     text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
     assert "*Mostly rejected*" in text and "• `kf` (The King's Fund): 2 of 12 accepted" in text
     assert "All sources are polling fine" not in text
+
+
+def test_the_items_a_sources_rules_kept_quiet_are_counted_for_the_admin() -> None:
+    ruled = replace(OK, items_last_30_days=40, items_kept_quiet_by_rules_30_days=14)
+    health = assess(SRC, ruled, NOW)
+    assert (health.status, health.detail) == ("ok", "")  # a rule doing its job is no problem
+    assert health.as_json()["items_kept_quiet_by_rules_30_days"] == 14
+    text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
+    assert "*Kept quiet by rules*" in text and "• `kf` (The King's Fund): 14 of 40 items" in text
+    assert "*Kept quiet by rules*" not in report_text([assess(SRC, OK, NOW)])

@@ -8,6 +8,7 @@ folder's PROVENANCE.md).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -17,9 +18,12 @@ from sqlalchemy import Engine, select
 
 from curator.pipeline import PollReport
 from curator.records import FetchResult
+from curator.slack.find import find_reply
 from curator.sources import parse_sources_text
 from curator.sources.check import judge
+from curator.store.health import source_facts
 from curator.store.schema import items
+from curator.store.search import search_items
 from tests.conftest import FIXTURES
 from tests.support.feeds import FeedItem, atom
 from tests.support.httpserver import LocalServer
@@ -142,3 +146,26 @@ def test_sources_check_counts_what_the_rules_would_keep_quiet(server: LocalServe
     assert check.as_json()["kept_quiet_by_rules"] == 3
     plain = replace(source, skip=(), keep=())
     assert judge(plain, result, NOW).ruled_quiet is None
+
+
+def test_why_a_rule_kept_an_item_quiet_is_kept_and_shown(
+    engine: Engine, server: LocalServer, pollers: Pollers
+) -> None:
+    serve(server)
+    poll(pollers, SOURCES.format(url=server.url("/dhsc.atom")))
+    with engine.connect() as conn:
+        rules = {r.url.rsplit("/", 1)[-1]: r.quiet_rule for r in conn.execute(select(items))}
+        found = {f.title: f for f in search_items(conn, "minister")}
+        facts = source_facts(conn, NOW)["dhsc"]
+    assert rules == {
+        "visit": "skip rule type ~ 'press release|speech'",
+        "speech": "skip rule type ~ 'press release|speech'",
+        "board": "skip rule title ~ 'board (meeting|minutes)'",
+        "lga": None,  # quiet by the model, not by a rule
+        "guide": None,
+    }
+    (visit,) = found.values()
+    assert visit.as_json()["quiet_rule"] == "skip rule type ~ 'press release|speech'"
+    assert (facts.items_last_30_days, facts.items_kept_quiet_by_rules_30_days) == (5, 3)
+    reply = json.dumps(find_reply(engine, "minister"))
+    assert "its source's rules: `skip rule type ~ 'press release|speech'`" in reply

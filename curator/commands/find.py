@@ -60,7 +60,7 @@ def _print_table(results: list[FoundItem], tz: str, limit: int) -> None:
             day if found.published_at else f"{day}\nfirst seen",
             Text(found.publisher),
             _title(found),
-            found.lane or "—",
+            _lane(found),
             found.status,
             _prediction(found),
         )
@@ -68,6 +68,12 @@ def _print_table(results: list[FoundItem], tz: str, limit: int) -> None:
     console.print(table)
     more = f"; the newest {limit} are shown (--limit for more)" if len(results) == limit else ""
     console.print(f"{len(results)} found, newest first{more}.", highlight=False)
+
+
+def _lane(found: FoundItem) -> str:
+    """The lane, and the rule that kept the item quiet when one did."""
+    lane = found.lane or "—"
+    return f"{lane} ({found.quiet_rule})" if found.quiet_rule else lane
 
 
 @click.command()

@@ -37,7 +37,11 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
         prediction.append(CATEGORIES.get(found.category, found.category))
     if found.relevance is not None:
         prediction.append(f"relevance {found.relevance:.2f}")
-    return [date, f"lane `{found.lane or 'none'}`", found.status, *prediction]
+    lane = f"lane `{found.lane or 'none'}`"
+    if found.quiet_rule:
+        rule = blocks.escape(found.quiet_rule).replace("`", "'")
+        lane += f" (its source's rules: `{rule}`)"
+    return [date, lane, found.status, *prediction]
 
 
 def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[str, Any]:

@@ -15,12 +15,12 @@ from curator.store.schema import DECIDED, UTCDateTime, items, source_state
 
 
 def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
-    """Each source's state with its newest item, items first seen in the last 30 days (and how
-    many of them came without a summary) and decided items, from three indexed queries (none
-    reads every item): the newest date is one entry of ix_items_source_dated per source, the
-    recent items a range of ix_items_seen_source, the decided ones the partial
-    ix_items_decided_source (its condition written as the index declares it, so the planner can
-    prove the index holds every row)."""
+    """Each source's state with its newest item, items first seen in the last 30 days (how many
+    of them came without a summary, and how many its rules kept quiet) and decided items, from
+    three indexed queries (none reads every item): the newest date is one entry of
+    ix_items_source_dated per source, the recent items a range of ix_items_seen_source, the
+    decided ones the partial ix_items_decided_source (its condition written as the index
+    declares it, so the planner can prove the index holds every row)."""
     newest = (
         select(func.max(_DATED))
         .where(items.c.source_id == source_state.c.source_id)
@@ -31,14 +31,17 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
     # index in source order than read a month's range and sort it.
     recent: Counter[str] = Counter()
     bare: Counter[str] = Counter()
-    for sid, title, summary in conn.execute(
-        select(items.c.source_id, items.c.title, items.c.summary).where(
+    ruled: Counter[str] = Counter()
+    for sid, title, summary, rule in conn.execute(
+        select(items.c.source_id, items.c.title, items.c.summary, items.c.quiet_rule).where(
             items.c.first_seen_at >= now - timedelta(days=30)
         )
     ):
         recent[sid] += 1
         if not says_more_than(summary, title):  # stored as plain text
             bare[sid] += 1
+        if rule is not None:
+            ruled[sid] += 1
     decided: dict[tuple[str, str], int] = {
         (row.source_id, row.status): int(row.n)
         for row in conn.execute(
@@ -61,6 +64,7 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             newest_item_at=_utc(st["newest_item_at"]),
             items_last_30_days=recent.get(sid, 0),
             items_without_summary_30_days=bare.get(sid, 0),
+            items_kept_quiet_by_rules_30_days=ruled.get(sid, 0),
             accepted=decided.get((sid, "accepted"), 0),
             rejected=decided.get((sid, "rejected"), 0),
             parse_warning=st["parse_warning"],

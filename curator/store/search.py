@@ -62,6 +62,8 @@ class FoundItem:
     sector: str | None
     category: str | None
     relevance: float | None
+    #: The source's skip/keep rule that kept the item quiet (None: no rule did).
+    quiet_rule: str | None = None
 
     @property
     def dated(self) -> datetime:
@@ -80,6 +82,7 @@ class FoundItem:
             "sector": self.sector,
             "category": self.category,
             "relevance": self.relevance,
+            "quiet_rule": self.quiet_rule,
         }
 
 
@@ -120,6 +123,7 @@ def search_items(
             sector=r.sector,
             category=r.category,
             relevance=r.relevance,
+            quiet_rule=r.quiet_rule,
         )
         for r in rows
     ]
@@ -187,6 +191,7 @@ def _with_prediction(page: Any) -> Select[Any]:
             items.c.first_seen_at,
             items.c.lane,
             items.c.status,
+            items.c.quiet_rule,
             predictions.c.sector,
             predictions.c.category,
             predictions.c.relevance,
