@@ -73,7 +73,7 @@ def _print_table(results: list[FoundItem], tz: str, limit: int) -> None:
 def _lane(found: FoundItem) -> str:
     """The lane, and the rule that kept the item quiet when one did."""
     lane = found.lane or "—"
-    return f"{lane} ({found.quiet_rule})" if found.quiet_rule else lane
+    return f"{lane} ({found.quiet_rule})" if found.quiet_rule and lane == "quiet" else lane
 
 
 @click.command()

@@ -46,7 +46,10 @@ def _echo_problems(problems: Sequence[Problem]) -> None:
 #: More ``curator sources`` sub-commands living in other modules, loaded only when used:
 #: name -> "module:attribute" (e.g. ``"status": "curator.commands.source_status:status"``).
 #: Commands may also be attached directly with ``@sources.command()``.
-LAZY_SUBCOMMANDS: dict[str, str] = {"status": "curator.commands.sources_status:status"}
+LAZY_SUBCOMMANDS: dict[str, str] = {
+    "status": "curator.commands.sources_status:status",
+    "apply-rules": "curator.commands.sources_rules:apply_rules_command",
+}
 
 
 class _SourcesGroup(click.Group):

@@ -94,6 +94,8 @@ class Card:
     lane: str | None = None
     #: CURATOR_CANDIDATE_DAYS, for the note on an expired card (None: the note names no number)
     expired_after: int | None = None
+    #: The source's skip/keep rule that took the item out of the queue (None: none did).
+    quiet_rule: str | None = None
 
     @property
     def expired(self) -> bool:
@@ -174,7 +176,14 @@ def outcome_line(card: Card) -> str:
 
 
 def expired_line(card: Card) -> str:
-    """The note that replaces an expired card's buttons."""
+    """The note that replaces the buttons of a card that left the queue undecided: expired, or
+    kept quiet by a rule of its source added since it was posted."""
+    if card.quiet_rule:
+        rule = escape(card.quiet_rule).replace("`", "'")
+        return (
+            f":mute: Kept quiet by its source's rules (`{rule}`) without a decision; find it "
+            "with /pulse find"
+        )
     after = f" after {card.expired_after} days" if card.expired_after else ""
     return f":hourglass: Expired{after} without a decision; find it with /pulse find"
 

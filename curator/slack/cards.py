@@ -46,6 +46,7 @@ def card_of(item: StoredItem, pred: StoredPrediction | None, who: Decider | None
         category_confidence=pred.category_confidence if pred else None,
         uncertain=pred.uncertain if pred else False,
         lane=item.lane,
+        quiet_rule=item.quiet_rule,
     )
 
 

@@ -38,7 +38,7 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
     if found.relevance is not None:
         prediction.append(f"relevance {found.relevance:.2f}")
     lane = f"lane `{found.lane or 'none'}`"
-    if found.quiet_rule:
+    if found.quiet_rule and found.lane == "quiet":
         rule = blocks.escape(found.quiet_rule).replace("`", "'")
         lane += f" (its source's rules: `{rule}`)"
     return [date, lane, found.status, *prediction]

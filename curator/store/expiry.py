@@ -65,17 +65,23 @@ def expire_candidates(conn: Connection, cutoff: datetime, *, limit: int = BATCH)
         ).scalars()
     }
     done = [i for i in ids if i in expired]
-    if done:
-        conn.execute(
-            update(outbox)
-            .where(
-                outbox.c.item_id.in_(bindparam("ids", expanding=True)),
-                outbox.c.status == literal("pending", literal_execute=True),
-            )
-            .values(status="failed", last_error="skipped: expired without a decision"),
-            {"ids": done},
-        )
+    cancel_pending_cards(conn, done, "skipped: expired without a decision")
     return done
+
+
+def cancel_pending_cards(conn: Connection, item_ids: list[int], why: str) -> None:
+    """The cards of ``item_ids`` still waiting in the outbox are not posted (``why`` is kept)."""
+    if not item_ids:
+        return
+    conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.item_id.in_(bindparam("ids", expanding=True)),
+            outbox.c.status == literal("pending", literal_execute=True),
+        )
+        .values(status="failed", last_error=why),
+        {"ids": item_ids},
+    )
 
 
 def posted_cards(conn: Connection, item_ids: list[int]) -> list[PostedCard]:

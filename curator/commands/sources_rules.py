@@ -1,0 +1,77 @@
+"""``curator sources apply-rules``: the sources' skip/keep rules applied to the candidates already
+waiting for the editors (new items get them as they are polled)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("apply-rules")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="only this source")
+@click.option("--dry-run", is_flag=True, help="list what the rules catch; move nothing")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def apply_rules_command(
+    file: Path | None, source_ids: tuple[str, ...], dry_run: bool, as_json: bool
+) -> None:
+    """Move the waiting candidates that the sources' skip/keep rules catch to the quiet lane.
+
+    Rules apply to new items as they are polled; after adding one, this applies it to what
+    already waits. Each item keeps the rule that caught it (`curator find` shows it); its card,
+    if already in Slack, is redrawn without buttons. Exits 0, or 2 on an invalid sources file
+    or an unknown --source."""
+    from curator.commands.common import engine, load_sources_or_exit, settings
+    from curator.slack.ruled import apply_rules
+
+    path, sources = load_sources_or_exit(file)
+    if source_ids:
+        known = {s.id for s in sources}
+        unknown = [i for i in source_ids if i not in known]
+        if unknown:
+            raise click.UsageError(f"no source {', '.join(map(repr, unknown))} in {path}")
+        sources = [s for s in sources if s.id in source_ids]
+    conf = settings()
+    client = None
+    if conf.slack_bot_token and not dry_run:
+        from curator.slack.outbox import make_client
+
+        client = make_client(conf)
+    report = apply_rules(engine(), sources, client, dry_run=dry_run)
+    if as_json:
+        out = {
+            "dry_run": dry_run,
+            "caught": len(report.caught),
+            "moved": report.moved,
+            "by_source": report.by_source(),
+            "redrawn": report.redrawn,
+            "failed": report.failed,
+            "items": [c.as_json() for c in report.caught],
+        }
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    if not any(s.skip or s.keep for s in sources):
+        click.echo(f"No source in {path} has skip or keep rules: nothing to apply.")
+        return
+    for c in report.caught:
+        click.echo(f"{c.source_id}: #{c.item_id} {c.title} ({c.rule})")
+    counts = ", ".join(f"{sid} {n}" for sid, n in sorted(report.by_source().items()))
+    if dry_run:
+        click.echo(
+            f"{len(report.caught)} waiting candidates the rules would keep quiet"
+            + (f" ({counts})" if counts else "")
+            + "; nothing moved (--dry-run)."
+        )
+        return
+    failed = f", {report.failed} could not be redrawn (they keep their buttons)"
+    click.echo(
+        f"Moved {report.moved} waiting candidates to the quiet lane"
+        + (f" ({counts})" if counts else "")
+        + (f"; redrew {report.redrawn} cards in Slack" if client is not None else "")
+        + (failed if report.failed else "")
+        + "."
+    )
