@@ -20,8 +20,9 @@ from curator.store.schema import items, outbox
 #: Items expired per transaction: a long-neglected queue is emptied in bounded steps.
 BATCH = 500
 
-# A literal, so that the planner proves it implies the partial index ix_items_queued_seen.
-_QUEUED = items.c.status == literal(QUEUED, literal_execute=True)
+#: A candidate still waiting, as a literal, so that the planner proves it implies the partial
+#: index ix_items_queued_seen.
+IS_QUEUED = items.c.status == literal(QUEUED, literal_execute=True)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def expire_candidates(conn: Connection, cutoff: datetime, *, limit: int = BATCH)
         for i in conn.execute(
             select(items.c.id)
             .where(
-                _QUEUED,
+                IS_QUEUED,
                 items.c.first_seen_at < cutoff,
                 or_(items.c.carded_at.is_(None), items.c.carded_at < cutoff),
             )
@@ -58,7 +59,7 @@ def expire_candidates(conn: Connection, cutoff: datetime, *, limit: int = BATCH)
         int(i)
         for i in conn.execute(
             update(items)
-            .where(items.c.id.in_(bindparam("ids", expanding=True)), _QUEUED)
+            .where(items.c.id.in_(bindparam("ids", expanding=True)), IS_QUEUED)
             .values(status="new", lane="quiet", version=items.c.version + 1)
             .returning(items.c.id),
             {"ids": ids},

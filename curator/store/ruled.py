@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, literal, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
-from curator.store.expiry import cancel_pending_cards
-from curator.store.item_reads import QUEUED
+from curator.store.expiry import IS_QUEUED, cancel_pending_cards
 from curator.store.schema import items
 
 #: Candidates read (and moved) per transaction.
 PAGE = 500
-
-_QUEUED = items.c.status == literal(QUEUED, literal_execute=True)
 
 
 @dataclass(frozen=True)
@@ -50,7 +47,7 @@ def waiting(
             items.c.document_type,
         )
         .where(
-            _QUEUED,
+            IS_QUEUED,
             items.c.id > after_id,
             items.c.source_id.in_(bindparam("sources", expanding=True)),
         )
@@ -80,7 +77,7 @@ def keep_quiet(conn: Connection, rules: Mapping[int, str]) -> list[int]:
     for item_id, rule in rules.items():
         done = conn.execute(
             update(items)
-            .where(items.c.id == item_id, _QUEUED)
+            .where(items.c.id == item_id, IS_QUEUED)
             .values(status="new", lane="quiet", quiet_rule=rule, version=items.c.version + 1)
         ).rowcount
         if done:
