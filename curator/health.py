@@ -48,6 +48,8 @@ class SourceFacts:
     items_without_summary_30_days: int = 0
     #: of ``items_last_30_days``, the items the source's skip/keep rules kept quiet
     items_kept_quiet_by_rules_30_days: int = 0
+    #: of those, the ones an editor made a card of or accepted all the same
+    ruled_items_wanted_30_days: int = 0
     accepted: int = 0
     rejected: int = 0
     consecutive_blocks: int = 0
@@ -83,6 +85,8 @@ class SourceHealth:
     items_without_summary_30_days: int = 0
     #: of ``items_last_30_days``, the items the source's skip/keep rules kept quiet
     items_kept_quiet_by_rules_30_days: int = 0
+    #: of those, the ones an editor made a card of or accepted all the same
+    ruled_items_wanted_30_days: int = 0
     #: the items the editors accepted or rejected, all told (``acceptance_rate`` is of these)
     items_decided: int = 0
 
@@ -105,6 +109,7 @@ class SourceHealth:
             "items_last_30_days": self.items_last_30_days,
             "items_without_summary_30_days": self.items_without_summary_30_days,
             "items_kept_quiet_by_rules_30_days": self.items_kept_quiet_by_rules_30_days,
+            "ruled_items_wanted_30_days": self.ruled_items_wanted_30_days,
             "acceptance_rate": self.acceptance_rate,
             "items_decided": self.items_decided,
             "flood_items": self.flood_items,
@@ -172,6 +177,13 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
     if without_summaries(facts.items_without_summary_30_days, facts.items_last_30_days):
         said = no_summary_detail(facts.items_without_summary_30_days, facts.items_last_30_days)
         detail = f"{detail}; {said}" if detail else said
+    if facts.ruled_items_wanted_30_days:
+        said = (
+            f"the editors made a card of or accepted {facts.ruled_items_wanted_30_days} of the "
+            f"{facts.items_kept_quiet_by_rules_30_days} items its rules kept quiet in 30 days: "
+            "check its skip/keep rules"
+        )
+        detail = f"{detail}; {said}" if detail else said
     if mostly_rejected(decided, rate):
         said = rejected_detail(facts.rejected, decided)
         detail = f"{detail}; {said}" if detail else said
@@ -193,6 +205,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         flood_at=facts.flood_at if flooded else None,
         items_without_summary_30_days=facts.items_without_summary_30_days,
         items_kept_quiet_by_rules_30_days=facts.items_kept_quiet_by_rules_30_days,
+        ruled_items_wanted_30_days=facts.ruled_items_wanted_30_days,
         items_decided=decided,
     )
 
@@ -310,9 +323,16 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
             "rule): check a rule does not catch what the editors want:"
         )
         for h in ruled:
+            wanted = h.ruled_items_wanted_30_days
             lines.append(
                 f"• `{h.source_id}` ({h.publisher}): {h.items_kept_quiet_by_rules_30_days} of "
                 f"{h.items_last_30_days} items"
+                + (
+                    f"; the editors made a card of or accepted {wanted} of them all the same: "
+                    "check the source's rules"
+                    if wanted
+                    else ""
+                )
             )
     rejected = [h for h in healths if mostly_rejected(h.items_decided, h.acceptance_rate)]
     if rejected:

@@ -152,3 +152,20 @@ def test_the_items_a_sources_rules_kept_quiet_are_counted_for_the_admin() -> Non
     text = report_text([health, assess(replace(SRC, id="fine"), OK, NOW)])
     assert "*Kept quiet by rules*" in text and "• `kf` (The King's Fund): 14 of 40 items" in text
     assert "*Kept quiet by rules*" not in report_text([assess(SRC, OK, NOW)])
+
+
+def test_rules_that_caught_what_the_editors_wanted_are_pointed_out() -> None:
+    facts = replace(
+        OK,
+        items_last_30_days=40,
+        items_kept_quiet_by_rules_30_days=14,
+        ruled_items_wanted_30_days=2,
+    )
+    health = assess(SRC, facts, NOW)
+    assert health.detail == (
+        "the editors made a card of or accepted 2 of the 14 items its rules kept quiet in 30 "
+        "days: check its skip/keep rules"
+    )
+    assert health.as_json()["ruled_items_wanted_30_days"] == 2
+    text = report_text([health])
+    assert "14 of 40 items; the editors made a card of or accepted 2 of them all the same" in text

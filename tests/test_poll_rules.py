@@ -22,6 +22,7 @@ from curator.slack.find import find_reply
 from curator.sources import parse_sources_text
 from curator.sources.check import judge
 from curator.store.health import source_facts
+from curator.store.promote import make_card
 from curator.store.schema import items
 from curator.store.search import search_items
 from tests.conftest import FIXTURES
@@ -169,3 +170,14 @@ def test_why_a_rule_kept_an_item_quiet_is_kept_and_shown(
     assert (facts.items_last_30_days, facts.items_kept_quiet_by_rules_30_days) == (5, 3)
     reply = json.dumps(find_reply(engine, "minister"))
     assert "its source's rules: `skip rule type ~ 'press release|speech'`" in reply
+    # an editor makes a card of one all the same: the source's health says its rules over-catch
+    with engine.begin() as conn:
+        make_card(conn, visit.id, "UEDITOR", NOW, None)
+    with engine.connect() as conn:
+        after = source_facts(conn, NOW)["dhsc"]
+        shown = {f.title: f for f in search_items(conn, "minister")}
+    assert (after.items_kept_quiet_by_rules_30_days, after.ruled_items_wanted_30_days) == (3, 1)
+    (carded,) = shown.values()
+    assert carded.lane == "card" and "its source's rules" not in json.dumps(
+        find_reply(engine, "minister")
+    )

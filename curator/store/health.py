@@ -32,16 +32,24 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
     recent: Counter[str] = Counter()
     bare: Counter[str] = Counter()
     ruled: Counter[str] = Counter()
-    for sid, title, summary, rule in conn.execute(
-        select(items.c.source_id, items.c.title, items.c.summary, items.c.quiet_rule).where(
-            items.c.first_seen_at >= now - timedelta(days=30)
-        )
+    overruled: Counter[str] = Counter()
+    for sid, title, summary, rule, carded_at, status in conn.execute(
+        select(
+            items.c.source_id,
+            items.c.title,
+            items.c.summary,
+            items.c.quiet_rule,
+            items.c.carded_at,
+            items.c.status,
+        ).where(items.c.first_seen_at >= now - timedelta(days=30))
     ):
         recent[sid] += 1
         if not says_more_than(summary, title):  # stored as plain text
             bare[sid] += 1
         if rule is not None:
             ruled[sid] += 1
+            if carded_at is not None or status == "accepted":  # an editor wanted it after all
+                overruled[sid] += 1
     decided: dict[tuple[str, str], int] = {
         (row.source_id, row.status): int(row.n)
         for row in conn.execute(
@@ -65,6 +73,7 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             items_last_30_days=recent.get(sid, 0),
             items_without_summary_30_days=bare.get(sid, 0),
             items_kept_quiet_by_rules_30_days=ruled.get(sid, 0),
+            ruled_items_wanted_30_days=overruled.get(sid, 0),
             accepted=decided.get((sid, "accepted"), 0),
             rejected=decided.get((sid, "rejected"), 0),
             parse_warning=st["parse_warning"],
