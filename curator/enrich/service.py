@@ -33,6 +33,7 @@ from curator.enrich.reader import DocumentKind, ReadJob, read_job
 from curator.enrich.records import Document, Publication
 from curator.enrich.sections import find_sections
 from curator.fetch import BodyTooLarge, Fetcher, FetchError, FetchSettings, HTTPStatusError
+from curator.normalise import content_type as content_type_of
 from curator.parse.pool import ParsePool
 
 #: A report PDF may be this large (the fetcher's own cap for pages stays lower).
@@ -199,8 +200,7 @@ async def _fetch(
         ) from exc
     except FetchError as exc:
         raise PageUnreadable(f"{url}: could not fetch it: {exc}") from exc
-    content_type = next((v for k, v in result.headers.items() if k.lower() == "content-type"), "")
-    return result.content, content_type.lower(), result.url
+    return result.content, content_type_of(result.headers).lower(), result.url
 
 
 def _warn(document: Document, warning: str) -> Document:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from curator.normalise import content_type
+
 #: How much of a body is searched for a challenge page's markers.
 SCAN_BYTES = 64 * 1024
 #: A page this small that loads Imperva's script has nothing else on it: a challenge.
@@ -67,7 +69,7 @@ def _looks_like_html(headers: Mapping[str, str], body: bytes) -> bool:
     """An HTML page, not a feed (a feed's own <title> may say anything)."""
     if _HTML_START.match(body[:4096]):
         return True
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "").lower()
+    ctype = content_type(headers).lower()
     return "html" in ctype and "xml" not in ctype and not _FEED_START.match(body[:512])
 
 

@@ -19,7 +19,14 @@ from curator.normalise.doctypes import (
     document_type_label,
     split_document_type,
 )
-from curator.normalise.text import clean_text, html_soup, http_charset, says_more_than, xml_safe
+from curator.normalise.text import (
+    clean_text,
+    content_type,
+    html_soup,
+    http_charset,
+    says_more_than,
+    xml_safe,
+)
 from curator.normalise.urls import (
     TRACKING_PARAMS,
     TRACKING_PREFIXES,
@@ -35,6 +42,7 @@ __all__ = [
     "TRACKING_PREFIXES",
     "canonical_url",
     "clean_text",
+    "content_type",
     "document_type_from_govuk_api",
     "document_type_label",
     "govuk_path",

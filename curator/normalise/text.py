@@ -75,9 +75,15 @@ def xml_safe(text: str) -> str:
     return _NOT_XML_CHAR.sub("", text)
 
 
+def content_type(headers: Mapping[str, str]) -> str:
+    """A response's ``Content-Type`` header as sent ("" when it has none); ``headers`` may use
+    any letter case."""
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
 def http_charset(headers: Mapping[str, str]) -> str | None:
     """The ``charset`` of a response's ``Content-Type`` header, if it names one."""
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    ctype = content_type(headers)
     if not ctype:
         return None
     msg = Message()

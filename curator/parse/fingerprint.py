@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 
 from curator import __version__
+from curator.normalise import content_type
 from curator.records import SourceConfig
 
 #: Raise when the parsers read the same document differently (without a release).
@@ -32,7 +33,7 @@ PARSE_FORMAT = 3
 
 def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body: bytes) -> str:
     """SHA-256 (hex) of ``body`` and how ``source`` parses it."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    ctype = content_type(headers)
     settings = json.dumps(
         [
             __version__,
@@ -40,7 +41,7 @@ def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body
             source.kind,
             asdict(source.selectors) if source.selectors else None,
             url,
-            content_type,
+            ctype,
         ]
     ).encode()
     digest = hashlib.sha256(settings)

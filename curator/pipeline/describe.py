@@ -32,7 +32,7 @@ from datetime import datetime
 from itertools import zip_longest
 
 from curator.fetch import Fetcher, FetchError, FetchSettings
-from curator.normalise import says_more_than
+from curator.normalise import content_type, says_more_than
 from curator.parse.describe import DescribeJob, page_description
 from curator.parse.pool import ParsePool
 from curator.pipeline.decide import Decider, KnownState, usable_descriptions
@@ -178,7 +178,7 @@ class Describe:
 
 
 def _is_html(headers: Mapping[str, str]) -> bool:
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    ctype = content_type(headers)
     return not ctype or "html" in ctype.lower()
 
 
