@@ -171,22 +171,23 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         and facts.flood_at is not None
         and now - facts.flood_at <= FLOOD_REPORTED
     )
+    # What else an admin should know, said after the status's own detail.
+    notes = [detail] if detail else []
     if flooded and facts.flood_items is not None and facts.flood_at is not None:
-        said = flood_detail(facts.flood_items, facts.flood_at)
-        detail = f"{detail}; {said}" if detail else said
+        notes.append(flood_detail(facts.flood_items, facts.flood_at))
     if without_summaries(facts.items_without_summary_30_days, facts.items_last_30_days):
-        said = no_summary_detail(facts.items_without_summary_30_days, facts.items_last_30_days)
-        detail = f"{detail}; {said}" if detail else said
-    if facts.ruled_items_wanted_30_days:
-        said = (
-            f"the editors made a card of or accepted {facts.ruled_items_wanted_30_days} of the "
-            f"{facts.items_kept_quiet_by_rules_30_days} items its rules kept quiet in 30 days: "
-            "check its skip/keep rules"
+        notes.append(
+            no_summary_detail(facts.items_without_summary_30_days, facts.items_last_30_days)
         )
-        detail = f"{detail}; {said}" if detail else said
+    if facts.ruled_items_wanted_30_days:
+        notes.append(
+            ruled_wanted_detail(
+                facts.ruled_items_wanted_30_days, facts.items_kept_quiet_by_rules_30_days
+            )
+        )
     if mostly_rejected(decided, rate):
-        said = rejected_detail(facts.rejected, decided)
-        detail = f"{detail}; {said}" if detail else said
+        notes.append(rejected_detail(facts.rejected, decided))
+    detail = "; ".join(notes)
     return SourceHealth(
         source_id=source.id,
         publisher=source.publisher,
@@ -235,6 +236,14 @@ def no_summary_detail(bare: int, items: int) -> str:
         "their own pages): the model reads a title and a link only and cards such items at "
         "lower points, so more of them are duds; "
         "give the source a summary (a `summary` selector, or a feed that has one)"
+    )
+
+
+def ruled_wanted_detail(wanted: int, ruled: int) -> str:
+    """What a source whose rules kept quiet items the editors wanted all the same is told."""
+    return (
+        f"the editors made a card of or accepted {wanted} of the {ruled} items its rules kept "
+        "quiet in 30 days: check its skip/keep rules"
     )
 
 
