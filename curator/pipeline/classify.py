@@ -37,6 +37,15 @@ class PollModel(Protocol):
 
 
 @dataclass(frozen=True)
+class Laned:
+    """A batch's new items once classified: their ids by lane, and why their source's rules
+    kept some of them quiet (item id → the rule)."""
+
+    lanes: dict[Lane, list[int]]
+    quiet_rules: dict[int, str]
+
+
+@dataclass(frozen=True)
 class Classify:
     """Classifies a batch's new items in one model call, stores the predictions, chooses each
     item's lane (:meth:`Decider.lane`, over the model's own operating points when it has them)
@@ -48,13 +57,11 @@ class Classify:
     decider: Decider
     channel: str | None
 
-    def __call__(
-        self, conn: Connection, new: Sequence[NewItem], now: datetime
-    ) -> dict[Lane, list[int]]:
-        """The ids of the new items, by lane."""
+    def __call__(self, conn: Connection, new: Sequence[NewItem], now: datetime) -> Laned:
+        """The ids of the new items by lane, and the rules that kept some quiet."""
         lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
         if not new:
-            return lanes
+            return Laned(lanes, {})
         classifier = self.model()
         predictions: Sequence[Prediction | None]
         deciders: Sequence[Decider]
@@ -76,14 +83,13 @@ class Classify:
         for n, p, decider in zip(new, predictions, deciders, strict=True):
             lanes[decider.lane(n.entry, p, n.situation)].append(n.item_id)
         # why the source's rules kept an item quiet, kept with it (search results, source health)
-        set_quiet_rules(
-            conn, {n.item_id: r for n in new if (r := self.decider.ruled_out(n.entry, n.situation))}
-        )
+        ruled = {n.item_id: r for n in new if (r := self.decider.ruled_out(n.entry, n.situation))}
+        set_quiet_rules(conn, ruled)
         queue_items(conn, lanes["card"], channel=self.channel, now=now)
         queue_items(conn, lanes["digest"], channel=None, now=now)  # listed in the roll-up
         for lane, ids in lanes.items():
             set_lane(conn, ids, lane)
-        return lanes
+        return Laned(lanes, ruled)
 
 
 def with_lanes_of(classifier: PollModel, decider: Decider, *, has_summary: bool) -> Decider:

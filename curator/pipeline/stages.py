@@ -314,19 +314,19 @@ class SourceStore:
                 outcomes.append(Outcome(one.source, check.progress))
                 if here.flood:
                     floods.append((one.source.id, here.flood))
-            lanes = self.classify(conn, new, now)
+            laned = self.classify(conn, new, now)
         report = self.report
         report.ok += len(parsed)
         report.new_items += len(new)
         report.described += sum(1 for n in new if n.entry.url in self.described)
-        report.ruled_quiet += sum(1 for n in new if self.decider.ruled_out(n.entry, n.situation))
+        report.ruled_quiet += len(laned.quiet_rules)
         report.duplicates += duplicates
         for one in parsed:
             for warning in one.feed.warnings:
                 report.warnings.append({"id": one.source.id, "warning": warning})
         for source_id, count in floods:
             report.warnings.append({"id": source_id, "warning": flood_warning(count)})
-        report.count(lanes)
+        report.count(laned.lanes)
         return outcomes
 
     # -- recording a check ------------------------------------------------------------------
