@@ -97,7 +97,11 @@ class Describe:
             return list(batch), set()
         pages = _fetch_pages(urls, self.fetch_settings, {u: wanted[u].source_id for u in urls})
         found = self._descriptions(pages)
-        site = [d for one in batch if (d := self._site_description(one))]
+        if not any(found.values()):
+            return list(batch), set()
+        # A page source's listing page's own description is the site's, not an item's.
+        listings = {one.result.url: one.result for one in batch if one.source.kind == "page"}
+        site = [d for d in self._descriptions(listings).values() if d]
         titles = {url: wanted[url].title for url in found}
         usable = usable_descriptions(found, titles, site)
         if not usable:
@@ -164,17 +168,6 @@ class Describe:
             except Exception as exc:  # a page that broke its reader costs only its description
                 log.info("%s: no description: %s", url, exc)
         return found
-
-    def _site_description(self, one: Parsed) -> str | None:
-        """A page source's listing page's own description: the site's, not an item's."""
-        if one.source.kind != "page" or not _is_html(one.result.headers):
-            return None
-        page = one.result
-        job = DescribeJob(content=page.content, url=page.url, headers=page.headers)
-        try:
-            return self.parse_pool.call(page_description, job).result()
-        except Exception:
-            return None
 
 
 def _is_html(headers: Mapping[str, str]) -> bool:
