@@ -264,3 +264,34 @@ def test_a_failure_to_read_descriptions_never_costs_the_batch(
     report = made.poll([source], force=True)
     assert (report.ok, report.failed, report.new_items, report.described) == (1, 0, 6, 0)
     assert stored(engine)["hf"] == ("", "card")
+
+
+def test_a_page_sources_own_description_is_not_taken_for_an_items(
+    server: LocalServer, pollers: Pollers, workers: int
+) -> None:
+    # the listing page and one item page share the site's description; the other item's is its own
+    site = b'<meta name="description" content="We are the charity for it.">'
+    links = "".join(
+        f'<li><a href="{server.url(f"/p/{name}")}">Paper {name}</a></li>' for name in ("a", "b")
+    )
+    listing = f"<html><head>{site.decode()}</head><body><ul>{links}</ul></body></html>"
+    server.add("/list", listing, headers=HTML)
+    server.add("/p/a", SITE_WIDE, headers=HTML)
+    server.add("/p/b", (PAGES / "drupal-lga-care-act-10-years-on.html").read_bytes(), headers=HTML)
+    source = SourceConfig(
+        id="epi",
+        publisher="EPI",
+        kind="page",
+        url=server.url("/list"),
+        selectors=PageSelectors(item="li", title="a", link="a"),
+    )
+    pollers(parse_workers=workers).poll([source], force=True)  # the first poll: its archive
+    server.add(
+        "/list",
+        listing.replace("</ul>", f'<li><a href="{server.url("/p/c")}">Paper c</a></li></ul>'),
+        headers=HTML,
+    )
+    server.add("/p/c", SITE_WIDE, headers=HTML)
+    report = pollers(at=NOW + timedelta(hours=2), parse_workers=workers).poll([source], force=True)
+    assert (report.new_items, report.described) == (1, 0)  # the site's sentence is not Paper c's
+    assert fetched(server) == ["/p/c"]
