@@ -8,25 +8,19 @@ buttons; a click on it still finds the item, which is never lost: ``/pulse find`
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from curator.records import Entry, SourceConfig
 from curator.rules import kept_quiet_by
-from curator.slack.cards import load_card
-from curator.slack.messages import update_card
-from curator.slack.outbox import MIN_INTERVAL
+from curator.slack.expiry import Redraws
 from curator.store.expiry import posted_cards
 from curator.store.handles import Engine
 from curator.store.ruled import Waiting, keep_quiet, waiting
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,6 +79,7 @@ def apply_rules(
     ``dry_run``); with ``client``, redraw the cards of those moved (one update a second)."""
     ruled = {s.id: s for s in sources if s.skip or s.keep}
     report = RulesReport()
+    redraws = Redraws(engine, client, None, sleep) if client is not None else None
     after = 0
     while ruled:
         with engine.begin() as conn:
@@ -98,28 +93,11 @@ def apply_rules(
                 if (rule := catches(item, ruled[item.source_id])) is not None
             }
             moved = [] if dry_run else keep_quiet(conn, {i: r for i, (_, r) in found.items()})
-            cards = posted_cards(conn, moved) if client is not None else []
+            cards = posted_cards(conn, moved) if redraws is not None else []
         report.caught += [Caught(i, it.source_id, it.title, r) for i, (it, r) in found.items()]
         report.moved += len(moved)
-        for posted in cards:
-            assert client is not None
-            if report.redrawn or report.failed:
-                sleep(MIN_INTERVAL)
-            if _redraw(engine, client, posted.channel, posted.ts, posted.item_id):
-                report.redrawn += 1
-            else:
-                report.failed += 1
+        if redraws is not None:
+            redraws(cards)
+    if redraws is not None:
+        report.redrawn, report.failed = redraws.redrawn, redraws.failed
     return report
-
-
-def _redraw(engine: Engine, client: WebClient, channel: str, ts: str, item_id: int) -> bool:
-    with engine.connect() as conn:
-        card = load_card(conn, item_id)
-    if card is None:
-        return True
-    try:
-        update_card(client, channel, ts, card)
-    except (SlackClientError, OSError) as exc:
-        log.warning("could not mark the card of item %s as kept quiet: %s", item_id, exc)
-        return False
-    return True
