@@ -22,7 +22,7 @@ NOW = datetime(2024, 6, 12, 8, tzinfo=UTC)
 
 
 def describe(content: bytes, **headers: str) -> str | None:
-    return page_description(DescribeJob(content, "https://example.org/p", headers))
+    return page_description(DescribeJob(content, headers))
 
 
 @pytest.mark.parametrize(

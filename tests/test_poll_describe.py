@@ -102,7 +102,7 @@ def test_items_without_a_summary_are_given_their_pages_description(
     assert (report.new_items, report.described, report.failed) == (6, 2, 0)
     assert report.as_json()["described"] == 2
     own = {
-        name: page_description(DescribeJob((PAGES / page).read_bytes(), "x"))
+        name: page_description(DescribeJob((PAGES / page).read_bytes()))
         for name, page in [
             ("hf", "drupal-health-foundation-publics-views.html"),
             ("lga", "drupal-lga-care-act-10-years-on.html"),

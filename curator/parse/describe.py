@@ -34,7 +34,6 @@ class DescribeJob:
     """A fetched page, for a parser process: its bytes and its HTTP headers (the charset)."""
 
     content: bytes
-    url: str
     headers: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -160,7 +160,7 @@ class Describe:
             if isinstance(page, FetchError):
                 log.info("%s: no description: %s", url, page)
             elif _is_html(page.headers):
-                job = DescribeJob(content=page.content, url=page.url, headers=page.headers)
+                job = DescribeJob(content=page.content, headers=page.headers)
                 reading[url] = self.parse_pool.call(page_description, job)
         for url, future in reading.items():
             try:
