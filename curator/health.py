@@ -13,13 +13,15 @@ admin fixes the selectors.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from curator.outcomes import Outcomes, outcome_lines
 from curator.records import SourceConfig
+from curator.rules_suggest import DAYS as SUGGEST_DAYS
+from curator.rules_suggest import Suggestion
 from curator.schedule import BLOCKED_EVERY, is_blocked
 
 Status = Literal[
@@ -264,8 +266,28 @@ def rejected_detail(rejected: int, decided: int) -> str:
     """What a mostly rejected source is told (README, "Skip and keep rules")."""
     return (
         f"the editors rejected {rejected} of its {decided} items they decided: `skip`/`keep` "
-        "rules in sources.yaml can keep what they never take quiet"
+        "rules in sources.yaml can keep what they never take quiet "
+        "(`curator sources suggest-rules` proposes some from their decisions)"
     )
+
+
+def suggestion_lines(suggestions: Sequence[Suggestion], publishers: Mapping[str, str]) -> list[str]:
+    """The weekly report's "Rules to consider" (:mod:`curator.rules_suggest`); none without
+    suggestions."""
+    if not suggestions:
+        return []
+    lines = [
+        f"*Rules to consider* (the editors rejected every item each matches of those first "
+        f"seen in {SUGGEST_DAYS} days and took none; `curator sources suggest-rules` prints "
+        "them for sources.yaml, with examples):"
+    ]
+    for s in suggestions:
+        waiting = f", {s.waiting} waiting" if s.waiting else ""
+        lines.append(
+            f"• `{s.source_id}` ({publishers.get(s.source_id, s.source_id)}): skip "
+            f"`{s.rule}`: {s.rejected} rejected{waiting}"
+        )
+    return lines
 
 
 def _days(delta: timedelta) -> str:
@@ -284,10 +306,15 @@ CHECK_BY_HAND_WHY = (
 )
 
 
-def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = None) -> str:
+def report_text(
+    healths: Sequence[SourceHealth],
+    outcomes: Outcomes | None = None,
+    suggestions: Sequence[Suggestion] = (),
+) -> str:
     """The weekly Slack report: the sources that need an admin's attention, the blocked ones
-    to check by hand with their URLs, a summary of every status, then (given ``outcomes``)
-    what the editors decided that week, by how each item reached them."""
+    to check by hand with their URLs, the skip rules the editors' decisions suggest, a summary
+    of every status, then (given ``outcomes``) what the editors decided that week, by how each
+    item reached them."""
     counts = Counter(h.status for h in healths)
     lines = ["*Weekly source health*"]
     attention = [h for h in healths if h.status in PROBLEMS and h.status != "blocked"]
@@ -354,6 +381,7 @@ def report_text(healths: Sequence[SourceHealth], outcomes: Outcomes | None = Non
             lines.append(
                 f"• `{h.source_id}` ({h.publisher}): {accepted} of {h.items_decided} accepted"
             )
+    lines.extend(suggestion_lines(suggestions, {h.source_id: h.publisher for h in healths}))
     if healths and not attention and not blocked and not flooded and not bare and not rejected:
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

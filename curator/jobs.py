@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from multiprocessing import get_context
 from typing import TYPE_CHECKING
 
@@ -42,9 +42,12 @@ def weekly_report(
     editors decided in the last 7 days by how each item reached them; handed to ``post``
     (Slack) and logged. None when another worker has sent this week's."""
     from curator.health import report_text
+    from curator.rules_suggest import DAYS as SUGGEST_DAYS
+    from curator.rules_suggest import let_through, suggest
     from curator.store.health import source_health
     from curator.store.meta import claim_once
     from curator.store.outcomes import decided_last_week
+    from curator.store.suggest import recent_decisions
 
     year, week, _ = now.isocalendar()
     with engine.begin() as conn:
@@ -54,7 +57,8 @@ def weekly_report(
     with engine.connect() as conn:
         health = source_health(conn, sources, now)
         outcomes = decided_last_week(conn, now)
-    text = report_text(health, outcomes)
+        recent = recent_decisions(conn, now - timedelta(days=SUGGEST_DAYS))
+    text = report_text(health, outcomes, suggest(let_through(recent, sources)))
     if post is not None:
         post(text)
     log.info("weekly source-health report:\n%s", text)

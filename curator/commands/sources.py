@@ -49,6 +49,7 @@ def _echo_problems(problems: Sequence[Problem]) -> None:
 LAZY_SUBCOMMANDS: dict[str, str] = {
     "status": "curator.commands.sources_status:status",
     "apply-rules": "curator.commands.sources_rules:apply_rules_command",
+    "suggest-rules": "curator.commands.sources_suggest:suggest_rules_command",
 }
 
 

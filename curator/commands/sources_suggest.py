@@ -1,0 +1,94 @@
+"""``curator sources suggest-rules``: skip rules proposed from what the editors rejected
+(:mod:`curator.rules_suggest`), for the admin to copy into sources.yaml."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from curator.rules_suggest import DAYS, MIN_REJECTED
+
+
+@click.command("suggest-rules")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="only this source")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=DAYS,
+    show_default=True,
+    help="read the items first seen in this many days",
+)
+@click.option(
+    "--min-rejected",
+    type=click.IntRange(2, 1000),
+    default=MIN_REJECTED,
+    show_default=True,
+    help="propose a rule only when it matches at least this many rejected items",
+)
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def suggest_rules_command(
+    file: Path | None, source_ids: tuple[str, ...], days: int, min_rejected: int, as_json: bool
+) -> None:
+    """Propose skip rules from the editors' decisions: for each source, a GOV.UK document
+    type, a section of its site or a title label ("Speech: …") of which the editors rejected
+    every item they decided (at least --min-rejected) and took none.
+
+    Nothing is changed: add the rules you agree with to the source's `skip:` in sources.yaml,
+    then `curator sources apply-rules` moves the candidates already waiting that they catch.
+    Exits 0, or 2 on an invalid sources file or an unknown --source."""
+    from datetime import UTC, datetime, timedelta
+
+    from curator.commands.common import engine, load_sources_or_exit
+    from curator.rules_suggest import let_through, suggest
+    from curator.store.suggest import recent_decisions
+
+    path, sources = load_sources_or_exit(file)
+    if source_ids:
+        known = {s.id for s in sources}
+        unknown = [i for i in source_ids if i not in known]
+        if unknown:
+            raise click.UsageError(f"no source {', '.join(map(repr, unknown))} in {path}")
+        sources = [s for s in sources if s.id in source_ids]
+    since = datetime.now(UTC) - timedelta(days=days)
+    with engine().connect() as conn:
+        recent = recent_decisions(conn, since, [s.id for s in sources])
+    suggestions = suggest(let_through(recent, sources), min_rejected=min_rejected)
+    if as_json:
+        out = {
+            "days": days,
+            "min_rejected": min_rejected,
+            "suggestions": [s.as_json() for s in suggestions],
+        }
+        json.dump(out, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    if not suggestions:
+        click.echo(
+            f"No rule to suggest: no document type, site section or title label matched "
+            f"{min_rejected} or more items the editors rejected, and none they took, among "
+            f"the items first seen in the last {days} days."
+        )
+        return
+    publishers = {s.id: s.publisher for s in sources}
+    current = None
+    for s in suggestions:
+        if s.source_id != current:
+            current = s.source_id
+            click.echo(f"{s.source_id} ({publishers.get(s.source_id, '?')}):")
+            click.echo("  skip:")
+        waiting = f"; {s.waiting} more wait" if s.waiting else ""
+        click.echo(
+            f"    {s.yaml_line()}   # rejected {s.rejected}, taken 0 in {days} days{waiting}"
+        )
+        for title in s.examples:
+            click.echo(f"    #   e.g. {title}")
+    click.echo(
+        f"\n{len(suggestions)} rule{'s' if len(suggestions) != 1 else ''} to consider. Add "
+        f"those you agree with to the source's `skip:` in {path}, check the file with "
+        "`curator sources check --offline`, then `curator sources apply-rules` moves the "
+        "candidates already waiting that they catch."
+    )

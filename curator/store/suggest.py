@@ -1,0 +1,51 @@
+"""What the rule suggestions (:mod:`curator.rules_suggest`) read: the items of the last weeks that
+reached the editors, with what they made of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, or_, select
+
+from curator.rules_suggest import Decided
+from curator.store.item_reads import QUEUED
+from curator.store.schema import items
+
+_OUTCOMES = {"accepted": "accepted", "rejected": "rejected", QUEUED: "waiting"}
+
+
+def recent_decisions(
+    conn: Connection, since: datetime, source_ids: Sequence[str] | None = None
+) -> list[Decided]:
+    """Items first seen since ``since`` (a range of ix_items_seen_source) that the editors
+    accepted, rejected or made a card of, or that still wait for them; of ``source_ids`` only
+    when given."""
+    query = select(
+        items.c.source_id,
+        items.c.title,
+        items.c.summary,
+        items.c.url,
+        items.c.document_type,
+        items.c.status,
+        items.c.carded_by,
+    ).where(
+        items.c.first_seen_at >= since,
+        or_(items.c.status.in_(tuple(_OUTCOMES)), items.c.carded_by.is_not(None)),
+    )
+    params: dict[str, object] = {}
+    if source_ids is not None:
+        query = query.where(items.c.source_id.in_(bindparam("sources", expanding=True)))
+        params["sources"] = list(source_ids)
+    return [
+        Decided(
+            source_id=r.source_id,
+            title=r.title,
+            url=r.url,
+            document_type=r.document_type,
+            outcome=_OUTCOMES.get(r.status, "other"),
+            carded_by_editor=r.carded_by is not None,
+            summary=r.summary or "",
+        )
+        for r in conn.execute(query, params)
+    ]
