@@ -24,7 +24,7 @@ from curator.records import Entry, Rule, SourceConfig
 from curator.rules import kept_quiet_by, matches
 
 #: A pattern is proposed only when it matches at least this many rejected items.
-MIN_REJECTED = 5
+MIN_REJECTED = 10
 #: At most this many proposals a source.
 PER_SOURCE = 3
 #: How far back the decisions are read, in days (items first seen since then).

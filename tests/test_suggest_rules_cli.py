@@ -27,10 +27,10 @@ DHSC: dict[str, object] = {
 
 
 def _history(engine: Engine) -> int:
-    """Six speeches rejected and a report accepted this month, a speech of last year's rejected
+    """Ten speeches rejected and a report accepted this month, a speech of last year's rejected
     and another source's speeches rejected; one speech still waits. Returns its id."""
     recent = datetime.now(UTC) - timedelta(days=3)
-    for n in range(6):
+    for n in range(10):
         add_item(
             engine,
             title=f"Speech: the future of care {n}",
@@ -42,7 +42,7 @@ def _history(engine: Engine) -> int:
         )
     add_item(engine, status="accepted", first_seen_at=recent, document_type="Independent report")
     add_item(engine, status="rejected", first_seen_at=recent - timedelta(days=400))
-    for n in range(6):
+    for n in range(10):
         add_item(
             engine,
             source_id="ofsted",
@@ -79,16 +79,16 @@ def test_a_proposal_taken_into_sources_yaml_catches_what_waits(
     result = runner.invoke(cli, ["sources", "suggest-rules", str(path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert (data["days"], data["min_rejected"]) == (90, 5)
+    assert (data["days"], data["min_rejected"]) == (90, 10)
     by_source = {s["source_id"]: s for s in data["suggestions"]}
     assert set(by_source) == {"dhsc", "ofsted"}
     dhsc = by_source["dhsc"]
     assert (dhsc["field"], dhsc["pattern"]) == ("url", r"www\.gov\.uk/government/speeches/")
-    assert (dhsc["rejected"], dhsc["waiting"]) == (6, 1)
+    assert (dhsc["rejected"], dhsc["waiting"]) == (10, 1)
 
     text = runner.invoke(cli, ["sources", "suggest-rules", str(path), "--source", "dhsc"])
     assert text.exit_code == 0, text.output
-    line = r"    - url: 'www\.gov\.uk/government/speeches/'   # rejected 6, taken 0 in 90 days"
+    line = r"    - url: 'www\.gov\.uk/government/speeches/'   # rejected 10, taken 0 in 90 days"
     assert line + "; 1 more wait" in text.stdout
     assert "#   e.g. Speech: the future of care 0" in text.stdout
     assert "ofsted" not in text.stdout
@@ -141,19 +141,19 @@ def test_the_weekly_report_lists_the_rules_to_consider_from_real_decisions(engin
             first_seen_at=now - timedelta(days=10),
             lane="digest",
         )
-        for n in range(7)
+        for n in range(12)
     ]
-    for item_id in speeches[:5]:
+    for item_id in speeches[:10]:
         decide(engine, item_id, "reject", editor, now=now - timedelta(days=5))
     report = weekly_report(engine, [dhsc], now)
     assert report is not None
     assert "*Rules to consider*" in report
     assert (
-        r"• `dhsc` (DHSC): skip `url ~ 'www\.gov\.uk/government/speeches/'`: 5 rejected, "
+        r"• `dhsc` (DHSC): skip `url ~ 'www\.gov\.uk/government/speeches/'`: 10 rejected, "
         "2 waiting" in report
     )
     # an editor makes a card of one of them: the editors want some speeches, so no rule
     with engine.begin() as conn:
-        assert make_card(conn, speeches[5], "U0EDITOR", now, None).carded_by == "U0EDITOR"
+        assert make_card(conn, speeches[10], "U0EDITOR", now, None).carded_by == "U0EDITOR"
     next_week = weekly_report(engine, [dhsc], now + timedelta(days=7))
     assert next_week is not None and "*Rules to consider*" not in next_week
