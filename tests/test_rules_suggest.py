@@ -9,6 +9,7 @@ import pytest
 
 from curator.records import Rule, SourceConfig
 from curator.rules import pattern_problem
+from curator.rules_suggest import MIN_REJECTED as DEFAULT_MIN
 from curator.rules_suggest import (
     Decided,
     Suggestion,
@@ -19,7 +20,6 @@ from curator.rules_suggest import (
     suggest_for_source,
     title_label,
 )
-from curator.rules_suggest import MIN_REJECTED as DEFAULT_MIN
 from curator.sources.load import parse_sources_text
 
 GOVUK = "https://www.gov.uk/government"
