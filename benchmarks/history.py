@@ -403,17 +403,12 @@ def ensure_history(
 WEEKLY_REPORT = """
 from datetime import UTC, datetime
 from pathlib import Path
-from curator.health import report_text
+from curator.jobs import weekly_text
 from curator.sources.load import load_sources
 from curator.store.db import open_engine
-from curator.store.health import source_health
-from curator.store.outcomes import decided_last_week
 engine = open_engine(upgrade=False)
-now = datetime.now(UTC)
 with engine.connect() as conn:
-    health = source_health(conn, load_sources(Path({sources!r})), now)
-    outcomes = decided_last_week(conn, now)
-report_text(health, outcomes)
+    weekly_text(conn, load_sources(Path({sources!r})), datetime.now(UTC))
 """
 
 
@@ -518,7 +513,7 @@ def measure(
         )
     if "weekly-report" in only:
         timed(
-            "weekly report (source health, the week's decisions)",
+            "weekly report (source health, rules to consider, the week's decisions)",
             *run_python(WEEKLY_REPORT.format(sources=str(sources)), env),
         )
     export = ["decisions", "export", "--format", "jsonl", "--out", os.devnull]

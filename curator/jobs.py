@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from curator.config import Settings
 from curator.records import SourceConfig
-from curator.store.handles import Engine
+from curator.store.handles import Connection, Engine
 
 if TYPE_CHECKING:
     from curator.classify.retrain import RetrainOutcome
@@ -32,22 +32,32 @@ def open_current_edition(engine: Engine, now: datetime, timezone: str) -> str:
     return edition
 
 
+def weekly_text(conn: Connection, sources: Sequence[SourceConfig], now: datetime) -> str:
+    """The week's report (``curator.health.report_text``): source health, the skip rules the
+    editors' decisions suggest, then what they decided in the last 7 days by how each item
+    reached them."""
+    from curator.health import report_text
+    from curator.rules_suggest import DAYS as SUGGEST_DAYS
+    from curator.rules_suggest import let_through, suggest
+    from curator.store.health import source_health
+    from curator.store.outcomes import decided_last_week
+    from curator.store.suggest import recent_decisions
+
+    health = source_health(conn, sources, now)
+    outcomes = decided_last_week(conn, now)
+    recent = recent_decisions(conn, now - timedelta(days=SUGGEST_DAYS))
+    return report_text(health, outcomes, suggest(let_through(recent, sources)))
+
+
 def weekly_report(
     engine: Engine,
     sources: Sequence[SourceConfig],
     now: datetime,
     post: Callable[[str], None] | None = None,
 ) -> str | None:
-    """The week's report (``curator.health.report_text``): source health, then what the
-    editors decided in the last 7 days by how each item reached them; handed to ``post``
-    (Slack) and logged. None when another worker has sent this week's."""
-    from curator.health import report_text
-    from curator.rules_suggest import DAYS as SUGGEST_DAYS
-    from curator.rules_suggest import let_through, suggest
-    from curator.store.health import source_health
+    """The week's report (:func:`weekly_text`), handed to ``post`` (Slack) and logged. None
+    when another worker has sent this week's."""
     from curator.store.meta import claim_once
-    from curator.store.outcomes import decided_last_week
-    from curator.store.suggest import recent_decisions
 
     year, week, _ = now.isocalendar()
     with engine.begin() as conn:
@@ -55,10 +65,7 @@ def weekly_report(
     if not claimed:
         return None  # another worker sent this week's report
     with engine.connect() as conn:
-        health = source_health(conn, sources, now)
-        outcomes = decided_last_week(conn, now)
-        recent = recent_decisions(conn, now - timedelta(days=SUGGEST_DAYS))
-    text = report_text(health, outcomes, suggest(let_through(recent, sources)))
+        text = weekly_text(conn, sources, now)
     if post is not None:
         post(text)
     log.info("weekly source-health report:\n%s", text)
