@@ -117,7 +117,7 @@ def candidates(item: Decided) -> set[Rule]:
         out.add(Rule("type", f"^{escape(item.document_type.strip())}$"))
     parts = urlsplit(item.url)
     folders = [p for p in parts.path.split("/") if p][:-1]  # the last is the item's own slug
-    host = parts.hostname or ""
+    host = parts.netloc.rpartition("@")[2]  # with its port, if the link has one
     for depth in (1, 2):
         if host and len(folders) >= depth:
             section = "/".join(folders[:depth])

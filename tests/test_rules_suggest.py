@@ -123,6 +123,11 @@ def test_one_proposal_per_group_of_rejections_and_at_most_three() -> None:
     assert len(propose(items, per_source=10)) == 5
 
 
+def test_a_link_with_a_port_keeps_it() -> None:
+    local = [item(n, url=f"http://127.0.0.1:8080/news/item-{n}/") for n in range(5)]
+    assert r"url ~ '127\.0\.0\.1:8080/news/'" in rules(propose(local))
+
+
 def test_special_characters_are_escaped_so_the_pattern_matches_literally() -> None:
     assert escape("a.b (c)|d*") == r"a\.b \(c\)\|d\*"
     (rule,) = [r for r in candidates(item(1, document_type="Q&A (update)")) if r.field == "type"]
