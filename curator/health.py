@@ -145,6 +145,14 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
             f"checked once every {_days(max(BLOCKED_EVERY, source.every))} until it answers: "
             "check it by hand"
         )
+    elif facts.consecutive_failures and facts.last_ok_at is None:
+        # It has never worked: nothing suggests the next attempt will, so say so at once.
+        status = "failing"
+        detail = (
+            f"never fetched successfully ({facts.consecutive_failures} "
+            f"attempt{'s' if facts.consecutive_failures != 1 else ''}): "
+            f"{facts.last_error or 'unknown error'}"
+        )
     elif facts.consecutive_failures >= FAILING_AFTER:
         status = "failing"
         detail = (

@@ -119,7 +119,7 @@ def test_the_command(
     again = runner.invoke(cli, ["sources", "apply-rules", str(sources), "--source", "dhsc"])
     assert again.exit_code == 0 and "Moved 0 waiting candidates" in again.stdout
     unknown = runner.invoke(cli, ["sources", "apply-rules", str(sources), "--source", "nope"])
-    assert unknown.exit_code == 2 and "no source 'nope'" in unknown.output
+    assert unknown.exit_code == 2 and "no source with id 'nope'" in unknown.output
     with engine.connect() as conn:
         from curator.store.schema import items
 

@@ -26,6 +26,8 @@ OK = SourceFacts(last_checked_at=NOW, last_ok_at=NOW, newest_item_at=NOW - timed
         (replace(OK, newest_item_at=NOW - timedelta(days=45)), SRC, "quiet"),
         (replace(OK, consecutive_failures=3, last_error="kf: HTTP 503"), SRC, "failing"),
         (replace(OK, consecutive_failures=1, last_error="kf: HTTP 503"), SRC, "ok"),
+        # never fetched successfully: failing from its first failure
+        (replace(OK, last_ok_at=None, consecutive_failures=1, last_error="kf: x"), SRC, "failing"),
         (replace(OK, feed_title="This feed has ended"), SRC, "ended"),
         (SourceFacts(), SRC, "never polled"),
         (OK, replace(SRC, enabled=False), "disabled"),
@@ -169,3 +171,17 @@ def test_rules_that_caught_what_the_editors_wanted_are_pointed_out() -> None:
     assert health.as_json()["ruled_items_wanted_30_days"] == 2
     text = report_text([health])
     assert "14 of 40 items; the editors made a card of or accepted 2 of them all the same" in text
+
+
+def test_a_source_that_never_worked_says_so() -> None:
+    facts = replace(
+        OK, last_ok_at=None, newest_item_at=None, consecutive_failures=1, last_error="kf: DNS"
+    )
+    health = assess(SRC, facts, NOW)
+    assert (health.status, health.detail) == (
+        "failing",
+        "never fetched successfully (1 attempt): kf: DNS",
+    )
+    # three refusals in a row are still "blocked", not "failing"
+    refused = replace(facts, consecutive_failures=3, consecutive_blocks=3, last_error="kf: 403")
+    assert assess(SRC, refused, NOW).status == "blocked"

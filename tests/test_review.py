@@ -86,6 +86,10 @@ def test_limit_and_end_of_input(engine: Engine, run: Any) -> None:
     out = run("a\n", "--limit", "2")  # input ends at the second candidate: treated as quit
     assert "[1/2]" in out and "[3/" not in out
     assert [x[1] for x in audit(engine)] == ["accept"]
+    # a limit under 1 is refused, not read as "nothing to review"
+    for bad in ("0", "-1"):
+        refused = CliRunner().invoke(cli, ["review", "--limit", bad])
+        assert refused.exit_code == 2 and "--limit" in refused.output, refused.output
 
 
 def test_decided_in_slack_while_on_screen(engine: Engine, run: Any) -> None:

@@ -143,7 +143,9 @@ def test_markdown_offline_lists_the_sources_still_to_verify(tmp_path: Path) -> N
     )
     rows = _rows(result.stdout)
     assert list(rows) == ["a"] and rows["a"][2] == "not checked"
-    assert "Run `curator sources check` where the publishers can be reached" in rows["a"][4]
+    assert f"Run `curator sources check {path}` where the publishers can be reached" in (
+        rows["a"][4]
+    )
 
 
 def test_markdown_of_an_invalid_file_tables_its_problems() -> None:
@@ -152,6 +154,9 @@ def test_markdown_of_an_invalid_file_tables_its_problems() -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"## `{bad}` is not valid: 3 problems"
+    assert lines[2] == (
+        f"Nothing was fetched. Fix each line, then run `curator sources check {bad} --offline`."
+    )
     assert lines[4:6] == ["| line | source | key | problem |", "|---|---|---|---|"]
     assert lines[6].startswith("| 4 |  | default | ")
     assert len(lines) == 9

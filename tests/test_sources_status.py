@@ -68,3 +68,36 @@ def test_stored_error_text_is_printed_as_text_never_as_markup(
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1  # failing
     assert "/feed[/]x[bold]y[link=https://evil.example]z" in result.stdout
+
+
+def test_a_narrow_table_keeps_whole_ids_and_no_problems_is_said(
+    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.add("/ok.atom", atom([FeedItem("Guidance: X", "https://www.gov.uk/guidance/x")]))
+    server.add("/down.atom", b"", status=500)
+    long_ids = ["nhs-england-publications", "cqc-government-organisation-feed"]
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {"id": long_ids[0], "publisher": "NHS England", "url": server.url("/ok.atom")},
+            {"id": long_ids[1], "publisher": "CQC", "url": server.url("/down.atom")},
+        ],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("COLUMNS", "80")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["poll", "--all", "--sources", str(sources)]).exit_code == 0
+    table = runner.invoke(cli, ["sources", "status", str(sources)])
+    assert table.exit_code == 1, table.output  # never fetched, failed once: failing
+    ids = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
+    assert set(long_ids) <= set(ids), table.stdout
+    details = table.stdout.split("Details:", 1)[1]
+    assert f"{long_ids[1]} (failing): never fetched successfully (1 attempt): " in details
+    # a source not polled yet is no problem
+    fine = write_sources(
+        tmp_path / "fine.yaml",
+        [{"id": "later", "publisher": "Ofsted", "url": server.url("/later.atom")}],
+    )
+    none = runner.invoke(cli, ["sources", "status", str(fine), "--problems"])
+    assert none.exit_code == 0, none.output
+    assert none.stdout.startswith("No problems: no source is failing")

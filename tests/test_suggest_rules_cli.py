@@ -113,7 +113,10 @@ def test_bad_input(
     monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
     runner = CliRunner()
     unknown = runner.invoke(cli, ["sources", "suggest-rules", str(path), "--source", "nope"])
-    assert unknown.exit_code == 2 and "no source 'nope'" in unknown.output
+    assert unknown.exit_code == 2 and "no source with id 'nope'" in unknown.output
+    typo = runner.invoke(cli, ["sources", "suggest-rules", str(path), "--source", "dhcs"])
+    assert typo.exit_code == 2 and "(did you mean 'dhsc'?)" in typo.output
+    assert f"`curator sources status {path}` lists them" in typo.output
     low = runner.invoke(cli, ["sources", "suggest-rules", str(path), "--min-rejected", "1"])
     assert low.exit_code == 2 and "--min-rejected" in low.output
     bad = tmp_path / "bad.yaml"

@@ -80,6 +80,27 @@ def load_sources_or_exit(path: Path | None) -> tuple[Path, list[SourceConfig]]:
         raise SystemExit(2) from exc
 
 
+def only_sources(
+    path: Path, sources: list[SourceConfig], source_ids: tuple[str, ...]
+) -> list[SourceConfig]:
+    """The sources ``--source`` names (all of them when it names none); an id not in ``path``
+    is a usage error (exit 2) naming the nearest ids there are."""
+    if not source_ids:
+        return sources
+    import difflib
+
+    known = [s.id for s in sources]
+    unknown = [i for i in source_ids if i not in known]
+    if unknown:
+        near = sorted({m for i in unknown for m in difflib.get_close_matches(i, known, n=3)})
+        hint = f" (did you mean {', '.join(map(repr, near))}?)" if near else ""
+        raise click.UsageError(
+            f"no source with id {', '.join(map(repr, unknown))} in {path}{hint}; "
+            f"`curator sources status {path}` lists them"
+        )
+    return [s for s in sources if s.id in source_ids]
+
+
 def err_console() -> Console:
     from rich.console import Console
 

@@ -38,19 +38,11 @@ def poll(
     """Fetch the due sources once, store new publications, classify and queue candidates.
 
     Exits 0 when the pass completed, even if some sources failed (they are listed)."""
-    from curator.commands.common import engine, load_sources_or_exit, settings
+    from curator.commands.common import engine, load_sources_or_exit, only_sources, settings
     from curator.pipeline import Poller
 
     path, sources = load_sources_or_exit(sources_file)
-    if source_ids:
-        known = {s.id for s in sources}
-        unknown = [i for i in source_ids if i not in known]
-        if unknown:
-            raise click.UsageError(
-                f"no source with id {', '.join(map(repr, unknown))} in {path}; "
-                "`curator sources status` lists them"
-            )
-        sources = [s for s in sources if s.id in source_ids]
+    sources = only_sources(path, sources, source_ids)
     with Poller(engine(), settings()) as poller:
         # --all leaves a blocked source to its daily check; naming it with --source asks now.
         report = _poll(

@@ -161,7 +161,9 @@ def _queue(engine: Engine, limit: int | None) -> tuple[int, Iterator[Card]]:
 
 
 @click.command()
-@click.option("--limit", type=int, default=None, help="Review at most N candidates.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Review at most N candidates."
+)
 def review(limit: int | None) -> None:
     """Triage queued candidates in the terminal: accept, reject, relabel, edit, skip.
 

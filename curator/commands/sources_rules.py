@@ -24,16 +24,11 @@ def apply_rules_command(
     already waits. Each item keeps the rule that caught it (`curator find` shows it); its card,
     if already in Slack, is redrawn without buttons. Exits 0, or 2 on an invalid sources file
     or an unknown --source."""
-    from curator.commands.common import engine, load_sources_or_exit, settings
+    from curator.commands.common import engine, load_sources_or_exit, only_sources, settings
     from curator.slack.ruled import apply_rules
 
     path, sources = load_sources_or_exit(file)
-    if source_ids:
-        known = {s.id for s in sources}
-        unknown = [i for i in source_ids if i not in known]
-        if unknown:
-            raise click.UsageError(f"no source {', '.join(map(repr, unknown))} in {path}")
-        sources = [s for s in sources if s.id in source_ids]
+    sources = only_sources(path, sources, source_ids)
     conf = settings()
     client = None
     if conf.slack_bot_token and not dry_run:

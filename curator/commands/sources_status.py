@@ -58,21 +58,20 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     def when(d: datetime | None) -> str:
         return d.strftime("%Y-%m-%d %H:%M") if d else "—"
 
-    table = Table(
-        "id",
-        "status",
-        "last success",
-        "fails",
-        "newest item",
-        "30 days",
-        "accepted",
-        "detail",
-        title=f"{len(healths)} sources",
-    )
+    if problems and not healths:
+        click.echo("No problems: no source is failing, blocked, degraded, quiet or ended.")
+        sys.exit(0)
+    table = Table(title=f"{len(healths)} sources")
+    # The id is what --source and sources.yaml take: never cut. The details, often long (an
+    # error, a URL), are listed under the table, where they wrap as the terminal does.
+    table.add_column("id", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for name in ("last success", "fails", "newest item", "30 days", "accepted"):
+        table.add_column(name)
     for h in healths:
         rate = f"{h.acceptance_rate:.0%}" if h.acceptance_rate is not None else "—"
-        # Text, never a str: rich reads "[...]" in a str as markup, and the detail is stored
-        # text a server chose (an error, a URL): "[/]" in it crashed the command.
+        # Text, never a str: rich reads "[...]" in a str as markup, and the stored text is
+        # not ours.
         table.add_row(
             Text(h.source_id),
             Text(h.status, style=STYLE.get(h.status, "dim")),
@@ -81,9 +80,14 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
             Text(when(h.newest_item_at)),
             Text(str(h.items_last_30_days)),
             Text(rate),
-            Text(h.detail),
         )
     Console().print(table)
+    detailed = [h for h in healths if h.detail]
+    if detailed:
+        # Plain text: a detail is stored text a server chose (an error, a URL), never markup.
+        click.echo("\nDetails:")
+        for h in detailed:
+            click.echo(f"  {h.source_id} ({h.status}): {h.detail}")
     blocked = [h for h in healths if h.status == "blocked"]
     if blocked:
         # Plain text: URLs and names are printed as they are, never read as console markup.

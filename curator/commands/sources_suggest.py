@@ -42,17 +42,12 @@ def suggest_rules_command(
     Exits 0, or 2 on an invalid sources file or an unknown --source."""
     from datetime import UTC, datetime, timedelta
 
-    from curator.commands.common import engine, load_sources_or_exit
+    from curator.commands.common import engine, load_sources_or_exit, only_sources
     from curator.rules_suggest import let_through, suggest
     from curator.store.suggest import recent_decisions
 
     path, sources = load_sources_or_exit(file)
-    if source_ids:
-        known = {s.id for s in sources}
-        unknown = [i for i in source_ids if i not in known]
-        if unknown:
-            raise click.UsageError(f"no source {', '.join(map(repr, unknown))} in {path}")
-        sources = [s for s in sources if s.id in source_ids]
+    sources = only_sources(path, sources, source_ids)
     since = datetime.now(UTC) - timedelta(days=days)
     with engine().connect() as conn:
         recent = recent_decisions(conn, since, [s.id for s in sources])

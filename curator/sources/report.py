@@ -47,7 +47,7 @@ def _http_advice(status: int | None) -> str:
     return "Open the URL in a browser and compare; update `url` if the publications moved."
 
 
-def advice(row: SourceCheck) -> str:
+def advice(row: SourceCheck, path: Path | None = None) -> str:
     """What an admin should do about one check row."""
     page = row.source.kind == "page"
     status = row.status
@@ -92,7 +92,8 @@ def advice(row: SourceCheck) -> str:
         )
     if status == "not checked":
         return (
-            "Run `curator sources check` where the publishers can be reached; set "
+            f"Run `curator sources check{'' if path is None else ' ' + str(path)}` where the "
+            "publishers can be reached; set "
             "`verified: true` once it returns the publications expected."
         )
     # Fetched and parsed.
@@ -162,7 +163,7 @@ def checks_markdown(path: Path, rows: Sequence[SourceCheck], *, offline: bool) -
             cell(r.source.url),
             cell(r.status),
             cell(problem),
-            cell(advice(r)),
+            cell(advice(r, path)),
         )
         lines.append("| " + " | ".join(values) + " |")
     return "\n".join(lines)
@@ -174,7 +175,7 @@ def problems_markdown(path: Path, problems: Sequence[Problem]) -> str:
     lines = [
         f"## `{cell(str(path))}` is not valid: {n} problem{'s' if n != 1 else ''}",
         "",
-        "Nothing was fetched. Fix each line, then run `curator sources check --offline`.",
+        f"Nothing was fetched. Fix each line, then run `curator sources check {path} --offline`.",
         "",
         "| line | source | key | problem |",
         "|---|---|---|---|",
