@@ -143,8 +143,8 @@ def test_markdown_offline_lists_the_sources_still_to_verify(tmp_path: Path) -> N
     )
     rows = _rows(result.stdout)
     assert list(rows) == ["a"] and rows["a"][2] == "not checked"
-    assert f"Run `curator sources check {path}` where the publishers can be reached" in (
-        rows["a"][4]
+    assert (
+        f"Run `curator sources check {path}` where the publishers can be reached" in (rows["a"][4])
     )
 
 
