@@ -293,7 +293,8 @@ def suggestion_lines(suggestions: Sequence[Suggestion], publishers: Mapping[str,
         waiting = f", {s.waiting} waiting" if s.waiting else ""
         lines.append(
             f"• `{s.source_id}` ({publishers.get(s.source_id, s.source_id)}): skip "
-            f"`{s.rule}`: {s.rejected} rejected{waiting}"
+            f"`{s.rule}`: {s.rejected} rejected{waiting}; an admin adds it with "
+            f"`/pulse sources skip {s.source_id} {s.rule.field} {s.rule.pattern}`"
         )
     return lines
 

@@ -125,3 +125,91 @@ def test_the_command(
 
         statuses = dict(conn.execute(select(items.c.id, items.c.status)).all())
     assert statuses == {caught: "new", kept: "queued"}
+
+
+def test_pulse_sources_skip_adds_the_rule_and_quiets_what_waits(env: Env, tmp_path: Path) -> None:
+    from curator.sources import load_sources
+
+    speech = env.post_card(title="Speech: care reform", document_type="Speech")
+    report = env.post_card(title="Care homes: review", document_type="Research and analysis")
+    sources = tmp_path / "sources.yaml"
+    before = sources.read_text(encoding="utf-8")
+    refused = pulse_reply(env, "sources skip dhsc type ^Speech$", user="U1")["text"]
+    assert "only admins" in refused and sources.read_text(encoding="utf-8") == before
+
+    reply = pulse_reply(env, "sources skip dhsc type '^Speech$'", "UADMIN")["text"]
+    assert reply.startswith("Added `skip rule type ~ '^Speech$'` to `dhsc` in ")
+    assert reply.endswith("Moved 1 waiting candidate to the quiet lane; redrew 1 cards in Slack.")
+    assert load_sources(sources)[0].skip == (Rule("type", "^Speech$"),)
+    assert env.item(speech)["quiet_rule"] == "skip rule type ~ '^Speech$'"
+    assert env.item(report)["status"] == "queued"
+    assert "Kept quiet by its source's rules (`skip rule type ~ '^Speech$'`)" in (
+        env.card_text(speech)
+    )
+    again = pulse_reply(env, "sources skip dhsc type ^Speech$", "UADMIN")["text"]
+    assert "`dhsc` has `skip rule type ~ '^Speech$'` already" in again
+
+    bad = pulse_reply(env, "sources skip dhsc title (minutes", "UADMIN")["text"]
+    assert "not a regular expression RE2 can read" in bad
+    field = pulse_reply(env, "sources skip dhsc author x", "UADMIN")["text"]
+    assert "'author' is not a field rules can match; use one of title, summary, url, type" in field
+    short = pulse_reply(env, "sources skip dhsc type", "UADMIN")["text"]
+    assert "`/pulse sources skip ID FIELD PATTERN`" in short
+    # Slack escapes &, < and > in a command's text: the rule is what the admin typed
+    pulse_reply(env, "sources skip dhsc title Q&amp;A &lt;draft&gt;", "UADMIN")
+    assert load_sources(sources)[0].skip == (
+        Rule("type", "^Speech$"),
+        Rule("title", "Q&A <draft>"),
+    )
+
+
+def test_curator_sources_skip(
+    engine: Engine, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.sources import load_sources
+
+    caught = add_item(engine, title="Speech: care reform", document_type="Speech")
+    kept = add_item(engine, title="Care homes: quality review")
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "dhsc", "publisher": "Department of Health and Social Care", "url": DHSC.url}],
+    )
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    runner = CliRunner()
+    args = ["sources", "skip", "dhsc", "type", "^speech$", "--sources", str(sources)]
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "source_id": "dhsc",
+        "rule": "skip rule type ~ '^speech$'",
+        "added": True,
+        "moved": 1,
+        "redrawn": 0,
+        "failed": 0,
+    }
+    assert load_sources(sources)[0].skip == (Rule("type", "^speech$"),)
+    with engine.connect() as conn:
+        from curator.store.schema import items
+
+        statuses = dict(conn.execute(select(items.c.id, items.c.status)).all())
+    assert statuses == {caught: "new", kept: "queued"}
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0 and "has skip rule type ~ '^speech$' already" in again.stdout
+    # --no-apply leaves what waits
+    other = add_item(engine, title="Board minutes: May")
+    added = runner.invoke(cli, ["sources", "skip", "dhsc", "title", "^board minutes", "--sources",
+                                str(sources), "--no-apply"])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert added.stdout.startswith("Added skip rule title ~ '^board minutes' to dhsc in ")
+    with engine.connect() as conn:
+        assert conn.execute(select(items.c.status).where(items.c.id == other)).scalar() == "queued"
+    before = sources.read_text(encoding="utf-8")
+    for bad, why in (
+        (["dhsc", "title", "(minutes"], "not a regular expression RE2 can read"),
+        (["dhcs", "title", "minutes"], "did you mean 'dhsc'"),
+        (["dhsc", "author", "x"], "'author' is not one of"),
+    ):
+        refused = runner.invoke(cli, ["sources", "skip", *bad, "--sources", str(sources)])
+        assert refused.exit_code == 2 and why in refused.output, refused.output
+    assert sources.read_text(encoding="utf-8") == before

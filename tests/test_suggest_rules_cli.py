@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from curator.cli import cli
+from curator.records import Rule
+from curator.store.schema import items
 from tests.support.factories import add_item
 from tests.support.feeds import write_sources
 
@@ -125,7 +127,9 @@ def test_bad_input(
     assert broken.exit_code == 2 and str(bad) in broken.output
 
 
-def test_the_weekly_report_lists_the_rules_to_consider_from_real_decisions(engine: Engine) -> None:
+def test_the_weekly_report_lists_the_rules_to_consider_from_real_decisions(
+    engine: Engine, tmp_path: Path
+) -> None:
     from curator.jobs import weekly_report
     from curator.records import SourceConfig
     from curator.store.decisions import Actor, decide
@@ -153,8 +157,22 @@ def test_the_weekly_report_lists_the_rules_to_consider_from_real_decisions(engin
     assert "*Rules to consider*" in report
     assert (
         r"• `dhsc` (DHSC): skip `url ~ 'www\.gov\.uk/government/speeches/'`: 10 rejected, "
-        "2 waiting" in report
+        "2 waiting; an admin adds it with "
+        r"`/pulse sources skip dhsc url www\.gov\.uk/government/speeches/`" in report
     )
+    # the command as the report prints it, sent as Slack sends it, adds exactly that rule
+    from curator.slack.pulse import skip_rule
+    from curator.sources import load_sources
+
+    command = report.split("`/pulse sources skip ", 1)[1].split("`", 1)[0].split()
+    path = write_sources(tmp_path / "sources.yaml", [DHSC])
+    skip_rule(engine, path, command[0], command[1], command[2:], None)
+    assert load_sources(path)[0].skip == (Rule("url", r"www\.gov\.uk/government/speeches/"),)
+    with engine.connect() as conn:
+        waiting = conn.execute(
+            select(items.c.status).where(items.c.id.in_(speeches[10:]))
+        ).scalars()
+        assert list(waiting) == ["new", "new"]  # the two that waited were moved
     # an editor makes a card of one of them: the editors want some speeches, so no rule
     with engine.begin() as conn:
         assert make_card(conn, speeches[10], "U0EDITOR", now, None).carded_by == "U0EDITOR"

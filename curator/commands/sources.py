@@ -50,6 +50,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "status": "curator.commands.sources_status:status",
     "apply-rules": "curator.commands.sources_rules:apply_rules_command",
     "suggest-rules": "curator.commands.sources_suggest:suggest_rules_command",
+    "skip": "curator.commands.sources_rules:skip_command",
 }
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from curator.rules import RULE_FIELDS
+
 
 @click.command("apply-rules")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
@@ -70,3 +72,55 @@ def apply_rules_command(
         + (failed if report.failed else "")
         + "."
     )
+
+
+@click.command("skip")
+@click.argument("source_id", metavar="ID")
+@click.argument("field", type=click.Choice(RULE_FIELDS))
+@click.argument("pattern")
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="sources file (default: $CURATOR_SOURCES_FILE or sources.yaml)",
+)
+@click.option("--no-apply", is_flag=True, help="leave the candidates already waiting as they are")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def skip_command(
+    source_id: str,
+    field: str,
+    pattern: str,
+    sources_file: Path | None,
+    no_apply: bool,
+    as_json: bool,
+) -> None:
+    """Add a skip rule to source ID in the sources file: new items whose FIELD (title, summary,
+    url or type) matches PATTERN (RE2, case aside) are kept quiet from the next poll. Then the
+    candidates already waiting that the source's rules catch move to the quiet lane, as
+    `curator sources apply-rules` does (not with --no-apply).
+
+    Comments and layout of the file are kept, and the file is validated before it is written:
+    a bad pattern or an unknown ID changes nothing (exit 2). `curator sources suggest-rules`
+    proposes rules from the editors' decisions."""
+    from curator.commands.common import engine, settings
+    from curator.slack.ruled import add_skip_rule
+    from curator.sources import SourcesError
+
+    conf = settings()
+    path = sources_file or conf.sources_file
+    client = None
+    if conf.slack_bot_token and not no_apply:
+        from curator.slack.outbox import make_client
+
+        client = make_client(conf)
+    try:
+        done = add_skip_rule(engine(), path, source_id, field, pattern, client, apply=not no_apply)
+    except SourcesError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(2) from exc
+    if as_json:
+        json.dump(done.as_json(), sys.stdout)
+        sys.stdout.write("\n")
+        return
+    click.echo(done.text(path).replace("`", ""))

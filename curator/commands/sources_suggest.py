@@ -83,7 +83,9 @@ def suggest_rules_command(
             click.echo(f"    #   e.g. {title}")
     click.echo(
         f"\n{len(suggestions)} rule{'s' if len(suggestions) != 1 else ''} to consider. Add "
-        f"those you agree with to the source's `skip:` in {path}, check the file with "
-        "`curator sources check --offline`, then `curator sources apply-rules` moves the "
-        "candidates already waiting that they catch."
+        f"those you agree with: `curator sources skip ID FIELD PATTERN --sources {path}` "
+        "adds one and moves the candidates already waiting that it catches (so does "
+        "`/pulse sources skip` in Slack); or paste the lines under the source's `skip:` by "
+        f"hand, check the file with `curator sources check {path} --offline` and run "
+        "`curator sources apply-rules`."
     )

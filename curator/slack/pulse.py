@@ -26,6 +26,8 @@ from curator.store.source_state import flooded_sources
 from curator.store.status import decisions_since, failing_sources, quiet_sources, stuck_card
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from curator.config import Settings
 
 QUIET_AFTER = timedelta(days=60)
@@ -40,7 +42,9 @@ USAGE = (
     "• `/pulse sources`: list the sources\n"
     "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed, or the page read "
     "without selectors (admins)\n"
-    "• `/pulse sources disable ID`: stop checking a source (admins)"
+    "• `/pulse sources disable ID`: stop checking a source (admins)\n"
+    "• `/pulse sources skip ID FIELD PATTERN`: keep quiet a source's items whose title, summary, "
+    "url or type matches PATTERN, new and waiting (admins)"
 )
 
 
@@ -153,6 +157,28 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
 def disable_source(path: Path, source_id: str) -> str:
     _sources_module().set_source_enabled(path, source_id, False)
     return f"Disabled source `{source_id}`: it will not be checked until re-enabled."
+
+
+def skip_rule(
+    engine: Engine,
+    path: Path,
+    source_id: str,
+    field: str,
+    words: list[str],
+    client: WebClient | None,
+) -> str:
+    """``/pulse sources skip ID FIELD PATTERN``: the rule added to the file and applied to the
+    source's waiting candidates (:func:`curator.slack.ruled.add_skip_rule`). The pattern is the
+    rest of the command (words joined by one space), as Slack sent it, its escaping of ``&``,
+    ``<`` and ``>`` undone and one pair of surrounding quotes or backticks dropped."""
+    from curator.slack.links import unescape
+    from curator.slack.ruled import add_skip_rule
+
+    pattern = unescape(" ".join(words)).strip()
+    if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "'\"`":
+        pattern = pattern[1:-1]
+    done = add_skip_rule(engine, path, source_id, field.lower(), pattern, client)
+    return escape(done.text(path))
 
 
 def draft_reply(

@@ -1,5 +1,5 @@
 """The ``/pulse`` slash command: ``status``, ``draft``, ``find``, ``add`` (a publication by its
-link), ``sources`` (admins: ``add``, ``disable``). Every ``/pulse`` is answered, failures
+link), ``sources`` (admins: ``add``, ``disable``, ``skip``). Every ``/pulse`` is answered, failures
 included, with a message only its user sees; the replies themselves are written in
 :mod:`curator.slack.pulse`.
 """
@@ -89,10 +89,11 @@ class PulseCommand(AddLink):
             if not args:
                 return pulse.sources_text(self.sources_file)
             verb = args[0].lower()
-            if verb not in ("add", "disable") or len(args) < 2:
+            if verb not in ("add", "disable", "skip") or len(args) < (4 if verb == "skip" else 2):
                 return (
-                    "Use `/pulse sources`, `/pulse sources add URL [Publisher]` or "
-                    "`/pulse sources disable ID`."
+                    "Use `/pulse sources`, `/pulse sources add URL [Publisher]`, "
+                    "`/pulse sources disable ID` or `/pulse sources skip ID FIELD PATTERN` "
+                    "(FIELD: title, summary, url or type)."
                 )
             if not self.access.is_admin(str(command.get("user_id"))):
                 return (
@@ -106,6 +107,10 @@ class PulseCommand(AddLink):
                     " ".join(args[2:]) or None,
                     self.settings,
                     str(command.get("user_id")),
+                )
+            if verb == "skip":
+                return pulse.skip_rule(
+                    self.engine, self.sources_file, args[1], args[2], args[3:], client
                 )
             return pulse.disable_source(self.sources_file, args[1])
         return pulse.USAGE

@@ -12,10 +12,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from slack_sdk import WebClient
 
-from curator.records import Entry, SourceConfig
+from curator.records import Entry, Rule, SourceConfig
 from curator.rules import kept_quiet_by
 from curator.slack.expiry import Redraws
 from curator.store.expiry import posted_cards
@@ -101,3 +102,83 @@ def apply_rules(
     if redraws is not None:
         report.redrawn, report.failed = redraws.redrawn, redraws.failed
     return report
+
+
+@dataclass(frozen=True)
+class SkipAdded:
+    """What adding one skip rule to a source did (``curator sources skip``, ``/pulse sources
+    skip``)."""
+
+    source_id: str
+    rule: Rule
+    #: False when the source had the rule already (nothing was written)
+    added: bool
+    #: the waiting candidates its rules then caught (empty when not applied)
+    report: RulesReport
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "source_id": self.source_id,
+            "rule": f"skip rule {self.rule}",
+            "added": self.added,
+            "moved": self.report.moved,
+            "redrawn": self.report.redrawn,
+            "failed": self.report.failed,
+        }
+
+    def text(self, path: Path) -> str:
+        said = f"`skip rule {self.rule}`"
+        head = (
+            f"Added {said} to `{self.source_id}` in {path}: new items it matches are kept quiet "
+            "from the next poll."
+            if self.added
+            else f"`{self.source_id}` has {said} already in {path}; nothing was written."
+        )
+        moved = self.report.moved
+        tail = f" Moved {moved} waiting candidate{'s' if moved != 1 else ''} to the quiet lane"
+        if self.report.redrawn or self.report.failed:
+            tail += f"; redrew {self.report.redrawn} cards in Slack"
+        if self.report.failed:
+            tail += f", {self.report.failed} could not be redrawn (they keep their buttons)"
+        return head + (tail + "." if moved else "")
+
+
+def add_skip_rule(
+    engine: Engine,
+    path: Path,
+    source_id: str,
+    field: str,
+    pattern: str,
+    client: WebClient | None = None,
+    *,
+    apply: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SkipAdded:
+    """Add ``field: pattern`` to the ``skip:`` rules of ``source_id`` in ``path`` (validated and
+    saved as every edit of the file is, :mod:`curator.sources.edit`), then, unless ``apply`` is
+    False, apply the source's rules to its candidates already waiting, as ``apply-rules`` does.
+    Raises SourcesError (an unknown field or source, a bad pattern) with the file unchanged."""
+    from curator.rules import RULE_FIELDS
+    from curator.sources import load_sources
+    from curator.sources.edit import add_skip_rule as add_to_file
+    from curator.sources.model import Problem, SourcesError
+
+    if field not in RULE_FIELDS:
+        raise SourcesError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    source_id,
+                    "skip",
+                    f"'{field}' is not a field rules can match; use one of "
+                    + ", ".join(RULE_FIELDS),
+                )
+            ]
+        )
+    added = add_to_file(path, source_id, field, pattern)
+    report = RulesReport()
+    if apply:
+        source = next(s for s in load_sources(path) if s.id == source_id)
+        report = apply_rules(engine, [source], client, sleep=sleep)
+    return SkipAdded(source_id, Rule(field, pattern), added, report)

@@ -1,4 +1,4 @@
-"""Edit ``sources.yaml`` safely: add a source, enable or disable one.
+"""Edit ``sources.yaml`` safely: add a source, enable or disable one, add a skip rule to one.
 
 Saving goes through ruamel.yaml's round-trip mode so comments, key order and layout survive,
 validates the result before writing, and replaces the file atomically (temp file +
@@ -127,12 +127,14 @@ def _to_yaml_node(value: object) -> object:
     return value
 
 
-def _edit(path: Path, change: Callable[[Any, str], None]) -> None:
-    """Load ``path`` round-trip, apply ``change``, validate the result, write it atomically."""
+def _edit(path: Path, change: Callable[[Any, str], bool | None]) -> None:
+    """Load ``path`` round-trip, apply ``change``, validate the result, write it atomically
+    (nothing is written when ``change`` returns False: it found nothing to change)."""
     filename = str(path)
     with _locked(path) as text:
         data, _ = parse_round_trip(text, filename)  # refuse to edit a file that is already invalid
-        change(data, filename)
+        if change(data, filename) is False:
+            return
         new_text = _dump(data)
         parse_sources_text(new_text, filename)
         _write_atomically(path, new_text)
@@ -151,27 +153,65 @@ def append_source(path: Path, entry: Mapping[str, object]) -> None:
     _edit(path, change)
 
 
+def _entry(data: Any, source_id: str, filename: str) -> Any:
+    """The mapping of the source ``source_id`` in a round-trip load, or a SourcesError naming
+    the nearest id."""
+    entries: list[Any] = [e for e in data["sources"] if isinstance(e, Mapping)]
+    for entry in entries:
+        if entry.get("id") == source_id:
+            return entry
+    ids = [str(e.get("id")) for e in entries]
+    near = difflib.get_close_matches(source_id, ids, n=1, cutoff=0.6)
+    hint = f"; did you mean '{near[0]}'?" if near else ""
+    raise SourcesError([Problem(filename, None, source_id, None, f"no source with this id{hint}")])
+
+
 def set_source_enabled(path: Path, source_id: str, enabled: bool) -> None:
     """Set ``enabled:`` of one source (used by ``/pulse sources disable ID``), same guarantees."""
 
     def change(data: Any, filename: str) -> None:
-        entries: list[Any] = [e for e in data["sources"] if isinstance(e, Mapping)]
-        for entry in entries:
-            if entry.get("id") == source_id:
-                if "enabled" in entry:
-                    entry["enabled"] = enabled
-                elif not enabled:
-                    keys = list(entry)
-                    # Not last: a comment after an entry belongs to its last key in ruamel.
-                    pos = keys.index("url") + 1 if "url" in keys else len(keys)
-                    pos = min(pos, max(len(keys) - 1, 0))
-                    entry.insert(pos, "enabled", enabled)
-                return
-        ids = [str(e.get("id")) for e in entries]
-        near = difflib.get_close_matches(source_id, ids, n=1, cutoff=0.6)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        raise SourcesError(
-            [Problem(filename, None, source_id, None, f"no source with this id{hint}")]
-        )
+        entry = _entry(data, source_id, filename)
+        if "enabled" in entry:
+            entry["enabled"] = enabled
+        elif not enabled:
+            keys = list(entry)
+            # Not last: a comment after an entry belongs to its last key in ruamel.
+            pos = keys.index("url") + 1 if "url" in keys else len(keys)
+            pos = min(pos, max(len(keys) - 1, 0))
+            entry.insert(pos, "enabled", enabled)
 
     _edit(path, change)
+
+
+def add_skip_rule(path: Path, source_id: str, field: str, pattern: str) -> bool:
+    """Add ``field: pattern`` to the ``skip:`` rules of one source (``curator sources skip``,
+    ``/pulse sources skip``), creating the list if it has none; same guarantees as the other
+    edits (a bad pattern or field is refused by validation and nothing is written). Returns
+    False, writing nothing, when the source has that rule already."""
+    added = False
+
+    def change(data: Any, filename: str) -> bool:
+        nonlocal added
+        from ruamel.yaml.comments import CommentedSeq
+
+        entry = _entry(data, source_id, filename)
+        rules = entry.get("skip")
+        if rules is None:
+            rules = CommentedSeq()
+            keys = list(entry)
+            # Not last: a comment after an entry belongs to its last key in ruamel.
+            entry.insert(max(len(keys) - 1, 0) if len(keys) > 1 else len(keys), "skip", rules)
+        elif not isinstance(rules, list):
+            return True  # not a list: validation names the problem and nothing is written
+        for existing in rules:
+            same = existing == pattern if field == "title" else False
+            if isinstance(existing, Mapping) and dict(existing) == {field: pattern}:
+                same = True
+            if same:
+                return False
+        rules.append(_to_yaml_node({field: pattern}))
+        added = True
+        return True
+
+    _edit(path, change)
+    return added
