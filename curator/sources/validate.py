@@ -11,6 +11,12 @@ from datetime import timedelta
 from typing import Any, cast
 
 from curator.records import ADDED_BY_LINK, SECTORS, PageSelectors, Rule, SourceConfig
+from curator.sources.keys import (
+    default_at_top_level,
+    empty_defaults,
+    selector_at_source_level,
+    unknown,
+)
 from curator.sources.model import (
     BUILTIN_DEFAULTS,
     DEFAULTS_KEYS,
@@ -43,14 +49,7 @@ def _unknown_key(
 ) -> None:
     """Report ``key`` of ``node`` (in ``block``, e.g. ``"selectors."``) as none of ``choices``,
     with the closest one when it looks like a typo."""
-    near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
-    hint = f"did you mean '{near[0]}'? " if near else ""
-    out.add(
-        line_of(node, key),
-        source_id,
-        f"{block}{key}",
-        f"{what}; {hint}valid keys: {', '.join(choices)}",
-    )
+    out.add(line_of(node, key), source_id, f"{block}{key}", unknown(key, choices, what))
 
 
 class Collector:
@@ -236,7 +235,12 @@ def _source(
             f"(e.g. '{slug(str(raw_id)) or 'my-source'}')",
         )
     for key in entry:
-        if key not in SOURCE_KEYS:
+        misplaced = selector_at_source_level(
+            key, entry.get("kind"), line_of(entry, "selectors") if "selectors" in entry else None
+        )
+        if misplaced is not None:
+            out.add(line_of(entry, key), source_id, key, misplaced)
+        elif key not in SOURCE_KEYS:
             _unknown_key(out, entry, key, source_id, SOURCE_KEYS)
     for key in REQUIRED_SOURCE_KEYS:
         if key != "id" and key not in entry:
@@ -349,9 +353,15 @@ def validate(data: Any, out: Collector) -> list[SourceConfig]:
             "the file must be a mapping with a 'sources:' list (and optional 'defaults:')",
         )
         return []
+    defaults_line = line_of(data, "defaults") if "defaults" in data else None
     for key in data:
-        if key not in TOP_LEVEL_KEYS:
+        misplaced = default_at_top_level(key, defaults_line)
+        if misplaced is not None:
+            out.add(line_of(data, key), None, key, misplaced)
+        elif key not in TOP_LEVEL_KEYS:
             _unknown_key(out, data, key, None, TOP_LEVEL_KEYS, what="unknown top-level key")
+    if "defaults" in data and data["defaults"] is None:
+        out.add(defaults_line, None, "defaults", empty_defaults())
     defaults = _defaults(out, data.get("defaults"))
     entries = data.get("sources")
     if not isinstance(entries, list) or not entries:
