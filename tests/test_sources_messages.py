@@ -5,6 +5,8 @@ key is one problem among the rest (the fixtures under tests/fixtures/sources/ ho
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curator.sources import SourcesError, parse_sources_text
 
@@ -91,3 +93,201 @@ def test_an_empty_defaults_block_is_a_problem() -> None:
 def test_an_explicitly_empty_defaults_mapping_is_accepted() -> None:
     (dhsc,) = parse_sources_text("defaults: {}\n" + FEED)
     assert dhsc.every.total_seconds() == 3600
+
+
+# --- YAML syntax errors in plain words, beside the parser's own ---------------------------------
+
+TWO = FEED + (
+    "  - id: ofsted\n"
+    "    publisher: Ofsted\n"
+    "    kind: feed\n"
+    "    url: https://www.gov.uk/government/organisations/ofsted.atom\n"
+)
+PARSER = "; the YAML parser says: "
+
+
+def _syntax(text: str) -> str:
+    (problem,) = _problems(text)
+    assert "YAML syntax error at column" in problem
+    return problem
+
+
+def test_a_list_item_out_of_line_is_compared_with_its_list() -> None:
+    problem = _syntax(TWO.replace("  - id: ofsted", "   - id: ofsted"))
+    assert problem == (
+        "sources.yaml:6: YAML syntax error at column 4: this line is indented differently from "
+        "the lines around it (compare with line 2, whose '-' is in column 3); the keys of one "
+        "mapping, and the '- ' items of one list, must each start in the same column"
+        f"{PARSER}expected <block end>, but found '<block sequence start>' (while parsing a "
+        "block collection started on line 2)"
+    )
+
+
+def test_a_key_between_two_columns_is_compared_with_the_line_above() -> None:
+    problem = _syntax(
+        TWO.replace(
+            "    url: https://www.gov.uk/government/organisations/ofsted",
+            "   url: https://www.gov.uk/government/organisations/ofsted",
+        )
+    )
+    assert problem.startswith(
+        "sources.yaml:9: YAML syntax error at column 4: this line is indented differently from "
+        "the lines around it (compare with line 8, whose key starts in column 5);"
+    )
+    assert problem.endswith(
+        f"{PARSER}expected <block end>, but found '<block mapping start>' "
+        "(while parsing a block collection started on line 2)"
+    )
+
+
+def test_when_the_line_above_is_the_odd_one_both_are_named() -> None:
+    # Line 2 is indented one space too far; the parser stops on line 3, which is right.
+    text = "defaults:\n   every: 2h\n  quiet_after: 30d\n" + FEED
+    problem = _syntax(text)
+    assert problem.startswith(
+        "sources.yaml:3: YAML syntax error at column 3: this line is "
+        "indented differently from the lines around it (compare with line "
+        "2, whose key starts in column 4)"
+    )
+
+
+def test_an_outdented_key_is_said_to_sit_in_the_column_of_the_lists_dash() -> None:
+    problem = _syntax(
+        TWO.replace(
+            "    url: https://www.gov.uk/government/organisations/ofsted",
+            "  url: https://www.gov.uk/government/organisations/ofsted",
+        )
+    )
+    assert problem == (
+        "sources.yaml:9: YAML syntax error at column 3: this key starts in the same column as "
+        "the '-' of the list that begins on line 2, where YAML expects the next '- ' item "
+        "(compare with line 8, whose key starts in column 5); indent it in line with the keys of "
+        "its item, or start a new item with '- '"
+        f"{PARSER}expected <block end>, but found '?' (while parsing a block collection started "
+        "on line 2)"
+    )
+
+
+def test_a_list_item_in_the_column_of_keys_is_named() -> None:
+    problem = _syntax(TWO.replace("  - id: ofsted", "    - id: ofsted"))
+    assert (
+        "this '- ' item starts in the same column as the keys of the mapping that begins "
+        "on line 2, where YAML expects another key (compare with line 2, whose '-' is in "
+        "column 3); line it up with the other items of its list" in problem
+    )
+    assert problem.endswith(
+        f"{PARSER}expected <block end>, but found '-' (while parsing a "
+        "block mapping started on line 2)"
+    )
+
+
+def test_a_line_indented_under_a_value_is_read_as_more_of_it() -> None:
+    problem = _syntax(TWO.replace("    publisher: Ofsted", "     publisher: Ofsted"))
+    assert problem == (
+        "sources.yaml:7: YAML syntax error at column 15: this line starts in column 6, right of "
+        "the key of line 6 above it (column 5), so YAML reads it as more of line 6's value and "
+        "then cannot read its ': '; the keys of one mapping must start in the same column; if "
+        "this line is text, put line 6's whole value in quotes"
+        f"{PARSER}mapping values are not allowed here"
+    )
+
+
+def test_a_value_with_a_colon_and_space_is_told_to_be_quoted() -> None:
+    problem = _syntax(FEED + "    notes: Feed: the old one\n")
+    assert (
+        "this line has ': ' (a colon and a space) after its key and again in its value; a "
+        "value that holds ': ' must be in quotes, e.g. notes: 'Feed: the old one'" in problem
+    )
+    assert problem.endswith(f"{PARSER}mapping values are not allowed here")
+
+
+def test_a_tab_is_named() -> None:
+    problem = _syntax(FEED + "\tnotes: x\n")
+    assert "this line has a tab character in column 1, where YAML allows only spaces" in problem
+    assert f"{PARSER}found character '\\t' that cannot start any token" in problem
+
+
+def test_a_quote_never_closed_is_named_with_its_line() -> None:
+    problem = _syntax(FEED + "    notes: 'The King\n")
+    assert problem.startswith(
+        "sources.yaml:7: YAML syntax error at column 1: the quote that "
+        "opens on line 6 (column 12) is never closed"
+    )
+    assert "'The King''s Fund'" in problem
+    assert problem.endswith(
+        f"{PARSER}found unexpected end of stream (while scanning a quoted scalar started on line 6)"
+    )
+
+
+def test_text_after_a_quoted_value_is_explained() -> None:
+    problem = _syntax(TWO.replace("publisher: Ofsted", "publisher: 'The King's Fund'"))
+    assert "the value starts with a quote ('), so YAML ends it at the next '" in problem
+    assert f"{PARSER}expected <block end>, but found '<scalar>'" in problem
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("*important* feed", "a value that starts with '*' names an anchor"),
+        ("& co", "a value that starts with '&' is an anchor"),
+        ("[draft] first", "a value that starts with '[' is a YAML list"),
+    ],
+)
+def test_values_yaml_reads_as_syntax_are_told_to_be_quoted(value: str, words: str) -> None:
+    problem = _syntax(FEED + f"    notes: {value}\n")
+    assert words in problem and "put it" in problem and "in quotes" in problem
+    assert PARSER in problem
+
+
+def test_a_missing_colon_names_the_line_of_the_key() -> None:
+    problem = _syntax(
+        TWO.replace(
+            "    kind: feed\n    url: https://www.gov.uk/government/organisations/ofsted",
+            "    kind feed\n    url: https://www.gov.uk/government/organisations/ofsted",
+        )
+    )
+    assert "YAML expected a key and its ': ' on line 8 and found none" in problem
+    assert (
+        f"{PARSER}could not find expected ':' (while scanning a simple key started on line 8)"
+        in problem
+    )
+
+
+def test_an_error_without_plain_words_keeps_the_general_advice() -> None:
+    problem = _syntax(" defaults:\n  every: 1h\nsources: []\n")
+    assert PARSER not in problem
+    assert "check indentation, close brackets and quotes" in problem
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    st.lists(st.integers(min_value=0, max_value=TWO.count("\n") - 1), min_size=1, max_size=3),
+    st.sampled_from([" ", "  ", "<1", "<2", "- ", "\t", "'", "[", "x: "]),
+)
+def test_the_parsers_own_message_and_place_are_kept(lines: list[int], change: str) -> None:
+    """Whatever the plain words say, the message still holds the parser's line, column and text."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.composer import ComposerError
+    from ruamel.yaml.parser import ParserError
+    from ruamel.yaml.scanner import ScannerError
+
+    damaged = TWO.splitlines(keepends=True)
+    for i in lines:
+        if change.startswith("<"):
+            n = int(change[1:])
+            damaged[i] = damaged[i][n:] if damaged[i].startswith(" " * n) else damaged[i]
+        else:
+            damaged[i] = change + damaged[i]
+    text = "".join(damaged)
+    try:
+        YAML().load(text)
+    except (ScannerError, ParserError, ComposerError) as exc:
+        mark = exc.problem_mark or exc.context_mark
+        assert mark is not None
+        with pytest.raises(SourcesError) as info:
+            parse_sources_text(text)
+        (problem,) = [str(p) for p in info.value.problems]
+        assert problem.startswith(
+            f"sources.yaml:{mark.line + 1}: YAML syntax error at column {mark.column + 1}: "
+        )
+        assert str(exc.problem) in problem

@@ -14,6 +14,7 @@ from typing import Any
 from curator.records import SourceConfig
 from curator.sources.model import SourcesError, file_error
 from curator.sources.validate import Collector, validate
+from curator.sources.yamlsyntax import Mark, explain
 
 
 def round_trip_yaml() -> Any:
@@ -62,22 +63,7 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
         )
         raise SourcesError(out.problems) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        col = f" at column {mark.column + 1}" if mark else ""
-        ctx = exc.context_mark
-        started = ""
-        if exc.context and ctx is not None and (mark is None or ctx.line != mark.line):
-            started = f" ({exc.context} started on line {ctx.line + 1})"
-        elif exc.context:
-            started = f" ({exc.context})"
-        out.add(
-            mark.line + 1 if mark else None,
-            None,
-            None,
-            f"YAML syntax error{col}: {exc.problem}{started}; check indentation, close brackets "
-            "and quotes, and quote values that contain ': ' or start with '*', '&', '!', '{' "
-            "or '['",
-        )
+        out.add(*_syntax_problem(text, exc))
         raise SourcesError(out.problems) from None
     except YAMLError as exc:
         out.add(None, None, None, f"YAML syntax error: {exc}")
@@ -86,6 +72,35 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
     if out.problems:
         raise SourcesError(sorted(out.problems, key=lambda p: p.line or 0))
     return data, configs
+
+
+def _syntax_problem(text: str, exc: Any) -> tuple[int | None, None, None, str]:
+    """The line and message of a YAML syntax error: plain words for it when
+    :mod:`curator.sources.yamlsyntax` has them, then the parser's own message."""
+    mark = exc.problem_mark or exc.context_mark
+    col = f" at column {mark.column + 1}" if mark else ""
+    ctx = exc.context_mark
+    started = ""
+    if exc.context and ctx is not None and (mark is None or ctx.line != mark.line):
+        started = f" ({exc.context} started on line {ctx.line + 1})"
+    elif exc.context:
+        started = f" ({exc.context})"
+    said = f"{exc.problem}{started}"
+    hint = explain(
+        text,
+        exc.problem,
+        Mark(exc.problem_mark.line, exc.problem_mark.column) if exc.problem_mark else None,
+        exc.context,
+        Mark(ctx.line, ctx.column) if ctx is not None else None,
+    )
+    if hint is not None:
+        message = f"YAML syntax error{col}: {hint}; the YAML parser says: {said}"
+    else:
+        message = (
+            f"YAML syntax error{col}: {said}; check indentation, close brackets and quotes, and "
+            "quote values that contain ': ' or start with '*', '&', '!', '{' or '['"
+        )
+    return (mark.line + 1 if mark else None, None, None, message)
 
 
 def parse_sources_text(text: str, filename: str = "sources.yaml") -> list[SourceConfig]:
