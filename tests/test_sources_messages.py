@@ -4,11 +4,17 @@ key is one problem among the rest (the fixtures under tests/fixtures/sources/ ho
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curator.sources import SourcesError, parse_sources_text
+from curator.cli import cli
+from curator.sources import SourcesError, load_sources, parse_sources_text, set_source_enabled
+from tests.conftest import FIXTURES
 
 FEED = """\
 sources:
@@ -291,3 +297,89 @@ def test_the_parsers_own_message_and_place_are_kept(lines: list[int], change: st
             f"sources.yaml:{mark.line + 1}: YAML syntax error at column {mark.column + 1}: "
         )
         assert str(exc.problem) in problem
+
+
+# --- a duplicate key is one problem among the rest ----------------------------------------------
+
+
+def test_a_duplicate_id_no_longer_hides_the_other_problems(tmp_path: Path) -> None:
+    """The audit's case: two id lines in one source made `sources check --offline` report only
+    the duplicate; the other problems appeared once it was removed."""
+    bad = (FIXTURES / "sources" / "bad-values.yaml").read_text(encoding="utf-8")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(bad, encoding="utf-8")
+    doubled = tmp_path / "doubled.yaml"
+    doubled.write_text(bad.replace("  - id: dhsc\n", "  - id: dhsc\n    id: dhsc\n"), "utf-8")
+
+    before = CliRunner().invoke(cli, ["sources", "check", str(plain), "--offline", "--json"])
+    after = CliRunner().invoke(cli, ["sources", "check", str(doubled), "--offline", "--json"])
+    assert before.exit_code == after.exit_code == 1
+    was = json.loads(before.stdout)["problems"]
+    now = json.loads(after.stdout)["problems"]
+    assert len(was) == 11 and len(now) == 12
+    (dup,) = [p for p in now if "duplicate key" in p["message"]]
+    assert dup == {
+        "file": str(doubled),
+        "line": 12,
+        "source_id": "dhsc",
+        "key": "id",
+        "message": "duplicate key: also set on line 11 in the same mapping; the rest of the file "
+        "was checked with the value on line 11, and this one ignored: keep only one",
+    }
+    # The rest are the same problems, one line further down from line 12 on.
+    shifted = [(p["line"] + (p["line"] >= 12), p["key"], p["message"]) for p in was]
+    assert shifted == [(p["line"], p["key"], p["message"]) for p in now if p is not dup]
+
+
+def test_the_first_value_of_a_duplicate_is_the_one_checked() -> None:
+    text = FEED + "    every: 2h\n    every: often\n"
+    (problem,) = _problems(text)
+    assert "key 'every': duplicate key: also set on line 6" in problem  # 'often' never read
+    text = FEED + "    every: often\n    every: 2h\n"
+    first, second = _problems(text)
+    assert "key 'every': 'often' is not an interval" in first
+    assert "key 'every': duplicate key" in second
+
+
+def test_a_duplicate_key_refuses_the_file_and_its_edits(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    text = FEED + "    url: https://www.gov.uk/government/organisations/ofsted.atom\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourcesError, match="duplicate key"):
+        load_sources(path)
+    with pytest.raises(SourcesError, match="duplicate key"):
+        set_source_enabled(path, "dhsc", False)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_duplicates_in_every_block_name_their_source_and_key() -> None:
+    text = (
+        "defaults:\n  jitter: 0.1\n  jitter: 0.2\n"
+        + PAGE.replace("      link: h2 a\n", "      link: h2 a\n      item: li\n")
+        + "    skip:\n      - title: a\n        title: b\n"
+        + "sources: []\n"
+    )
+    assert [p.split(": duplicate key")[0] for p in _problems(text)] == [
+        "sources.yaml:3: key 'defaults.jitter'",
+        "sources.yaml:13: source 'epi', key 'selectors.item'",
+        "sources.yaml:16: source 'epi', key 'skip[1].title'",
+        "sources.yaml:17: key 'sources'",
+    ]
+
+
+def test_a_list_as_a_key_is_a_problem_not_a_crash() -> None:
+    # '? ' makes what follows a key: here a mapping holding a list, which cannot be a key.
+    text = "? sources:\n  - id: x\n" + FEED
+    problems = _problems(text)
+    assert any(
+        p.startswith("sources.yaml:1: a key here is a list or mapping, not text") for p in problems
+    )
+
+
+def test_a_duplicate_merge_key_is_still_a_problem() -> None:
+    text = "base: &b {every: 1h}\nsources:\n  - <<: *b\n    <<: *b\n" + FEED.split(
+        "sources:\n  - "
+    )[1].replace("id: dhsc", "    id: dhsc", 1)
+    assert _problems(text) == [
+        "sources.yaml:4: key '<<': duplicate key in the same mapping; keep one"
+    ]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from curator.records import SourceConfig
-from curator.sources.model import SourcesError, file_error
+from curator.sources.duplicates import KeyProblem, key_problems
+from curator.sources.model import SourcesError, file_error, line_of
 from curator.sources.validate import Collector, validate
 from curator.sources.yamlsyntax import Mark, explain
 
@@ -28,6 +30,34 @@ def round_trip_yaml() -> Any:
     return yaml
 
 
+@cache
+def _recording_constructor() -> type[Any]:
+    """ruamel.yaml's round-trip constructor, but a key it cannot keep (written twice in one
+    mapping, or a list or mapping as a key) is recorded in ``key_problems`` and left out, the
+    first value kept, instead of stopping the load at the first."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class RecordingConstructor(RoundTripConstructor):
+        key_problems: list[KeyProblem]
+
+        def check_mapping_key(
+            self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+        ) -> bool:
+            found = self.__dict__.setdefault("key_problems", [])
+            line = key_node.start_mark.line + 1
+            try:
+                present = key in mapping
+            except TypeError:  # a mapping key that holds a list cannot be hashed
+                found.append(KeyProblem(id(mapping), line, None, None))
+                return False
+            if present:
+                found.append(KeyProblem(id(mapping), line, str(key), line_of(mapping, key)))
+                return False
+            return True
+
+    return RecordingConstructor
+
+
 def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]:
     """The round-trip YAML of ``text`` and the sources it holds; raises SourcesError."""
     from ruamel.yaml.constructor import DuplicateKeyError
@@ -38,7 +68,10 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
         with warnings.catch_warnings():
             # e.g. an anchor defined twice: ambiguous in a hand-edited file, so a problem too.
             warnings.simplefilter("error", YAMLWarning)
-            data = round_trip_yaml().load(text)
+            yaml = round_trip_yaml()
+            yaml.Constructor = _recording_constructor()
+            data = yaml.load(text)
+            found: list[KeyProblem] = getattr(yaml.constructor, "key_problems", [])
     except YAMLWarning as exc:
         # ruamel's warnings carry their marks only as text ("..., line 2, column 1").
         text_lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
@@ -51,9 +84,9 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
             f"YAML problem: {what}; remove the ambiguity (e.g. give each anchor its own name)",
         )
         raise SourcesError(out.problems) from None
-    except DuplicateKeyError as exc:
+    except DuplicateKeyError as exc:  # only a merge key ("<<") now: the others are recorded
         mark = exc.problem_mark
-        m = re.search(r'duplicate key "([^"]*)"', str(exc.problem))
+        m = re.search(r'duplicate (?:merge )?key "([^"]*)"', str(exc.problem))
         key = m.group(1) if m else None
         out.add(
             mark.line + 1 if mark else None,
@@ -69,6 +102,8 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
         out.add(None, None, None, f"YAML syntax error: {exc}")
         raise SourcesError(out.problems) from None
     configs = validate(data, out)
+    for problem in key_problems(data, found):
+        out.add(*problem)
     if out.problems:
         raise SourcesError(sorted(out.problems, key=lambda p: p.line or 0))
     return data, configs
