@@ -145,8 +145,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
             f"checked once every {_days(max(BLOCKED_EVERY, source.every))} until it answers: "
             "check it by hand"
         )
-    elif facts.consecutive_failures and facts.last_ok_at is None:
-        # It has never worked: nothing suggests the next attempt will, so say so at once.
+    elif facts.consecutive_failures and facts.last_ok_at is None and not facts.consecutive_blocks:
+        # It has never worked: nothing suggests the next attempt will, so say so at once (a
+        # refusal is left to the count that makes a source "blocked").
         status = "failing"
         detail = (
             f"never fetched successfully ({facts.consecutive_failures} "

@@ -190,16 +190,18 @@ def suggest_for_source(
 
 
 def let_through(items: Iterable[Decided], sources: Sequence[SourceConfig]) -> list[Decided]:
-    """The ``items`` of ``sources`` that the sources' rules as they stand would not keep quiet:
-    what a new rule could still spare the editors (an item of a source no longer in the file,
-    or added by its link, is left out)."""
+    """The ``items`` of ``sources`` a new rule could still spare the editors: those the
+    sources' rules as they stand would not keep quiet, and every item the editors wanted,
+    which a new rule must never catch, whether the rules catch it now or not (an item of a
+    source no longer in the file, or added by its link, is left out)."""
     by_id = {s.id: s for s in sources}
     out: list[Decided] = []
     for item in items:
         source = by_id.get(item.source_id)
         if source is None:
             continue
-        if (source.skip or source.keep) and kept_quiet_by(_entry(item), source.skip, source.keep):
+        ruled = source.skip or source.keep
+        if ruled and not item.wanted and kept_quiet_by(_entry(item), source.skip, source.keep):
             continue
         out.append(item)
     return out

@@ -196,10 +196,16 @@ def test_curator_sources_skip(
     assert statuses == {caught: "new", kept: "queued"}
     again = runner.invoke(cli, args)
     assert again.exit_code == 0 and "has skip rule type ~ '^speech$' already" in again.stdout
-    # --no-apply leaves what waits
+    # --no-apply leaves what waits, and needs no database (this one answers nothing)
     other = add_item(engine, title="Board minutes: May")
+    from curator.config import get_settings
+
+    monkeypatch.setenv("CURATOR_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    get_settings.cache_clear()
     added = runner.invoke(cli, ["sources", "skip", "dhsc", "title", "^board minutes", "--sources",
                                 str(sources), "--no-apply"])  # fmt: skip
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    get_settings.cache_clear()
     assert added.exit_code == 0, added.output
     assert added.stdout.startswith("Added skip rule title ~ '^board minutes' to dhsc in ")
     with engine.connect() as conn:

@@ -182,6 +182,8 @@ def test_a_source_that_never_worked_says_so() -> None:
         "failing",
         "never fetched successfully (1 attempt): kf: DNS",
     )
-    # three refusals in a row are still "blocked", not "failing"
-    refused = replace(facts, consecutive_failures=3, consecutive_blocks=3, last_error="kf: 403")
+    # refusals count towards "blocked" (three in a row), as for a source that once worked
+    refused = replace(facts, consecutive_failures=1, consecutive_blocks=1, last_error="kf: 403")
+    assert assess(SRC, refused, NOW).status == "ok"
+    refused = replace(refused, consecutive_failures=3, consecutive_blocks=3)
     assert assess(SRC, refused, NOW).status == "blocked"

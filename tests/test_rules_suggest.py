@@ -165,3 +165,24 @@ def test_what_the_rules_already_keep_quiet_is_left_out() -> None:
     open_ = replace(dhsc, skip=())
     assert let_through(items, [open_]) == items[:7]
     assert suggest(let_through(items, [dhsc])) == []
+
+
+def test_an_item_the_editors_wanted_blocks_a_rule_even_when_an_old_rule_catches_it() -> None:
+    # speeches and oral statements share GOV.UK's /speeches/ folder; the speeches are skipped by
+    # a rule added after the editors took one
+    statements = [
+        item(n, document_type="Oral statement to Parliament", url=f"{GOVUK}/speeches/o-{n}")
+        for n in range(10)
+    ]
+    taken = item(20, outcome="accepted", document_type="Speech", url=f"{GOVUK}/speeches/s")
+    dhsc = SourceConfig(
+        id="dhsc",
+        publisher="DHSC",
+        kind="feed",
+        url="https://x.org",
+        skip=(Rule("type", "^Speech$"),),
+    )
+    got = suggest(let_through([*statements, taken], [dhsc]))
+    assert rules(got) == ["type ~ '^Oral statement to Parliament$'"]  # not the whole folder
+    carded = replace(taken, outcome="rejected", carded_by_editor=True)
+    assert rules(suggest(let_through([*statements, carded], [dhsc]))) == rules(got)

@@ -48,3 +48,39 @@ def test_a_bad_pattern_or_an_unknown_source_changes_nothing(tmp_path: Path) -> N
     with pytest.raises(SourcesError, match="did you mean 'sutton-trust'"):
         add_skip_rule(path, "sutton-trst", "title", "minutes")
     assert path.read_text(encoding="utf-8") == SMALL
+
+
+def test_the_comment_after_a_list_stays_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - id: dhsc\n    publisher: DHSC\n    kind: feed\n    url: https://example.org/d\n"
+        "    skip:\n      - type: '^Speech$'\n"
+        "  # --- charities ---\n"
+        "  - id: nspcc\n    publisher: NSPCC\n    kind: feed\n    url: https://example.org/n\n"
+        "    skip:\n      - 'board'\n"
+        "# the end\n",
+        encoding="utf-8",
+    )
+    add_skip_rule(path, "dhsc", "url", "/news/")
+    add_skip_rule(path, "nspcc", "url", "/jobs/")
+    text = path.read_text(encoding="utf-8")
+    assert "      - url: /news/\n  # --- charities ---\n  - id: nspcc" in text
+    assert text.endswith("      - 'board'\n      - url: /jobs/\n# the end\n")
+
+
+def test_a_skip_list_shared_with_other_sources_is_left_to_the_admin(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    text = (
+        "sources:\n"
+        "  - &base\n    id: a\n    publisher: A\n    kind: feed\n    url: https://example.org/a\n"
+        "    skip: &gov\n      - type: '^Speech$'\n"
+        "  - id: b\n    publisher: B\n    kind: feed\n    url: https://example.org/b\n"
+        "    skip: *gov\n"
+        "  - <<: *base\n    id: c\n    url: https://example.org/c\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    for source_id in ("a", "b", "c"):
+        with pytest.raises(SourcesError, match="its skip list is shared with other sources"):
+            add_skip_rule(path, source_id, "url", "/news/")
+    assert path.read_text(encoding="utf-8") == text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,15 +85,24 @@ def test_a_narrow_table_keeps_whole_ids_and_no_problems_is_said(
         ],
     )
     monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("COLUMNS", "120")
     runner = CliRunner()
     assert runner.invoke(cli, ["poll", "--all", "--sources", str(sources)]).exit_code == 0
     table = runner.invoke(cli, ["sources", "status", str(sources)])
     assert table.exit_code == 1, table.output  # never fetched, failed once: failing
     ids = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
     assert set(long_ids) <= set(ids), table.stdout
+    assert re.search(r"│ \d{4}-\d\d-\d\d \d\d:\d\d", table.stdout), table.stdout  # whole dates
     details = table.stdout.split("Details:", 1)[1]
     assert f"{long_ids[1]} (failing): never fetched successfully (1 attempt): " in details
+    # narrower than the table can be (80 columns, these ids): a line a source, nothing cut
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = runner.invoke(cli, ["sources", "status", str(sources)]).stdout.splitlines()
+    assert lines[0].startswith("2 sources (id, status, last success,")
+    assert lines[1].startswith(f"  {long_ids[0]}  ")
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", lines[1])
+    assert lines[2].startswith(f"  {long_ids[1]}  failing  —  1  —  0  —")
+    assert "Details:" in lines
     # a source not polled yet is no problem
     fine = write_sources(
         tmp_path / "fine.yaml",

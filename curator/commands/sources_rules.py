@@ -115,7 +115,8 @@ def skip_command(
 
         client = make_client(conf)
     try:
-        done = add_skip_rule(engine(), path, source_id, field, pattern, client, apply=not no_apply)
+        store = None if no_apply else engine()  # --no-apply needs no database
+        done = add_skip_rule(store, path, source_id, field, pattern, client, apply=not no_apply)
     except SourcesError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2) from exc

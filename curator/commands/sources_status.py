@@ -37,6 +37,7 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from datetime import UTC, datetime
 
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
@@ -61,27 +62,44 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     if problems and not healths:
         click.echo("No problems: no source is failing, blocked, degraded, quiet or ended.")
         sys.exit(0)
+    console = Console()
     table = Table(title=f"{len(healths)} sources")
     # The id is what --source and sources.yaml take: never cut. The details, often long (an
     # error, a URL), are listed under the table, where they wrap as the terminal does.
     table.add_column("id", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for name in ("last success", "fails", "newest item", "30 days", "accepted"):
-        table.add_column(name)
+        table.add_column(name, min_width=10 if name in ("last success", "newest item") else None)
+    rows = []
     for h in healths:
         rate = f"{h.acceptance_rate:.0%}" if h.acceptance_rate is not None else "—"
+        rows.append(
+            (
+                h.source_id,
+                h.status,
+                when(h.last_ok_at),
+                str(h.consecutive_failures),
+                when(h.newest_item_at),
+                str(h.items_last_30_days),
+                rate,
+            )
+        )
         # Text, never a str: rich reads "[...]" in a str as markup, and the stored text is
         # not ours.
         table.add_row(
-            Text(h.source_id),
-            Text(h.status, style=STYLE.get(h.status, "dim")),
-            Text(when(h.last_ok_at)),
-            Text(str(h.consecutive_failures)),
-            Text(when(h.newest_item_at)),
-            Text(str(h.items_last_30_days)),
-            Text(rate),
+            *(Text(v, style=STYLE.get(v, "dim") if i == 1 else "") for i, v in enumerate(rows[-1]))
         )
-    Console().print(table)
+    unbounded = console.options.update(max_width=10_000)  # get() clamps to the width given
+    if Measurement.get(console, unbounded, table).minimum > console.width:
+        # Too narrow for the table (long ids on a small terminal): one line a source.
+        click.echo(
+            f"{len(healths)} sources (id, status, last success, failures in a row, "
+            "newest item, items in 30 days, accepted):"
+        )
+        for row in rows:
+            click.echo("  " + "  ".join(row))
+    else:
+        console.print(table)
     detailed = [h for h in healths if h.detail]
     if detailed:
         # Plain text: a detail is stored text a server chose (an error, a URL), never markup.

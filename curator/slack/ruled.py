@@ -144,7 +144,7 @@ class SkipAdded:
 
 
 def add_skip_rule(
-    engine: Engine,
+    engine: Engine | None,
     path: Path,
     source_id: str,
     field: str,
@@ -156,8 +156,9 @@ def add_skip_rule(
 ) -> SkipAdded:
     """Add ``field: pattern`` to the ``skip:`` rules of ``source_id`` in ``path`` (validated and
     saved as every edit of the file is, :mod:`curator.sources.edit`), then, unless ``apply`` is
-    False, apply the source's rules to its candidates already waiting, as ``apply-rules`` does.
-    Raises SourcesError (an unknown field or source, a bad pattern) with the file unchanged."""
+    False, apply the source's rules to its candidates already waiting, as ``apply-rules`` does
+    (``engine`` is only read then). Raises SourcesError (an unknown field or source, a bad
+    pattern, a skip list shared with other sources) with the file unchanged."""
     from curator.rules import RULE_FIELDS
     from curator.sources import load_sources
     from curator.sources.edit import add_skip_rule as add_to_file
@@ -179,6 +180,8 @@ def add_skip_rule(
     added = add_to_file(path, source_id, field, pattern)
     report = RulesReport()
     if apply:
+        if engine is None:
+            raise ValueError("applying the rules needs the database")
         source = next(s for s in load_sources(path) if s.id == source_id)
         report = apply_rules(engine, [source], client, sleep=sleep)
     return SkipAdded(source_id, Rule(field, pattern), added, report)

@@ -196,22 +196,79 @@ def add_skip_rule(path: Path, source_id: str, field: str, pattern: str) -> bool:
 
         entry = _entry(data, source_id, filename)
         rules = entry.get("skip")
-        if rules is None:
-            rules = CommentedSeq()
-            keys = list(entry)
-            # Not last: a comment after an entry belongs to its last key in ruamel.
-            entry.insert(max(len(keys) - 1, 0) if len(keys) > 1 else len(keys), "skip", rules)
-        elif not isinstance(rules, list):
+        if rules is not None and not isinstance(rules, list):
             return True  # not a list: validation names the problem and nothing is written
-        for existing in rules:
+        for existing in rules or ():
             same = existing == pattern if field == "title" else False
             if isinstance(existing, Mapping) and dict(existing) == {field: pattern}:
                 same = True
             if same:
                 return False
+        own = {key for key, _ in entry.non_merged_items()}
+        if rules is None:
+            rules = CommentedSeq()
+            keys = list(own)
+            # Not last: a comment after an entry belongs to its last key in ruamel.
+            entry.insert(max(len(keys) - 1, 0) if len(keys) > 1 else len(keys), "skip", rules)
+        elif "skip" not in own or getattr(getattr(rules, "anchor", None), "value", None):
+            # Shared with other sources (an anchor, an alias or a merge key): whether the rule
+            # is meant for all of them or this one alone is the admin's to say.
+            raise SourcesError(
+                [
+                    Problem(
+                        filename,
+                        entry.lc.line + 1,
+                        source_id,
+                        "skip",
+                        "its skip list is shared with other sources (a YAML anchor, alias or "
+                        "merge key): add the rule by hand, to the shared list or to a list of "
+                        "this source's own",
+                    )
+                ]
+            )
         rules.append(_to_yaml_node({field: pattern}))
+        _move_trailing_comment(rules)
         added = True
         return True
 
     _edit(path, change)
     return added
+
+
+def _move_trailing_comment(rules: Any) -> None:
+    """Keep the comment that followed a list after it once an item is appended: ruamel
+    attaches a comment that follows a list (the next source's heading, the file's last words)
+    to the list's last item, so the new item would land below it. The comment of the item
+    before the last moves to the last."""
+    if len(rules) < 2:
+        return
+    token = _take_comment(rules, len(rules) - 2)
+    if token is None:
+        return
+    from ruamel.yaml.comments import CommentedMap
+
+    index = len(rules) - 1
+    last = rules[index]
+    if isinstance(last, CommentedMap) and len(last):
+        last.ca.items[list(last)[-1]] = [None, None, token, None]
+    else:
+        rules.ca.items[index] = [token, None, None, None]
+
+
+def _take_comment(seq: Any, index: int) -> Any:
+    """Remove and return the comment after item ``index`` of ``seq`` (None if there is none):
+    on the list after a plain item, on the item's own last key after a mapping."""
+    slot = seq.ca.items.get(index)
+    if slot is not None and slot[0] is not None:
+        token, slot[0] = slot[0], None
+        return token
+    from ruamel.yaml.comments import CommentedMap
+
+    item = seq[index]
+    if not isinstance(item, CommentedMap) or not len(item):
+        return None
+    inner = item.ca.items.get(list(item)[-1])
+    if inner is None or inner[2] is None:
+        return None
+    token, inner[2] = inner[2], None
+    return token
