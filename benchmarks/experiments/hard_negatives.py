@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,37 +35,55 @@ from curator.classify.split import split_indices
 C = 30000.0
 SEED = 0
 FACTORS = {"HN2": 2.0, "HN4": 4.0}
+#: HN4 with the inner folds reading the outer training part's matrix (HARD_NEGATIVES.md,
+#: "The implementation")
+SHARED = {"HN4s": 4.0}
 
 
 def _fit_score(
-    rows: Sequence[TrainingRow], train: np.ndarray, test: np.ndarray, weights: np.ndarray
-) -> tuple[WeightedRelevance, list[str], object]:
+    rows: Sequence[TrainingRow], train: np.ndarray, test: np.ndarray
+) -> tuple[WeightedRelevance, list[str], Any, dict[str, Any]]:
     prepared = [prepare(r.as_input()) for r in rows]
     vectorizers = build_vectorizers()
     fit(vectorizers, [prepared[i] for i in train])
-    model = WeightedRelevance.of(transform(vectorizers, [prepared[i] for i in train]))
+    blocks = transform(vectorizers, [prepared[i] for i in train])
+    model = WeightedRelevance.of(blocks)
     x_test = stack(transform(vectorizers, [prepared[i] for i in test]), RELEVANCE_FIELDS)
     labels = ["yes" if rows[i].relevant else "no" for i in train]
-    return model, labels, x_test
+    return model, labels, x_test, blocks
 
 
 def scores(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarray]:
     y = np.array([r.relevant for r in rows])
     base_w = np.array([r.weight for r in rows])
-    out = {name: np.zeros(len(rows)) for name in ("BASE", *FACTORS)}
+    out = {name: np.zeros(len(rows)) for name in ("BASE", *FACTORS, *SHARED)}
     for train, test in group_folds(rows, 5, seed=seed):
-        model, labels, x_test = _fit_score(rows, train, test, base_w)
+        model, labels, x_test, blocks = _fit_score(rows, train, test)
         head = model.fit(labels, base_w[train], C, SEED)
         out["BASE"][test] = _relevance_scores(head, x_test)
         # the training part scored out of fold, publisher by publisher
         inner = np.zeros(len(train))
         part = [rows[i] for i in train]
         for itr, ite in group_folds(part, 3):
-            m, lab, xt = _fit_score(part, itr, ite, base_w[train])
+            m, lab, xt, _ = _fit_score(part, itr, ite)
             inner[ite] = _relevance_scores(m.fit(lab, base_w[train][itr], C, SEED), xt)
         card = threshold_at_recall(y[train], inner, 0.95)
         hard = (~y[train]) & (inner >= card)
         for name, factor in FACTORS.items():
+            w = base_w[train].copy()
+            w[hard] *= factor
+            out[name][test] = _relevance_scores(model.fit(labels, w, C, SEED), x_test)
+        # HN4s: the inner folds slice the outer training part's own matrix
+        shared = np.zeros(len(train))
+        lab = np.array(labels)
+        for itr, ite in group_folds(part, 3):
+            sub = WeightedRelevance.of({k: v[itr] for k, v in blocks.items()})
+            h = sub.fit(list(lab[itr]), base_w[train][itr], C, SEED)
+            held = stack({k: v[ite] for k, v in blocks.items()}, RELEVANCE_FIELDS)
+            shared[ite] = _relevance_scores(h, held)
+        card = threshold_at_recall(y[train], shared, 0.95)
+        hard = (~y[train]) & (shared >= card)
+        for name, factor in SHARED.items():
             w = base_w[train].copy()
             w[hard] *= factor
             out[name][test] = _relevance_scores(model.fit(labels, w, C, SEED), x_test)
@@ -90,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"assignment {k}: card FPR {line} ({time.perf_counter() - started:.0f} s)")
     base = np.array(fprs["BASE"])
     kept = []
-    for name in FACTORS:
+    for name in (*FACTORS, *SHARED):
         v = np.array(fprs[name])
         lower = int((v < base).sum())
         ok = base.mean() - v.mean() >= 0.005 and lower >= 4
