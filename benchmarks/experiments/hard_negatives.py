@@ -75,10 +75,10 @@ def scores(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarray]:
             out[name][test] = _relevance_scores(model.fit(labels, w, C, SEED), x_test)
         # HN4s: the inner folds slice the outer training part's own matrix
         shared = np.zeros(len(train))
-        lab = np.array(labels)
+        yes = np.array(labels)
         for itr, ite in group_folds(part, 3):
             sub = WeightedRelevance.of({k: v[itr] for k, v in blocks.items()})
-            h = sub.fit(list(lab[itr]), base_w[train][itr], C, SEED)
+            h = sub.fit(list(yes[itr]), base_w[train][itr], C, SEED)
             held = stack({k: v[ite] for k, v in blocks.items()}, RELEVANCE_FIELDS)
             shared[ite] = _relevance_scores(h, held)
         card = threshold_at_recall(y[train], shared, 0.95)
