@@ -53,6 +53,15 @@ def _fit_score(
     return model, labels, x_test, blocks
 
 
+def _weighted(weights: np.ndarray, y: np.ndarray, inner: np.ndarray, factor: float) -> np.ndarray:
+    """``weights`` with the not-relevant rows at or above the 95%-recall card point of their
+    inner out-of-fold scores multiplied by ``factor``."""
+    hard = ~y & (inner >= threshold_at_recall(y, inner, 0.95))
+    out = weights.copy()
+    out[hard] *= factor
+    return out
+
+
 def scores(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarray]:
     y = np.array([r.relevant for r in rows])
     base_w = np.array([r.weight for r in rows])
@@ -67,11 +76,8 @@ def scores(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarray]:
         for itr, ite in group_folds(part, 3):
             m, lab, xt, _ = _fit_score(part, itr, ite)
             inner[ite] = _relevance_scores(m.fit(lab, base_w[train][itr], C, SEED), xt)
-        card = threshold_at_recall(y[train], inner, 0.95)
-        hard = (~y[train]) & (inner >= card)
         for name, factor in FACTORS.items():
-            w = base_w[train].copy()
-            w[hard] *= factor
+            w = _weighted(base_w[train], y[train], inner, factor)
             out[name][test] = _relevance_scores(model.fit(labels, w, C, SEED), x_test)
         # HN4s: the inner folds slice the outer training part's own matrix
         shared = np.zeros(len(train))
@@ -81,11 +87,8 @@ def scores(rows: list[TrainingRow], seed: int | None) -> dict[str, np.ndarray]:
             h = sub.fit(list(yes[itr]), base_w[train][itr], C, SEED)
             held = stack({k: v[ite] for k, v in blocks.items()}, RELEVANCE_FIELDS)
             shared[ite] = _relevance_scores(h, held)
-        card = threshold_at_recall(y[train], shared, 0.95)
-        hard = (~y[train]) & (shared >= card)
         for name, factor in SHARED.items():
-            w = base_w[train].copy()
-            w[hard] *= factor
+            w = _weighted(base_w[train], y[train], shared, factor)
             out[name][test] = _relevance_scores(model.fit(labels, w, C, SEED), x_test)
     return out
 
