@@ -35,10 +35,10 @@ def suggest_rules_command(
 ) -> None:
     """Propose skip rules from the editors' decisions: for each source, a GOV.UK document
     type, a section of its site or a title label ("Speech: …") of which the editors rejected
-    every item they decided (at least --min-rejected) and took none.
+    at least --min-rejected items and took none.
 
-    Nothing is changed: add the rules you agree with to the source's `skip:` in sources.yaml,
-    then `curator sources apply-rules` moves the candidates already waiting that they catch.
+    Nothing is changed: `curator sources skip ID FIELD PATTERN` (or `/pulse sources skip`)
+    adds a rule you agree with and moves the candidates already waiting that it catches.
     Exits 0, or 2 on an invalid sources file or an unknown --source."""
     from datetime import UTC, datetime, timedelta
 
