@@ -123,7 +123,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         if ok:
             kept.append((v.mean(), name))
-    print(f"verdict: {min(kept)[1] if kept else 'none kept'}")
+    print(
+        f"passing their rule: {', '.join(name for _, name in sorted(kept)) or 'none'}; only "
+        "HN4s could ship (HARD_NEGATIVES.md, 'The implementation')"
+    )
 
 
 if __name__ == "__main__":
