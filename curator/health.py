@@ -280,6 +280,10 @@ def rejected_detail(rejected: int, decided: int) -> str:
     )
 
 
+#: The weekly report lists at most this many rules to consider (the message stays readable).
+MAX_SUGGESTION_LINES = 15
+
+
 def suggestion_lines(suggestions: Sequence[Suggestion], publishers: Mapping[str, str]) -> list[str]:
     """The weekly report's "Rules to consider" (:mod:`curator.rules_suggest`); none without
     suggestions."""
@@ -290,13 +294,16 @@ def suggestion_lines(suggestions: Sequence[Suggestion], publishers: Mapping[str,
         f"seen in {SUGGEST_DAYS} days and took none; `curator sources suggest-rules` prints "
         "them for sources.yaml, with examples):"
     ]
-    for s in suggestions:
+    for s in suggestions[:MAX_SUGGESTION_LINES]:
         waiting = f", {s.waiting} waiting" if s.waiting else ""
         lines.append(
             f"• `{s.source_id}` ({publishers.get(s.source_id, s.source_id)}): skip "
             f"`{s.rule}`: {s.rejected} rejected{waiting}; an admin adds it with "
             f"`/pulse sources skip {s.source_id} {s.rule.field} {s.rule.pattern}`"
         )
+    more = len(suggestions) - MAX_SUGGESTION_LINES
+    if more > 0:
+        lines.append(f"• … and {more} more: `curator sources suggest-rules` lists them all")
     return lines
 
 

@@ -187,3 +187,22 @@ def test_a_source_that_never_worked_says_so() -> None:
     assert assess(SRC, refused, NOW).status == "ok"
     refused = replace(refused, consecutive_failures=3, consecutive_blocks=3)
     assert assess(SRC, refused, NOW).status == "blocked"
+
+
+def test_the_rules_to_consider_are_listed_fifteen_at_most() -> None:
+    from curator.health import suggestion_lines
+    from curator.records import Rule
+    from curator.rules_suggest import Suggestion
+
+    many = [
+        Suggestion(f"s{n:02d}", Rule("type", "^Speech$"), 12, 0, ("Speech: x",)) for n in range(18)
+    ]
+    lines = suggestion_lines(many, {"s00": "Zero"})
+    assert lines[1] == (
+        "• `s00` (Zero): skip `type ~ '^Speech$'`: 12 rejected; an admin adds it with "
+        "`/pulse sources skip s00 type ^Speech$`"
+    )
+    assert len(lines) == 1 + 15 + 1
+    assert lines[-1] == "• … and 3 more: `curator sources suggest-rules` lists them all"
+    assert suggestion_lines(many[:15], {})[-1].startswith("• `s14` (s14)")
+    assert suggestion_lines([], {}) == []
