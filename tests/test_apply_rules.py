@@ -157,9 +157,15 @@ def test_pulse_sources_skip_adds_the_rule_and_quiets_what_waits(env: Env, tmp_pa
     assert "`/pulse sources skip ID FIELD PATTERN`" in short
     # Slack escapes &, < and > in a command's text: the rule is what the admin typed
     pulse_reply(env, "sources skip dhsc title Q&amp;A &lt;draft&gt;", "UADMIN")
+    # and a link Slack made of what was typed is the text typed
+    url = "<http://www.gov.uk/government/news/|www.gov.uk/government/news/>"
+    pulse_reply(env, f"sources skip dhsc url {url}", "UADMIN")
+    pulse_reply(env, "sources skip dhsc url <https://x.org/jobs/>", "UADMIN")
     assert load_sources(sources)[0].skip == (
         Rule("type", "^Speech$"),
         Rule("title", "Q&A <draft>"),
+        Rule("url", "www.gov.uk/government/news/"),
+        Rule("url", "https://x.org/jobs/"),
     )
 
 

@@ -26,6 +26,19 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+#: A link Slack made of text the user typed: ``<https://www.gov.uk/x|www.gov.uk/x>``, or
+#: ``<mailto:a@b.org|a@b.org>``; the label is what was typed.
+_LABELLED = re.compile(r"<(?:https?|mailto):[^>|\s]*\|([^>]*)>")
+
+
+def as_typed(text: str) -> str:
+    """Command text as its user typed it: the links Slack made of it (``<url|label>``, or
+    ``<url>``) back to their text, then its escaping undone (:func:`unescape`)."""
+    text = _LABELLED.sub(r"\1", text)
+    text = _WRAPPED.sub(r"\1", text)
+    return unescape(text)
+
+
 def _from_blocks(node: Any) -> Iterator[str]:
     if isinstance(node, Mapping):
         if node.get("type") == "link" and isinstance(node.get("url"), str):

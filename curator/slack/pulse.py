@@ -169,12 +169,13 @@ def skip_rule(
 ) -> str:
     """``/pulse sources skip ID FIELD PATTERN``: the rule added to the file and applied to the
     source's waiting candidates (:func:`curator.slack.ruled.add_skip_rule`). The pattern is the
-    rest of the command (words joined by one space), as Slack sent it, its escaping of ``&``,
-    ``<`` and ``>`` undone and one pair of surrounding quotes or backticks dropped."""
-    from curator.slack.links import unescape
+    rest of the command (words joined by one space) as its user typed it (the links Slack made
+    of it and its escaping of ``&``, ``<`` and ``>`` undone), one pair of surrounding quotes or
+    backticks dropped."""
+    from curator.slack.links import as_typed
     from curator.slack.ruled import add_skip_rule
 
-    pattern = unescape(" ".join(words)).strip()
+    pattern = as_typed(" ".join(words)).strip()
     if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "'\"`":
         pattern = pattern[1:-1]
     done = add_skip_rule(engine, path, source_id, field.lower(), pattern, client)
