@@ -279,6 +279,11 @@ def test_pulse_find_shows_ten_and_says_how_many_more(env: Env) -> None:
     assert "… and 3 more" in more and "`curator find kinship`" in more
     assert "Nothing found" in pulse_reply(env, "find zebra")["text"]
     assert "/pulse find WORDS" in pulse_reply(env, "find")["text"]
+    # what Slack sends for "kinship & care" and for a link it made of typed text: the words
+    # typed are searched, not "amp" or "http"
+    assert "13 found" in pulse_reply(env, "find kinship &amp; care")["blocks"][0]["text"]["text"]
+    linked = pulse_reply(env, "find <http://kinship.care|kinship.care> guidance")
+    assert "13 found" in linked["blocks"][0]["text"]["text"]
 
 
 def test_an_old_undecided_card_expires_to_quiet_and_its_card_says_so(env: Env) -> None:
