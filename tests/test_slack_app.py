@@ -438,6 +438,13 @@ def test_pulse_sources_list_and_admin_only_changes(
     text = sources.read_text(encoding="utf-8")
     assert feed in text and "Example Trust" in text
 
+    # as Slack sends them: a link's & escaped, a publisher's too
+    other = server.add("/other/", atom([FeedItem("Research: B report", "https://e.org/b")]))
+    added = pulse_reply(env, f"sources add <{other}?a=1&amp;b=2> Kin &amp; Care Trust", "UADMIN")
+    assert "Added source" in added["text"], added["text"]
+    text = sources.read_text(encoding="utf-8")
+    assert f"{other}?a=1&b=2" in text and "Kin & Care Trust" in text and "&amp;" not in text
+
     refused = pulse_reply(env, "sources add https://www.gov.uk/search/all.atom", "UADMIN")
     assert "robots.txt" in refused["text"]
 

@@ -113,8 +113,12 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
     caps), a page's advertised feeds are found, a page with no feed is read without selectors
     (the reply shows the first publications found), and the file is written only if it
     validates."""
+    from curator.slack.links import as_typed, unescape
+
     core = importlib.import_module("curator.sources.add")
-    url = url.strip("<>").split("|", 1)[0]  # Slack wraps links as <url> or <url|text>
+    # Slack wraps links as <url> or <url|text>, with & < > escaped (a finder feed's query)
+    url = unescape(url.strip("<>").split("|", 1)[0])
+    publisher = as_typed(publisher) if publisher is not None else None
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     request = core.AddRequest(
         url=url,
