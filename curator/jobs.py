@@ -38,15 +38,14 @@ def weekly_text(conn: Connection, sources: Sequence[SourceConfig], now: datetime
     reached them."""
     from curator.health import report_text
     from curator.rules_suggest import DAYS as SUGGEST_DAYS
-    from curator.rules_suggest import let_through, suggest
     from curator.store.health import source_health
     from curator.store.outcomes import decided_last_week
-    from curator.store.suggest import recent_decisions
+    from curator.store.suggest import suggestions
 
     health = source_health(conn, sources, now)
     outcomes = decided_last_week(conn, now)
-    recent = recent_decisions(conn, now - timedelta(days=SUGGEST_DAYS))
-    return report_text(health, outcomes, suggest(let_through(recent, sources)))
+    rules = suggestions(conn, sources, now - timedelta(days=SUGGEST_DAYS))
+    return report_text(health, outcomes, rules)
 
 
 def weekly_report(

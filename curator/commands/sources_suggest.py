@@ -43,15 +43,13 @@ def suggest_rules_command(
     from datetime import UTC, datetime, timedelta
 
     from curator.commands.common import engine, load_sources_or_exit, only_sources
-    from curator.rules_suggest import let_through, suggest
-    from curator.store.suggest import recent_decisions
+    from curator.store.suggest import suggestions as proposed
 
     path, sources = load_sources_or_exit(file)
     sources = only_sources(path, sources, source_ids)
     since = datetime.now(UTC) - timedelta(days=days)
     with engine().connect() as conn:
-        recent = recent_decisions(conn, since, [s.id for s in sources])
-    suggestions = suggest(let_through(recent, sources), min_rejected=min_rejected)
+        suggestions = proposed(conn, sources, since, min_rejected=min_rejected)
     if as_json:
         out = {
             "days": days,

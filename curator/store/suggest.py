@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, or_, select
 
-from curator.rules_suggest import Decided
+from curator.records import SourceConfig
+from curator.rules_suggest import MIN_REJECTED, Decided, Suggestion, let_through, suggest
 from curator.store.item_reads import QUEUED
 from curator.store.schema import items
 
@@ -49,3 +50,16 @@ def recent_decisions(
         )
         for r in conn.execute(query, params)
     ]
+
+
+def suggestions(
+    conn: Connection,
+    sources: Sequence[SourceConfig],
+    since: datetime,
+    *,
+    min_rejected: int = MIN_REJECTED,
+) -> list[Suggestion]:
+    """The skip rules the editors' decisions on ``sources``' items first seen since ``since``
+    suggest (``curator sources suggest-rules``, the weekly report's "Rules to consider")."""
+    recent = recent_decisions(conn, since, [s.id for s in sources])
+    return suggest(let_through(recent, sources), min_rejected=min_rejected)
