@@ -88,6 +88,21 @@ def _field(entry: Entry, field: str) -> str:
     return entry.document_type or ""
 
 
+def stored_entry(
+    source_id: str, title: str, url: str, summary: str = "", document_type: str | None = None
+) -> Entry:
+    """A stored item as the rules read it (``url`` is its link as published)."""
+    return Entry(
+        source_id=source_id,
+        publisher="",
+        url=url,
+        original_url=url,
+        title=title,
+        summary=summary,
+        document_type=document_type,
+    )
+
+
 def matches(rule: Rule, entry: Entry) -> bool:
     """Whether ``rule``'s pattern is found in its field of ``entry``."""
     return _compiled(rule.pattern).search(_field(entry, rule.field)) is not None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from curator.records import Entry, Rule, SourceConfig
-from curator.rules import kept_quiet_by, matches
+from curator.rules import kept_quiet_by, matches, stored_entry
 
 #: A pattern is proposed only when it matches at least this many rejected items.
 MIN_REJECTED = 10
@@ -130,15 +130,7 @@ def candidates(item: Decided) -> set[Rule]:
 
 
 def _entry(item: Decided) -> Entry:
-    return Entry(
-        source_id=item.source_id,
-        publisher="",
-        url=item.url,
-        original_url=item.url,
-        title=item.title,
-        summary=item.summary,
-        document_type=item.document_type,
-    )
+    return stored_entry(item.source_id, item.title, item.url, item.summary, item.document_type)
 
 
 def suggest_for_source(

@@ -22,8 +22,7 @@ from benchmarks.common import ROOT
 from curator.classify.data import TrainingRow, load_files
 from curator.classify.features import publisher_group
 from curator.classify.split import split_indices
-from curator.records import Entry
-from curator.rules import matches
+from curator.rules import matches, stored_entry
 from curator.rules_suggest import Decided, suggest_for_source
 
 
@@ -61,14 +60,9 @@ def caught_rows(dev: list[TrainingRow]) -> tuple[set[int], int, list[str]]:
                 any_rule = True
                 proposed.append(f"{key}: {s.rule} (from {s.rejected} rejected)")
                 for i in judge:
-                    entry = Entry(
-                        source_id=key,
-                        publisher="",
-                        url=dev[i].url or "",
-                        original_url=dev[i].url or "",
-                        title=dev[i].title,
-                        summary=dev[i].summary,
-                        document_type=dev[i].document_type,
+                    row = dev[i]
+                    entry = stored_entry(
+                        key, row.title, row.url or "", row.summary, row.document_type
                     )
                     if matches(s.rule, entry):
                         caught.add(i)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
-from curator.records import Entry, Rule, SourceConfig
-from curator.rules import kept_quiet_by
+from curator.records import Rule, SourceConfig
+from curator.rules import kept_quiet_by, stored_entry
 from curator.slack.expiry import Redraws
 from curator.store.expiry import posted_cards
 from curator.store.handles import Engine
@@ -56,15 +56,7 @@ class RulesReport:
 
 def catches(item: Waiting, source: SourceConfig) -> str | None:
     """Pure: the rule of ``source`` that keeps the waiting ``item`` quiet, or None."""
-    entry = Entry(
-        source_id=item.source_id,
-        publisher=item.publisher,
-        url=item.url,
-        original_url=item.url,
-        title=item.title,
-        summary=item.summary,
-        document_type=item.document_type,
-    )
+    entry = stored_entry(item.source_id, item.title, item.url, item.summary, item.document_type)
     return kept_quiet_by(entry, source.skip, source.keep)
 
 
