@@ -18,8 +18,10 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from curator.records import Rule
 from curator.sources.load import parse_round_trip, parse_sources_text, read_text, round_trip_yaml
 from curator.sources.model import Problem, SourcesError, file_error
+from curator.sources.rulesyaml import read_rules
 
 
 @contextmanager
@@ -174,13 +176,18 @@ def set_source_enabled(path: Path, source_id: str, enabled: bool) -> None:
         if "enabled" in entry:
             entry["enabled"] = enabled
         elif not enabled:
-            keys = list(entry)
-            # Not last: a comment after an entry belongs to its last key in ruamel.
-            pos = keys.index("url") + 1 if "url" in keys else len(keys)
-            pos = min(pos, max(len(keys) - 1, 0))
-            entry.insert(pos, "enabled", enabled)
+            _insert_not_last(entry, list(entry), "enabled", enabled, after="url")
 
     _edit(path, change)
+
+
+def _insert_not_last(
+    entry: Any, keys: list[Any], key: str, value: object, after: str | None = None
+) -> None:
+    """Insert ``key`` into ``entry`` after ``after`` (at the end when it has no such key), but
+    never last: a comment after an entry belongs to its last key in ruamel."""
+    pos = keys.index(after) + 1 if after in keys else len(keys)
+    entry.insert(min(pos, max(len(keys) - 1, 0)), key, value)
 
 
 def add_skip_rule(path: Path, source_id: str, field: str, pattern: str) -> bool:
@@ -198,18 +205,12 @@ def add_skip_rule(path: Path, source_id: str, field: str, pattern: str) -> bool:
         rules = entry.get("skip")
         if rules is not None and not isinstance(rules, list):
             return True  # not a list: validation names the problem and nothing is written
-        for existing in rules or ():
-            same = existing == pattern if field == "title" else False
-            if isinstance(existing, Mapping) and dict(existing) == {field: pattern}:
-                same = True
-            if same:
-                return False
-        own = {key for key, _ in entry.non_merged_items()}
+        if Rule(field, pattern) in read_rules(entry, "skip")[0]:
+            return False  # read as the loader reads it: a bare pattern is a title rule
+        own = [key for key, _ in entry.non_merged_items()]
         if rules is None:
             rules = CommentedSeq()
-            keys = list(own)
-            # Not last: a comment after an entry belongs to its last key in ruamel.
-            entry.insert(max(len(keys) - 1, 0) if len(keys) > 1 else len(keys), "skip", rules)
+            _insert_not_last(entry, own, "skip", rules)
         elif "skip" not in own or getattr(getattr(rules, "anchor", None), "value", None):
             # Shared with other sources (an anchor, an alias or a merge key): whether the rule
             # is meant for all of them or this one alone is the admin's to say.
