@@ -24,7 +24,7 @@ from curator.items.links import Added, LinkUsageError
 from curator.records import CATEGORIES, SECTORS
 from curator.slack.blocks import escape, trim, trim_lines
 from curator.slack.handler_base import Base, actor_of, user_of
-from curator.slack.links import links_in_message, unescape
+from curator.slack.links import links_in_message
 from curator.slack.outbox import post_now
 from curator.store.decisions import Actor
 
@@ -41,7 +41,7 @@ class AddLink(Base):
         answers are its own; a usage error is returned to answer)."""
         if len(args) != 1:
             return ADD_USAGE
-        url = unescape(args[0])
+        url = args[0]
         actor = Actor(
             user_id=str(command.get("user_id") or ""),
             user_name=command.get("user_name") or None,

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 from curator.records import CATEGORIES
 from curator.slack import blocks
 from curator.slack.digest import line_block
-from curator.slack.links import as_typed
+from curator.slack.links import link_text
 from curator.store.digest import lines_of
 from curator.store.handles import Engine
 from curator.store.search import FoundItem, search_items
@@ -47,7 +47,7 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
 
 def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[str, Any]:
     """The ``respond`` arguments (text, and blocks when something matched) for ``query``."""
-    words = parse_query(as_typed(query))  # Slack's escaping and links undone
+    words = parse_query(link_text(query))  # a link Slack made of the words typed
     if not words:
         return {"text": USAGE}
     with engine.connect() as conn:

@@ -31,12 +31,10 @@ def unescape(text: str) -> str:
 _LABELLED = re.compile(r"<(?:https?|mailto):[^>|\s]*\|([^>]*)>")
 
 
-def as_typed(text: str) -> str:
-    """Command text as its user typed it: the links Slack made of it (``<url|label>``, or
-    ``<url>``) back to their text, then its escaping undone (:func:`unescape`)."""
-    text = _LABELLED.sub(r"\1", text)
-    text = _WRAPPED.sub(r"\1", text)
-    return unescape(text)
+def link_text(text: str) -> str:
+    """The links Slack made of typed text (``<url|label>``, or ``<url>``) back to that text;
+    for command text (already :func:`unescape`-d) that a command reads as words, not links."""
+    return _WRAPPED.sub(r"\1", _LABELLED.sub(r"\1", text))
 
 
 def _from_blocks(node: Any) -> Iterator[str]:

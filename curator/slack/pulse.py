@@ -113,12 +113,11 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
     caps), a page's advertised feeds are found, a page with no feed is read without selectors
     (the reply shows the first publications found), and the file is written only if it
     validates."""
-    from curator.slack.links import as_typed, unescape
+    from curator.slack.links import link_text
 
     core = importlib.import_module("curator.sources.add")
-    # Slack wraps links as <url> or <url|text>, with & < > escaped (a finder feed's query)
-    url = unescape(url.strip("<>").split("|", 1)[0])
-    publisher = as_typed(publisher) if publisher is not None else None
+    url = url.strip("<>").split("|", 1)[0]  # Slack wraps links as <url> or <url|text>
+    publisher = link_text(publisher) if publisher is not None else None
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     request = core.AddRequest(
         url=url,
@@ -173,13 +172,13 @@ def skip_rule(
 ) -> str:
     """``/pulse sources skip ID FIELD PATTERN``: the rule added to the file and applied to the
     source's waiting candidates (:func:`curator.slack.ruled.add_skip_rule`). The pattern is the
-    rest of the command (words joined by one space) as its user typed it (the links Slack made
-    of it and its escaping of ``&``, ``<`` and ``>`` undone), one pair of surrounding quotes or
-    backticks dropped."""
-    from curator.slack.links import as_typed
+    rest of the command (words joined by one space, already unescaped by ``/pulse``) as its
+    user typed it (a link Slack made of it read back as its text), one pair of surrounding
+    quotes or backticks dropped."""
+    from curator.slack.links import link_text
     from curator.slack.ruled import add_skip_rule
 
-    pattern = as_typed(" ".join(words)).strip()
+    pattern = link_text(" ".join(words)).strip()
     if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "'\"`":
         pattern = pattern[1:-1]
     done = add_skip_rule(engine, path, source_id, field.lower(), pattern, client)

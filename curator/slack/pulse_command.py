@@ -18,6 +18,7 @@ from curator.errors import CuratorError
 from curator.slack import blocks, pulse
 from curator.slack.add_link import AddLink
 from curator.slack.find import find_reply
+from curator.slack.links import unescape
 
 log = logging.getLogger("curator.slack.app")
 
@@ -28,7 +29,8 @@ class PulseCommand(AddLink):
     ) -> None:
         """Every /pulse gets an answer, failures included: nothing fails silently."""
         ack()
-        words = str(command.get("text") or "").split()
+        # Slack escapes &, < and > in the text: every subcommand reads it as typed
+        words = unescape(str(command.get("text") or "")).split()
         sub = words[0].lower() if words else "help"
         user, channel = str(command.get("user_id") or ""), command.get("channel_id")
         is_dm = command.get("channel_name") == "directmessage" or str(channel).startswith("D")
