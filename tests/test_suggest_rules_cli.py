@@ -178,3 +178,19 @@ def test_the_weekly_report_lists_the_rules_to_consider_from_real_decisions(
         assert make_card(conn, speeches[10], "U0EDITOR", now, None).carded_by == "U0EDITOR"
     next_week = weekly_report(engine, [dhsc], now + timedelta(days=7))
     assert next_week is not None and "*Rules to consider*" not in next_week
+
+
+def test_the_window_is_read_by_its_date_index_for_some_sources_too(engine: Engine) -> None:
+    # With an IN list of sources SQLite had read every item of those sources (by
+    # ix_items_source_dated) instead of the window: 1.3 s against 0.18 s at a million items.
+    from curator.store.suggest import recent_decisions
+    from tests.test_lanes_store import _plans
+
+    add_item(engine, status="rejected", first_seen_at=datetime.now(UTC))
+
+    def read() -> None:
+        with engine.connect() as conn:
+            assert len(recent_decisions(conn, datetime.now(UTC) - timedelta(days=1), ["dhsc"]))
+
+    (plan,) = _plans(engine, read)
+    assert "ix_items_seen_source" in plan, plan

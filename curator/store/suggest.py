@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy import Connection, or_, select
 
 from curator.records import SourceConfig
 from curator.rules_suggest import MIN_REJECTED, Decided, Suggestion, let_through, suggest
@@ -21,7 +21,9 @@ def recent_decisions(
 ) -> list[Decided]:
     """Items first seen since ``since`` (a range of ix_items_seen_source) that the editors
     accepted, rejected or made a card of, or that still wait for them; of ``source_ids`` only
-    when given."""
+    when given. The sources are picked out here, not in SQL: given an ``IN`` list of sources,
+    SQLite reads every item of those sources by ix_items_source_dated instead of the window
+    (1.3 s against 0.18 s at a million items, ``benchmarks/RESULTS.md``)."""
     query = select(
         items.c.source_id,
         items.c.title,
@@ -34,10 +36,7 @@ def recent_decisions(
         items.c.first_seen_at >= since,
         or_(items.c.status.in_(tuple(_OUTCOMES)), items.c.carded_by.is_not(None)),
     )
-    params: dict[str, object] = {}
-    if source_ids is not None:
-        query = query.where(items.c.source_id.in_(bindparam("sources", expanding=True)))
-        params["sources"] = list(source_ids)
+    wanted = None if source_ids is None else set(source_ids)
     return [
         Decided(
             source_id=r.source_id,
@@ -48,7 +47,8 @@ def recent_decisions(
             carded_by_editor=r.carded_by is not None,
             summary=r.summary or "",
         )
-        for r in conn.execute(query, params)
+        for r in conn.execute(query)
+        if wanted is None or r.source_id in wanted
     ]
 
 
