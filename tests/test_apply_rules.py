@@ -150,7 +150,7 @@ def test_pulse_sources_skip_adds_the_rule_and_quiets_what_waits(env: Env, tmp_pa
     assert "`dhsc` has `skip rule type ~ '^Speech$'` already" in again
 
     bad = pulse_reply(env, "sources skip dhsc title (minutes", "UADMIN")["text"]
-    assert "not a regular expression RE2 can read" in bad
+    assert "not a regular expression RE2 can read" in bad and "nothing was written" in bad
     field = pulse_reply(env, "sources skip dhsc author x", "UADMIN")["text"]
     assert "'author' is not a field rules can match; use one of title, summary, url, type" in field
     short = pulse_reply(env, "sources skip dhsc type", "UADMIN")["text"]
@@ -224,4 +224,6 @@ def test_curator_sources_skip(
     ):
         refused = runner.invoke(cli, ["sources", "skip", *bad, "--sources", str(sources)])
         assert refused.exit_code == 2 and why in refused.output, refused.output
+        # checked before the edit: no line of a file that was never written is named
+        assert bad[2] != "(minutes" or f"{sources}: source 'dhsc', key 'skip': " in refused.output
     assert sources.read_text(encoding="utf-8") == before

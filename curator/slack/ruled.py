@@ -151,23 +151,21 @@ def add_skip_rule(
     False, apply the source's rules to its candidates already waiting, as ``apply-rules`` does
     (``engine`` is only read then). Raises SourcesError (an unknown field or source, a bad
     pattern, a skip list shared with other sources) with the file unchanged."""
-    from curator.rules import RULE_FIELDS
+    from curator.rules import RULE_FIELDS, pattern_problem
     from curator.sources import load_sources
     from curator.sources.edit import add_skip_rule as add_to_file
     from curator.sources.model import Problem, SourcesError
 
-    if field not in RULE_FIELDS:
+    # Checked before the file is edited: found by the validation of the edited text, the
+    # problem would carry the line the rule would have had in a file that was never written.
+    problem = (
+        f"'{field}' is not a field rules can match; use one of " + ", ".join(RULE_FIELDS)
+        if field not in RULE_FIELDS
+        else pattern_problem(pattern)
+    )
+    if problem is not None:
         raise SourcesError(
-            [
-                Problem(
-                    str(path),
-                    None,
-                    source_id,
-                    "skip",
-                    f"'{field}' is not a field rules can match; use one of "
-                    + ", ".join(RULE_FIELDS),
-                )
-            ]
+            [Problem(str(path), None, source_id, "skip", f"{problem}; nothing was written")]
         )
     added = add_to_file(path, source_id, field, pattern)
     report = RulesReport()
