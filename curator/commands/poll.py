@@ -75,12 +75,18 @@ def poll(
             if report.ruled_quiet
             else ""
         )
+        + (
+            f" {report.reopened} kept quiet by another source's rules were listed by a source"
+            " whose rules let them through, and queued for the editors."
+            if report.reopened
+            else ""
+        )
     )
     for w in report.warnings:
         click.echo(f"warning: {w['id']}: {w['warning']}", err=True)
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
-    if report.candidates:
+    if report.candidates or report.reopened:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
 

@@ -87,6 +87,10 @@ class PollReport:
     described: int = 0
     #: New items their source's skip/keep rules kept quiet (counted in ``quiet`` too).
     ruled_quiet: int = 0
+    #: Items stored before, kept quiet by another source's rules, that a source whose rules let
+    #: them through listed this pass and that were queued for the editors (not counted in
+    #: ``new_items``, ``candidates`` or the lanes: ``curator.pipeline.relisted``).
+    reopened: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     #: The ids of the items queued for the editors, cards first within each batch.
@@ -100,6 +104,12 @@ class PollReport:
         self.quiet += len(lanes.get("quiet", ()))
         self.candidates += len(cards) + len(digest)
         self.candidate_ids.extend([*cards, *digest])
+
+    def count_reopened(self, lanes: Mapping[Lane, Sequence[int]]) -> None:
+        """Count the items another source's listing queued for the editors."""
+        queued = [*lanes.get("card", ()), *lanes.get("digest", ())]
+        self.reopened += len(queued)
+        self.candidate_ids.extend(queued)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -115,6 +125,7 @@ class PollReport:
             "quiet": self.quiet,
             "described": self.described,
             "kept_quiet_by_rules": self.ruled_quiet,
+            "reopened": self.reopened,
             "errors": self.errors,
             "warnings": self.warnings,
         }

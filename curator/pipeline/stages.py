@@ -34,6 +34,7 @@ from curator.pipeline.classify import Classify
 from curator.pipeline.decide import Checked, Decider, flood_warning, unchanged
 from curator.pipeline.describe import Describe
 from curator.pipeline.records import Arrival, Fetched, NewItem, Outcome, Parsed, PollReport
+from curator.pipeline.relisted import reopen
 from curator.records import FetchResult, ParsedFeed, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Connection, Engine
@@ -288,6 +289,7 @@ class SourceStore:
         now = self.clock()
         with self.engine.begin() as conn:
             new: list[NewItem] = []
+            relisted: list[NewItem] = []
             outcomes: list[Outcome] = []
             duplicates = 0
             floods: list[tuple[str, int]] = []
@@ -310,11 +312,13 @@ class SourceStore:
                 )
                 self._record(conn, check)
                 new += [NewItem(here, item_id, entry) for item_id, entry in done.new]
+                relisted += [NewItem(here, i, entry) for i, entry in done.ruled_elsewhere]
                 duplicates += done.duplicates
                 outcomes.append(Outcome(one.source, check.progress))
                 if here.flood:
                     floods.append((one.source.id, here.flood))
             laned = self.classify(conn, new, now)
+            reopened = reopen(conn, self.classify, relisted, now) if relisted else None
         report = self.report
         report.ok += len(parsed)
         report.new_items += len(new)
@@ -327,6 +331,8 @@ class SourceStore:
         for source_id, count in floods:
             report.warnings.append({"id": source_id, "warning": flood_warning(count)})
         report.count(laned.lanes)
+        if reopened is not None:
+            report.count_reopened(reopened)
         return outcomes
 
     # -- recording a check ------------------------------------------------------------------

@@ -9,7 +9,7 @@ item stays in the table as a tombstone, so it never comes back as new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
@@ -31,6 +31,11 @@ from curator.store.sql import insert_many_ignore
 class StoreReport:
     new: list[tuple[int, Entry]] = field(default_factory=list)  # (item id, entry) stored now
     duplicates: int = 0
+    #: Duplicates of a stored item that another source's skip/keep rules kept quiet and no
+    #: editor has seen: (its id, the entry as this source lists it, dated when the item was first
+    #: seen if it has no date). Whether this source's own
+    #: rules let it through is the pipeline's to say (``curator.pipeline.relisted``).
+    ruled_elsewhere: list[tuple[int, Entry]] = field(default_factory=list)
 
     @property
     def new_ids(self) -> list[int]:
@@ -176,23 +181,65 @@ def stored_urls(conn: Connection, entries: list[Entry]) -> set[str]:
     return {e.url for e in entries if e.url in urls or (e.govuk_path and e.govuk_path in paths)}
 
 
-def _known(conn: Connection, entries: list[Entry]) -> tuple[set[str], set[str]]:
-    """The canonical URLs and GOV.UK paths among ``entries`` that are already stored."""
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What dedupe reads of a stored item an entry matches."""
+
+    id: int
+    source_id: str | None
+    lane: str | None
+    status: str | None
+    quiet_rule: str | None
+    first_seen_at: datetime | None
+
+    def ruled_quiet_elsewhere(self, entry: Entry) -> bool:
+        """Kept quiet by another source's rules, and not yet seen by an editor."""
+        return (
+            self.quiet_rule is not None
+            and self.lane == "quiet"
+            and self.status == "new"
+            and self.source_id != entry.source_id
+        )
+
+
+#: An entry of this batch not yet inserted (only its presence matters).
+_IN_BATCH = _Stored(-1, None, None, None, None, None)
+
+
+def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], dict[str, _Stored]]:
+    """The stored items among ``entries``, by canonical URL and by GOV.UK path."""
     urls = list({e.url: None for e in entries})
     paths = list({e.govuk_path: None for e in entries if e.govuk_path})
     if paths:
         rows = conn.execute(_KNOWN_URLS_OR_PATHS, {"urls": urls, "paths": paths}).all()
     else:
         rows = conn.execute(_KNOWN_URLS, {"urls": urls}).all()
-    return {r.canonical_url for r in rows}, {r.govuk_path for r in rows if r.govuk_path}
+    by_url: dict[str, _Stored] = {}
+    by_path: dict[str, _Stored] = {}
+    for r in rows:
+        stored = _Stored(int(r.id), r.source_id, r.lane, r.status, r.quiet_rule, r.first_seen_at)
+        by_url[r.canonical_url] = stored
+        if r.govuk_path:
+            by_path[r.govuk_path] = stored
+    return by_url, by_path
 
 
 # Built once with expanding parameters: one SELECT per source of a poll need not build and hash a
 # new statement each time.
-_KNOWN_URLS = select(items.c.canonical_url, items.c.govuk_path).where(
+_KNOWN_COLUMNS = (
+    items.c.id,
+    items.c.canonical_url,
+    items.c.govuk_path,
+    items.c.source_id,
+    items.c.lane,
+    items.c.status,
+    items.c.quiet_rule,
+    items.c.first_seen_at,
+)
+_KNOWN_URLS = select(*_KNOWN_COLUMNS).where(
     items.c.canonical_url.in_(bindparam("urls", expanding=True))
 )
-_KNOWN_URLS_OR_PATHS = select(items.c.canonical_url, items.c.govuk_path).where(
+_KNOWN_URLS_OR_PATHS = select(*_KNOWN_COLUMNS).where(
     or_(
         items.c.canonical_url.in_(bindparam("urls", expanding=True)),
         items.c.govuk_path.in_(bindparam("paths", expanding=True)),
@@ -226,18 +273,25 @@ def store_entries(
     for entry in entries:
         when = entry.published_at or now
         key = title_key(entry.title)
-        if (
-            entry.url in known_urls
-            or (entry.govuk_path and entry.govuk_path in known_paths)
-            or recent.near(conn, entry, key, when) is not None
-        ):
+        match = known_urls.get(entry.url) or (
+            known_paths.get(entry.govuk_path) if entry.govuk_path else None
+        )
+        if match is not None or recent.near(conn, entry, key, when) is not None:
             report.duplicates += 1
+            if match is not None and match.ruled_quiet_elsewhere(entry):
+                # undated, it dates from when it was first seen (the backfill window applies)
+                dated = (
+                    entry
+                    if entry.published_at
+                    else replace(entry, published_at=match.first_seen_at)
+                )
+                report.ruled_elsewhere.append((match.id, dated))
             continue
         pending.append((entry, _row(entry, key, now, status, lane)))
         recent.add(entry.publisher, _UNSTORED, when, key)
-        known_urls.add(entry.url)
+        known_urls[entry.url] = _IN_BATCH
         if entry.govuk_path:
-            known_paths.add(entry.govuk_path)
+            known_paths[entry.govuk_path] = _IN_BATCH
     for start in range(0, len(pending), _CHUNK):
         chunk = pending[start : start + _CHUNK]
         stored = insert_many_ignore(conn, items, [row for _, row in chunk], key="canonical_url")

@@ -48,6 +48,13 @@ def set_quiet_rules(conn: Connection, rules: Mapping[int, str]) -> None:
         conn.execute(_SET_QUIET_RULE, [{"item_id": i, "rule": r} for i, r in rules.items()])
 
 
+def clear_quiet_rules(conn: Connection, item_ids: Iterable[int]) -> None:
+    """Forget which rule kept these items quiet (another source let them through)."""
+    ids = list(item_ids)
+    if ids:
+        conn.execute(_CLEAR_QUIET_RULES, {"ids": ids})
+
+
 def lanes_of(conn: Connection, item_ids: Iterable[int]) -> dict[int, Lane | None]:
     """Each known item's lane (None: no lane chosen); unknown ids are left out."""
     ids = list(dict.fromkeys(item_ids))
@@ -70,6 +77,9 @@ _SET_LANE = (
 )
 _SET_QUIET_RULE = (
     update(items).where(items.c.id == bindparam("item_id")).values(quiet_rule=bindparam("rule"))
+)
+_CLEAR_QUIET_RULES = (
+    update(items).where(items.c.id.in_(bindparam("ids", expanding=True))).values(quiet_rule=None)
 )
 _LANES_OF = select(items.c.id, items.c.lane).where(items.c.id.in_(bindparam("ids", expanding=True)))
 

@@ -1,0 +1,58 @@
+"""A publication one source's rules kept quiet, listed again by a source whose rules let it
+through, gets the lane it would have had had that source listed it first.
+
+Sources overlap (a department's feed and a GOV.UK finder, two departments' feeds of a joint
+publication), and an item is stored once, under the source that listed it first. Without this,
+a ``skip`` rule written for one source would silence what another lists, and which one won
+would depend on the order of the polls. Only items no editor has seen are moved (quiet, still
+``new``, kept quiet by a rule); the model's stored prediction is read again at this source's
+situation, so a flood, a source's archive and the backfill window keep them quiet as they
+would keep a new item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from curator.pipeline.classify import Classify, with_lanes_of
+from curator.pipeline.records import NewItem
+from curator.records import Lane
+from curator.store.handles import Connection
+from curator.store.lanes import clear_quiet_rules, set_lane
+from curator.store.predictions import latest_predictions
+from curator.store.queue import queue_items
+
+
+def reopen(
+    conn: Connection, classify: Classify, relisted: Sequence[NewItem], now: datetime
+) -> dict[Lane, list[int]]:
+    """Put in their lanes the ``relisted`` items (stored items another source's rules kept
+    quiet, as this source lists them) that this source's rules let through, queueing the cards
+    and digest items as :class:`Classify` does; their rule is cleared, so they are weighed once.
+    Returns their ids by lane."""
+    lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
+    through = {
+        n.item_id: n for n in relisted if classify.decider.ruled_out(n.entry, n.situation) is None
+    }
+    if not through:
+        return lanes
+    classifier = classify.model()
+    stored = latest_predictions(conn, through)
+    for item_id, n in through.items():
+        decider = classify.decider
+        if classifier is not None:
+            from curator.classify import ClassifyInput
+            from curator.classify.features import has_summary
+
+            text = ClassifyInput.of_entry(n.entry, n.source.sector_hint)
+            decider = with_lanes_of(classifier, decider, has_summary=has_summary(text))
+        found = stored.get(item_id)
+        prediction = found.prediction() if found is not None else None
+        lanes[decider.lane(n.entry, prediction, n.situation)].append(item_id)
+    clear_quiet_rules(conn, through)
+    queue_items(conn, lanes["card"], channel=classify.channel, now=now)
+    queue_items(conn, lanes["digest"], channel=None, now=now)
+    for lane in ("card", "digest"):
+        set_lane(conn, lanes[lane], lane)
+    return lanes
