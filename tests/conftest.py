@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from tests.support.fake_slack import FakeSlack
 from tests.support.httpserver import LocalServer
+from tests.support.polling import Pollers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
@@ -73,3 +74,12 @@ def slack() -> Iterator[FakeSlack]:
     fake = FakeSlack().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def pollers(engine: Engine) -> Iterator[Pollers]:
+    """Pollers on the test's database with the fake model (``tests/support/polling.py``); their
+    parser processes are stopped after the test."""
+    made = Pollers(engine)
+    yield made
+    made.close()

@@ -8,7 +8,6 @@ folder's PROVENANCE.md); the feed is built by the test (tests/support/feeds.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,13 +36,6 @@ SITE_WIDE = b'<html><head><meta name="description" content="We are the charity f
 @pytest.fixture(params=[1, 0], ids=["parser-process", "in-process"])
 def workers(request: pytest.FixtureRequest) -> int:
     return int(request.param)
-
-
-@pytest.fixture
-def pollers(engine: Engine) -> Iterator[Pollers]:
-    made = Pollers(engine)
-    yield made
-    made.close()
 
 
 def poll(

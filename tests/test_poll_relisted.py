@@ -4,8 +4,6 @@ feeds in the shape of GOV.UK's (tests/support/feeds.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, select
 
@@ -36,13 +34,6 @@ sources:
     kind: feed
     url: {dhsc}
 {dhsc_rules}"""
-
-
-@pytest.fixture
-def pollers(engine: Engine) -> Iterator[Pollers]:
-    made = Pollers(engine)
-    yield made
-    made.close()
 
 
 def poll(

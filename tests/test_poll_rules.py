@@ -9,7 +9,6 @@ folder's PROVENANCE.md).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -58,13 +57,6 @@ def feed(server: LocalServer) -> list[FeedItem]:
         FeedItem("Care Act 2014: 10 years on", server.url("/p/lga")),
         FeedItem("Guidance: Care home visiting", f"{gov}/guidance/guide", summary="How to"),
     ]
-
-
-@pytest.fixture
-def pollers(engine: Engine) -> Iterator[Pollers]:
-    made = Pollers(engine)
-    yield made
-    made.close()
 
 
 def poll(pollers: Pollers, text: str) -> PollReport:
