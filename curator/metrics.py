@@ -19,6 +19,12 @@ class Metrics:
             "New items their source's skip/keep rules kept quiet",
             registry=r,
         )
+        self.reopened = Counter(
+            "curator_items_reopened",
+            "Items another source's rules kept quiet, queued for editors when a source whose "
+            "rules let them through listed them",
+            registry=r,
+        )
         self.described = Counter(
             "curator_items_described",
             "New items without a summary given their own page's description",

@@ -159,6 +159,7 @@ class Runner:
         m.candidates.inc(report.candidates)
         m.described.inc(report.described)
         m.ruled_quiet.inc(report.ruled_quiet)
+        m.reopened.inc(report.reopened)
         if report.sources:
             log.info(
                 "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",
