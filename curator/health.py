@@ -165,7 +165,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         status = "degraded"
         detail = facts.parse_warning or "read without its selectors, which no longer match"
     elif facts.newest_item_at is None and facts.last_ok_at is not None:
-        status, detail = "quiet", "polled fine but no publication found yet"
+        status, detail = "quiet", "fetched, but no publication found in it yet"
     elif facts.newest_item_at is not None and now - facts.newest_item_at > source.quiet_after:
         days = (now - facts.newest_item_at).days
         status = "quiet"
@@ -175,8 +175,10 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         )
     else:
         status, detail = "ok", facts.parse_warning or ""
-        if facts.consecutive_failures:
-            detail = f"last attempt failed: {facts.last_error}"
+    if facts.consecutive_failures and status in ("ok", "degraded", "quiet"):
+        # One failure is not "failing" yet, but whatever the status says, the admin sees it.
+        failed = f"last attempt failed: {facts.last_error or 'unknown error'}"
+        detail = f"{detail}; {failed}" if detail else failed
     flooded = (
         facts.flood_items is not None
         and facts.flood_at is not None

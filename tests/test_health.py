@@ -114,6 +114,25 @@ def test_a_source_warning_shows_on_a_healthy_source() -> None:
     assert (health.status, health.detail) == ("ok", warning)
 
 
+@pytest.mark.parametrize(
+    "facts",
+    [
+        replace(OK, newest_item_at=NOW - timedelta(days=45)),  # quiet
+        replace(OK, degraded=True, parse_warning="kf: no element matches item selector 'li'"),
+        replace(OK, newest_item_at=None),  # quiet: nothing found yet
+        OK,
+    ],
+)
+def test_one_failure_shows_whatever_the_status(facts: SourceFacts) -> None:
+    # One failure is not "failing" yet; a quiet or degraded source once said only that, so the
+    # admin did not see that its feed had turned into a web page until the next poll failed too.
+    failed = replace(facts, consecutive_failures=1, last_error="kf: not a feed")
+    health = assess(SRC, failed, NOW)
+    assert health.status == assess(SRC, facts, NOW).status
+    assert health.detail.endswith("last attempt failed: kf: not a feed")
+    assert "polled fine" not in health.detail
+
+
 def test_a_source_whose_items_come_without_summaries_is_told_so() -> None:
     bare = replace(OK, items_last_30_days=10, items_without_summary_30_days=6)
     health = assess(SRC, bare, NOW)
