@@ -172,9 +172,9 @@ class Runner:
             )
         for err in report.errors:
             log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
-        for note in report.warnings:
+        for note, line in zip(report.warnings, report.warning_lines(), strict=True):
             if note["id"] != "-":  # the model's own warning is logged once, when it is loaded
-                log.warning("source warning: %s", note["warning"], extra={"source": note["id"]})
+                log.warning("source warning: %s", line, extra={"source": note["id"]})
 
     def post_outbox(self) -> None:
         from curator.slack.outbox import drain, make_client

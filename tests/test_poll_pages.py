@@ -119,6 +119,35 @@ def test_a_date_selector_matching_nothing_polls_fine_with_a_warning(
 
 
 @pytest.mark.usefixtures("env")
+def test_the_warning_names_its_source_once_without_json(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    sources = _page_source(
+        tmp_path, server, "nuffield", "drupal-view-nuffield-trust.html", NUFFIELD
+    )
+    result = CliRunner().invoke(cli, ["poll", "--all", "--sources", str(sources)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {DATE_WARNING}\n" in result.stderr  # was "warning: nuffield: nuffield: …"
+
+
+def test_every_warning_line_names_its_source_once() -> None:
+    from curator.pipeline import PollReport
+    from curator.pipeline.decide import flood_warning
+
+    report = PollReport()
+    report.warnings += [
+        {"id": "nuffield", "warning": DATE_WARNING},
+        {"id": "dhsc", "warning": flood_warning(60)},  # the log of curator run said not whose
+        {"id": "-", "warning": "no model in models/: every item is carded"},
+    ]
+    assert report.warning_lines() == [
+        DATE_WARNING,
+        f"dhsc: {flood_warning(60)}",
+        "no model in models/: every item is carded",
+    ]
+
+
+@pytest.mark.usefixtures("env")
 def test_the_warning_reaches_the_log_of_curator_run(
     tmp_path: Path, server: LocalServer, caplog: pytest.LogCaptureFixture
 ) -> None:

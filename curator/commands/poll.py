@@ -82,8 +82,8 @@ def poll(
             else ""
         )
     )
-    for w in report.warnings:
-        click.echo(f"warning: {w['id']}: {w['warning']}", err=True)
+    for line in report.warning_lines():
+        click.echo(f"warning: {line}", err=True)
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
     if report.candidates or report.reopened:

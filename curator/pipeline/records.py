@@ -111,6 +111,16 @@ class PollReport:
         self.reopened += len(queued)
         self.candidate_ids.extend(queued)
 
+    def warning_lines(self) -> list[str]:
+        """Each warning as a line that names its source once: a parse warning starts with the
+        source's id already, a flood's does not, and the model's (id ``-``) is nobody's."""
+        lines = []
+        for w in self.warnings:
+            source_id, text = w["id"], w["warning"]
+            named = source_id == "-" or text.startswith(f"{source_id}: ")
+            lines.append(text if named else f"{source_id}: {text}")
+        return lines
+
     def as_json(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
