@@ -179,7 +179,27 @@ def test_empty_file_is_a_problem() -> None:
 
 def test_quiet_after_shorter_than_every_is_a_problem() -> None:
     (problem,) = _problems(SMALL.replace("every: 6h", "every: 6h\n    quiet_after: 1h"))
-    assert "key 'quiet_after'" in problem and "shorter than the check interval" in problem
+    assert problem == (
+        "sources.yaml:19: source 'sutton-trust', key 'quiet_after': quiet_after 1h is shorter "
+        "than every 6h: a source cannot be overdue before it is checked; set quiet_after to 6h "
+        "or more, or every shorter"
+    )  # it said "1:00:00 is shorter than the check interval 6:00:00"
+
+
+def test_quiet_after_from_defaults_is_said_on_the_line_of_every() -> None:
+    # A source's long `every` against the defaults' `quiet_after`: the problem had no line.
+    (problem,) = _problems(SMALL.replace("every: 6h", "every: 60d"))
+    assert problem.startswith(
+        "sources.yaml:18: source 'sutton-trust', key 'every': quiet_after 30d (from defaults) is "
+        "shorter than every 60d"
+    )
+
+
+def test_defaults_that_clash_are_one_problem_not_one_a_source() -> None:
+    (problem,) = _problems(SMALL.replace("every: 2h ", "every: 90d"))
+    assert problem.startswith(
+        "sources.yaml:4: key 'defaults.quiet_after': quiet_after 30d is shorter than every 90d"
+    )
 
 
 def test_search_all_is_refused_with_an_explanation() -> None:

@@ -122,6 +122,16 @@ def parse_interval(value: str) -> timedelta:
     return delta
 
 
+def format_interval(delta: timedelta) -> str:
+    """An interval as sources.yaml writes it: ``timedelta(days=1)`` → ``"1d"`` (the largest
+    unit that divides it; minutes otherwise)."""
+    minutes = int(delta.total_seconds() // 60)
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60)):
+        if minutes and minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
 def without_id(message: str, source_id: str) -> str:
     """``message`` without the ``"<source id>: "`` it starts with (errors name their source for
     the logs; a table or a reply about that source already does)."""
@@ -146,6 +156,7 @@ __all__ = [
     "Problem",
     "SourcesError",
     "file_error",
+    "format_interval",
     "line_of",
     "parse_interval",
     "without_id",

@@ -30,6 +30,7 @@ from curator.sources.model import (
     SOURCE_KEYS,
     TOP_LEVEL_KEYS,
     Problem,
+    format_interval,
     line_of,
     parse_interval,
 )
@@ -134,7 +135,36 @@ def _defaults(out: Collector, node: Any) -> dict[str, object]:
             d = _interval(out, node, key, value, None, f"defaults.{key}")
             if d is not None:
                 values[key] = d
+    _quiet_before_every(out, node, None, values["every"], values["quiet_after"], in_defaults=True)
     return values
+
+
+def _quiet_before_every(
+    out: Collector,
+    node: Any,
+    source_id: str | None,
+    every: object,
+    quiet_after: object,
+    *,
+    in_defaults: bool = False,
+) -> None:
+    """``quiet_after`` shorter than ``every``: said on the line of the one ``node`` sets
+    (``quiet_after`` if both), naming the one it inherits."""
+    if not (isinstance(every, timedelta) and isinstance(quiet_after, timedelta)) or (
+        quiet_after >= every
+    ):
+        return
+    key = "quiet_after" if "quiet_after" in node else "every"
+    inherited = " (the default)" if in_defaults else " (from defaults)"
+    said = {k: "" if k in node else inherited for k in ("every", "quiet_after")}
+    out.add(
+        line_of(node, key),
+        source_id,
+        f"defaults.{key}" if in_defaults else key,
+        f"quiet_after {format_interval(quiet_after)}{said['quiet_after']} is shorter than every "
+        f"{format_interval(every)}{said['every']}: a source cannot be overdue before it is "
+        f"checked; set quiet_after to {format_interval(every)} or more, or every shorter",
+    )
 
 
 def _rules(
@@ -279,14 +309,8 @@ def _source(
     quiet_after = defaults["quiet_after"]
     if "quiet_after" in entry:
         quiet_after = _interval(out, entry, "quiet_after", entry["quiet_after"], source_id)
-    if isinstance(every, timedelta) and isinstance(quiet_after, timedelta) and quiet_after < every:
-        out.add(
-            line_of(entry, "quiet_after"),
-            source_id,
-            "quiet_after",
-            f"{quiet_after} is shorter than the check interval {every}; a source cannot be "
-            "overdue before it is checked",
-        )
+    if "every" in entry or "quiet_after" in entry:  # both from defaults: said there, once
+        _quiet_before_every(out, entry, source_id, every, quiet_after)
     jitter = defaults["jitter"]
     if "jitter" in entry:
         jitter = _jitter(out, entry, entry["jitter"], source_id)
