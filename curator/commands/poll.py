@@ -58,7 +58,7 @@ def poll(
         sys.stdout.write("\n")
         return
     if report.sources == 0:
-        click.echo("No source is due. `curator poll --all` polls every enabled source now.")
+        click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
         return
     click.echo(
         f"Polled {report.sources} sources: {report.ok} ok, {report.not_modified} not modified, "
@@ -82,6 +82,9 @@ def poll(
             else ""
         )
     )
+    skipped = [s.id for s in sources if source_ids and not s.enabled]
+    if skipped:
+        click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
     for line in report.warning_lines():
         click.echo(f"warning: {line}", err=True)
     for e in report.errors:
@@ -89,6 +92,33 @@ def poll(
     if report.candidates or report.reopened:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
+
+
+def nothing_polled(
+    path: Path, sources: list[SourceConfig], *, named: bool, poll_all: bool
+) -> str:
+    """Why a pass claimed no source: not due, disabled, blocked, or held by another worker (a
+    forced pass claims every other one)."""
+    if not (named or poll_all):
+        return "No source is due. `curator poll --all` polls every enabled source now."
+    disabled = [s.id for s in sources if not s.enabled]
+    enabled = [s.id for s in sources if s.enabled]
+    reasons = []
+    if named and disabled:
+        reasons.append(f"{', '.join(map(repr, disabled))}: disabled in {path} (enabled: false)")
+    if named and enabled:
+        reasons.append(
+            f"{', '.join(map(repr, enabled))}: being polled by another worker right now "
+            "(`curator run`?); `curator sources status` shows the outcome"
+        )
+    if poll_all:
+        reasons.append(
+            f"every enabled source in {path} is blocked (checked once a day; `curator poll "
+            "--source ID` asks one now) or being polled by another worker right now"
+            if enabled
+            else f"no source is enabled in {path}"
+        )
+    return "Nothing polled: " + "; ".join(reasons) + "."
 
 
 def _poll(
