@@ -293,11 +293,27 @@ def test_add_page_without_feeds_explains_what_to_do(server: LocalServer, tmp_pat
     assert path.read_text(encoding="utf-8") == before
 
 
+def test_add_with_an_invalid_id_is_a_usage_error_before_any_fetch(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    # It fetched the URL, then named a line of a file that was never written ("sources.yaml:12:
+    # source 'MOJ2', key 'id': …") and exited 1.
+    urls = publish(server)
+    path = sources_file(tmp_path, [("guardian", "The Guardian", urls["guardian"])])
+    before = path.read_text(encoding="utf-8")
+    result = run("sources", "add", urls["finder"], "--file", str(path), "--id", "MOJ2")
+    assert result.exit_code == 2
+    assert "Invalid value for --id: 'MOJ2' is not a valid id" in result.stderr
+    assert "(e.g. 'moj2')" in result.stderr
+    assert server.requests == [] and path.read_text(encoding="utf-8") == before
+
+
 def test_add_unreachable_url(server: LocalServer, tmp_path: Path) -> None:
     urls = publish(server)
     path = sources_file(tmp_path, [("guardian", "The Guardian", urls["guardian"])])
     result = run("sources", "add", urls["missing"], "--file", str(path), "--publisher", "X")
     assert result.exit_code == 1 and "could not fetch" in result.stderr and "404" in result.stderr
+    assert ": new: " not in result.stderr  # the placeholder id of a source not added yet
 
 
 def test_add_a_page_source_with_selectors(server: LocalServer, tmp_path: Path) -> None:

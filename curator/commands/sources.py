@@ -258,6 +258,8 @@ def add(
     from curator.config import get_settings
     from curator.sources import url_problem
     from curator.sources.add import AddRequest, NotAdded, add_source
+    from curator.sources.model import ID_RE
+    from curator.sources.urls import slug
 
     path = _sources_file(file)
     page_selectors = _parse_selectors(selectors, without_selectors) if kind == "page" else None
@@ -273,6 +275,13 @@ def add(
     bad = url_problem(url)
     if bad:
         raise click.BadParameter(bad, param_hint="URL")
+    if source_id is not None and not ID_RE.match(source_id):
+        # Said before fetching, not as a problem on a line of a file that was never written.
+        raise click.BadParameter(
+            f"'{source_id}' is not a valid id; use lower-case letters, digits, '-' and '_' "
+            f"(e.g. '{slug(source_id) or 'my-source'}')",
+            param_hint="--id",
+        )
     request = AddRequest(
         url=url,
         path=path,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from curator.errors import ConfigError
-from curator.sources.model import MAX_DISCOVERED
+from curator.sources.model import MAX_DISCOVERED, without_id
 from curator.sources.probe import PROBE_ID, Candidate, clean_publisher, fetch, page_publisher, probe
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def add_source(req: AddRequest, settings: Settings, choices: Choices | None = No
 
     (page,) = fetch([url], settings)
     if isinstance(page, CuratorError):
-        raise NotAdded(f"could not fetch {url}: {page}")
+        raise NotAdded(f"could not fetch {url}: {without_id(str(page), PROBE_ID)}")
 
     listed: tuple[ListedItem, ...] = ()
     if req.kind == "page" and req.selectors:
