@@ -70,9 +70,7 @@ def test_a_source_another_worker_is_polling_is_said_to_be_busy(
 ) -> None:
     with engine.begin() as conn:  # `curator run` on another host holds it right now
         state_store.sync_sources(conn, load_sources(sources))
-        assert state_store.claim_due(conn, ["moj"], datetime.now(UTC), "elsewhere:1:1") == [
-            "moj"
-        ]
+        assert state_store.claim_due(conn, ["moj"], datetime.now(UTC), "elsewhere:1:1") == ["moj"]
     result = poll(sources, "moj")
     assert result.stdout.startswith(
         "Nothing polled: 'moj': being polled by another worker right now (`curator run`?)"

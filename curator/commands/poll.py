@@ -94,9 +94,7 @@ def poll(
         click.echo(f"Candidates wait for the editors: {hint}.")
 
 
-def nothing_polled(
-    path: Path, sources: list[SourceConfig], *, named: bool, poll_all: bool
-) -> str:
+def nothing_polled(path: Path, sources: list[SourceConfig], *, named: bool, poll_all: bool) -> str:
     """Why a pass claimed no source: not due, disabled, blocked, or held by another worker (a
     forced pass claims every other one)."""
     if not (named or poll_all):
