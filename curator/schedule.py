@@ -17,6 +17,9 @@ from datetime import datetime, timedelta
 
 #: ``Cache-Control: max-age`` may stretch the interval up to this much, no further.
 MAX_AGE_CAP = timedelta(hours=24)
+#: The answers that ask a client to come back later (too many requests, unavailable): a source
+#: whose last answer was one is left to its schedule by ``curator poll --all``.
+WAIT_STATUSES: tuple[int, ...] = (429, 503)
 #: ``Retry-After`` is honoured up to this far ahead (a server asking for a year is not obeyed).
 RETRY_AFTER_CAP = timedelta(days=7)
 #: The next check is always at least this far in the future.

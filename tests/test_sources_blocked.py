@@ -115,6 +115,32 @@ def test_a_blocked_source_is_not_polled_faster_by_poll_all_but_recovers_when_nam
     assert wait < timedelta(hours=2)  # back on its hourly schedule
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_poll_all_waits_as_a_server_asked_but_a_named_source_is_asked_now(
+    sources: Path, server: LocalServer, status: int
+) -> None:
+    server.add("/rss.xml", b"Slow down", status=status, headers={"Retry-After": "7200"})
+    assert _run("poll", "--source", "lga", "--sources", str(sources)).exit_code == 0
+    _, rows = _status(sources)
+    assert _when(rows["lga"]["next_check_at"]) - datetime.now(UTC) > timedelta(hours=1.9)
+    # a scripted `poll --all` leaves it to the hours its server asked for ...
+    assert _run("poll", "--all", "--sources", str(sources)).exit_code == 0
+    fetched = [p for _, p, _ in server.requests]
+    assert (fetched.count("/rss.xml"), fetched.count("/ok.atom")) == (1, 1)
+    # ... an ordinary failure does not hold --all back ...
+    server.add("/ok.atom", b"", status=500)
+    _run("poll", "--all", "--sources", str(sources))
+    _run("poll", "--all", "--sources", str(sources))
+    assert [p for _, p, _ in server.requests].count("/ok.atom") == 3
+    # ... and naming the source asks it now
+    server.add("/rss.xml", atom([FeedItem("Report: Y", "https://www.local.gov.uk/y")]))
+    assert _run("poll", "--source", "lga", "--sources", str(sources)).exit_code == 0
+    assert [p for _, p, _ in server.requests].count("/rss.xml") == 2
+    # answered: --all asks it again
+    _run("poll", "--all", "--sources", str(sources))
+    assert [p for _, p, _ in server.requests].count("/rss.xml") == 3
+
+
 def test_challenge_pages_count_as_refusals_and_another_failure_ends_the_streak(
     sources: Path, server: LocalServer
 ) -> None:

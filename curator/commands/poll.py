@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     "--all",
     "poll_all",
     is_flag=True,
-    help="poll every enabled source now, due or not (a blocked one only when due)",
+    help="poll every enabled source now, due or not (a blocked one, or one whose server asked "
+    "to wait, only when due)",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object with the results")
 def poll(
@@ -44,7 +45,8 @@ def poll(
     path, sources = load_sources_or_exit(sources_file)
     sources = only_sources(path, sources, source_ids)
     with Poller(engine(), settings()) as poller:
-        # --all leaves a blocked source to its daily check; naming it with --source asks now.
+        # --all leaves a blocked source to its daily check and one whose server asked to wait
+        # (429, 503) to its Retry-After or backoff; naming it with --source asks now.
         report = _poll(
             poller,
             sources,
@@ -111,8 +113,9 @@ def nothing_polled(path: Path, sources: list[SourceConfig], *, named: bool, poll
         )
     if poll_all:
         reasons.append(
-            f"every enabled source in {path} is blocked (checked once a day; `curator poll "
-            "--source ID` asks one now) or being polled by another worker right now"
+            f"every enabled source in {path} is blocked (checked once a day), waiting because "
+            "its server asked (HTTP 429 or 503), or being polled by another worker right now; "
+            "`curator sources status` says which, and `curator poll --source ID` asks one now"
             if enabled
             else f"no source is enabled in {path}"
         )

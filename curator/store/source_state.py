@@ -15,7 +15,7 @@ from functools import cache
 from sqlalchemy import Connection, Update, and_, bindparam, case, or_, select, update
 
 from curator.records import SourceConfig
-from curator.schedule import BLOCKED_AFTER
+from curator.schedule import BLOCKED_AFTER, WAIT_STATUSES
 from curator.store.schema import source_state
 from curator.store.sql import insert_ignore
 
@@ -102,6 +102,14 @@ def load_states(conn: Connection) -> dict[str, SourceState]:
     return {row.source_id: SourceState(**row._mapping) for row in rows}
 
 
+#: The server's last answer asked us to wait: too many requests, or unavailable (with or without
+#: a ``Retry-After``, which the schedule honours), and the source has not answered since.
+_ASKED_TO_WAIT = and_(
+    source_state.c.consecutive_failures > 0,
+    source_state.c.last_status.in_(WAIT_STATUSES),
+)
+
+
 def claim_due(
     conn: Connection,
     source_ids: Iterable[str],
@@ -116,7 +124,9 @@ def claim_due(
 
     ``force`` claims them whether due or not (``curator poll --all``), but never one that another
     worker holds right now; with ``force_blocked=False`` a blocked source is still only claimed
-    when due (once a day), so even a scripted ``poll --all`` never asks a refusing site faster.
+    when due (once a day), and so is one whose server last asked us to wait (a 429 or 503, its
+    ``Retry-After`` in the schedule), so even a scripted ``poll --all`` never asks a refusing or
+    overloaded site faster.
     Run it in a transaction of its own (``with engine.begin() as conn:``): the claim is what
     other workers see once it commits, before any fetching."""
     ids = list(source_ids)
@@ -132,7 +142,9 @@ def claim_due(
     if not force:
         cond = and_(cond, due)
     elif not force_blocked:
-        cond = and_(cond, or_(due, source_state.c.consecutive_blocks < BLOCKED_AFTER))
+        cond = and_(
+            cond, or_(due, and_(source_state.c.consecutive_blocks < BLOCKED_AFTER, ~_ASKED_TO_WAIT))
+        )
     query = select(source_state.c.source_id).where(cond)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
