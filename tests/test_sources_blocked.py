@@ -141,6 +141,33 @@ def test_poll_all_waits_as_a_server_asked_but_a_named_source_is_asked_now(
     assert [p for _, p, _ in server.requests].count("/rss.xml") == 3
 
 
+def test_a_source_enabled_again_is_checked_at_the_next_pass(
+    sources: Path, server: LocalServer, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        _run("poll", "--source", "lga", "--sources", str(sources))
+    _, rows = _status(sources)
+    assert rows["lga"]["status"] == "blocked"
+    entries = [
+        {
+            "id": "lga",
+            "publisher": "Local Government Association",
+            "url": server.url("/rss.xml"),
+            "enabled": enabled,
+        }
+        for enabled in (False, True)
+    ]
+    off = write_sources(tmp_path / "off.yaml", [entries[0]])
+    _run("poll", "--sources", str(off))  # a pass sees it disabled
+    # the admin lets our User-Agent through and enables it again: the next plain pass asks it
+    server.add("/rss.xml", atom([FeedItem("Report: Y", "https://www.local.gov.uk/y")]))
+    on = write_sources(tmp_path / "on.yaml", [entries[1]])
+    assert _run("poll", "--sources", str(on)).exit_code == 0
+    assert [p for _, p, _ in server.requests].count("/rss.xml") == 4
+    _, rows = _status(on)
+    assert rows["lga"]["status"] in ("ok", "quiet") and rows["lga"]["consecutive_blocks"] == 0
+
+
 def test_challenge_pages_count_as_refusals_and_another_failure_ends_the_streak(
     sources: Path, server: LocalServer
 ) -> None:

@@ -74,14 +74,25 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
 def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
     """Forget the last document (fingerprint and validators) of sources that are disabled: when
     one is enabled again, its next document is fetched whole and stored as its first, so what
-    it published meanwhile is its archive, not news. Only rows that still hold one are written."""
+    it published meanwhile is its archive, not news. Its schedule and refusals go too: an admin
+    who enables a source again wants it checked at the next pass, not when the backoff or the
+    daily check of a blocked site it had when disabled would have come round (its failures are
+    kept until it answers, so it shows as failing till then). Only rows that still hold
+    something to forget are written."""
     ids = list(source_ids)
     if not ids:
         return
+    held = or_(
+        source_state.c.body_hash.is_not(None),
+        source_state.c.next_check_at.is_not(None),
+        source_state.c.consecutive_blocks > 0,
+    )
     conn.execute(
         update(source_state)
-        .where(source_state.c.source_id.in_(ids), source_state.c.body_hash.is_not(None))
-        .values(etag=None, last_modified=None, body_hash=None)
+        .where(source_state.c.source_id.in_(ids), held)
+        .values(
+            etag=None, last_modified=None, body_hash=None, next_check_at=None, consecutive_blocks=0
+        )
     )
 
 
