@@ -82,12 +82,21 @@ def test_error_statuses_raise_naming_source_and_url(server: LocalServer, status:
     assert (info.value.source_id, info.value.url, info.value.retry_after) == ("dhsc", url, None)
 
 
-def test_429_retry_after_seconds(server: LocalServer) -> None:
-    url = server.add("/busy", status=429, headers={"Retry-After": "120"})
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        ("90", "retry after 90 s"),
+        ("120", "retry after 120 s, 2 minutes"),
+        ("7200", "retry after 7200 s, 2 hours"),
+        ("174362", "retry after 174362 s, about 2 days"),
+    ],
+)
+def test_429_retry_after_seconds(server: LocalServer, seconds: str, said: str) -> None:
+    url = server.add("/busy", status=429, headers={"Retry-After": seconds})
     with pytest.raises(HTTPStatusError) as info:
         fetch_one(LOOPBACK_ONLY, source(url))
-    assert info.value.retry_after == 120.0
-    assert str(info.value) == f"dhsc: HTTP 429 from {url} (retry after 120 s)"
+    assert info.value.retry_after == float(seconds)
+    assert str(info.value) == f"dhsc: HTTP 429 from {url} ({said})"
 
 
 def test_503_retry_after_http_date(server: LocalServer) -> None:

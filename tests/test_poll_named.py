@@ -61,7 +61,7 @@ def test_a_disabled_source_asked_for_is_said_to_be_disabled(
 
 def test_a_disabled_source_asked_for_with_others_is_named_as_not_polled(sources: Path) -> None:
     result = poll(sources, "moj", "old")
-    assert result.stdout.startswith("Polled 1 sources: 1 ok")
+    assert result.stdout.startswith("Polled 1 source: 1 ok")
     assert f"not polled: 'old': disabled in {sources}\n" in result.stderr
 
 

@@ -148,7 +148,7 @@ def test_a_source_enabled_again_is_checked_at_the_next_pass(
         _run("poll", "--source", "lga", "--sources", str(sources))
     _, rows = _status(sources)
     assert rows["lga"]["status"] == "blocked"
-    entries = [
+    entries: list[dict[str, object]] = [
         {
             "id": "lga",
             "publisher": "Local Government Association",

@@ -63,7 +63,8 @@ def poll(
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
         return
     click.echo(
-        f"Polled {report.sources} sources: {report.ok} ok, {report.not_modified} not modified, "
+        f"Polled {report.sources} source{'' if report.sources == 1 else 's'}: "
+        f"{report.ok} ok, {report.not_modified} not modified, "
         f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors: "
         f"{report.cards} cards, {report.digest} in the digest; {report.quiet} quiet), "
         f"{report.duplicates} already seen."

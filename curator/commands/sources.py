@@ -124,7 +124,8 @@ def check(file: Path | None, offline: bool, as_json: bool, markdown: bool) -> No
 
         print_checks(rows)
     failed = [r for r in rows if not r.ok]
-    summary = f"{path}: {len(configs)} sources valid ({enabled} enabled)"
+    noun = "source" if len(configs) == 1 else "sources"
+    summary = f"{path}: {len(configs)} {noun} valid ({enabled} enabled)"
     if not offline:
         summary += f"; {enabled - len(failed)} fetched and parsed, {len(failed)} failed"
     click.echo(summary, err=True)

@@ -42,6 +42,17 @@ def _seconds(value: float) -> str:
     return f"{value:g}"
 
 
+def _wait(seconds: float) -> str:
+    """A server's ``Retry-After`` as said to an admin: the seconds it sent, and, when long, in
+    the unit they make sense in (``7200 s, 2 hours``)."""
+    text = f"retry after {seconds:g} s"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            count = round(seconds / size)
+            return f"{text}, {'about ' if count * size != seconds else ''}{count} {unit}s"
+    return text
+
+
 class Fetcher:
     """Async context manager owning one ``httpx.AsyncClient``; see the module docstring."""
 
@@ -182,7 +193,7 @@ class Fetcher:
                 retry_after=retry_after,
                 max_age=parse_max_age(h.get("cache-control")),
             )
-        wait = f" (retry after {_seconds(retry_after)} s)" if retry_after is not None else ""
+        wait = f" ({_wait(retry_after)})" if retry_after is not None else ""
         if resp.status in REDIRECT_STATUSES:
             wait = " (a redirect without a Location header)"
         raise errors.HTTPStatusError(

@@ -60,3 +60,12 @@ def empty_defaults() -> str:
         f"is empty; indent the defaults under it ({', '.join(DEFAULTS_KEYS)}), or remove the "
         "line to keep the built-in defaults"
     )
+
+
+def not_a_boolean(key: str, value: object) -> str:
+    """Why a flag's value is refused; YAML 1.2 reads yes/no/on/off as text, unlike YAML 1.1."""
+    word = str(value).strip().lower()
+    meant = {"yes": "true", "y": "true", "on": "true", "no": "false", "n": "false", "off": "false"}
+    if word in meant:
+        return f"'{value}' is text here, not true or false; write {key}: {meant[word]}"
+    return f"'{value}' is not true or false; write {key}: true or {key}: false"

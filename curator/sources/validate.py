@@ -14,6 +14,7 @@ from curator.records import ADDED_BY_LINK, SECTORS, PageSelectors, Rule, SourceC
 from curator.sources.keys import (
     default_at_top_level,
     empty_defaults,
+    not_a_boolean,
     selector_at_source_level,
     unknown,
 )
@@ -327,7 +328,7 @@ def _source(
         )
     for key in ("enabled", "verified"):
         if key in entry and not isinstance(entry[key], bool):
-            out.add(line_of(entry, key), source_id, key, f"'{entry[key]}' is not true or false")
+            out.add(line_of(entry, key), source_id, key, not_a_boolean(key, entry[key]))
     notes = entry.get("notes")
     if notes is not None and not isinstance(notes, str):
         out.add(line_of(entry, "notes"), source_id, "notes", "must be text")
