@@ -188,6 +188,37 @@ def test_redirects_are_followed_up_to_the_limit(server: LocalServer) -> None:
         fetch_one(tight, source(server.url("/hop0")))
 
 
+@pytest.mark.parametrize(
+    ("hops", "moved"),
+    [
+        ([301], "/h1"),
+        ([308, 301], "/h2"),
+        ([301, 302], "/h1"),  # the permanent part of the way only
+        ([302, 301], None),  # a temporary first step: the source's URL is still the one to ask
+        ([307], None),
+    ],
+)
+def test_a_permanent_move_is_reported(
+    server: LocalServer, hops: list[int], moved: str | None
+) -> None:
+    server.add(f"/h{len(hops)}", ATOM)
+    for i, status in enumerate(hops):
+        server.add(f"/h{i}", status=status, headers={"Location": f"/h{i + 1}"})
+    asked = server.url("/h0")
+    result = fetch_one(LOOPBACK_ONLY, source(asked))
+    assert result.moved_to == (None if moved is None else server.url(moved))
+    warning = result.moved_warning(asked)
+    assert (
+        warning is None
+        if moved is None
+        else warning
+        == (
+            f"{asked} has moved permanently (HTTP 301/308) to {server.url(moved)}; "
+            "set the source's url to the new address"
+        )
+    )
+
+
 def test_empty_body_is_a_result(server: LocalServer) -> None:
     url = server.add("/empty", b"")
     result = fetch_one(LOOPBACK_ONLY, source(url))

@@ -27,6 +27,8 @@ from curator.records import FetchResult, SourceConfig
 __all__ = ["FetchRequest", "FetchSettings", "Fetcher", "fetch_many"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: "Moved permanently": the source's URL in sources.yaml is worth updating.
+PERMANENT_REDIRECTS = frozenset({301, 308})
 
 
 @dataclass
@@ -36,6 +38,7 @@ class _Response:
     headers: httpx.Headers
     content: bytes
     started: float = 0.0  # perf_counter when the first hop got its slots (queueing excluded)
+    moved_to: httpx.URL | None = None  # where permanent redirects from the first URL lead
 
 
 def _seconds(value: float) -> str:
@@ -192,6 +195,7 @@ class Fetcher:
                 last_modified=h.get("last-modified") or (last_modified if not_modified else None),
                 retry_after=retry_after,
                 max_age=parse_max_age(h.get("cache-control")),
+                moved_to=None if resp.moved_to is None else str(resp.moved_to),
             )
         wait = f" ({_wait(retry_after)})" if retry_after is not None else ""
         if resp.status in REDIRECT_STATUSES:
@@ -235,6 +239,8 @@ class Fetcher:
                 f"refused to fetch {url!r}: not a valid URL ({exc})",
             ) from exc
         origin = current
+        moved: httpx.URL | None = None  # the end of the permanent redirects from the origin
+        permanent = True
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:
@@ -253,10 +259,12 @@ class Fetcher:
                             source_id, current, headers, max_bytes
                         )
                     if location is None:
-                        resp.started = started
+                        resp.started, resp.moved_to = started, moved
                         return resp
                     if hop == s.max_redirects:
                         break
+                    permanent = permanent and resp.status in PERMANENT_REDIRECTS
+                    moved = location if permanent else moved
                     current = location
         except TimeoutError as exc:
             raise failure(

@@ -146,6 +146,13 @@ class StoreLoop:
                 if arrival is None:
                     continue
                 result = arrival.result
+                moved = (
+                    result.moved_warning(arrival.source.url)
+                    if isinstance(result, FetchResult)
+                    else None
+                )
+                if moved is not None:
+                    self.store.report.warnings.append({"id": arrival.source.id, "warning": moved})
                 if isinstance(result, FetchResult) and unchanged(
                     result, self.store.states.get(result.source_id)
                 ):

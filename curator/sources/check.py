@@ -106,7 +106,8 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
             )
         return SourceCheck(source, "error", False, error=str(outcome))
     check = SourceCheck(source, "ok", True, outcome.status, latency=outcome.elapsed)
-    hints = _advertised_feeds(source, outcome)
+    moved = outcome.moved_warning(source.url)
+    hints = ([moved] if moved else []) + _advertised_feeds(source, outcome)
     try:
         parsed = _parse(outcome, source, now)
     except NotAFeed as exc:
