@@ -113,3 +113,23 @@ def test_both_sources_in_one_pass_give_the_same_lane_whichever_stores_first(
     poll(pollers, server, None)
     lane, status, rule, _ = stored(engine)["care-workforce"]
     assert (lane, status, rule) == ("card", "queued", None)
+
+
+def test_a_candidate_apply_rules_took_back_stays_quiet(
+    engine: Engine, server: LocalServer, pollers: Pollers
+) -> None:
+    from curator.slack.ruled import apply_rules
+
+    serve(server, dhsc=[JOINT])
+    text = SOURCES.format(
+        finder=server.url("/finder.atom"), dhsc=server.url("/dhsc.atom"), dhsc_rules=""
+    )
+    finder, _ = parse_sources_text(text)
+    unruled = parse_sources_text(text.replace("    skip:\n      - title: 'workforce'\n", ""))
+    # the finder had no rule when it listed the report: a card for the editors
+    pollers(parse_workers=0).poll([unruled[0]], force=True)
+    assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
+    # the admin adds the rule and takes the waiting candidate back; dhsc's listing leaves it
+    assert apply_rules(engine, [finder]).moved == 1
+    assert poll(pollers, server, "dhsc").reopened == 0
+    assert stored(engine)["care-workforce"][:2] == ("quiet", "new")

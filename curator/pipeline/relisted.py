@@ -4,10 +4,11 @@ through, gets the lane it would have had had that source listed it first.
 Sources overlap (a department's feed and a GOV.UK finder, two departments' feeds of a joint
 publication), and an item is stored once, under the source that listed it first. Without this,
 a ``skip`` rule written for one source would silence what another lists, and which one won
-would depend on the order of the polls. Only items no editor has seen are moved (quiet, still
-``new``, kept quiet by a rule); the model's stored prediction is read again at this source's
-situation, so a flood, a source's archive and the backfill window keep them quiet as they
-would keep a new item.
+would depend on the order of the polls. Only items kept quiet by a rule when they were stored,
+and left alone since, are moved (a candidate ``apply-rules`` took back, or one an editor acted
+on, stays where it is); the model's stored prediction is read again at this source's situation,
+so a flood, a source's archive and the backfill window keep them quiet as they would keep a new
+item.
 """
 
 from __future__ import annotations

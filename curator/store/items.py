@@ -191,19 +191,23 @@ class _Stored:
     status: str | None
     quiet_rule: str | None
     first_seen_at: datetime | None
+    version: int
 
     def ruled_quiet_elsewhere(self, entry: Entry) -> bool:
-        """Kept quiet by another source's rules, and not yet seen by an editor."""
+        """Kept quiet by another source's rules when it was stored, and left alone since: every
+        editor's or admin's action on an item (``apply-rules`` taking a candidate back, a card
+        made of it) raises its version."""
         return (
             self.quiet_rule is not None
             and self.lane == "quiet"
             and self.status == "new"
+            and self.version == 1
             and self.source_id != entry.source_id
         )
 
 
 #: An entry of this batch not yet inserted (only its presence matters).
-_IN_BATCH = _Stored(-1, None, None, None, None, None)
+_IN_BATCH = _Stored(-1, None, None, None, None, None, 0)
 
 
 def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], dict[str, _Stored]]:
@@ -217,7 +221,9 @@ def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], 
     by_url: dict[str, _Stored] = {}
     by_path: dict[str, _Stored] = {}
     for r in rows:
-        stored = _Stored(int(r.id), r.source_id, r.lane, r.status, r.quiet_rule, r.first_seen_at)
+        stored = _Stored(
+            int(r.id), r.source_id, r.lane, r.status, r.quiet_rule, r.first_seen_at, r.version
+        )
         by_url[r.canonical_url] = stored
         if r.govuk_path:
             by_path[r.govuk_path] = stored
@@ -235,6 +241,7 @@ _KNOWN_COLUMNS = (
     items.c.status,
     items.c.quiet_rule,
     items.c.first_seen_at,
+    items.c.version,
 )
 _KNOWN_URLS = select(*_KNOWN_COLUMNS).where(
     items.c.canonical_url.in_(bindparam("urls", expanding=True))
