@@ -94,7 +94,10 @@ def _state(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _restore(state: Mapping[str, Any]) -> dict[str, Any]:
-    values = dict(state)
+    """The decision ``undo`` takes back: status, labels, edition, position and who decided.
+    The editors' text (an edit or a used proposal, made before or after the decision) is kept:
+    undoing an accept must not throw away a summary an editor wrote."""
+    values = {k: v for k, v in state.items() if k not in EDITABLE_FIELDS.values()}
     if values.get("decided_at"):
         values["decided_at"] = datetime.fromisoformat(values["decided_at"])
     return values

@@ -1,0 +1,60 @@
+"""What an editor wrote survives the clicks after it: Undo takes back a decision, never the text
+written in the Edit modal; signed requests over HTTP to the app, the fake Slack answering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from curator.slack import blocks
+from tests.support.fake_slack import form, view_submission
+from tests.test_slack_app import Env, slack_env
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+    with slack_env(engine, tmp_path) as started:
+        yield started
+
+
+def submit_modal(env: Env, item_id: int, **typed: str) -> None:
+    """Click Edit on the card and save the modal as Slack sends it: every input with what the
+    modal showed, except ``typed`` (block id → the text the editor typed instead)."""
+    opened = len(env.fake.views)
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open", opened + 1)
+    view = env.fake.views[-1]
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        element = block["element"]
+        if element["type"] == "static_select":
+            entry = {"type": "static_select", "selected_option": element.get("initial_option")}
+        else:
+            value = typed.get(block["block_id"], element.get("initial_value"))
+            entry = {"type": "plain_text_input", "value": value}
+        values[block["block_id"]] = {element["action_id"]: entry}
+    updates = len(env.fake.calls("chat.update"))
+    assert env.send(form(view_submission(view=view, values=values))).status_code == 200
+    env.fake.wait_for("chat.update", updates + 1)
+
+
+def test_undo_of_an_accept_keeps_the_summary_written_after_it(env: Env) -> None:
+    item_id = env.post_card(summary="The feed's summary.")
+    env.click(item_id, blocks.ACCEPT)
+    env.fake.wait_for("chat.update")
+    submit_modal(env, item_id, **{blocks.EDIT_SUMMARY: "The summary the editor wrote."})
+    assert env.item(item_id)["edited_summary"] == "The summary the editor wrote."
+
+    env.click(item_id, blocks.UNDO)
+    env.fake.wait_for("chat.update", 3)
+    item = env.item(item_id)
+    assert (item["status"], item["edition"]) == ("queued", None)
+    assert item["edited_summary"] == "The summary the editor wrote."
+    assert "The summary the editor wrote." in env.card_text(item_id)
+    assert [d["action"] for d in env.decisions(item_id)] == ["accept", "edit", "undo"]
