@@ -58,3 +58,20 @@ def test_undo_of_an_accept_keeps_the_summary_written_after_it(env: Env) -> None:
     assert item["edited_summary"] == "The summary the editor wrote."
     assert "The summary the editor wrote." in env.card_text(item_id)
     assert [d["action"] for d in env.decisions(item_id)] == ["accept", "edit", "undo"]
+
+
+def test_the_modal_records_only_what_the_editor_changed(env: Env) -> None:
+    # Saved as shown, the feed's summary became the editor's own, so the summary the thread
+    # proposes after the accept never reached the draft (a plain Accept's item printed it).
+    item_id = env.post_card(title="Feed title", summary="The feed's summary.")
+    submit_modal(env, item_id, **{blocks.EDIT_TITLE: "The editor's title"})
+    assert [d["action"] for d in env.decisions(item_id)] == ["edit", "accept"]
+    assert env.decisions(item_id)[0]["edits"] == {"title": "The editor's title"}
+    item = env.item(item_id)
+    assert (item["edited_title"], item["edited_summary"]) == ("The editor's title", None)
+    assert item["key_findings"] is None
+
+    # Saved again unchanged on the accepted card: nothing to record.
+    submit_modal(env, item_id)
+    assert [d["action"] for d in env.decisions(item_id)] == ["edit", "accept"]
+    assert "The editor's title" in env.card_text(item_id)

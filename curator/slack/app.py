@@ -186,10 +186,18 @@ class Handlers(PulseCommand, ProposalHandlers):
                 + " Your edits were not saved.",
             )
             return
-        edits = {k: values[k] for k in ("title", "summary", "key_findings", "lead_in")}
+        # From the card, only what the editor changed is theirs: a summary saved as the modal
+        # showed it would hide the proposal the thread offers. From a proposal, all of it is.
+        shown = {} if meta.get("proposal_ts") else modal_shown(view)
+        edits = {
+            k: values[k]
+            for k in ("title", "summary", "key_findings", "lead_in")
+            if k not in shown or values[k] != shown[k]
+        }
         labels = {k: values[k] for k in ("sector", "category")}
         try:
-            self.decide(actor, item_id, "edit", key + ":edit", edits=edits)
+            if edits:
+                self.decide(actor, item_id, "edit", key + ":edit", edits=edits)
             if card.status in ("new", "queued"):
                 outcome = self.decide(actor, item_id, "accept", key + ":accept", **labels)
                 if outcome.result == "conflict":
@@ -203,6 +211,19 @@ class Handlers(PulseCommand, ProposalHandlers):
         else:
             self.after_edit(client, meta, item_id, actor)
         self.refresh(client, channel, ts, item_id)
+
+
+def modal_shown(view: dict[str, Any]) -> dict[str, Any]:
+    """What the Edit modal showed when it opened (its inputs' initial values), read as
+    :func:`blocks.read_modal` reads a submission."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") or {}
+        if element.get("action_id"):
+            values[block.get("block_id")] = {
+                element["action_id"]: {"value": element.get("initial_value")}
+            }
+    return blocks.read_modal(values)
 
 
 class _SameToken(logging.Filter):
