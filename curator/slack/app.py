@@ -86,9 +86,20 @@ class Handlers(PulseCommand, ProposalHandlers):
             self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
             self.refresh(client, channel, ts, item_id)
             return
-        if outcome.result == "conflict":
+        if outcome.result == "conflict" and not self.already_theirs(outcome, actor.user_id):
             self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
         self.refresh(client, channel, ts, item_id)
+
+    def already_theirs(self, outcome: DecisionOutcome, user_id: str) -> bool:
+        """The conflict is the user's own second click (a double-click, or a click on a card
+        Slack had not redrawn yet): their decision stands as they wanted, and the redrawn card
+        says so; telling them "already accepted by you" would only be noise."""
+        wanted = {"accept": "accepted", "reject": "rejected"}.get(outcome.action)
+        if outcome.status != wanted:
+            return False
+        with self.engine.connect() as conn:
+            card = load_card(conn, outcome.item_id)
+        return card is not None and card.decided_via == "slack" and card.decided_by_id == user_id
 
     def on_select(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

@@ -1,0 +1,43 @@
+"""An editor's second click on their own decision (a double-click, or a click on a card Slack
+had not redrawn yet) is quiet: the card is redrawn, nobody is told "already accepted by you";
+another editor's late click is still told who decided. Signed requests over HTTP, fake Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from curator.slack import blocks
+from tests.test_slack_app import Env, slack_env
+
+pytestmark = pytest.mark.storage
+
+
+@pytest.fixture
+def env(engine: Engine, tmp_path: Path) -> Iterator[Env]:
+    with slack_env(engine, tmp_path) as started:
+        yield started
+
+
+@pytest.mark.parametrize("action_id", [blocks.ACCEPT, blocks.REJECT])
+def test_a_double_click_is_recorded_once_and_says_nothing(env: Env, action_id: str) -> None:
+    item_id = env.post_card()
+    env.click(item_id, action_id, action_ts="1717405200.000100")
+    env.click(item_id, action_id, action_ts="1717405200.000200")  # two clicks, two action_ts
+    env.fake.wait_for("chat.update", 2)
+    assert len(env.decisions(item_id)) == 1
+    assert env.fake.calls("chat.postEphemeral") == []
+    assert blocks.UNDO in env.card_text(item_id)
+
+
+def test_the_other_decision_by_the_same_editor_is_still_explained(env: Env) -> None:
+    # Accept, then Reject on a card not redrawn yet: not what they asked for, so they are told.
+    item_id = env.post_card()
+    env.click(item_id, blocks.ACCEPT)
+    env.click(item_id, blocks.REJECT)
+    (told,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
+    assert "already accepted by <@U1>" in told["text"]
+    assert env.item(item_id)["status"] == "accepted"
