@@ -1,5 +1,6 @@
-"""What an editor wrote survives the clicks after it: Undo takes back a decision, never the text
-written in the Edit modal; signed requests over HTTP to the app, the fake Slack answering."""
+"""What an editor wrote survives the clicks around it: Undo takes back a decision, never the text
+written in the Edit modal; the modal records only what was changed, and stays open when the item
+was rejected meanwhile. Signed requests over HTTP to the app, the fake Slack answering."""
 
 from __future__ import annotations
 
@@ -75,3 +76,30 @@ def test_the_modal_records_only_what_the_editor_changed(env: Env) -> None:
     submit_modal(env, item_id)
     assert [d["action"] for d in env.decisions(item_id)] == ["edit", "accept"]
     assert "The editor's title" in env.card_text(item_id)
+
+
+def test_a_modal_saved_after_someone_rejected_the_item_stays_open(env: Env) -> None:
+    # The modal closed and the ephemeral said "Your edits were not saved": the text was lost.
+    item_id = env.post_card()
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    view = env.fake.views[-1]
+    env.click(item_id, blocks.REJECT, user="U2", name="bob")
+    env.fake.wait_for("chat.update")
+    typed = "A long summary the editor typed."
+    values: dict[str, Any] = {
+        blocks.EDIT_TITLE: {blocks.EDIT_TITLE: {"type": "plain_text_input", "value": "T"}},
+        blocks.EDIT_SUMMARY: {blocks.EDIT_SUMMARY: {"type": "plain_text_input", "value": typed}},
+    }
+    for select, key in (
+        (blocks.EDIT_SECTOR, "criminal_justice"),
+        (blocks.EDIT_CATEGORY, "reports"),
+    ):
+        option = {"value": f"{item_id}:{key}"}
+        values[select] = {select: {"type": "static_select", "selected_option": option}}
+    resp = env.send(form(view_submission(view=view, values=values)))
+    answer = resp.json()
+    assert answer["response_action"] == "errors"
+    assert "Rejected by @bob" in answer["errors"][blocks.EDIT_SUMMARY]
+    assert [d["action"] for d in env.decisions(item_id)] == ["reject"]
+    assert env.item(item_id)["edited_summary"] is None

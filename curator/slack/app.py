@@ -164,39 +164,25 @@ class Handlers(PulseCommand, ProposalHandlers):
             errors[blocks.EDIT_SECTOR] = "Choose a sector."
         if values["category"] not in CATEGORIES:
             errors[blocks.EDIT_CATEGORY] = "Choose a category."
+        item_id = int(meta["item_id"])
+        with self.engine.connect() as conn:
+            card = load_card(conn, item_id)
+        if card is not None and card.status == "rejected":
+            # Rejected while the modal was open: keep it open, so the text typed is not lost.
+            who = blocks.escape(card.decided_by_name or card.decided_by_id or "another editor")
+            errors[blocks.EDIT_SUMMARY] = (
+                f"Rejected by @{who} while you edited: nothing was saved. Copy your text, "
+                "Undo on the card, then Edit again."
+            )
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        item_id = int(meta["item_id"])
+        if card is None:
+            return
         channel, ts = meta.get("channel"), meta.get("ts")
         actor = actor_of(body, client)
         key = f"slack:view:{view.get('id')}:{actor.user_id}"
-        with self.engine.connect() as conn:
-            card = load_card(conn, item_id)
-        if card is None:
-            return
-        if card.status == "rejected":
-            self.tell(
-                client,
-                channel,
-                actor.user_id,
-                self.explain_conflict(
-                    DecisionOutcome(
-                        "conflict",
-                        item_id,
-                        "edit",
-                        card.status,
-                        None,
-                        None,
-                        None,
-                        card.decided_by_name,
-                        None,
-                    )
-                )
-                + " Your edits were not saved.",
-            )
-            return
         # From the card, only what the editor changed is theirs: a summary saved as the modal
         # showed it would hide the proposal the thread offers. From a proposal, all of it is.
         shown = {} if meta.get("proposal_ts") else modal_shown(view)
