@@ -363,3 +363,14 @@ def test_a_hostile_pdf_fails_only_its_own_item(env: Env, server: LocalServer) ->
 def item_row_of(env: Env, item_id: int) -> dict[str, Any]:
     with env.engine.connect() as conn:
         return dict(conn.execute(select(items).where(items.c.id == item_id)).mappings().one())
+
+
+def test_pulse_add_answers_with_the_link_not_slacks_wrapping(env: Env, server: LocalServer) -> None:
+    # Slack sends a typed link as <url> or <url|text>: the answer said "Reading <http://…|…>…".
+    url = server.url("/gone")
+    send_pulse(env, f"add <{url}|{url[7:]}>")
+    first, done = answers(env, 2)
+    assert first == f"Reading {url}… I will say here what was added."
+    assert f"{url}: the server answered HTTP 404" in done
+    send_pulse(env, "add care-homes")  # not a link: said at once, nothing is read
+    assert answers(env, 3)[2].startswith("Not added: 'care-homes' is not a web link")

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 
 from curator.enrich import EnrichError
 from curator.items.add import AddRequest, LinkAdder, watched_sources
-from curator.items.links import Added, LinkUsageError
+from curator.items.links import Added, LinkUsageError, check_link
 from curator.records import CATEGORIES, SECTORS
 from curator.slack.blocks import escape, trim, trim_lines
 from curator.slack.handler_base import Base, actor_of, user_of
@@ -41,7 +41,10 @@ class AddLink(Base):
         answers are its own; a usage error is returned to answer)."""
         if len(args) != 1:
             return ADD_USAGE
-        url = args[0]
+        try:
+            url = check_link(args[0]).url  # Slack's <url|text> unwrapped, for the answers too
+        except LinkUsageError as exc:
+            return f"Not added: {escape(str(exc))}"
         actor = Actor(
             user_id=str(command.get("user_id") or ""),
             user_name=command.get("user_name") or None,
