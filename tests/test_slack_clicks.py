@@ -1,6 +1,7 @@
-"""An editor's second click on their own decision (a double-click, or a click on a card Slack
-had not redrawn yet) is quiet: the card is redrawn, nobody is told "already accepted by you";
-another editor's late click is still told who decided. Signed requests over HTTP, fake Slack."""
+"""Small slips an editor makes. A second click on their own decision (a double-click, or a
+click on a card Slack had not redrawn yet) is quiet: the card is redrawn, nobody is told
+"already accepted by you"; another editor's late click is still told who decided. A mistyped
+/pulse is named before the help. Signed requests over HTTP, fake Slack."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from curator.slack import blocks
-from tests.test_slack_app import Env, slack_env
+from tests.test_slack_app import Env, pulse_reply, slack_env
 
 pytestmark = pytest.mark.storage
 
@@ -41,3 +42,12 @@ def test_the_other_decision_by_the_same_editor_is_still_explained(env: Env) -> N
     (told,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
     assert "already accepted by <@U1>" in told["text"]
     assert env.item(item_id)["status"] == "accepted"
+
+
+def test_a_mistyped_pulse_command_is_named_before_the_help(env: Env) -> None:
+    # "/pulse fnd care homes" answered with the list of commands alone, as if asked for help.
+    mistyped = pulse_reply(env, "fnd care homes")["text"]
+    assert mistyped.startswith("`/pulse fnd` is not a command I know.\n")
+    assert "`/pulse find WORDS`" in mistyped
+    assert pulse_reply(env, "help")["text"].startswith("*/pulse* commands:")
+    assert pulse_reply(env, "")["text"].startswith("*/pulse* commands:")

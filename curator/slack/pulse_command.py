@@ -115,4 +115,6 @@ class PulseCommand(AddLink):
                     self.engine, self.sources_file, args[1], args[2], args[3:], client
                 )
             return pulse.disable_source(self.sources_file, args[1])
-        return pulse.USAGE
+        if sub == "help":
+            return pulse.USAGE
+        return f"`/pulse {blocks.escape(sub)}` is not a command I know.\n{pulse.USAGE}"
