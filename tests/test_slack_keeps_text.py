@@ -103,3 +103,18 @@ def test_a_modal_saved_after_someone_rejected_the_item_stays_open(env: Env) -> N
     assert "Rejected by @bob" in answer["errors"][blocks.EDIT_SUMMARY]
     assert [d["action"] for d in env.decisions(item_id)] == ["reject"]
     assert env.item(item_id)["edited_summary"] is None
+
+
+def test_the_modal_opens_with_the_category_chosen_on_the_card(env: Env) -> None:
+    # The modal showed the predicted category: saved as shown, the editor's choice was lost.
+    item_id = env.post_card()  # predicted: Reports
+    option = {"value": f"{item_id}:briefings"}
+    state = {
+        blocks.TRIAGE_BLOCK: {blocks.CATEGORY: {"type": "static_select", "selected_option": option}}
+    }
+    env.click(item_id, blocks.EDIT, state=state)
+    env.fake.wait_for("views.open")
+    view = env.fake.views[-1]
+    shown = {b["block_id"]: b["element"].get("initial_option") for b in view["blocks"]}
+    assert shown[blocks.EDIT_CATEGORY]["value"] == f"{item_id}:briefings"
+    assert shown[blocks.EDIT_SECTOR]["value"] == f"{item_id}:adult_social_care_health"

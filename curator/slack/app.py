@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from slack_sdk.errors import SlackClientError
 
 from curator.config import Settings
 from curator.enrich import ReaderSettings
-from curator.records import CATEGORIES, SECTORS
+from curator.records import CATEGORIES, SECTORS, is_category, is_sector
 from curator.slack import blocks
 from curator.slack.cards import load_card
 from curator.slack.handler_base import actor_of, item_id_of, selected, where
@@ -140,6 +141,14 @@ class Handlers(PulseCommand, ProposalHandlers):
             user = str((body.get("user") or {}).get("id"))
             self.tell(client, channel, user, "This item was rejected; Undo first to edit it.")
             return
+        if card.status in ("new", "queued"):
+            # What the editor chose in the card's selects, not yet recorded, fills the modal.
+            sector, category = selected(body, blocks.SECTOR), selected(body, blocks.CATEGORY)
+            card = replace(
+                card,
+                sector=sector if is_sector(sector) else card.sector,
+                category=category if is_category(category) else card.category,
+            )
         view = blocks.edit_modal(card, channel=channel, message_ts=ts)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
