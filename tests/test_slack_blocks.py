@@ -66,6 +66,15 @@ def test_uncertain_prediction_is_marked() -> None:
     assert "Needs a look" in text
 
 
+def test_needs_a_look_says_what_the_model_is_unsure_of() -> None:
+    # "the model is unsure" under "Adult Social Care and Health (100%)" read as a contradiction:
+    # the flag is about relevance, or a sector below the model's confidence floor.
+    sure_sector = str(blocks.as_dicts(blocks.card_blocks(card(uncertain=True))))
+    assert "the model is unsure it is one for the digest" in sure_sector
+    unsure_sector = card(uncertain=True, sector_confidence=0.41)
+    assert "unsure of the sector" in str(blocks.as_dicts(blocks.card_blocks(unsure_sector)))
+
+
 def test_decided_cards() -> None:
     accepted = card(
         status="accepted",

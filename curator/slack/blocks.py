@@ -188,6 +188,15 @@ def expired_line(card: Card) -> str:
     return f":hourglass: Expired{after} without a decision; find it with /pulse find"
 
 
+def unsure_of(card: Card) -> str:
+    """What the model is unsure of: its sector (a low confidence, as the model's
+    ``min_sector_confidence`` of 0.5), else whether the item is one for the digest at all; the
+    confidences shown are the sector's and category's, and were read as contradicting it."""
+    if card.sector_confidence is not None and card.sector_confidence < 0.5:
+        return "the model is unsure of the sector"
+    return "the model is unsure it is one for the digest"
+
+
 def title_link(card: Card) -> str:
     """The bold, linked title (mrkdwn); unlinked when the URL alone would break the limit."""
     title = escape(trim(card.title, 300))
@@ -247,7 +256,7 @@ def card_blocks(card: Card) -> list[Block]:
         )
         notes = [MarkdownTextObject(text=f"Predicted: {guess}")]
         if card.uncertain:
-            notes.append(MarkdownTextObject(text=":warning: *Needs a look*: the model is unsure"))
+            notes.append(MarkdownTextObject(text=f":warning: *Needs a look*: {unsure_of(card)}"))
         blocks.append(ContextBlock(block_id="pulse_prediction", elements=notes))
     value = str(card.item_id)
     if card.expired:
