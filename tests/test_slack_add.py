@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +20,14 @@ from curator.edition.service import build_edition, render
 from curator.enrich import ReaderSettings
 from curator.records import ADDED_BY_LINK
 from curator.slack import blocks
+from curator.slack.expiry import expire
+from curator.slack.outbox import make_client
 from curator.store.schema import item_proposals, items
 from tests.support.enrich import ENRICH, load_case, serve
+from tests.support.factories import add_item
 from tests.support.fake_slack import block_actions, form, message_shortcut, view_submission
 from tests.support.httpserver import LocalServer
-from tests.test_slack_app import CHANNEL, Env, slack_env, wait_until
+from tests.test_slack_app import CHANNEL, T0, Env, slack_env, wait_until
 
 pytestmark = pytest.mark.storage
 EDITOR, OUTSIDER = "UEDITOR", "U1"
@@ -374,3 +378,37 @@ def test_pulse_add_answers_with_the_link_not_slacks_wrapping(env: Env, server: L
     assert f"{url}: the server answered HTTP 404" in done
     send_pulse(env, "add care-homes")  # not a link: said at once, nothing is read
     assert answers(env, 3)[2].startswith("Not added: 'care-homes' is not a web link")
+
+
+def _cards_of(env: Env, item_id: int) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in env.fake.channel_messages(CHANNEL)
+        if blocks.item_id_from_metadata(m) == item_id and not m.get("thread_ts")
+    ]
+
+
+def test_pulse_add_of_an_expired_card_posts_it_again(env: Env) -> None:
+    # It said "its card is in #pulse", but that card said "Expired" and had no buttons, and no
+    # new one was posted: the item waited with no card to click.
+    item_id = env.post_card()
+    expire(env.engine, T0 + timedelta(days=61), 60, make_client(env.settings), sleep=lambda s: 0)
+    assert env.item(item_id)["lane"] == "quiet"
+    send_pulse(env, f"add {env.item(item_id)['url']}")
+    done = answers(env, 2)[1]
+    assert "Already in Pulse" in done and f"its card is in <#{CHANNEL}>" in done
+    old, new = _cards_of(env, item_id)
+    assert "Expired after 60 days" in text_of(old["blocks"])
+    assert blocks.ACCEPT in text_of(new["blocks"])
+    assert (env.item(item_id)["status"], env.item(item_id)["lane"]) == ("queued", "card")
+
+
+def test_pulse_add_of_a_line_of_the_roll_up_makes_it_a_card(env: Env) -> None:
+    # It said "nothing added" and left the item in the roll-up, with no card to accept it on.
+    item_id = add_item(env.engine, lane="digest", status="queued")
+    send_pulse(env, f"add {env.item(item_id)['url']}")
+    done = answers(env, 2)[1]
+    assert f"its card is in <#{CHANNEL}>" in done
+    (card,) = _cards_of(env, item_id)
+    assert blocks.ACCEPT in text_of(card["blocks"])
+    assert env.item(item_id)["lane"] == "card"

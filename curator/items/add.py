@@ -156,17 +156,18 @@ class LinkAdder:
         work: _Work,
         publication: Publication | None = None,
     ) -> Added:
-        """The publication is stored already: show it. One stored but never shown (older than
-        the backfill window, or not a candidate) is put in front of the editors now."""
+        """The publication is stored already: show it. One without a card (never shown, a line
+        of the roll-up, or expired) is put in front of the editors now, as a card."""
         now = self.clock()
         with self.engine.begin() as conn:
             item = get_item(conn, item_id)
             assert item is not None
             if publication is not None and get_proposal(conn, item_id) is None:
                 save_proposal(conn, item_id, proposal_of(publication), now)
-            if item.status == "new" and not request.accept and queue_stored_item(conn, item_id):
+            channel = self.settings.slack_channel if self.settings.slack_enabled else None
+            if not request.accept and queue_stored_item(conn, item_id, channel, now):
                 set_editor_lane(conn, item_id, now)
-                work.queued = self._enqueue(conn, item_id, now)
+                work.queued = channel is not None
         prediction = self._stored_prediction(item_id)
         accepted = self._decide(item_id, request, actor, prediction, work, item=item)
         if accepted and publication is None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, or_, select, update
 
 from curator.records import Lane
 from curator.store.lanes import lane_of, set_lane
+from curator.store.promote import PROMOTABLE, queue_card
 from curator.store.schema import items
 
 #: How an item reaches the editors. Every item an editor adds by its link gets a card.
@@ -31,13 +32,20 @@ def item_for_link(conn: Connection, canonical_url: str, govuk_path: str | None) 
     return None if value is None else int(value)
 
 
-def queue_stored_item(conn: Connection, item_id: int) -> bool:
-    """Put an item that was stored without being shown (status ``new``: older than the backfill
-    window, or not a candidate) in front of the editors; False when it already was."""
+def queue_stored_item(conn: Connection, item_id: int, channel: str | None, now: datetime) -> bool:
+    """Put a stored item that has no card in front of the editors: one never shown (status
+    ``new``: older than the backfill window, or not a candidate), a line of the day's roll-up, or
+    a candidate that expired (its old card says so and has no buttons). Its card is queued for
+    ``channel`` (None: none), posted anew for an expired one. False when it is a card already,
+    or decided."""
     done = conn.execute(
-        update(items).where(items.c.id == item_id, items.c.status == "new").values(status="queued")
+        update(items).where(items.c.id == item_id, PROMOTABLE).values(status="queued")
     )
-    return bool(done.rowcount == 1)
+    if done.rowcount != 1:
+        return False
+    if channel:
+        queue_card(conn, item_id, channel, now)
+    return True
 
 
 def set_editor_lane(conn: Connection, item_id: int, now: datetime) -> None:

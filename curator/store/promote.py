@@ -35,7 +35,7 @@ class Promotion:
 #: A card now: queued in the card lane, or queued by code that chose no lane.
 _IS_CARD = and_(items.c.status == "queued", or_(items.c.lane.is_(None), items.c.lane == "card"))
 #: May be made a card: undecided and not a card already.
-_PROMOTABLE = and_(items.c.status.in_(("new", "queued")), not_(_IS_CARD))
+PROMOTABLE = and_(items.c.status.in_(("new", "queued")), not_(_IS_CARD))
 
 
 def make_card(
@@ -45,7 +45,7 @@ def make_card(
     for ``channel`` (None: no Slack; ``curator review`` shows it with the cards)."""
     changed = conn.execute(
         update(items)
-        .where(items.c.id == item_id, _PROMOTABLE)
+        .where(items.c.id == item_id, PROMOTABLE)
         .values(
             lane="card",
             status="queued",
@@ -62,7 +62,7 @@ def make_card(
     if row is None:
         return Promotion("missing", item_id)
     if changed == 1 and channel:
-        _queue_card(conn, item_id, channel, now)
+        queue_card(conn, item_id, channel, now)
     return Promotion(
         "carded" if changed == 1 else "already",
         item_id,
@@ -73,7 +73,7 @@ def make_card(
     )
 
 
-def _queue_card(conn: Connection, item_id: int, channel: str, now: datetime) -> None:
+def queue_card(conn: Connection, item_id: int, channel: str, now: datetime) -> None:
     """Queue the item's card for ``channel``. An item carded before (its card expired) has an
     outbox row already: it is made pending again, to be posted anew at the bottom of the channel
     (the old message keeps saying that it expired)."""
