@@ -392,7 +392,7 @@ def test_pulse_add_of_an_expired_card_posts_it_again(env: Env) -> None:
     # It said "its card is in #pulse", but that card said "Expired" and had no buttons, and no
     # new one was posted: the item waited with no card to click.
     item_id = env.post_card()
-    expire(env.engine, T0 + timedelta(days=61), 60, make_client(env.settings), sleep=lambda s: 0)
+    expire(env.engine, T0 + timedelta(days=61), 60, make_client(env.settings), sleep=lambda s: None)
     assert env.item(item_id)["lane"] == "quiet"
     send_pulse(env, f"add {env.item(item_id)['url']}")
     done = answers(env, 2)[1]
