@@ -83,3 +83,12 @@ def pollers(engine: Engine) -> Iterator[Pollers]:
     made = Pollers(engine)
     yield made
     made.close()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment of a `curator` command run in-process: the test's database, no model
+    (every recent item is shown), parsing in-process."""
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "no-model"))
+    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "0")

@@ -18,11 +18,8 @@ pytestmark = pytest.mark.storage
 
 
 def test_poll_and_check_say_a_source_has_moved(
-    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, server: LocalServer, cli_env: None
 ) -> None:
-    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "no-model"))
-    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "0")
     new = server.add("/new.atom", atom([FeedItem("Report: A", "https://www.gov.uk/x")]))
     old = server.add("/old.atom", status=301, headers={"Location": "/new.atom"})
     server.add("/temporary.atom", status=302, headers={"Location": "/new.atom"})

@@ -22,12 +22,7 @@ FEED = atom([FeedItem("Research and analysis: A report", "https://www.gov.uk/gov
 
 
 @pytest.fixture
-def sources(
-    tmp_path: Path, server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "no-model"))
-    monkeypatch.setenv("CURATOR_PARSE_WORKERS", "0")
+def sources(tmp_path: Path, server: LocalServer, cli_env: None) -> Path:
     server.add("/a.atom", FEED)
     server.add("/b.atom", FEED)
     return write_sources(
