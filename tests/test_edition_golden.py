@@ -196,3 +196,36 @@ def test_html_has_the_same_order(drafts: dict[str, bytes], expected: Tree) -> No
     assert not soup.find_all("table")
     assert soup.body is not None
     assert all(tag.get("style") for tag in soup.body.find_all(["h2", "h3", "h4", "p"]))
+
+
+def test_only_the_summary_the_file_cut_off_is_marked(drafts: dict[str, bytes]) -> None:
+    """The reference items' summaries are loaded as the feed's. One of them stops mid-sentence
+    where the reference file cut it at 4,000 characters ("…identify appropriate interventions
+    for"); the edition itself goes on. That one, and only that one, carries the editors' note,
+    after its text, in every format; the 32 whole summaries (lists ending without a full stop
+    among them) carry none."""
+    from bs4 import BeautifulSoup
+    from docx import Document
+
+    from curator.edition.cutoff import SUMMARY_CUT_NOTE
+
+    cut_item = "HMI Prison and Probation Service and Ministry of Justice. Thematic review"
+    md = drafts["md"].decode("utf-8")
+    assert md.count("Summary cut off by the feed") == 1
+    marked = md[: md.index("Summary cut off by the feed")]
+    assert marked.rindex(cut_item) > marked.rindex("####")
+    assert marked.rstrip().endswith("appropriate interventions for\n\n*\\[")
+
+    soup = BeautifulSoup(drafts["html"], "lxml")
+    notes = [p for p in soup.find_all("p") if p.get_text() == SUMMARY_CUT_NOTE]
+    assert len(notes) == 1
+    heading = notes[0].find_previous(["h3", "h4"])
+    assert heading is not None and cut_item in heading.get_text()
+
+    paragraphs = Document(io.BytesIO(drafts["docx"])).paragraphs
+    texts = [p.text for p in paragraphs]
+    assert texts.count(SUMMARY_CUT_NOTE) == 1
+    at = texts.index(SUMMARY_CUT_NOTE)
+    assert texts[at - 1].endswith("appropriate interventions for")
+    headings = [p.text for p in paragraphs[:at] if p.style and p.style.name.startswith("Heading")]
+    assert cut_item in headings[-1]

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from curator.calendar import parse_edition
+from curator.edition.cutoff import SUMMARY_CUT_NOTE, cut_off_reason
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (
@@ -63,14 +64,18 @@ class DraftItem:
     #: the note that says so and where they were quoted from (:mod:`curator.edition.proposed`).
     proposed: tuple[str, ...] = ()
     proposed_note: str | None = None
+    #: The summary is the feed's as it came (not the editors', not a proposal): checked for a
+    #: feed's cut (:mod:`curator.edition.cutoff`). The editors' text is never flagged.
+    summary_from_feed: bool = False
 
 
 @dataclass(frozen=True)
 class Block:
-    """A piece of an item's body: a paragraph, or a bulleted list. ``proposed``: quoted from
-    the publication and not yet checked by an editor (the renderers mark it)."""
+    """A piece of an item's body: a paragraph, a bulleted list, or a note for the editors
+    (highlighted like "[Summary to write]"). ``proposed``: quoted from the publication and not
+    yet checked by an editor (the renderers mark it)."""
 
-    kind: Literal["paragraph", "bullets"]
+    kind: Literal["paragraph", "bullets", "note"]
     lines: tuple[str, ...]
     proposed: bool = False
 
@@ -85,6 +90,8 @@ class EntryView:
     body: tuple[Block, ...]
     summary_missing: bool
     proposed_note: str | None = None  # printed with the item while a part is proposed
+    #: Why the feed's summary looks cut off (None: it does not); a note follows the summary.
+    summary_cut: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,9 @@ class Edition:
     summaries_to_write: int = 0
     item_count: int = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    #: The items whose summary the feed cut off, in the edition's order (for the editors'
+    #: list of what to check).
+    summaries_cut: tuple[EntryView, ...] = ()
 
 
 def edition_title(edition_id: str) -> str:
@@ -188,6 +198,9 @@ def entry_view(item: DraftItem) -> EntryView:
     missing = not body
     if missing:
         body.append(Block("paragraph", (SUMMARY_TO_WRITE,)))
+    cut = cut_off_reason(item.summary) if item.summary_from_feed and not missing else None
+    if cut:
+        body.append(Block("note", (SUMMARY_CUT_NOTE,)))
     findings = tuple(f for f in (clean_text(k) for k in item.key_findings) if f)
     if findings:
         proposed = "key_findings" in item.proposed
@@ -202,6 +215,7 @@ def entry_view(item: DraftItem) -> EntryView:
         body=tuple(body),
         summary_missing=missing,
         proposed_note=(clean_text(item.proposed_note or "") or None) if marked else None,
+        summary_cut=cut,
     )
 
 
@@ -275,4 +289,5 @@ def assemble(
         summaries_to_write=sum(v.summary_missing for v in all_views),
         item_count=len(all_views),
         warnings=tuple(warnings),
+        summaries_cut=tuple(v for v in all_views if v.summary_cut),
     )

@@ -5,8 +5,8 @@ An editor's text always wins (typed in the Edit modal or ``curator edition edit`
 proposal they chose with **Use this**, which becomes their text). Otherwise a proposal read
 from the publication fills in what the editors have not written, and says so: the part it fills
 is *proposed*, and every format of the draft marks it (a Word comment, a note in Markdown, a
-marker in HTML) until an editor uses or edits it. With neither, the feed's summary prints, and
-an item without one is flagged "[Summary to write]" as before.
+marker in HTML) until an editor uses or edits it. With neither, the feed's summary prints (and
+is marked when the feed cut it off), and an item without one is flagged "[Summary to write]".
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ class ItemText:
     proposed: tuple[str, ...] = ()
     #: Where each proposed part was quoted from ("<url> § <heading>").
     provenance: Mapping[str, str] = field(default_factory=dict)
+    #: The summary is the feed's as it came (neither the editors' nor a proposal): the draft
+    #: checks whether the feed cut it off (:mod:`curator.edition.cutoff`).
+    summary_from_feed: bool = False
 
 
 def findings_of(value: Any) -> tuple[str, ...]:
@@ -77,7 +80,10 @@ def item_text(
         for part in proposed
         if unused is not None and part in unused.provenance
     }
-    return ItemText(text, findings, lead_in if findings else None, tuple(proposed), provenance)
+    from_feed = bool(summary) and not edited_summary and "summary" not in proposed
+    return ItemText(
+        text, findings, lead_in if findings else None, tuple(proposed), provenance, from_feed
+    )
 
 
 def proposed_note(text: ItemText) -> str | None:

@@ -88,7 +88,7 @@ def _add_block(document: Any, entry: EntryView, block: Block) -> list[Any]:
     if block.kind == "bullets":
         for line in block.lines:
             paragraphs.append(document.add_paragraph(xml_safe(line), style="List Bullet"))
-    elif entry.summary_missing and block is entry.body[0]:
+    elif block.kind == "note" or (entry.summary_missing and block is entry.body[0]):
         _placeholder(document, block.lines[0])
     else:
         paragraphs.append(document.add_paragraph(xml_safe(block.lines[0])))

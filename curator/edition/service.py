@@ -70,6 +70,7 @@ def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
                 lead_in=text.lead_in,
                 proposed=text.proposed,
                 proposed_note=proposed_note(text),
+                summary_from_feed=text.summary_from_feed,
             )
         )
     return out

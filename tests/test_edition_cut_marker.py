@@ -1,0 +1,206 @@
+"""A summary the feed cut off is marked for the editors in every format of the draft, and listed
+by `curator draft`; the editors' text and proposals are never marked."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine
+
+from curator.edition.assemble import DraftItem, Edition, assemble
+from curator.edition.cutoff import SUMMARY_CUT_NOTE
+from curator.edition.proposed import ProposalText, item_text
+from curator.edition.service import load_draft_items, render
+from curator.store.decisions import Actor, decide
+from curator.store.proposals import NewProposal, save_proposal
+from tests.support.factories import add_item
+
+#: The trial's example: a GOV.UK description the feed cut with "…" (the built DHSC fixture).
+CUT = (
+    "Guidance for NHS trusts and local authorities on supporting unpaid carers' involvement in "
+    "discharge decisions and the role of the care transfer hub…"
+)
+WHOLE = "Annual survey of care workers on recruitment, retention, pay and wellbeing."
+EDITOR = Actor("U_ED", "editor", via="cli")
+
+
+def draft_item(n: int, summary: str, *, from_feed: bool = True, **kw: object) -> DraftItem:
+    values: dict[str, object] = {
+        "item_id": n,
+        "publisher": "Department of Health and Social Care",
+        "title": f"Publication {n}",
+        "url": f"https://www.gov.uk/government/publications/{n}",
+        "summary": summary,
+        "key_findings": (),
+        "sector": "adult_social_care_health",
+        "category": "reports",
+        "position": n,
+        "accepted_at": datetime(2024, 6, 1, tzinfo=UTC),
+        "summary_from_feed": from_feed,
+    }
+    values.update(kw)
+    return DraftItem(**values)  # type: ignore[arg-type]
+
+
+def edition() -> Edition:
+    return assemble(
+        "2024-06",
+        [
+            draft_item(1, CUT, key_findings=("Delays fell",)),
+            draft_item(2, WHOLE),
+            draft_item(3, CUT, from_feed=False),  # the editors' (or a proposal's) text
+            draft_item(4, ""),  # no summary: "[Summary to write]", not a cut
+        ],
+    )
+
+
+# --- assembling --------------------------------------------------------------------------------
+
+
+def test_the_note_follows_the_summary_and_precedes_the_key_findings() -> None:
+    built = edition()
+    entries = built.sections[0].categories[0].entries
+    first = entries[0]
+    assert first.summary_cut == "it ends with an ellipsis"
+    assert [(b.kind, b.lines) for b in first.body] == [
+        ("paragraph", (CUT,)),  # the text itself is unchanged
+        ("note", (SUMMARY_CUT_NOTE,)),
+        ("paragraph", ("Key findings include:",)),
+        ("bullets", ("Delays fell",)),
+    ]
+    assert [e.summary_cut for e in entries[1:]] == [None, None, None]
+    assert all(b.kind != "note" for e in entries[1:] for b in e.body)
+    assert [v.item.item_id for v in built.summaries_cut] == [1]
+    assert built.summaries_to_write == 1
+
+
+@pytest.mark.parametrize(
+    ("edited", "proposal", "from_feed"),
+    [
+        (None, None, True),  # the feed's summary as it came
+        ("Written by an editor…", None, False),
+        # an unused proposal's summary prints (marked as proposed, never as cut)
+        (None, ProposalText("Proposed…", (), None), False),
+        # a used proposal was copied into the editors' text
+        ("Proposed…", ProposalText("Proposed…", (), None, used_at=datetime(2024, 6, 2)), False),
+        # a proposal of key findings only: the summary is still the feed's
+        (None, ProposalText(None, ("A finding",), "Ofsted recommend:"), True),
+    ],
+)
+def test_only_the_feeds_own_summary_is_checked(
+    edited: str | None, proposal: ProposalText | None, from_feed: bool
+) -> None:
+    text = item_text(
+        summary=CUT,
+        edited_summary=edited,
+        key_findings=None,
+        edited_lead_in=None,
+        proposal=proposal,
+    )
+    assert text.summary_from_feed is from_feed
+
+
+def test_no_feed_summary_is_not_from_the_feed() -> None:
+    text = item_text(
+        summary=None, edited_summary=None, key_findings=None, edited_lead_in=None, proposal=None
+    )
+    assert not text.summary_from_feed
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def test_markdown_marks_the_cut_summary_like_the_editors_other_notes() -> None:
+    md = render(edition(), "md").decode("utf-8")
+    note = "*\\[Summary cut off by the feed: complete it before publishing\\]*"
+    assert md.count(note) == 1
+    item = md.split("Publication 1.")[1].split("Publication 2.")[0]
+    assert f"role of the care transfer hub…\n\n{note}\n\nKey findings include:" in item
+
+
+def test_html_marks_the_cut_summary_as_a_highlighted_placeholder() -> None:
+    from bs4 import BeautifulSoup, Tag
+
+    from curator.edition.render_html import STYLES
+
+    soup = BeautifulSoup(render(edition(), "html"), "lxml")
+    notes = [p for p in soup.find_all("p") if p.get_text() == SUMMARY_CUT_NOTE]
+    assert len(notes) == 1
+    note = notes[0]
+    assert note.get("style") == STYLES["todo"]  # as "[Summary to write]" is
+    summary = note.find_previous_sibling("p")
+    assert isinstance(summary, Tag) and summary.get_text() == CUT
+    assert summary.get("style") != STYLES["todo"]
+    to_write = [p for p in soup.find_all("p") if p.get_text() == "[Summary to write]"]
+    assert [p.get("style") for p in to_write] == [STYLES["todo"]]
+
+
+def test_docx_marks_the_cut_summary_as_a_highlighted_placeholder() -> None:
+    from docx import Document
+    from docx.enum.text import WD_COLOR_INDEX
+
+    document = Document(io.BytesIO(render(edition(), "docx")))
+    texts = [p.text for p in document.paragraphs]
+    at = texts.index(SUMMARY_CUT_NOTE)
+    assert texts.count(SUMMARY_CUT_NOTE) == 1
+    assert texts[at - 1] == CUT and texts[at + 1] == "Key findings include:"
+    [run] = document.paragraphs[at].runs
+    assert run.italic and run.font.highlight_color == WD_COLOR_INDEX.YELLOW
+    # ... as "[Summary to write]" is
+    [placeholder] = document.paragraphs[texts.index("[Summary to write]")].runs
+    assert placeholder.italic and placeholder.font.highlight_color == WD_COLOR_INDEX.YELLOW
+
+
+# --- through the database and `curator draft` ----------------------------------------------------
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
+    from curator.cli import cli as root
+    from curator.config import get_settings
+
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(root, list(args), catch_exceptions=False)
+
+    return run
+
+
+def accept(engine: Engine, item_id: int) -> None:
+    decide(
+        engine,
+        item_id,
+        "accept",
+        EDITOR,
+        sector="adult_social_care_health",
+        category="reports",
+        now=datetime(2024, 6, 3, tzinfo=UTC),
+    )
+
+
+@pytest.mark.storage
+def test_a_proposed_summary_is_never_marked_as_cut(engine: Engine) -> None:
+    item_id = add_item(engine, title="Hospital discharge", summary=CUT)
+    accept(engine, item_id)
+    [before] = load_draft_items(engine, "2024-06")
+    assert before.summary_from_feed
+    with engine.begin() as conn:
+        proposal = NewProposal(url="https://www.gov.uk/x", summary="Proposed, and whole…")
+        save_proposal(conn, item_id, proposal, datetime(2024, 6, 4, tzinfo=UTC))
+    [proposed] = load_draft_items(engine, "2024-06")
+    assert proposed.summary == "Proposed, and whole…" and not proposed.summary_from_feed
+    assert assemble("2024-06", [proposed]).summaries_cut == ()
+    decide(engine, item_id, "use_proposal", EDITOR)
+    [used] = load_draft_items(engine, "2024-06")
+    assert used.summary == "Proposed, and whole…" and not used.summary_from_feed
