@@ -190,6 +190,31 @@ def accept(engine: Engine, item_id: int) -> None:
 
 
 @pytest.mark.storage
+def test_draft_lists_the_cut_summaries_until_an_editor_completes_them(
+    cli: Run, engine: Engine
+) -> None:
+    cut = add_item(engine, publisher="DHSC", title="Hospital discharge", summary=CUT)
+    whole = add_item(engine, publisher="DHSC", title="Care workforce survey", summary=WHOLE)
+    for item_id in (cut, whole):
+        accept(engine, item_id)
+
+    md = cli("draft", "--edition", "2024-06")
+    assert md.exit_code == 0
+    assert md.stdout.count("Summary cut off by the feed") == 1
+    assert "edition 2024-06: 2 items, 1 with a summary cut off by the feed" in md.stderr
+    assert (
+        f"to check: item {cut} ('DHSC. Hospital discharge.'): its summary was cut off by the "
+        f'feed (it ends with an ellipsis); complete it: curator edition edit {cut} --summary "…"'
+    ) in md.stderr
+    assert f"item {whole} " not in md.stderr
+
+    decide(engine, cut, "edit", EDITOR, edits={"summary": CUT[:-1] + "."})
+    again = cli("draft", "--edition", "2024-06")
+    assert "Summary cut off" not in again.stdout
+    assert "cut off" not in again.stderr and "to check" not in again.stderr
+
+
+@pytest.mark.storage
 def test_a_proposed_summary_is_never_marked_as_cut(engine: Engine) -> None:
     item_id = add_item(engine, title="Hospital discharge", summary=CUT)
     accept(engine, item_id)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from curator.edition.assemble import Edition
     from curator.store.decisions import Actor, DecisionOutcome
     from curator.store.handles import Engine
 
@@ -190,6 +191,16 @@ def edit(
     _report(outcome, lambda o: f"item {o.item_id} edited ({changed})")
 
 
+def cut_summaries(edition: Edition) -> list[str]:
+    """One line for each item whose summary the feed cut off: what the editors must check."""
+    return [
+        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): its summary was cut off by the "
+        f"feed ({v.summary_cut}); complete it: "
+        f'curator edition edit {v.item.item_id} --summary "…"'
+        for v in edition.summaries_cut
+    ]
+
+
 @click.command()
 @click.option(
     "--edition",
@@ -226,8 +237,12 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     note = f"edition {built.id}: {built.item_count} items"
     if built.summaries_to_write:
         note += f", {built.summaries_to_write} with a summary to write"
+    if built.summaries_cut:
+        note += f", {len(built.summaries_cut)} with a summary cut off by the feed"
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
+    for line in cut_summaries(built):
+        click.echo(line, err=True)
     if out is None:
         click.echo(content, nl=False)  # bytes: written as they are (UTF-8)
         click.echo(note, err=True)
