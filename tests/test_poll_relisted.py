@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from curator.pipeline import PollReport
+from curator.records import SourceConfig
 from curator.sources import parse_sources_text
 from curator.store.schema import items
 from tests.support.feeds import FeedItem, atom
@@ -133,3 +134,35 @@ def test_a_candidate_apply_rules_took_back_stays_quiet(
     assert apply_rules(engine, [finder]).moved == 1
     assert poll(pollers, server, "dhsc").reopened == 0
     assert stored(engine)["care-workforce"][:2] == ("quiet", "new")
+
+
+def test_in_one_transaction_the_ruled_source_stored_first_does_not_win(
+    engine: Engine, pollers: Pollers
+) -> None:
+    # Both documents stored in one transaction, the finder's first: the dhsc listing finds the
+    # report before its lane is chosen, so which one wins is read once the batch is classified.
+    from curator.fetch import FetchRequest
+    from curator.pipeline.records import Arrival
+    from curator.records import FetchResult
+    from curator.store import source_state
+
+    text = SOURCES.format(
+        finder="https://x.test/f.atom", dhsc="https://x.test/d.atom", dhsc_rules=""
+    )
+    finder, dhsc = parse_sources_text(text)
+    with engine.begin() as conn:
+        source_state.sync_sources(conn, [finder, dhsc])
+    with engine.connect() as conn:
+        states = source_state.load_states(conn)
+    report = PollReport(sources=2)
+    store = pollers(parse_workers=0).source_store(report, states)
+
+    def arrival(src: SourceConfig, items: list[FeedItem]) -> Arrival:
+        headers = {"Content-Type": "application/atom+xml"}
+        result = FetchResult(src.id, src.url, 200, headers, atom(items), 0.0)
+        return Arrival(FetchRequest(src), result)
+
+    outcomes = list(store.store_group([arrival(finder, [JOINT]), arrival(dhsc, [JOINT])]))
+    assert len(outcomes) == 2 and report.ok == 2
+    assert (report.new_items, report.ruled_quiet, report.reopened) == (1, 1, 1)
+    assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")

@@ -20,7 +20,7 @@ from curator.pipeline.classify import Classify, with_lanes_of
 from curator.pipeline.records import NewItem
 from curator.records import Lane
 from curator.store.handles import Connection
-from curator.store.lanes import clear_quiet_rules, set_lane
+from curator.store.lanes import clear_quiet_rules, ruled_quiet, set_lane
 from curator.store.predictions import latest_predictions
 from curator.store.queue import queue_items
 
@@ -28,14 +28,18 @@ from curator.store.queue import queue_items
 def reopen(
     conn: Connection, classify: Classify, relisted: Sequence[NewItem], now: datetime
 ) -> dict[Lane, list[int]]:
-    """Put in their lanes the ``relisted`` items (stored items another source's rules kept
-    quiet, as this source lists them) that this source's rules let through, queueing the cards
-    and digest items as :class:`Classify` does; their rule is cleared, so they are weighed once.
-    Returns their ids by lane."""
+    """Put in their lanes the ``relisted`` items (stored items another source's rules may have
+    kept quiet, as this source lists them) that this source's rules let through and that are
+    quiet by a rule once the batch's new items have their lanes, queueing the cards and digest
+    items as :class:`Classify` does; their rule is cleared, so they are weighed once. Returns
+    their ids by lane."""
     lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
     through = {
         n.item_id: n for n in relisted if classify.decider.ruled_out(n.entry, n.situation) is None
     }
+    if through:  # as they stand now that this batch's new items have their lanes
+        still = ruled_quiet(conn, through)
+        through = {i: n for i, n in through.items() if i in still}
     if not through:
         return lanes
     classifier = classify.model()

@@ -194,12 +194,13 @@ class _Stored:
     version: int
 
     def ruled_quiet_elsewhere(self, entry: Entry) -> bool:
-        """Kept quiet by another source's rules when it was stored, and left alone since: every
-        editor's or admin's action on an item (``apply-rules`` taking a candidate back, a card
-        made of it) raises its version."""
+        """Perhaps kept quiet by another source's rules when it was stored, and left alone since
+        (every editor's or admin's action on an item, ``apply-rules`` taking a candidate back or a
+        card made of it, raises its version): quiet by a rule, or stored earlier in this
+        transaction and not given its lane yet. The caller reads which once the lanes are set."""
+        ruled = self.lane == "quiet" and self.quiet_rule is not None
         return (
-            self.quiet_rule is not None
-            and self.lane == "quiet"
+            (ruled or self.lane is None)
             and self.status == "new"
             and self.version == 1
             and self.source_id != entry.source_id

@@ -48,6 +48,15 @@ def set_quiet_rules(conn: Connection, rules: Mapping[int, str]) -> None:
         conn.execute(_SET_QUIET_RULE, [{"item_id": i, "rule": r} for i, r in rules.items()])
 
 
+def ruled_quiet(conn: Connection, item_ids: Iterable[int]) -> set[int]:
+    """The items among ``item_ids`` their source's rules kept quiet when they were stored and
+    that nobody has acted on since (still ``new``, at their first version)."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return set()
+    return {int(i) for i in conn.execute(_RULED_QUIET, {"ids": ids}).scalars()}
+
+
 def clear_quiet_rules(conn: Connection, item_ids: Iterable[int]) -> None:
     """Forget which rule kept these items quiet (another source let them through)."""
     ids = list(item_ids)
@@ -80,6 +89,13 @@ _SET_QUIET_RULE = (
 )
 _CLEAR_QUIET_RULES = (
     update(items).where(items.c.id.in_(bindparam("ids", expanding=True))).values(quiet_rule=None)
+)
+_RULED_QUIET = select(items.c.id).where(
+    items.c.id.in_(bindparam("ids", expanding=True)),
+    items.c.lane == literal("quiet", literal_execute=True),
+    items.c.quiet_rule.is_not(None),
+    items.c.status == literal("new", literal_execute=True),
+    items.c.version == 1,
 )
 _LANES_OF = select(items.c.id, items.c.lane).where(items.c.id.in_(bindparam("ids", expanding=True)))
 
