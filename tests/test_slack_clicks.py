@@ -1,7 +1,8 @@
 """Small slips an editor makes. A second click on their own decision (a double-click, or a
 click on a card Slack had not redrawn yet) is quiet: the card is redrawn, nobody is told
 "already accepted by you"; another editor's late click is still told who decided. A mistyped
-/pulse is named before the help. Signed requests over HTTP, fake Slack."""
+/pulse is named before the help. An Undo that finds nothing to undo names the publication
+and who undid it. Signed requests over HTTP, fake Slack."""
 
 from __future__ import annotations
 
@@ -42,6 +43,28 @@ def test_the_other_decision_by_the_same_editor_is_still_explained(env: Env) -> N
     (told,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
     assert "already accepted by <@U1>" in told["text"]
     assert env.item(item_id)["status"] == "accepted"
+
+
+def test_a_double_click_on_undo_says_already_undone_by_the_title(env: Env) -> None:
+    # It said "Nothing changed: item 7 has no decision to undo": an id editors never see.
+    item_id = env.post_card(title="Care homes & staffing")
+    env.click(item_id, blocks.ACCEPT)
+    env.click(item_id, blocks.UNDO, action_ts="1717405200.000100")
+    env.click(item_id, blocks.UNDO, action_ts="1717405200.000200")
+    (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
+    assert told == "Already undone: “Care homes &amp; staffing” is undecided again."
+    assert f"item {item_id}" not in told
+    assert [d["action"] for d in env.decisions(item_id)] == ["accept", "undo"]
+    assert blocks.ACCEPT in env.card_text(item_id)
+
+
+def test_an_undo_after_another_editors_undo_names_them(env: Env) -> None:
+    item_id = env.post_card(title="Kinship care")
+    env.click(item_id, blocks.REJECT)
+    env.click(item_id, blocks.UNDO, user="U2", name="bob")
+    env.click(item_id, blocks.UNDO)
+    (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
+    assert told == "Already undone by <@U2>: “Kinship care” is undecided again."
 
 
 def test_a_mistyped_pulse_command_is_named_before_the_help(env: Env) -> None:

@@ -84,7 +84,12 @@ class Handlers(PulseCommand, ProposalHandlers):
             else:  # UNDO
                 outcome = self.decide(actor, item_id, "undo", key)
         except DecisionError as exc:
-            self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
+            told = (
+                self.nothing_to_undo(item_id, actor.user_id)
+                if action_id == blocks.UNDO
+                else f"Nothing changed: {exc}."
+            )
+            self.tell(client, channel, actor.user_id, told)
             self.refresh(client, channel, ts, item_id)
             return
         if outcome.result == "conflict" and not self.already_theirs(outcome, actor.user_id):

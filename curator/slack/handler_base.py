@@ -21,7 +21,7 @@ from curator.slack.access import Access
 from curator.slack.background import Background
 from curator.slack.cards import load_card
 from curator.slack.messages import tell, update_card
-from curator.store.decisions import Actor, DecisionOutcome, decide
+from curator.store.decisions import UNDECIDED, Actor, DecisionOutcome, decide, last_undoer
 from curator.store.handles import Engine
 
 log = logging.getLogger("curator.slack.app")
@@ -128,6 +128,25 @@ class Base:
             f"“{title}” was already {outcome.status} by {who or outcome.decided_by}. "
             "The first decision stands; use Undo on the card to change it."
         )
+
+    def nothing_to_undo(self, item_id: int, user_id: str) -> str:
+        """What to tell an editor whose Undo found no decision to undo, in their words: the
+        publication's title, and who undid it first (a double-click: they did)."""
+        with self.engine.connect() as conn:
+            card = load_card(conn, item_id)
+            undoer = last_undoer(conn, item_id)
+        if card is None:
+            return "Nothing changed: this publication is no longer in Pulse."
+        title = f"“{blocks.escape(blocks.trim(card.title, 200))}”"
+        if card.status not in UNDECIDED or undoer is None:
+            return f"Nothing changed: {title} has no decision to undo."
+        if undoer.via == "slack" and undoer.user_id == user_id:
+            who = ""
+        elif undoer.via == "slack":
+            who = f" by <@{undoer.user_id}>"
+        else:
+            who = f" by @{blocks.escape(undoer.user_name or undoer.user_id)}"
+        return f"Already undone{who}: {title} is undecided again."
 
     def decide(
         self, actor: Actor, item_id: int, action: str, key: str, **kw: Any

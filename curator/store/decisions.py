@@ -389,6 +389,17 @@ def last_deciders(conn: Connection, item_ids: Iterable[int]) -> dict[int, Decide
     return out
 
 
+def last_undoer(conn: Connection, item_id: int) -> Decider | None:
+    """Who made the newest ``undo`` of ``item_id``; None when it was never undone."""
+    row = conn.execute(
+        select(decisions.c.user_id, decisions.c.user_name, decisions.c.via)
+        .where(decisions.c.item_id == item_id, decisions.c.action == "undo")
+        .order_by(decisions.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Decider(row.user_id, row.user_name, row.via)
+
+
 #: Ids per statement, well under SQLite's limit on bound parameters.
 _CHUNK = 500
 
