@@ -39,6 +39,14 @@ CATEGORIES: dict[str, str] = {
 #: editor), ``accepted`` (in an edition; a held item is accepted into the next one), ``rejected``
 #: (kept as a tombstone, so it never comes back as new).
 ItemStatus = Literal["new", "queued", "accepted", "rejected"]
+#: Each status as editors read it in search results (``new`` covers an item never put to the
+#: editors and a candidate that expired: neither was decided).
+STATUS_WORDS: dict[str, str] = {
+    "new": "not decided",
+    "queued": "waiting for an editor",
+    "accepted": "accepted",
+    "rejected": "rejected",
+}
 #: What an editor may do to an item (one ``decide`` for Slack, ``curator review`` and ``edition``).
 Action = Literal["accept", "reject", "relabel", "edit", "undo", "hold", "move", "use_proposal"]
 ACTIONS: tuple[Action, ...] = get_args(Action)

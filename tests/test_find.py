@@ -4,6 +4,7 @@ CURATOR_TEST_DATABASE_URL) on PostgreSQL: the same tests, the same answers."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,6 +131,9 @@ def test_finds_a_quiet_item_by_a_word_of_its_title(engine: Engine, find: Any) ->
     assert "https://www.example.org/publications/1" in table.stdout
     assert "Monitoring" not in table.stdout
     assert "1 found, newest first." in table.stdout
+    # The status in an editor's words ("new" is the stored word, kept in --json).
+    assert re.search(r"│ not decided\s*│", table.stdout), table.stdout
+    assert not re.search(r"│ new\s*│", table.stdout)
 
 
 def test_every_word_must_match_and_the_last_may_be_a_prefix(engine: Engine) -> None:

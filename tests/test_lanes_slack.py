@@ -249,7 +249,9 @@ def test_pulse_find_returns_a_quiet_item_by_a_word_of_its_title_with_make_a_card
     found = {int(b["block_id"].rsplit("_", 1)[1]): b for b in reply["blocks"][1:]}
     assert set(found) == {quiet, carded, accepted}
     text = found[quiet]["text"]["text"]
-    assert "Restraint in secure settings" in text and "lane `quiet`" in text and "new" in text
+    assert "Restraint in secure settings" in text and "lane `quiet` · not decided" in text
+    assert "· new" not in text  # the stored status, not an editor's word
+    assert "lane `card` · waiting for an editor" in found[carded]["text"]["text"]
     assert "Briefings" in text and "relevance 0.31" in text
     make = button(found[quiet])
     assert make is not None and make["value"] == str(quiet)
@@ -311,6 +313,7 @@ def test_an_old_undecided_card_expires_to_quiet_and_its_card_says_so(env: Env) -
     reply = pulse_reply(env, "find leavers")
     (line,) = [b for b in reply["blocks"] if b["block_id"] == f"pulse_line_{old}"]
     assert button(line) is not None and "Expired without a decision" in line["text"]["text"]
+    assert "· not decided" in line["text"]["text"] and "· new" not in line["text"]["text"]
     click_promote(env, old, "1700000000.000009")
     wait_until(lambda: cards(env.fake).count(old) == 2)
     assert (env.item(old)["status"], env.item(old)["lane"]) == ("queued", "card")

@@ -61,7 +61,7 @@ def _print_table(results: list[FoundItem], tz: str, limit: int) -> None:
             Text(found.publisher),
             _title(found),
             _lane(found),
-            found.status,
+            found.status_words,
             _prediction(found),
         )
     console = Console()

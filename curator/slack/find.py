@@ -42,7 +42,7 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
     if found.quiet_rule and found.lane == "quiet":
         rule = blocks.escape(found.quiet_rule).replace("`", "'")
         lane += f" (its source's rules: `{rule}`)"
-    return [date, lane, found.status, *prediction]
+    return [date, lane, found.status_words, *prediction]
 
 
 def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[str, Any]:

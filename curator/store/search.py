@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
-from curator.records import Lane
+from curator.records import STATUS_WORDS, Lane
 from curator.store.schema import (
     SEARCH_COLUMN,
     SEARCH_KEY_ID_BITS,
@@ -64,6 +64,12 @@ class FoundItem:
     relevance: float | None
     #: The source's skip/keep rule that kept the item quiet (None: no rule did).
     quiet_rule: str | None = None
+
+    @property
+    def status_words(self) -> str:
+        """The status as editors read it ("not decided" for ``new``); ``status`` is kept as
+        stored, for ``--json``."""
+        return STATUS_WORDS.get(self.status, self.status)
 
     @property
     def dated(self) -> datetime:
