@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from curator.errors import SlackError
 from curator.slack import blocks, limits
 from curator.slack.blocks import Card
+from curator.slack.proposal_blocks import proposal_blocks
+from tests.test_slack_docs import _proposal
 
 
 def card(**kw: Any) -> Card:
@@ -177,3 +179,30 @@ def test_metadata_round_trip() -> None:
     assert blocks.item_id_from_metadata({"metadata": blocks.metadata(7)}) == 7
     assert blocks.item_id_from_metadata({"metadata": {"event_type": "other"}}) is None
     assert blocks.item_id_from_metadata({}) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            "PageUnreadable: https://x.example:8443/p?a=b: the server answered HTTP 404; "
+            "check the link",
+            "the publication could not be read: the server answered HTTP 404; check the link.",
+        ),
+        (
+            "ReportTimeout: https://x.example/r.pdf: took longer than 30 s.",
+            "the publication could not be read: took longer than 30 s.",
+        ),
+        (
+            "an error stored in another shape",
+            "could not be read: an error stored in another shape.",
+        ),
+    ],
+)
+def test_nothing_proposed_says_why_in_plain_words(error: str, said: str) -> None:
+    # It began "Nothing proposed for this item: PageUnreadable: https://…: …".
+    (block,) = blocks.as_dicts(proposal_blocks(_proposal(error=error)))
+    text = block["text"]["text"]
+    assert text.startswith(":information_source: Nothing proposed: ")
+    assert f"{said} The feed's summary stays; Edit the card to write one." in text
+    assert "PageUnreadable" not in text and "ReportTimeout" not in text and "http" not in text

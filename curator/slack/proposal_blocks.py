@@ -43,6 +43,18 @@ def fallback_text(proposal: StoredProposal) -> str:
     return "Proposed summary and key findings, quoted from the publication"
 
 
+def plain_error(error: str) -> str:
+    """A stored reading error in an editor's words: ``PdfEncrypted: https://…: the PDF is
+    encrypted …; ask the publisher …`` is said from "the PDF is encrypted": the class name is
+    for the log and ``curator item propose``, and the link is the card's own."""
+    kind, sep, rest = error.partition(": ")
+    if not sep or not kind.isidentifier():
+        return error
+    if rest.startswith(("http://", "https://")) and ": " in rest:
+        rest = rest.partition(": ")[2]  # a URL holds no space: the first ": " ends it
+    return rest or error
+
+
 def _where(proposal: StoredProposal) -> ContextBlock | None:
     lines = [
         f"{name} from {escape(proposal.provenance[key])}"
@@ -59,9 +71,12 @@ def proposal_blocks(proposal: StoredProposal, *, used_by: str | None = None) -> 
     """The proposal of ``proposal.item_id``; with ``used_by`` (a Slack mention or a name), the
     same without its buttons, saying who made it the editors' own."""
     if proposal.error or not proposal.has_text:
-        why = proposal.error or "; ".join(proposal.missing.values()) or "nothing found"
+        if proposal.error:
+            why = f"the publication could not be read: {plain_error(proposal.error)}"
+        else:
+            why = "; ".join(proposal.missing.values()) or "nothing found"
         text = (
-            f":information_source: Nothing proposed for this item: {escape(trim(why, 2000))}. "
+            f":information_source: Nothing proposed: {escape(trim(why, 2000)).rstrip('.')}. "
             "The feed's summary stays; Edit the card to write one."
         )
         blocks: list[Block] = [
