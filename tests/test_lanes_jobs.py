@@ -17,7 +17,7 @@ from curator import daily as lane_jobs
 from curator.cli import cli
 from curator.config import Settings, get_settings
 from curator.runner import Runner
-from curator.slack.digest import item_ids_from_metadata
+from curator.slack.rollup import item_ids_from_metadata
 from curator.store.schema import decisions, items
 from tests.support.factories import add_item, add_prediction
 from tests.support.fake_slack import FakeSlack

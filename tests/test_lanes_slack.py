@@ -18,9 +18,10 @@ from sqlalchemy import Engine, func, select
 from curator.cli import cli
 from curator.config import Settings, get_settings
 from curator.slack import blocks
-from curator.slack.digest import item_ids_from_metadata, post_digest
+from curator.slack.digest import post_digest
 from curator.slack.expiry import expire
 from curator.slack.outbox import make_client
+from curator.slack.rollup import item_ids_from_metadata
 from curator.store.item_reads import queued_count
 from curator.store.schema import digest_messages, items, outbox
 from tests.support.factories import add_item, add_prediction

@@ -16,24 +16,20 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
-from slack_sdk.models.blocks import Block, ButtonElement, MarkdownTextObject, SectionBlock
 
-from curator.records import SECTORS
 from curator.slack import blocks
 from curator.slack.messages import find_message
 from curator.slack.outbox import LEASE, Pacer, record_failure
+from curator.slack.rollup import digest_blocks, fallback, item_ids_from_metadata, metadata
 from curator.store import digest as store
-from curator.store.digest import DigestLine, DigestMessage
+from curator.store.digest import DigestMessage
 from curator.store.handles import Engine
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "pulse_digest"
-HEADING = "Also published today"
 PLAN_TRIES = 3
 
 
@@ -44,88 +40,6 @@ class DigestReport:
     failed: int = 0  # attempts that failed (pending again later unless Slack refused for good)
     skipped: int = 0  # messages found already in the channel (a crash after posting)
     remaining: int = 0  # roll-up messages still to post afterwards
-
-
-def state_note(line: DigestLine) -> str:
-    """What became of the item since it was listed ("" while it waits)."""
-    if line.status == "rejected":
-        return f":x: Rejected by @{blocks.escape(line.decided_by or 'someone')}"
-    if line.status in ("accepted", "held"):
-        return f":white_check_mark: Accepted by @{blocks.escape(line.decided_by or 'someone')}"
-    if line.is_card:
-        if line.carded_by:  # a Slack user id: Make a card is a Slack button
-            return f":card_index: Made a card by <@{line.carded_by}>"
-        return ":card_index: Posted as a card"
-    if line.lane == "quiet" and line.undecided:
-        return ":hourglass: Expired without a decision"
-    return ""
-
-
-def line_text(line: DigestLine, facts: Sequence[str] = ()) -> str:
-    """Linked title · publisher · predicted sector (and ``facts``), then what became of it."""
-    sector = SECTORS.get(line.predicted_sector or "", "not classified")
-    title = blocks.escape(blocks.trim(line.title, 200))
-    url = line.url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
-    link = f"*<{url}|{title}>*" if len(url) < 2000 else f"*{title}*"
-    parts = [link, blocks.escape(blocks.trim(line.publisher, 120)), f"_{sector}_", *facts]
-    text = " · ".join(parts)
-    note = state_note(line)
-    return f"{text}\n{note}" if note else text
-
-
-def line_block(line: DigestLine, facts: Sequence[str] = ()) -> SectionBlock:
-    """One item: its line, with **Make a card** while it may still be made one."""
-    accessory = (
-        ButtonElement(text="Make a card", action_id=blocks.PROMOTE, value=str(line.item_id))
-        if line.promotable
-        else None
-    )
-    return SectionBlock(
-        block_id=f"pulse_line_{line.item_id}",
-        text=MarkdownTextObject(text=line_text(line, facts)),
-        accessory=accessory,
-    )
-
-
-def heading(count: int, part: int, parts: int) -> str:
-    of = f", part {part} of {parts}" if parts > 1 else ""
-    return (
-        f"*{HEADING}* ({count} publication{'s' if count != 1 else ''}{of}): not carded, "
-        "listed here once. *Make a card* posts one as a card."
-    )
-
-
-def digest_blocks(lines: Sequence[DigestLine], part: int = 1, parts: int = 1) -> list[Block]:
-    out: list[Block] = [
-        SectionBlock(
-            block_id="pulse_digest_heading",
-            text=MarkdownTextObject(text=heading(len(lines), part, parts)),
-        )
-    ]
-    out += [line_block(line) for line in lines]
-    blocks.check_message(out, fallback(len(lines)))
-    return out
-
-
-def fallback(count: int) -> str:
-    return f"{HEADING}: {count} publication{'s' if count != 1 else ''}"
-
-
-def metadata(item_ids: Sequence[int]) -> dict[str, Any]:
-    return {"event_type": METADATA_EVENT, "event_payload": {"item_ids": list(item_ids)}}
-
-
-def item_ids_from_metadata(message: dict[str, Any]) -> list[int] | None:
-    meta = message.get("metadata") or {}
-    if meta.get("event_type") != METADATA_EVENT:
-        return None
-    raw = (meta.get("event_payload") or {}).get("item_ids")
-    if not isinstance(raw, list):
-        return None
-    try:
-        return [int(str(i)) for i in raw]
-    except (TypeError, ValueError):
-        return None
 
 
 def find_posted(
@@ -212,24 +126,3 @@ def post_digest(
     with engine.connect() as conn:
         remaining = store.pending_messages(conn, channel)
     return DigestReport(posted, listed, failed, skipped, remaining)
-
-
-def redraw(engine: Engine, client: WebClient, channel: str, ts: str) -> bool:
-    """Redraw the roll-up message at (channel, ts) from what the store says now; False when that
-    message is not a roll-up."""
-    with engine.connect() as conn:
-        message = store.message_at(conn, channel, ts)
-        if message is None:
-            return False
-        lines = store.lines_of(conn, message.item_ids)
-    try:
-        client.chat_update(
-            channel=channel,
-            ts=ts,
-            text=fallback(len(lines)),
-            blocks=blocks.as_dicts(digest_blocks(lines, message.part, message.parts)),
-            metadata=metadata(message.item_ids),
-        )
-    except (SlackClientError, OSError) as exc:
-        log.warning("could not update the roll-up message %s in %s: %s", ts, channel, exc)
-    return True

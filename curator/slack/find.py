@@ -11,8 +11,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 
 from curator.records import CATEGORIES
 from curator.slack import blocks
-from curator.slack.digest import line_block
 from curator.slack.links import link_text
+from curator.slack.rollup import line_block
 from curator.store.digest import lines_of
 from curator.store.handles import Engine
 from curator.store.search import FoundItem, search_items

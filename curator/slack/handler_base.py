@@ -21,6 +21,7 @@ from curator.slack.access import Access
 from curator.slack.background import Background
 from curator.slack.cards import load_card
 from curator.slack.messages import tell, update_card
+from curator.slack.rollup import redraw_listing
 from curator.store.decisions import UNDECIDED, Actor, DecisionOutcome, decide, last_undoer
 from curator.store.handles import Engine
 
@@ -93,7 +94,8 @@ class Base:
         self.reader_settings = reader_settings
 
     def refresh(self, client: WebClient, channel: str | None, ts: str | None, item_id: int) -> None:
-        """Redraw the card at (channel, ts) from what the store says now."""
+        """Redraw the card at (channel, ts) from what the store says now, and the line of the
+        roll-up that lists the item, if one does (it says who accepted or rejected it)."""
         if not channel or not ts:
             return
         with self.engine.connect() as conn:
@@ -105,6 +107,7 @@ class Base:
         except (SlackClientError, OSError) as exc:
             # The decision is recorded; the card catches up on the next click or refresh.
             log.warning("could not update the card of item %s: %s", item_id, exc)
+        redraw_listing(self.engine, client, item_id)
 
     def tell(self, client: WebClient, channel: str | None, user: str, text: str) -> None:
         tell(client, channel, user, text)

@@ -37,6 +37,7 @@ from curator.errors import SlackError
 from curator.slack import blocks
 from curator.slack.cards import load_card
 from curator.slack.messages import find_message, update_card
+from curator.slack.rollup import redraw_listing
 from curator.slack.threads import post_proposal
 from curator.store import outbox as store
 from curator.store.decisions import UNDECIDED
@@ -179,7 +180,8 @@ def _post(client: WebClient, channel: str, item_id: int, engine: Engine) -> tupl
 
 def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int:
     """Redraw every posted card of ``item_id`` (after a decision made outside Slack, e.g. in
-    ``curator review``). Returns how many were updated; Slack errors are logged, not raised."""
+    ``curator review``), and the roll-up line listing it. Returns how many cards were updated;
+    Slack errors are logged, not raised."""
     with engine.connect() as conn:
         card = load_card(conn, item_id)
         posted = store.posted_messages(conn, item_id)
@@ -192,6 +194,7 @@ def refresh_posted_cards(engine: Engine, client: WebClient, item_id: int) -> int
             updated += 1
         except (SlackClientError, OSError) as exc:
             log.warning("could not update the card of item %s in %s: %s", item_id, channel, exc)
+    redraw_listing(engine, client, item_id)  # a digest item decided in the terminal
     return updated
 
 
@@ -251,6 +254,8 @@ def _deliver(
     # An item an editor added by its link was read already: its proposal goes in the card's
     # thread at once (a polled item's is read when an editor accepts it).
     post_proposal(client, engine, channel, detail, row.item_id)
+    # A line of a roll-up made a card (Make a card, adding by link) loses its button.
+    redraw_listing(engine, client, row.item_id)
     return "posted"
 
 

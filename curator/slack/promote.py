@@ -4,8 +4,9 @@
 Only editors may (the same rule as the cards' buttons, :mod:`curator.slack.access`). The store
 decides who made it (:func:`curator.store.promote.make_card`: one conditional update, so a second
 click, a redelivered one, or one after the item was carded or decided changes nothing); the card
-goes through the outbox, and is posted now rather than at the next drain. The roll-up the click
-came from is redrawn: the line then says it was made a card, and by whom.
+goes through the outbox, and is posted now rather than at the next drain. Posting it redraws the
+roll-up listing the item (:func:`curator.slack.rollup.redraw_listing`), whether the click came
+from there or from ``/pulse find``: the line then says it was made a card, and by whom.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from curator.config import Settings
-from curator.slack import blocks, digest
+from curator.slack import blocks, rollup
 from curator.slack.access import Access
 from curator.slack.messages import tell
 from curator.slack.outbox import post_now
@@ -74,10 +75,12 @@ class Promoter:
         on_roll_up = (
             bool(channel and ts)
             and not container.get("is_ephemeral")
-            and digest.redraw(self.engine, client, str(channel), str(ts))
+            and rollup.is_roll_up(self.engine, str(channel), str(ts))
         )
         if not on_roll_up:  # a /pulse find result: its message cannot be redrawn; say it
             self.tell(client, channel, user, self.outcome_text(promotion, posted))
+        elif posted != "posted":  # a posted card redrew the roll-up listing it already
+            rollup.redraw(self.engine, client, str(channel), str(ts))
 
     def outcome_text(self, promotion: Promotion, posted: str | None) -> str:
         with self.engine.connect() as conn:
