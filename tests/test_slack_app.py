@@ -4,9 +4,7 @@ curator/web.py), with the fake Slack Web API answering the app's calls."""
 from __future__ import annotations
 
 import json
-import sys
 import time
-import types
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -452,29 +450,42 @@ def test_pulse_sources_list_and_admin_only_changes(
     assert "enabled: false" in sources.read_text(encoding="utf-8")
 
 
-def test_pulse_draft_uploads_the_files(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    service = types.ModuleType("curator.edition.service")
-    asked: list[Any] = []
+def test_pulse_draft_uploads_the_files_and_says_what_is_left_to_do(env: Env) -> None:
+    from curator.store.decisions import Actor, decide
 
-    def draft_files(engine: Engine, edition_id: str | None, formats: Any = ()) -> Any:
-        asked.append((edition_id, tuple(formats)))
-        return [("pulse-2024-06.docx", b"PK docx bytes"), ("pulse-2024-06.html", b"<p>hi</p>")]
+    editor = Actor("U1", "alice")
+    when = datetime(2024, 6, 3, tzinfo=UTC)
+    whole = add_item(env.engine, title="Female Offender strategy", summary="A full summary.")
+    empty = add_item(env.engine, title="Building bridges", summary="")
+    cut = add_item(
+        env.engine,
+        title="Hospital discharge",
+        summary="The review found delays. It looks at the role of the care transfer hub…",
+    )
+    for item_id in (whole, empty, cut):
+        decide(env.engine, item_id, "accept", editor, sector="criminal_justice", now=when)
 
-    service.draft_files = draft_files  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "curator.edition.service", service)
-    answer = pulse_reply(env, "draft 2024-06")
-    assert asked == [("2024-06", ("docx", "html"))]
-    assert "pulse-2024-06.docx" in answer["text"]
-    assert sorted(env.fake.uploads.values()) == [b"<p>hi</p>", b"PK docx bytes"]
+    answer = pulse_reply(env, "draft 2024-06")["text"]
+    assert answer == (
+        "Uploaded the draft of edition 2024-06 (3 items); marked in it, to finish before "
+        "publishing: 1 with a summary to write, 1 with a summary cut off by the feed."
+    )
+    uploads = env.fake.uploads.values()
+    assert sorted(len(u) > 0 for u in uploads) == [True, True]
+    html = next(u for u in uploads if u.lstrip().startswith(b"<"))
+    assert b"Summary cut off by the feed" in html and b"Female Offender strategy" in html
     (complete,) = env.fake.calls("files.completeUploadExternal")
     assert complete.params["channel_id"] == CHANNEL
 
+    assert pulse_reply(env, "draft 2024-09")["text"].startswith(
+        "Sorry, that did not work: no edition 2024-09"
+    )
+    assert len(env.fake.calls("files.completeUploadExternal")) == 1
 
-def test_pulse_draft_when_drafting_is_not_installed(
-    env: Env, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "curator.edition.service", None)
-    assert "isn't available" in pulse_reply(env, "draft")["text"]
+
+def test_pulse_draft_of_an_edition_without_items_uploads_nothing(env: Env) -> None:
+    answer = pulse_reply(env, "draft")["text"]
+    assert answer.startswith("Nothing to draft: no accepted items in edition ")
     assert env.fake.calls("files.getUploadURLExternal") == []
 
 

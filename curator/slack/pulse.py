@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from curator.health import FLOOD_REPORTED
@@ -188,13 +188,23 @@ def skip_rule(
 def draft_reply(
     engine: Engine, edition_id: str | None, upload: Callable[[list[tuple[str, bytes]]], None]
 ) -> str:
-    try:
-        service = importlib.import_module("curator.edition.service")
-        draft_files = service.draft_files
-    except (ImportError, AttributeError):
-        return "Drafting isn't available in this installation yet; try `curator draft` later."
-    files = cast(list[tuple[str, bytes]], draft_files(engine, edition_id, formats=("docx", "html")))
-    if not files:
-        return "Nothing to draft: no accepted items in that edition yet."
-    upload(files)
-    return "Uploaded the draft: " + ", ".join(f"`{name}`" for name, _ in files)
+    """``/pulse draft [ID]``: the edition's draft uploaded as DOCX and HTML, and what is left
+    to do in it before publishing (summaries to write, summaries the feed cut off), as
+    ``curator draft`` says it."""
+    from curator.edition.service import build_edition, check_format, render, resolve_edition
+
+    edition = build_edition(engine, resolve_edition(engine, edition_id))
+    if not edition.item_count:
+        return f"Nothing to draft: no accepted items in edition {edition.id} yet."
+    upload(
+        [(f"pulse-{edition.id}.{f}", render(edition, check_format(f))) for f in ("docx", "html")]
+    )
+    reply = f"Uploaded the draft of edition {edition.id} ({edition.item_count} items)"
+    todo = []
+    if edition.summaries_to_write:
+        todo.append(f"{edition.summaries_to_write} with a summary to write")
+    if edition.summaries_cut:
+        todo.append(f"{len(edition.summaries_cut)} with a summary cut off by the feed")
+    if todo:
+        reply += "; marked in it, to finish before publishing: " + ", ".join(todo)
+    return reply + "."
