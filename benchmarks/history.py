@@ -208,7 +208,7 @@ def build(engine: Engine, n_items: int, end: datetime, *, log: Callable[[str], N
                 .where(outbox.c.status == "pending", outbox.c.created_at < now)
                 .values(status="posted", posted_at=now, attempts=1, message_ts="1.0")
             )
-            while expire_candidates(conn, now - timedelta(days=CANDIDATE_DAYS)):
+            while expire_candidates(conn, now - timedelta(days=CANDIDATE_DAYS), now=now):
                 pass
         stored += len(new)
         _decide(engine, new, predictions, cards, month, now, rng, editor, decide)

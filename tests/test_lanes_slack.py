@@ -252,6 +252,7 @@ def test_pulse_find_returns_a_quiet_item_by_a_word_of_its_title_with_make_a_card
     text = found[quiet]["text"]["text"]
     assert "Restraint in secure settings" in text and "lane `quiet` · not decided" in text
     assert "· new" not in text  # the stored status, not an editor's word
+    assert "Expired" not in text  # quiet from the start: the editors never saw it to let it go
     assert "lane `card` · waiting for an editor" in found[carded]["text"]["text"]
     assert "Briefings" in text and "relevance 0.31" in text
     make = button(found[quiet])

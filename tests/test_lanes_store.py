@@ -22,6 +22,8 @@ from tests.support.factories import add_item, add_prediction
 
 pytestmark = pytest.mark.storage
 T0 = datetime(2024, 6, 3, 9, tzinfo=UTC)
+#: When the expiry job of these tests runs: its cutoff plus CURATOR_CANDIDATE_DAYS.
+NOW_EXPIRY = T0 + timedelta(days=60)
 CHANNEL = "C0PULSE"
 
 
@@ -151,7 +153,9 @@ def test_making_an_expired_card_again_posts_it_anew(engine: Engine) -> None:
         conn.execute(update(outbox).values(claimed_by="w", status="pending"))
         row_id = conn.execute(select(outbox.c.id)).scalar_one()
         mark_posted(conn, row_id, "w", "1.000100", T0)
-        assert expire_candidates(conn, T0 + timedelta(days=61)) == [item_id]
+        assert expire_candidates(conn, T0 + timedelta(days=61), now=T0 + timedelta(days=91)) == [
+            item_id
+        ]
         assert posted_cards(conn, [item_id])[0].ts == "1.000100"
     later = T0 + timedelta(days=70)
     with engine.begin() as conn:
@@ -181,17 +185,18 @@ def test_expiry_moves_old_undecided_candidates_to_quiet_in_bounded_batches(
         enqueue(conn, old[0], CHANNEL, T0)  # a card never posted (Slack down all along)
     cutoff = T0 + timedelta(days=30)
     with engine.begin() as conn:
-        first = expire_candidates(conn, cutoff, limit=2)
-        rest = expire_candidates(conn, cutoff, limit=2)
-        assert expire_candidates(conn, cutoff, limit=2) == []
+        first = expire_candidates(conn, cutoff, now=NOW_EXPIRY, limit=2)
+        rest = expire_candidates(conn, cutoff, now=NOW_EXPIRY, limit=2)
+        assert expire_candidates(conn, cutoff, now=NOW_EXPIRY, limit=2) == []
     assert first == [old[0], old_digest] or first == [old_digest, old[0]]
     assert sorted(first + rest) == sorted([*old, old_digest])
     for item_id in (*old, old_digest):
         got = item(engine, item_id)
         assert (got["status"], got["lane"], got["version"]) == ("new", "quiet", 2)
+        assert got["expired_at"] == NOW_EXPIRY
     for item_id, status in ((recent, "queued"), (carded_lately, "queued"), (decided, "accepted")):
         assert item(engine, item_id)["status"] == status
-    assert item(engine, quiet)["version"] == 1
+    assert (item(engine, quiet)["version"], item(engine, quiet)["expired_at"]) == (1, None)
     row = outbox_row(engine, old[0])
     assert row is not None and row["status"] == "failed" and "expired" in row["last_error"]
 
@@ -256,7 +261,7 @@ def test_the_lanes_queries_read_their_indexes(engine: Engine) -> None:
 
     def expire() -> None:
         with engine.begin() as conn:
-            expire_candidates(conn, T0 - timedelta(days=1))
+            expire_candidates(conn, T0 - timedelta(days=1), now=T0 + timedelta(days=29))
 
     def backlog() -> None:
         with engine.connect() as conn:

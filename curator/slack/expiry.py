@@ -49,7 +49,7 @@ def expire(
     redraws = Redraws(engine, client, days, sleep) if client is not None else None
     while not should_stop():
         with engine.begin() as conn:
-            ids = expire_candidates(conn, cutoff)
+            ids = expire_candidates(conn, cutoff, now=now)
             cards = posted_cards(conn, ids) if redraws is not None else []
         if not ids:
             break

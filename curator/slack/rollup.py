@@ -41,7 +41,7 @@ def state_note(line: DigestLine) -> str:
         if line.carded_by:  # a Slack user id: Make a card is a Slack button
             return f":card_index: Made a card by <@{line.carded_by}>"
         return ":card_index: Posted as a card"
-    if line.lane == "quiet" and line.undecided:
+    if line.lane == "quiet" and line.undecided and line.expired:
         return ":hourglass: Expired without a decision"
     return ""
 

@@ -81,6 +81,8 @@ class DigestLine:
     carded_by: str | None
     #: who decided it (accepted, rejected, held), as recorded on the item
     decided_by: str | None
+    #: it left the queue undecided after CURATOR_CANDIDATE_DAYS (the editors let it go)
+    expired: bool = False
 
     @property
     def undecided(self) -> bool:
@@ -239,6 +241,7 @@ _LINES = select(
     items.c.status,
     items.c.carded_by,
     items.c.decided_by,
+    items.c.expired_at,
 ).where(items.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -266,6 +269,7 @@ def lines_of(conn: Connection, item_ids: Sequence[int]) -> list[DigestLine]:
                 predicted_sector=pred.sector if pred else None,
                 carded_by=r.carded_by,
                 decided_by=r.decided_by,
+                expired=r.expired_at is not None,
             )
         )
     return out

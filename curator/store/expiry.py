@@ -32,9 +32,12 @@ class PostedCard:
     ts: str
 
 
-def expire_candidates(conn: Connection, cutoff: datetime, *, limit: int = BATCH) -> list[int]:
+def expire_candidates(
+    conn: Connection, cutoff: datetime, *, now: datetime, limit: int = BATCH
+) -> list[int]:
     """Move up to ``limit`` queued candidates older than ``cutoff`` to the quiet lane, out of the
-    queue (in the caller's transaction); returns their ids, oldest first.
+    queue, noting that they expired at ``now`` (in the caller's transaction); returns their ids,
+    oldest first.
 
     Read from the partial index of the queue by first-seen date: ``carded_at`` is never earlier
     than ``first_seen_at``, so a candidate older than the cutoff by both is first of all one
@@ -60,7 +63,7 @@ def expire_candidates(conn: Connection, cutoff: datetime, *, limit: int = BATCH)
         for i in conn.execute(
             update(items)
             .where(items.c.id.in_(bindparam("ids", expanding=True)), IS_QUEUED)
-            .values(status="new", lane="quiet", version=items.c.version + 1)
+            .values(status="new", lane="quiet", expired_at=now, version=items.c.version + 1)
             .returning(items.c.id),
             {"ids": ids},
         ).scalars()

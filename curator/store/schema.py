@@ -158,6 +158,9 @@ items = Table(
     # for a card the poll chose. A candidate's age (for expiry) counts from here when set.
     Column("carded_at", UTCDateTime, nullable=True),
     Column("carded_by", Text, nullable=True),
+    # When the item last left the queue undecided after CURATOR_CANDIDATE_DAYS (None: never):
+    # a quiet item the editors were shown and let go, not one they never saw.
+    Column("expired_at", UTCDateTime, nullable=True),
     # An edition's items, and each edition's accepted count (`curator edition list`) from the
     # index alone.
     Index("ix_items_edition_status", "edition", "status"),
