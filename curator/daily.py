@@ -101,11 +101,12 @@ def daily_expiry(runner: RunnerLike) -> ExpiryReport | None:
     runner.metrics.expired.inc(report.expired)
     log.info(
         "expiry: %d candidate(s) moved to the quiet lane after %d days; %d card(s) redrawn, "
-        "%d could not be",
+        "%d could not be; %d roll-up message(s) redrawn",
         report.expired,
         settings.candidate_days,
         report.redrawn,
         report.failed,
+        report.roll_ups,
     )
     return report
 

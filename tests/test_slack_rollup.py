@@ -84,3 +84,24 @@ def test_a_redraw_slack_refuses_loses_no_decision(env: Env) -> None:
     wait_until(lambda: env.item(listed)["status"] == "accepted")
     assert [d["action"] for d in env.decisions(listed)] == ["accept"]
     assert "Accepted" not in line_of(env, listed)["text"]["text"]  # catches up at the next change
+
+
+def test_lines_that_expire_together_redraw_their_roll_up_once(env: Env) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from curator.slack.expiry import expire
+
+    first_seen = datetime.now(UTC) - timedelta(days=61)
+    gone = [digest_item(env.engine, title=f"Old {n}", first_seen_at=first_seen) for n in (1, 2)]
+    fresh = digest_item(env.engine, title="Fresh", first_seen_at=datetime.now(UTC))
+    post_digest(env.engine, client_for(env.fake), CHANNEL)
+    updates = len(env.fake.calls("chat.update"))
+    pauses: list[float] = []
+    report = expire(env.engine, datetime.now(UTC), 60, client_for(env.fake), sleep=pauses.append)
+    assert (report.expired, report.roll_ups) == (2, 1)
+    assert len(env.fake.calls("chat.update")) == updates + 1  # one message, not one per line
+    for item_id in gone:
+        line = line_of(env, item_id)
+        assert "Expired without a decision" in line["text"]["text"]
+        assert button(line) is not None  # it may still be made a card
+    assert "Expired" not in line_of(env, fresh)["text"]["text"]

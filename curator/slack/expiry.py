@@ -1,6 +1,7 @@
 """Candidates expire (the daily job of ``curator run``): the store moves undecided candidates
 older than ``CURATOR_CANDIDATE_DAYS`` to the quiet lane (:mod:`curator.store.expiry`), then their
-cards in Slack are redrawn without buttons, saying why and how to find the item again.
+cards in Slack are redrawn without buttons, saying why and how to find the item again, and the
+roll-up messages listing them say they expired.
 
 The store is changed first, a batch at a time, and Slack after each batch: a card that cannot be
 redrawn (Slack down) keeps its buttons, and a click on it still works (the item is undecided).
@@ -20,6 +21,7 @@ from slack_sdk.errors import SlackClientError
 from curator.slack.cards import load_card
 from curator.slack.messages import update_card
 from curator.slack.outbox import MIN_INTERVAL
+from curator.slack.rollup import redraw_listings
 from curator.store.expiry import PostedCard, expire_candidates, posted_cards
 from curator.store.handles import Engine
 
@@ -31,6 +33,7 @@ class ExpiryReport:
     expired: int = 0  # candidates moved to the quiet lane
     redrawn: int = 0  # their cards updated in Slack
     failed: int = 0  # cards that could not be updated
+    roll_ups: int = 0  # roll-up messages listing them, redrawn
 
 
 def expire(
@@ -45,7 +48,7 @@ def expire(
     """Expire every candidate older than ``days`` at ``now``; with ``client``, redraw their cards
     (at most one update a second: Slack limits ``chat.update`` too)."""
     cutoff = now - timedelta(days=days)
-    expired = 0
+    expired = listed = 0
     redraws = Redraws(engine, client, days, sleep) if client is not None else None
     while not should_stop():
         with engine.begin() as conn:
@@ -55,12 +58,14 @@ def expire(
             break
         expired += len(ids)
         log.info("%d candidate(s) expired after %d days without a decision", len(ids), days)
+        if client is not None:  # their roll-up lines say so, and keep Make a card
+            listed += redraw_listings(engine, client, ids, sleep, MIN_INTERVAL)
         if redraws is not None and not redraws(cards, should_stop):
             log.warning("stopping: the cards of some expired items were not redrawn")
             break
     if redraws is None:
         return ExpiryReport(expired)
-    return ExpiryReport(expired, redraws.redrawn, redraws.failed)
+    return ExpiryReport(expired, redraws.redrawn, redraws.failed, listed)
 
 
 @dataclass

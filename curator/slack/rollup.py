@@ -4,7 +4,8 @@
 A line shows what became of its item (made a card, accepted, rejected, expired), so every path
 that changes that redraws the messages listing the item: the card's clicks
 (:meth:`curator.slack.handler_base.Base.refresh`), a card posted from the outbox (Make a card,
-adding by link) and decisions made in ``curator review`` (:mod:`curator.slack.outbox`). A
+adding by link), decisions made in ``curator review`` (:mod:`curator.slack.outbox`) and the
+nightly expiry (:mod:`curator.slack.expiry`). A
 redraw that fails is logged: the decision or the card stands, and the line catches up at the
 item's next change or click. Posting the messages is :mod:`curator.slack.digest`'s.
 """
@@ -12,7 +13,8 @@ item's next change or click. Posting the messages is :mod:`curator.slack.digest`
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_sdk import WebClient
@@ -139,6 +141,27 @@ def redraw_listing(engine: Engine, client: WebClient, item_id: int) -> int:
         listing = store.messages_listing(conn, item_id)
         drawn = [(m, store.lines_of(conn, m.item_ids)) for m in listing]
     return sum(_update(client, message, lines) for message, lines in drawn)
+
+
+def redraw_listings(
+    engine: Engine,
+    client: WebClient,
+    item_ids: Sequence[int],
+    sleep: Callable[[float], None] = time.sleep,
+    interval: float = 1.0,
+) -> int:
+    """Redraw, once each and at most one update every ``interval`` seconds (Slack limits
+    ``chat.update`` too), the roll-up messages listing any of ``item_ids`` (a batch the expiry
+    job moved to the quiet lane). Returns how many were updated."""
+    with engine.connect() as conn:
+        listing = store.messages_listing_any(conn, item_ids)
+        drawn = [(m, store.lines_of(conn, m.item_ids)) for m in listing]
+    done = 0
+    for n, (message, lines) in enumerate(drawn):
+        if n:
+            sleep(interval)
+        done += _update(client, message, lines)
+    return done
 
 
 def _update(client: WebClient, message: DigestMessage, lines: Sequence[DigestLine]) -> bool:

@@ -232,6 +232,35 @@ def messages_listing(conn: Connection, item_id: int) -> list[DigestMessage]:
     return [m for m in map(_message, rows) if item_id in m.item_ids]
 
 
+def messages_listing_any(conn: Connection, item_ids: Sequence[int]) -> list[DigestMessage]:
+    """The posted roll-up messages that list any of ``item_ids``, each once (a batch of expired
+    items redraws a roll-up once, not once per line): one query for when they were listed, one
+    for the messages planned then."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        return []
+    listed = {
+        t
+        for t in conn.execute(
+            select(items.c.digest_listed_at).where(
+                items.c.id.in_(bindparam("ids", expanding=True)),
+                items.c.digest_listed_at.is_not(None),
+            ),
+            {"ids": ids},
+        ).scalars()
+    }
+    if not listed:
+        return []
+    rows = conn.execute(
+        select(*_COLUMNS).where(
+            digest_messages.c.created_at.in_(sorted(listed)),
+            digest_messages.c.message_ts.is_not(None),
+        )
+    )
+    wanted = set(ids)
+    return [m for m in map(_message, rows) if wanted.intersection(m.item_ids)]
+
+
 _LINES = select(
     items.c.id,
     func.coalesce(items.c.edited_title, items.c.title).label("title"),
