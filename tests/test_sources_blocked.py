@@ -168,6 +168,19 @@ def test_a_source_enabled_again_is_checked_at_the_next_pass(
     assert rows["lga"]["status"] in ("ok", "quiet") and rows["lga"]["consecutive_blocks"] == 0
 
 
+def test_poll_all_still_asks_a_source_whose_last_failure_had_no_http_status(
+    sources: Path, server: LocalServer
+) -> None:
+    # a failure with no HTTP answer (a feed turned web page, a timeout) is no server asking to
+    # wait: --all asks it again at once, as it does after a 500
+    server.add("/ok.atom", b"<html><body><p>We have moved our news.</p></body></html>")
+    assert _run("poll", "--source", "ok", "--sources", str(sources)).exit_code == 0
+    _, rows = _status(sources)
+    assert rows["ok"]["consecutive_failures"] == 1
+    assert _run("poll", "--all", "--sources", str(sources)).exit_code == 0
+    assert [p for _, p, _ in server.requests].count("/ok.atom") == 2
+
+
 def test_challenge_pages_count_as_refusals_and_another_failure_ends_the_streak(
     sources: Path, server: LocalServer
 ) -> None:

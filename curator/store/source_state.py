@@ -114,9 +114,12 @@ def load_states(conn: Connection) -> dict[str, SourceState]:
 
 
 #: The server's last answer asked us to wait: too many requests, or unavailable (with or without
-#: a ``Retry-After``, which the schedule honours), and the source has not answered since.
+#: a ``Retry-After``, which the schedule honours), and the source has not answered since. Never
+#: NULL (it is negated): a failure without an HTTP answer (a timeout, a page that is no feed)
+#: stores no status, and ``NOT (… IN …)`` of a NULL would leave such a source out of --all too.
 _ASKED_TO_WAIT = and_(
     source_state.c.consecutive_failures > 0,
+    source_state.c.last_status.is_not(None),
     source_state.c.last_status.in_(WAIT_STATUSES),
 )
 
