@@ -4,6 +4,8 @@ feeds in the shape of GOV.UK's (tests/support/feeds.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -166,3 +168,45 @@ def test_in_one_transaction_the_ruled_source_stored_first_does_not_win(
     assert len(outcomes) == 2 and report.ok == 2
     assert (report.new_items, report.ruled_quiet, report.reopened) == (1, 1, 1)
     assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
+
+
+def test_a_concurrent_poller_that_finds_the_ruled_item_on_insert_still_reopens_it(
+    engine: Engine, server: LocalServer, pollers: Pollers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two workers at once: the finder's poll has stored the report quiet by its rule and not
+    # committed yet, so dhsc's poll does not see it when it looks and meets it only when its
+    # INSERT hits the finder's row (PostgreSQL waits for that commit, then skips the row).
+    import threading
+
+    from curator.pipeline.classify import Classify
+
+    serve(server, dhsc=[JOINT])
+    held, go = threading.Event(), threading.Event()
+    original = Classify.__call__
+
+    def hold_the_finders_commit(self: Classify, conn: Any, new: Any, now: Any) -> Any:
+        laned = original(self, conn, new, now)
+        if any(n.source.id == "finder" for n in new):
+            held.set()
+            assert go.wait(30)
+        return laned
+
+    monkeypatch.setattr(Classify, "__call__", hold_the_finders_commit)
+    reports: dict[str, PollReport] = {}
+
+    def run(only: str) -> None:
+        reports[only] = poll(pollers, server, only)
+
+    finder = threading.Thread(target=run, args=("finder",))
+    finder.start()
+    assert held.wait(30)
+    dhsc = threading.Thread(target=run, args=("dhsc",))
+    dhsc.start()
+    dhsc.join(1.5)  # blocked on the finder's uncommitted row (or, on SQLite, its write lock)
+    go.set()
+    finder.join(30)
+    dhsc.join(30)
+    assert reports["finder"].ruled_quiet == 2  # the report and the old pay report
+    assert reports["dhsc"].reopened == 1
+    lane, status, rule, _ = stored(engine)["care-workforce"]
+    assert (lane, status, rule) == ("card", "queued", None)

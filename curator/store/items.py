@@ -37,6 +37,16 @@ class StoreReport:
     #: rules let it through is the pipeline's to say (``curator.pipeline.relisted``).
     ruled_elsewhere: list[tuple[int, Entry]] = field(default_factory=list)
 
+    def relisted(self, match: _Stored | None, entry: Entry) -> None:
+        """Note ``entry`` as a listing of ``match`` (a stored item it duplicates) when another
+        source's rules may have kept that item quiet."""
+        if match is not None and match.ruled_quiet_elsewhere(entry):
+            # undated, it dates from when it was first seen (the backfill window applies)
+            dated = (
+                entry if entry.published_at else replace(entry, published_at=match.first_seen_at)
+            )
+            self.ruled_elsewhere.append((match.id, dated))
+
     @property
     def new_ids(self) -> list[int]:
         return [item_id for item_id, _ in self.new]
@@ -286,20 +296,14 @@ def store_entries(
         )
         if match is not None or recent.near(conn, entry, key, when) is not None:
             report.duplicates += 1
-            if match is not None and match.ruled_quiet_elsewhere(entry):
-                # undated, it dates from when it was first seen (the backfill window applies)
-                dated = (
-                    entry
-                    if entry.published_at
-                    else replace(entry, published_at=match.first_seen_at)
-                )
-                report.ruled_elsewhere.append((match.id, dated))
+            report.relisted(match, entry)
             continue
         pending.append((entry, _row(entry, key, now, status, lane)))
         recent.add(entry.publisher, _UNSTORED, when, key)
         known_urls[entry.url] = _IN_BATCH
         if entry.govuk_path:
             known_paths[entry.govuk_path] = _IN_BATCH
+    lost: list[Entry] = []
     for start in range(0, len(pending), _CHUNK):
         chunk = pending[start : start + _CHUNK]
         stored = insert_many_ignore(conn, items, [row for _, row in chunk], key="canonical_url")
@@ -307,9 +311,15 @@ def store_entries(
             item_id = stored.get(entry.url)
             if item_id is None:  # another poller stored it a moment ago
                 report.duplicates += 1
+                lost.append(entry)
             else:
                 report.new.append((int(item_id), entry))
                 recent.mark_stored(entry.publisher, int(item_id))
+    if lost:  # its row is committed now (the INSERT waited for it): its rules may have ruled it
+        by_url, by_path = _known(conn, lost)
+        for entry in lost:
+            path = by_path.get(entry.govuk_path) if entry.govuk_path else None
+            report.relisted(by_url.get(entry.url) or path, entry)
     return report
 
 
