@@ -210,3 +210,54 @@ def test_a_concurrent_poller_that_finds_the_ruled_item_on_insert_still_reopens_i
     assert reports["dhsc"].reopened == 1
     lane, status, rule, _ = stored(engine)["care-workforce"]
     assert (lane, status, rule) == ("card", "queued", None)
+
+
+def test_an_editors_decision_made_while_the_listing_reopens_the_item_stands(
+    engine: Engine, server: LocalServer, pollers: Pollers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An editor accepts the quiet report (found with /pulse find) while dhsc's poll is between
+    # reading that it is still quiet by a rule and queueing it: the accept must not be undone.
+    import threading
+
+    from curator.store.decisions import Actor, DecisionOutcome, decide
+    from curator.store.predictions import latest_predictions
+
+    serve(server, dhsc=[JOINT])
+    poll(pollers, server, "finder")
+    with engine.connect() as conn:
+        (item_id,) = conn.execute(
+            select(items.c.id).where(items.c.url.endswith("/care-workforce"))
+        ).scalars()
+    held, go = threading.Event(), threading.Event()
+
+    def hold_between_read_and_write(conn: Any, ids: Any) -> Any:
+        found = latest_predictions(conn, ids)
+        held.set()
+        assert go.wait(30)
+        return found
+
+    monkeypatch.setattr("curator.pipeline.relisted.latest_predictions", hold_between_read_and_write)
+    reports: list[PollReport] = []
+    dhsc = threading.Thread(target=lambda: reports.append(poll(pollers, server, "dhsc")))
+    dhsc.start()
+    assert held.wait(30)
+    outcomes: list[DecisionOutcome] = []
+    editor = threading.Thread(
+        target=lambda: outcomes.append(
+            decide(
+                engine,
+                item_id,
+                "accept",
+                Actor("U1", "ed", "slack"),
+                sector="adult_social_care_health",
+                category="reports",
+            )
+        )
+    )
+    editor.start()
+    editor.join(1.5)  # waits for the poll's lock, or (without one) decides at once
+    go.set()
+    dhsc.join(30)
+    editor.join(30)
+    assert [o.result for o in outcomes] == ["recorded"]
+    assert stored(engine)["care-workforce"][1] == "accepted"

@@ -50,7 +50,9 @@ def set_quiet_rules(conn: Connection, rules: Mapping[int, str]) -> None:
 
 def ruled_quiet(conn: Connection, item_ids: Iterable[int]) -> set[int]:
     """The items among ``item_ids`` their source's rules kept quiet when they were stored and
-    that nobody has acted on since (still ``new``, at their first version)."""
+    that nobody has acted on since (still ``new``, at their first version). Their rows are
+    locked till the caller's transaction ends (PostgreSQL; SQLite's writer lock does it): the
+    caller queues them, and an editor's decision made in between would be overwritten."""
     ids = list(dict.fromkeys(item_ids))
     if not ids:
         return set()
@@ -90,12 +92,16 @@ _SET_QUIET_RULE = (
 _CLEAR_QUIET_RULES = (
     update(items).where(items.c.id.in_(bindparam("ids", expanding=True))).values(quiet_rule=None)
 )
-_RULED_QUIET = select(items.c.id).where(
-    items.c.id.in_(bindparam("ids", expanding=True)),
-    items.c.lane == literal("quiet", literal_execute=True),
-    items.c.quiet_rule.is_not(None),
-    items.c.status == literal("new", literal_execute=True),
-    items.c.version == 1,
+_RULED_QUIET = (
+    select(items.c.id)
+    .where(
+        items.c.id.in_(bindparam("ids", expanding=True)),
+        items.c.lane == literal("quiet", literal_execute=True),
+        items.c.quiet_rule.is_not(None),
+        items.c.status == literal("new", literal_execute=True),
+        items.c.version == 1,
+    )
+    .with_for_update()
 )
 _LANES_OF = select(items.c.id, items.c.lane).where(items.c.id.in_(bindparam("ids", expanding=True)))
 
