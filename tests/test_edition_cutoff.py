@@ -208,3 +208,9 @@ def test_a_cut_at_a_field_size_one_past_the_dropped_space() -> None:
     assert len(text) == 100
     assert is_cut_off(text[:99])
     assert not is_cut_off(text[:97])
+
+
+def test_a_long_run_of_dots_is_an_ellipsis() -> None:
+    # read from the summary's tail only (a run of dots matched from every start was quadratic)
+    assert cut_off_reason("." * 20_000) == "it ends with an ellipsis"
+    assert cut_off_reason("Findings " + "…" * 20_000) == "it ends with an ellipsis"

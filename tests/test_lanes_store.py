@@ -158,8 +158,10 @@ def test_making_an_expired_card_again_posts_it_anew(engine: Engine) -> None:
         ]
         assert posted_cards(conn, [item_id])[0].ts == "1.000100"
     later = T0 + timedelta(days=70)
+    assert item(engine, item_id)["expired_at"] == T0 + timedelta(days=91)
     with engine.begin() as conn:
         assert make_card(conn, item_id, "U1", later, CHANNEL).result == "carded"
+    assert item(engine, item_id)["expired_at"] is None  # a card again, not an expired one
     row = outbox_row(engine, item_id)
     assert row is not None
     assert (row["status"], row["attempts"], row["message_ts"], row["created_at"]) == (

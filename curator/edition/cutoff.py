@@ -39,6 +39,8 @@ _READ_MORE = re.compile(
     r"|Read the full (?:article|story|post|blog|report|piece|briefing))\b"
     r"[^.!?\n]{0,80}[.!?…»›→\])\s]*$"
 )
+#: How much of a summary's end the ellipsis is looked for in (it and its quotes fit easily).
+_TAIL = 64
 _FINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 # A list item starts a line ("- ", "• ", "2. "); in a list flattened into one line, it follows a
 # space.
@@ -69,7 +71,7 @@ def cut_off_reason(summary: str) -> str | None:
         return None
     if _READ_MORE.search(text):
         return "it ends with a read-more link"
-    if _ELLIPSIS.search(text):
+    if _ELLIPSIS.search(text[-_TAIL:]):  # the tail only: a long run of dots stays linear
         return "it ends with an ellipsis"
     if _FINAL.search(text) or text[-1] in ")]":
         return None

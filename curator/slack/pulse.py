@@ -199,7 +199,8 @@ def draft_reply(
     upload(
         [(f"pulse-{edition.id}.{f}", render(edition, check_format(f))) for f in ("docx", "html")]
     )
-    reply = f"Uploaded the draft of edition {edition.id} ({edition.item_count} items)"
+    count = edition.item_count
+    reply = f"Uploaded the draft of edition {edition.id} ({count} item{'s' if count != 1 else ''})"
     todo = []
     if edition.summaries_to_write:
         todo.append(f"{edition.summaries_to_write} with a summary to write")

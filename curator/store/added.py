@@ -39,7 +39,9 @@ def queue_stored_item(conn: Connection, item_id: int, channel: str | None, now: 
     ``channel`` (None: none), posted anew for an expired one. False when it is a card already,
     or decided."""
     done = conn.execute(
-        update(items).where(items.c.id == item_id, PROMOTABLE).values(status="queued")
+        update(items)
+        .where(items.c.id == item_id, PROMOTABLE)
+        .values(status="queued", expired_at=None)
     )
     if done.rowcount != 1:
         return False

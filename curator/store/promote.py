@@ -51,6 +51,7 @@ def make_card(
             status="queued",
             carded_at=now,
             carded_by=user_id,
+            expired_at=None,  # a card again: what its roll-up line says comes from now on
             version=items.c.version + 1,
         )
     ).rowcount
