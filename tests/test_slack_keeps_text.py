@@ -118,3 +118,46 @@ def test_the_modal_opens_with_the_category_chosen_on_the_card(env: Env) -> None:
     shown = {b["block_id"]: b["element"].get("initial_option") for b in view["blocks"]}
     assert shown[blocks.EDIT_CATEGORY]["value"] == f"{item_id}:briefings"
     assert shown[blocks.EDIT_SECTOR]["value"] == f"{item_id}:adult_social_care_health"
+
+
+def test_a_modal_saved_after_someone_accepted_changes_only_what_its_editor_changed(
+    env: Env,
+) -> None:
+    # Saved after another editor's accept, the labels the modal showed when it opened (the
+    # predicted ones) were recorded as a relabel, silently undoing the other editor's choice.
+    from curator.store.decisions import Actor, decide
+
+    item_id = env.post_card()  # predicted: Adult Social Care and Health, Reports
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    view = env.fake.views[-1]
+    bob = Actor("U2", "bob")
+    decide(env.engine, item_id, "accept", bob, sector="criminal_justice", category="tools_guidance")
+
+    def save(category: str, summary: str) -> None:
+        values: dict[str, Any] = {}
+        for block in view["blocks"]:
+            element = block["element"]
+            if block["block_id"] == blocks.EDIT_CATEGORY:
+                entry: dict[str, Any] = {
+                    "type": "static_select",
+                    "selected_option": {"value": f"{item_id}:{category}"},
+                }
+            elif element["type"] == "static_select":
+                entry = {"type": "static_select", "selected_option": element["initial_option"]}
+            else:
+                value = summary if block["block_id"] == blocks.EDIT_SUMMARY else None
+                entry = {"type": "plain_text_input", "value": value or element.get("initial_value")}
+            values[block["block_id"]] = {element["action_id"]: entry}
+        updates = len(env.fake.calls("chat.update"))
+        assert env.send(form(view_submission(view=view, values=values))).status_code == 200
+        env.fake.wait_for("chat.update", updates + 1)
+
+    save("reports", "A summary alice wrote.")  # the labels as the modal showed them
+    item = env.item(item_id)
+    assert (item["sector"], item["category"]) == ("criminal_justice", "tools_guidance")
+    assert [d["action"] for d in env.decisions(item_id)] == ["accept", "edit"]
+    save("briefings", "A summary alice wrote.")  # the category changed: that one only
+    item = env.item(item_id)
+    assert (item["sector"], item["category"]) == ("criminal_justice", "briefings")
+    assert [d["action"] for d in env.decisions(item_id)][-1] == "relabel"

@@ -199,7 +199,8 @@ class Handlers(PulseCommand, ProposalHandlers):
         key = f"slack:view:{view.get('id')}:{actor.user_id}"
         # From the card, only what the editor changed is theirs: a summary saved as the modal
         # showed it would hide the proposal the thread offers. From a proposal, all of it is.
-        shown = {} if meta.get("proposal_ts") else modal_shown(view)
+        opened = modal_shown(view)
+        shown = {} if meta.get("proposal_ts") else opened
         edits = {
             k: values[k]
             for k in ("title", "summary", "key_findings", "lead_in")
@@ -215,8 +216,16 @@ class Handlers(PulseCommand, ProposalHandlers):
                     self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
                 elif outcome.result == "recorded":
                     self.after_accept(client, item_id, channel, ts)
-            elif (values["sector"], values["category"]) != (card.sector, card.category):
-                self.decide(actor, item_id, "relabel", key + ":relabel", **labels)
+            else:
+                # Only the labels the editor changed in the modal: one another editor set while
+                # it was open (their accept or relabel) is not overwritten by what it showed.
+                changed = {
+                    k: values[k]
+                    for k in ("sector", "category")
+                    if values[k] != opened.get(k) and values[k] != getattr(card, k)
+                }
+                if changed:
+                    self.decide(actor, item_id, "relabel", key + ":relabel", **changed)
         except DecisionError as exc:
             self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
         else:
@@ -225,14 +234,17 @@ class Handlers(PulseCommand, ProposalHandlers):
 
 
 def modal_shown(view: dict[str, Any]) -> dict[str, Any]:
-    """What the Edit modal showed when it opened (its inputs' initial values), read as
-    :func:`blocks.read_modal` reads a submission."""
+    """What the Edit modal showed when it opened (its inputs' initial values and options), read
+    as :func:`blocks.read_modal` reads a submission."""
     values: dict[str, Any] = {}
     for block in view.get("blocks") or []:
         element = block.get("element") or {}
         if element.get("action_id"):
             values[block.get("block_id")] = {
-                element["action_id"]: {"value": element.get("initial_value")}
+                element["action_id"]: {
+                    "value": element.get("initial_value"),
+                    "selected_option": element.get("initial_option"),
+                }
             }
     return blocks.read_modal(values)
 
