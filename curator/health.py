@@ -63,6 +63,8 @@ class SourceFacts:
     #: The last flood of new items stored quiet at once: how many, and when (None: none).
     flood_items: int | None = None
     flood_at: datetime | None = None
+    #: Where the source's URL redirected for good at its last successful check (None: nowhere).
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class SourceHealth:
     ruled_items_wanted_30_days: int = 0
     #: the items the editors accepted or rejected, all told (``acceptance_rate`` is of these)
     items_decided: int = 0
+    #: where its URL redirects for good (None: it does not, or the source is disabled)
+    moved_to: str | None = None
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -116,6 +120,7 @@ class SourceHealth:
             "items_decided": self.items_decided,
             "flood_items": self.flood_items,
             "flood_at": iso(self.flood_at),
+            "moved_to": self.moved_to,
         }
 
 
@@ -186,6 +191,9 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
     )
     # What else an admin should know, said after the status's own detail.
     notes = [detail] if detail else []
+    moved = facts.moved_to if facts.moved_to != source.url and status != "disabled" else None
+    if moved:
+        notes.append(moved_detail(moved))
     if flooded and facts.flood_items is not None and facts.flood_at is not None:
         notes.append(flood_detail(facts.flood_items, facts.flood_at))
     if without_summaries(facts.items_without_summary_30_days, facts.items_last_30_days):
@@ -221,7 +229,14 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         items_kept_quiet_by_rules_30_days=facts.items_kept_quiet_by_rules_30_days,
         ruled_items_wanted_30_days=facts.ruled_items_wanted_30_days,
         items_decided=decided,
+        moved_to=moved,
     )
+
+
+def moved_detail(moved_to: str) -> str:
+    """The note of a source whose URL redirects for good: every check pays the redirect, and an
+    old address stops redirecting one day (often in the redesign that moved it)."""
+    return f"moved permanently to {moved_to}: set its url to that"
 
 
 def flood_detail(items: int, when: datetime) -> str:
@@ -400,8 +415,16 @@ def report_text(
             lines.append(
                 f"• `{h.source_id}` ({h.publisher}): {accepted} of {h.items_decided} accepted"
             )
+    moved = [h for h in healths if h.moved_to]
+    if moved:
+        lines.append(
+            "*Moved* (their address redirects for good; set `url:` in sources.yaml to the new one "
+            "before the old one stops redirecting):"
+        )
+        for h in moved:
+            lines.append(f"• `{h.source_id}` ({h.publisher}): {h.url} → {h.moved_to}")
     lines.extend(suggestion_lines(suggestions, {h.source_id: h.publisher for h in healths}))
-    if healths and not attention and not blocked and not flooded and not bare and not rejected:
+    if healths and not any((attention, blocked, flooded, bare, rejected, moved)):
         lines.append("All sources are polling fine and publishing.")
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     lines.append(f"{len(healths)} sources: {summary}." if healths else "No sources are watched.")

@@ -80,6 +80,8 @@ class Checked:
     read: tuple[str | None, bool] | None = None
     #: New items stored quiet at once as a flood (:func:`flood`); 0 when there was none.
     flood: int = 0
+    #: Where the source's URL has moved for good (its permanent redirects led); None: it has not.
+    moved_to: str | None = None
 
     @property
     def progress(self) -> str:
@@ -201,6 +203,7 @@ class Decider:
             feed_title=None if feed is None else feed.title,
             read=read,
             flood=flood,
+            moved_to=result.moved_to if result.moved_to != source.url else None,
         )
 
     def failed(

@@ -381,4 +381,5 @@ class SourceStore:
             body_hash=check.body_hash,
             read=check.read,
             flood=check.flood,
+            moved_to=check.moved_to,
         )

@@ -80,6 +80,7 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             degraded=bool(st["degraded"]),
             flood_items=st["flood_items"],
             flood_at=st["flood_at"],
+            moved_to=st["moved_to"],
         )
     return out
 

@@ -97,6 +97,9 @@ source_state = Table(
     # and when. NULL: none.
     Column("flood_items", Integer, nullable=True),
     Column("flood_at", UTCDateTime, nullable=True),
+    # Where the permanent redirects (301, 308) from the source's URL led at its last successful
+    # check; NULL when its URL answered itself (or redirected only for now).
+    Column("moved_to", Text, nullable=True),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

@@ -41,6 +41,7 @@ class SourceState:
     degraded: bool = False
     flood_items: int | None = None
     flood_at: datetime | None = None
+    moved_to: str | None = None
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
@@ -210,13 +211,15 @@ def record_success(
     body_hash: str | None = None,
     read: tuple[str | None, bool] | None = None,
     flood: int = 0,
+    moved_to: str | None = None,
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
     the same statement (one UPDATE per source instead of two: a warm poll is mostly this).
     ``body_hash``: the fingerprint of the document just parsed and stored (kept otherwise).
     ``read``: how that document was read, ``(parse_warning, degraded)``; ``None`` (a 304, an
     unchanged document) keeps what the last parse said. ``flood``: the new items of a flood
-    stored quiet just now (recorded with the time; 0 keeps the last one on record)."""
+    stored quiet just now (recorded with the time; 0 keeps the last one on record).
+    ``moved_to``: where the URL's permanent redirects led (None: nowhere; recorded each time)."""
     validators = not not_modified
     titled = validators and feed_title is not None
     params: dict[str, object] = {
@@ -225,6 +228,7 @@ def record_success(
         "p_status": status,
         "p_now": now,
         "p_new_items": new_items,
+        "p_moved_to": moved_to[:2000] if moved_to else None,
     }
     if validators:
         params.update(p_etag=etag, p_last_modified=last_modified)
@@ -276,6 +280,7 @@ def _success_statement(
         "last_checked_at": now,
         "last_ok_at": now,
         "items_seen": c.items_seen + bindparam("p_new_items", type_=c.items_seen.type),
+        "moved_to": bindparam("p_moved_to", type_=c.moved_to.type),
     }
     if validators:
         # Validators are stored verbatim; a 200 without them clears stale ones.
