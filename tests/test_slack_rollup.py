@@ -95,11 +95,15 @@ def test_lines_that_expire_together_redraw_their_roll_up_once(env: Env) -> None:
     gone = [digest_item(env.engine, title=f"Old {n}", first_seen_at=first_seen) for n in (1, 2)]
     fresh = digest_item(env.engine, title="Fresh", first_seen_at=datetime.now(UTC))
     post_digest(env.engine, client_for(env.fake), CHANNEL)
+    card = env.post_card(title="An old card", first_seen_at=first_seen)
     updates = len(env.fake.calls("chat.update"))
     pauses: list[float] = []
     report = expire(env.engine, datetime.now(UTC), 60, client_for(env.fake), sleep=pauses.append)
-    assert (report.expired, report.roll_ups) == (2, 1)
-    assert len(env.fake.calls("chat.update")) == updates + 1  # one message, not one per line
+    assert (report.expired, report.roll_ups, report.redrawn) == (3, 1, 1)
+    # one roll-up message, not one per line, then the card: a second apart, as Slack asks
+    assert len(env.fake.calls("chat.update")) == updates + 2
+    assert pauses == [1.0]
+    assert "Expired after 60 days" in env.card_text(card)
     for item_id in gone:
         line = line_of(env, item_id)
         assert "Expired without a decision" in line["text"]["text"]

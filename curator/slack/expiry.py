@@ -59,7 +59,10 @@ def expire(
         expired += len(ids)
         log.info("%d candidate(s) expired after %d days without a decision", len(ids), days)
         if client is not None:  # their roll-up lines say so, and keep Make a card
-            listed += redraw_listings(engine, client, ids, sleep, MIN_INTERVAL)
+            drawn = redraw_listings(engine, client, ids, sleep, MIN_INTERVAL)
+            listed += drawn
+            if drawn and cards:
+                sleep(MIN_INTERVAL)  # the cards' updates follow: one a second in all
         if redraws is not None and not redraws(cards, should_stop):
             log.warning("stopping: the cards of some expired items were not redrawn")
             break
