@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
 from curator.calendar import current_edition, next_edition
@@ -16,6 +14,7 @@ from curator.edition.service import load_draft_items
 from curator.store.decisions import Actor, decide
 from curator.store.editions import close_edition, list_editions, open_edition
 from curator.store.schema import decisions, items
+from tests.support.cli import Run, in_process_cli
 from tests.support.factories import add_item
 
 pytestmark = pytest.mark.storage
@@ -36,24 +35,9 @@ def accept(engine: Engine, item_id: int, when: datetime, **kw: object) -> str | 
     return outcome.edition
 
 
-Run = Callable[..., Result]
-
-
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    from curator.cli import cli as root
-    from curator.config import get_settings
-
-    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.setenv("USER", "alice")
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(root, list(args), catch_exceptions=False)
-
-    return run
+    return in_process_cli(monkeypatch, tmp_path, CURATOR_DATABASE_URL=db_url, USER="alice")
 
 
 def test_month_boundary_is_london_time(engine: Engine) -> None:

@@ -4,12 +4,10 @@ by `curator draft`; the editors' text and proposals are never marked."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from curator.edition.assemble import DraftItem, Edition, assemble
@@ -18,6 +16,7 @@ from curator.edition.proposed import ProposalText, item_text
 from curator.edition.service import load_draft_items, render
 from curator.store.decisions import Actor, decide
 from curator.store.proposals import NewProposal, save_proposal
+from tests.support.cli import Run, in_process_cli
 from tests.support.factories import add_item
 
 #: The trial's example: a GOV.UK description the feed cut with "…" (the built DHSC fixture).
@@ -158,23 +157,10 @@ def test_docx_marks_the_cut_summary_as_a_highlighted_placeholder() -> None:
 
 # --- through the database and `curator draft` ----------------------------------------------------
 
-Run = Callable[..., Result]
-
 
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    from curator.cli import cli as root
-    from curator.config import get_settings
-
-    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(root, list(args), catch_exceptions=False)
-
-    return run
+    return in_process_cli(monkeypatch, tmp_path, CURATOR_DATABASE_URL=db_url)
 
 
 def accept(engine: Engine, item_id: int) -> None:

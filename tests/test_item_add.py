@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy import Engine, select
 
 from curator.items.match import match_source
@@ -21,6 +20,7 @@ from curator.store.decisions import Actor, decide
 from curator.store.expiry import expire_candidates
 from curator.store.schema import decisions, item_proposals, items, outbox, predictions
 from tests.conftest import REPO
+from tests.support.cli import Run, in_process_cli
 from tests.support.enrich import ENRICH, load_case, serve
 from tests.support.factories import add_item
 from tests.support.httpserver import LocalServer
@@ -43,32 +43,24 @@ KEYS = [
     "relevance",
     "lane",
 ]
-Run = Callable[..., Result]
 
 
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Run:
-    from curator.cli import cli as root
-    from curator.config import get_settings
-
     sources = tmp_path / "sources.yaml"
     sources.write_text(
         "sources:\n  - id: dhsc\n    publisher: Department of Health and Social Care\n"
         "    kind: feed\n    url: https://www.gov.uk/government/organisations/dhsc.atom\n",
         encoding="utf-8",
     )
-    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
-    monkeypatch.setenv("CURATOR_MODEL_DIR", str(REPO / "models"))
-    monkeypatch.setenv("CURATOR_SOURCES_FILE", str(sources))
-    monkeypatch.setenv("USER", "alice")
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(root, list(args), catch_exceptions=False)
-
-    return run
+    return in_process_cli(
+        monkeypatch,
+        tmp_path,
+        CURATOR_DATABASE_URL=db_url,
+        CURATOR_MODEL_DIR=str(REPO / "models"),
+        CURATOR_SOURCES_FILE=str(sources),
+        USER="alice",
+    )
 
 
 def case_url(server: LocalServer, name: str) -> str:
