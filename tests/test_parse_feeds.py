@@ -160,6 +160,37 @@ def test_summary_is_plain_text_and_capped() -> None:
     assert summary.endswith("…")
 
 
+def test_the_line_wordpress_adds_to_every_item_is_not_its_summary() -> None:
+    # Yoast SEO's default `rssafter` setting, "The post %%POSTLINK%% appeared first on
+    # %%BLOGLINK%%.", as WordPress sites (many charities among them) put it in each item's
+    # description and content, after the excerpt's own "[&#8230;]".
+    def item(description: str) -> str:
+        return (
+            "<item><title>Tackling reoffending</title><link>https://x.example/a</link>"
+            f"<description><![CDATA[{description}]]></description></item>"
+        )
+
+    footer = (
+        '<p>The post <a rel="nofollow" href="https://x.example/a">Tackling reoffending</a> '
+        'appeared first on <a rel="nofollow" href="https://x.example">Clinks</a>.</p>'
+    )
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        + item(f"<p>Our new briefing sets out what works &#8230;</p>\n{footer}")
+        + item(footer).replace("/a<", "/b<")
+        + item("<p>The post of Chief Inspector appeared first on the list in 1837.</p>").replace(
+            "/a<", "/c<"
+        )
+        + "</channel></rss>"
+    ).encode()
+    summaries = [e.summary for e in parse(feed).entries]
+    assert summaries == [
+        "Our new briefing sets out what works …",
+        "",  # nothing but that line: no summary (its page's description is read instead)
+        "The post of Chief Inspector appeared first on the list in 1837.",
+    ]
+
+
 def test_the_valid_pubdate_wins_over_an_epoch_dc_date() -> None:
     parsed = parse(fixture("awkward-rss-invalid-dc-date-epoch.xml"))
     assert parsed.entries[0].published_at == datetime(2017, 10, 16, 15, 10, tzinfo=UTC)

@@ -22,6 +22,7 @@ from curator.normalise.doctypes import (
 from curator.normalise.text import (
     clean_text,
     content_type,
+    drop_feed_footer,
     html_soup,
     http_charset,
     says_more_than,
@@ -45,6 +46,7 @@ __all__ = [
     "content_type",
     "document_type_from_govuk_api",
     "document_type_label",
+    "drop_feed_footer",
     "govuk_path",
     "html_soup",
     "http_charset",

@@ -156,6 +156,26 @@ def clean_text(html_or_text: str, *, max_chars: int | None = None) -> str:
     return text
 
 
+#: Longer than a site's name: whatever follows, it is not the line below.
+_FOOTER_SITE_MAX = 300
+
+
+def drop_feed_footer(text: str, title: str) -> str:
+    """Plain ``text`` without the line WordPress's Yoast SEO adds by default to every feed item
+    after its own words, "The post <its title> appeared first on <the site>." (its `rssafter`
+    setting, "The post %%POSTLINK%% appeared first on %%BLOGLINK%%."): nothing of the
+    publication. Only that line, naming the item's own ``title``, at the end."""
+    if not title:
+        return text
+    marker = f"The post {title} appeared first on "
+    at = text.rfind(marker)
+    if at < 0 or (at and text[at - 1] not in " \n"):
+        return text
+    if len(text) - at - len(marker) > _FOOTER_SITE_MAX:
+        return text
+    return text[:at].rstrip()
+
+
 _WORDS = re.compile(r"[a-z0-9]+")
 
 

@@ -15,6 +15,7 @@ from curator.normalise import (
     canonical_url,
     clean_text,
     document_type_label,
+    drop_feed_footer,
     govuk_path,
     is_http_url,
     is_plain_url,
@@ -129,7 +130,10 @@ def build_entry(
         url=url,
         original_url=original,
         title=title,
-        summary=clean_text(raw.summary or "", max_chars=SUMMARY_MAX_CHARS),
+        # the footer dropped before the cut, which would leave half of it
+        summary=clean_text(
+            drop_feed_footer(clean_text(raw.summary or ""), cleaned), max_chars=SUMMARY_MAX_CHARS
+        ),
         document_type=document_type,
         published_at=published,
         govuk_path=path,

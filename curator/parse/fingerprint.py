@@ -28,7 +28,9 @@ from curator.records import SourceConfig
 #: warning); a page without selectors, or whose selectors broke, is read automatically.
 #: 3: characters XML forbids are stripped from titles, summaries, links and ids; entity
 #: declarations are found with expat; entries with impossible characters are skipped.
-PARSE_FORMAT = 3
+#: 4: the line WordPress's Yoast SEO appends to every feed item ("The post … appeared first on
+#: ….") is dropped from summaries.
+PARSE_FORMAT = 4
 
 
 def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body: bytes) -> str:
