@@ -483,6 +483,22 @@ def test_pulse_draft_uploads_the_files_and_says_what_is_left_to_do(env: Env) -> 
     assert len(env.fake.calls("files.completeUploadExternal")) == 1
 
 
+def test_pulse_draft_says_what_the_draft_warns_of(env: Env) -> None:
+    from sqlalchemy import update
+
+    from curator.store.decisions import Actor, decide
+    from curator.store.schema import items
+
+    when = datetime(2024, 6, 3, tzinfo=UTC)
+    item_id = add_item(env.engine, title="Kinship care", summary="A full summary.")
+    decide(env.engine, item_id, "accept", Actor("U1", "alice"), sector="criminal_justice", now=when)
+    with env.engine.begin() as conn:  # a sector no release knows (a hand edit, an old value)
+        conn.execute(update(items).where(items.c.id == item_id).values(sector="youth_work"))
+    answer = pulse_reply(env, "draft 2024-06")["text"]
+    assert answer.startswith("Uploaded the draft of edition 2024-06 (1 item).")
+    assert f"\nTo check: item {item_id} has no known sector ('youth_work')." in answer
+
+
 def test_pulse_draft_of_an_edition_without_items_uploads_nothing(env: Env) -> None:
     answer = pulse_reply(env, "draft")["text"]
     assert answer.startswith("Nothing to draft: no accepted items in edition ")

@@ -185,6 +185,11 @@ def skip_rule(
     return escape(done.text(path))
 
 
+#: The draft's own warnings listed in ``/pulse draft``'s reply, at most (``curator draft`` has
+#: them all).
+MAX_DRAFT_CHECKS = 5
+
+
 def draft_reply(
     engine: Engine, edition_id: str | None, upload: Callable[[list[tuple[str, bytes]]], None]
 ) -> str:
@@ -196,8 +201,12 @@ def draft_reply(
     edition = build_edition(engine, resolve_edition(engine, edition_id))
     if not edition.item_count:
         return f"Nothing to draft: no accepted items in edition {edition.id} yet."
+    problems: list[str] = []  # an item a format could not lay out (flagged in the file)
     upload(
-        [(f"pulse-{edition.id}.{f}", render(edition, check_format(f))) for f in ("docx", "html")]
+        [
+            (f"pulse-{edition.id}.{f}", render(edition, check_format(f), warnings=problems))
+            for f in ("docx", "html")
+        ]
     )
     count = edition.item_count
     reply = f"Uploaded the draft of edition {edition.id} ({count} item{'s' if count != 1 else ''})"
@@ -208,4 +217,10 @@ def draft_reply(
         todo.append(f"{len(edition.summaries_cut)} with a summary cut off by the feed")
     if todo:
         reply += "; marked in it, to finish before publishing: " + ", ".join(todo)
-    return reply + "."
+    reply += "."
+    checks = [*edition.warnings, *problems]  # as `curator draft` prints them
+    if checks:
+        shown = "; ".join(escape(c) for c in checks[:MAX_DRAFT_CHECKS])
+        more = len(checks) - MAX_DRAFT_CHECKS
+        reply += f"\nTo check: {shown}" + (f"; and {more} more" if more > 0 else "") + "."
+    return reply
