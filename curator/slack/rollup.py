@@ -134,13 +134,10 @@ def redraw(engine: Engine, client: WebClient, channel: str, ts: str) -> bool:
 
 
 def redraw_listing(engine: Engine, client: WebClient, item_id: int) -> int:
-    """Redraw the roll-up message(s) listing ``item_id``, after its card was posted, decided or
+    """Redraw the roll-up message listing ``item_id``, after its card was posted, decided or
     edited elsewhere: its line loses **Make a card** and says what became of it. Returns how
-    many were updated; one query and nothing more for an item no roll-up lists (most cards)."""
-    with engine.connect() as conn:
-        listing = store.messages_listing(conn, item_id)
-        drawn = [(m, store.lines_of(conn, m.item_ids)) for m in listing]
-    return sum(_update(client, message, lines) for message, lines in drawn)
+    many were updated (0 for an item no roll-up lists: most cards)."""
+    return redraw_listings(engine, client, [item_id])
 
 
 def redraw_listings(
@@ -154,7 +151,7 @@ def redraw_listings(
     ``chat.update`` too), the roll-up messages listing any of ``item_ids`` (a batch the expiry
     job moved to the quiet lane). Returns how many were updated."""
     with engine.connect() as conn:
-        listing = store.messages_listing_any(conn, item_ids)
+        listing = store.messages_listing(conn, item_ids)
         drawn = [(m, store.lines_of(conn, m.item_ids)) for m in listing]
     done = 0
     for n, (message, lines) in enumerate(drawn):

@@ -215,27 +215,12 @@ def message_at(conn: Connection, channel: str, ts: str) -> DigestMessage | None:
     return None if row is None else _message(row)
 
 
-def messages_listing(conn: Connection, item_id: int) -> list[DigestMessage]:
-    """The posted roll-up messages that list ``item_id``: planned when it was listed (their
-    ``created_at`` is its ``digest_listed_at``), so the few rows of that roll-up are read, not
-    every message's ids. None for an item never listed."""
-    listed_at = conn.execute(
-        select(items.c.digest_listed_at).where(items.c.id == item_id)
-    ).scalar_one_or_none()
-    if listed_at is None:
-        return []
-    rows = conn.execute(
-        select(*_COLUMNS).where(
-            digest_messages.c.created_at == listed_at, digest_messages.c.message_ts.is_not(None)
-        )
-    )
-    return [m for m in map(_message, rows) if item_id in m.item_ids]
-
-
-def messages_listing_any(conn: Connection, item_ids: Sequence[int]) -> list[DigestMessage]:
+def messages_listing(conn: Connection, item_ids: Sequence[int]) -> list[DigestMessage]:
     """The posted roll-up messages that list any of ``item_ids``, each once (a batch of expired
-    items redraws a roll-up once, not once per line): one query for when they were listed, one
-    for the messages planned then."""
+    items redraws a roll-up once, not once per line). They were planned when the items were
+    listed (their ``created_at`` is the items' ``digest_listed_at``), so one query reads when
+    that was, and one the few messages planned then, not every message's ids; the second is
+    not run for items never listed (most cards)."""
     ids = list(dict.fromkeys(item_ids))
     if not ids:
         return []
