@@ -70,26 +70,37 @@ class Classify:
             deciders = [self.decider] * len(new)
         else:
             from curator.classify import ClassifyInput
-            from curator.classify.features import has_summary
 
             inputs = [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in new]
             predictions = classifier.predict(inputs)
             add_predictions(
                 conn, [(n.item_id, p) for n, p in zip(new, predictions, strict=True)], now
             )
-            with_summary = with_lanes_of(classifier, self.decider, has_summary=True)
-            without = with_lanes_of(classifier, self.decider, has_summary=False)
-            deciders = [with_summary if has_summary(i) else without for i in inputs]
+            deciders = self.deciders(classifier, inputs)
         for n, p, decider in zip(new, predictions, deciders, strict=True):
             lanes[decider.lane(n.entry, p, n.situation)].append(n.item_id)
         # why the source's rules kept an item quiet, kept with it (search results, source health)
         ruled = {n.item_id: r for n in new if (r := self.decider.ruled_out(n.entry, n.situation))}
         set_quiet_rules(conn, ruled)
+        self.store_lanes(conn, lanes, now)
+        return Laned(lanes, ruled)
+
+    def deciders(self, classifier: PollModel, inputs: Sequence[ClassifyInput]) -> list[Decider]:
+        """The decider of each item, at ``classifier``'s operating points for an item with a
+        summary or for one without (which has points of its own)."""
+        from curator.classify.features import has_summary
+
+        with_summary = with_lanes_of(classifier, self.decider, has_summary=True)
+        without = with_lanes_of(classifier, self.decider, has_summary=False)
+        return [with_summary if has_summary(i) else without for i in inputs]
+
+    def store_lanes(self, conn: Connection, lanes: dict[Lane, list[int]], now: datetime) -> None:
+        """Store each item's lane and queue the candidates: cards for the editors (and, with a
+        Slack ``channel``, in the outbox), digest items for the day's roll-up."""
         queue_items(conn, lanes["card"], channel=self.channel, now=now)
         queue_items(conn, lanes["digest"], channel=None, now=now)  # listed in the roll-up
         for lane, ids in lanes.items():
             set_lane(conn, ids, lane)
-        return Laned(lanes, ruled)
 
 
 def with_lanes_of(classifier: PollModel, decider: Decider, *, has_summary: bool) -> Decider:

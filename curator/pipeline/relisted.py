@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from curator.pipeline.classify import Classify, with_lanes_of
+from curator.pipeline.classify import Classify
 from curator.pipeline.records import NewItem
 from curator.records import Lane
 from curator.store.handles import Connection
-from curator.store.lanes import clear_quiet_rules, ruled_quiet, set_lane
+from curator.store.lanes import clear_quiet_rules, ruled_quiet
 from curator.store.predictions import latest_predictions
-from curator.store.queue import queue_items
 
 
 def reopen(
@@ -30,9 +29,9 @@ def reopen(
 ) -> dict[Lane, list[int]]:
     """Put in their lanes the ``relisted`` items (stored items another source's rules may have
     kept quiet, as this source lists them) that this source's rules let through and that are
-    quiet by a rule once the batch's new items have their lanes, queueing the cards and digest
-    items as :class:`Classify` does; their rule is cleared, so they are weighed once. Returns
-    their ids by lane."""
+    quiet by a rule once the batch's new items have their lanes, their lanes chosen and stored
+    by :class:`Classify`'s own deciders and store; their rule is cleared, so they are weighed
+    once. Returns their ids by lane."""
     lanes: dict[Lane, list[int]] = {"card": [], "digest": [], "quiet": []}
     through = {
         n.item_id: n for n in relisted if classify.decider.ruled_out(n.entry, n.situation) is None
@@ -43,21 +42,17 @@ def reopen(
     if not through:
         return lanes
     classifier = classify.model()
-    stored = latest_predictions(conn, through)
-    for item_id, n in through.items():
-        decider = classify.decider
-        if classifier is not None:
-            from curator.classify import ClassifyInput
-            from curator.classify.features import has_summary
+    deciders = [classify.decider] * len(through)
+    if classifier is not None:
+        from curator.classify import ClassifyInput
 
-            text = ClassifyInput.of_entry(n.entry, n.source.sector_hint)
-            decider = with_lanes_of(classifier, decider, has_summary=has_summary(text))
+        inputs = [ClassifyInput.of_entry(n.entry, n.source.sector_hint) for n in through.values()]
+        deciders = classify.deciders(classifier, inputs)
+    stored = latest_predictions(conn, through)
+    for (item_id, n), decider in zip(through.items(), deciders, strict=True):
         found = stored.get(item_id)
         prediction = found.prediction() if found is not None else None
         lanes[decider.lane(n.entry, prediction, n.situation)].append(item_id)
     clear_quiet_rules(conn, through)
-    queue_items(conn, lanes["card"], channel=classify.channel, now=now)
-    queue_items(conn, lanes["digest"], channel=None, now=now)
-    for lane in ("card", "digest"):
-        set_lane(conn, lanes[lane], lane)
+    classify.store_lanes(conn, lanes, now)
     return lanes
