@@ -241,6 +241,16 @@ def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], 
     return by_url, by_path
 
 
+def _matching(
+    by_url: dict[str, _Stored], by_path: dict[str, _Stored], entry: Entry
+) -> _Stored | None:
+    """The stored item (or entry of this batch) ``entry`` is, by canonical URL or GOV.UK path."""
+    found = by_url.get(entry.url)
+    if found is None and entry.govuk_path:
+        found = by_path.get(entry.govuk_path)
+    return found
+
+
 # Built once with expanding parameters: one SELECT per source of a poll need not build and hash a
 # new statement each time.
 _KNOWN_COLUMNS = (
@@ -291,9 +301,7 @@ def store_entries(
     for entry in entries:
         when = entry.published_at or now
         key = title_key(entry.title)
-        match = known_urls.get(entry.url) or (
-            known_paths.get(entry.govuk_path) if entry.govuk_path else None
-        )
+        match = _matching(known_urls, known_paths, entry)
         if match is not None or recent.near(conn, entry, key, when) is not None:
             report.duplicates += 1
             report.relisted(match, entry)
@@ -318,8 +326,7 @@ def store_entries(
     if lost:  # its row is committed now (the INSERT waited for it): its rules may have ruled it
         by_url, by_path = _known(conn, lost)
         for entry in lost:
-            path = by_path.get(entry.govuk_path) if entry.govuk_path else None
-            report.relisted(by_url.get(entry.url) or path, entry)
+            report.relisted(_matching(by_url, by_path, entry), entry)
     return report
 
 
