@@ -133,13 +133,13 @@ class FetchResult:
     max_age: float | None = None  # seconds, from Cache-Control: max-age
     # curator.parse.fingerprint of the body and of how its source parses it (set by the poller)
     body_hash: str | None = None
-    #: Where the permanent redirects (301, 308) from the URL asked for led, if any.
+    #: Where the permanent redirects (301, 308) from the URL asked for led, if anywhere else.
     moved_to: str | None = None
 
     def moved_warning(self, asked: str) -> str | None:
         """What an admin should know when the URL ``asked`` (the source's) has moved for good:
         every fetch pays a redirect, and the move may be the first step of a redesign."""
-        if self.moved_to is None or self.moved_to == asked:
+        if self.moved_to is None:
             return None
         return (
             f"{asked} has moved permanently (HTTP 301/308) to {self.moved_to}; "

@@ -38,7 +38,8 @@ class _Response:
     headers: httpx.Headers
     content: bytes
     started: float = 0.0  # perf_counter when the first hop got its slots (queueing excluded)
-    moved_to: httpx.URL | None = None  # where permanent redirects from the first URL lead
+    moved_to: httpx.URL | None = None  # where permanent redirects from the first URL lead, if
+    # elsewhere
 
 
 def _seconds(value: float) -> str:
@@ -259,7 +260,8 @@ class Fetcher:
                             source_id, current, headers, max_bytes
                         )
                     if location is None:
-                        resp.started, resp.moved_to = started, moved
+                        # back where it began (a sign-in round trip): it has not moved
+                        resp.started, resp.moved_to = started, None if moved == origin else moved
                         return resp
                     if hop == s.max_redirects:
                         break

@@ -203,7 +203,7 @@ class Decider:
             feed_title=None if feed is None else feed.title,
             read=read,
             flood=flood,
-            moved_to=result.moved_to if result.moved_to != source.url else None,
+            moved_to=result.moved_to,
         )
 
     def failed(
