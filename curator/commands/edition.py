@@ -234,11 +234,7 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         content = render(built, check_format(fmt), warnings=problems)
     if out is None and fmt == "docx":
         out = Path(f"pulse-{built.id}.docx")
-    note = f"edition {built.id}: {built.item_count} items"
-    if built.summaries_to_write:
-        note += f", {built.summaries_to_write} with a summary to write"
-    if built.summaries_cut:
-        note += f", {len(built.summaries_cut)} with a summary cut off by the feed"
+    note = ", ".join([f"edition {built.id}: {built.item_count} items", *built.to_finish()])
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
     for line in cut_summaries(built):

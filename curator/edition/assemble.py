@@ -126,6 +126,16 @@ class Edition:
     #: list of what to check).
     summaries_cut: tuple[EntryView, ...] = ()
 
+    def to_finish(self) -> list[str]:
+        """What is marked in the draft for the editors to finish before publishing, counted
+        (``curator draft`` and ``/pulse draft`` say it alike)."""
+        out = []
+        if self.summaries_to_write:
+            out.append(f"{self.summaries_to_write} with a summary to write")
+        if self.summaries_cut:
+            out.append(f"{len(self.summaries_cut)} with a summary cut off by the feed")
+        return out
+
 
 def edition_title(edition_id: str) -> str:
     """``"2024-06"`` -> ``"June 2024"``."""

@@ -1,6 +1,7 @@
 """The I/O shell around the pure assembler: load an edition's items, assemble, render.
 
-``draft_files`` is what ``curator draft`` and Slack's ``/pulse draft`` call.
+``curator draft`` and Slack's ``/pulse draft`` build an edition (:func:`build_edition`) and
+:func:`render` it, keeping what rendering warns of; :func:`draft_files` gives the files at once.
 """
 
 from __future__ import annotations

@@ -210,11 +210,7 @@ def draft_reply(
     )
     count = edition.item_count
     reply = f"Uploaded the draft of edition {edition.id} ({count} item{'s' if count != 1 else ''})"
-    todo = []
-    if edition.summaries_to_write:
-        todo.append(f"{edition.summaries_to_write} with a summary to write")
-    if edition.summaries_cut:
-        todo.append(f"{len(edition.summaries_cut)} with a summary cut off by the feed")
+    todo = edition.to_finish()
     if todo:
         reply += "; marked in it, to finish before publishing: " + ", ".join(todo)
     reply += "."
