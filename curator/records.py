@@ -39,6 +39,9 @@ CATEGORIES: dict[str, str] = {
 #: editor), ``accepted`` (in an edition; a held item is accepted into the next one), ``rejected``
 #: (kept as a tombstone, so it never comes back as new).
 ItemStatus = Literal["new", "queued", "accepted", "rejected"]
+#: Below this sector confidence a relevant prediction is flagged uncertain ("Needs a look": the
+#: model is unsure of the sector); a model's sidecar may set its own, and every one so far uses it.
+MIN_SECTOR_CONFIDENCE = 0.5
 #: Each status as editors read it in search results (``new`` covers an item never put to the
 #: editors and a candidate that expired: neither was decided).
 STATUS_WORDS: dict[str, str] = {

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import numpy as np
 
+from curator.records import MIN_SECTOR_CONFIDENCE
+
 if TYPE_CHECKING:
     from curator.records import Entry
 
@@ -89,7 +91,7 @@ class Thresholds:
     relevant: float
     uncertain_low: float
     uncertain_high: float
-    min_sector_confidence: float = 0.5
+    min_sector_confidence: float = MIN_SECTOR_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ class Sidecar:
             relevant=float(t["relevant"]),
             uncertain_low=float(t["uncertain_low"]),
             uncertain_high=float(t["uncertain_high"]),
-            min_sector_confidence=float(t.get("min_sector_confidence", 0.5)),
+            min_sector_confidence=float(t.get("min_sector_confidence", MIN_SECTOR_CONFIDENCE)),
         )
         values = {k: obj[k] for k in known if k in obj}
         values["version"] = str(obj["version"])

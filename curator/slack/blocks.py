@@ -31,7 +31,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from curator.errors import SlackError
-from curator.records import CATEGORIES, SECTORS, Category, ItemStatus, Sector
+from curator.records import (
+    CATEGORIES,
+    MIN_SECTOR_CONFIDENCE,
+    SECTORS,
+    Category,
+    ItemStatus,
+    Sector,
+)
 from curator.slack import limits
 
 ACCEPT = "pulse_accept"
@@ -189,10 +196,10 @@ def expired_line(card: Card) -> str:
 
 
 def unsure_of(card: Card) -> str:
-    """What the model is unsure of: its sector (a low confidence, as the model's
-    ``min_sector_confidence`` of 0.5), else whether the item is one for the digest at all; the
+    """What the model is unsure of: its sector (a confidence below the models'
+    ``min_sector_confidence``), else whether the item is one for the digest at all; the
     confidences shown are the sector's and category's, and were read as contradicting it."""
-    if card.sector_confidence is not None and card.sector_confidence < 0.5:
+    if card.sector_confidence is not None and card.sector_confidence < MIN_SECTOR_CONFIDENCE:
         return "the model is unsure of the sector"
     return "the model is unsure it is one for the digest"
 
