@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from curator.slack import blocks
-from tests.test_slack_app import Env, pulse_reply, slack_env
+from tests.test_slack_app import Env, pulse_reply, slack_env, wait_until
 
 pytestmark = pytest.mark.storage
 
@@ -49,7 +49,11 @@ def test_a_double_click_on_undo_says_already_undone_by_the_title(env: Env) -> No
     # It said "Nothing changed: item 7 has no decision to undo": an id editors never see.
     item_id = env.post_card(title="Care homes & staffing")
     env.click(item_id, blocks.ACCEPT)
+    # Clicks are handled after Slack's ack, each on its own: the Undo button is on the card
+    # only once the accept is recorded, and the second click follows the first's undo.
+    wait_until(lambda: env.item(item_id)["status"] == "accepted")
     env.click(item_id, blocks.UNDO, action_ts="1717405200.000100")
+    wait_until(lambda: env.item(item_id)["status"] == "queued")
     env.click(item_id, blocks.UNDO, action_ts="1717405200.000200")
     (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
     assert told == "Already undone: “Care homes &amp; staffing” is undecided again."
@@ -61,7 +65,9 @@ def test_a_double_click_on_undo_says_already_undone_by_the_title(env: Env) -> No
 def test_an_undo_after_another_editors_undo_names_them(env: Env) -> None:
     item_id = env.post_card(title="Kinship care")
     env.click(item_id, blocks.REJECT)
+    wait_until(lambda: env.item(item_id)["status"] == "rejected")
     env.click(item_id, blocks.UNDO, user="U2", name="bob")
+    wait_until(lambda: env.item(item_id)["status"] == "queued")
     env.click(item_id, blocks.UNDO)
     (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
     assert told == "Already undone by <@U2>: “Kinship care” is undecided again."
