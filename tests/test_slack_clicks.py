@@ -39,6 +39,7 @@ def test_the_other_decision_by_the_same_editor_is_still_explained(env: Env) -> N
     # Accept, then Reject on a card not redrawn yet: not what they asked for, so they are told.
     item_id = env.post_card()
     env.click(item_id, blocks.ACCEPT)
+    wait_until(lambda: env.item(item_id)["status"] == "accepted")  # recorded, not yet redrawn
     env.click(item_id, blocks.REJECT)
     (told,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
     assert "already accepted by <@U1>" in told["text"]
