@@ -358,6 +358,7 @@ class SourceStore:
                 status=verdict.status,
                 blocked=verdict.blocked,
                 next_check_at=verdict.next_check_at,
+                worker=self.worker,
             )
             state_store.release(conn, src.id, self.worker)
         self.report.failed += 1

@@ -78,8 +78,11 @@ def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
     it published meanwhile is its archive, not news. Its schedule and refusals go too: an admin
     who enables a source again wants it checked at the next pass, not when the backoff or the
     daily check of a blocked site it had when disabled would have come round (its failures are
-    kept until it answers, so it shows as failing till then). Only rows that still hold
-    something to forget are written."""
+    kept until it answers, so it shows as failing till then). A claim on it is dropped as well:
+    a worker still fetching it when it was disabled then writes back what it fetched, but not
+    the validators, fingerprint and schedule forgotten here (:func:`record_success` and
+    :func:`record_failure` write those only under the worker's own claim). Only rows that still
+    hold something to forget are written."""
     ids = list(source_ids)
     if not ids:
         return
@@ -87,12 +90,19 @@ def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
         source_state.c.body_hash.is_not(None),
         source_state.c.next_check_at.is_not(None),
         source_state.c.consecutive_blocks > 0,
+        source_state.c.claimed_by.is_not(None),
     )
     conn.execute(
         update(source_state)
         .where(source_state.c.source_id.in_(ids), held)
         .values(
-            etag=None, last_modified=None, body_hash=None, next_check_at=None, consecutive_blocks=0
+            etag=None,
+            last_modified=None,
+            body_hash=None,
+            next_check_at=None,
+            consecutive_blocks=0,
+            claimed_by=None,
+            claimed_until=None,
         )
     )
 
@@ -219,7 +229,10 @@ def record_success(
     ``read``: how that document was read, ``(parse_warning, degraded)``; ``None`` (a 304, an
     unchanged document) keeps what the last parse said. ``flood``: the new items of a flood
     stored quiet just now (recorded with the time; 0 keeps the last one on record).
-    ``moved_to``: where the URL's permanent redirects led (None: nowhere; recorded each time)."""
+    ``moved_to``: where the URL's permanent redirects led (None: nowhere; recorded each time).
+    With ``release_from``, the validators, fingerprint and schedule are written only while that
+    worker still holds the claim: a source disabled meanwhile had them forgotten
+    (:func:`forget_documents`), and one another worker claimed after the lease ran out is its."""
     validators = not not_modified
     titled = validators and feed_title is not None
     params: dict[str, object] = {
@@ -271,8 +284,16 @@ def _success_statement(
     as extra SET columns.)"""
     c = source_state.c
     now = bindparam("p_now", type_=c.last_checked_at.type)
+    mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
+
+    def held(column: str, value: object) -> object:
+        """``value`` for ``column``, or (releasing a claim no longer ours) what it holds."""
+        return case((mine, value), else_=c[column]) if release else value
+
     values: dict[str, object] = {
-        "next_check_at": bindparam("p_next_check_at", type_=c.next_check_at.type),
+        "next_check_at": held(
+            "next_check_at", bindparam("p_next_check_at", type_=c.next_check_at.type)
+        ),
         "consecutive_failures": 0,
         "consecutive_blocks": 0,
         "last_error": None,
@@ -284,14 +305,16 @@ def _success_statement(
     }
     if validators:
         # Validators are stored verbatim; a 200 without them clears stale ones.
-        values["etag"] = bindparam("p_etag", type_=c.etag.type)
-        values["last_modified"] = bindparam("p_last_modified", type_=c.last_modified.type)
+        values["etag"] = held("etag", bindparam("p_etag", type_=c.etag.type))
+        values["last_modified"] = held(
+            "last_modified", bindparam("p_last_modified", type_=c.last_modified.type)
+        )
     if titled:
         values["feed_title"] = bindparam("p_feed_title", type_=c.feed_title.type)
     if new_item:
         values["last_new_item_at"] = now
     if hashed:
-        values["body_hash"] = bindparam("p_body_hash", type_=c.body_hash.type)
+        values["body_hash"] = held("body_hash", bindparam("p_body_hash", type_=c.body_hash.type))
     if read:
         values["parse_warning"] = bindparam("p_parse_warning", type_=c.parse_warning.type)
         values["degraded"] = bindparam("p_degraded", type_=c.degraded.type)
@@ -299,7 +322,6 @@ def _success_statement(
         values["flood_items"] = bindparam("p_flood", type_=c.flood_items.type)
         values["flood_at"] = now
     if release:
-        mine = c.claimed_by == bindparam("p_worker", type_=c.claimed_by.type)
         values["claimed_by"] = case((mine, None), else_=c.claimed_by)
         values["claimed_until"] = case((mine, None), else_=c.claimed_until)
     where = c.source_id == bindparam("p_source_id", type_=c.source_id.type)
@@ -315,17 +337,26 @@ def record_failure(
     error: str,
     status: int | None = None,
     blocked: bool = False,
+    worker: str | None = None,
 ) -> None:
     """Record a failed check. ``blocked``: the site refused us (401/403 or a bot challenge),
-    which adds to the refusals in a row; any other failure ends that streak."""
+    which adds to the refusals in a row; any other failure ends that streak. With ``worker``,
+    the schedule and refusals are written only while it holds the claim (as
+    :func:`record_success`)."""
     c = source_state.c
+    schedule: object = next_check_at
+    blocks: object = c.consecutive_blocks + 1 if blocked else 0
+    if worker is not None:
+        mine = c.claimed_by == worker
+        schedule = case((mine, next_check_at), else_=c.next_check_at)
+        blocks = case((mine, blocks), else_=c.consecutive_blocks)
     conn.execute(
         update(source_state)
         .where(c.source_id == source_id)
         .values(
-            next_check_at=next_check_at,
+            next_check_at=schedule,
             consecutive_failures=c.consecutive_failures + 1,
-            consecutive_blocks=c.consecutive_blocks + 1 if blocked else 0,
+            consecutive_blocks=blocks,
             last_error=error[:2000],
             last_status=status,
             last_checked_at=now,
