@@ -42,6 +42,11 @@ ItemStatus = Literal["new", "queued", "accepted", "rejected"]
 #: Below this sector confidence a relevant prediction is flagged uncertain ("Needs a look": the
 #: model is unsure of the sector); a model's sidecar may set its own, and every one so far uses it.
 MIN_SECTOR_CONFIDENCE = 0.5
+
+#: The longest summary stored, in characters: a longer one (a feed that sends the whole article
+#: as its description) is cut at a word boundary and ends with "…" (``clean_text``).
+SUMMARY_MAX_CHARS = 5000
+
 #: Each status as editors read it in search results (``new`` covers an item never put to the
 #: editors and a candidate that expired: neither was decided).
 STATUS_WORDS: dict[str, str] = {

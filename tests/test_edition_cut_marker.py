@@ -10,10 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from curator.commands.edition import cut_summaries
 from curator.edition.assemble import DraftItem, Edition, assemble
-from curator.edition.cutoff import SUMMARY_CUT_NOTE
+from curator.edition.cutoff import (
+    STORED_CUT_REASON,
+    SUMMARY_CUT_NOTE,
+    SUMMARY_SHORTENED_NOTE,
+    cut_off_reason,
+)
 from curator.edition.proposed import ProposalText, item_text
 from curator.edition.service import load_draft_items, render
+from curator.normalise.text import clean_text
+from curator.records import SUMMARY_MAX_CHARS
 from curator.store.decisions import Actor, decide
 from curator.store.proposals import NewProposal, save_proposal
 from tests.support.cli import Run, in_process_cli
@@ -215,3 +223,33 @@ def test_a_proposed_summary_is_never_marked_as_cut(engine: Engine) -> None:
     decide(engine, item_id, "use_proposal", EDITOR)
     [used] = load_draft_items(engine, "2024-06")
     assert used.summary == "Proposed, and whole…" and not used.summary_from_feed
+
+
+def test_a_summary_the_bot_shortened_when_storing_it_is_not_blamed_on_the_feed() -> None:
+    """A feed that sends a whole article as its description: the summary is stored cut at
+    ``SUMMARY_MAX_CHARS`` with "…" by ``clean_text``; the note says so, and tells the editor to
+    complete it all the same."""
+    article = " ".join(
+        f"Sentence {n} of a long article about adult social care." for n in range(600)
+    )
+    stored = clean_text(article, max_chars=SUMMARY_MAX_CHARS)
+    assert stored.endswith("…") and len(stored) <= SUMMARY_MAX_CHARS
+    assert cut_off_reason(stored) == STORED_CUT_REASON
+    assert cut_off_reason(CUT) == "it ends with an ellipsis"  # a teaser is still the feed's
+    built = assemble("2024-06", [draft_item(1, stored), draft_item(2, CUT)])
+    notes = [
+        b.lines for e in built.sections[0].categories[0].entries for b in e.body if b.kind == "note"
+    ]
+    assert notes == [(SUMMARY_SHORTENED_NOTE,), (SUMMARY_CUT_NOTE,)]
+    assert SUMMARY_SHORTENED_NOTE == (
+        "[Summary shortened to 5,000 characters when stored: complete it before publishing]"
+    )
+    assert built.to_finish() == [
+        "1 with a summary cut off by the feed",
+        "1 with a summary shortened when stored",
+    ]
+    assert cut_summaries(built)[0] == (
+        "to check: item 1 ('Department of Health and Social Care. Publication 1.'): its summary "
+        "was shortened when stored (the bot kept its first 5,000 characters); complete it: "
+        'curator edition edit 1 --summary "…"'
+    )

@@ -192,10 +192,14 @@ def edit(
 
 
 def cut_summaries(edition: Edition) -> list[str]:
-    """One line for each item whose summary the feed cut off: what the editors must check."""
+    """One line for each item whose summary the feed (or the bot, storing a very long one) cut
+    off: what the editors must check."""
+    from curator.edition.cutoff import cut_by_the_bot
+
     return [
-        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): its summary was cut off by the "
-        f"feed ({v.summary_cut}); complete it: "
+        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): its summary was "
+        f"{'shortened when stored' if cut_by_the_bot(v.summary_cut) else 'cut off by the feed'} "
+        f"({v.summary_cut}); complete it: "
         f'curator edition edit {v.item.item_id} --summary "…"'
         for v in edition.summaries_cut
     ]

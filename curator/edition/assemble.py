@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Literal
 
 from curator.calendar import parse_edition
-from curator.edition.cutoff import SUMMARY_CUT_NOTE, cut_off_reason
+from curator.edition.cutoff import cut_by_the_bot, cut_note, cut_off_reason
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (
@@ -132,8 +132,11 @@ class Edition:
         out = []
         if self.summaries_to_write:
             out.append(f"{self.summaries_to_write} with a summary to write")
-        if self.summaries_cut:
-            out.append(f"{len(self.summaries_cut)} with a summary cut off by the feed")
+        ours = sum(1 for v in self.summaries_cut if cut_by_the_bot(v.summary_cut))
+        if len(self.summaries_cut) > ours:
+            out.append(f"{len(self.summaries_cut) - ours} with a summary cut off by the feed")
+        if ours:
+            out.append(f"{ours} with a summary shortened when stored")
         return out
 
 
@@ -210,7 +213,7 @@ def entry_view(item: DraftItem) -> EntryView:
         body.append(Block("paragraph", (SUMMARY_TO_WRITE,)))
     cut = cut_off_reason(item.summary) if item.summary_from_feed and not missing else None
     if cut:
-        body.append(Block("note", (SUMMARY_CUT_NOTE,)))
+        body.append(Block("note", (cut_note(cut),)))
     findings = tuple(f for f in (clean_text(k) for k in item.key_findings) if f)
     if findings:
         proposed = "key_findings" in item.proposed

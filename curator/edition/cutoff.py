@@ -30,8 +30,20 @@ from __future__ import annotations
 
 import re
 
+from curator.records import SUMMARY_MAX_CHARS
+
 #: The note printed with a summary the feed cut off, in every format of the draft.
 SUMMARY_CUT_NOTE = "[Summary cut off by the feed: complete it before publishing]"
+#: Why, and the note printed, when the summary is one the bot itself shortened as it stored it
+#: (longer than ``SUMMARY_MAX_CHARS``: a feed that sent a whole article): "cut off by the feed"
+#: would send the editor to the wrong place.
+STORED_CUT_REASON = f"the bot kept its first {SUMMARY_MAX_CHARS:,} characters"
+SUMMARY_SHORTENED_NOTE = (
+    f"[Summary shortened to {SUMMARY_MAX_CHARS:,} characters when stored: "
+    "complete it before publishing]"
+)
+#: A word is shorter than this: the stored cut falls at most this far before the limit.
+_LONGEST_WORD = 100
 
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…)[\"'”’»]*\s*$|[\[(]\s*(?:\.{3}|…)\s*[\])]\s*$")
 _READ_MORE = re.compile(
@@ -69,6 +81,8 @@ def cut_off_reason(summary: str) -> str | None:
     text = summary.replace("\r\n", "\n").strip()
     if not text:
         return None
+    if text.endswith("…") and SUMMARY_MAX_CHARS - _LONGEST_WORD < len(text) <= SUMMARY_MAX_CHARS:
+        return STORED_CUT_REASON
     if _READ_MORE.search(text):
         return "it ends with a read-more link"
     if _ELLIPSIS.search(text[-_TAIL:]):  # the tail only: a long run of dots stays linear
@@ -80,6 +94,16 @@ def cut_off_reason(summary: str) -> str | None:
 
 def is_cut_off(summary: str) -> bool:
     return cut_off_reason(summary) is not None
+
+
+def cut_by_the_bot(reason: str | None) -> bool:
+    """Whether :func:`cut_off_reason` said the bot, not the feed, shortened the summary."""
+    return reason == STORED_CUT_REASON
+
+
+def cut_note(reason: str) -> str:
+    """The note printed after a summary cut off for ``reason``."""
+    return SUMMARY_SHORTENED_NOTE if cut_by_the_bot(reason) else SUMMARY_CUT_NOTE
 
 
 def _unfinished(text: str) -> str | None:

@@ -20,8 +20,15 @@ from curator.normalise import (
     is_http_url,
     xml_safe,
 )
-from curator.parse.entries import FUTURE_DATE_TOLERANCE, SUMMARY_MAX_CHARS, TITLE_MAX_CHARS
-from curator.records import ADDED_BY_LINK, CATEGORIES, SECTORS, Entry, SourceConfig
+from curator.parse.entries import FUTURE_DATE_TOLERANCE, TITLE_MAX_CHARS
+from curator.records import (
+    ADDED_BY_LINK,
+    CATEGORIES,
+    SECTORS,
+    SUMMARY_MAX_CHARS,
+    Entry,
+    SourceConfig,
+)
 
 
 class LinkUsageError(CuratorError):

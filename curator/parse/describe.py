@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from curator.normalise import clean_text, html_soup, http_charset
-from curator.parse.entries import SUMMARY_MAX_CHARS
+from curator.records import SUMMARY_MAX_CHARS
 
 #: The meta tags read, best first (``name`` or ``property``, case aside).
 DESCRIPTION_TAGS = ("description", "og:description", "twitter:description", "dc.description")

@@ -22,9 +22,8 @@ from curator.normalise import (
     split_document_type,
     xml_safe,
 )
-from curator.records import Entry, ParsedFeed, SourceConfig
+from curator.records import SUMMARY_MAX_CHARS, Entry, ParsedFeed, SourceConfig
 
-SUMMARY_MAX_CHARS = 5000
 TITLE_MAX_CHARS = 1000
 #: A date further ahead of "now" than this is a publisher's mistake (or a misread epoch), not
 #: an embargo: it is dropped and the pipeline uses first-seen instead.
