@@ -23,6 +23,8 @@ JOINT = FeedItem("Care workforce report", f"{GOV}/care-workforce", summary="Find
 OLD = FeedItem(
     "Workforce pay report", f"{GOV}/pay", updated="2024-03-01T09:30:00Z", summary="Findings"
 )
+#: The department's own page of the report: another link, a near-identical title.
+OWN_PAGE = FeedItem("Care Workforce Report.", "https://dhsc.example/care-workforce", summary="x")
 
 SOURCES = """\
 sources:
@@ -55,6 +57,36 @@ def serve(server: LocalServer, *, dhsc: list[FeedItem]) -> None:
     server.add("/dhsc.atom", atom(dhsc), headers=headers)
 
 
+def store_in_one_transaction(
+    engine: Engine, pollers: Pollers, finder_items: list[FeedItem], dhsc_items: list[FeedItem]
+) -> PollReport:
+    """The finder's and dhsc's documents stored in one transaction, the finder's first."""
+    from curator.fetch import FetchRequest
+    from curator.pipeline.records import Arrival
+    from curator.records import FetchResult
+    from curator.store import source_state
+
+    text = SOURCES.format(
+        finder="https://x.test/f.atom", dhsc="https://x.test/d.atom", dhsc_rules=""
+    )
+    finder, dhsc = parse_sources_text(text)
+    with engine.begin() as conn:
+        source_state.sync_sources(conn, [finder, dhsc])
+    with engine.connect() as conn:
+        states = source_state.load_states(conn)
+    report = PollReport(sources=2)
+    store = pollers(parse_workers=0).source_store(report, states)
+
+    def arrival(src: SourceConfig, items: list[FeedItem]) -> Arrival:
+        headers = {"Content-Type": "application/atom+xml"}
+        result = FetchResult(src.id, src.url, 200, headers, atom(items), 0.0)
+        return Arrival(FetchRequest(src), result)
+
+    outcomes = list(store.store_group([arrival(finder, finder_items), arrival(dhsc, dhsc_items)]))
+    assert len(outcomes) == 2 and report.ok == 2
+    return report
+
+
 def stored(engine: Engine) -> dict[str, tuple[str, str, str | None, str]]:
     with engine.connect() as conn:
         rows = conn.execute(select(items)).all()
@@ -80,6 +112,20 @@ def test_another_sources_listing_puts_a_ruled_out_item_in_its_lane(
 
     # weighed once: listed again, nothing moves
     assert poll(pollers, server, "dhsc").reopened == 0
+
+
+def test_a_near_identical_title_under_another_link_reopens_it_too(
+    engine: Engine, server: LocalServer, pollers: Pollers
+) -> None:
+    # The department's feed links its own page, titled a little differently, where the finder
+    # linked the publication: the same publisher, a near-identical title within 14 days is the
+    # same publication (curator/dedupe.py), so it is weighed as the finder's listing would be.
+    serve(server, dhsc=[OWN_PAGE])
+    poll(pollers, server, "finder")
+    report = poll(pollers, server, "dhsc")
+    assert (report.new_items, report.duplicates, report.reopened) == (0, 1, 1)
+    assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
+    assert "care-workforce" in stored(engine) and len(stored(engine)) == 2  # nothing new stored
 
 
 def test_a_listing_whose_own_rules_catch_it_leaves_it_quiet(
@@ -143,30 +189,19 @@ def test_in_one_transaction_the_ruled_source_stored_first_does_not_win(
 ) -> None:
     # Both documents stored in one transaction, the finder's first: the dhsc listing finds the
     # report before its lane is chosen, so which one wins is read once the batch is classified.
-    from curator.fetch import FetchRequest
-    from curator.pipeline.records import Arrival
-    from curator.records import FetchResult
-    from curator.store import source_state
-
-    text = SOURCES.format(
-        finder="https://x.test/f.atom", dhsc="https://x.test/d.atom", dhsc_rules=""
-    )
-    finder, dhsc = parse_sources_text(text)
-    with engine.begin() as conn:
-        source_state.sync_sources(conn, [finder, dhsc])
-    with engine.connect() as conn:
-        states = source_state.load_states(conn)
-    report = PollReport(sources=2)
-    store = pollers(parse_workers=0).source_store(report, states)
-
-    def arrival(src: SourceConfig, items: list[FeedItem]) -> Arrival:
-        headers = {"Content-Type": "application/atom+xml"}
-        result = FetchResult(src.id, src.url, 200, headers, atom(items), 0.0)
-        return Arrival(FetchRequest(src), result)
-
-    outcomes = list(store.store_group([arrival(finder, [JOINT]), arrival(dhsc, [JOINT])]))
-    assert len(outcomes) == 2 and report.ok == 2
+    report = store_in_one_transaction(engine, pollers, [JOINT], [JOINT])
     assert (report.new_items, report.ruled_quiet, report.reopened) == (1, 1, 1)
+    assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
+
+
+def test_in_one_transaction_a_near_identical_title_stored_just_before_is_found_by_its_id(
+    engine: Engine, pollers: Pollers
+) -> None:
+    # The finder's document stored first in the transaction: the title it just stored is held
+    # for the pass as not stored yet, and must name its row once it is, or the department's
+    # listing under another link would find it and reopen nothing.
+    report = store_in_one_transaction(engine, pollers, [JOINT], [OWN_PAGE])
+    assert (report.new_items, report.duplicates, report.reopened) == (1, 1, 1)
     assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
 
 

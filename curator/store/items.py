@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, bindparam, func, or_, select
@@ -96,25 +97,31 @@ class PublisherTitles:
                 return item_id
         return None
 
-    def add(self, publisher: str, item_id: int, when: datetime, key: str) -> None:
+    def add(self, publisher: str, item_id: int, when: datetime, key: str) -> _Slot | None:
+        """Hold a title; returns where it is held (None: already held), for :meth:`mark_stored`."""
         if item_id != _UNSTORED:
             ids = self._ids.setdefault(publisher, set())
             if item_id in ids:
-                return
+                return None
             ids.add(item_id)
         groups = self._groups.setdefault(publisher, {})
         keys, meta = groups.setdefault(numbers_of(key), ([], []))
         keys.append(key)
         meta.append((item_id, when))
+        return meta, len(meta) - 1
 
     def __len__(self) -> int:
         """Titles held (read from the store or added)."""
         return sum(len(keys) for groups in self._groups.values() for keys, _ in groups.values())
 
-    def mark_stored(self, publisher: str, item_id: int) -> None:
+    def mark_stored(self, publisher: str, item_id: int, slot: _Slot | None = None) -> None:
         """An entry added as unstored is now row ``item_id``: a later read must not add it
-        twice."""
+        twice, and a near-duplicate found of it later in the pass names the row (``slot``: where
+        :meth:`add` held it)."""
         self._ids.setdefault(publisher, set()).add(item_id)
+        if slot is not None:
+            meta, index = slot
+            meta[index] = (item_id, meta[index][1])
 
     def _load(self, conn: Connection, publisher: str, when: datetime) -> None:
         """Read the publisher's rows a near-duplicate of ``when`` may be unless already read
@@ -180,6 +187,8 @@ _DATED_ROWS = (
 )
 
 _Group = tuple[list[str], list[tuple[int, datetime]]]
+#: Where a title is held in its group's list of (item id, date).
+_Slot = tuple[list[tuple[int, datetime]], int]
 
 
 def stored_urls(conn: Connection, entries: list[Entry]) -> set[str]:
@@ -221,6 +230,19 @@ class _Stored:
 _IN_BATCH = _Stored(-1, None, None, None, None, None, 0)
 
 
+def _stored(r: Any) -> _Stored:
+    """A row of :data:`_KNOWN_COLUMNS` as what dedupe reads of it."""
+    return _Stored(
+        int(r.id), r.source_id, r.lane, r.status, r.quiet_rule, r.first_seen_at, r.version
+    )
+
+
+def _by_id(conn: Connection, ids: list[int]) -> dict[int, _Stored]:
+    """The stored items ``ids`` (near-duplicates found by title), by id."""
+    rows = conn.execute(_KNOWN_IDS, {"ids": list(set(ids))}).all()
+    return {int(r.id): _stored(r) for r in rows}
+
+
 def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], dict[str, _Stored]]:
     """The stored items among ``entries``, by canonical URL and by GOV.UK path."""
     urls = list({e.url: None for e in entries})
@@ -232,9 +254,7 @@ def _known(conn: Connection, entries: list[Entry]) -> tuple[dict[str, _Stored], 
     by_url: dict[str, _Stored] = {}
     by_path: dict[str, _Stored] = {}
     for r in rows:
-        stored = _Stored(
-            int(r.id), r.source_id, r.lane, r.status, r.quiet_rule, r.first_seen_at, r.version
-        )
+        stored = _stored(r)
         by_url[r.canonical_url] = stored
         if r.govuk_path:
             by_path[r.govuk_path] = stored
@@ -267,6 +287,7 @@ _KNOWN_COLUMNS = (
 _KNOWN_URLS = select(*_KNOWN_COLUMNS).where(
     items.c.canonical_url.in_(bindparam("urls", expanding=True))
 )
+_KNOWN_IDS = select(*_KNOWN_COLUMNS).where(items.c.id.in_(bindparam("ids", expanding=True)))
 _KNOWN_URLS_OR_PATHS = select(*_KNOWN_COLUMNS).where(
     or_(
         items.c.canonical_url.in_(bindparam("urls", expanding=True)),
@@ -298,16 +319,21 @@ def store_entries(
     known_urls, known_paths = _known(conn, entries)
     recent.prepare(conn, entries, now)
     pending: list[tuple[Entry, dict[str, object]]] = []
+    slots: dict[str, _Slot | None] = {}
+    near: list[tuple[int, Entry]] = []  # (stored item id, entry): the same publication by title
     for entry in entries:
         when = entry.published_at or now
         key = title_key(entry.title)
         match = _matching(known_urls, known_paths, entry)
-        if match is not None or recent.near(conn, entry, key, when) is not None:
+        near_id = None if match is not None else recent.near(conn, entry, key, when)
+        if match is not None or near_id is not None:
             report.duplicates += 1
             report.relisted(match, entry)
+            if near_id is not None and near_id != _UNSTORED:
+                near.append((near_id, entry))
             continue
         pending.append((entry, _row(entry, key, now, status, lane)))
-        recent.add(entry.publisher, _UNSTORED, when, key)
+        slots[entry.url] = recent.add(entry.publisher, _UNSTORED, when, key)
         known_urls[entry.url] = _IN_BATCH
         if entry.govuk_path:
             known_paths[entry.govuk_path] = _IN_BATCH
@@ -322,7 +348,11 @@ def store_entries(
                 lost.append(entry)
             else:
                 report.new.append((int(item_id), entry))
-                recent.mark_stored(entry.publisher, int(item_id))
+                recent.mark_stored(entry.publisher, int(item_id), slots.get(entry.url))
+    if near:  # another link, a near-identical title of the same publisher: the same publication
+        by_id = _by_id(conn, [item_id for item_id, _ in near])
+        for item_id, entry in near:
+            report.relisted(by_id.get(item_id), entry)
     if lost:  # its row is committed now (the INSERT waited for it): its rules may have ruled it
         by_url, by_path = _known(conn, lost)
         for entry in lost:
