@@ -12,6 +12,7 @@ import pytest
 
 from curator.dedupe import dedupe_keys
 from curator.errors import ParseError
+from curator.normalise import drop_feed_footer
 from curator.parse import parse_document
 from curator.parse.errors import EmptyDocument, FeedEnded, NotAFeed, UnparseableFeed
 from curator.records import ParsedFeed, SourceConfig
@@ -189,6 +190,32 @@ def test_the_line_wordpress_adds_to_every_item_is_not_its_summary() -> None:
         "",  # nothing but that line: no summary (its page's description is read instead)
         "The post of Chief Inspector appeared first on the list in 1837.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "named"),
+    [
+        ("Children's voices", "Children’s voices"),  # the post's link renders a curly quote
+        ("Tackling reoffending", "Tackling Reoffending"),
+        ("Care – a briefing", "Care - a briefing"),
+    ],
+)
+def test_the_wordpress_line_naming_the_title_in_other_quotes_or_case_is_dropped(
+    title: str, named: str
+) -> None:
+    text = f"Our new briefing sets out what works. The post {named} appeared first on Clinks."
+    assert drop_feed_footer(text, title) == "Our new briefing sets out what works."
+
+
+def test_a_line_naming_another_post_or_not_at_the_end_is_kept() -> None:
+    other = "Our findings. The post Another briefing appeared first on Clinks."
+    assert drop_feed_footer(other, "Tackling reoffending") == other
+    inside = (
+        "The post Tackling reoffending appeared first on Clinks, then on a long list of "
+        + "sites " * 80
+        + "everywhere."
+    )
+    assert drop_feed_footer(inside, "Tackling reoffending") == inside
 
 
 def test_the_valid_pubdate_wins_over_an_epoch_dc_date() -> None:

@@ -164,16 +164,30 @@ def drop_feed_footer(text: str, title: str) -> str:
     """Plain ``text`` without the line WordPress's Yoast SEO adds by default to every feed item
     after its own words, "The post <its title> appeared first on <the site>." (its `rssafter`
     setting, "The post %%POSTLINK%% appeared first on %%BLOGLINK%%."): nothing of the
-    publication. Only that line, naming the item's own ``title``, at the end."""
+    publication. Only that line, naming the item's own ``title``, at the end; the title is
+    compared as words (case, quotes, dashes and punctuation aside: the post's link may render
+    "Children’s" where the feed's title has "Children's")."""
     if not title:
         return text
-    marker = f"The post {title} appeared first on "
-    at = text.rfind(marker)
-    if at < 0 or (at and text[at - 1] not in " \n"):
-        return text
-    if len(text) - at - len(marker) > _FOOTER_SITE_MAX:
-        return text
-    return text[:at].rstrip()
+    # The line is at the end: looked for only where it can start (bounded work on long text).
+    start = max(0, len(text) - 2 * len(title) - _FOOTER_SITE_MAX - 64)
+    at = text.rfind(_FOOTER_OPENS, start)
+    while at >= 0:
+        if not at or text[at - 1] in " \n":
+            named, sep, site = text[at + len(_FOOTER_OPENS) :].rpartition(_FOOTER_CLOSES)
+            if sep and len(site) <= _FOOTER_SITE_MAX and _title_words(named) == _title_words(title):
+                return text[:at].rstrip()
+        at = text.rfind(_FOOTER_OPENS, start, at)
+    return text
+
+
+_FOOTER_OPENS = "The post "
+_FOOTER_CLOSES = " appeared first on "
+_TITLE_WORDS = re.compile(r"\w+")
+
+
+def _title_words(title: str) -> list[str]:
+    return _TITLE_WORDS.findall(title.casefold())
 
 
 _WORDS = re.compile(r"[a-z0-9]+")

@@ -30,7 +30,8 @@ from curator.records import SourceConfig
 #: declarations are found with expat; entries with impossible characters are skipped.
 #: 4: the line WordPress's Yoast SEO appends to every feed item ("The post … appeared first on
 #: ….") is dropped from summaries.
-PARSE_FORMAT = 4
+#: 5: that line is dropped when it names the title in other quotes, case or punctuation too.
+PARSE_FORMAT = 5
 
 
 def fingerprint(source: SourceConfig, url: str, headers: Mapping[str, str], body: bytes) -> str:
