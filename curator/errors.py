@@ -17,6 +17,7 @@ Every error of the project (classes defined elsewhere are marked with their modu
     │   ├── BlockedAddress             the SSRF guard refused the URL or the address
     │   ├── RobotsDisallowed           robots.txt forbids a `kind: page` URL
     │   ├── ConnectFailed              no connection, or it broke mid-response
+    │   │   └── HostUnresolved         the host name does not resolve
     │   └── BadResponse                not HTTP, or a body that cannot be decoded
     ├── ParseError                     a document could not be read into entries
     │   └── EmptyDocument, NotAFeed,   curator.parse.errors
@@ -132,6 +133,11 @@ class RobotsDisallowed(FetchError):
 
 class ConnectFailed(FetchError):
     """The host could not be resolved or reached, or the connection broke mid-response."""
+
+
+class HostUnresolved(ConnectFailed):
+    """The URL's host name does not resolve: mistyped, a domain given up, or (when every
+    source's fails at once) this machine is offline or its DNS is down."""
 
 
 class BadResponse(FetchError):

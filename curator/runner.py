@@ -170,6 +170,9 @@ class Runner:
                 report.new_items,
                 report.candidates,
             )
+        offline = report.offline()
+        if offline:
+            log.warning("%s", offline)
         for err in report.errors:
             log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
         for note, line in zip(report.warnings, report.warning_lines(), strict=True):

@@ -90,6 +90,9 @@ def poll(
         click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
     for line in report.warning_lines():
         click.echo(f"warning: {line}", err=True)
+    offline = report.offline()
+    if offline:
+        click.echo(f"warning: {offline}", err=True)
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
     if report.candidates or report.reopened:

@@ -303,7 +303,7 @@ class Fetcher:
             ) from None
         except ssrf.Unresolvable as exc:
             raise failure(
-                errors.ConnectFailed,
+                errors.HostUnresolved,
                 source_id,
                 url,
                 f"could not fetch {url}{via}: {exc}",

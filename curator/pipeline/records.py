@@ -93,6 +93,8 @@ class PollReport:
     reopened: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    #: Failed sources whose host name did not resolve (counted in ``failed`` too).
+    unresolved: int = 0
     #: The ids of the items queued for the editors, cards first within each batch.
     candidate_ids: list[int] = field(default_factory=list)
 
@@ -110,6 +112,16 @@ class PollReport:
         queued = [*lanes.get("card", ()), *lanes.get("digest", ())]
         self.reopened += len(queued)
         self.candidate_ids.extend(queued)
+
+    def offline(self) -> str | None:
+        """What to check when no source's host resolved (two or more, every one polled): one
+        line for the whole pass, where each source's own error names only its host."""
+        if self.sources < 2 or not self.unresolved == self.failed == self.sources:
+            return None
+        return (
+            f"no source's host name resolved ({self.sources} of {self.sources}): is this machine "
+            "offline, or its DNS down? Each source is tried again on its own backoff."
+        )
 
     def warning_lines(self) -> list[str]:
         """Each warning as a line that names its source once: a parse warning starts with the

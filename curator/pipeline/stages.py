@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, HostUnresolved
 from curator.parse.fingerprint import fingerprint
 from curator.parse.pool import ParseJob, ParsePool
 from curator.pipeline.classify import Classify
@@ -362,6 +362,7 @@ class SourceStore:
             )
             state_store.release(conn, src.id, self.worker)
         self.report.failed += 1
+        self.report.unresolved += isinstance(exc, HostUnresolved)
         self.report.errors.append({"id": src.id, "error": verdict.error})
         return Outcome(src, verdict.progress)
 
