@@ -17,7 +17,7 @@ Every error of the project (classes defined elsewhere are marked with their modu
     │   ├── BlockedAddress             the SSRF guard refused the URL or the address
     │   ├── RobotsDisallowed           robots.txt forbids a `kind: page` URL
     │   ├── ConnectFailed              no connection, or it broke mid-response
-    │   │   └── HostUnresolved         the host name does not resolve
+    │   │   └── HostUnresolved         the host name does not resolve (or not in time)
     │   └── BadResponse                not HTTP, or a body that cannot be decoded
     ├── ParseError                     a document could not be read into entries
     │   └── EmptyDocument, NotAFeed,   curator.parse.errors
@@ -136,8 +136,9 @@ class ConnectFailed(FetchError):
 
 
 class HostUnresolved(ConnectFailed):
-    """The URL's host name does not resolve: mistyped, a domain given up, or (when every
-    source's fails at once) this machine is offline or its DNS is down."""
+    """The URL's host name does not resolve, or resolving it took longer than the connect
+    timeout: mistyped, a domain given up, or (when every source's fails at once) this machine
+    is offline or its DNS is down."""
 
 
 class BadResponse(FetchError):

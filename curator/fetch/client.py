@@ -310,7 +310,7 @@ class Fetcher:
             ) from None
         except TimeoutError:
             raise failure(
-                errors.FetchTimeout,
+                errors.HostUnresolved,
                 source_id,
                 url,
                 f"resolving the host of {url} took more than "
