@@ -51,6 +51,15 @@ def poll(
     return pollers(parse_workers=0).poll(sources, force=True)
 
 
+def listed_after_the_finder(
+    pollers: Pollers, server: LocalServer, dhsc: list[FeedItem]
+) -> PollReport:
+    """The finder polled, then dhsc listing ``dhsc``: dhsc's report."""
+    serve(server, dhsc=dhsc)
+    poll(pollers, server, "finder")
+    return poll(pollers, server, "dhsc")
+
+
 def serve(server: LocalServer, *, dhsc: list[FeedItem]) -> None:
     headers = {"Content-Type": "application/atom+xml"}
     server.add("/finder.atom", atom([JOINT, OLD]), headers=headers)
@@ -120,9 +129,7 @@ def test_a_near_identical_title_under_another_link_reopens_it_too(
     # The department's feed links its own page, titled a little differently, where the finder
     # linked the publication: the same publisher, a near-identical title within 14 days is the
     # same publication (curator/dedupe.py), so it is weighed as the finder's listing would be.
-    serve(server, dhsc=[OWN_PAGE])
-    poll(pollers, server, "finder")
-    report = poll(pollers, server, "dhsc")
+    report = listed_after_the_finder(pollers, server, [OWN_PAGE])
     assert (report.new_items, report.duplicates, report.reopened) == (0, 1, 1)
     assert stored(engine)["care-workforce"] == ("card", "queued", None, "finder")
     assert "care-workforce" in stored(engine) and len(stored(engine)) == 2  # nothing new stored
@@ -146,9 +153,7 @@ def test_a_listing_whose_own_rules_catch_it_leaves_it_quiet(
 def test_an_old_item_stays_quiet_but_is_weighed_once(
     engine: Engine, server: LocalServer, pollers: Pollers
 ) -> None:
-    serve(server, dhsc=[OLD])
-    poll(pollers, server, "finder")
-    report = poll(pollers, server, "dhsc")
+    report = listed_after_the_finder(pollers, server, [OLD])
     # published 103 days before the poll's clock (tests/support/polling.py), past the 45 days of
     # the backfill window: quiet as a new item of that date would be
     assert report.reopened == 0
