@@ -218,6 +218,16 @@ def test_a_line_naming_another_post_or_not_at_the_end_is_kept() -> None:
     assert drop_feed_footer(inside, "Tackling reoffending") == inside
 
 
+def test_a_title_without_words_is_not_matched_by_another_post_without_words() -> None:
+    # Compared as words, every title with none (only punctuation or emoji) would be equal: the
+    # line naming another such post must stay, the one naming this post's title still goes.
+    other = "Our findings. The post … appeared first on Clinks."
+    assert drop_feed_footer(other, "📣") == other
+    assert drop_feed_footer(other, "?!") == other
+    own = "Our findings. The post 📣 appeared first on Clinks."
+    assert drop_feed_footer(own, "📣") == "Our findings."
+
+
 def test_the_valid_pubdate_wins_over_an_epoch_dc_date() -> None:
     parsed = parse(fixture("awkward-rss-invalid-dc-date-epoch.xml"))
     assert parsed.entries[0].published_at == datetime(2017, 10, 16, 15, 10, tzinfo=UTC)

@@ -172,10 +172,13 @@ def drop_feed_footer(text: str, title: str) -> str:
     # The line is at the end: looked for only where it can start (bounded work on long text).
     start = max(0, len(text) - 2 * len(title) - _FOOTER_SITE_MAX - 64)
     at = text.rfind(_FOOTER_OPENS, start)
+    words = _title_words(title) if at >= 0 else []
     while at >= 0:
         if not at or text[at - 1] in " \n":
             named, sep, site = text[at + len(_FOOTER_OPENS) :].rpartition(_FOOTER_CLOSES)
-            if sep and len(site) <= _FOOTER_SITE_MAX and _title_words(named) == _title_words(title):
+            # a title without words (punctuation, emoji) as it is: as words, all are equal
+            same = _title_words(named) == words if words else named.strip() == title
+            if sep and len(site) <= _FOOTER_SITE_MAX and same:
                 return text[:at].rstrip()
         at = text.rfind(_FOOTER_OPENS, start, at)
     return text
