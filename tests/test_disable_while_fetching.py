@@ -113,3 +113,33 @@ def test_a_fetch_under_its_own_claim_still_writes_its_validators(
     pollers(parse_workers=0).poll([src], force=True)
     etag, body_hash, next_check_at, claimed_by, _ = state(engine)
     assert etag == '"v1"' and body_hash and next_check_at is not None and claimed_by is None
+
+
+def test_a_failure_under_its_own_claim_stores_its_schedule_in_utc(engine: Engine) -> None:
+    # The schedule written under the worker's claim goes through the column's type like any
+    # other: an aware time in another zone stored as the same instant, a naive one refused.
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from curator.store import source_state as state_store
+
+    src = SourceConfig(id="care", publisher="Care Publisher", kind="feed", url="http://x.test/f")
+    now = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        state_store.sync_sources(conn, [src])
+        assert state_store.claim_due(conn, ["care"], now, "w1") == ["care"]
+    later = datetime(2024, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    with engine.begin() as conn:
+        state_store.record_failure(
+            conn, "care", now=now, next_check_at=later, error="care: down", worker="w1"
+        )
+    with engine.connect() as conn:
+        assert state_store.load_states(conn)["care"].next_check_at == later
+    with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
+        state_store.record_failure(
+            conn,
+            "care",
+            now=now,
+            next_check_at=datetime(2024, 6, 1, 12, 0),
+            error="care: down",
+            worker="w1",
+        )

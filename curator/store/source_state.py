@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, Update, and_, bindparam, case, or_, select, update
+from sqlalchemy import Connection, Update, and_, bindparam, case, literal, or_, select, update
 
 from curator.records import SourceConfig
 from curator.schedule import BLOCKED_AFTER, WAIT_STATUSES
@@ -348,7 +348,8 @@ def record_failure(
     blocks: object = c.consecutive_blocks + 1 if blocked else 0
     if worker is not None:
         mine = c.claimed_by == worker
-        schedule = case((mine, next_check_at), else_=c.next_check_at)
+        # typed as the column: a bare value in a CASE would skip UTCDateTime's conversion
+        schedule = case((mine, literal(next_check_at, c.next_check_at.type)), else_=c.next_check_at)
         blocks = case((mine, blocks), else_=c.consecutive_blocks)
     conn.execute(
         update(source_state)
