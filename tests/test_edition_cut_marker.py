@@ -236,6 +236,10 @@ def test_a_summary_the_bot_shortened_when_storing_it_is_not_blamed_on_the_feed()
     assert stored.endswith("…") and len(stored) <= SUMMARY_MAX_CHARS
     assert cut_off_reason(stored) == STORED_CUT_REASON
     assert cut_off_reason(CUT) == "it ends with an ellipsis"  # a teaser is still the feed's
+    # a long link across the limit moves the cut back to the space before it
+    linked = "Read it at " * 445 + "https://assets.publishing.service.gov.uk/" + "x" * 150
+    assert len(clean_text(linked, max_chars=SUMMARY_MAX_CHARS)) < SUMMARY_MAX_CHARS - 100
+    assert cut_off_reason(clean_text(linked, max_chars=SUMMARY_MAX_CHARS)) == STORED_CUT_REASON
     built = assemble("2024-06", [draft_item(1, stored), draft_item(2, CUT)])
     notes = [
         b.lines for e in built.sections[0].categories[0].entries for b in e.body if b.kind == "note"

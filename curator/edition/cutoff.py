@@ -42,8 +42,11 @@ SUMMARY_SHORTENED_NOTE = (
     f"[Summary shortened to {SUMMARY_MAX_CHARS:,} characters when stored: "
     "complete it before publishing]"
 )
-#: A word is shorter than this: the stored cut falls at most this far before the limit.
-_LONGEST_WORD = 100
+#: The shortest text the bot's own cut leaves: ``clean_text`` ends it on the last space in the
+#: second half of the limit, and a long word across it (a link) moves the cut far back. A feed's
+#: own teaser this long that ends with "…" is counted as the bot's cut too (rare; the editor is
+#: told to complete it either way).
+_STORED_CUT_MIN = SUMMARY_MAX_CHARS // 2 - 16
 
 _ELLIPSIS = re.compile(r"(?:\.{3,}|…)[\"'”’»]*\s*$|[\[(]\s*(?:\.{3}|…)\s*[\])]\s*$")
 _READ_MORE = re.compile(
@@ -81,7 +84,7 @@ def cut_off_reason(summary: str) -> str | None:
     text = summary.replace("\r\n", "\n").strip()
     if not text:
         return None
-    if text.endswith("…") and SUMMARY_MAX_CHARS - _LONGEST_WORD < len(text) <= SUMMARY_MAX_CHARS:
+    if text.endswith("…") and _STORED_CUT_MIN <= len(text) <= SUMMARY_MAX_CHARS:
         return STORED_CUT_REASON
     if _READ_MORE.search(text):
         return "it ends with a read-more link"
