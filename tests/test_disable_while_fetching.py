@@ -52,8 +52,10 @@ def state(engine: Engine) -> tuple[object, ...]:
 
 
 def disable_during_fetch(
-    pollers: Pollers, server: LocalServer, status: int
+    pollers: Pollers, server: LocalServer, status: int, *, moved: str | None = None
 ) -> tuple[PollReport, SourceConfig]:
+    """The first poller fetches the source; meanwhile a second one's pass finds it disabled in
+    the file (or, with ``moved``, given that URL instead)."""
     release = threading.Event()
     server.add("/feed.atom", handler=held(release, status))
     src = SourceConfig(
@@ -69,7 +71,8 @@ def disable_during_fetch(
     assert server.requests, "the first poller never asked"
     # Another worker's pass sees the source disabled in the file: nothing to poll, and it
     # forgets what the source's last document left.
-    assert second.poll([replace(src, enabled=False)]).sources == 0
+    changed = replace(src, url=moved) if moved else replace(src, enabled=False)
+    second.poll([changed], force=bool(moved))
     release.set()
     fetching.join(15)
     assert reports, "the first poller's pass did not end"
@@ -101,6 +104,21 @@ def test_a_failure_in_flight_when_its_source_is_disabled_writes_no_schedule_back
     _, _, next_check_at, claimed_by, failures = state(engine)
     assert (next_check_at, claimed_by) == (None, None)  # due at once when enabled again
     assert failures == 1  # the failure itself is recorded
+
+
+def test_a_fetch_in_flight_when_its_source_moves_writes_no_validators_back(
+    pollers: Pollers, server: LocalServer, engine: Engine
+) -> None:
+    # The admin gives the source a new URL while a worker fetches the old one: the other
+    # worker's pass drops the old URL's validators and fingerprint (the new URL's first document
+    # is its archive); the old fetch must not write them back over the new URL's.
+    server.add("/moved.atom", b"", status=503)  # the new URL, polled by the second pass
+    report, _ = disable_during_fetch(pollers, server, 200, moved=server.url("/moved.atom"))
+    assert report.new_items == 1
+    c = source_state.c
+    with engine.connect() as conn:
+        row = conn.execute(select(c.url, c.etag, c.body_hash)).one()
+    assert tuple(row) == (server.url("/moved.atom"), None, None)
 
 
 def test_a_fetch_under_its_own_claim_still_writes_its_validators(

@@ -47,7 +47,9 @@ class SourceState:
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
     """Make sure every configured source has a state row; a changed URL drops old validators,
     the refusals counted against the old URL (the new one has not refused anything yet) and the
-    fingerprint of its last document (so the next one stored is the URL's first: its archive)."""
+    fingerprint of its last document (so the next one stored is the URL's first: its archive),
+    and any claim on it: a fetch of the old URL still in flight then writes none of them back
+    (as when a source is disabled: :func:`forget_documents`)."""
     for src in sources:
         if (
             insert_ignore(
@@ -68,6 +70,8 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
                 next_check_at=None,
                 body_hash=None,
                 consecutive_blocks=0,
+                claimed_by=None,
+                claimed_until=None,
             )
         )
 
