@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -45,6 +44,7 @@ from curator.classify.analyzers import (
 )
 from curator.classify.features import Prepared, prepare
 from curator.classify.types import ClassifyInput, Scores
+from curator.classify.vocabulary import Vocabulary
 
 ANALYZERS = frozenset({"word", "char", "char_wb"})
 NORMS = frozenset({"l2", "l1"})
@@ -81,7 +81,7 @@ class Block:
     sublinear_tf: bool
     norm: str | None
     dtype: str
-    terms: tuple[str, ...]  # vocabulary in column order
+    vocabulary: Vocabulary  # the terms in column order
     idf: FloatArray | None
 
     def __post_init__(self) -> None:
@@ -98,20 +98,19 @@ class Block:
             self.analyzer != "word" or self.token_pattern is not None,
             f"{self.name}: a word analyzer needs a token_pattern",
         )
-        _check(len(set(self.terms)) == len(self.terms), f"{self.name}: repeated vocabulary term")
         _check(np.dtype(self.dtype).kind in "fiu", f"{self.name}: bad dtype {self.dtype!r}")
         if self.kind == "tfidf":
             _check(self.dtype in _FLOATS, f"{self.name}: tf-idf dtype must be float")
         if self.idf is not None:
             _check(self.idf.dtype.kind == "f", f"{self.name}: idf is not floating point")
             _check(
-                self.idf.shape == (len(self.terms),),
-                f"{self.name}: idf has shape {self.idf.shape}, expected ({len(self.terms)},)",
+                self.idf.shape == (self.n_features,),
+                f"{self.name}: idf has shape {self.idf.shape}, expected ({self.n_features},)",
             )
 
     @property
     def n_features(self) -> int:
-        return len(self.terms)
+        return len(self.vocabulary)
 
     def analyzer_fn(self) -> Callable[[str], list[str]]:
         """The scikit-learn analyzer: preprocess, tokenize, n-grams."""
@@ -184,7 +183,6 @@ class CompiledModel:
         if isinstance(relevance, LinearHead):
             _check("yes" in relevance.classes, "the relevance head has no 'yes' class")
         self._analyzers = {b.name: b.analyzer_fn() for b in blocks}
-        self._vocab = {b.name: {t: i for i, t in enumerate(b.terms)} for b in blocks}
         # Blocks that read the same field with the same analyzer get the same tokens, and with
         # the same vocabulary the same counts ("keywords" and "keyword_flags"): each block names
         # the first block it can borrow its tokens / counts from (itself when none).
@@ -195,7 +193,7 @@ class CompiledModel:
         for b in blocks:
             analysis = _analysis_key(b)
             self._tokens_of[b.name] = first_tokens.setdefault(analysis, b.name)
-            self._counts_of[b.name] = first_counts.setdefault((analysis, b.terms), b.name)
+            self._counts_of[b.name] = first_counts.setdefault((analysis, b.vocabulary), b.name)
 
     # --- features ---------------------------------------------------------------------------
 
@@ -216,9 +214,7 @@ class CompiledModel:
         """(row ids, column ids, counts) of the in-vocabulary terms, in CSR order."""
         # column of every token (-1: not in the vocabulary), then counts per (row, column):
         # np.unique sorts the keys, which is CSR order (rows, then columns within a row)
-        cols = np.fromiter(
-            map(self._vocab[name].get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens)
-        )
+        cols = self.blocks[name].vocabulary.columns(tokens)
         rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         known = cols >= 0
         width = max(self.blocks[name].n_features, 1)

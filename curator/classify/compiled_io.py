@@ -29,6 +29,7 @@ from curator.classify.compiled import (
 )
 from curator.classify.features import FIELDS, LABEL_FIELDS, RELEVANCE_FIELDS, category_fields
 from curator.classify.types import Heads
+from curator.classify.vocabulary import Vocabulary
 
 #: Bump when the layout of the compiled file changes; another value is refused on load.
 COMPILED_FORMAT = 1
@@ -76,7 +77,7 @@ def _compile_vectorizer(name: str, field: str, vec: Any) -> Block:
         sublinear_tf=kind == "tfidf" and bool(vec.sublinear_tf),
         norm=vec.norm if kind == "tfidf" else None,
         dtype=np.dtype(vec.dtype).name,
-        terms=tuple(terms),
+        vocabulary=Vocabulary(terms),
         idf=np.array(vec.idf_, copy=True) if use_idf else None,
     )
 
@@ -156,7 +157,7 @@ def _spec(model: CompiledModel) -> tuple[dict[str, Any], dict[str, np.ndarray[An
                 "norm": b.norm,
                 "dtype": b.dtype,
                 "use_idf": b.idf is not None,
-                "vocabulary": list(b.terms),
+                "vocabulary": b.vocabulary.terms(),
             }
         )
     heads: dict[str, Any] = {}
@@ -239,7 +240,7 @@ def _block_from_spec(b: dict[str, Any], arrays: Mapping[str, np.ndarray[Any, Any
         sublinear_tf=bool(b["sublinear_tf"]),
         norm=b["norm"],
         dtype=str(b["dtype"]),
-        terms=tuple(str(t) for t in b["vocabulary"]),
+        vocabulary=Vocabulary([str(t) for t in b["vocabulary"]]),
         idf=arrays[f"idf.{b['name']}"] if b["use_idf"] else None,
     )
 
