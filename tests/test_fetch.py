@@ -34,6 +34,7 @@ from tests.support.fetching import (
     fetch_one,
     source,
 )
+from tests.support.fresh import modules_loaded_by
 from tests.support.httpserver import LocalServer
 
 ATOM = b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><title>t</title></feed>"
@@ -334,3 +335,14 @@ def test_server_hints_are_reported_on_success_and_on_304(server: LocalServer) ->
     assert (result.status, result.not_modified, result.max_age) == (304, True, 900.0)
     # no validators in the 304: the ones sent are still the ones to keep
     assert (result.etag, result.last_modified) == ('"abc"', "Mon, 03 Jun 2024")
+
+
+def test_fetching_loads_no_httpx_command_line_client() -> None:
+    # httpx imports its CLI (click, rich, pygments) when they are installed: ~5 MB of the
+    # poller's process for nothing (curator/fetch/__init__.py)
+    loaded, printed = modules_loaded_by(
+        "import curator.fetch, curator.pipeline, curator.sources, curator.store.db, httpx\n"
+        "print(callable(httpx.main), httpx.Client.__name__)"
+    )
+    assert printed == "True Client"
+    assert "httpx" in loaded and not loaded & {"click", "rich", "pygments"}
