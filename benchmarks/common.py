@@ -144,6 +144,26 @@ def tree_memory(ps: psutil.Process) -> tuple[int, int]:
     return rss, pss
 
 
+def tree_pss(ps: psutil.Process) -> tuple[int, int]:
+    """PSS of ``ps`` and its children, summed, and how much of it is anonymous memory (the
+    processes' own heaps and arrays), in bytes, from ``/proc/PID/smaps_rollup``. The rest is
+    file-backed: the interpreter's and the libraries' pages, divided among every process on the
+    machine that maps them, so that part moves with whatever else runs."""
+    pss = anon = 0
+    for p in _tree(ps):
+        try:
+            with open(f"/proc/{p.pid}/smaps_rollup", encoding="ascii") as fh:
+                for line in fh:
+                    key, _, value = line.partition(":")
+                    if key == "Pss":
+                        pss += int(value.split()[0]) * 1024
+                    elif key == "Pss_Anon":
+                        anon += int(value.split()[0]) * 1024
+        except OSError:  # the process has ended
+            continue
+    return pss, anon
+
+
 def tree_cpu(ps: psutil.Process) -> float:
     """CPU seconds of ``ps`` and every process below it, those that have ended too: a child
     that exited and was waited for (``curator run`` stops an idle parser process) has its
