@@ -148,7 +148,7 @@ def test_a_failure_under_its_own_claim_stores_its_schedule_in_utc(engine: Engine
     later = datetime(2024, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     with engine.begin() as conn:
         state_store.record_failure(
-            conn, "care", now=now, next_check_at=later, error="care: down", worker="w1"
+            conn, "care", now=now, next_check_at=later, error="care: down", release_from="w1"
         )
     with engine.connect() as conn:
         assert state_store.load_states(conn)["care"].next_check_at == later
@@ -159,5 +159,5 @@ def test_a_failure_under_its_own_claim_stores_its_schedule_in_utc(engine: Engine
             now=now,
             next_check_at=datetime(2024, 6, 1, 12, 0),
             error="care: down",
-            worker="w1",
+            release_from="w1",
         )

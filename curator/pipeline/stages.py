@@ -345,7 +345,7 @@ class SourceStore:
     # -- recording a check ------------------------------------------------------------------
 
     def fail(self, src: SourceConfig, exc: BaseException) -> Outcome:
-        """Record a failed source and when to try it again, and release it."""
+        """Record a failed source and when to try it again, and release it (one UPDATE)."""
         verdict = self.decider.failed(src, self.states[src.id], exc, self.clock())
         if verdict.unexpected:
             log.error("%s: unexpected error while polling", src.id, exc_info=exc)
@@ -358,9 +358,8 @@ class SourceStore:
                 status=verdict.status,
                 blocked=verdict.blocked,
                 next_check_at=verdict.next_check_at,
-                worker=self.worker,
+                release_from=self.worker,
             )
-            state_store.release(conn, src.id, self.worker)
         self.report.failed += 1
         self.report.unresolved += isinstance(exc, HostUnresolved)
         self.report.errors.append({"id": src.id, "error": verdict.error})

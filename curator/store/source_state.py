@@ -201,14 +201,6 @@ def dead_local_workers(conn: Connection, now: datetime) -> list[str]:
     return [str(holder) for holder in holders if is_gone(str(holder))]
 
 
-def release(conn: Connection, source_id: str, worker: str) -> None:
-    conn.execute(
-        update(source_state)
-        .where(source_state.c.source_id == source_id, source_state.c.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None)
-    )
-
-
 def record_success(
     conn: Connection,
     source_id: str,
@@ -341,20 +333,25 @@ def record_failure(
     error: str,
     status: int | None = None,
     blocked: bool = False,
-    worker: str | None = None,
+    release_from: str | None = None,
 ) -> None:
     """Record a failed check. ``blocked``: the site refused us (401/403 or a bot challenge),
-    which adds to the refusals in a row; any other failure ends that streak. With ``worker``,
-    the schedule and refusals are written only while it holds the claim (as
-    :func:`record_success`)."""
+    which adds to the refusals in a row; any other failure ends that streak. With
+    ``release_from``, as :func:`record_success`: that worker's claim is given up in the same
+    statement, and the schedule and refusals are written only while it still holds it."""
     c = source_state.c
     schedule: object = next_check_at
     blocks: object = c.consecutive_blocks + 1 if blocked else 0
-    if worker is not None:
-        mine = c.claimed_by == worker
+    released: dict[str, object] = {}
+    if release_from is not None:
+        mine = c.claimed_by == release_from
         # typed as the column: a bare value in a CASE would skip UTCDateTime's conversion
         schedule = case((mine, literal(next_check_at, c.next_check_at.type)), else_=c.next_check_at)
         blocks = case((mine, blocks), else_=c.consecutive_blocks)
+        released = {
+            "claimed_by": case((mine, None), else_=c.claimed_by),
+            "claimed_until": case((mine, None), else_=c.claimed_until),
+        }
     conn.execute(
         update(source_state)
         .where(c.source_id == source_id)
@@ -365,5 +362,6 @@ def record_failure(
             last_error=error[:2000],
             last_status=status,
             last_checked_at=now,
+            **released,
         )
     )
