@@ -318,8 +318,8 @@ def store_entries(
     recent = titles if titles is not None else PublisherTitles()
     known_urls, known_paths = _known(conn, entries)
     recent.prepare(conn, entries, now)
-    pending: list[tuple[Entry, dict[str, object]]] = []
-    slots: dict[str, _Slot | None] = {}
+    # (entry, its row, where its title is held among the publisher's titles)
+    pending: list[tuple[Entry, dict[str, object], _Slot | None]] = []
     near: list[tuple[int, Entry]] = []  # (stored item id, entry): the same publication by title
     for entry in entries:
         when = entry.published_at or now
@@ -332,23 +332,23 @@ def store_entries(
             if near_id is not None and near_id != _UNSTORED:
                 near.append((near_id, entry))
             continue
-        pending.append((entry, _row(entry, key, now, status, lane)))
-        slots[entry.url] = recent.add(entry.publisher, _UNSTORED, when, key)
+        slot = recent.add(entry.publisher, _UNSTORED, when, key)
+        pending.append((entry, _row(entry, key, now, status, lane), slot))
         known_urls[entry.url] = _IN_BATCH
         if entry.govuk_path:
             known_paths[entry.govuk_path] = _IN_BATCH
     lost: list[Entry] = []
     for start in range(0, len(pending), _CHUNK):
         chunk = pending[start : start + _CHUNK]
-        stored = insert_many_ignore(conn, items, [row for _, row in chunk], key="canonical_url")
-        for entry, _ in chunk:
+        stored = insert_many_ignore(conn, items, [row for _, row, _ in chunk], key="canonical_url")
+        for entry, _, slot in chunk:
             item_id = stored.get(entry.url)
             if item_id is None:  # another poller stored it a moment ago
                 report.duplicates += 1
                 lost.append(entry)
             else:
                 report.new.append((int(item_id), entry))
-                recent.mark_stored(entry.publisher, int(item_id), slots.get(entry.url))
+                recent.mark_stored(entry.publisher, int(item_id), slot)
     if near:  # another link, a near-identical title of the same publisher: the same publication
         by_id = _by_id(conn, [item_id for item_id, _ in near])
         for item_id, entry in near:
