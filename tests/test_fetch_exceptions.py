@@ -3,11 +3,13 @@ client): every row is consistent, and what a caller sees is a named FetchError."
 
 from __future__ import annotations
 
+import socket
+
 import httpcore
 import httpx
 import pytest
 
-from curator.errors import BadResponse, ConnectFailed, FetchError, FetchTimeout
+from curator.errors import BadResponse, ConnectFailed, FetchError, FetchTimeout, HostUnresolved
 from curator.fetch import decode
 from curator.fetch.exceptions import RULES, GuardRefused, fetch_error, httpcore_mapped
 
@@ -83,3 +85,21 @@ def test_messages_name_the_source_the_url_and_what_happened() -> None:
 def test_an_exception_no_row_names_is_not_ours_to_translate() -> None:
     assert ours(ValueError("a bug")) is None
     assert ours(BadResponse("dhsc: already ours")) is None
+
+
+def test_a_connection_that_failed_to_resolve_its_host_is_host_unresolved() -> None:
+    # as the transport raises it: httpx's ConnectError from httpcore's from the socket's
+    with pytest.raises(httpx.ConnectError) as raised, httpcore_mapped():
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+    got = ours(raised.value)
+    assert isinstance(got, HostUnresolved)
+    assert str(got) == (
+        "dhsc: could not fetch https://example.org/feed: cannot resolve host 'example.org': "
+        "[Errno -2] Name or service not known"
+    )
+    # a refused connection is still a plain connection failure
+    refused = ours(httpx.ConnectError("[Errno 111] Connection refused"))
+    assert type(refused) is ConnectFailed

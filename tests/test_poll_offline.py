@@ -49,3 +49,25 @@ def test_the_offline_line_needs_every_source_unresolved() -> None:
     assert PollReport(sources=2, failed=2, unresolved=2).offline() is not None
     assert PollReport(sources=3, failed=3, unresolved=2).offline() is None  # one other failure
     assert PollReport(sources=1, failed=1, unresolved=1).offline() is None  # one mistyped host
+
+
+def test_a_host_that_fails_to_resolve_at_connect_time_counts_too(
+    tmp_path: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the address guard off (tests and benchmarks only), or a name that stopped resolving
+    # between the guard's look-up and the connection, the socket's own resolver fails inside
+    # the connection attempt; glibc refuses an empty label without sending a query.
+    monkeypatch.setenv("CURATOR_ALLOW_PRIVATE_NETWORKS", "true")
+    path = write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {"id": "a", "publisher": "A", "url": "http://a..example/feed"},
+            {"id": "b", "publisher": "B", "url": "http://b..example/feed"},
+        ],
+    )
+    out, err = poll(path)
+    assert out.startswith("Polled 2 sources: 0 ok, 0 not modified, 2 failed")
+    assert err.count(OFFLINE) == 1
+    assert (
+        "failed: a: could not fetch http://a..example/feed: cannot resolve host 'a..example'" in err
+    )

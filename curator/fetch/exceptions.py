@@ -16,6 +16,7 @@ it is. This is httpx's own ``map_httpcore_exceptions`` idea, taken one layer fur
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from curator.errors import (
     ConnectFailed,
     FetchError,
     FetchTimeout,
+    HostUnresolved,
 )
 from curator.fetch import decode
 
@@ -109,6 +111,19 @@ _CORE: tuple[tuple[type[Exception], type[Exception]], ...] = tuple(
 )
 
 
+def _caused_by(exc: BaseException, kind: type[BaseException], depth: int = 8) -> bool:
+    """Whether ``exc`` or one of the exceptions it was raised from (or while handling) is a
+    ``kind``: httpx's ConnectError wraps httpcore's, which wraps the socket's error."""
+    seen: BaseException | None = exc
+    for _ in range(depth):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @contextlib.contextmanager
 def httpcore_mapped() -> Iterator[None]:
     """Raise httpx's exception for httpcore's, as ``httpx.AsyncHTTPTransport`` does."""
@@ -132,7 +147,18 @@ def fetch_error(
     read_timeout: float,
     max_bytes: int,
 ) -> FetchError | None:
-    """Our error for ``exc`` raised while fetching ``url``, or None when no row names it."""
+    """Our error for ``exc`` raised while fetching ``url``, or None when no row names it. A
+    connection that failed because the host name did not resolve at connect time (the address
+    guard, which resolves first, is off, or the name stopped resolving in between) is a
+    :class:`HostUnresolved`, as the guard's own failure to resolve is."""
+    if isinstance(exc, httpx.ConnectError) and _caused_by(exc, socket.gaierror):
+        host = url.host or str(url)
+        return failure(
+            HostUnresolved,
+            source_id,
+            url,
+            f"could not fetch {url}: cannot resolve host {host!r}: {exc}",
+        )
     for rule in RULES:
         if isinstance(exc, rule.caught):
             message = rule.message.format(
