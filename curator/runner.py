@@ -114,6 +114,7 @@ class Runner:
         self._http: WebServer | None = None
         self._socket: Any = None
         self._slack_client: Any = None
+        self._model_warning_logged: str | None = None
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -176,8 +177,11 @@ class Runner:
         for err in report.errors:
             log.warning("source failed: %s", err["error"], extra={"source": err["id"]})
         for note, line in zip(report.warnings, report.warning_lines(), strict=True):
-            if note["id"] != "-":  # the model's own warning is logged once, when it is loaded
+            if note["id"] != "-":
                 log.warning("source warning: %s", line, extra={"source": note["id"]})
+            elif line != self._model_warning_logged:  # each pass carries it: logged once
+                log.warning("%s", line)
+                self._model_warning_logged = line
 
     def post_outbox(self) -> None:
         from curator.slack.outbox import drain, make_client

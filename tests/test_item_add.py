@@ -382,3 +382,23 @@ def test_item_propose_reads_the_accepted_items_never_read(
     assert cli("item", "propose").exit_code == 2
     assert cli("item", "propose", "--edition", "2024-13").exit_code == 2
     assert other != polled
+
+
+def test_without_a_model_a_page_with_no_facts_is_shown_plainly_and_said_once(
+    cli: Run, server: LocalServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from curator.config import get_settings
+
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "no-model"))
+    get_settings.cache_clear()
+    page = (
+        "<html><head><title>Kinship care support: an evaluation</title>"
+        '<meta name="description" content="An evaluation of kinship care support in England.">'
+        "</head><body><h1>Kinship care support: an evaluation</h1><p>Text.</p></body></html>"
+    )
+    url = server.add("/kinship.html", page, headers={"Content-Type": "text/html"})
+    result = cli("item", "add", url)
+    assert result.exit_code == 0, result.output
+    # no date, no document type, no prediction: no line of facts, not an empty one
+    assert result.stdout.splitlines()[1:3] == [f"  {url}", "  queued: `curator review` shows it"]
+    assert result.stderr.count("no model at") == 1

@@ -14,7 +14,6 @@ Types live in ``types``; training in ``fit``, ``select`` and ``trainer``; saving
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,19 +39,18 @@ def load_classifier(model_dir: Path | None = None) -> Classifier:
 
 
 def load_classifier_or_warning(
-    model_dir: Path | None, warning: str, log: logging.Logger
+    model_dir: Path | None, warning: str
 ) -> tuple[Classifier | None, str | None]:
     """:func:`load_classifier`, or no classifier and why, for a caller that goes on without one:
     ``warning`` is a :meth:`str.format` template over ``{error}`` (the
-    :class:`curator.errors.ModelError`), logged to the caller's ``log``."""
+    :class:`curator.errors.ModelError`). Nothing is logged here: the caller says it once, where
+    its user reads it (a command's ``warning:`` line, the daemon's log, a Slack reply)."""
     from curator.errors import ModelError
 
     try:
         return load_classifier(model_dir), None
     except ModelError as exc:
-        message = warning.format(error=exc)
-        log.warning("%s", message)
-        return None, message
+        return None, warning.format(error=exc)
 
 
 def __getattr__(name: str) -> object:

@@ -79,7 +79,8 @@ def _show(added: Added) -> None:
     facts += [SECTORS.get(added.sector or ""), CATEGORIES.get(added.category or "")]
     if added.relevance is not None:
         facts.append(f"relevance {added.relevance:.2f}")
-    click.echo("  " + " · ".join(f for f in facts if f))
+    if any(facts):  # a page with no date, type or prediction has none to list
+        click.echo("  " + " · ".join(f for f in facts if f))
     if added.status == "accepted":
         click.echo(f"  accepted into {added.edition}")
     elif added.queued:

@@ -247,7 +247,7 @@ class LinkAdder:
             from curator.classify import load_classifier_or_warning
 
             self._classifier, self._model_warning = load_classifier_or_warning(
-                self.settings.model_dir, "not classified: {error}", log
+                self.settings.model_dir, "not classified: {error}"
             )
         return self._classifier
 

@@ -87,7 +87,6 @@ class Poller:
             self._classifier, self.model_warning = load_classifier_or_warning(
                 self.settings.model_dir,
                 "{error}; every new item is shown to editors meanwhile",
-                log,
             )
         return self._classifier
 
