@@ -240,6 +240,23 @@ def test_a_page_that_cannot_be_read_exits_1_and_stores_nothing(
         assert conn.execute(select(items)).all() == []
 
 
+def test_a_feed_link_is_refused_with_how_to_watch_it(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    # An editor pastes a publisher's feed instead of one publication: read as a page, it
+    # became a card titled with the feed's URL.
+    feed = (
+        REPO / "tests" / "fixtures" / "feeds" / "govuk-organisation-dhsc-built-2026-11-24.atom"
+    ).read_bytes()
+    server.add("/feed", feed, headers={"Content-Type": "text/xml"})
+    result = cli("item", "add", server.url("/feed"))
+    assert result.exit_code == 1, result.output
+    assert "is a feed" in result.stderr
+    assert f"curator sources add {server.url('/feed')}" in result.stderr
+    with engine.connect() as conn:
+        assert conn.execute(select(items)).all() == []
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -34,6 +34,7 @@ from curator.enrich.records import Document, Publication
 from curator.enrich.sections import find_sections
 from curator.fetch import BodyTooLarge, Fetcher, FetchError, FetchSettings, HTTPStatusError
 from curator.normalise import content_type as content_type_of
+from curator.parse.discover import looks_like_feed
 from curator.parse.pool import ParsePool
 
 #: A report PDF may be this large (the fetcher's own cap for pages stays lower).
@@ -143,6 +144,14 @@ async def _read_url(
     kind: DocumentKind
     if "pdf" in content_type or content[:1024].lstrip().startswith(b"%PDF-"):
         kind = "pdf"
+    elif looks_like_feed(content, content_type):
+        # A feed's own link is not a publication: read as a page it would become a card
+        # titled with its URL.
+        raise PageUnreadable(
+            f"{url}: this is a feed (RSS, Atom or JSON Feed), not a publication; to watch it, "
+            f"add it as a source (`curator sources add {url}`, or `/pulse sources add {url}` "
+            "in Slack); to add one of its publications, give that publication's own link"
+        )
     elif "html" in content_type or "xml" in content_type or content.lstrip()[:1] == b"<":
         kind = "html"
         if len(content) > fetcher.settings.max_bytes:
