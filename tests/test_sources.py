@@ -173,6 +173,39 @@ def test_non_utf8_file_is_a_sources_error(tmp_path: Path) -> None:
         load_sources(path)
 
 
+def test_non_utf8_byte_is_named_by_line_and_column(tmp_path: Path) -> None:
+    # An admin saved the file as Windows-1252: the byte's offset in the file said nothing an
+    # editor can go to.
+    path = tmp_path / "sources.yaml"
+    path.write_bytes(SMALL.replace("Department", "D\xe9partement").encode("cp1252"))
+    with pytest.raises(SourcesError) as info:
+        load_sources(path)
+    (problem,) = info.value.problems
+    assert problem.line == 9
+    assert (
+        "byte 0xe9 in column 17" in problem.message and "save the file as UTF-8" in problem.message
+    )
+
+
+def test_utf16_file_is_told_to_be_saved_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_bytes(SMALL.encode("utf-16"))
+    with pytest.raises(SourcesError) as info:
+        load_sources(path)
+    assert [p.message for p in info.value.problems] == [
+        "is UTF-16 text, not UTF-8; save it as UTF-8"
+    ]
+
+
+def test_a_control_character_is_named_by_line_and_column() -> None:
+    # YAML's reader refused it with "position 35 in '<unicode string>'" over two lines.
+    text = "sources:\n  - id: a\n    publisher: A\x00\n"
+    assert _problems(text) == [
+        "sources.yaml:3: character U+0000 in column 17 is not allowed in YAML (a control "
+        "character, often pasted with copied text); delete it"
+    ]
+
+
 def test_empty_file_is_a_problem() -> None:
     assert _problems("")[0].startswith("sources.yaml:1: the file must be a mapping")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from curator.records import SourceConfig
 from curator.sources.duplicates import KeyProblem, key_problems
-from curator.sources.model import SourcesError, file_error, line_of
+from curator.sources.model import Problem, SourcesError, file_error, line_of
 from curator.sources.validate import Collector, validate
 from curator.sources.yamlsyntax import Mark, explain
 
@@ -62,6 +62,7 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
     """The round-trip YAML of ``text`` and the sources it holds; raises SourcesError."""
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError, YAMLWarning
+    from ruamel.yaml.reader import ReaderError
 
     out = Collector(filename)
     try:
@@ -97,6 +98,17 @@ def parse_round_trip(text: str, filename: str) -> tuple[Any, list[SourceConfig]]
         raise SourcesError(out.problems) from None
     except MarkedYAMLError as exc:
         out.add(*_syntax_problem(text, exc))
+        raise SourcesError(out.problems) from None
+    except ReaderError as exc:  # a character YAML forbids: a NUL, a control character
+        before = text[: exc.position]
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        out.add(
+            before.count("\n") + 1,
+            None,
+            None,
+            f"character U+{int(exc.character):04X} in column {column} is not allowed in YAML "
+            "(a control character, often pasted with copied text); delete it",
+        )
         raise SourcesError(out.problems) from None
     except YAMLError as exc:
         out.add(None, None, None, f"YAML syntax error: {exc}")
@@ -146,7 +158,8 @@ def parse_sources_text(text: str, filename: str = "sources.yaml") -> list[Source
 def read_text(path: Path) -> str:
     """The text of ``path``, or SourcesError saying why it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise file_error(
             path,
@@ -156,11 +169,24 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise file_error(path, "is a directory; give the path of the YAML file") from None
     except UnicodeDecodeError as exc:
-        raise file_error(
-            path, f"is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
+        raise SourcesError([_not_utf8(path, data, exc)]) from None
     except PermissionError:
         raise file_error(path, "cannot be read (permission denied)") from None
+
+
+def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    """Where a file that is not UTF-8 goes wrong, as an editor finds it: line and column."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(str(path), None, None, None, "is UTF-16 text, not UTF-8; save it as UTF-8")
+    before = data[: exc.start]
+    line = before.count(b"\n") + 1
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    byte = data[exc.start]
+    message = (
+        f"is not UTF-8 text: byte 0x{byte:02x} in column {column} (a file saved as Latin-1 or "
+        "Windows-1252 has such bytes for accented letters); save the file as UTF-8"
+    )
+    return Problem(str(path), line, None, None, message)
 
 
 def load_sources(path: Path) -> list[SourceConfig]:
