@@ -206,8 +206,22 @@ def test_a_control_character_is_named_by_line_and_column() -> None:
     ]
 
 
-def test_empty_file_is_a_problem() -> None:
-    assert _problems("")[0].startswith("sources.yaml:1: the file must be a mapping")
+def test_empty_file_is_told_it_is_empty() -> None:
+    # An emptied file (or one left with only comments) was told it "must be a mapping".
+    expected = ["sources.yaml:1: the file is empty; it needs a 'sources:' list (see the README)"]
+    assert _problems("") == expected
+    assert _problems("\n# every source removed for now\n") == expected
+
+
+def test_a_source_that_is_not_a_mapping_is_named_by_its_line() -> None:
+    # A text or empty item of the list had no line: the only problem without one.
+    text = SMALL.replace("  # --- charities ---\n", "  # --- charities ---\n  - nuffield\n  -\n")
+    assert _problems(text) == [
+        "sources.yaml:14: source #2 is 'nuffield', not a mapping; a source is keys id, "
+        "publisher, kind, url, each on its own line, indented under its '- '",
+        "sources.yaml:15: source #3 is empty; a source is keys id, publisher, kind, url, each "
+        "on its own line, indented under its '- '",
+    ]
 
 
 def test_quiet_after_shorter_than_every_is_a_problem() -> None:

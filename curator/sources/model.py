@@ -95,6 +95,15 @@ def file_error(path: Path, message: str) -> SourcesError:
     return SourcesError([Problem(str(path), None, None, None, message)])
 
 
+def item_line(seq: Any, position: int) -> int | None:
+    """1-based line of the ``position``-th item of a list, when ruamel knows it (a text or
+    empty item has no line of its own, only its place in the list)."""
+    try:
+        return int(seq.lc.item(position)[0]) + 1
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+
+
 def line_of(node: Any, key: object = None) -> int | None:
     """1-based line of ``node`` (or of ``key`` in it), when ruamel knows it."""
     lc = getattr(node, "lc", None)

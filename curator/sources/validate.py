@@ -32,6 +32,7 @@ from curator.sources.model import (
     TOP_LEVEL_KEYS,
     Problem,
     format_interval,
+    item_line,
     line_of,
     parse_interval,
 )
@@ -235,16 +236,14 @@ def _selectors(out: Collector, entry: Any, source_id: str | None) -> PageSelecto
 
 
 def _source(
-    out: Collector, entry: Any, index: int, defaults: Mapping[str, object]
+    out: Collector, entry: Any, index: int, defaults: Mapping[str, object], item_line: int | None
 ) -> SourceConfig | None:
     line = line_of(entry)
     if not isinstance(entry, Mapping):
-        out.add(
-            line,
-            None,
-            None,
-            f"source #{index} must be a mapping with keys {', '.join(REQUIRED_SOURCE_KEYS)}",
-        )
+        found = "empty" if entry is None else f"{str(entry)!r}, not a mapping"
+        keys = ", ".join(REQUIRED_SOURCE_KEYS)
+        why = f"a source is keys {keys}, each on its own line, indented under its '- '"
+        out.add(line or item_line, None, None, f"source #{index} is {found}; {why}")
         return None
     before = len(out.problems)
     raw_id = entry.get("id")
@@ -370,6 +369,9 @@ def _source(
 
 
 def validate(data: Any, out: Collector) -> list[SourceConfig]:
+    if data is None:
+        out.add(1, None, None, "the file is empty; it needs a 'sources:' list (see the README)")
+        return []
     if not isinstance(data, Mapping):
         out.add(
             line_of(data) or 1,
@@ -401,7 +403,7 @@ def validate(data: Any, out: Collector) -> list[SourceConfig]:
     ids: dict[str, int | None] = {}
     urls: dict[str, tuple[str | None, int | None, str]] = {}
     for index, entry in enumerate(entries, start=1):
-        config = _source(out, entry, index, defaults)
+        config = _source(out, entry, index, defaults, item_line(entries, index - 1))
         if not isinstance(entry, Mapping):
             continue
         sid = entry.get("id")
