@@ -71,6 +71,17 @@ def test_without_a_terminal_it_shows_the_first_items_and_adds_nothing(
     assert sources_file.read_text(encoding="utf-8") == before
 
 
+def test_the_sources_file_is_given_as_in_the_other_commands(
+    server: LocalServer, sources_file: Path
+) -> None:
+    # `poll`, `run` and `sources skip` take `--sources FILE`: an admin who wrote the same here
+    # was told "No such option: --sources".
+    url = serve(server, PRT, "/our-publications/")
+    result = run("sources", "add", url, "--sources", str(sources_file), "--without-selectors")
+    assert result.exit_code == 0, result.output
+    assert [s.url for s in load_sources(sources_file)][1] == url
+
+
 def test_without_selectors_adds_it_as_a_page_read_automatically(
     server: LocalServer, sources_file: Path
 ) -> None:

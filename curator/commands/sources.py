@@ -230,6 +230,7 @@ def _fail(message: str) -> NoReturn:
 )
 @click.option(
     "--file",
+    "--sources",
     "file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Sources file (default: CURATOR_SOURCES_FILE or sources.yaml).",
