@@ -4,6 +4,7 @@ one another worker was polling (which --all cannot take either)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,3 +71,23 @@ def test_a_source_another_worker_is_polling_is_said_to_be_busy(
     assert result.stdout.startswith(
         "Nothing polled: 'moj': being polled by another worker right now (`curator run`?)"
     )
+
+
+def test_with_json_stdout_is_one_object_and_stderr_says_why_nothing_was_polled(
+    sources: Path,
+) -> None:
+    # A script polling with --json got {"sources": 0, ...} and no word of why.
+    result = CliRunner().invoke(
+        cli, ["poll", "--sources", str(sources), "--source", "old", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"] == 0
+    assert result.stderr == f"Nothing polled: 'old': disabled in {sources} (enabled: false).\n"
+    both = CliRunner().invoke(
+        cli, ["poll", "--sources", str(sources), "--source", "moj", "--source", "old", "--json"]
+    )
+    assert json.loads(both.stdout)["sources"] == 1
+    assert f"not polled: 'old': disabled in {sources}\n" in both.stderr
+    again = CliRunner().invoke(cli, ["poll", "--sources", str(sources), "--json"])
+    assert json.loads(again.stdout)["sources"] == 0
+    assert again.stderr.startswith("No source is due.")

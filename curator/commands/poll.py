@@ -55,9 +55,16 @@ def poll(
             as_json=as_json,
         )
 
+    skipped = [s.id for s in sources if source_ids and not s.enabled]
     if as_json:
         json.dump(report.as_json(), sys.stdout)
         sys.stdout.write("\n")
+        # stdout stays one object; why nothing (or not everything) was polled goes to stderr
+        if report.sources == 0:
+            why = nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all)
+            click.echo(why, err=True)
+        elif skipped:
+            click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
         return
     if report.sources == 0:
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
@@ -85,7 +92,6 @@ def poll(
             else ""
         )
     )
-    skipped = [s.id for s in sources if source_ids and not s.enabled]
     if skipped:
         click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
     for line in report.warning_lines():
