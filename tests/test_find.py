@@ -283,6 +283,19 @@ def test_nothing_found_exits_1(engine: Engine, find: Any) -> None:
     assert result.stdout == "" and "Nothing found for 'zeppelin'." in result.output
 
 
+def test_nothing_found_names_the_filters_that_left_nothing(engine: Engine, find: Any) -> None:
+    # "Nothing found for 'prevention'." for an item that is there, in another lane or older,
+    # read as a lost item.
+    add_item(engine, title="Making prevention everyone's business", lane="quiet")
+    result = find("prevention", "--lane", "card", "--since", "2024-07-01")
+    assert result.exit_code == 1
+    assert (
+        "Nothing found for 'prevention' in the card lane and dated on or after 2024-07-01 "
+        "(without them: `curator find prevention`)." in result.stderr
+    )
+    assert find("prevention").exit_code == 0
+
+
 def test_results_carry_the_latest_prediction_in_one_query(engine: Engine) -> None:
     ids = [add_item(engine, title=f"Knife crime prevention {n}") for n in range(5)]
     add_prediction(engine, ids[0], model_version="m1", sector="criminal_justice", relevance=0.4)

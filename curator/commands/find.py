@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from typing import TYPE_CHECKING, get_args
 
@@ -128,5 +129,10 @@ def find(
     elif results:
         _print_table(results, tz, limit)
     else:
-        click.echo(f"Nothing found for {text!r}.", err=True)
+        # name the filters: "nothing found" for a word shown yesterday reads as a lost item
+        limits = [f"in the {lane.lower()} lane"] if lane else []
+        limits += [f"dated on or after {since}"] if since else []
+        again = f"`curator find {shlex.quote(text)}`"
+        where = f" {' and '.join(limits)} (without them: {again})" if limits else ""
+        click.echo(f"Nothing found for {text!r}{where}.", err=True)
     sys.exit(0 if results else 1)
