@@ -236,14 +236,14 @@ def _selectors(out: Collector, entry: Any, source_id: str | None) -> PageSelecto
 
 
 def _source(
-    out: Collector, entry: Any, index: int, defaults: Mapping[str, object], item_line: int | None
+    out: Collector, entry: Any, index: int, defaults: Mapping[str, object], listed_at: int | None
 ) -> SourceConfig | None:
     line = line_of(entry)
     if not isinstance(entry, Mapping):
         found = "empty" if entry is None else f"{str(entry)!r}, not a mapping"
         keys = ", ".join(REQUIRED_SOURCE_KEYS)
         why = f"a source is keys {keys}, each on its own line, indented under its '- '"
-        out.add(line or item_line, None, None, f"source #{index} is {found}; {why}")
+        out.add(line or listed_at, None, None, f"source #{index} is {found}; {why}")
         return None
     before = len(out.problems)
     raw_id = entry.get("id")
