@@ -382,6 +382,7 @@ def test_no_choice_of_training_looks_at_the_test_publishers() -> None:
         a.extra["lanes_without_summary_out_of_fold"]
         == (b.extra["lanes_without_summary_out_of_fold"])
     )
+    assert a.extra["label_temperatures"] == b.extra["label_temperatures"]
     assert len(a.oof_relevance) == len(a.dev_idx) == len(rows) - len(test)
 
 

@@ -219,6 +219,20 @@ def _window_lines(sidecar: dict[str, Any]) -> list[str]:
     ]
 
 
+def _temperature_lines(sidecar: dict[str, Any]) -> list[str]:
+    """The label heads' temperatures (absent from models trained before they were fitted)."""
+    t = sidecar.get("label_temperatures")
+    if not t:
+        return []
+    return [
+        f"- Confidences: the sector and category heads' decisions are divided by a temperature "
+        f"before the softmax (sector {t['sector']:g}, category {t['category']:g}), fitted by "
+        "`curator train` on publisher-grouped out-of-fold decisions of the relevant "
+        "development rows (`curator/classify/calibrate.py`): the labels are unchanged, the "
+        "confidences shown on the cards mean what they say (see the tuning rounds below).",
+    ]
+
+
 def _c_search_lines(sidecar: dict[str, Any]) -> list[str]:
     """How the relevance head's C was chosen (absent from models trained before the search)."""
     search = sidecar.get("c_relevance_search")
@@ -333,6 +347,7 @@ def render(sidecar: dict[str, Any], report: EvaluationReport, command: str) -> s
         f"{sidecar['config']['c_category']:g} (relevance / sector / category), seed "
         f"{sidecar['config']['seed']}. Sector and category are trained on relevant rows only.",
         *_c_search_lines(sidecar),
+        *_temperature_lines(sidecar),
         "- Chosen with the publisher-grouped cross-validation below. Tried and dropped earlier: "
         "the publisher's name as a feature (it memorises publishers and scored clearly worse "
         "held out by publisher), the whole summary instead of its start, and LBFGS (same "

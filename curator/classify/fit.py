@@ -315,6 +315,25 @@ def _head_scores(head: Any, x: Any) -> tuple[list[str], np.ndarray]:
     return [classes[i] for i in best], proba[np.arange(n), best]
 
 
+def decision_columns(head: Any, x: Any, classes: list[str]) -> np.ndarray:
+    """``head``'s decision values for ``x`` in the columns of ``classes`` (``-inf`` for a class
+    the head never saw); a binary head's single column ``z`` is ``[0, z]``, as its
+    ``predict_proba`` is ``softmax([0, z])``."""
+    n = x.shape[0]
+    out = np.full((n, len(classes)), -np.inf)
+    if isinstance(head, str):
+        if head in classes:
+            out[:, classes.index(head)] = 0.0
+        return out
+    z = np.asarray(head.decision_function(x), dtype=np.float64)
+    if z.ndim == 1:
+        z = np.stack([np.zeros(n), z], axis=1)
+    for k, label in enumerate(str(c) for c in head.classes_):
+        if label in classes:
+            out[:, classes.index(label)] = z[:, k]
+    return out
+
+
 def _relevance_scores(head: Any, x: Any) -> np.ndarray:
     if isinstance(head, str):
         return np.full(x.shape[0], 1.0 if head == "yes" else 0.0)

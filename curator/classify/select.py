@@ -29,6 +29,7 @@ from curator.classify.fit import (
     _fit_label_head,
     _head_scores,
     _relevance_scores,
+    decision_columns,
     fit_category_head,
     group_folds,
     label_stack,
@@ -187,10 +188,20 @@ def search_relevance_c(
 
 @dataclass(frozen=True)
 class LabelsOutOfFold:
-    """The sector and category every row is given by heads fitted without its publisher."""
+    """The sector and category every row is given by heads fitted without its publisher, and
+    those heads' decision values (rows × ``classes[name]``, ``-inf`` for a class a fold's head
+    never saw), from which :mod:`curator.classify.calibrate` fits each head's temperature."""
 
     sector: list[str]
     category: list[str]
+    classes: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
+    decision: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def truth(self, name: str, rows: Sequence[TrainingRow]) -> np.ndarray:
+        """Each row's true class as a column of ``decision[name]`` (-1 for a row without one)."""
+        classes = self.classes[name]
+        labels = [getattr(r, name) if r.relevant else None for r in rows]
+        return np.array([classes.index(str(x)) if x in classes else -1 for x in labels])
 
 
 def labels_out_of_fold(
@@ -210,6 +221,11 @@ def labels_out_of_fold(
     weights = np.array([r.weight for r in rows])
     sector = [""] * len(rows)
     category = [""] * len(rows)
+    classes = {
+        name: sorted({str(getattr(r, name)) for r in rows if r.relevant and getattr(r, name)})
+        for name in ("sector", "category")
+    }
+    decision = {name: np.full((len(rows), len(c)), -np.inf) for name, c in classes.items()}
     for train_idx, test_idx in group_folds(rows, config.folds, seed=fold_seed):
         train = [rows[i] for i in train_idx]
         vectorizers = build_vectorizers()
@@ -232,13 +248,15 @@ def labels_out_of_fold(
         test_blocks = transform(vectorizers, [prepared[i] for i in test_idx])
         x_test = stack(test_blocks, LABEL_FIELDS)
         x_category = label_stack(category_head, test_blocks, x_test)
-        for head, x_head, out in (
-            (sector_head, x_test, sector),
-            (category_head, x_category, category),
+        for name, head, x_head, out in (
+            ("sector", sector_head, x_test, sector),
+            ("category", category_head, x_category, category),
         ):
             for i, label in zip(test_idx, _head_scores(head, x_head)[0], strict=True):
                 out[i] = label
-    return LabelsOutOfFold(sector, category)
+            if classes[name]:
+                decision[name][test_idx] = decision_columns(head, x_head, classes[name])
+    return LabelsOutOfFold(sector, category, classes, decision)
 
 
 #: How long a searched C is reused by ``curator train`` before the grid is searched again.

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from curator.classify.calibrate import label_temperatures, temper
 from curator.classify.classifier import Classifier
 from curator.classify.data import TrainingRow, data_hash
 from curator.classify.fit import SklearnScorer, fit_heads
@@ -82,6 +83,10 @@ def train(
     lanes = choose_lanes(y, search.oof, config.card_recall, config.digest_recall)
     bare = choose_lanes(y, search.oof_without_summary, config.card_recall, config.digest_recall)
     heads = fit_heads(rows, config)
+    # confidences that mean what they say: fitted on the development rows only, as every choice
+    temperatures = label_temperatures(dev, config)
+    temper(heads.sector, temperatures["sector"])
+    temper(heads.category, temperatures["category"])
     trained_at = when.replace(second=0, microsecond=0)
     digest = data_hash(rows)
     version = f"{trained_at:%Y-%m-%dT%H:%MZ}-{digest[:8]}"
@@ -97,6 +102,7 @@ def train(
         "lanes_without_summary": bare.lanes(),
         "lanes_without_summary_out_of_fold": asdict(bare),
         "split": {"development_rows": len(dev_idx), "test_rows": len(test_idx)},
+        "label_temperatures": temperatures,
     }
     classifier = Classifier(
         SklearnScorer(heads),

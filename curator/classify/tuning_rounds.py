@@ -222,4 +222,15 @@ TUNING_ROUNDS: tuple[str, ...] = (
     "upper bound on any pair chosen from training data) lowers the pooled card "
     "false-positive rate only 0.1465 → 0.1420 (GOV.UK) / 0.1441 (devolved), under the 0.005 "
     "asked of a kept change, so no nested experiment was run.",
+    "- **Confidences that mean what they say** (kept; `python -m benchmarks.label_calibration "
+    "--repeats 5 --test`). The sector and category heads, fitted class-balanced with little "
+    "regularisation, were sure of themselves: out of fold on the development rows the "
+    "category head showed 62% of relevant rows as 100% (right 97% of the time) and was right "
+    "86% of the time where it showed 95–99.5%. A temperature for each head, fitted on each "
+    "training part's own out-of-fold decisions (nested, 5 fold assignments), changes no label "
+    "and brings the expected calibration error (15 bins) from 0.021 to 0.007 for sectors and "
+    "from 0.061 to 0.016 for categories, the log-loss from 0.156 to 0.136 and from 0.400 to "
+    "0.297. The untouched test publishers, read once: categories 0.110 → 0.063; sectors "
+    "0.025 → 0.040 (121 rows, 97.5% right, more than on the development rows, so the "
+    "softened confidences sit a little under their accuracy there).",
 )
