@@ -54,15 +54,51 @@ def day_start(value: str | None, tz: str, option: str = "--since") -> datetime |
     return datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC)
 
 
-def engine() -> Engine:
-    """The migrated engine for the configured database, disposed when the command ends."""
+def engine(*, create: bool = True) -> Engine:
+    """The migrated engine for the configured database, disposed when the command ends.
+
+    ``create=False`` is for a command that only reads (or changes) what is stored: a SQLite
+    file that does not exist is refused with exit status 2 instead of being created empty, so a
+    mistyped path or another working directory is told, not answered "nothing found"."""
     from curator.store.db import open_engine
 
-    eng = open_engine(settings().database_url)
+    url = settings().database_url
+    if not create:
+        _refuse_missing_database(url)
+    eng = open_engine(url)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         ctx.call_on_close(eng.dispose)
     return eng
+
+
+def _refuse_missing_database(url: str) -> None:
+    from curator.store.db import missing_sqlite_file, safe_url
+
+    path = missing_sqlite_file(url)
+    if path is None:
+        return
+    where = path if path.is_absolute() else Path.cwd() / path
+    if "database_url" in settings().model_fields_set:
+        notes = [f"CURATOR_DATABASE_URL={safe_url(url)}"]
+        cure = "set CURATOR_DATABASE_URL to the database `curator run` uses"
+    else:
+        notes = [f"the default, {safe_url(url)}, as CURATOR_DATABASE_URL is not set"]
+        cure = (
+            "run it in the directory `curator run` runs in, or set CURATOR_DATABASE_URL to "
+            "the database that uses"
+        )
+    if not where.parent.is_dir():
+        notes.append(f"the folder {where.parent} does not exist either")
+    ctx = click.get_current_context(silent=True)
+    # the root as users type it, whatever the program was started as (python -m curator, …)
+    command = f"`curator {ctx.command_path.partition(' ')[2]}`" if ctx else "This command"
+    click.echo(
+        f"error: no database at {where} ({'; '.join(notes)}). {command} works on stored data "
+        f"and creates no database: {cure}, or run `curator poll` first to create this one.",
+        err=True,
+    )
+    raise SystemExit(2)
 
 
 def load_sources_or_exit(path: Path | None) -> tuple[Path, list[SourceConfig]]:

@@ -110,7 +110,7 @@ def export(fmt: str, out: str | None, since: str | None) -> None:
     from curator.commands.common import engine as open_engine
 
     start = day_start(since, settings().timezone)
-    eng = open_engine()
+    eng = open_engine(create=False)
 
     def write(fh: IO[str]) -> int:
         if fmt == "csv":

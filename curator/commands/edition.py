@@ -32,10 +32,12 @@ def _clear_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from exc
 
 
-def _engine() -> Engine:
+def _engine(*, create: bool = False) -> Engine:
+    """The database; one that does not exist yet is refused (exit 2) unless ``create``: only
+    ``edition open`` has anything to do in a new one."""
     from curator.commands.common import engine
 
-    return engine()
+    return engine(create=create)
 
 
 def _tz() -> str:
@@ -85,7 +87,7 @@ def open_(edition_id: str | None) -> None:
 
     now = datetime.now(UTC)
     edition_id = _edition_id(edition_id) if edition_id else edition_for_time(now, _tz())
-    with _clear_errors(), _engine().begin() as conn:
+    with _clear_errors(), _engine(create=True).begin() as conn:
         info, changed = open_edition(conn, edition_id, now)
     state = "opened" if changed else "was already open"
     click.echo(f"edition {info.id} {state} ({info.items} accepted items)")

@@ -115,7 +115,7 @@ def find(
         )
     tz = settings().timezone
     start = day_start(since, tz)
-    with engine().connect() as conn:
+    with engine(create=False).connect() as conn:
         results = search_items(
             conn,
             words,

@@ -121,7 +121,7 @@ def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
     if not item_ids and not edition_id:
         raise click.UsageError("name items by id, or --edition YYYY-MM")
     config = settings()
-    eng = engine()
+    eng = engine(create=False)
     ids = list(item_ids)
     if edition_id:
         try:

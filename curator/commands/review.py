@@ -181,7 +181,7 @@ def review(limit: int | None) -> None:
     actor = Actor(user_id=user, user_name=user, via="cli")
     conf = settings()
     tz = conf.timezone
-    eng = open_engine()
+    eng = open_engine(create=False)
     client = None
     if conf.slack_bot_token:
         from curator.slack.outbox import make_client

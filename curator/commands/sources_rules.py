@@ -37,7 +37,7 @@ def apply_rules_command(
         from curator.slack.outbox import make_client
 
         client = make_client(conf)
-    report = apply_rules(engine(), sources, client, dry_run=dry_run)
+    report = apply_rules(engine(create=False), sources, client, dry_run=dry_run)
     if as_json:
         out = {
             "dry_run": dry_run,

@@ -46,7 +46,7 @@ def status(file: Path | None, as_json: bool, problems: bool) -> None:
     from curator.store.health import source_health
 
     _, sources = load_sources_or_exit(file)
-    with engine().connect() as conn:
+    with engine(create=False).connect() as conn:
         healths = source_health(conn, sources, datetime.now(UTC))
     if problems:
         healths = [h for h in healths if h.status in PROBLEMS]

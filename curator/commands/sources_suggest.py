@@ -48,7 +48,7 @@ def suggest_rules_command(
     path, sources = load_sources_or_exit(file)
     sources = only_sources(path, sources, source_ids)
     since = datetime.now(UTC) - timedelta(days=days)
-    with engine().connect() as conn:
+    with engine(create=False).connect() as conn:
         suggestions = proposed(conn, sources, since, min_rejected=min_rejected)
     if as_json:
         out = {

@@ -111,6 +111,23 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url`` that does not exist yet (``None`` for one that does, an
+    in-memory or ``file:`` URI database, or another backend): opening it would create it, which
+    only a command that writes should do."""
+    try:
+        parsed = make_url(_normalise_url(url))
+    except (ArgumentError, ValueError):
+        return None  # create_store_engine says what is wrong with it
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    db = parsed.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    path = Path(db)
+    return None if path.exists() else path
+
+
 def _create_private(path: Path) -> None:
     """Create the SQLite file readable by its owner only (0600) if it does not exist yet: it
     holds editors' names and decisions. SQLite gives the -wal and -shm files it creates the
