@@ -198,6 +198,27 @@ def test_hostile_queries_through_the_command(engine: Engine, find: Any) -> None:
             assert isinstance(json.loads(result.stdout), list)
 
 
+def test_a_word_may_start_with_a_dash(engine: Engine, find: Any) -> None:
+    # "No such option: -c" for `curator find -care`, though `-` is not syntax in a query
+    with engine.begin() as conn:
+        store_entries(conn, [entry("Care homes and NEAR misses", 1)], NOW, lane="quiet")
+    for args in (["-care", "--json"], ["--json", "-care", "homes"], ["homes", "-car", "--json"]):
+        rows = found_json(find(*args))
+        assert [r["title"] for r in rows] == ["Care homes and NEAR misses"], args
+    assert "Care homes" in find("-care", "--lane", "quiet").stdout
+    assert find("--lane=card", "-care").exit_code == 1
+    # the options still work, and a mistyped one is still told
+    assert "Search every stored item" in find("-h").stdout
+    assert "Search every stored item" in find("care", "--help").stdout
+    typo = find("--sinec", "2024-06-01", "care")
+    assert typo.exit_code == 2 and "No such option '--sinec'" in typo.output
+    assert "requires an argument" in find("care", "--since").output
+    # after `--`, a word may start with `--` too; "Nothing found" says how to type it again
+    assert found_json(find("--json", "--", "--care"))[0]["id"]
+    nothing = find("--lane", "card", "--", "--care")
+    assert "(without them: `curator find -- --care`)" in nothing.stderr
+
+
 def test_any_text_is_a_valid_search(engine: Engine) -> None:
     with engine.begin() as conn:
         store_entries(conn, [entry("Care homes and NEAR misses", 1)], NOW)

@@ -77,7 +77,43 @@ def _lane(found: FoundItem) -> str:
     return f"{lane} ({found.quiet_rule})" if found.quiet_rule and lane == "quiet" else lane
 
 
-@click.command()
+class _QueryCommand(click.Command):
+    """A command whose arguments are the words of a query: one that starts with a single `-`
+    (`-care`) is a word, not a bundle of short options, as the README says `-` is not syntax
+    in a query. A word that starts with `--` is still read as an option (so a mistyped
+    `--sinec` is told so); `--` before the words makes every one of them a word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _words_last(self.get_params(ctx), args))
+
+
+def _words_last(params: list[click.Parameter], args: list[str]) -> list[str]:
+    """``args`` with the options first, then ``--`` and the words in their order."""
+    takes_value: dict[str, bool] = {}
+    for param in params:
+        if isinstance(param, click.Option):
+            for name in (*param.opts, *param.secondary_opts):
+                takes_value[name] = not param.is_flag and not param.count
+    options: list[str] = []
+    words: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            words.extend(rest)
+            break
+        if not (arg.startswith("--") or arg.split("=", 1)[0] in takes_value):
+            words.append(arg)
+            continue
+        options.append(arg)
+        if takes_value.get(arg):  # "--since DATE": the date follows
+            value = next(rest, None)
+            if value is None:
+                return args  # click says the option needs a value
+            options.append(value)
+    return [*options, "--", *words] if words else options
+
+
+@click.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--since", metavar="DATE", help="only items dated on or after DATE (YYYY-MM-DD)")
 @click.option(
@@ -98,7 +134,8 @@ def find(
 ) -> None:
     """Search every stored item (title, summary, publisher) for QUERY, newest first, with its
     lane, status and prediction. Every word must match; the last also matches words it begins.
-    Quiet items (stored, never posted) are found too.
+    Quiet items (stored, never posted) are found too. A word may start with `-` (`-care`);
+    put `--` before one that starts with `--`.
 
     Exits 0 with results, 1 when nothing matched, 2 on a bad date, lane or query."""
     from curator.commands.common import day_start, engine, settings
@@ -132,7 +169,8 @@ def find(
         # name the filters: "nothing found" for a word shown yesterday reads as a lost item
         limits = [f"in the {lane.lower()} lane"] if lane else []
         limits += [f"dated on or after {since}"] if since else []
-        again = f"`curator find {shlex.quote(text)}`"
+        dashes = "-- " if text.startswith("--") else ""  # else read as an option
+        again = f"`curator find {dashes}{shlex.quote(text)}`"
         where = f" {' and '.join(limits)} (without them: {again})" if limits else ""
         click.echo(f"Nothing found for {text!r}{where}.", err=True)
     sys.exit(0 if results else 1)
