@@ -136,6 +136,62 @@ def test_move_and_edit_go_through_the_audit_trail(cli: Run, engine: Engine) -> N
     assert trail[2].edits == {"title": "New title", "key_findings": ["One", "Two £"], "position": 3}
 
 
+def test_a_blank_title_or_summary_is_refused_and_reset_says_what_prints(
+    cli: Run, engine: Engine
+) -> None:
+    # `--title ""` said "edited (title)" and the draft printed the feed's title again; a blank
+    # --summary dropped an earlier edit the same way
+    from curator.store.proposals import NewProposal, save_proposal
+
+    item_id = add_item(engine, title="Feed title", summary="Feed summary.")
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    ok = cli("edition", "edit", str(item_id), "--title", "Mine", "--summary", "My summary.")
+    assert ok.exit_code == 0 and ok.output == f"item {item_id} edited (title, summary)\n"
+    for part in ("title", "summary"):
+        blank = cli("edition", "edit", str(item_id), f"--{part}", "  ")
+        assert blank.exit_code == 2
+        assert (
+            f"--{part} is empty: give the {part} to print, or `--reset {part}` to print the "
+            f"feed's {part} again"
+        ) in blank.output
+        both = cli("edition", "edit", str(item_id), f"--{part}", "x", "--reset", part)
+        assert both.exit_code == 2 and f"give --{part} or --reset {part}, not both" in both.output
+    with engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+    assert (row["edited_title"], row["edited_summary"]) == ("Mine", "My summary.")  # kept
+
+    reset = cli("edition", "edit", str(item_id), "--reset", "title", "--position", "2")
+    assert reset.exit_code == 0
+    assert reset.output == (
+        f"item {item_id} edited (position); title reset to the feed's: 'Feed title'\n"
+    )
+    assert cli("edition", "edit", str(item_id), "--reset", "summary").output == (
+        f"item {item_id}: summary reset to the feed's\n"
+    )
+    with engine.begin() as conn:
+        save_proposal(
+            conn, item_id, NewProposal(url="https://x", summary="Proposed."), datetime.now(UTC)
+        )
+    assert cli("edition", "edit", str(item_id), "--reset", "summary").output == (
+        f"item {item_id}: summary reset to the one proposed from the publication\n"
+    )
+    with engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+        trail = conn.execute(
+            select(decisions.c.edits).where(decisions.c.item_id == item_id).order_by(decisions.c.id)
+        ).all()
+    assert (row["edited_title"], row["edited_summary"]) == (None, None)
+    # every edit, the ones reset included, stays in the audit trail
+    assert [t.edits for t in trail[1:]] == [
+        {"title": "Mine", "summary": "My summary."},
+        {"title": None, "position": 2},
+        {"summary": None},
+        {"summary": None},
+    ]
+    (draft,) = load_draft_items(engine, "2024-07")
+    assert (draft.title, draft.summary) == ("Feed title", "Proposed.")
+
+
 def test_clear_errors_for_items_and_closed_editions(cli: Run, engine: Engine) -> None:
     item_id = add_item(engine)
     accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))

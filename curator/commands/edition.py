@@ -161,6 +161,13 @@ def move(item_id: int, to: str) -> None:
 )
 @click.option("--clear-findings", is_flag=True, help="Remove the item's key findings.")
 @click.option("--position", type=int, help="Order within its category (lower comes first).")
+@click.option(
+    "--reset",
+    "resets",
+    multiple=True,
+    type=click.Choice(["title", "summary"]),
+    help="Drop the editors' title or summary: the feed's (or the proposed summary) prints again.",
+)
 def edit(
     item_id: int,
     title: str | None,
@@ -168,29 +175,69 @@ def edit(
     findings: tuple[str, ...],
     clear_findings: bool,
     position: int | None,
+    resets: tuple[str, ...],
 ) -> None:
-    """Edit ITEM's title, summary, key findings or position (recorded in the audit trail)."""
+    """Edit ITEM's title, summary, key findings or position (recorded in the audit trail);
+    --reset title|summary goes back to the feed's."""
     from curator.store.decisions import decide
 
     edits: dict[str, Any] = {}
-    if title is not None:
-        edits["title"] = title
-    if summary is not None:
-        edits["summary"] = summary
+    for part, value in (("title", title), ("summary", summary)):
+        if value is not None and part in resets:
+            raise click.UsageError(f"give --{part} or --reset {part}, not both")
+        if value is not None and not value.strip():
+            # stored as "no edit", a blank one printed the feed's text while saying "edited"
+            raise click.UsageError(
+                f"--{part} is empty: give the {part} to print, or `--reset {part}` to print "
+                f"the feed's {part} again"
+            )
+        if value is not None or part in resets:
+            edits[part] = value
     if findings and clear_findings:
         raise click.UsageError("give --finding or --clear-findings, not both")
     if findings or clear_findings:
         edits["key_findings"] = list(findings)
     if not edits and position is None:
         raise click.UsageError(
-            "nothing to change: give --title, --summary, --finding, --clear-findings or --position"
+            "nothing to change: give --title, --summary, --finding, --clear-findings, "
+            "--position or --reset"
         )
+    reset: list[str] = []
     with _clear_errors():
         eng = _engine()
         _check_item_editable(eng, item_id)
         outcome = decide(eng, item_id, "edit", _actor(), edits=edits, position=position)
-    changed = ", ".join([*edits, *(["position"] if position is not None else [])])
-    _report(outcome, lambda o: f"item {o.item_id} edited ({changed})")
+        if outcome.result != "conflict":
+            reset = _reset_words(eng, item_id, resets)
+    changed = ", ".join(
+        [*(e for e in edits if e not in resets), *(["position"] if position is not None else [])]
+    )
+    done = "; ".join([f"item {item_id} edited ({changed})", *reset] if changed else reset)
+    _report(outcome, lambda o: done if changed else f"item {o.item_id}: {done}")
+
+
+def _reset_words(eng: Engine, item_id: int, resets: tuple[str, ...]) -> list[str]:
+    """What ``--reset`` put back, as the draft will print it."""
+    from curator.store.item_reads import get_item
+    from curator.store.proposals import get_proposal
+
+    if not resets:
+        return []
+    with eng.connect() as conn:
+        item = get_item(conn, item_id)
+        proposal = get_proposal(conn, item_id)
+    assert item is not None
+    words = []
+    if "title" in resets:
+        words.append(f"title reset to the feed's: {item.title[:80]!r}")
+    if "summary" in resets:
+        if proposal is not None and proposal.used_at is None and proposal.summary:
+            words.append("summary reset to the one proposed from the publication")
+        elif item.summary:
+            words.append("summary reset to the feed's")
+        else:
+            words.append("summary reset: the feed gave none, so the draft asks for one")
+    return words
 
 
 def cut_summaries(edition: Edition) -> list[str]:
