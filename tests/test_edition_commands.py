@@ -192,6 +192,35 @@ def test_a_blank_title_or_summary_is_refused_and_reset_says_what_prints(
     assert (draft.title, draft.summary) == ("Feed title", "Proposed.")
 
 
+@pytest.mark.parametrize(
+    ("status", "what"),
+    [("queued", "waiting for an editor"), ("new", "not decided"), ("rejected", "rejected")],
+)
+def test_edit_and_move_refuse_an_item_not_accepted_alike(
+    status: str, what: str, cli: Run, engine: Engine
+) -> None:
+    # `edition edit` changed a queued or quiet item's text while `edition move` refused it
+    url = f"https://www.gov.uk/government/publications/{status}-report"
+    item_id = add_item(engine, status=status, url=url, lane="quiet" if status == "new" else None)
+    cure = (
+        "Undo on its card in Slack, then accept it"
+        if status == "rejected"
+        else f"accept it first: `curator item add {url} --accept`, or Accept on its card in "
+        "Slack (its Edit modal edits and accepts it at once)"
+    )
+    for verb, args in (("edit", ["--title", "Mine"]), ("move", ["--to", "2024-08"])):
+        refused = cli("edition", verb, str(item_id), *args)
+        assert refused.exit_code == 1, refused.output
+        assert refused.output == (
+            f"Error: item {item_id} is {what}, not accepted into an edition: nothing to {verb}; "
+            f"{cure}\n"
+        )
+    with engine.connect() as conn:
+        row = conn.execute(select(items).where(items.c.id == item_id)).mappings().one()
+        trail = conn.execute(select(decisions).where(decisions.c.item_id == item_id)).all()
+    assert (row["edited_title"], row["status"], trail) == (None, status, [])
+
+
 def test_clear_errors_for_items_and_closed_editions(cli: Run, engine: Engine) -> None:
     item_id = add_item(engine)
     accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))

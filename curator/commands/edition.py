@@ -106,8 +106,9 @@ def close(edition_id: str) -> None:
     click.echo(f"edition {info.id} {state} ({info.items} accepted items)")
 
 
-def _check_item_editable(eng: Engine, item_id: int) -> None:
-    """Refuse, with a clear message, items that are unknown or in a closed edition."""
+def _check_item_editable(eng: Engine, item_id: int, verb: str) -> None:
+    """Refuse, with a clear message, items that are unknown, not accepted (``edit`` and
+    ``move`` work on an edition's items alike) or in a closed edition."""
     from curator.store.decisions import DecisionError
     from curator.store.editions import get_edition
     from curator.store.item_reads import get_item
@@ -116,6 +117,18 @@ def _check_item_editable(eng: Engine, item_id: int) -> None:
         row = get_item(conn, item_id)
         if row is None:
             raise DecisionError(f"no item with id {item_id}; `curator review` lists items")
+        if row.status != "accepted":
+            if row.status == "rejected":
+                what, cure = "rejected", "Undo on its card in Slack, then accept it"
+            else:
+                what = "waiting for an editor" if row.status == "queued" else "not decided"
+                cure = (
+                    f"accept it first: `curator item add {row.url} --accept`, or Accept on its "
+                    "card in Slack (its Edit modal edits and accepts it at once)"
+                )
+            raise DecisionError(
+                f"item {item_id} is {what}, not accepted into an edition: nothing to {verb}; {cure}"
+            )
         if row.edition:
             info = get_edition(conn, row.edition)
             if info is not None and info.status == "closed":
@@ -144,7 +157,7 @@ def move(item_id: int, to: str) -> None:
     to = _edition_id(to)
     with _clear_errors():
         eng = _engine()
-        _check_item_editable(eng, item_id)
+        _check_item_editable(eng, item_id, "move")
         outcome = decide(eng, item_id, "move", _actor(), edition=to)
     _report(outcome, lambda o: f"item {o.item_id} moved to edition {o.edition}")
 
@@ -205,7 +218,7 @@ def edit(
     reset: list[str] = []
     with _clear_errors():
         eng = _engine()
-        _check_item_editable(eng, item_id)
+        _check_item_editable(eng, item_id, "edit")
         outcome = decide(eng, item_id, "edit", _actor(), edits=edits, position=position)
         if outcome.result != "conflict":
             reset = _reset_words(eng, item_id, resets)
