@@ -185,6 +185,9 @@ class ParsedFeed:
     source_warnings: tuple[str, ...] = ()
     #: The source's page selectors no longer match and its listing was read without them.
     degraded: bool = False
+    #: How many of the document's entries were skipped as unusable (no title, no http(s) link,
+    #: text that cannot be stored); each has its warning, saying why.
+    skipped: int = 0
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,60 @@ def test_check_reports_each_failure_and_exits_1(server: LocalServer, tmp_path: P
     assert "1 fetched and parsed, 3 failed" in result.stderr
 
 
+def test_check_says_every_entry_was_skipped_not_that_there_were_none(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    # "the feed has no entries; entry 1 … skipped": a feed that had one, which was skipped
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://example.org/</link><description>d</description>%s</channel></rss>"
+    )
+    only = server.add(
+        "/only.rss",
+        rss % b"<item><title>Only entry</title><link>ftp://x/1</link></item>",
+        headers=RSS,
+    )
+    two = server.add(
+        "/two.rss",
+        rss % (b"<item><link>https://example.org/a</link></item>" * 2),
+        headers=RSS,
+    )
+    surrogates = server.add(
+        "/feed.json",
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": '
+        b'[{"id": "1", "url": "https://example.org/j", "title": "Bad \\ud800 text"}]}',
+        headers={"Content-Type": "application/feed+json"},
+    )
+    none = server.add("/none.rss", rss % b"", headers=RSS)
+    path = sources_file(
+        tmp_path,
+        [
+            ("only", "Only", only),
+            ("two", "Two", two),
+            ("json", "Json", surrogates),
+            ("none", "None", none),
+        ],
+    )
+    result = run("sources", "check", str(path), "--json")
+    assert result.exit_code == 1
+    rows = {r["id"]: r for r in json.loads(result.stdout)["sources"]}
+    assert {r["status"] for r in rows.values()} == {"no items"}
+    assert rows["only"]["error"] == (
+        "the only entry of the feed was skipped, so there is nothing to store"
+    )
+    assert rows["only"]["warnings"] == ["only: entry 1 ('Only entry') has no http(s) link; skipped"]
+    assert rows["two"]["error"] == (
+        "every entry of the feed was skipped (2 of 2), so there is nothing to store"
+    )
+    assert rows["json"]["error"].startswith("the only entry of the feed was skipped")
+    assert "not valid Unicode" in rows["json"]["warnings"][0]
+    assert (rows["none"]["error"], rows["none"]["warnings"]) == ("the feed has no entries", [])
+
+    report = run("sources", "check", str(path), "--markdown").stdout
+    assert report.count("Every entry was skipped (the problem says why)") == 3
+    assert report.count("The feed has no entries: check the publisher") == 1  # only `none`
+
+
 def test_check_points_a_page_source_to_the_feed_its_page_advertises(
     server: LocalServer, tmp_path: Path
 ) -> None:

@@ -150,18 +150,25 @@ def build_feed(
     now: datetime,
     title: str | None,
     warnings: Iterable[str] = (),
+    skipped: Iterable[str] = (),
 ) -> ParsedFeed:
-    """Normalise every raw entry; skips and within-document duplicates become warnings."""
+    """Normalise every raw entry; skips and within-document duplicates become warnings.
+    ``skipped`` are the warnings of the entries the parser skipped before they became raw
+    entries: they count among the document's skipped entries."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     notes = list(warnings)
+    skips = list(skipped)
+    notes += skips
+    unusable = len(skips)
     entries: list[Entry] = []
     seen: set[str] = set()
     for raw in raws:
         try:
             entry, entry_notes = build_entry(raw, source=source, base_url=base_url, now=now)
-        except SkippedEntry as skipped:
-            notes.append(str(skipped))
+        except SkippedEntry as skip:
+            notes.append(str(skip))
+            unusable += 1
             continue
         notes.extend(entry_notes)
         if entry.url in seen:
@@ -173,4 +180,4 @@ def build_feed(
         seen.add(entry.url)
         entries.append(entry)
     feed_title = clean_text(title or "", max_chars=TITLE_MAX_CHARS) or None
-    return ParsedFeed(entries=entries, title=feed_title, warnings=tuple(notes))
+    return ParsedFeed(entries=entries, title=feed_title, warnings=tuple(notes), skipped=unusable)

@@ -97,10 +97,11 @@ def parse_feed(
             source.id, f"could not read the document as RSS or Atom ({reason or 'unknown format'})"
         )
     raws = []
+    skipped: list[str] = []
     for position, entry in enumerate(entries, start=1):
         raw = _raw_from_feedparser(position, entry)
         if _holds_impossible_character(raw):
-            notes.append(
+            skipped.append(
                 f"{source.id}: entry {position} ({_without_mark(raw.title)!r}) refers to a "
                 "character that does not exist; skipped"
             )
@@ -109,7 +110,15 @@ def parse_feed(
     if raws and all((r.title or "").strip() == FEED_ENDED_TITLE for r in raws):
         raise FeedEnded(source.id, raws[0].link)
     feed_title = _without_mark((parsed.get("feed") or {}).get("title"))
-    return build_feed(raws, source=source, base_url=url, now=now, title=feed_title, warnings=notes)
+    return build_feed(
+        raws,
+        source=source,
+        base_url=url,
+        now=now,
+        title=feed_title,
+        warnings=notes,
+        skipped=skipped,
+    )
 
 
 #: What feedparser (6.0.14) lets escape on a damaged document instead of reporting it, found by
@@ -301,7 +310,7 @@ def _parse_json_feed(
         base_url=url,
         now=now,
         title=_without_surrogates(title) if title else None,
-        warnings=notes,
+        skipped=notes,
     )
 
 

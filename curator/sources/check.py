@@ -38,6 +38,8 @@ class SourceCheck:
     warnings: list[str] = field(default_factory=list)
     #: Of ``items``, how many the source's skip/keep rules would keep quiet (None: no rules).
     ruled_quiet: int | None = None
+    #: Entries of the document skipped as unusable (each warning says why), not in ``items``.
+    skipped: int = 0
 
     def as_json(self) -> dict[str, object]:
         s = self.source
@@ -121,6 +123,7 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
         check.warnings = hints
         return check
     check.items = len(parsed.entries)
+    check.skipped = parsed.skipped
     if source.skip or source.keep:
         from curator.rules import kept_quiet_by
 
@@ -132,10 +135,20 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
     check.warnings = [*parsed.warnings, *hints]
     if not parsed.entries:
         check.status, check.ok = "no items", False
-        check.error = (
-            "the selectors matched nothing" if source.kind == "page" else "the feed has no entries"
-        )
+        check.error = _nothing_usable(source, parsed.skipped)
     return check
+
+
+def _nothing_usable(source: SourceConfig, skipped: int) -> str:
+    """Why a document gave no items: it had none, or every one it had was skipped (the
+    warnings that follow say why)."""
+    page = source.kind == "page"
+    if not skipped:
+        return "the selectors matched nothing" if page else "the feed has no entries"
+    what = "item the selectors matched" if page else "entry of the feed"
+    if skipped == 1:
+        return f"the only {what} was skipped, so there is nothing to store"
+    return f"every {what} was skipped ({skipped} of {skipped}), so there is nothing to store"
 
 
 def run_checks(

@@ -80,6 +80,16 @@ def advice(row: SourceCheck, path: Path | None = None) -> str:
                 "and update `selectors`."
             )
         return "The document cannot be read as a feed: open it in a browser or a feed validator."
+    if status == "no items" and row.skipped:
+        if page:
+            return (
+                "Every item the selectors matched was skipped (the problem says why): check that "
+                "`title` and `link` pick each publication's own title and link."
+            )
+        return (
+            "Every entry was skipped (the problem says why): the feed is broken at the "
+            "publisher's end; tell them, and find another feed of the same publications meanwhile."
+        )
     if status == "no items":
         if page:
             return (
