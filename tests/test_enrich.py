@@ -257,3 +257,26 @@ def test_choose_report_skips_easy_read_and_welsh_versions() -> None:
 def test_a_content_api_answer_that_is_not_an_item_is_a_named_error() -> None:
     with pytest.raises(PageUnreadable, match=r"^https://x/p: the GOV.UK Content API sent JSON"):
         read_job(ReadJob("govuk", b"[1, 2]", "https://x/p"))
+
+
+@pytest.mark.parametrize(
+    ("title", "site_name"),
+    [
+        ("Prison education | Ministry of Justice", "Ministry of Justice"),
+        ("Prison education | Reports | Ministry of Justice", "Ministry of Justice"),
+        ("Prison education | annual figures", None),  # not a name
+        ("| Ministry of Justice", None),  # nothing before the bar: no suffix
+        ("Prison education - Ministry of Justice", None),  # a dash is too often the title's own
+        ("Prison education", None),  # and never the host name, trafilatura's guess
+    ],
+)
+def test_a_page_s_title_suffix_names_its_site(title: str, site_name: str | None) -> None:
+    from curator.enrich.htmlpage import read_html
+
+    html = (
+        f"<html><head><title>{title}</title></head><body><svg><title>a | Not This</title></svg>"
+        "<main><p>A review of education in prisons, what inspectors found and recommend.</p>"
+        "</main></body></html>"
+    )
+    document = read_html(html.encode(), "https://www.justice.gov.uk/reports/prison-education")
+    assert (document.site_name, document.publisher) == (site_name, None)

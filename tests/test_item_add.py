@@ -295,6 +295,44 @@ def test_a_watched_source_lends_its_publisher_and_keeps_its_health(
         assert conn.execute(select(items.c.source_id)).scalar_one() == ADDED_BY_LINK
 
 
+def _page(title: str, head: str = "") -> str:
+    return (
+        f"<html><head><title>{title}</title>{head}</head><body><main><h1>Prison education</h1>"
+        "<p>A review of education in prisons in England, with what the inspectors found and "
+        "what they recommend the service does next.</p></main></body></html>"
+    )
+
+
+def test_the_page_s_title_names_its_publisher_not_the_host(cli: Run, server: LocalServer) -> None:
+    # "X | Ministry of Justice" was added with the host name as its publisher
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    url = server.add(
+        "/moj/prison-education", _page("Prison education | Ministry of Justice"), headers=html
+    )
+    got = added(cli("item", "add", url, "--json"))
+    assert (got["title"], got["publisher"]) == ("Prison education", "Ministry of Justice")
+    # the site's own name, where it gives one, still comes first
+    named = server.add(
+        "/named",
+        _page("Prison education | MoJ", '<meta property="og:site_name" content="Justice UK">'),
+        headers=html,
+    )
+    assert added(cli("item", "add", named, "--json"))["publisher"] == "Justice UK"
+
+
+def test_a_page_that_names_no_publisher_is_shown_by_its_host_with_a_warning(
+    cli: Run, server: LocalServer
+) -> None:
+    url = server.add(
+        "/plain",
+        _page("Prison education - annual review"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+    result = cli("item", "add", url, "--json")
+    assert added(result)["publisher"] == "127.0.0.1"
+    assert f"{url}: the page does not name its publisher; shown as 127.0.0.1" in result.stderr
+
+
 def _source(id: str, url: str, publisher: str) -> SourceConfig:
     return SourceConfig(id=id, publisher=publisher, kind="feed", url=url)
 

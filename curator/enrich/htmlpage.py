@@ -2,8 +2,9 @@
 
 trafilatura finds the main text (keeping headings and lists, which the section finder needs)
 and the page's metadata; htmldate finds its publication date. The publisher comes from GOV.UK's
-``govuk:`` meta tags when present; the site's own name (``og:site_name``, a JSON-LD publisher)
-is kept apart as ``site_name``, since the source an admin named is a better publisher than it.
+``govuk:`` meta tags when present; the site's own name (``og:site_name``, a JSON-LD publisher,
+the "Title | Publisher" end of its ``<title>``) is kept apart as ``site_name``, since the source
+an admin named is a better publisher than it.
 Links that may lead to the main report are collected for the caller to follow.
 """
 
@@ -60,7 +61,12 @@ def read_html(content: bytes, url: str) -> Document:
             blocks = blocks_from_tree(extracted.body)
         title, description, site_name = extracted.title, extracted.description, extracted.sitename
     title = metas.get("govuk:title") or metas.get("og:title") or title
-    site_name = metas.get("og:site_name") or _ld_publisher(ld) or site_name
+    site_name = (
+        metas.get("og:site_name")
+        or _ld_publisher(ld)
+        or _title_suffix(tree)
+        or _not_the_host(site_name, url)
+    )
     if title and site_name and title.endswith(f" | {site_name}"):
         title = title[: -len(site_name) - 3]
     return Document(
@@ -76,6 +82,32 @@ def read_html(content: bytes, url: str) -> Document:
         report_links=tuple(report_links(tree, url)),
         warnings=tuple(warnings),
     )
+
+
+#: "Publication title | Publisher": the page's <title> ends with the site's name after a bar.
+_TITLE_SUFFIX = re.compile(r"\s\|\s+([^|]+?)\s*$")
+
+
+def _title_suffix(tree: Any) -> str | None:
+    """The publisher a page's ``<title>`` names after its last ``|`` ("Prison education
+    review | Ministry of Justice"), when it reads as a name (a capital first, a few words)."""
+    head_title = tree.find(".//head/title")
+    text = " ".join((head_title.text_content() if head_title is not None else "").split())
+    match = _TITLE_SUFFIX.search(text)
+    if match is None or match.start() == 0:
+        return None
+    name = match[1]
+    return name if name[0].isupper() and len(name.split()) <= 8 else None
+
+
+def _not_the_host(site_name: str | None, url: str) -> str | None:
+    """trafilatura's site name, unless it is only the URL's host name, its guess when the
+    page names no site: then the page does not name its publisher, and the caller says so."""
+    parts = urlsplit(url)
+    hosts = {(parts.hostname or "").removeprefix("www."), parts.netloc.lower().removeprefix("www.")}
+    if site_name and site_name.lower().removeprefix("www.") in hosts:
+        return None
+    return site_name
 
 
 def _metas(tree: Any) -> dict[str, str]:
