@@ -304,6 +304,23 @@ def test_nothing_found_exits_1(engine: Engine, find: Any) -> None:
     assert result.stdout == "" and "Nothing found for 'zeppelin'." in result.output
 
 
+def test_nothing_found_echoes_the_query_readably_and_short(engine: Engine, find: Any) -> None:
+    # Python's repr ('care\\\\homes', '\\udcff') of the whole query, 100,000 characters of it
+    assert find("zeppelin\\airship").stderr == "Nothing found for 'zeppelin\\airship'.\n"
+    assert find("zeppelin\udcff").stderr == "Nothing found for 'zeppelin\ufffd'.\n"
+    assert find("zeppelin\nairship").stderr == "Nothing found for 'zeppelin airship'.\n"
+    long = find("zeppelin" * 12_500, "--lane", "card")
+    assert long.exit_code == 1
+    assert long.stderr == (
+        f"Nothing found for '{('zeppelin' * 10)[:79]}…' (100,000 characters) in the card lane "
+        "(without them: the same search without them).\n"
+    )
+    words = find("the", "\\", "*" * 99_994)
+    assert words.exit_code == 2
+    assert "nothing to search for in 'the \\ ****" in words.output
+    assert "…' (100,000 characters): type a word" in words.output
+
+
 def test_nothing_found_names_the_filters_that_left_nothing(engine: Engine, find: Any) -> None:
     # "Nothing found for 'prevention'." for an item that is there, in another lane or older,
     # read as a lost item.

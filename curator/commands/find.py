@@ -77,6 +77,23 @@ def _lane(found: FoundItem) -> str:
     return f"{lane} ({found.quiet_rule})" if found.quiet_rule and lane == "quiet" else lane
 
 
+#: How much of a query a message echoes.
+SHOWN_CHARS = 80
+
+
+def _shown(text: str, *, quote: str = "'") -> str:
+    """``text`` as a message echoes it: as typed (not Python's repr, which doubles every
+    backslash and spells out escapes), with runs of white space as one space, characters that
+    cannot be printed (controls, a lone surrogate from bytes that are not UTF-8) as U+FFFD, and
+    cut at :data:`SHOWN_CHARS` saying how long it was."""
+    # a surrogate is not printable (category Cs), nor a control character
+    plain = "".join(c if c.isprintable() or c.isspace() else "\ufffd" for c in text)
+    plain = " ".join(plain.split()) or plain
+    if len(plain) <= SHOWN_CHARS:
+        return f"{quote}{plain}{quote}"
+    return f"{quote}{plain[: SHOWN_CHARS - 1]}…{quote} ({len(text):,} characters)"
+
+
 class _QueryCommand(click.Command):
     """A command whose arguments are the words of a query: one that starts with a single `-`
     (`-care`) is a word, not a bundle of short options, as the README says `-` is not syntax
@@ -147,7 +164,7 @@ def find(
     words = parse_query(text)
     if not words:
         raise click.UsageError(
-            f"nothing to search for in {text!r}: type a word of the title, summary or "
+            f"nothing to search for in {_shown(text)}: type a word of the title, summary or "
             "publisher (common words such as 'the' and 'of' are not searched)"
         )
     tz = settings().timezone
@@ -171,6 +188,8 @@ def find(
         limits += [f"dated on or after {since}"] if since else []
         dashes = "-- " if text.startswith("--") else ""  # else read as an option
         again = f"`curator find {dashes}{shlex.quote(text)}`"
+        if again != _shown(again, quote=""):  # too long, or not printable, to retype
+            again = "the same search without them"
         where = f" {' and '.join(limits)} (without them: {again})" if limits else ""
-        click.echo(f"Nothing found for {text!r}{where}.", err=True)
+        click.echo(f"Nothing found for {_shown(text)}{where}.", err=True)
     sys.exit(0 if results else 1)
