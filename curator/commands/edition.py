@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 @contextmanager
 def _clear_errors() -> Iterator[None]:
-    """Our own errors become a one-line message and exit status 2, never a traceback."""
+    """Our own errors become a one-line message and exit status 1 (`click.ClickException`), never
+    a traceback."""
     from curator.errors import CuratorError
 
     try:
