@@ -159,6 +159,18 @@ def test_trim_and_escape() -> None:
     assert blocks.escape("<a> & b") == "&lt;a&gt; &amp; b"
 
 
+def test_fallback_text_escapes_feed_text() -> None:
+    # The top-level text of a card is mrkdwn too (mobile notifications show only it): a feed
+    # title must not mention the channel or disguise a link there either.
+    text = blocks.fallback_text(
+        card(title="<!channel> read <http://evil.example|GOV.UK> & more", publisher="<!here>")
+    )
+    assert "<" not in text and ">" not in text
+    assert text == (
+        "&lt;!here&gt;: &lt;!channel&gt; read &lt;http://evil.example|GOV.UK&gt; &amp; more"
+    )
+
+
 def test_modal_round_trip() -> None:
     modal = blocks.edit_modal(card(key_findings=("a", "b")), channel="C1", message_ts="1.2")
     d = modal.to_dict()

@@ -213,8 +213,11 @@ def title_link(card: Card) -> str:
 
 
 def fallback_text(card: Card) -> str:
-    """Plain text for notifications and screen readers."""
-    return trim(f"{card.publisher}: {card.title}", 300)
+    """The message's top-level ``text``: what notifications (mobile ones only ever) and screen
+    readers show. Slack reads it as mrkdwn, so feed text is escaped here as in the blocks: a
+    title ``<!channel>`` must not notify the channel, nor ``<http://…|GOV.UK>`` disguise a
+    link."""
+    return escape(trim(f"{card.publisher}: {card.title}", 300))
 
 
 def findings_block(
