@@ -6,6 +6,7 @@ and who undid it. Signed requests over HTTP, fake Slack."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from sqlalchemy import Engine
 
 from curator.slack import blocks
-from tests.test_slack_app import Env, pulse_reply, slack_env, wait_until
+from tests.support.fake_slack import block_actions, form
+from tests.test_slack_app import CHANNEL, Env, pulse_reply, slack_env, wait_until
 
 pytestmark = pytest.mark.storage
 
@@ -81,3 +83,23 @@ def test_a_mistyped_pulse_command_is_named_before_the_help(env: Env) -> None:
     assert "`/pulse find WORDS`" in mistyped
     assert pulse_reply(env, "help")["text"].startswith("*/pulse* commands:")
     assert pulse_reply(env, "")["text"].startswith("*/pulse* commands:")
+
+
+@pytest.mark.parametrize(
+    "action_id", [blocks.ACCEPT, blocks.REJECT, blocks.EDIT, blocks.SECTOR, blocks.USE_PROPOSAL]
+)
+@pytest.mark.parametrize("value", ["abc", "1e3", "", "²"])
+def test_a_click_whose_value_names_no_item_is_ignored(
+    env: Env, caplog: pytest.LogCaptureFixture, action_id: str, value: str
+) -> None:
+    # Only a forged or garbled payload sends one (our buttons carry the item id): it raised
+    # ValueError inside Bolt's listener, logged as an error with its traceback, and Slack got
+    # a 404 "unhandled request". Now it is acknowledged, logged as a warning, and ignored.
+    item_id = env.post_card()
+    payload = block_actions(
+        action_id=action_id, value=value, channel=CHANNEL, ts=env.card_ts(item_id)
+    )
+    assert env.send(form(payload)).status_code == 200
+    wait_until(lambda: any("names no item" in r.getMessage() for r in caplog.records))
+    assert env.decisions(item_id) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -52,6 +52,8 @@ class Handlers(PulseCommand, ProposalHandlers):
         action = body["actions"][0]
         action_id = action["action_id"]
         item_id = item_id_of(action)
+        if item_id is None:
+            return
         actor = actor_of(body, client)
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action_id}"
         try:
@@ -113,6 +115,8 @@ class Handlers(PulseCommand, ProposalHandlers):
             return
         action = body["actions"][0]
         item_id = item_id_of(action)
+        if item_id is None:
+            return
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
         if card is None or card.status != "accepted":
@@ -133,10 +137,11 @@ class Handlers(PulseCommand, ProposalHandlers):
 
     def on_edit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        action = body["actions"][0]
-        item_id = item_id_of(action)
         channel, ts = where(body)
         if self.refused(client, body, channel):
+            return
+        item_id = item_id_of(body["actions"][0])
+        if item_id is None:
             return
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)

@@ -65,9 +65,18 @@ def selected(body: dict[str, Any], action_id: str) -> str | None:
     return blocks.option_key(option.get("value"))
 
 
-def item_id_of(action: dict[str, Any]) -> int:
+def item_id_of(action: dict[str, Any]) -> int | None:
+    """The item a button or select names (``42``, or ``42:reports`` for an option); None, and a
+    warning, when its value is not an item id (our own buttons always send one, so only a
+    forged or garbled payload gets here: it is ignored, not raised into Bolt's error path)."""
     raw = action.get("value") or ((action.get("selected_option") or {}).get("value") or "")
-    return int(str(raw).split(":", 1)[0])
+    head = str(raw).split(":", 1)[0]
+    if not (head.isascii() and head.isdigit()):
+        log.warning(
+            "ignored a %s click whose value names no item: %r", action.get("action_id"), raw
+        )
+        return None
+    return int(head)
 
 
 def user_of(body: dict[str, Any]) -> str:

@@ -69,6 +69,8 @@ class ProposalHandlers(Base):
             return
         action = body["actions"][0]
         item_id = item_id_of(action)
+        if item_id is None:
+            return
         actor = actor_of(body, client)
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action['action_id']}"
         try:
@@ -90,6 +92,8 @@ class ProposalHandlers(Base):
         if self.refused(client, body, channel):
             return
         item_id = item_id_of(body["actions"][0])
+        if item_id is None:
+            return
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
             proposal = get_proposal(conn, item_id)
