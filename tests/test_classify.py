@@ -260,6 +260,30 @@ def _edit_sidecar(model_dir: Path, **changes: object) -> None:
     path.write_text(json.dumps(sidecar), encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [("skops_file", "../elsewhere.skops"), ("compiled_file", "/tmp/elsewhere.npz")],
+)
+def test_a_sidecar_naming_a_file_outside_the_model_folder_is_refused(
+    model_dir: Path, tmp_path: Path, field: str, name: str
+) -> None:
+    broken = _copy_model(model_dir, tmp_path / "m")
+    _edit_sidecar(broken, **{field: name})
+    with pytest.raises(ModelError, match=rf"{field} '{name}' is not a file name in the model"):
+        load(broken)
+
+
+def test_a_pointer_naming_a_file_outside_the_model_folder_is_refused(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    broken = _copy_model(model_dir, tmp_path / "m")
+    stem = (broken / "current").read_text().strip()
+    (tmp_path / f"{stem}.json").write_bytes((broken / f"{stem}.json").read_bytes())
+    (broken / "current").write_text(f"../{stem}\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"current names .* is not a file name in the model"):
+        load(broken)
+
+
 def test_model_from_incompatible_sklearn_is_refused_before_unpickling(
     model_dir: Path, tmp_path: Path
 ) -> None:

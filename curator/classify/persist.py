@@ -226,6 +226,14 @@ def _read_pointer(model_dir: Path) -> str | None:
     return stem or None
 
 
+def _in_folder(model_dir: Path, name: object, what: str) -> Path:
+    """``model_dir / name`` for a plain file name; a name with a folder in it (``../x``, an
+    absolute path) would read a file outside the model folder, so it is refused."""
+    if not isinstance(name, str) or not name or name in (".", "..") or Path(name).name != name:
+        raise _missing(model_dir, f"{what} {name!r} is not a file name in the model folder")
+    return model_dir / name
+
+
 def _missing(model_dir: Path, detail: str = "") -> ModelError:
     extra = f" ({detail})" if detail else ""
     return ModelError(f"no model at {model_dir}/{extra}: run `curator train`")
@@ -239,7 +247,7 @@ def read_sidecar(model_dir: Path) -> tuple[Sidecar, Path]:
     stem = _read_pointer(model_dir)
     if stem is None:
         raise _missing(model_dir)
-    json_path = model_dir / f"{stem}.json"
+    json_path = _in_folder(model_dir, f"{stem}.json", f"{POINTER} names")
     try:
         raw = json.loads(json_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -267,7 +275,7 @@ def read_sidecar(model_dir: Path) -> tuple[Sidecar, Path]:
         sidecar = Sidecar.from_json(raw)
     except (KeyError, TypeError, ValueError) as exc:
         raise _missing(model_dir, f"the sidecar is corrupt: bad {exc}") from exc
-    return sidecar, model_dir / sidecar.skops_file
+    return sidecar, _in_folder(model_dir, sidecar.skops_file, "the sidecar's skops_file")
 
 
 def _verify(model_dir: Path, path: Path, expected: object) -> None:
@@ -295,6 +303,7 @@ def load(model_dir: Path, *, use_sklearn: bool = False) -> Classifier:
         name = sidecar.compiled_file
         if not isinstance(name, str) or not name:
             raise _missing(model_dir, "the sidecar names no compiled model file")
+        compiled_path = _in_folder(model_dir, name, "the sidecar's compiled_file")
         fmt = sidecar.compiled_format
         if fmt != COMPILED_FORMAT:
             raise ModelError(
@@ -302,7 +311,6 @@ def load(model_dir: Path, *, use_sklearn: bool = False) -> Classifier:
                 f"Pulse Curator reads format {COMPILED_FORMAT}: run `curator train` "
                 "to rebuild it"
             )
-        compiled_path = model_dir / name
         _verify(model_dir, compiled_path, sidecar.compiled_sha256)
         try:
             scorer = read_compiled(compiled_path)
