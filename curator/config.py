@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     publication_name: str = "CordisPulse"  # the draft edition's title
     parse_workers: int = Field(default=1, ge=0)  # child processes that parse (0: in-process)
     parse_timeout: float = Field(default=60.0, gt=0)  # seconds per document before giving up
+    # MB of address space a parser process may use (0: no cap): a document needing more fails.
+    parse_memory_mb: int = Field(default=1024, ge=0)
     # Pages a poll pass may read to give new items without a summary their page's description
     # (0: never read them; such items are then classified at their own, lower lane points).
     describe_pages: int = Field(default=30, ge=0)
@@ -81,6 +83,13 @@ class Settings(BaseSettings):
     def _hour_and_minute(cls, value: str) -> str:
         parse_time_of_day(value)
         return value.strip()
+
+    @field_validator("parse_memory_mb")
+    @classmethod
+    def _room_to_start(cls, value: int) -> int:
+        if 0 < value < 128:  # a parser process needs ~53 MB before it reads anything
+            raise ValueError("0 (no cap) or at least 128 MB: a parser needs room to start")
+        return value
 
     @field_validator("timezone")
     @classmethod

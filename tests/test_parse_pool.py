@@ -222,3 +222,31 @@ def test_the_pollers_process_loads_no_parser() -> None:
     )
     assert "curator" in loaded
     assert not loaded & {"bs4", "lxml", "feedparser", "soupsieve", "html5lib"}
+
+
+def eats_memory(job: ParseJob) -> ParsedFeed:
+    """A parser that needs as many MB as the document has bytes."""
+    ballast = bytearray(len(job.content) * 1024 * 1024)
+    return ParsedFeed(entries=[], title=f"{len(ballast) >> 20} MB")
+
+
+def test_a_document_needing_more_memory_than_the_cap_fails_alone() -> None:
+    with ParsePool(1, timeout=30, memory_mb=256, function=eats_memory) as pool:
+        with pytest.raises(ParseError) as info:
+            pool.result(pool.submit(_job(b"x" * 512)), SOURCE)  # 512 MB asked for
+        assert str(info.value) == (
+            "dhsc: reading the document needed more than the 256 MB a parser may use "
+            "(CURATOR_PARSE_MEMORY_MB); the other sources were not affected"
+        )
+        # the same worker carries on with a document that fits
+        assert pool.result(pool.submit(_job(b"x" * 16)), SOURCE).title == "16 MB"
+
+
+def test_the_memory_cap_needs_room_for_a_parser_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("CURATOR_PARSE_MEMORY_MB", "64")
+    with pytest.raises(ValidationError, match="at least 128 MB"):
+        Settings()
+    monkeypatch.setenv("CURATOR_PARSE_MEMORY_MB", "0")  # no cap
+    assert Settings().parse_memory_mb == 0

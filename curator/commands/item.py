@@ -52,7 +52,7 @@ def add(url: str, sector: str | None, category: str | None, accept: bool, as_jso
         click.echo(f"warning: {warning}", err=True)
     actor = Actor(user_id=os.environ.get("USER") or "cli", via="cli")
     request = AddRequest(url, sector=sector, category=category, accept=accept)
-    with ParsePool(config.parse_workers, timeout=config.parse_timeout) as pool:
+    with ParsePool.configured(config) as pool:
         reader = Reader(FetchSettings.from_settings(config), pool)
         adder = LinkAdder(engine(), config, reader, sources=sources)
         try:
@@ -133,7 +133,7 @@ def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
     if not ids:
         click.echo(f"Every item accepted into {edition_id} was read already.")
         return
-    with ParsePool(config.parse_workers, timeout=config.parse_timeout) as pool:
+    with ParsePool.configured(config) as pool:
         reader = Reader(FetchSettings.from_settings(config), pool)
         for item_id in ids:
             try:

@@ -25,7 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from curator.errors import ParseError
 from curator.records import ParsedFeed, SourceConfig
@@ -35,6 +35,11 @@ from curator.records import ParsedFeed, SourceConfig
 DEFAULT_TIMEOUT = 60.0
 #: Jobs a worker runs before it is replaced by a fresh one (bounds any slow leak in a parser).
 MAX_TASKS_PER_WORKER = 2000
+#: Default cap, in MB, on a parser process's address space (``RLIMIT_AS``). A worker holds
+#: about 53 MB of it with the parsers imported; a 15 MiB feed or a 50 MiB report PDF (its first
+#: 60 pages) needs a few hundred. A crafted document that would take more fails alone, fast,
+#: instead of eating the machine's memory until the timeout.
+DEFAULT_MEMORY_MB = 1024
 
 A = TypeVar("A")
 R = TypeVar("R")
@@ -63,14 +68,52 @@ def parse_job(job: ParseJob) -> ParsedFeed:
         )
     except ParseError as exc:
         raise ParseError(str(exc)) from None
+    except MemoryError:  # past CURATOR_PARSE_MEMORY_MB: ParsePool.failure says so
+        raise
     except Exception as exc:  # any bug must reach the poller as a failure, not kill the worker
         raise RuntimeError(f"{exc!r}\n{traceback.format_exc()}") from None
 
 
-def _warm() -> None:
-    """Worker initializer: import the parsers now, not while the first document waits."""
+def _too_big(memory_mb: int) -> str:
+    cap = f"the {memory_mb} MB" if memory_mb > 0 else "the memory"
+    return f"reading the document needed more than {cap} a parser may use (CURATOR_PARSE_MEMORY_MB)"
+
+
+def _warm(memory_mb: int = 0) -> None:
+    """Worker initializer: cap the process's memory, then import the parsers now, not while the
+    first document waits."""
+    _limit_memory(memory_mb)
     import curator.parse.feeds
     import curator.parse.pages  # noqa: F401
+
+
+def _ready() -> None:
+    """A job that does nothing: the answer says a worker is up."""
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space at ``memory_mb`` MB (0: no cap; where the platform has
+    no such limit, or a lower hard limit is set already, that one stands)."""
+    if memory_mb <= 0:
+        return
+    try:
+        import resource
+
+        cap = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError):
+        return
+
+
+class PoolSettings(Protocol):
+    """The settings a pool is made from (``curator.config.Settings`` has them)."""
+
+    parse_workers: int
+    parse_timeout: float
+    parse_memory_mb: int
 
 
 class ParsePool:
@@ -82,12 +125,14 @@ class ParsePool:
         workers: int = 1,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
         function: Callable[[ParseJob], ParsedFeed] = parse_job,
     ) -> None:
         if workers < 0:
             raise ValueError("workers must be 0 or more")
         self.workers = workers
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self._function = function
         self._pool: Any = None
         self._lock = threading.Lock()  # the event loop's callback and the caller may both start it
@@ -96,13 +141,22 @@ class ParsePool:
             weakref.WeakKeyDictionary()
         )
 
+    @classmethod
+    def configured(cls, settings: PoolSettings) -> ParsePool:
+        """A pool as ``CURATOR_PARSE_WORKERS``, ``_TIMEOUT`` and ``_MEMORY_MB`` say."""
+        return cls(
+            settings.parse_workers,
+            timeout=settings.parse_timeout,
+            memory_mb=settings.parse_memory_mb,
+        )
+
     def start(self) -> None:
         """Start the worker processes now (they start on first use otherwise) and wait until
         one answers, so a timed poll does not pay for their start-up."""
         if self.workers == 0:
             return
         pool = self._ensure()
-        pool.submit(_warm, None).result()
+        pool.submit(_ready, None).result()
 
     def _ensure(self) -> Any:
         with self._lock:
@@ -113,6 +167,7 @@ class ParsePool:
                     max_workers=self.workers,
                     max_tasks=MAX_TASKS_PER_WORKER,
                     initializer=_warm,
+                    initargs=(self.memory_mb,),
                     context=multiprocessing.get_context("spawn"),
                 )
             return self._pool
@@ -179,6 +234,8 @@ class ParsePool:
                 f"{label}: the parser process died while reading the document "
                 f"(exit code {exc.exitcode}); {others}"
             )
+        if isinstance(exc, MemoryError):  # raised by a job given with call()
+            return ParseError(f"{label}: {_too_big(self.memory_mb)}; {others}")
         if isinstance(exc, BrokenProcessPool):
             return ParseError(
                 f"{label}: the parser process died while reading the document; {others}"

@@ -52,9 +52,7 @@ class Poller:
         self._load_model = load_model and classifier is None
         self.model_warning: str | None = None
         self._synced: frozenset[tuple[str, str, bool]] = frozenset()
-        self.parse_pool = parse_pool or ParsePool(
-            settings.parse_workers, timeout=settings.parse_timeout
-        )
+        self.parse_pool = parse_pool or ParsePool.configured(settings)
 
     def warm_up(self) -> None:
         """Load the model and start the parser processes now rather than during the first poll

@@ -66,9 +66,7 @@ class Background:
         """A reader on the parser pool (started now if it is not running). For jobs only."""
         with self._lock:
             if self._pool is None:
-                self._pool = ParsePool(
-                    self.settings.parse_workers, timeout=self.settings.parse_timeout
-                )
+                self._pool = ParsePool.configured(self.settings)
             pool = self._pool
         return Reader(FetchSettings.from_settings(self.settings), pool, reader_settings)
 
