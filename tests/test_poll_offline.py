@@ -4,6 +4,7 @@ the IDNA codec refuses (an empty label) before any DNS query, so nothing leaves 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,12 @@ def test_every_host_unresolved_is_said_once(
     assert (
         "failed: a: could not fetch http://a..example/feed: cannot resolve host 'a..example'" in err
     )
+    # a script reading --json gets the count, and the same line on stderr
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(path), "--all", "--json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert (got["sources"], got["failed"], got["unresolved"]) == (2, 2, 2)
+    assert result.stderr.count(OFFLINE) == 1
 
 
 def test_the_offline_line_needs_every_source_unresolved() -> None:

@@ -65,6 +65,9 @@ def poll(
             click.echo(why, err=True)
         elif skipped:
             click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
+        offline = report.offline()
+        if offline:
+            click.echo(f"warning: {offline}", err=True)
         return
     if report.sources == 0:
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))

@@ -148,6 +148,7 @@ class PollReport:
             "described": self.described,
             "kept_quiet_by_rules": self.ruled_quiet,
             "reopened": self.reopened,
+            "unresolved": self.unresolved,
             "errors": self.errors,
             "warnings": self.warnings,
         }
