@@ -16,6 +16,7 @@ from curator.enrich import (
     PdfEncrypted,
     PdfNoText,
     PdfTooLarge,
+    ReaderCrashed,
     ReportTimeout,
 )
 from curator.enrich.blocks import blocks_from_tree
@@ -280,3 +281,21 @@ def test_a_page_s_title_suffix_names_its_site(title: str, site_name: str | None)
     )
     document = read_html(html.encode(), "https://www.justice.gov.uk/reports/prison-education")
     assert (document.site_name, document.publisher) == (site_name, None)
+
+
+def test_a_publication_needing_more_memory_than_the_cap_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # read_job's catch-all turned the worker's MemoryError into a RuntimeError, which no caller
+    # names: `item add` died with a traceback instead of naming CURATOR_PARSE_MEMORY_MB.
+    import curator.enrich.htmlpage
+
+    def greedy(content: bytes, url: str) -> Document:
+        raise MemoryError
+
+    monkeypatch.setattr(curator.enrich.htmlpage, "read_html", greedy)
+    with pytest.raises(MemoryError):
+        read_job(ReadJob("html", b"<html></html>", "https://x/p"))
+    named = r"more than the 256 MB.*CURATOR_PARSE_MEMORY_MB"
+    with ParsePool(0, memory_mb=256) as in_process, pytest.raises(ReaderCrashed, match=named):
+        asyncio.run(_parse(in_process, ReadJob("html", b"<html></html>", "https://x/p")))

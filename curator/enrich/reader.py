@@ -42,5 +42,7 @@ def read_job(job: ReadJob) -> Document:
         return read_html(job.content, job.url)
     except EnrichError as exc:
         raise type(exc)(str(exc)) from None  # without the chain: it must pickle
+    except MemoryError:  # past CURATOR_PARSE_MEMORY_MB: ParsePool.failure names the setting
+        raise
     except Exception as exc:  # a bug must reach the caller as a failure, not kill the worker
         raise RuntimeError(f"{job.url}: {exc!r}\n{traceback.format_exc()}") from None
