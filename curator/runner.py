@@ -182,6 +182,8 @@ class Runner:
             elif line != self._model_warning_logged:  # each pass carries it: logged once
                 log.warning("%s", line)
                 self._model_warning_logged = line
+        if report.new_items and all(note["id"] != "-" for note in report.warnings):
+            self._model_warning_logged = None  # classified with a model: say it again if lost
 
     def post_outbox(self) -> None:
         from curator.slack.outbox import drain, make_client

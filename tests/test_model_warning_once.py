@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import pytest
 
 from curator.config import Settings
 from curator.runner import Runner
+from tests.conftest import REPO
 from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
 
@@ -89,3 +91,31 @@ def test_run_logs_it_once_not_on_every_tick(
     said = [r.getMessage() for r in caplog.records if NO_MODEL in r.getMessage()]
     assert len(said) == 1, said
     assert said[0].endswith("every new item is shown to editors meanwhile")
+
+
+def test_run_says_it_again_when_a_model_that_came_back_is_lost_again(
+    tmp_path: Path,
+    server: LocalServer,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for key, value in _env(tmp_path, db_url).items():
+        monkeypatch.setenv(key, value)
+    model_dir = tmp_path / "no-model"
+    runner = Runner(Settings(), _sources(tmp_path, server))
+    try:
+        with caplog.at_level(logging.WARNING):
+            for n, model in enumerate([False, True, False], start=1):
+                if model:  # the nightly retrain wrote one
+                    shutil.copytree(REPO / "models", model_dir)
+                else:
+                    shutil.rmtree(model_dir, ignore_errors=True)
+                runner.poller.reload_classifier()
+                _sources(tmp_path, server, n)
+                report = runner.tick()
+                assert report is not None and report.new_items == 1, report
+    finally:
+        runner.engine.dispose()
+    said = [r.getMessage() for r in caplog.records if NO_MODEL in r.getMessage()]
+    assert len(said) == 2, said  # lost, back (nothing to say), lost again

@@ -250,3 +250,13 @@ def test_the_memory_cap_needs_room_for_a_parser_to_start(monkeypatch: pytest.Mon
         Settings()
     monkeypatch.setenv("CURATOR_PARSE_MEMORY_MB", "0")  # no cap
     assert Settings().parse_memory_mb == 0
+
+
+def test_a_memory_error_in_process_is_not_blamed_on_the_cap() -> None:
+    # in-process (CURATOR_PARSE_WORKERS=0) no cap applies, so the error is not renamed
+    assert ParsePool(0).failure(MemoryError(), "dhsc", "others") is None
+    named = ParsePool(1, memory_mb=512).failure(MemoryError(), "dhsc", "others")
+    assert str(named) == (
+        "dhsc: reading the document needed more than the 512 MB a parser may use "
+        "(CURATOR_PARSE_MEMORY_MB); others"
+    )

@@ -234,7 +234,7 @@ class ParsePool:
                 f"{label}: the parser process died while reading the document "
                 f"(exit code {exc.exitcode}); {others}"
             )
-        if isinstance(exc, MemoryError):  # raised by a job given with call()
+        if isinstance(exc, MemoryError) and self.workers:  # in-process, no cap was applied
             return ParseError(f"{label}: {_too_big(self.memory_mb)}; {others}")
         if isinstance(exc, BrokenProcessPool):
             return ParseError(
