@@ -338,6 +338,28 @@ def test_edit_modal_without_title_is_refused_in_the_modal(env: Env) -> None:
     assert env.decisions(item_id) == []
 
 
+def test_edit_modal_with_a_blank_summary_is_refused_in_the_modal(env: Env) -> None:
+    # Slack's required field takes white space; saved, it brought the feed's summary back
+    item_id = env.post_card()
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    values: dict[str, Any] = {
+        blocks.EDIT_TITLE: {blocks.EDIT_TITLE: {"type": "plain_text_input", "value": "A title"}},
+        blocks.EDIT_SUMMARY: {blocks.EDIT_SUMMARY: {"type": "plain_text_input", "value": " \n "}},
+    }
+    for action_id, key in (
+        (blocks.EDIT_SECTOR, "criminal_justice"),
+        (blocks.EDIT_CATEGORY, "reports"),
+    ):
+        option = {"value": f"{item_id}:{key}"}
+        values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+    resp = env.send(form(view_submission(view=env.fake.views[0], values=values)))
+    answer = resp.json()
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == [blocks.EDIT_SUMMARY]  # title, sector, category are fine
+    assert env.decisions(item_id) == []
+
+
 @pytest.mark.parametrize("how", ["forged", "stale", "unsigned"])
 def test_bad_signatures_are_refused_and_nothing_is_recorded(env: Env, how: str) -> None:
     item_id = env.post_card()

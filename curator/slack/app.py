@@ -179,6 +179,8 @@ class Handlers(PulseCommand, ProposalHandlers):
         errors = {}
         if not values["title"]:
             errors[blocks.EDIT_TITLE] = "An item needs a title."
+        if not values["summary"]:  # blank saved nothing visible: the feed's came back
+            errors[blocks.EDIT_SUMMARY] = "Write a summary, or Cancel to keep the one it has."
         if values["sector"] not in SECTORS:
             errors[blocks.EDIT_SECTOR] = "Choose a sector."
         if values["category"] not in CATEGORIES:
