@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import TypeVar
 
 import lxml.html
 import pytest
@@ -34,6 +36,9 @@ from curator.parse.pool import ParsePool
 from tests.support.enrich import CASES, ENRICH, dense_pdf, load_case, run_case
 from tests.support.fetching import LOOPBACK_ONLY
 from tests.support.httpserver import LocalServer
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 PDFS = ENRICH / "pdfs"
 
@@ -296,6 +301,19 @@ def test_a_publication_needing_more_memory_than_the_cap_is_named(
     monkeypatch.setattr(curator.enrich.htmlpage, "read_html", greedy)
     with pytest.raises(MemoryError):
         read_job(ReadJob("html", b"<html></html>", "https://x/p"))
+    job = ReadJob("html", b"<html></html>", "https://x/p")
+    # in-process (CURATOR_PARSE_WORKERS=0) no cap applies: the error is not blamed on one
+    with ParsePool(0, memory_mb=256) as in_process, pytest.raises(MemoryError):
+        asyncio.run(_parse(in_process, job))
+
+    class Worker(ParsePool):
+        """A pool whose worker process hit its cap: the MemoryError comes back as it is."""
+
+        def call(self, function: Callable[[A], R], arg: A) -> Future[R]:
+            done: Future[R] = Future()
+            done.set_exception(MemoryError())
+            return done
+
     named = r"more than the 256 MB.*CURATOR_PARSE_MEMORY_MB"
-    with ParsePool(0, memory_mb=256) as in_process, pytest.raises(ReaderCrashed, match=named):
-        asyncio.run(_parse(in_process, ReadJob("html", b"<html></html>", "https://x/p")))
+    with Worker(1, memory_mb=256) as capped, pytest.raises(ReaderCrashed, match=named):
+        asyncio.run(_parse(capped, job))
