@@ -123,6 +123,13 @@ def test_items_without_sector_or_summary_are_kept_and_flagged() -> None:
         ("Acme Ltd.", "A report", "Acme Ltd. A report."),
         ("", "A report", "A report."),
         ("NHS  England ", " Spaced\ttitle ", "NHS England. Spaced title."),
+        # a separator left at the end is dropped, not followed by the full stop
+        ("Ofsted", "Annual report:", "Ofsted. Annual report."),
+        ("LGA", "Care Act 2014 \u2013 ", "LGA. Care Act 2014."),
+        ("LGA", "Care Act 2014 - 10 years on -", "LGA. Care Act 2014 - 10 years on."),
+        ("NSPCC,", "Reports;", "NSPCC. Reports."),
+        ("Ministry of Justice |", "Prison education", "Ministry of Justice. Prison education."),
+        ("NHS England", "COVID-19", "NHS England. COVID-19."),
     ],
 )
 def test_item_heading_never_doubles_the_full_stop(publisher: str, title: str, heading: str) -> None:

@@ -40,6 +40,8 @@ UNSORTED_HEADING = "Sector to choose"
 _BULLET = re.compile(r"^\s*[-*•–]\s+")  # "- ", "* ", "• ", "– " start a bullet
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+#: Separators a heading part may be left ending with (a colon, a comma, a dash...).
+_TRAILING_SEPARATOR = re.compile(r"(?:\s*[:;,|/\-\u2010-\u2015])+$")
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,11 @@ def clean_text(text: str) -> str:
 
 
 def _sentence(text: str) -> str:
-    """End ``text`` with a full stop unless it already ends a sentence (no "..")."""
-    text = text.strip()
+    """End ``text`` with a full stop unless it already ends a sentence (no "..").
+
+    A separator left at the end (a title cut after "Report:", "Care Act 2014 –", "Reports,")
+    goes first: "Report:." or "Care Act 2014 –." is never printed."""
+    text = _TRAILING_SEPARATOR.sub("", text.strip())
     if not text:
         return text
     if text[-1] in ".?!…":
