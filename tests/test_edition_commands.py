@@ -273,3 +273,50 @@ def test_draft_in_every_format(cli: Run, engine: Engine, tmp_path: Path) -> None
     unknown = cli("draft", "--edition", "2019-01")
     assert unknown.exit_code == 1 and "no edition 2019-01" in unknown.output
     assert next_edition("2024-07") == "2024-08"
+
+
+def test_edit_moves_an_accepted_item_to_another_sector_and_category(
+    cli: Run, engine: Engine
+) -> None:
+    """An editor at the terminal could not move an accepted item between sectors (only an
+    undocumented `item add URL --sector … --accept` did, warning "not accepted again")."""
+    item_id = add_item(engine)
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC), category="reports")
+    edited = cli(
+        "edition",
+        "edit",
+        str(item_id),
+        "--sector",
+        "children_young_people",
+        "--category",
+        "briefings",
+        "--position",
+        "2",
+    )
+    assert edited.exit_code == 0, edited.output
+    assert (
+        f"item {item_id} edited (position, sector: Children and Young People's Services, "
+        "category: Briefings)" in edited.output
+    )
+    (drafted,) = load_draft_items(engine, "2024-07")
+    assert (drafted.sector, drafted.category, drafted.position) == (
+        "children_young_people",
+        "briefings",
+        2,
+    )
+    with engine.connect() as conn:
+        trail = conn.execute(
+            select(decisions.c.action, decisions.c.sector, decisions.c.category, decisions.c.via)
+            .where(decisions.c.item_id == item_id)
+            .order_by(decisions.c.id)
+        ).all()
+    assert [tuple(t) for t in trail] == [
+        ("accept", "criminal_justice", "reports", "slack"),
+        ("relabel", "children_young_people", "briefings", "cli"),
+        ("edit", "children_young_people", "briefings", "cli"),
+    ]
+    sector_only = cli("edition", "edit", str(item_id), "--sector", "criminal_justice")
+    assert sector_only.exit_code == 0, sector_only.output
+    assert f"item {item_id} edited (sector: Criminal Justice)" in sector_only.output
+    unknown = cli("edition", "edit", str(item_id), "--sector", "cordis_news")
+    assert unknown.exit_code == 2

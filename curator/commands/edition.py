@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator.records import CATEGORIES, SECTORS
+
 if TYPE_CHECKING:
     from curator.edition.assemble import Edition
     from curator.store.decisions import Actor, DecisionOutcome
@@ -176,6 +178,16 @@ def move(item_id: int, to: str) -> None:
 @click.option("--clear-findings", is_flag=True, help="Remove the item's key findings.")
 @click.option("--position", type=int, help="Order within its category (lower comes first).")
 @click.option(
+    "--sector",
+    type=click.Choice(list(SECTORS)),
+    help="Move it to this sector's section (a relabel in the audit trail).",
+)
+@click.option(
+    "--category",
+    type=click.Choice(list(CATEGORIES)),
+    help="Move it under this category (a relabel in the audit trail).",
+)
+@click.option(
     "--reset",
     "resets",
     multiple=True,
@@ -189,10 +201,12 @@ def edit(
     findings: tuple[str, ...],
     clear_findings: bool,
     position: int | None,
+    sector: str | None,
+    category: str | None,
     resets: tuple[str, ...],
 ) -> None:
-    """Edit ITEM's title, summary, key findings or position (recorded in the audit trail);
-    --reset title|summary goes back to the feed's."""
+    """Edit ITEM's title, summary, key findings, position, sector or category (recorded in the
+    audit trail); --reset title|summary goes back to the feed's."""
     from curator.store.decisions import decide
 
     edits: dict[str, Any] = {}
@@ -211,20 +225,35 @@ def edit(
         raise click.UsageError("give --finding or --clear-findings, not both")
     if findings or clear_findings:
         edits["key_findings"] = list(findings)
-    if not edits and position is None:
+    relabel = sector is not None or category is not None
+    if not edits and position is None and not relabel:
         raise click.UsageError(
             "nothing to change: give --title, --summary, --finding, --clear-findings, "
-            "--position or --reset"
+            "--position, --sector, --category or --reset"
         )
     reset: list[str] = []
     with _clear_errors():
         eng = _engine()
         _check_item_editable(eng, item_id, "edit")
-        outcome = decide(eng, item_id, "edit", _actor(), edits=edits, position=position)
+        outcome = None
+        if relabel:  # its own decision, as the card's selects make it in Slack
+            outcome = decide(eng, item_id, "relabel", _actor(), sector=sector, category=category)
+        if (edits or position is not None) and (outcome is None or outcome.result != "conflict"):
+            outcome = decide(eng, item_id, "edit", _actor(), edits=edits, position=position)
+        assert outcome is not None
         if outcome.result != "conflict":
             reset = _reset_words(eng, item_id, resets)
+    labels = [
+        f"{name}: {names[value]}"
+        for name, value, names in (("sector", sector, SECTORS), ("category", category, CATEGORIES))
+        if value is not None
+    ]
     changed = ", ".join(
-        [*(e for e in edits if e not in resets), *(["position"] if position is not None else [])]
+        [
+            *(e for e in edits if e not in resets),
+            *(["position"] if position is not None else []),
+            *labels,
+        ]
     )
     done = "; ".join([f"item {item_id} edited ({changed})", *reset] if changed else reset)
     _report(outcome, lambda o: done if changed else f"item {o.item_id}: {done}")
