@@ -36,5 +36,11 @@ def next_edition(edition_id: str) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def previous_edition(edition_id: str) -> str:
+    year, month = parse_edition(edition_id)
+    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return f"{year:04d}-{month:02d}"
+
+
 def current_edition(tz: str = "Europe/London") -> str:
     return edition_for_time(datetime.now(UTC), tz)

@@ -181,3 +181,21 @@ def test_firm_name_is_configurable() -> None:
     assert (edition.publication, edition.news_heading) == ("AcmePulse", "Acme News")
     assert "EDITORS TO WRITE" in edition.letter_placeholder
     assert "Acme" in edition.news_placeholder
+
+
+def test_items_published_in_another_month_are_listed_to_check() -> None:
+    """At month end an old report added by its link went into the edition silently."""
+    edition = assemble(
+        "2026-12",
+        [
+            item(1, published_in="2026-12", published_on="3 Dec 2026"),
+            item(2, published_in="2026-11", published_on="28 Nov 2026"),  # after last edition
+            item(3, published_in="2024-06", published_on="10 Jun 2024"),
+            item(4, published_in="2027-01", published_on="2 Jan 2027"),
+            item(5),  # undated: nothing to say
+        ],
+    )
+    assert [v.item.item_id for v in edition.published_elsewhen] == [3, 4]
+    assert "2 not published in December 2026 or the month before" in edition.to_finish()
+    january = assemble("2027-01", [item(1, published_in="2026-12")])
+    assert january.published_elsewhen == ()

@@ -320,3 +320,27 @@ def test_edit_moves_an_accepted_item_to_another_sector_and_category(
     assert f"item {item_id} edited (sector: Criminal Justice)" in sector_only.output
     unknown = cli("edition", "edit", str(item_id), "--sector", "cordis_news")
     assert unknown.exit_code == 2
+
+
+def test_draft_lists_items_published_in_another_month(cli: Run, engine: Engine) -> None:
+    """A report from two years ago, added by its link at month end, joined the edition with
+    nothing said; one published late in the month before (after that edition went out) is
+    expected and not listed."""
+    old = add_item(
+        engine,
+        publisher="Local Government Association",
+        title="Care Act 2014: 10 Years On",
+        published_at=datetime(2022, 6, 4, 8, tzinfo=UTC),
+    )
+    late = add_item(engine, published_at=datetime(2024, 6, 30, 23, 30, tzinfo=UTC))  # 1 July
+    accept(engine, old, datetime(2024, 7, 2, tzinfo=UTC))
+    accept(engine, late, datetime(2024, 7, 2, tzinfo=UTC))
+    drafted = cli("draft", "--edition", "2024-07")
+    assert drafted.exit_code == 0
+    assert (
+        f"to check: item {old} ('Local Government Association. Care Act 2014: 10 Years On.'): "
+        "published 4 Jun 2022, not in July 2024 or the month before; check it belongs in this "
+        "edition" in drafted.stderr
+    )
+    assert f"item {late} " not in drafted.stderr
+    assert "2 items, 1 not published in July 2024 or the month before" in drafted.stderr

@@ -297,6 +297,16 @@ def cut_summaries(edition: Edition) -> list[str]:
     ]
 
 
+def published_elsewhen(edition: Edition) -> list[str]:
+    """One line for each item published neither in the edition's month nor in the month
+    before: an old report added by its link, a feed's wrong date, an item moved forward."""
+    return [
+        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): published {v.item.published_on}, "
+        f"not in {edition.title} or the month before; check it belongs in this edition"
+        for v in edition.published_elsewhen
+    ]
+
+
 @click.command()
 @click.option(
     "--edition",
@@ -333,7 +343,7 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     note = ", ".join([f"edition {built.id}: {built.item_count} items", *built.to_finish()])
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
-    for line in cut_summaries(built):
+    for line in [*cut_summaries(built), *published_elsewhen(built)]:
         click.echo(line, err=True)
     if out is None:
         click.echo(content, nl=False)  # bytes: written as they are (UTF-8)

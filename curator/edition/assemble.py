@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from curator.calendar import parse_edition
+from curator.calendar import parse_edition, previous_edition
 from curator.edition.cutoff import cut_by_the_bot, cut_note, cut_off_reason
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
@@ -69,6 +69,11 @@ class DraftItem:
     #: The summary is the feed's as it came (not the editors', not a proposal): checked for a
     #: feed's cut (:mod:`curator.edition.cutoff`). The editors' text is never flagged.
     summary_from_feed: bool = False
+    #: When the publication came out ("10 Jun 2024") and the month that is, in the editors'
+    #: time zone ("2024-06"); None: undated. An item published neither in the edition's month
+    #: nor in the month before is listed for the editors to check.
+    published_on: str | None = None
+    published_in: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,9 @@ class Edition:
     #: The items whose summary the feed cut off, in the edition's order (for the editors'
     #: list of what to check).
     summaries_cut: tuple[EntryView, ...] = ()
+    #: The items published neither in the edition's month nor in the month before (an old
+    #: report added by its link, a feed's wrong date, an item moved to a later edition).
+    published_elsewhen: tuple[EntryView, ...] = ()
 
     def to_finish(self) -> list[str]:
         """What is marked in the draft for the editors to finish before publishing, counted
@@ -139,6 +147,10 @@ class Edition:
             out.append(f"{len(self.summaries_cut) - ours} with a summary cut off by the feed")
         if ours:
             out.append(f"{ours} with a summary shortened when stored")
+        if self.published_elsewhen:
+            out.append(
+                f"{len(self.published_elsewhen)} not published in {self.title} or the month before"
+            )
         return out
 
 
@@ -308,4 +320,10 @@ def assemble(
         item_count=len(all_views),
         warnings=tuple(warnings),
         summaries_cut=tuple(v for v in all_views if v.summary_cut),
+        published_elsewhen=tuple(
+            v
+            for v in all_views
+            if v.item.published_in
+            and not previous_edition(edition_id) <= v.item.published_in <= edition_id
+        ),
     )

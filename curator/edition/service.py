@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal, cast
+from zoneinfo import ZoneInfo
 
+from curator.calendar import edition_for_time
 from curator.edition.assemble import DraftItem, Edition, assemble
 from curator.edition.proposed import ProposalText, item_text, proposed_note
 from curator.store.editions import (
@@ -40,10 +42,11 @@ def proposal_text(proposal: StoredProposal | None) -> ProposalText | None:
     )
 
 
-def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
+def load_draft_items(engine: Engine, edition_id: str, tz: str = "Europe/London") -> list[DraftItem]:
     """The accepted items of ``edition_id``, with the editors' edits applied, and what was
     proposed for them where the editors have not written their own (marked as proposed)."""
     check_edition_id(edition_id)
+    zone = ZoneInfo(tz)
     with engine.connect() as conn:
         rows = accepted_items(conn, edition_id)
         proposals = proposals_for(conn, [r.id for r in rows])
@@ -72,6 +75,8 @@ def load_draft_items(engine: Engine, edition_id: str) -> list[DraftItem]:
                 proposed=text.proposed,
                 proposed_note=proposed_note(text),
                 summary_from_feed=text.summary_from_feed,
+                published_on=(_day(r.published_at.astimezone(zone)) if r.published_at else None),
+                published_in=edition_for_time(r.published_at, tz) if r.published_at else None,
             )
         )
     return out
@@ -121,7 +126,7 @@ def build_edition(engine: Engine, edition_id: str) -> Edition:
     settings = get_settings()
     return assemble(
         edition_id,
-        load_draft_items(engine, edition_id),
+        load_draft_items(engine, edition_id, settings.timezone),
         publication=settings.publication_name,
         firm_name=settings.firm_name,
     )
@@ -141,3 +146,8 @@ def check_format(fmt: str) -> Format:
     if fmt not in FORMATS:
         raise EditionError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     return cast(Format, fmt)
+
+
+def _day(when: datetime) -> str:
+    """``"4 Jun 2024"``: the day without a leading zero, on every platform."""
+    return f"{when.day} {when:%b %Y}"
