@@ -344,3 +344,35 @@ def test_draft_lists_items_published_in_another_month(cli: Run, engine: Engine) 
     )
     assert f"item {late} " not in drafted.stderr
     assert "2 items, 1 not published in July 2024 or the month before" in drafted.stderr
+
+
+def test_the_terminal_records_one_person_one_way_without_user(
+    cli: Run, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under cron or in a container $USER is often unset: `curator review` recorded the login
+    name while `edition` and `item add` recorded "cli", so one person showed two ways."""
+    import getpass
+
+    monkeypatch.delenv("USER")
+    item_id = add_item(engine)
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    assert cli("edition", "edit", str(item_id), "--title", "Better").exit_code == 0
+    with engine.connect() as conn:
+        who = conn.execute(
+            select(decisions.c.user_id, decisions.c.via).where(decisions.c.action == "edit")
+        ).one()
+    assert tuple(who) == (getpass.getuser(), "cli")
+
+
+def test_a_one_item_draft_says_item_and_a_long_heading_is_cut_between_words(
+    cli: Run, engine: Engine
+) -> None:
+    long_title = "A very long report title " + "about adult social care " * 6
+    item_id = add_item(engine, title=long_title, published_at=datetime(2022, 6, 4, 8, tzinfo=UTC))
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    drafted = cli("draft", "--edition", "2024-07")
+    assert "edition 2024-07: 1 item, 1 not published" in drafted.stderr
+    [line] = [x for x in drafted.stderr.splitlines() if x.startswith("to check:")]
+    quoted = line.split("(", 1)[1].split("): published", 1)[0]
+    assert quoted.endswith("…'") and len(quoted) <= 82  # 80 and its quotes
+    assert quoted[1:-2].split()[-1] in ("about", "adult", "social", "care")  # a whole word

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from curator.config import Settings
     from curator.records import SourceConfig
+    from curator.store.decisions import Actor
     from curator.store.handles import Engine
 
 
@@ -99,6 +100,22 @@ def _refuse_missing_database(url: str) -> None:
         err=True,
     )
     raise SystemExit(2)
+
+
+def cli_actor() -> Actor:
+    """Who a terminal command's decisions are recorded as: ``$USER``, else the login name of
+    the process's user (cron and containers often set no ``$USER``), else ``cli``; the same for
+    every command, so the audit trail names one person one way."""
+    import getpass
+    import os
+
+    from curator.store.decisions import Actor
+
+    try:
+        user = os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for this uid (some containers)
+        user = "cli"
+    return Actor(user_id=user, user_name=user, via="cli")
 
 
 def load_sources_or_exit(path: Path | None) -> tuple[Path, list[SourceConfig]]:

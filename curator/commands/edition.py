@@ -6,7 +6,6 @@ audit trail exactly as the same change from Slack would. Heavy imports live insi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator.normalise.text import trim
 from curator.records import CATEGORIES, SECTORS
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ def _tz() -> str:
 
 
 def _actor() -> Actor:
-    from curator.store.decisions import Actor
+    from curator.commands.common import cli_actor
 
-    return Actor(user_id=os.environ.get("USER") or "cli", via="cli")
+    return cli_actor()
 
 
 def _edition_id(value: str) -> str:
@@ -289,7 +289,7 @@ def cut_summaries(edition: Edition) -> list[str]:
     from curator.edition.cutoff import cut_by_the_bot
 
     return [
-        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): its summary was "
+        f"to check: item {v.item.item_id} ({trim(v.heading, 80)!r}): its summary was "
         f"{'shortened when stored' if cut_by_the_bot(v.summary_cut) else 'cut off by the feed'} "
         f"({v.summary_cut}); complete it: "
         f'curator edition edit {v.item.item_id} --summary "…"'
@@ -301,8 +301,9 @@ def published_elsewhen(edition: Edition) -> list[str]:
     """One line for each item published neither in the edition's month nor in the month
     before: an old report added by its link, a feed's wrong date, an item moved forward."""
     return [
-        f"to check: item {v.item.item_id} ({v.heading[:80]!r}): published {v.item.published_on}, "
-        f"not in {edition.title} or the month before; check it belongs in this edition"
+        f"to check: item {v.item.item_id} ({trim(v.heading, 80)!r}): published "
+        f"{v.item.published_on}, not in {edition.title} or the month before; check it belongs "
+        "in this edition"
         for v in edition.published_elsewhen
     ]
 
@@ -340,7 +341,8 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         content = render(built, check_format(fmt), warnings=problems)
     if out is None and fmt == "docx":
         out = Path(f"pulse-{built.id}.docx")
-    note = ", ".join([f"edition {built.id}: {built.item_count} items", *built.to_finish()])
+    items = f"{built.item_count} item{'' if built.item_count == 1 else 's'}"
+    note = ", ".join([f"edition {built.id}: {items}", *built.to_finish()])
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
     for line in [*cut_summaries(built), *published_elsewhen(built)]:

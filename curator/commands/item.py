@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -37,20 +36,19 @@ def add(url: str, sector: str | None, category: str | None, accept: bool, as_jso
     The same publication already stored (same link, GOV.UK path or title) is shown instead.
     Exits 0 when the item exists afterwards, 1 when the page could not be read, 2 on usage
     errors."""
-    from curator.commands.common import engine, settings
+    from curator.commands.common import cli_actor, engine, settings
     from curator.enrich import EnrichError
     from curator.fetch import FetchSettings
     from curator.items.add import AddRequest, LinkAdder, watched_sources
     from curator.items.links import LinkUsageError
     from curator.items.propose import Reader
     from curator.parse.pool import ParsePool
-    from curator.store.decisions import Actor
 
     config = settings()
     sources, warning = watched_sources(config.sources_file)
     if warning:
         click.echo(f"warning: {warning}", err=True)
-    actor = Actor(user_id=os.environ.get("USER") or "cli", via="cli")
+    actor = cli_actor()
     request = AddRequest(url, sector=sector, category=category, accept=accept)
     with ParsePool.configured(config) as pool:
         reader = Reader(FetchSettings.from_settings(config), pool)

@@ -35,8 +35,8 @@ def _pct(value: float | None) -> str:
 
 
 def _show(card: Card, sector: str | None, category: str | None, n: int, total: int) -> None:
+    from curator.normalise.text import trim
     from curator.records import CATEGORIES, SECTORS
-    from curator.slack.blocks import trim
 
     click.echo("")
     lane = " (digest)" if card.lane == "digest" else ""
@@ -168,17 +168,12 @@ def review(limit: int | None) -> None:
     """Triage queued candidates in the terminal: accept, reject, relabel, edit, skip.
 
     Keys: a accept · r reject · s change sector · c change category · e edit summary ·
-    n skip · q quit. Decisions are recorded as your $USER (via "cli").
+    n skip · q quit. Decisions are recorded as your $USER (via "cli"), else your login name.
     """
-    import getpass
-    import os
-
+    from curator.commands.common import cli_actor, settings
     from curator.commands.common import engine as open_engine
-    from curator.commands.common import settings
-    from curator.store.decisions import Actor
 
-    user = os.environ.get("USER") or getpass.getuser()
-    actor = Actor(user_id=user, user_name=user, via="cli")
+    actor = cli_actor()
     conf = settings()
     tz = conf.timezone
     eng = open_engine(create=False)

@@ -69,6 +69,18 @@ _INVISIBLE = re.compile(
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def trim(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters, with an
+    ellipsis (a Slack block's limit, a heading quoted in a message)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 forbids (for links and ids, which are not
     otherwise cleaned: the DOCX edition is XML, and so are Slack-bound exports)."""
