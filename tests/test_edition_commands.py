@@ -376,3 +376,21 @@ def test_a_one_item_draft_says_item_and_a_long_heading_is_cut_between_words(
     quoted = line.split("(", 1)[1].split("): published", 1)[0]
     assert quoted.endswith("…'") and len(quoted) <= 82  # 80 and its quotes
     assert quoted[1:-2].split()[-1] in ("about", "adult", "social", "care")  # a whole word
+
+
+def test_an_empty_current_draft_points_to_last_months_items(cli: Run, engine: Engine) -> None:
+    """In the first days of a month `curator draft` drafted the new, empty edition with nothing
+    said, while the items the editors meant were in last month's."""
+    from curator.calendar import previous_edition
+
+    earlier = previous_edition(current_edition())
+    year, month = map(int, earlier.split("-"))
+    accept(engine, add_item(engine), datetime(year, month, 15, tzinfo=UTC))
+    drafted = cli("draft")
+    assert drafted.exit_code == 0
+    assert (
+        f"note: edition {current_edition()} has no items yet; {earlier} has 1 "
+        f"(`curator draft --edition {earlier}`)"
+    ) in drafted.stderr
+    # asked for by name, an empty edition is what was asked for: no note
+    assert "note:" not in cli("draft", "--edition", current_edition()).stderr

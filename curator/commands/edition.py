@@ -330,8 +330,15 @@ def published_elsewhen(edition: Edition) -> list[str]:
 )
 def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     """Draft an edition from its accepted items, in house style."""
-    from curator.edition.service import build_edition, check_format, render, resolve_edition
+    from curator.edition.service import (
+        build_edition,
+        check_format,
+        previous_with_items,
+        render,
+        resolve_edition,
+    )
 
+    chosen = edition_id is not None
     if edition_id is not None:
         edition_id = _edition_id(edition_id)
     with _clear_errors():
@@ -339,6 +346,13 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         built = build_edition(eng, resolve_edition(eng, edition_id))
         problems: list[str] = []
         content = render(built, check_format(fmt), warnings=problems)
+        earlier = None if chosen or built.item_count else previous_with_items(eng, built.id)
+    if earlier is not None:
+        click.echo(
+            f"note: edition {built.id} has no items yet; {earlier[0]} has {earlier[1]} "
+            f"(`curator draft --edition {earlier[0]}`)",
+            err=True,
+        )
     if out is None and fmt == "docx":
         out = Path(f"pulse-{built.id}.docx")
     items = f"{built.item_count} item{'' if built.item_count == 1 else 's'}"

@@ -120,6 +120,17 @@ def resolve_edition(engine: Engine, edition_id: str | None, now: datetime | None
     return edition_id
 
 
+def previous_with_items(engine: Engine, edition_id: str) -> tuple[str, int] | None:
+    """The edition before ``edition_id`` and how many accepted items it has, when it has any:
+    drafting the current month in its first days (or after closing the last) gives an empty
+    edition, and the one the editors mean is usually that one."""
+    from curator.calendar import previous_edition
+
+    earlier = previous_edition(edition_id)
+    count = len(load_draft_items(engine, earlier))
+    return (earlier, count) if count else None
+
+
 def build_edition(engine: Engine, edition_id: str) -> Edition:
     from curator.config import get_settings
 
