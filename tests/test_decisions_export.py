@@ -167,7 +167,8 @@ PINNED_JSONL = (
     '"created_at": "2024-06-03T09:00:00+00:00", "previous_state": {"status": "queued", '
     '"sector": null, "category": null, "edition": null, "position": null, '
     '"edited_title": null, "edited_summary": null, "key_findings": null, '
-    '"edited_lead_in": null, "decided_by": null, "decided_at": null}}\n'
+    '"edited_lead_in": null, "decided_by": null, "decided_at": null, '
+    '"edited_publisher": null}}\n'
     '{"decision_id": 2, "item_id": 1, "item_title": "Café résumé — “quoted”", '
     '"publisher": "Ofsted", "url": "https://x.example/a", "action": "edit", '
     '"sector": "criminal_justice", "category": "reports", "edition": "2024-06", '
@@ -178,7 +179,7 @@ PINNED_JSONL = (
     '"category": "reports", "edition": "2024-06", "position": null, '
     '"edited_title": null, "edited_summary": null, "key_findings": null, '
     '"edited_lead_in": null, "decided_by": "Zoë", '
-    '"decided_at": "2024-06-03T09:00:00+00:00"}}\n'
+    '"decided_at": "2024-06-03T09:00:00+00:00", "edited_publisher": null}}\n'
     '{"decision_id": 3, "item_id": 2, "item_title": "=HYPERLINK(\\"x\\")\\r\\nline", '
     '"publisher": "-HMPPS", "url": "https://x.example/b", "action": "reject", '
     '"sector": null, "category": null, "edition": null, "edits": null, '
@@ -187,7 +188,7 @@ PINNED_JSONL = (
     '"previous_state": {"status": "queued", "sector": null, "category": null, '
     '"edition": null, "position": null, "edited_title": null, "edited_summary": null, '
     '"key_findings": null, "edited_lead_in": null, "decided_by": null, '
-    '"decided_at": null}}\n'
+    '"decided_at": null, "edited_publisher": null}}\n'
     '{"decision_id": 4, "item_id": 2, "item_title": "=HYPERLINK(\\"x\\")\\r\\nline", '
     '"publisher": "-HMPPS", "url": "https://x.example/b", "action": "undo", '
     '"sector": null, "category": null, "edition": null, "edits": null, '
@@ -196,7 +197,7 @@ PINNED_JSONL = (
     '"previous_state": {"status": "rejected", "sector": null, "category": null, '
     '"edition": null, "position": null, "edited_title": null, "edited_summary": null, '
     '"key_findings": null, "edited_lead_in": null, "decided_by": "maria", '
-    '"decided_at": "2024-06-04T17:05:30.000250+00:00"}}\n'
+    '"decided_at": "2024-06-04T17:05:30.000250+00:00", "edited_publisher": null}}\n'
 )
 PINNED_CSV = (
     "decision_id,item_id,item_title,publisher,url,action,sector,category,edition,edits,"
@@ -205,7 +206,8 @@ PINNED_CSV = (
     '2024-06,,U1,Zoë,slack,2024-06-03T09:00:00+00:00,"{""status"": ""queued"", '
     '""sector"": null, ""category"": null, ""edition"": null, ""position"": null, '
     '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
-    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null}"\r\n'
+    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null, '
+    '""edited_publisher"": null}"\r\n'
     "2,1,Café résumé — “quoted”,Ofsted,https://x.example/a,edit,criminal_justice,reports,"
     '2024-06,"{""summary"": ""Naïve ✓"", ""key_findings"": [""x"", ""y""], '
     '""position"": 2}",U1,Zoë,slack,2024-06-04T17:05:30.000250+00:00,'
@@ -213,20 +215,21 @@ PINNED_CSV = (
     '""category"": ""reports"", ""edition"": ""2024-06"", ""position"": null, '
     '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
     '""edited_lead_in"": null, ""decided_by"": ""Zoë"", '
-    '""decided_at"": ""2024-06-03T09:00:00+00:00""}"\r\n'
+    '""decided_at"": ""2024-06-03T09:00:00+00:00"", ""edited_publisher"": null}"\r\n'
     '3,2,"\'=HYPERLINK(""x"")\r\n'
     "line\",'-HMPPS,https://x.example/b,reject,,,,,maria,,cli,"
     '2024-06-04T17:05:30.000250+00:00,"{""status"": ""queued"", ""sector"": null, '
     '""category"": null, ""edition"": null, ""position"": null, '
     '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
-    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null}"\r\n'
+    '""edited_lead_in"": null, ""decided_by"": null, ""decided_at"": null, '
+    '""edited_publisher"": null}"\r\n'
     '4,2,"\'=HYPERLINK(""x"")\r\n'
     "line\",'-HMPPS,https://x.example/b,undo,,,,,maria,,cli,"
     '2024-06-04T17:05:30.000250+00:00,"{""status"": ""rejected"", ""sector"": null, '
     '""category"": null, ""edition"": null, ""position"": null, '
     '""edited_title"": null, ""edited_summary"": null, ""key_findings"": null, '
     '""edited_lead_in"": null, ""decided_by"": ""maria"", '
-    '""decided_at"": ""2024-06-04T17:05:30.000250+00:00""}"\r\n'
+    '""decided_at"": ""2024-06-04T17:05:30.000250+00:00"", ""edited_publisher"": null}"\r\n'
 )
 
 

@@ -394,3 +394,32 @@ def test_an_empty_current_draft_points_to_last_months_items(cli: Run, engine: En
     ) in drafted.stderr
     # asked for by name, an empty edition is what was asked for: no note
     assert "note:" not in cli("draft", "--edition", current_edition()).stderr
+
+
+def test_the_publisher_is_edited_for_the_edition_and_reset_to_the_feeds(
+    cli: Run, engine: Engine
+) -> None:
+    """The reference edition names joint publications ("NSPCC and Baringa") where a feed names
+    one body; the publisher could not be changed anywhere."""
+    item_id = add_item(engine, publisher="NSPCC Learning", title="Recruiting foster carers")
+    accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    done = cli("edition", "edit", str(item_id), "--publisher", "NSPCC and Baringa")
+    assert done.output == f"item {item_id} edited (publisher)\n"
+    (draft,) = load_draft_items(engine, "2024-07")
+    assert draft.publisher == "NSPCC and Baringa"
+    md = cli("draft", "--edition", "2024-07").stdout
+    assert "NSPCC and Baringa. Recruiting foster carers." in md
+    assert cli("edition", "edit", str(item_id), "--publisher", " ").exit_code == 2
+    reset = cli("edition", "edit", str(item_id), "--reset", "publisher")
+    assert reset.output == f"item {item_id}: publisher reset to the feed's: 'NSPCC Learning'\n"
+    (draft,) = load_draft_items(engine, "2024-07")
+    assert draft.publisher == "NSPCC Learning"
+    with engine.connect() as conn:
+        trail = conn.execute(
+            select(decisions.c.edits)
+            .where(decisions.c.item_id == item_id, decisions.c.action == "edit")
+            .order_by(decisions.c.id)
+        ).all()
+        searched = conn.execute(select(items.c.publisher).where(items.c.id == item_id)).one()
+    assert [t.edits for t in trail] == [{"publisher": "NSPCC and Baringa"}, {"publisher": None}]
+    assert searched.publisher == "NSPCC Learning"  # the feed's, which search reads, is kept

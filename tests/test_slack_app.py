@@ -338,6 +338,42 @@ def test_edit_modal_without_title_is_refused_in_the_modal(env: Env) -> None:
     assert env.decisions(item_id) == []
 
 
+def test_the_edit_modal_changes_the_publisher_the_edition_prints(env: Env) -> None:
+    item_id = env.post_card(publisher="NSPCC Learning")
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    view = env.fake.views[0]
+    [field] = [b for b in view["blocks"] if b["block_id"] == blocks.EDIT_PUBLISHER]
+    assert field["element"]["initial_value"] == "NSPCC Learning"
+
+    def submit(publisher: str) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            action: {action: {"type": "plain_text_input", "value": value}}
+            for action, value in (
+                (blocks.EDIT_TITLE, "A title"),
+                (blocks.EDIT_PUBLISHER, publisher),
+                (blocks.EDIT_SUMMARY, "A summary."),
+            )
+        }
+        for action_id, key in (
+            (blocks.EDIT_SECTOR, "children_young_people"),
+            (blocks.EDIT_CATEGORY, "reports"),
+        ):
+            option = {"value": f"{item_id}:{key}"}
+            values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+        resp = env.send(form(view_submission(view=view, values=values)))
+        return resp.json() if resp.content else {}
+
+    refused = submit("  ")
+    assert refused["errors"] == {blocks.EDIT_PUBLISHER: "An item needs a publisher."}
+    assert submit("NSPCC and Baringa") == {}
+    env.fake.wait_for("chat.update")
+    assert env.item(item_id)["edited_publisher"] == "NSPCC and Baringa"
+    assert env.item(item_id)["publisher"] == "NSPCC Learning"
+    assert env.decisions(item_id)[0]["edits"]["publisher"] == "NSPCC and Baringa"
+    assert "NSPCC and Baringa" in env.card_text(item_id)
+
+
 def test_edit_modal_with_a_blank_summary_is_refused_in_the_modal(env: Env) -> None:
     # Slack's required field takes white space; saved, it brought the feed's summary back
     item_id = env.post_card()

@@ -168,6 +168,7 @@ def move(item_id: int, to: str) -> None:
 @edition.command("edit")
 @click.argument("item_id", metavar="ITEM", type=int)
 @click.option("--title", help="New title (without the publisher).")
+@click.option("--publisher", help="The publisher as the edition names it (a joint publication).")
 @click.option("--summary", help="New summary.")
 @click.option(
     "--finding",
@@ -191,12 +192,14 @@ def move(item_id: int, to: str) -> None:
     "--reset",
     "resets",
     multiple=True,
-    type=click.Choice(["title", "summary"]),
-    help="Drop the editors' title or summary: the feed's (or the proposed summary) prints again.",
+    type=click.Choice(["title", "publisher", "summary"]),
+    help="Drop the editors' title, publisher or summary: the feed's (or the proposed summary) "
+    "prints again.",
 )
 def edit(
     item_id: int,
     title: str | None,
+    publisher: str | None,
     summary: str | None,
     findings: tuple[str, ...],
     clear_findings: bool,
@@ -205,12 +208,12 @@ def edit(
     category: str | None,
     resets: tuple[str, ...],
 ) -> None:
-    """Edit ITEM's title, summary, key findings, position, sector or category (recorded in the
-    audit trail); --reset title|summary goes back to the feed's."""
+    """Edit ITEM's title, publisher, summary, key findings, position, sector or category
+    (recorded in the audit trail); --reset title|publisher|summary goes back to the feed's."""
     from curator.store.decisions import decide
 
     edits: dict[str, Any] = {}
-    for part, value in (("title", title), ("summary", summary)):
+    for part, value in (("title", title), ("publisher", publisher), ("summary", summary)):
         if value is not None and part in resets:
             raise click.UsageError(f"give --{part} or --reset {part}, not both")
         if value is not None and not value.strip():
@@ -228,7 +231,7 @@ def edit(
     relabel = sector is not None or category is not None
     if not edits and position is None and not relabel:
         raise click.UsageError(
-            "nothing to change: give --title, --summary, --finding, --clear-findings, "
+            "nothing to change: give --title, --publisher, --summary, --finding, --clear-findings, "
             "--position, --sector, --category or --reset"
         )
     reset: list[str] = []
@@ -273,6 +276,8 @@ def _reset_words(eng: Engine, item_id: int, resets: tuple[str, ...]) -> list[str
     words = []
     if "title" in resets:
         words.append(f"title reset to the feed's: {item.title[:80]!r}")
+    if "publisher" in resets:
+        words.append(f"publisher reset to the feed's: {item.publisher[:80]!r}")
     if "summary" in resets:
         if proposal is not None and proposal.used_at is None and proposal.summary:
             words.append("summary reset to the one proposed from the publication")

@@ -62,7 +62,7 @@ def load_draft_items(engine: Engine, edition_id: str, tz: str = "Europe/London")
         out.append(
             DraftItem(
                 item_id=r.id,
-                publisher=r.publisher or "",
+                publisher=r.edited_publisher or r.publisher or "",
                 title=r.edited_title or r.title or "",
                 url=r.url or r.canonical_url or "",
                 summary=text.summary,

@@ -291,7 +291,7 @@ class LinkAdder:
             existing=existing,
             url=item.url,
             title=item.edited_title or item.title,
-            publisher=item.publisher,
+            publisher=item.edited_publisher or item.publisher,
             published_at=item.published_at,
             document_type=item.document_type,
             summary=text.summary or None,

@@ -179,6 +179,8 @@ class Handlers(PulseCommand, ProposalHandlers):
         errors = {}
         if not values["title"]:
             errors[blocks.EDIT_TITLE] = "An item needs a title."
+        if values["publisher"] == "":  # None: a modal opened before it had the field
+            errors[blocks.EDIT_PUBLISHER] = "An item needs a publisher."
         if not values["summary"]:  # blank saved nothing visible: the feed's came back
             errors[blocks.EDIT_SUMMARY] = "Write a summary, or Cancel to keep the one it has."
         if values["sector"] not in SECTORS:
@@ -210,7 +212,7 @@ class Handlers(PulseCommand, ProposalHandlers):
         shown = {} if meta.get("proposal_ts") else opened
         edits = {
             k: values[k]
-            for k in ("title", "summary", "key_findings", "lead_in")
+            for k in ("title", "publisher", "summary", "key_findings", "lead_in")
             if k not in shown or values[k] != shown[k]
         }
         labels = {k: values[k] for k in ("sector", "category")}

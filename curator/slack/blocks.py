@@ -52,6 +52,7 @@ CATEGORY = "pulse_category"
 PROMOTE = "pulse_promote"
 #: Inputs of the edit modal.
 EDIT_TITLE = "pulse_edit_title"
+EDIT_PUBLISHER = "pulse_edit_publisher"
 EDIT_SUMMARY = "pulse_edit_summary"
 EDIT_FINDINGS = "pulse_edit_key_findings"
 EDIT_SECTOR = "pulse_edit_sector"
@@ -355,6 +356,15 @@ def edit_modal(
                 ),
             ),
             _input(
+                "Publisher (as the edition names it)",
+                EDIT_PUBLISHER,
+                PlainTextInputElement(
+                    action_id=EDIT_PUBLISHER,
+                    initial_value=trim(card.publisher, 200),
+                    max_length=200,
+                ),
+            ),
+            _input(
                 "Summary",
                 EDIT_SUMMARY,
                 PlainTextInputElement(
@@ -412,6 +422,7 @@ def read_modal(values: dict[str, Any]) -> dict[str, Any]:
 
     return {
         "title": _text(EDIT_TITLE),
+        "publisher": _text(EDIT_PUBLISHER) if EDIT_PUBLISHER in values else None,  # new field
         "summary": _text(EDIT_SUMMARY),
         "key_findings": [
             ln.strip(" •-\t") for ln in _text(EDIT_FINDINGS).splitlines() if ln.strip(" •-\t")

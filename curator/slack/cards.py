@@ -26,7 +26,7 @@ def card_of(item: StoredItem, pred: StoredPrediction | None, who: Decider | None
         item_id=item.id,
         title=item.edited_title or item.title,
         url=item.url,
-        publisher=item.publisher,
+        publisher=item.edited_publisher or item.publisher,
         source_id=item.source_id,
         summary=item.edited_summary or item.summary or "",
         published_at=item.published_at,

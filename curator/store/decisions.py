@@ -40,6 +40,7 @@ UNDECIDED: tuple[ItemStatus, ...] = ("new", "queued")
 DECIDING: tuple[Action, ...] = ("accept", "reject", "hold")
 EDITABLE_FIELDS = {
     "title": "edited_title",
+    "publisher": "edited_publisher",
     "summary": "edited_summary",
     "key_findings": "key_findings",
     "lead_in": "edited_lead_in",
@@ -56,6 +57,7 @@ _STATE_COLUMNS = (
     "edited_lead_in",
     "decided_by",
     "decided_at",
+    "edited_publisher",  # last: added after the others (an export's keys keep their order)
 )
 
 

@@ -250,7 +250,7 @@ _LINES = select(
     items.c.id,
     func.coalesce(items.c.edited_title, items.c.title).label("title"),
     items.c.url,
-    items.c.publisher,
+    func.coalesce(items.c.edited_publisher, items.c.publisher).label("publisher"),
     items.c.lane,
     items.c.status,
     items.c.carded_by,

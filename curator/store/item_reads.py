@@ -50,6 +50,7 @@ class StoredItem:
     decided_by: str | None
     lane: str | None = None  # card | digest | quiet (None: no lane chosen)
     quiet_rule: str | None = None  # the source's rule that kept it quiet (None: none did)
+    edited_publisher: str | None = None  # the editors' publisher (None: the feed's)
 
 
 # Only the columns the record names: a column added to the table later does not break it.

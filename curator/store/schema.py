@@ -132,6 +132,9 @@ items = Table(
     Column("sector", String(40), nullable=True),
     Column("category", String(40), nullable=True),
     Column("edited_title", Text, nullable=True),
+    # The publisher as the edition prints it, when an editor changed it (a joint publication:
+    # "NSPCC and Baringa"); the feed's stays in ``publisher``, which search reads.
+    Column("edited_publisher", Text, nullable=True),
     Column("edited_summary", Text, nullable=True),
     Column("key_findings", JSON, nullable=True),
     # The line before the key findings when it is not "Key findings include:" (a proposal's
