@@ -379,6 +379,7 @@ def test_a_draft_with_proposed_items_renders_and_marks_them(
     md = _draft(cli, "md", tmp_path).decode()
     assert "Ofsted recommend:" in md and first[:60] in md
     assert md.count("[PROPOSED: ") == 2  # both items: neither is an editor's text yet
+    assert "or curator edition edit, makes it the editors' own" in md and "\\`" not in md
     assert ofsted in md.replace("\\", "")
 
     html = _draft(cli, "html", tmp_path).decode()

@@ -98,5 +98,6 @@ def proposed_note(text: ItemText) -> str | None:
     where = f" ({sources})" if sources else ""
     return (
         f"PROPOSED: {parts} quoted from the publication{where}, not yet checked by an editor; "
-        "Use this or Edit in Slack (or `curator edition edit`) makes it the editors' own"
+        # no backticks: the Markdown draft escaped them and every format showed them as typed
+        "Use this or Edit in Slack, or curator edition edit, makes it the editors' own"
     )
