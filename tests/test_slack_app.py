@@ -620,3 +620,37 @@ def test_ack_comes_before_the_slow_work(env: Env) -> None:
     assert time.monotonic() - started < 1.0  # answered before the work was done
     wait_until(lambda: len(env.decisions(item_id)) == 1)
     time.sleep(max(0.0, started + 1.7 - time.monotonic()))  # let the slow update finish
+
+
+def test_a_proposal_modal_opened_before_the_publisher_field_keeps_the_edited_publisher(
+    env: Env,
+) -> None:
+    # An Edit modal from a proposal, opened before the Publisher field shipped, has no such
+    # block: saving it must not read the missing field as "reset the editors' publisher"
+    from curator.store.decisions import Actor, decide
+
+    item_id = env.post_card(publisher="NSPCC Learning")
+    decide(env.engine, item_id, "accept", Actor("U1", "alice", "slack"))
+    decide(env.engine, item_id, "edit", Actor("U1", "alice", "slack"), edits={"publisher": "J"})
+    env.click(item_id, blocks.EDIT)
+    env.fake.wait_for("views.open")
+    view = dict(env.fake.views[0])
+    view["blocks"] = [b for b in view["blocks"] if b["block_id"] != blocks.EDIT_PUBLISHER]
+    meta = json.loads(view["private_metadata"])
+    view["private_metadata"] = json.dumps({**meta, "proposal_ts": "1.000001"})
+    values: dict[str, Any] = {
+        action: {action: {"type": "plain_text_input", "value": value}}
+        for action, value in ((blocks.EDIT_TITLE, "A title"), (blocks.EDIT_SUMMARY, "New."))
+    }
+    for action_id, key in (
+        (blocks.EDIT_SECTOR, "children_young_people"),
+        (blocks.EDIT_CATEGORY, "reports"),
+    ):
+        option = {"value": f"{item_id}:{key}"}
+        values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+    resp = env.send(form(view_submission(view=view, values=values)))
+    assert not resp.content or "errors" not in resp.json()
+    wait_until(lambda: len(env.decisions(item_id)) == 4, 10)
+    assert env.item(item_id)["edited_summary"] == "New."
+    assert env.item(item_id)["edited_publisher"] == "J"
+    assert "publisher" not in env.decisions(item_id)[-2]["edits"]

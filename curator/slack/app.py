@@ -213,7 +213,9 @@ class Handlers(PulseCommand, ProposalHandlers):
         edits = {
             k: values[k]
             for k in ("title", "publisher", "summary", "key_findings", "lead_in")
-            if k not in shown or values[k] != shown[k]
+            if (k not in shown or values[k] != shown[k])
+            # None: a modal opened before it had the field, not "back to the feed's"
+            and not (k == "publisher" and values[k] is None)
         }
         labels = {k: values[k] for k in ("sector", "category")}
         try:
