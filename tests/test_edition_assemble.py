@@ -130,6 +130,7 @@ def test_items_without_sector_or_summary_are_kept_and_flagged() -> None:
         ("NSPCC,", "Reports;", "NSPCC. Reports."),
         ("Ministry of Justice |", "Prison education", "Ministry of Justice. Prison education."),
         ("NHS England", "COVID-19", "NHS England. COVID-19."),
+        ("Ofsted", "\u2013", "Ofsted."),  # a title of a separator alone: no trailing space
     ],
 )
 def test_item_heading_never_doubles_the_full_stop(publisher: str, title: str, heading: str) -> None:
@@ -196,6 +197,11 @@ def test_items_published_in_another_month_are_listed_to_check() -> None:
         ],
     )
     assert [v.item.item_id for v in edition.published_elsewhen] == [3, 4]
-    assert "2 not published in December 2026 or the month before" in edition.to_finish()
+    # nothing marks them in the draft, so they are not among what is marked to finish there
+    assert not any("not published" in line for line in edition.to_finish())
+    assert [line.split(": published ")[1] for line in edition.out_of_month()] == [
+        "10 Jun 2024, not in December 2026 or the month before",
+        "2 Jan 2027, not in December 2026 or the month before",
+    ]
     january = assemble("2027-01", [item(1, published_in="2026-12")])
     assert january.published_elsewhen == ()

@@ -535,10 +535,22 @@ def test_pulse_draft_uploads_the_files_and_says_what_is_left_to_do(env: Env) -> 
     (complete,) = env.fake.calls("files.completeUploadExternal")
     assert complete.params["channel_id"] == CHANNEL
 
+    # a report from two years before, added by its link: said apart, as nothing marks it
+    old = add_item(
+        env.engine, title="Care Act 2014", published_at=datetime(2022, 6, 4, 8, tzinfo=UTC)
+    )
+    decide(env.engine, old, "accept", editor, sector="criminal_justice", now=when)
+    answer = pulse_reply(env, "draft 2024-06")["text"]
+    assert "marked in it, to finish before publishing: 1 with a summary to write" in answer
+    assert answer.endswith(
+        "\nTo check: 'Department of Health and Social Care. Care Act 2014.': published "
+        "4 Jun 2022, not in June 2024 or the month before."
+    )
+
     assert pulse_reply(env, "draft 2024-09")["text"].startswith(
         "Sorry, that did not work: no edition 2024-09"
     )
-    assert len(env.fake.calls("files.completeUploadExternal")) == 1
+    assert len(env.fake.calls("files.completeUploadExternal")) == 2
 
 
 def test_pulse_draft_says_what_the_draft_warns_of(env: Env) -> None:

@@ -361,7 +361,18 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     if out is None and fmt == "docx":
         out = Path(f"pulse-{built.id}.docx")
     items = f"{built.item_count} item{'' if built.item_count == 1 else 's'}"
-    note = ", ".join([f"edition {built.id}: {items}", *built.to_finish()])
+    elsewhen = len(built.published_elsewhen)
+    note = ", ".join(
+        [
+            f"edition {built.id}: {items}",
+            *built.to_finish(),
+            *(
+                [f"{elsewhen} not published in {built.title} or the month before"]
+                if elsewhen
+                else []
+            ),
+        ]
+    )
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
     for line in [*cut_summaries(built), *published_elsewhen(built)]:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from curator.calendar import parse_edition, previous_edition
 from curator.edition.cutoff import cut_by_the_bot, cut_note, cut_off_reason
+from curator.normalise.text import trim
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
 MONTHS = (
@@ -147,11 +148,18 @@ class Edition:
             out.append(f"{len(self.summaries_cut) - ours} with a summary cut off by the feed")
         if ours:
             out.append(f"{ours} with a summary shortened when stored")
-        if self.published_elsewhen:
-            out.append(
-                f"{len(self.published_elsewhen)} not published in {self.title} or the month before"
-            )
         return out
+
+    def out_of_month(self) -> list[str]:
+        """The items published neither in the edition's month nor the month before, each as
+        "'<heading>': published 4 Jun 2022, not in July 2024 or the month before", for
+        ``/pulse draft``'s "To check" (``curator draft`` prints a line of its own for each).
+        Nothing marks them in the draft itself, so they are not among :meth:`to_finish`."""
+        return [
+            f"{trim(v.heading, 80)!r}: published {v.item.published_on}, not in {self.title} "
+            "or the month before"
+            for v in self.published_elsewhen
+        ]
 
 
 def edition_title(edition_id: str) -> str:
@@ -185,7 +193,7 @@ def item_heading(publisher: str, title: str) -> str:
     """``"Publisher. Title."``, without doubling a full stop either of them already has."""
     publisher, title = clean_text(publisher), clean_text(title)
     parts = [_sentence(p) for p in (publisher, title) if p]
-    return " ".join(parts) or "[Title to write]"
+    return " ".join(p for p in parts if p) or "[Title to write]"  # "–" alone leaves nothing
 
 
 def safe_link(url: str) -> str | None:

@@ -214,7 +214,7 @@ def draft_reply(
     if todo:
         reply += "; marked in it, to finish before publishing: " + ", ".join(todo)
     reply += "."
-    checks = [*edition.warnings, *problems]  # as `curator draft` prints them
+    checks = [*edition.warnings, *problems, *edition.out_of_month()]  # as `curator draft` does
     if checks:
         shown = "; ".join(escape(c) for c in checks[:MAX_DRAFT_CHECKS])
         more = len(checks) - MAX_DRAFT_CHECKS

@@ -260,7 +260,10 @@ def _apply(
         values.update({k: v for k, v in (("sector", sector), ("category", category)) if v})
     elif action == "edit":
         if not edit_values and position is None:
-            raise DecisionError("edit needs at least one of title, summary, key_findings, position")
+            raise DecisionError(
+                "edit needs at least one of title, publisher, summary, key_findings, lead_in, "
+                "position"
+            )
         values.update(edit_values)
         if position is not None:
             values["position"] = position
