@@ -68,37 +68,22 @@ def test_poll_says_once_that_there_is_no_model(
     assert "every new item is shown to editors meanwhile" in proc.stderr
 
 
-def test_run_logs_it_once_not_on_every_tick(
+@pytest.mark.parametrize(
+    ("model_each_tick", "times_said"),
+    [
+        ((False, False, False), 1),  # missing all along: said once, not on every tick
+        ((False, True, False), 2),  # lost, back (nothing to say), lost again: said again
+    ],
+    ids=["missing-all-along", "back-then-lost-again"],
+)
+def test_run_logs_it_once_per_time_it_goes_missing(
     tmp_path: Path,
     server: LocalServer,
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-) -> None:
-    sources = _sources(tmp_path, server)
-    for key, value in _env(tmp_path, db_url).items():
-        monkeypatch.setenv(key, value)
-    runner = Runner(Settings(), sources)
-    try:
-        with caplog.at_level(logging.WARNING):
-            for n in range(1, 4):
-                _sources(tmp_path, server, n)  # one more source each tick: new items to classify
-                report = runner.tick()
-                assert report is not None and report.new_items == 1, report
-                runner.poller.reload_classifier()  # as after a nightly retrain: loaded again
-    finally:
-        runner.engine.dispose()
-    said = [r.getMessage() for r in caplog.records if NO_MODEL in r.getMessage()]
-    assert len(said) == 1, said
-    assert said[0].endswith("every new item is shown to editors meanwhile")
-
-
-def test_run_says_it_again_when_a_model_that_came_back_is_lost_again(
-    tmp_path: Path,
-    server: LocalServer,
-    db_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    model_each_tick: tuple[bool, ...],
+    times_said: int,
 ) -> None:
     for key, value in _env(tmp_path, db_url).items():
         monkeypatch.setenv(key, value)
@@ -106,16 +91,17 @@ def test_run_says_it_again_when_a_model_that_came_back_is_lost_again(
     runner = Runner(Settings(), _sources(tmp_path, server))
     try:
         with caplog.at_level(logging.WARNING):
-            for n, model in enumerate([False, True, False], start=1):
+            for n, model in enumerate(model_each_tick, start=1):
                 if model:  # the nightly retrain wrote one
                     shutil.copytree(REPO / "models", model_dir)
                 else:
                     shutil.rmtree(model_dir, ignore_errors=True)
-                runner.poller.reload_classifier()
-                _sources(tmp_path, server, n)
+                runner.poller.reload_classifier()  # as after a nightly retrain: loaded again
+                _sources(tmp_path, server, n)  # one more source each tick: new items to classify
                 report = runner.tick()
                 assert report is not None and report.new_items == 1, report
     finally:
         runner.engine.dispose()
     said = [r.getMessage() for r in caplog.records if NO_MODEL in r.getMessage()]
-    assert len(said) == 2, said  # lost, back (nothing to say), lost again
+    assert len(said) == times_said, said
+    assert said[0].endswith("every new item is shown to editors meanwhile")

@@ -338,6 +338,24 @@ def test_edit_modal_without_title_is_refused_in_the_modal(env: Env) -> None:
     assert env.decisions(item_id) == []
 
 
+def modal_values(
+    item_id: int,
+    texts: dict[str, str],
+    sector: str = "children_young_people",
+    category: str = "reports",
+) -> dict[str, Any]:
+    """An Edit modal's ``state.values`` as Slack submits them: ``texts`` by input action id,
+    and the sector and category selects."""
+    values: dict[str, Any] = {
+        action: {action: {"type": "plain_text_input", "value": value}}
+        for action, value in texts.items()
+    }
+    for action_id, key in ((blocks.EDIT_SECTOR, sector), (blocks.EDIT_CATEGORY, category)):
+        option = {"value": f"{item_id}:{key}"}
+        values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+    return values
+
+
 def test_the_edit_modal_changes_the_publisher_the_edition_prints(env: Env) -> None:
     item_id = env.post_card(publisher="NSPCC Learning")
     env.click(item_id, blocks.EDIT)
@@ -347,20 +365,12 @@ def test_the_edit_modal_changes_the_publisher_the_edition_prints(env: Env) -> No
     assert field["element"]["initial_value"] == "NSPCC Learning"
 
     def submit(publisher: str) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            action: {action: {"type": "plain_text_input", "value": value}}
-            for action, value in (
-                (blocks.EDIT_TITLE, "A title"),
-                (blocks.EDIT_PUBLISHER, publisher),
-                (blocks.EDIT_SUMMARY, "A summary."),
-            )
+        texts = {
+            blocks.EDIT_TITLE: "A title",
+            blocks.EDIT_PUBLISHER: publisher,
+            blocks.EDIT_SUMMARY: "A summary.",
         }
-        for action_id, key in (
-            (blocks.EDIT_SECTOR, "children_young_people"),
-            (blocks.EDIT_CATEGORY, "reports"),
-        ):
-            option = {"value": f"{item_id}:{key}"}
-            values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+        values = modal_values(item_id, texts)
         resp = env.send(form(view_submission(view=view, values=values)))
         return resp.json() if resp.content else {}
 
@@ -379,16 +389,9 @@ def test_edit_modal_with_a_blank_summary_is_refused_in_the_modal(env: Env) -> No
     item_id = env.post_card()
     env.click(item_id, blocks.EDIT)
     env.fake.wait_for("views.open")
-    values: dict[str, Any] = {
-        blocks.EDIT_TITLE: {blocks.EDIT_TITLE: {"type": "plain_text_input", "value": "A title"}},
-        blocks.EDIT_SUMMARY: {blocks.EDIT_SUMMARY: {"type": "plain_text_input", "value": " \n "}},
-    }
-    for action_id, key in (
-        (blocks.EDIT_SECTOR, "criminal_justice"),
-        (blocks.EDIT_CATEGORY, "reports"),
-    ):
-        option = {"value": f"{item_id}:{key}"}
-        values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+    values = modal_values(
+        item_id, {blocks.EDIT_TITLE: "A title", blocks.EDIT_SUMMARY: " \n "}, "criminal_justice"
+    )
     resp = env.send(form(view_submission(view=env.fake.views[0], values=values)))
     answer = resp.json()
     assert answer["response_action"] == "errors"
@@ -650,16 +653,7 @@ def test_a_proposal_modal_opened_before_the_publisher_field_keeps_the_edited_pub
     view["blocks"] = [b for b in view["blocks"] if b["block_id"] != blocks.EDIT_PUBLISHER]
     meta = json.loads(view["private_metadata"])
     view["private_metadata"] = json.dumps({**meta, "proposal_ts": "1.000001"})
-    values: dict[str, Any] = {
-        action: {action: {"type": "plain_text_input", "value": value}}
-        for action, value in ((blocks.EDIT_TITLE, "A title"), (blocks.EDIT_SUMMARY, "New."))
-    }
-    for action_id, key in (
-        (blocks.EDIT_SECTOR, "children_young_people"),
-        (blocks.EDIT_CATEGORY, "reports"),
-    ):
-        option = {"value": f"{item_id}:{key}"}
-        values[action_id] = {action_id: {"type": "static_select", "selected_option": option}}
+    values = modal_values(item_id, {blocks.EDIT_TITLE: "A title", blocks.EDIT_SUMMARY: "New."})
     resp = env.send(form(view_submission(view=view, values=values)))
     assert not resp.content or "errors" not in resp.json()
     wait_until(lambda: len(env.decisions(item_id)) == 4, 10)
