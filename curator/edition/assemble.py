@@ -312,6 +312,7 @@ def assemble(
         sections.append(Section(sector_id, heading, blocks))
 
     all_views = [v for s in sections for b in s.categories for v in b.entries]
+    earliest = previous_edition(edition_id)  # published last month: expected, not flagged
     return Edition(
         id=edition_id,
         title=title,
@@ -331,7 +332,6 @@ def assemble(
         published_elsewhen=tuple(
             v
             for v in all_views
-            if v.item.published_in
-            and not previous_edition(edition_id) <= v.item.published_in <= edition_id
+            if v.item.published_in and not earliest <= v.item.published_in <= edition_id
         ),
     )

@@ -16,6 +16,7 @@ from curator.edition.assemble import DraftItem, Edition, assemble
 from curator.edition.proposed import ProposalText, item_text, proposed_note
 from curator.store.editions import (
     EditionError,
+    accepted_count,
     accepted_items,
     check_edition_id,
     edition_has_items,
@@ -127,7 +128,8 @@ def previous_with_items(engine: Engine, edition_id: str) -> tuple[str, int] | No
     from curator.calendar import previous_edition
 
     earlier = previous_edition(edition_id)
-    count = len(load_draft_items(engine, earlier))
+    with engine.connect() as conn:
+        count = accepted_count(conn, earlier)  # one COUNT, not the month's items and proposals
     return (earlier, count) if count else None
 
 

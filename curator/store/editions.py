@@ -80,12 +80,19 @@ def get_edition(conn: Connection, edition_id: str) -> EditionInfo | None:
     row = conn.execute(select(editions).where(editions.c.id == edition_id)).mappings().first()
     if row is None:
         return None
-    n = conn.execute(
-        select(func.count())
-        .select_from(items)
-        .where(items.c.status == "accepted", items.c.edition == edition_id)
-    ).scalar_one()
-    return EditionInfo(row["id"], row["status"], int(n), row["opened_at"], row["closed_at"])
+    n = accepted_count(conn, edition_id)
+    return EditionInfo(row["id"], row["status"], n, row["opened_at"], row["closed_at"])
+
+
+def accepted_count(conn: Connection, edition_id: str) -> int:
+    """How many items are accepted into ``edition_id`` (whether or not it has a row yet)."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(items)
+            .where(items.c.status == "accepted", items.c.edition == edition_id)
+        ).scalar_one()
+    )
 
 
 def open_edition(conn: Connection, edition_id: str, now: datetime) -> tuple[EditionInfo, bool]:
