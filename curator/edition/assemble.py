@@ -14,6 +14,7 @@ from typing import Literal
 
 from curator.calendar import parse_edition, previous_edition
 from curator.edition.cutoff import cut_by_the_bot, cut_note, cut_off_reason
+from curator.edition.typography import house_apostrophes
 from curator.normalise.text import trim
 from curator.records import CATEGORIES, CATEGORY_IDS, SECTORS, Category, is_category
 
@@ -174,6 +175,12 @@ def clean_text(text: str) -> str:
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
 
 
+def prose(text: str) -> str:
+    """:func:`clean_text` with the house's apostrophes: what the draft prints of a heading, a
+    summary or a finding (not of a link)."""
+    return house_apostrophes(clean_text(text))
+
+
 def _sentence(text: str) -> str:
     """End ``text`` with a full stop unless it already ends a sentence (no "..").
 
@@ -191,7 +198,7 @@ def _sentence(text: str) -> str:
 
 def item_heading(publisher: str, title: str) -> str:
     """``"Publisher. Title."``, without doubling a full stop either of them already has."""
-    publisher, title = clean_text(publisher), clean_text(title)
+    publisher, title = prose(publisher), prose(title)
     parts = [_sentence(p) for p in (publisher, title) if p]
     return " ".join(p for p in parts if p) or "[Title to write]"  # "–" alone leaves nothing
 
@@ -207,7 +214,7 @@ def safe_link(url: str) -> str | None:
 def body_blocks(summary: str) -> tuple[Block, ...]:
     """Split a summary into paragraphs (blank lines) and bullet lists (lines starting "- ")."""
     blocks: list[Block] = []
-    for chunk in re.split(r"\n\s*\n", clean_text(summary)):
+    for chunk in re.split(r"\n\s*\n", prose(summary)):
         para: list[str] = []
         bullets: list[str] = []
         for line in chunk.split("\n"):
@@ -239,10 +246,10 @@ def entry_view(item: DraftItem) -> EntryView:
     cut = cut_off_reason(item.summary) if item.summary_from_feed and not missing else None
     if cut:
         body.append(Block("note", (cut_note(cut),)))
-    findings = tuple(f for f in (clean_text(k) for k in item.key_findings) if f)
+    findings = tuple(f for f in (prose(k) for k in item.key_findings) if f)
     if findings:
         proposed = "key_findings" in item.proposed
-        lead_in = clean_text(item.lead_in or "") or KEY_FINDINGS_LEAD
+        lead_in = prose(item.lead_in or "") or KEY_FINDINGS_LEAD
         body.append(Block("paragraph", (lead_in,), proposed=proposed))
         body.append(Block("bullets", findings, proposed=proposed))
     marked = any(b.proposed for b in body)
