@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
 
 import psutil
@@ -259,4 +260,31 @@ def test_a_memory_error_in_process_is_not_blamed_on_the_cap() -> None:
     assert str(named) == (
         "dhsc: reading the document needed more than the 512 MB a parser may use "
         "(CURATOR_PARSE_MEMORY_MB); others"
+    )
+
+
+def test_a_document_too_large_to_hand_over_names_the_cap() -> None:
+    # Under a 128 MB cap the worker cannot even receive a 40 MB document: it dies before the
+    # parser starts, so no MemoryError of the parser's names the cap; the size says why.
+    with ParsePool(1, timeout=30, memory_mb=128) as pool:
+        with pytest.raises(ParseError) as info:
+            pool.result(pool.submit(_job(b"<rss>" + b"x" * (40 << 20))), SOURCE)
+        assert str(info.value) == (
+            "dhsc: the parser process died while reading the document; at 40.0 MB the "
+            "document is large for the 128 MB a parser may use (CURATOR_PARSE_MEMORY_MB); "
+            "the other sources were not affected"
+        )
+        # a small document that kills its parser is not blamed on the cap
+        small = ParsePool(1, memory_mb=128).failure(BrokenProcessPool(), "dhsc", "o", size=1 << 20)
+        assert str(small) == "dhsc: the parser process died while reading the document; o"
+
+
+def test_the_feed_parser_lets_the_memory_cap_be_named() -> None:
+    # feedparser's failures become "could not read the document"; running out of memory is
+    # not the document's fault and must name the setting instead.
+    feed = b"<rss><channel><title>" + b"x" * (16 << 20)  # reaches feedparser, which needs more
+    with ParsePool(1, timeout=60, memory_mb=128) as pool, pytest.raises(ParseError) as info:
+        pool.result(pool.submit(_job(feed)), SOURCE)
+    assert "needed more than the 128 MB a parser may use (CURATOR_PARSE_MEMORY_MB)" in str(
+        info.value
     )

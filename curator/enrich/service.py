@@ -223,7 +223,9 @@ async def _parse(pool: ParsePool, job: ReadJob) -> Document:
     except EnrichError:
         raise
     except BaseException as exc:
-        failure = pool.failure(exc, job.url, "other publications were not affected")
+        failure = pool.failure(
+            exc, job.url, "other publications were not affected", size=len(job.content)
+        )
         if failure is None:
             raise
         if isinstance(exc, TimeoutError):

@@ -56,6 +56,8 @@ def parse_feed(
         safe = defuse_entities(content, given)
     except UnsafeXML as exc:
         raise UnparseableFeed(source.id, f"refused: {exc} (entity expansion risk)") from exc
+    except MemoryError:  # past CURATOR_PARSE_MEMORY_MB: the pool names the setting
+        raise
     except _FEEDPARSER_FAILURES as exc:  # feedparser's own decoding, which it would do next
         raise _unreadable(source, exc) from exc
     content, given = safe.content, dict(safe.headers)
@@ -72,6 +74,8 @@ def parse_feed(
         given["content-location"] = url
     try:
         parsed = _feedparser(content, given)
+    except MemoryError:
+        raise
     except _FEEDPARSER_FAILURES as exc:
         # feedparser's lenient parser turns a reference to a character that cannot exist
         # (&#xD800;, past U+10FFFF) into an exception that sinks the whole document: mark
@@ -81,6 +85,8 @@ def parse_feed(
             raise _unreadable(source, exc) from exc
         try:
             parsed = _feedparser(marked, given)
+        except MemoryError:
+            raise
         except _FEEDPARSER_FAILURES as again:
             raise _unreadable(source, again) from again
     entries = parsed.get("entries") or []

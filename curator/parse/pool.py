@@ -79,6 +79,13 @@ def _too_big(memory_mb: int) -> str:
     return f"reading the document needed more than {cap} a parser may use (CURATOR_PARSE_MEMORY_MB)"
 
 
+def _large_for(size: int, memory_mb: int) -> bool:
+    """Whether a document of ``size`` bytes may not fit in a parser capped at ``memory_mb``
+    MB: handing it over holds two copies, and parsing takes several times its size (measured:
+    under a 128 MB cap a 6 MB feed fails, under 256 MB a 15 MB one)."""
+    return memory_mb > 0 and size * 16 >= memory_mb * 2**20
+
+
 def _warm(memory_mb: int = 0) -> None:
     """Worker initializer: cap the process's memory, then import the parsers now, not while the
     first document waits."""
@@ -208,20 +215,28 @@ class ParsePool:
             self._discard_broken()
             if job is None or retried:
                 raise ParseError(
-                    f"{source.id}: the parser process died while reading the document; "
+                    f"{source.id}: {self._died(len(job.content) if job else None)}; "
                     "the other sources were not affected"
                 ) from None
             return self.result(self.submit(job), source, retried=True)
         except BaseException as exc:
-            failure = self.failure(exc, source.id, "the other sources were not affected")
+            failure = self.failure(
+                exc,
+                source.id,
+                "the other sources were not affected",
+                size=len(job.content) if job else None,
+            )
             if failure is None:
                 raise
             raise failure from None
 
-    def failure(self, exc: BaseException, label: str, others: str) -> ParseError | None:
+    def failure(
+        self, exc: BaseException, label: str, others: str, *, size: int | None = None
+    ) -> ParseError | None:
         """The :class:`ParseError` for a job stopped by the timeout or whose process died (its
         message starts with ``label`` and ends with ``others``), or ``None`` for any other
-        exception, which the job raised itself."""
+        exception, which the job raised itself. ``size``: the document's bytes, named when a
+        document that large may not have fitted in the memory cap."""
         from pebble import ProcessExpired
 
         if isinstance(exc, FutureTimeout):
@@ -230,17 +245,26 @@ class ParsePool:
                 f"parser was stopped (CURATOR_PARSE_TIMEOUT); {others}"
             )
         if isinstance(exc, ProcessExpired):
-            return ParseError(
-                f"{label}: the parser process died while reading the document "
-                f"(exit code {exc.exitcode}); {others}"
-            )
+            return ParseError(f"{label}: {self._died(size, exc.exitcode)}; {others}")
         if isinstance(exc, MemoryError) and self.workers:  # in-process, no cap was applied
             return ParseError(f"{label}: {_too_big(self.memory_mb)}; {others}")
         if isinstance(exc, BrokenProcessPool):
-            return ParseError(
-                f"{label}: the parser process died while reading the document; {others}"
-            )
+            return ParseError(f"{label}: {self._died(size)}; {others}")
         return None
+
+    def _died(self, size: int | None, exitcode: int | None = None) -> str:
+        """ "the parser process died while reading the document", naming the memory cap when
+        the document is large for it: a worker that cannot hold the document it is handed
+        dies before the parser starts, so no MemoryError names the cap then."""
+        said = "the parser process died while reading the document"
+        if exitcode is not None:
+            said += f" (exit code {exitcode})"
+        if size is not None and self.workers and _large_for(size, self.memory_mb):
+            said += (
+                f"; at {size / 2**20:.1f} MB the document is large for the {self.memory_mb} MB "
+                "a parser may use (CURATOR_PARSE_MEMORY_MB)"
+            )
+        return said
 
     def _discard_broken(self) -> None:
         """Drop a pool pebble has marked broken (it accepts no more jobs); the next job starts
