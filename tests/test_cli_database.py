@@ -95,7 +95,7 @@ def test_a_writing_command_still_creates_the_database(
     # and, once it exists, the reading commands read it, empty or not
     found = run("find", "care")
     assert found.exit_code == 1
-    assert found.stderr == "Nothing found for 'care'.\n"
+    assert found.stderr.startswith("Nothing found for 'care': the database holds no items yet")
     listed = run("edition", "list")
     assert listed.exit_code == 0
     assert "2024-06" in listed.output

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event, select, update
 from curator.cli import cli
 from curator.config import get_settings
 from curator.records import Entry
+from curator.store.db import safe_url
 from curator.store.items import store_entries
 from curator.store.lanes import LaneError, check_lane, lane_of, lanes_of, set_lane
 from curator.store.schema import items
@@ -299,12 +300,27 @@ def test_bad_date_lane_or_query_is_a_clear_error(engine: Engine, find: Any) -> N
 
 
 def test_nothing_found_exits_1(engine: Engine, find: Any) -> None:
+    add_item(engine, title="Making prevention everyone's business")
     result = find("zeppelin")
     assert result.exit_code == 1
     assert result.stdout == "" and "Nothing found for 'zeppelin'." in result.output
 
 
+def test_nothing_found_in_a_database_never_polled_says_so(
+    engine: Engine, find: Any, db_url: str
+) -> None:
+    # A database `curator run` has not polled yet (PostgreSQL's, migrated on first use, or
+    # another SQLite file than the job's) answered as if the search had missed.
+    result = find("prevention", "--lane", "card")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (
+        "Nothing found for 'prevention': the database holds no items yet (`curator poll "
+        f"--all` fetches them; CURATOR_DATABASE_URL={safe_url(db_url)}).\n"
+    )
+
+
 def test_nothing_found_echoes_the_query_readably_and_short(engine: Engine, find: Any) -> None:
+    add_item(engine, title="Making prevention everyone's business")
     # Python's repr ('care\\\\homes', '\\udcff') of the whole query, 100,000 characters of it
     assert find("zeppelin\\airship").stderr == "Nothing found for 'zeppelin\\airship'.\n"
     assert find("zeppelin\udcff").stderr == "Nothing found for 'zeppelin\ufffd'.\n"

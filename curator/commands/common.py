@@ -73,18 +73,28 @@ def engine(*, create: bool = True) -> Engine:
     return eng
 
 
+def database_named() -> str:
+    """Which database a command opened, for a message: "CURATOR_DATABASE_URL=…" or "the
+    default, sqlite:///./data/curator.db, as CURATOR_DATABASE_URL is not set" (no password)."""
+    from curator.store.db import safe_url
+
+    url = settings().database_url
+    if "database_url" in settings().model_fields_set:
+        return f"CURATOR_DATABASE_URL={safe_url(url)}"
+    return f"the default, {safe_url(url)}, as CURATOR_DATABASE_URL is not set"
+
+
 def _refuse_missing_database(url: str) -> None:
-    from curator.store.db import missing_sqlite_file, safe_url
+    from curator.store.db import missing_sqlite_file
 
     path = missing_sqlite_file(url)
     if path is None:
         return
     where = path if path.is_absolute() else Path.cwd() / path
+    notes = [database_named()]
     if "database_url" in settings().model_fields_set:
-        notes = [f"CURATOR_DATABASE_URL={safe_url(url)}"]
         cure = "set CURATOR_DATABASE_URL to the database `curator run` uses"
     else:
-        notes = [f"the default, {safe_url(url)}, as CURATOR_DATABASE_URL is not set"]
         cure = (
             "run it in the directory `curator run` runs in, or set CURATOR_DATABASE_URL to "
             "the database that uses"

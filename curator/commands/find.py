@@ -155,7 +155,8 @@ def find(
     put `--` before one that starts with `--`.
 
     Exits 0 with results, 1 when nothing matched, 2 on a bad date, lane or query."""
-    from curator.commands.common import day_start, engine, settings
+    from curator.commands.common import database_named, day_start, engine, settings
+    from curator.store.item_reads import holds_items
     from curator.store.lanes import check_lane
     from curator.store.search import search_items
     from curator.store.searchquery import parse_query
@@ -177,6 +178,7 @@ def find(
             lane=check_lane(lane.lower()) if lane else None,
             limit=limit,
         )
+        empty = not results and not holds_items(conn)
     if as_json:
         json.dump([r.as_json() for r in results], sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -191,5 +193,10 @@ def find(
         if again != _shown(again, quote=""):  # too long, or not printable, to retype
             again = "the same search without them"
         where = f" {' and '.join(limits)} (without them: {again})" if limits else ""
+        if empty:  # a database never polled, or another one than `curator run`'s
+            where = (
+                ": the database holds no items yet (`curator poll --all` fetches them; "
+                f"{database_named()})"
+            )
         click.echo(f"Nothing found for {_shown(text)}{where}.", err=True)
     sys.exit(0 if results else 1)

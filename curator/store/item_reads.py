@@ -83,6 +83,11 @@ def items_by_id(conn: Connection, item_ids: Iterable[int]) -> list[StoredItem]:
     return out
 
 
+def holds_items(conn: Connection) -> bool:
+    """Whether any item is stored at all (a database never polled holds none)."""
+    return conn.execute(select(items.c.id).limit(1)).first() is not None
+
+
 def queued_count(conn: Connection) -> int:
     """How many candidates wait for an editor."""
     return int(
