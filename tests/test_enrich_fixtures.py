@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def source_text(file: str) -> str:
     if file.endswith(".pdf"):
         specs = json.loads((ENRICH / "pdf-text.json").read_text(encoding="utf-8"))["pdfs"]
         spec = next((s for s in specs if s["file"] == path.name), None)
-        return "" if spec is None else " ".join(text for _kind, text in spec["blocks"])
+        return "" if spec is None else " ".join(typeset_text(t) for _kind, t in spec["blocks"])
     if file.endswith(".json"):
         item = json.loads(path.read_text(encoding="utf-8"))
         body = item.get("details", {}).get("body") or "<p></p>"
@@ -57,6 +58,14 @@ def source_text(file: str) -> str:
     tree = lxml.html.fromstring(path.read_bytes())
     metas = " ".join(m.get("content") or "" for m in tree.iter("meta"))
     return f"{metas} {tree.text_content()}"
+
+
+def typeset_text(text: str) -> str:
+    """A block of pdf-text.json as it reads: a typeset block's hyphenation (a soft hyphen
+    before a line break) joins its word, a hyphen before a break stays the word's, and its
+    footnote marks ("[^1]") are not read."""
+    text = text.replace("\u00ad\n", "").replace("-\n", "-")
+    return re.sub(r"\[\^\d+\]", "", text)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

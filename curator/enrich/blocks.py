@@ -60,7 +60,9 @@ def _text(el: Any, *, skip_lists: bool = False) -> str:
 
     def collect(node: Any) -> None:
         tag = _tag(node)
-        inner = node is el or not (tag in _SKIP or (skip_lists and tag in _LISTS))
+        inner = node is el or not (
+            tag in _SKIP or (skip_lists and tag in _LISTS) or _note_mark(node, tag)
+        )
         if inner:
             if tag not in _INLINE or tag in {"br", "lb"}:
                 parts.append(" ")
@@ -75,6 +77,18 @@ def _text(el: Any, *, skip_lists: bool = False) -> str:
 
     collect(el)
     return clean("".join(parts))
+
+
+# "1", "[12]", "3,4", "5–7", "*", "†": what a footnote or endnote reference reads
+_NOTE_MARK = re.compile(r"^[\[(]?(?:\d{1,3}(?:\s*[,–-]\s*\d{1,3})*|[*†‡§]{1,3})[\])]?$")
+
+
+def _note_mark(node: Any, tag: str) -> bool:
+    """A footnote reference set in superscript (``<sup>1</sup>``, trafilatura's ``<hi
+    rend="#sup">``): no part of the sentence it follows ("…during the pandemic.1 It draws")."""
+    if tag != "sup" and not (tag == "hi" and node.get("rend") == "#sup"):
+        return False
+    return bool(_NOTE_MARK.match("".join(node.itertext()).strip()))
 
 
 def _nested_lists(el: Any) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from dateutil import parser as dateparser
 
 from curator.enrich.blocks import blocks_from_tree
 from curator.enrich.links import absolute_url
-from curator.enrich.records import Document, ReportLink
+from curator.enrich.records import Block, Document, ReportLink
 from curator.enrich.text import clean
 
 _REPORT_TEXT = re.compile(
@@ -69,6 +70,12 @@ def read_html(content: bytes, url: str) -> Document:
     )
     if title and site_name and title.endswith(f" | {site_name}"):
         title = title[: -len(site_name) - 3]
+    scripted = _built_by_scripts(tree, blocks)
+    if scripted:
+        warnings.append(
+            f"{url}: the page has almost no text without JavaScript, which the bot does not run "
+            "(its text is put in by scripts in the browser); read it in a browser"
+        )
     return Document(
         url=url,
         blocks=tuple(blocks),
@@ -81,7 +88,24 @@ def read_html(content: bytes, url: str) -> Document:
         or (clean(description) if description else None),
         report_links=tuple(report_links(tree, url)),
         warnings=tuple(warnings),
+        scripted=scripted,
     )
+
+
+#: Below this many words of main text (cookie banners and notices aside), a page with scripts
+#: is taken to be built in the browser.
+MIN_WORDS_WITHOUT_SCRIPTS = 25
+_SCRIPT_NOTICE = re.compile(r"\b(?:javascript|cookies?)\b", re.IGNORECASE)
+
+
+def _built_by_scripts(tree: Any, blocks: Sequence[Block]) -> bool:
+    """Does the page show almost nothing but scripts: a JavaScript application's shell ("You
+    need to enable JavaScript to run this app", an empty ``<div id="root">``), or a cookie
+    banner over nothing?"""
+    if not any(True for _ in tree.iter("script")):
+        return False
+    text = [b.text for b in blocks if not _SCRIPT_NOTICE.search(b.text)]
+    return sum(len(t.split()) for t in text) < MIN_WORDS_WITHOUT_SCRIPTS
 
 
 #: "Publication title | Publisher": the page's <title> ends with the site's name after a bar.

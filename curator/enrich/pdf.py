@@ -9,6 +9,7 @@ so; a damaged page among readable ones is skipped, with a warning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from curator.enrich.errors import PdfEncrypted, PdfMalformed, PdfNoText
@@ -55,7 +56,8 @@ def read_pdf(content: bytes, url: str, *, max_pages: int = MAX_PAGES) -> Documen
     pages = read - len(damaged)
     if letters < MIN_LETTERS_PER_PAGE * pages:
         raise PdfNoText(
-            f"{url}: the PDF has no text to read ({letters} letters on {pages} pages): scanned "
+            f"{url}: the PDF has no text to read ({letters} letters on {pages} "
+            f"page{'' if pages == 1 else 's'}): scanned "
             "pages or images of text; summarise it by hand"
         )
     warnings: list[str] = []
@@ -108,24 +110,52 @@ def _page_lines(page: Any, index: int) -> list[Line]:
         text = textpage.get_text_range(0, count)
         out: list[Line] = []
         start = 0
-        # get_text_range gives one character per char index (line ends are generated "\r\n")
+        # get_text_range gives one character per char index (line ends are generated "\r\n");
+        # a hyphen ending a line is given as U+FFFE with the next line run on: it ends a line
+        # here too, so each line keeps its own baseline and the join decides about the hyphen
         for end in [*_line_ends(text), len(text)]:
-            piece = text[start:end]
-            stripped = piece.strip()
-            if stripped:
-                first = start + (len(piece) - len(piece.lstrip()))
+            hyphen = "-" if text[end : end + 1] == _LINE_END_HYPHEN else ""
+            first = next((i for i in range(start, end) if not text[i].isspace()), end)
+            if first < end:
                 probe = next((i for i in range(first, end) if text[i].isalnum()), first)
                 size = raw.FPDFText_GetFontSize(textpage, probe)
                 weight = raw.FPDFText_GetFontWeight(textpage, probe)
                 raw.FPDFText_GetCharOrigin(textpage, probe, ctypes.byref(x), ctypes.byref(y))
-                out.append(Line(stripped, index, size, weight >= _BOLD, y.value))
+                baseline = y.value
+
+                def raised(i: int, size: float = size, baseline: float = baseline) -> bool:
+                    raw.FPDFText_GetCharOrigin(textpage, i, ctypes.byref(x), ctypes.byref(y))
+                    small = raw.FPDFText_GetFontSize(textpage, i) < size * _SUPERSCRIPT_SIZE
+                    return small and y.value > baseline + size * _SUPERSCRIPT_RISE
+
+                kept = _without_note_marks(text, first, end, raised)
+                out.append(Line(kept.strip() + hyphen, index, size, weight >= _BOLD, baseline))
             start = end + 1
         return out
     finally:
         textpage.close()
 
 
+def _without_note_marks(text: str, first: int, end: int, raised: Callable[[int], bool]) -> str:
+    """``text[first:end]`` without the footnote marks in it: digits set smaller and above the
+    line ("royal assent,¹ and"), which are no part of the sentence they follow."""
+    out = []
+    for i in range(first, end):
+        if i > first and text[i].isdigit() and raised(i):
+            continue
+        out.append(text[i])
+    return "".join(out)
+
+
+_LINE_END_HYPHEN = "\ufffe"
+#: A footnote mark: set at most this share of the line's size, raised this share above it.
+_SUPERSCRIPT_SIZE = 0.85
+_SUPERSCRIPT_RISE = 0.2
+
+
 def _line_ends(text: str) -> list[int]:
     return [
-        i for i, ch in enumerate(text) if ch == "\n" or (ch == "\r" and text[i + 1 : i + 2] != "\n")
+        i
+        for i, ch in enumerate(text)
+        if ch in ("\n", _LINE_END_HYPHEN) or (ch == "\r" and text[i + 1 : i + 2] != "\n")
     ]

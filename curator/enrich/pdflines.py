@@ -43,6 +43,8 @@ _PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?$", re.IGNOR
 _END = re.compile(r"[.!?:;,]$")
 _SUB_BULLETS = frozenset("◦▪‣∙·–-")
 MAX_HEADING_WORDS = 14
+#: Points between two baselines still taken for one line.
+_SAME_BASELINE = 0.5
 
 
 def blocks_from_lines(lines: Sequence[Line]) -> list[Block]:
@@ -52,6 +54,7 @@ def blocks_from_lines(lines: Sequence[Line]) -> list[Block]:
         return []
     body = _body_size(lines)
     step = _line_step(lines)
+    spelled = _spellings(lines)
     heading_sizes = sorted(
         {round(ln.size, 1) for ln in lines if ln.size >= body * 1.15}, reverse=True
     )
@@ -64,7 +67,7 @@ def blocks_from_lines(lines: Sequence[Line]) -> list[Block]:
     def close() -> None:
         nonlocal current, kind
         if current and kind is not None:
-            text = _join(current)
+            text = _join(current, spelled)
             if text:
                 out.append(Block("item" if kind == "item" else "paragraph", text, level))
         current, kind = [], None
@@ -105,16 +108,28 @@ def blocks_from_lines(lines: Sequence[Line]) -> list[Block]:
 def _drop_furniture(lines: Sequence[Line]) -> list[Line]:
     """Without page numbers and the running headers and footers repeated on most pages."""
     pages = len({ln.page for ln in lines}) or 1
-    counts = Counter(clean(ln.text) for ln in lines)
+    seen_on: dict[str, set[int]] = {}
+    for ln in lines:
+        seen_on.setdefault(_furniture_key(ln.text), set()).add(ln.page)
     kept = []
     for ln in lines:
         text = clean(ln.text.replace("\x02", "-"))
         if not text or _PAGE_NUMBER.match(text):
             continue
-        if pages >= 4 and counts[clean(ln.text)] >= max(3, pages // 2):
+        if pages >= 4 and len(seen_on[_furniture_key(ln.text)]) >= max(3, pages // 2):
             continue
         kept.append(Line(text, ln.page, ln.size, ln.bold, ln.baseline))
     return kept
+
+
+def _furniture_key(text: str) -> str:
+    """A line as it repeats from page to page: a running footer "Local Government Association
+    7" is the same line on every page but for its page number."""
+    return _END_NUMBER.sub("#", clean(text))
+
+
+#: A page number at either end of a line ("Local Government Association 7", "7 | Report").
+_END_NUMBER = re.compile(r"^\d{1,4}\b|\b\d{1,4}$")
 
 
 def _body_size(lines: Sequence[Line]) -> float:
@@ -144,7 +159,9 @@ def _gap(prev: Line | None, line: Line, step: float) -> bool:
     if prev.page != line.page:
         return bool(_END.search(prev.text))  # a paragraph may run on over a page break
     down = prev.baseline - line.baseline
-    return down <= 0 or down > step * 1.3 + 1  # up the page: a new column
+    if abs(down) < _SAME_BASELINE:
+        return False  # the rest of the same line, after a footnote mark or a change of font
+    return down < 0 or down > step * 1.3 + 1  # up the page: a new column
 
 
 def _heading_level(
@@ -167,12 +184,56 @@ def _heading_level(
     return 0
 
 
-def _join(lines: Sequence[str]) -> str:
-    """Join wrapped lines: a word broken with a hyphen at a line end is joined back."""
+def _join(lines: Sequence[str], spelled: frozenset[str] = frozenset()) -> str:
+    """Join wrapped lines. A word broken at a line end after a hyphen is joined back: without
+    the hyphen when it was only the line's ("coun-" "cils": the document spells "councils"
+    elsewhere), with it when it is the word's ("single-" "tier", "well-" "being", "Covid-" "19");
+    ``spelled`` holds the words of the whole document, as written on its lines."""
     text = ""
     for part in lines:
-        if text.endswith("-") and len(text) > 1 and text[-2].isalpha() and part[:1].islower():
+        if text.endswith("-") and len(text) > 1 and text[-2].isalnum() and part[:1].isalnum():
+            head = text[:-1].rsplit(" ", 1)[-1]
+            text = text[:-1] if _line_hyphen(head, part, spelled) else text
             text += part
         else:
             text = f"{text} {part}" if text else part
     return clean(text)
+
+
+#: Prefixes that keep their hyphen ("co-production", "non-residential", "self-harm").
+_HYPHEN_PREFIXES = frozenset({"anti", "co", "cross", "ex", "full", "high", "long", "low",
+                              "multi", "non", "part", "post", "pre", "self", "semi", "short",
+                              "well"})  # fmt: skip
+_WORD_EDGE = ".,;:!?()[]{}\"'“”‘’"
+
+
+def _line_hyphen(head: str, part: str, spelled: frozenset[str]) -> bool:
+    """Is the hyphen between ``head-`` and ``part`` only the line end's (hyphenation)? The
+    document's own spelling decides; without one, a hyphen after a prefix or between two
+    words it uses on their own is kept, and any other is taken for hyphenation."""
+    tail = part.split(" ", 1)[0].rstrip(_WORD_EDGE).lower()
+    head = head.lstrip(_WORD_EDGE).lower()
+    if not (head.isalpha() and tail[:1].isalpha() and tail[:1].islower() == part[:1].islower()):
+        return False  # "Covid-19", "non-English", "2025-" "26": a hyphen of the word
+    if not part[:1].islower():
+        return False
+    if f"{head}-{tail}" in spelled:
+        return False
+    if f"{head}{tail}" in spelled:
+        return True
+    if head in _HYPHEN_PREFIXES:
+        return False
+    # two words the document uses on their own ("single-" "tier"), not the pieces of one
+    # ("imple-" "ment")
+    return not (min(len(head), len(tail)) >= 3 and head in spelled and tail in spelled)
+
+
+def _spellings(lines: Sequence[Line]) -> frozenset[str]:
+    """Every word of the lines as written (lower case), a word broken at a line end aside."""
+    out = set()
+    for line in lines:
+        for word in line.text.split():
+            word = word.strip(_WORD_EDGE).lower()
+            if word and not word.endswith("-"):
+                out.add(word)
+    return frozenset(out)

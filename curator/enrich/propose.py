@@ -13,11 +13,12 @@ When nothing fits, the proposal says why in ``missing`` and the caller keeps the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from curator.enrich.records import Document, Proposal
 from curator.enrich.sections import Section, SectionKind, find_sections
-from curator.enrich.text import cut, sentences, words
+from curator.enrich.text import complete, cut, sentences, words
 
 MAX_FINDINGS = 8
 MAX_POINT_WORDS = 70
@@ -50,7 +51,7 @@ def points(section: Section) -> list[str]:
     out = []
     for text in raw:
         point = cut(text, MAX_POINT_WORDS)
-        if words(point) >= 4 and point not in out:
+        if words(point) >= 4 and point not in out and not furniture(point):
             out.append(point)
     return out[:MAX_FINDINGS]
 
@@ -98,8 +99,8 @@ class _Summary:
             n = words(sentence)
             if self.done or self.total + n > MAX_SUMMARY_WORDS:
                 break
-            if n < 3:
-                continue
+            if n < 3 or not complete(sentence):
+                continue  # a fragment: a heading run on, a sentence cut at a page's end
             same = [i for i, c in enumerate(self.chosen) if _opening(c) == _opening(sentence)]
             if same:
                 # a description often repeats the report's first sentence, cut shorter: keep
@@ -123,8 +124,27 @@ def _opening(sentence: str) -> str:
 
 def _prose(paragraphs: Sequence[str]) -> list[str]:
     """Paragraphs that read as prose: not a by-line or caption, not the "…were to:" that
-    introduces a list (the list itself is not in the summary)."""
-    return [p for p in paragraphs if words(p) >= 8 and not p.rstrip().endswith(":")]
+    introduces a list (the list itself is not in the summary), not the page's furniture."""
+    return [
+        p for p in paragraphs if words(p) >= 8 and not p.rstrip().endswith(":") and not furniture(p)
+    ]
+
+
+# "Figure 2: …", "Table 1.", "Source: …": a caption, a table's rows after it, or its source
+_CAPTION = re.compile(
+    r"^(?:(?:figure|fig\.|table|chart|graph|box|exhibit|map|infographic)\s+\d+[a-z]?\b"
+    r"|(?:source|sources|base|notes?|photo|image|credit)\s*:)",
+    re.IGNORECASE,
+)
+# a contents page's dot leaders; a cookie banner or "enable JavaScript" notice
+_FURNITURE = re.compile(r"\.{4,}|…{2,}|(?:\. ){4,}|\bcookies?\b|\bjavascript\b", re.IGNORECASE)
+
+
+def furniture(text: str) -> bool:
+    """Is ``text`` a page's furniture rather than what the publication says: a figure or
+    table caption (and the table rows a PDF runs on after it), a source line, a contents
+    page's entries, a cookie banner, a notice that the page needs JavaScript?"""
+    return bool(_CAPTION.match(text) or _FURNITURE.search(text))
 
 
 def _summary(
@@ -145,8 +165,12 @@ def _summary(
         for paragraph in _prose(opening):
             summary.take(paragraph, f"{document.url} § opening")
     if not summary.done:
+        scripted = next((d.url for d in documents if d.scripted), None)
         missing["summary"] = (
-            f"found {summary.total} words of description and summary, "
+            f"{scripted} has almost no text without JavaScript (it is built in the browser, "
+            "and the bot runs no scripts): read it in a browser and write the summary by hand"
+            if scripted
+            else f"found {summary.total} words of description and summary, "
             f"fewer than the {MIN_SUMMARY_WORDS} a summary needs"
         )
         return None

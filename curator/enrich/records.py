@@ -49,6 +49,8 @@ class Document:
     description: str | None = None
     report_links: tuple[ReportLink, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: the page has (almost) no text without running its scripts: it is built in the browser
+    scripted: bool = False
 
     @property
     def source_text(self) -> str:

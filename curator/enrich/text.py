@@ -70,3 +70,14 @@ def cut(text: str, max_words: int) -> str:
             break
         kept.append(sentence)
     return _LIST_TAIL.sub("", " ".join(kept)).strip()
+
+
+_OPENS = re.compile(r"^[\"'“‘(\[]?[A-Z0-9£$€]")
+_ENDS = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def complete(sentence: str) -> bool:
+    """Does ``sentence`` read as a whole sentence: a capital (or a figure) first, a full stop,
+    question or exclamation mark last? Not the rest of one cut at a page's end ("and to provide
+    …"), nor one cut off ("…after receiving royal assent,"), nor a line introducing a list."""
+    return bool(_OPENS.match(sentence) and _ENDS.search(sentence))
