@@ -458,3 +458,17 @@ def test_without_a_model_a_page_with_no_facts_is_shown_plainly_and_said_once(
     # no date, no document type, no prediction: no line of facts, not an empty one
     assert result.stdout.splitlines()[1:3] == [f"  {url}", "  queued: `curator review` shows it"]
     assert result.stderr.count("no model at") == 1
+
+
+def test_the_date_shown_is_the_day_in_the_editors_time_zone(cli: Run, server: LocalServer) -> None:
+    """Published "2024-06-11T00:01:00+01:00" (stored as 23:01 UTC on 10 June) is 11 June, as
+    the page and the draft say; the terminal said "10 Jun 2024"."""
+    page = (
+        "<html><head><title>Public views on the NHS</title>"
+        '<meta property="article:published_time" content="2024-06-11T00:01:00+01:00">'
+        "</head><body><h1>Public views on the NHS</h1><p>Text.</p></body></html>"
+    )
+    url = server.add("/views.html", page, headers={"Content-Type": "text/html"})
+    result = cli("item", "add", url)
+    assert result.exit_code == 0, result.output
+    assert "11 Jun 2024" in result.stdout and "10 Jun 2024" not in result.stdout

@@ -66,14 +66,19 @@ def add(url: str, sector: str | None, category: str | None, accept: bool, as_jso
         json.dump(added.to_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    _show(added)
+    _show(added, config.timezone)
 
 
-def _show(added: Added) -> None:
+def _show(added: Added, timezone: str) -> None:
+    from zoneinfo import ZoneInfo
+
     what = "Already stored as" if added.existing else "Added as"
     click.echo(f"{what} item {added.item_id}: {added.publisher}. {added.title}")
     click.echo(f"  {added.url}")
-    facts = [added.document_type, f"{added.published_at:%d %b %Y}" if added.published_at else None]
+    # the day in the editors' time zone, as the draft says it: "2024-06-11T00:01+01:00" is
+    # 11 June, not the 10 June it is in UTC
+    when = added.published_at.astimezone(ZoneInfo(timezone)) if added.published_at else None
+    facts = [added.document_type, f"{when:%d %b %Y}" if when else None]
     facts += [SECTORS.get(added.sector or ""), CATEGORIES.get(added.category or "")]
     if added.relevance is not None:
         facts.append(f"relevance {added.relevance:.2f}")
