@@ -192,3 +192,14 @@ def test_a_page_built_by_javascript_says_so_instead_of_quoting_its_cookie_banner
         "browser, and the bot runs no scripts): read it in a browser and write the summary by "
         "hand"
     )
+
+
+def test_a_thin_landing_page_that_links_its_report_is_not_taken_for_a_script_shell() -> None:
+    page = (
+        b"<html><head><title>Care Act 2014: 10 Years On</title><script src='/ga.js'></script>"
+        b"</head><body><main><h1>Care Act 2014: 10 Years On</h1>"
+        b"<p><a href='/files/care-act.pdf'>Download the report (PDF)</a></p></main></body></html>"
+    )
+    document = read_html(page, "https://example.org/care-act/")
+    assert not document.scripted and document.report_links
+    assert not [w for w in document.warnings if "JavaScript" in w]

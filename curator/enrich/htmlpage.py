@@ -70,7 +70,9 @@ def read_html(content: bytes, url: str) -> Document:
     )
     if title and site_name and title.endswith(f" | {site_name}"):
         title = title[: -len(site_name) - 3]
-    scripted = _built_by_scripts(tree, blocks)
+    links = tuple(report_links(tree, url))
+    # a thin landing page that links its report is read through the report, not a script shell
+    scripted = not links and _built_by_scripts(tree, blocks)
     if scripted:
         warnings.append(
             f"{url}: the page has almost no text without JavaScript, which the bot does not run "
@@ -86,7 +88,7 @@ def read_html(content: bytes, url: str) -> Document:
         document_type=metas.get("govuk:format") or _ld_type(ld),
         description=clean(metas.get("description") or metas.get("og:description") or "")
         or (clean(description) if description else None),
-        report_links=tuple(report_links(tree, url)),
+        report_links=links,
         warnings=tuple(warnings),
         scripted=scripted,
     )
