@@ -440,6 +440,46 @@ def test_item_propose_reads_the_accepted_items_never_read(
     assert other != polled
 
 
+def test_reading_again_a_page_that_broke_keeps_the_proposal_read_before(
+    cli: Run, server: LocalServer, engine: Engine
+) -> None:
+    # `curator item propose ID` after the publisher moved the page replaced a good proposal
+    # with "nothing proposed": the editors lost the text they had not used yet.
+    def report(finding: str) -> str:
+        return (
+            "<html><head><title>Care Act 10 years on</title></head><body><main>"
+            "<h1>Care Act 10 years on</h1><p>The survey asked lead members for adult social "
+            "care at English councils what the Care Act had changed in the decade since it "
+            f"received royal assent. {finding} A total of 49 councils responded to the survey, "
+            "a response rate of 32 per cent.</p></main></body></html>"
+        )
+
+    html = {"Content-Type": "text/html"}
+    url = server.add("/report.html", report("Most said it improved carers' rights."), headers=html)
+    item_id = add_item(engine, url=url)
+    decide(engine, item_id, "accept", Actor("alice"), sector="adult_social_care_health")
+    first = cli("item", "propose", str(item_id))
+    assert first.stdout == f"item {item_id}: proposed a summary\n", first.output
+    with engine.connect() as conn:
+        before = conn.execute(select(item_proposals)).one()
+    server.add("/report.html", "gone", status=404)
+    again = cli("item", "propose", str(item_id))
+    assert again.exit_code == 0
+    assert again.stdout.startswith(f"item {item_id}: nothing proposed this time: ")
+    assert "HTTP 404" in again.stdout
+    assert again.stdout.endswith(
+        f"the proposal read on {before.created_at:%d %b %Y}".replace(" 0", " ").lstrip("0")
+        + " is kept\n"
+    )
+    with engine.connect() as conn:
+        assert conn.execute(select(item_proposals)).one() == before
+    # a reading that proposes text does replace it
+    server.add("/report.html", report("Most said funding fell short of it."), headers=html)
+    assert cli("item", "propose", str(item_id)).stdout == f"item {item_id}: proposed a summary\n"
+    with engine.connect() as conn:
+        assert "funding fell short" in conn.execute(select(item_proposals.c.summary)).scalar_one()
+
+
 def test_without_a_model_a_page_with_no_facts_is_shown_plainly_and_said_once(
     cli: Run, server: LocalServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

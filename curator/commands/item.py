@@ -140,9 +140,17 @@ def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
         reader = Reader(FetchSettings.from_settings(config), pool)
         for item_id in ids:
             try:
-                stored = propose_for_item(eng, reader, item_id)
+                reading = propose_for_item(eng, reader, item_id)
             except ItemNotFound as exc:
                 raise click.UsageError(str(exc)) from exc
+            stored = reading.stored
+            if reading.not_kept:
+                when = f"{stored.created_at:%d %b %Y}".lstrip("0")
+                click.echo(
+                    f"item {item_id}: nothing proposed this time: {reading.not_kept}; the "
+                    f"proposal read on {when} is kept"
+                )
+                continue
             if stored.error:
                 click.echo(f"item {item_id}: nothing proposed: {stored.error}")
                 continue

@@ -227,7 +227,7 @@ class LinkAdder:
         with self.engine.connect() as conn:
             if get_proposal(conn, item_id) is not None:
                 return
-        stored = propose_for_item(self.engine, self.reader, item_id, now=self.clock())
+        stored = propose_for_item(self.engine, self.reader, item_id, now=self.clock()).stored
         if stored.error:
             work.warnings.append(f"nothing proposed: {stored.error}")
 

@@ -63,11 +63,24 @@ def failed_proposal(url: str, error: Exception) -> NewProposal:
     return NewProposal(url=url, error=f"{type(error).__name__}: {error}")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What reading an item's publication left stored."""
+
+    stored: StoredProposal
+    #: Set when this reading found nothing to propose (the page is gone, the PDF will not
+    #: open) while an earlier one had: the earlier proposal is kept, and this says why the new
+    #: reading was not. None: the new reading is the one stored.
+    not_kept: str | None = None
+
+
 def propose_for_item(
     engine: Engine, reader: Reader, item_id: int, *, now: datetime | None = None
-) -> StoredProposal:
+) -> Reading:
     """Read ``item_id``'s publication and store what it proposes, or why it could not be read
-    (never raised: the item keeps its feed summary either way)."""
+    (never raised: the item keeps its feed summary either way). A reading that proposes
+    nothing never replaces one that proposed text: a page that broke since, read again, would
+    otherwise lose the editors a good proposal."""
     with engine.connect() as conn:
         item = get_item(conn, item_id)
     if item is None:
@@ -77,7 +90,14 @@ def propose_for_item(
     except EnrichError as exc:
         proposal = failed_proposal(item.url, exc)
     with engine.begin() as conn:
+        earlier = get_proposal(conn, item_id)
+        if earlier is not None and earlier.has_text and not proposal.has_text:
+            return Reading(earlier, not_kept=proposal.error or _nothing_in(proposal))
         save_proposal(conn, item_id, proposal, now or datetime.now(UTC))
         stored = get_proposal(conn, item_id)
     assert stored is not None
-    return stored
+    return Reading(stored)
+
+
+def _nothing_in(proposal: NewProposal) -> str:
+    return "; ".join(proposal.missing.values()) or "no section to quote"

@@ -54,7 +54,7 @@ class ProposalHandlers(Base):
             if get_proposal(conn, item_id) is not None:
                 return  # two accepts (an undo between them) read it once
         reader = self.background.reader(self.reader_settings)
-        stored = propose_for_item(self.engine, reader, item_id)
+        stored = propose_for_item(self.engine, reader, item_id).stored
         if stored.error:
             log.info("nothing proposed for item %s: %s", item_id, stored.error)
         if channel and ts:

@@ -33,6 +33,11 @@ class NewProposal:
     warnings: Sequence[str] = ()
     error: str | None = None
 
+    @property
+    def has_text(self) -> bool:
+        """Whether anything was proposed (a summary or key findings)."""
+        return bool(self.summary or self.key_findings)
+
 
 @dataclass(frozen=True)
 class StoredProposal:
