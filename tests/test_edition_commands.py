@@ -13,6 +13,7 @@ from curator.calendar import current_edition, next_edition
 from curator.edition.service import load_draft_items
 from curator.store.decisions import Actor, decide
 from curator.store.editions import close_edition, list_editions, open_edition
+from curator.store.proposals import NewProposal, save_proposal
 from curator.store.schema import decisions, items
 from tests.support.cli import Run, in_process_cli
 from tests.support.factories import add_item
@@ -344,6 +345,32 @@ def test_draft_lists_items_published_in_another_month(cli: Run, engine: Engine) 
     )
     assert f"item {late} " not in drafted.stderr
     assert "2 items, 1 not published in July 2024 or the month before" in drafted.stderr
+
+
+def test_draft_names_publications_not_read_and_never_read(cli: Run, engine: Engine) -> None:
+    """An accepted item whose report link died printed the feed's summary with nothing said,
+    and items accepted at the terminal (never read) had no word of `curator item propose`."""
+    dead = add_item(engine, publisher="NSPCC", title="How safe are our children?")
+    own = add_item(engine, title="Written by the editors")
+    never = add_item(engine, title="Accepted in curator review")
+    for item_id in (dead, own, never):
+        accept(engine, item_id, datetime(2024, 7, 2, tzinfo=UTC))
+    gone = NewProposal(url="https://x.org", error="PageUnreadable: the server answered HTTP 404")
+    with engine.begin() as conn:
+        for item_id in (dead, own):
+            save_proposal(conn, item_id, gone, datetime(2024, 7, 2, tzinfo=UTC))
+    assert cli("edition", "edit", str(own), "--summary", "Our own words.").exit_code == 0
+    drafted = cli("draft", "--edition", "2024-07")
+    assert drafted.exit_code == 0
+    checks = [x for x in drafted.stderr.splitlines() if x.startswith(("to check:", "note:"))]
+    assert checks == [
+        f"to check: item {dead} ('NSPCC. How safe are our children?'): its publication could "
+        "not be read (PageUnreadable: the server answered HTTP 404); the summary is the feed's. "
+        f"Read it again: curator item propose {dead}",
+        "note: 1 item was accepted without its publication being read (at the terminal, or "
+        "while Slack's reading had not ended): curator item propose --edition 2024-07 proposes "
+        "its summary and key findings",
+    ]
 
 
 def test_the_terminal_records_one_person_one_way_without_user(

@@ -572,6 +572,22 @@ def test_pulse_draft_says_what_the_draft_warns_of(env: Env) -> None:
     assert f"\nTo check: item {item_id} has no known sector ('youth_work')." in answer
 
 
+def test_pulse_draft_names_a_publication_that_could_not_be_read(env: Env) -> None:
+    from curator.store.decisions import Actor, decide
+    from curator.store.proposals import NewProposal, save_proposal
+
+    when = datetime(2024, 6, 3, tzinfo=UTC)
+    item_id = add_item(env.engine, title="Kinship care", summary="The feed's summary.")
+    decide(env.engine, item_id, "accept", Actor("U1", "alice"), sector="criminal_justice", now=when)
+    with env.engine.begin() as conn:
+        save_proposal(conn, item_id, NewProposal(url="x", error="PdfNoText: scanned"), when)
+    answer = pulse_reply(env, "draft 2024-06")["text"]
+    assert answer.endswith(
+        "\nTo check: 'Department of Health and Social Care. Kinship care.': its publication "
+        "could not be read (PdfNoText: scanned)."
+    )
+
+
 def test_pulse_draft_of_an_edition_without_items_uploads_nothing(env: Env) -> None:
     answer = pulse_reply(env, "draft")["text"]
     assert answer.startswith("Nothing to draft: no accepted items in edition ")

@@ -313,6 +313,17 @@ def published_elsewhen(edition: Edition) -> list[str]:
     ]
 
 
+def not_read(edition: Edition) -> list[str]:
+    """One line for each item whose publication could not be read: its summary is the
+    feed's, with nothing proposed from the publication to check it against."""
+    return [
+        f"to check: item {v.item.item_id} ({trim(v.heading, 80)!r}): its publication could "
+        f"not be read ({v.item.unread}); the summary is the feed's. Read it again: curator "
+        f"item propose {v.item.item_id}"
+        for v in edition.unreadable
+    ]
+
+
 @click.command()
 @click.option(
     "--edition",
@@ -338,6 +349,7 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     from curator.edition.service import (
         build_edition,
         check_format,
+        never_read_count,
         previous_with_items,
         render,
         resolve_edition,
@@ -352,6 +364,7 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         problems: list[str] = []
         content = render(built, check_format(fmt), warnings=problems)
         earlier = None if chosen or built.item_count else previous_with_items(eng, built.id)
+        never_read = never_read_count(eng, built.id)
     if earlier is not None:
         click.echo(
             f"note: edition {built.id} has no items yet; {earlier[0]} has {earlier[1]} "
@@ -375,8 +388,18 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     )
     for warning in [*built.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
-    for line in [*cut_summaries(built), *published_elsewhen(built)]:
+    for line in [*cut_summaries(built), *published_elsewhen(built), *not_read(built)]:
         click.echo(line, err=True)
+    if never_read:
+        many = never_read != 1
+        click.echo(
+            f"note: {never_read} item{'s were' if many else ' was'} accepted without "
+            f"{'their publications' if many else 'its publication'} being read (at the "
+            "terminal, or while Slack's reading had not ended): curator item propose "
+            f"--edition {built.id} proposes {'their summaries' if many else 'its summary'} "
+            "and key findings",
+            err=True,
+        )
     if out is None:
         click.echo(content, nl=False)  # bytes: written as they are (UTF-8)
         click.echo(note, err=True)

@@ -76,6 +76,9 @@ class DraftItem:
     #: nor in the month before is listed for the editors to check.
     published_on: str | None = None
     published_in: str | None = None
+    #: Why the publication could not be read (a dead link, a scanned PDF), when the editors
+    #: have not written the summary themselves: the draft prints the feed's, unchecked.
+    unread: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class Edition:
     #: The items published neither in the edition's month nor in the month before (an old
     #: report added by its link, a feed's wrong date, an item moved to a later edition).
     published_elsewhen: tuple[EntryView, ...] = ()
+    #: The items whose publication could not be read (:attr:`DraftItem.unread`).
+    unreadable: tuple[EntryView, ...] = ()
 
     def to_finish(self) -> list[str]:
         """What is marked in the draft for the editors to finish before publishing, counted
@@ -160,6 +165,14 @@ class Edition:
             f"{trim(v.heading, 80)!r}: published {v.item.published_on}, not in {self.title} "
             "or the month before"
             for v in self.published_elsewhen
+        ]
+
+    def not_read(self) -> list[str]:
+        """The items whose publication could not be read, each as "'<heading>': its
+        publication could not be read (<why>)", for ``/pulse draft``'s "To check"."""
+        return [
+            f"{trim(v.heading, 80)!r}: its publication could not be read ({v.item.unread})"
+            for v in self.unreadable
         ]
 
 
@@ -341,4 +354,5 @@ def assemble(
             for v in all_views
             if v.item.published_in and not earliest <= v.item.published_in <= edition_id
         ),
+        unreadable=tuple(v for v in all_views if v.item.unread),
     )

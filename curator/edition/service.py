@@ -24,7 +24,7 @@ from curator.store.editions import (
     target_edition,
 )
 from curator.store.handles import Engine
-from curator.store.proposals import StoredProposal, proposals_for
+from curator.store.proposals import StoredProposal, proposals_for, unread_accepted
 
 Format = Literal["md", "html", "docx"]
 FORMATS: tuple[str, ...] = ("md", "html", "docx")
@@ -53,12 +53,13 @@ def load_draft_items(engine: Engine, edition_id: str, tz: str = "Europe/London")
         proposals = proposals_for(conn, [r.id for r in rows])
     out: list[DraftItem] = []
     for r in rows:
+        proposal = proposals.get(r.id)
         text = item_text(
             summary=r.summary,
             edited_summary=r.edited_summary,
             key_findings=r.key_findings,
             edited_lead_in=r.edited_lead_in,
-            proposal=proposal_text(proposals.get(r.id)),
+            proposal=proposal_text(proposal),
         )
         out.append(
             DraftItem(
@@ -78,6 +79,11 @@ def load_draft_items(engine: Engine, edition_id: str, tz: str = "Europe/London")
                 summary_from_feed=text.summary_from_feed,
                 published_on=(_day(r.published_at.astimezone(zone)) if r.published_at else None),
                 published_in=edition_for_time(r.published_at, tz) if r.published_at else None,
+                unread=(
+                    proposal.error
+                    if proposal is not None and proposal.error and not r.edited_summary
+                    else None
+                ),
             )
         )
     return out
@@ -131,6 +137,12 @@ def previous_with_items(engine: Engine, edition_id: str) -> tuple[str, int] | No
     with engine.connect() as conn:
         count = accepted_count(conn, earlier)  # one COUNT, not the month's items and proposals
     return (earlier, count) if count else None
+
+
+def never_read_count(engine: Engine, edition_id: str) -> int:
+    """How many of the edition's accepted items never had their publication read."""
+    with engine.connect() as conn:
+        return len(unread_accepted(conn, edition_id))
 
 
 def build_edition(engine: Engine, edition_id: str) -> Edition:

@@ -214,7 +214,8 @@ def draft_reply(
     if todo:
         reply += "; marked in it, to finish before publishing: " + ", ".join(todo)
     reply += "."
-    checks = [*edition.warnings, *problems, *edition.out_of_month()]  # as `curator draft` does
+    # as `curator draft` says them
+    checks = [*edition.warnings, *problems, *edition.out_of_month(), *edition.not_read()]
     if checks:
         shown = "; ".join(escape(c) for c in checks[:MAX_DRAFT_CHECKS])
         more = len(checks) - MAX_DRAFT_CHECKS
