@@ -63,11 +63,9 @@ def poll(
         if report.sources == 0:
             why = nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all)
             click.echo(why, err=True)
-        elif skipped:
-            click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
-        offline = report.offline()
-        if offline:
-            click.echo(f"warning: {offline}", err=True)
+        else:
+            _say_not_polled(skipped, path)
+        _say_offline(report)
         return
     if report.sources == 0:
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
@@ -95,18 +93,28 @@ def poll(
             else ""
         )
     )
-    if skipped:
-        click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
+    _say_not_polled(skipped, path)
     for line in report.warning_lines():
         click.echo(f"warning: {line}", err=True)
-    offline = report.offline()
-    if offline:
-        click.echo(f"warning: {offline}", err=True)
+    _say_offline(report)
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
     if report.candidates or report.reopened:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
+
+
+def _say_not_polled(skipped: list[str], path: Path) -> None:
+    """On stderr: the sources named with --source that are disabled, so not polled."""
+    if skipped:
+        click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
+
+
+def _say_offline(report: PollReport) -> None:
+    """On stderr: the line saying the machine looks offline, when the report says so."""
+    offline = report.offline()
+    if offline:
+        click.echo(f"warning: {offline}", err=True)
 
 
 def nothing_polled(path: Path, sources: list[SourceConfig], *, named: bool, poll_all: bool) -> str:
