@@ -14,6 +14,7 @@ in ``curator.terminal``.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -127,7 +128,7 @@ class Runner:
         try:
             self.sources.reload_if_changed(force=self.reload_requested.is_set())
             self.reload_requested.clear()
-            report = self.poller.poll(self.sources.sources)
+            report = self.poller.poll(self.sources.sources, stop=self.stop_event)
             self._count(report)
             if self.settings.slack_enabled:
                 self.post_outbox()
@@ -161,6 +162,12 @@ class Runner:
         m.described.inc(report.described)
         m.ruled_quiet.inc(report.ruled_quiet)
         m.reopened.inc(report.reopened)
+        if report.abandoned:
+            log.info(
+                "stopping: left %d claimed sources unfetched for the next pass: %s",
+                len(report.abandoned),
+                ", ".join(report.abandoned),
+            )
         if report.sources:
             log.info(
                 "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",
@@ -194,7 +201,9 @@ class Runner:
         assert channel is not None
         # Leave room for the next tick: a long backlog drains over several ticks at 1 msg/s.
         deadline = time.monotonic() + max(5.0, self.settings.tick_seconds * 0.8)
-        report = drain(self.engine, self._slack_client, channel, deadline=deadline)
+        report = drain(
+            self.engine, self._slack_client, channel, deadline=deadline, stop=self.stop_event.is_set
+        )
         self.metrics.posts.inc(report.posted)
         self.metrics.post_failures.inc(report.failed)
 
@@ -276,18 +285,26 @@ class Runner:
             self._http.url("/healthz") if self._http else "-",
         )
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """Stop the jobs and the servers; False when a tick was still running at ``timeout``
+        (``run_forever`` then ends the process rather than wait for it)."""
         deadline = time.monotonic() + timeout
+        self.stop_event.set()  # a tick abandons its fetches and posts no more cards
         if self._http is not None:
             self._http.request_stop()  # winds down while the tick finishes
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         # Let an in-flight tick finish its current source; what is not committed is rolled back
         # by the database when the process ends.
-        if self._tick_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        finished = self._tick_lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        if finished:
             self._tick_lock.release()
         else:
-            log.warning("stopping with a tick still running; uncommitted work is rolled back")
+            log.warning(
+                "stopping with a tick still running (for %.0f s): what it has not committed is "
+                "rolled back, and the sources it holds are polled again at the next start",
+                (self.clock() - (self.tick_started_at or self.clock())).total_seconds(),
+            )
         if self._socket is not None:
             try:
                 self._socket.close()
@@ -300,6 +317,7 @@ class Runner:
             self._http.stop()
         self.poller.close()
         log.info("curator run stopped")
+        return finished
 
     def run_forever(self) -> int:
         signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
@@ -309,7 +327,12 @@ class Runner:
         self.start()
         while not self.stop_event.wait(1.0):
             pass
-        self.stop()
+        if not self.stop():
+            # The tick's thread would hold the interpreter's exit until it ends (a Slack call
+            # of 15 s, a document parsing for a minute): end now, as kill -9 would, which loses
+            # nothing committed (README, "Running it").
+            logging.shutdown()
+            os._exit(0)
         return 0
 
     def _request_reload(self) -> None:

@@ -9,6 +9,7 @@ synchronous entry point for commands and the scheduler.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -409,9 +410,12 @@ def fetch_many(
     *,
     on_result: Callable[[FetchRequest, FetchResult | errors.FetchError], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    stop: threading.Event | None = None,
 ) -> list[FetchResult | errors.FetchError]:
     """Fetch every request concurrently under the caps; results (or errors) in input order.
-    ``on_result`` is called, in this thread, as each one finishes (progress bars)."""
+    ``on_result`` is called, in this thread, as each one finishes (progress bars). When ``stop``
+    is set (``curator run`` was told to stop) the fetches still in flight are abandoned within
+    a fifth of a second: only the finished ones are returned (and given to ``on_result``)."""
     results: list[FetchResult | errors.FetchError | None] = [None] * len(requests)
 
     async def run() -> None:
@@ -429,7 +433,16 @@ def fetch_many(
                 if on_result is not None:
                     on_result(req, outcome)
 
-            await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+            every = asyncio.ensure_future(
+                asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
+            )
+            while stop is not None and not (every.done() or stop.is_set()):
+                await asyncio.wait([every], timeout=0.2)
+            if not every.done() and stop is not None:  # stopped: the rest is abandoned
+                every.cancel()
+                await asyncio.gather(every, return_exceptions=True)
+                return
+            await every
 
     if requests:
         asyncio.run(run())

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from curator.config import Settings
+from curator.errors import FetchError
 from curator.fetch import FetchSettings
 from curator.parse.pool import ParsePool
 from curator.pipeline.classify import Classify, PollModel
@@ -17,7 +18,7 @@ from curator.pipeline.decide import DEFAULT_BACKFILL, Decider
 from curator.pipeline.describe import Describe
 from curator.pipeline.records import PollReport
 from curator.pipeline.stages import Intake, SourceStore, StoreLoop
-from curator.records import SourceConfig
+from curator.records import FetchResult, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Engine
 from curator.worker import worker_id
@@ -125,9 +126,11 @@ class Poller:
         force_blocked: bool = True,
         on_start: Callable[[int], None] | None = None,
         on_progress: Callable[[SourceConfig, str], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> PollReport:
         """Poll the due sources among ``sources`` (all of them with ``force``; a blocked source
-        only when due unless ``force_blocked``) once."""
+        only when due unless ``force_blocked``) once. When ``stop`` is set the fetches in flight
+        are abandoned, what was fetched is stored, and the other claims are released."""
         from curator.fetch import FetchRequest, fetch_many
 
         enabled = [s for s in sources if s.enabled]
@@ -173,11 +176,22 @@ class Poller:
         intake = Intake(store.arrivals, states, self.parse_pool, self.clock)
         thread = threading.Thread(target=store.run, name="poll-store", daemon=True)
         thread.start()
+        done: set[str] = set()
+
+        def arrived(req: FetchRequest, outcome: FetchResult | FetchError) -> None:
+            done.add(req.source.id)
+            intake(req, outcome)
+
         try:
-            fetch_many(requests, self.fetch_settings, on_result=intake)
+            fetch_many(requests, self.fetch_settings, on_result=arrived, stop=stop)
         finally:
             store.end()
             thread.join()
+        if len(done) < len(todo):  # stopped: the rest is for the next pass
+            report.abandoned = [s.id for s in todo if s.id not in done]
+            report.sources -= len(report.abandoned)
+            with self.engine.begin() as conn:
+                state_store.release_claims(conn, report.abandoned, self.worker)
         if self.model_warning:
             report.warnings.append({"id": "-", "warning": self.model_warning})
         return report

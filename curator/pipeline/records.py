@@ -97,6 +97,9 @@ class PollReport:
     unresolved: int = 0
     #: The ids of the items queued for the editors, cards first within each batch.
     candidate_ids: list[int] = field(default_factory=list)
+    #: Sources claimed but left unfetched because ``curator run`` was told to stop (their
+    #: claims released: the next pass, of any worker, polls them; not counted in ``sources``).
+    abandoned: list[str] = field(default_factory=list)
 
     def count(self, lanes: Mapping[Lane, Sequence[int]]) -> None:
         """Count one batch's new items by lane."""

@@ -286,15 +286,17 @@ def drain(
     now_fn: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
     deadline: float | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> DrainReport:
-    """Post due outbox rows for ``channel`` until none is due, ``max_messages`` rows were handled
-    or ``time.monotonic()`` passes ``deadline``. Stops at the first transient failure (Slack is
-    down or refusing): the row keeps its place and is retried after a backoff."""
+    """Post due outbox rows for ``channel`` until none is due, ``max_messages`` rows were handled,
+    ``time.monotonic()`` passes ``deadline`` or ``stop()`` is true (``curator run`` is stopping).
+    Stops at the first transient failure (Slack is down or refusing): the row keeps its place
+    and is retried after a backoff."""
     worker = _worker()
     posted = failed = skipped = 0
     pacer = Pacer(sleep)
     while max_messages is None or posted + failed + skipped < max_messages:
-        if deadline is not None and time.monotonic() >= deadline:
+        if (deadline is not None and time.monotonic() >= deadline) or stop():
             break
         row = _claim(engine, channel, now_fn(), worker)
         if row is None:

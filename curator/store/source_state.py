@@ -187,6 +187,18 @@ def claim_due(
     return claimed
 
 
+def release_claims(conn: Connection, source_ids: Iterable[str], worker: str) -> None:
+    """Give up ``worker``'s claims on ``source_ids`` without recording anything (it was told to
+    stop before fetching them): they stay due, for the next pass of any worker."""
+    ids = list(source_ids)
+    if ids:
+        conn.execute(
+            update(source_state)
+            .where(source_state.c.source_id.in_(ids), source_state.c.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
 def dead_local_workers(conn: Connection, now: datetime) -> list[str]:
     """Workers on this host holding a live claim whose process is gone (killed, crashed, or a
     container restarted under the same PID): their claims need not wait for the lease to run
