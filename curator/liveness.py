@@ -36,6 +36,16 @@ def liveness(ticks: Ticks, now: datetime, tick_seconds: int) -> Liveness:
     return "stalled"
 
 
+def overrun_line(started: datetime, now: datetime, tick_seconds: int) -> str:
+    """Said once when a tick outlasts its interval (a first pass over many sources, a server
+    that answers slowly): the ticks due meanwhile are skipped, not queued."""
+    return (
+        f"the tick started at {started:%H:%M:%S} is still running after "
+        f"{(now - started).total_seconds():.0f} s (ticks are every {tick_seconds} s, "
+        "CURATOR_TICK_SECONDS); the next one starts when it ends"
+    )
+
+
 def health_body(
     ticks: Ticks,
     now: datetime,

@@ -28,7 +28,7 @@ from curator import daily as lane_jobs
 from curator import jobs
 from curator.config import Settings
 from curator.errors import CuratorError
-from curator.liveness import Ticks, health_body
+from curator.liveness import Ticks, health_body, overrun_line
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
@@ -116,13 +116,18 @@ class Runner:
         self._socket: Any = None
         self._slack_client: Any = None
         self._model_warning_logged: str | None = None
+        self._overrun_said: datetime | None = None
 
     # -- jobs --------------------------------------------------------------------------------
 
     def tick(self) -> PollReport | None:
         """One scheduler tick: reload sources if changed, poll the due ones, post to Slack."""
-        if not self._tick_lock.acquire(blocking=False):
-            return None  # the previous tick is still running
+        if not self._tick_lock.acquire(blocking=False):  # the previous tick is still running
+            since = self.tick_started_at
+            if since is not None and since != self._overrun_said:
+                self._overrun_said = since  # once per long tick, not at every interval
+                log.info("%s", overrun_line(since, self.clock(), self.settings.tick_seconds))
+            return None
         started = time.monotonic()
         self.tick_started_at = self.clock()
         try:
@@ -249,7 +254,9 @@ class Runner:
             self.tick,
             IntervalTrigger(seconds=self.settings.tick_seconds),
             id="tick",
-            max_instances=1,
+            # The scheduler's own refusal of a second instance is a warning at every interval
+            # of a long tick; tick() declines it instead, and says so once.
+            max_instances=2,
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
