@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
-Liveness = Literal["ok", "starting", "stalled"]
+Liveness = Literal["ok", "starting", "stalled", "failing"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,17 @@ def overrun_line(started: datetime, now: datetime, tick_seconds: int) -> str:
     )
 
 
+def database_gone_line(path: Path, how: str, pid: int) -> str:
+    """What the runner says, once, when its SQLite file was deleted or replaced under it."""
+    return (
+        f"the database file {path} was {how} while curator run was running: its ticks "
+        "(polling, posting cards) are paused, since what they stored would go to the file "
+        "this process still holds open and be lost when it stops. Put the file back (while "
+        f"this process runs, Linux keeps the one it holds readable under /proc/{pid}/fd/) and "
+        "restart curator run"
+    )
+
+
 def health_body(
     ticks: Ticks,
     now: datetime,
@@ -53,9 +65,11 @@ def health_body(
     tick_seconds: int,
     sources: int,
     sources_file_error: str | None,
+    database_error: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The ``/healthz`` answer: 503 when stalled, 200 otherwise, and a JSON body."""
-    status = liveness(ticks, now, tick_seconds)
+    """The ``/healthz`` answer: 503 when stalled or the database is lost (``failing``), 200
+    otherwise, and a JSON body."""
+    status: Liveness = "failing" if database_error else liveness(ticks, now, tick_seconds)
     body = {
         "status": status,
         "tick_running": ticks.running,
@@ -63,5 +77,6 @@ def health_body(
         "last_tick_error": ticks.last_tick_error,
         "sources": sources,
         "sources_file_error": sources_file_error,
+        "database_error": database_error,
     }
-    return (503 if status == "stalled" else 200), body
+    return (503 if status in ("stalled", "failing") else 200), body

@@ -28,11 +28,12 @@ from curator import daily as lane_jobs
 from curator import jobs
 from curator.config import Settings
 from curator.errors import CuratorError
-from curator.liveness import Ticks, health_body, overrun_line
+from curator.liveness import Ticks, database_gone_line, health_body, overrun_line
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.pipeline import Poller, PollReport
 from curator.records import SourceConfig
+from curator.store.dbfile import DatabaseFile
 from curator.store.handles import Engine
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class Runner:
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
         self.engine = engine or open_engine(settings.database_url)
+        self.database_file = DatabaseFile.opened(settings.database_url)
+        self.database_error: str | None = None
         self.sources = SourceList(sources_file)
         self.metrics = Metrics()
         self.poller = Poller(self.engine, settings, clock=self.clock)
@@ -131,6 +134,8 @@ class Runner:
         started = time.monotonic()
         self.tick_started_at = self.clock()
         try:
+            if self._database_gone():
+                return None
             self.sources.reload_if_changed(force=self.reload_requested.is_set())
             self.reload_requested.clear()
             report = self.poller.poll(self.sources.sources, stop=self.stop_event)
@@ -156,6 +161,17 @@ class Runner:
             self.metrics.ticks.inc()
             self.metrics.tick_duration.observe(time.monotonic() - started)
             self._tick_lock.release()
+
+    def _database_gone(self) -> bool:
+        """True (said once) when the SQLite file opened at start is no longer at its path."""
+        how = self.database_file.gone()
+        if how is None or self.database_file.path is None:
+            return False
+        problem = database_gone_line(self.database_file.path, how, os.getpid())
+        if problem != self.database_error:
+            log.error("%s", problem)
+        self.database_error = self.last_tick_error = problem
+        return True
 
     def _count(self, report: PollReport) -> None:
         m = self.metrics
@@ -367,6 +383,7 @@ class Runner:
             tick_seconds=self.settings.tick_seconds,
             sources=len(self.sources.sources),
             sources_file_error=self.sources.last_error,
+            database_error=self.database_error,
         )
 
     def _refresh_gauges(self) -> None:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from curator.store.dbfile import DatabaseFile
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import write_sources
 from tests.support.httpserver import LocalServer
 from tests.test_run_stop import _stop_within_10_seconds
-from tests.test_runner import _env, _free_port, _recent_feed, _start
+from tests.test_runner import _env, _free_port, _get, _recent_feed, _start
 
 pytestmark = pytest.mark.storage
 
@@ -57,3 +59,53 @@ def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
         "(ticks are every 1 s, CURATOR_TICK_SECONDS); the next one starts when it ends"
         in (overruns[0])
     )
+
+
+def test_a_database_file_deleted_while_running_pauses_the_ticks_and_fails_healthz(
+    tmp_path: Path, server: LocalServer, slack: FakeSlack
+) -> None:
+    """Deleted under a running `curator run`, the SQLite file went on taking every write (SQLite
+    holds it open) and /healthz said ok: all of it was lost when the process stopped, and the
+    restart began from a new, empty database."""
+    db = tmp_path / "run.db"
+    server.add("/a.atom", _recent_feed("a", 1))
+    sources = write_sources(
+        tmp_path / "sources.yaml", [{"id": "a", "publisher": "A", "url": server.url("/a.atom")}]
+    )
+    port = _free_port()
+    proc = _start(tmp_path, _env(tmp_path, f"sqlite:///{db}", slack, port), sources, "run")
+    log = tmp_path / "run.log"
+    try:
+        slack.wait_for("chat.postMessage", 1, timeout=30)
+        for path in tmp_path.glob("run.db*"):
+            path.unlink()
+        deadline = time.monotonic() + 15
+        while True:
+            status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            if status != 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        time.sleep(2)  # two more ticks: said once
+        text = _stop_within_10_seconds(proc, log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    health = json.loads(body)
+    assert (status, health["status"]) == (503, "failing"), body
+    said = f"the database file {db} was deleted while curator run was running: its ticks"
+    assert said in health["database_error"]
+    assert text.count(said) == 1, text
+    assert "restart curator run" in text
+
+
+def test_database_file_tells_deleted_from_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    db.write_bytes(b"")
+    watched = DatabaseFile.opened(f"sqlite:///{db}")
+    assert watched.gone() is None
+    db.rename(tmp_path / "elsewhere.db")
+    assert watched.gone() == "deleted"
+    db.write_bytes(b"")  # a new file at the path: not the one the process holds open
+    assert watched.gone() == "replaced"
+    assert DatabaseFile.opened("postgresql+psycopg://u@h/db").gone() is None

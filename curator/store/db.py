@@ -111,10 +111,9 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
-def missing_sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite ``url`` that does not exist yet (``None`` for one that does, an
-    in-memory or ``file:`` URI database, or another backend): opening it would create it, which
-    only a command that writes should do."""
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url`` (``None`` for an in-memory or ``file:`` URI database, or
+    another backend)."""
     try:
         parsed = make_url(_normalise_url(url))
     except (ArgumentError, ValueError):
@@ -124,8 +123,15 @@ def missing_sqlite_file(url: str) -> Path | None:
     db = parsed.database
     if not db or db == ":memory:" or db.startswith("file:"):
         return None
-    path = Path(db)
-    return None if path.exists() else path
+    return Path(db)
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url`` that does not exist yet (``None`` for one that does, an
+    in-memory or ``file:`` URI database, or another backend): opening it would create it, which
+    only a command that writes should do."""
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
 
 
 def _create_private(path: Path) -> None:
