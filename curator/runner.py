@@ -120,6 +120,7 @@ class Runner:
         self._slack_client: Any = None
         self._model_warning_logged: str | None = None
         self._overrun_said: datetime | None = None
+        self._failed_ticks = 0
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -150,11 +151,15 @@ class Runner:
                 release_free_memory()  # a pass that stored items freed more than it keeps
             # the parser process (~38 MB) lives while a tick parses, not between ticks
             self.poller.parse_pool.release_idle()
-            self.last_tick_error = None
+            if self._failed_ticks:
+                log.info("ticks succeed again, after %d that failed", self._failed_ticks)
+            self.last_tick_error, self._failed_ticks = None, 0
             return report
         except Exception as exc:  # never let one bad tick stop the scheduler
+            if repr(exc) != self.last_tick_error:  # a traceback per new error, not per tick
+                log.exception("tick failed (said once until it changes or ticks succeed)")
             self.last_tick_error = repr(exc)
-            log.exception("tick failed")
+            self._failed_ticks += 1
             return None
         finally:
             self.last_tick_at = self.clock()

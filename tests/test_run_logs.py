@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from curator.config import Settings
+from curator.pipeline import PollReport
+from curator.records import SourceConfig
+from curator.runner import Runner
+from curator.store import source_state
 from curator.store.dbfile import DatabaseFile
 from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import write_sources
 from tests.support.httpserver import LocalServer
+from tests.support.polling import Pollers
 from tests.test_run_stop import _stop_within_10_seconds
 from tests.test_runner import _env, _free_port, _get, _recent_feed, _start
 
@@ -109,3 +116,62 @@ def test_database_file_tells_deleted_from_replaced(tmp_path: Path) -> None:
     db.write_bytes(b"")  # a new file at the path: not the one the process holds open
     assert watched.gone() == "replaced"
     assert DatabaseFile.opened("postgresql+psycopg://u@h/db").gone() is None
+
+
+def test_a_tick_failing_the_same_way_is_told_once_then_its_recovery(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database that could not be written (read-only, I/O error) printed a 40-line traceback
+    at every tick: 1,440 a day at the default interval, burying whatever else happened."""
+    monkeypatch.setenv("CURATOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("CURATOR_MODEL_DIR", str(tmp_path / "no-model"))
+    sources = write_sources(
+        tmp_path / "sources.yaml",
+        [{"id": "a", "publisher": "A", "url": "https://www.example.org/feed"}],
+    )
+    runner = Runner(Settings(), sources)
+    failing = [OSError("disk I/O error")] * 3
+
+    def poll(*_: object, **__: object) -> PollReport:
+        if failing:
+            raise failing.pop()
+        return PollReport()
+
+    monkeypatch.setattr(runner.poller, "poll", poll)
+    try:
+        with caplog.at_level(logging.INFO, logger="curator.run"):
+            for _ in range(4):
+                runner.tick()
+    finally:
+        runner.poller.close()
+        runner.engine.dispose()
+    lines = [r.getMessage() for r in caplog.records]
+    assert [r.exc_info is not None for r in caplog.records].count(True) == 1, lines
+    assert lines[-1] == "ticks succeed again, after 3 that failed", lines
+    assert runner.last_tick_error is None
+
+
+def test_a_source_whose_failure_cannot_be_recorded_is_counted_and_the_pass_goes_on(
+    pollers: Pollers, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the database failing, recording a source's failure failed too, and the exception
+    killed the pass's store thread (`Exception in thread poll-store:` and a traceback), leaving
+    a summary of `polled 1 sources: 0 ok, 0 not modified, 0 failed`."""
+    src = SourceConfig(id="a", publisher="A", kind="feed", url="https://www.example.org/feed")
+    poller = pollers()
+    with poller.engine.begin() as conn:
+        source_state.sync_sources(conn, [src])
+        states = source_state.load_states(conn)
+    report = PollReport(sources=1)
+    store = poller.source_store(report, states)
+
+    def unwritable(*_: object, **__: object) -> None:
+        raise OSError("attempt to write a readonly database")
+
+    monkeypatch.setattr(source_state, "record_failure", unwritable)
+    with caplog.at_level(logging.ERROR):
+        store.fail(src, OSError("attempt to write a readonly database"))
+    assert (report.failed, [e["id"] for e in report.errors]) == (1, ["a"])
+    assert "a: could not record the failure either (attempt to write a readonly database)" in (
+        caplog.text
+    )

@@ -349,16 +349,24 @@ class SourceStore:
         verdict = self.decider.failed(src, self.states[src.id], exc, self.clock())
         if verdict.unexpected:
             log.error("%s: unexpected error while polling", src.id, exc_info=exc)
-        with self.engine.begin() as conn:
-            state_store.record_failure(
-                conn,
+        try:
+            with self.engine.begin() as conn:
+                state_store.record_failure(
+                    conn,
+                    src.id,
+                    now=verdict.now,
+                    error=verdict.error,
+                    status=verdict.status,
+                    blocked=verdict.blocked,
+                    next_check_at=verdict.next_check_at,
+                    release_from=self.worker,
+                )
+        except Exception as lost:  # the database itself fails: count it, the pass goes on
+            log.error(
+                "%s: could not record the failure either (%s); the source is polled again when "
+                "this worker's claim on it runs out (10 minutes)",
                 src.id,
-                now=verdict.now,
-                error=verdict.error,
-                status=verdict.status,
-                blocked=verdict.blocked,
-                next_check_at=verdict.next_check_at,
-                release_from=self.worker,
+                getattr(lost, "orig", None) or lost,
             )
         self.report.failed += 1
         self.report.unresolved += isinstance(exc, HostUnresolved)
