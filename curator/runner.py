@@ -188,6 +188,15 @@ class Runner:
         m.described.inc(report.described)
         m.ruled_quiet.inc(report.ruled_quiet)
         m.reopened.inc(report.reopened)
+        for holder in sorted(set(report.recovered.values())):
+            ids = sorted(k for k, v in report.recovered.items() if v == holder)
+            log.warning(
+                "took over %d sources that %s, a curator run of this host that no longer runs "
+                "(killed or crashed mid-poll), left claimed: %s; polling them now",
+                len(ids),
+                holder,
+                ", ".join(ids),
+            )
         if report.abandoned:
             log.info(
                 "stopping: left %d claimed sources unfetched for the next pass: %s",

@@ -175,3 +175,48 @@ def test_a_source_whose_failure_cannot_be_recorded_is_counted_and_the_pass_goes_
     assert "a: could not record the failure either (attempt to write a readonly database)" in (
         caplog.text
     )
+
+
+def test_a_restart_after_kill_9_says_which_sources_it_took_over(
+    tmp_path: Path, server: LocalServer, slack: FakeSlack, db_url: str
+) -> None:
+    """After kill -9 mid-poll the restart took the dead worker's claims over at once, but said
+    nothing: the operator could not tell what the crash had left in hand."""
+    body = _recent_feed("a", 1)
+    calls: list[int] = []
+
+    def first_hangs(req: BaseHTTPRequestHandler) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(40)  # the first worker is killed while it waits
+            return
+        req.send_response(200)
+        req.send_header("Content-Type", "application/atom+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    server.add("/a.atom", handler=first_hangs)
+    sources = write_sources(
+        tmp_path / "sources.yaml", [{"id": "a", "publisher": "A", "url": server.url("/a.atom")}]
+    )
+    first = _start(tmp_path, _env(tmp_path, db_url, slack, _free_port()), sources, "first")
+    try:
+        deadline = time.monotonic() + 30
+        while not calls:
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        first.kill()
+        first.wait()
+    again = _start(tmp_path, _env(tmp_path, db_url, slack, _free_port()), sources, "again")
+    log = tmp_path / "again.log"
+    try:
+        slack.wait_for("chat.postMessage", 1, timeout=30)
+        text = _stop_within_10_seconds(again, log)
+    finally:
+        if again.poll() is None:
+            again.kill()
+            again.wait()
+    assert f":{first.pid}:" in text and "a curator run of this host that no longer runs" in text
+    assert "(killed or crashed mid-poll), left claimed: a; polling them now" in text, text

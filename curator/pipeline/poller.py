@@ -144,6 +144,7 @@ class Poller:
             self._synced = listed
         now = self.clock()
         with self.engine.begin() as conn:
+            orphaned = state_store.orphaned_claims(conn, [s.id for s in enabled], now)
             claimed = set(
                 state_store.claim_due(
                     conn,
@@ -156,6 +157,7 @@ class Poller:
             )
         todo = [s for s in enabled if s.id in claimed]
         report = PollReport(sources=len(todo))
+        report.recovered = {k: v for k, v in orphaned.items() if k in claimed}
         if on_start:
             on_start(len(todo))
         if not todo:

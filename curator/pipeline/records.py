@@ -100,6 +100,9 @@ class PollReport:
     #: Sources claimed but left unfetched because ``curator run`` was told to stop (their
     #: claims released: the next pass, of any worker, polls them; not counted in ``sources``).
     abandoned: list[str] = field(default_factory=list)
+    #: Sources taken over from a worker of this host that no longer runs (killed mid-poll):
+    #: ``{source_id: that worker}``; polled in this pass.
+    recovered: dict[str, str] = field(default_factory=dict)
 
     def count(self, lanes: Mapping[Lane, Sequence[int]]) -> None:
         """Count one batch's new items by lane."""

@@ -187,6 +187,19 @@ def claim_due(
     return claimed
 
 
+def orphaned_claims(conn: Connection, source_ids: Iterable[str], now: datetime) -> dict[str, str]:
+    """The sources among ``source_ids`` that a worker of this host which no longer runs (killed
+    mid-poll) still holds: ``{source_id: worker}``. :func:`claim_due` takes them over at once."""
+    ids, dead = list(source_ids), dead_local_workers(conn, now)
+    if not ids or not dead:
+        return {}
+    c = source_state.c
+    rows = conn.execute(
+        select(c.source_id, c.claimed_by).where(c.source_id.in_(ids), c.claimed_by.in_(dead))
+    )
+    return {str(source_id): str(holder) for source_id, holder in rows}
+
+
 def release_claims(conn: Connection, source_ids: Iterable[str], worker: str) -> None:
     """Give up ``worker``'s claims on ``source_ids`` without recording anything (it was told to
     stop before fetching them): they stay due, for the next pass of any worker."""
