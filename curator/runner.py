@@ -83,9 +83,12 @@ class SourceList:
             self.last_error = str(exc)
             log.error("refused the new %s; still running the last good list:\n%s", self.path, exc)
             return False
+        from curator.sources.changes import source_changes
+
+        changes = source_changes(self.sources, sources)
         self.sources = sources
         self.last_error = None
-        log.info("reloaded %s: %d sources", self.path, len(sources))
+        log.info("reloaded %s: %d sources (%s)", self.path, len(sources), changes)
         return True
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -125,7 +126,9 @@ def test_run_polls_posts_cards_and_serves_health(
         runner.engine.dispose()
 
 
-def test_invalid_sources_edit_is_refused_and_last_good_list_runs_on(tmp_path: Path) -> None:
+def test_invalid_sources_edit_is_refused_and_last_good_list_runs_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = write_sources(
         tmp_path / "sources.yaml",
         [
@@ -156,8 +159,11 @@ def test_invalid_sources_edit_is_refused_and_last_good_list_runs_on(tmp_path: Pa
             },
         ],
     )
-    assert sources.reload_if_changed() is True
+    with caplog.at_level(logging.INFO, logger="curator.run"):
+        assert sources.reload_if_changed() is True
     assert [s.id for s in sources.sources] == ["dhsc", "moj"] and sources.last_error is None
+    # the log says which edit was taken, not only how many sources there are now
+    assert f"reloaded {path}: 2 sources (added 'moj')" in caplog.messages
 
 
 def _start(
