@@ -19,6 +19,12 @@ class Ticks:
     tick_started_at: datetime | None
     running: bool
     last_tick_error: str | None
+    #: Ticks that failed since the last one that succeeded.
+    failed_in_a_row: int = 0
+
+
+#: Ticks failing in a row before ``/healthz`` says ``failing`` (one may meet a database restart).
+FAILING_AFTER = 3
 
 
 def liveness(ticks: Ticks, now: datetime, tick_seconds: int) -> Liveness:
@@ -67,14 +73,18 @@ def health_body(
     sources_file_error: str | None,
     database_error: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The ``/healthz`` answer: 503 when stalled or the database is lost (``failing``), 200
-    otherwise, and a JSON body."""
-    status: Liveness = "failing" if database_error else liveness(ticks, now, tick_seconds)
+    """The ``/healthz`` answer: 503 when stalled, or ``failing``: the database is lost, or the
+    last :data:`FAILING_AFTER` ticks or more all failed (a database that cannot be reached or
+    written: the process is alive, but nothing is polled or posted); 200 otherwise, and a
+    JSON body."""
+    failing = database_error or ticks.failed_in_a_row >= FAILING_AFTER
+    status: Liveness = "failing" if failing else liveness(ticks, now, tick_seconds)
     body = {
         "status": status,
         "tick_running": ticks.running,
         "last_tick_at": ticks.last_tick_at.isoformat() if ticks.last_tick_at else None,
         "last_tick_error": ticks.last_tick_error,
+        "failed_ticks_in_a_row": ticks.failed_in_a_row,
         "sources": sources,
         "sources_file_error": sources_file_error,
         "database_error": database_error,

@@ -393,6 +393,7 @@ class Runner:
             tick_started_at=self.tick_started_at,
             running=self._tick_lock.locked(),
             last_tick_error=self.last_tick_error,
+            failed_in_a_row=self._failed_ticks,
         )
         return health_body(
             ticks,

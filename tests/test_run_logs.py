@@ -138,10 +138,13 @@ def test_a_tick_failing_the_same_way_is_told_once_then_its_recovery(
         return PollReport()
 
     monkeypatch.setattr(runner.poller, "poll", poll)
+    health = []
     try:
         with caplog.at_level(logging.INFO, logger="curator.run"):
             for _ in range(4):
                 runner.tick()
+                status, body = runner.health()
+                health.append((status, body["status"], body["failed_ticks_in_a_row"]))
     finally:
         runner.poller.close()
         runner.engine.dispose()
@@ -149,6 +152,8 @@ def test_a_tick_failing_the_same_way_is_told_once_then_its_recovery(
     assert [r.exc_info is not None for r in caplog.records].count(True) == 1, lines
     assert lines[-1] == "ticks succeed again, after 3 that failed", lines
     assert runner.last_tick_error is None
+    # /healthz said ok through it all: it fails from the third tick in a row that failed
+    assert health == [(200, "ok", 1), (200, "ok", 2), (503, "failing", 3), (200, "ok", 0)]
 
 
 def test_a_source_whose_failure_cannot_be_recorded_is_counted_and_the_pass_goes_on(
