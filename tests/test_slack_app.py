@@ -35,7 +35,7 @@ from tests.support.fake_slack import (
     slash_command,
     view_submission,
 )
-from tests.support.feeds import FeedItem, atom
+from tests.support.feeds import FeedItem, atom, write_sources
 from tests.support.httpserver import LocalServer
 
 pytestmark = pytest.mark.storage
@@ -439,16 +439,27 @@ def pulse_reply(
     return env.fake.responses[-1]
 
 
-def test_pulse_status(env: Env) -> None:
+def test_pulse_status(env: Env, tmp_path: Path) -> None:
     add_item(env.engine)
     env.post_card()
     now = datetime.now(UTC)
     stuck = add_item(env.engine)
+    # What sources.yaml watches now: "paused" was disabled and "dropped" removed after they
+    # broke; their state stays in the database, and /pulse status no longer lists them.
+    write_sources(
+        tmp_path / "sources.yaml",
+        [
+            {"id": i, "publisher": i, "url": f"https://{i}.example/", "enabled": i != "paused"}
+            for i in ("ok", "broken", "sleepy", "paused")
+        ],
+    )
     with env.engine.begin() as conn:
         for source_id, failures, error, last_new in (
             ("ok", 0, None, now - timedelta(days=3)),
             ("broken", 4, "HTTP 503 from b.example\nmore", None),
             ("sleepy", 0, None, now - timedelta(days=90)),
+            ("paused", 5, "HTTP 404 from p.example", now - timedelta(days=90)),
+            ("dropped", 6, "HTTP 410 from d.example", now - timedelta(days=90)),
         ):
             conn.execute(
                 source_state.insert().values(
@@ -477,6 +488,8 @@ def test_pulse_status(env: Env) -> None:
     assert "0 decision(s) this month" in text
     assert "`broken`: 4 failure(s): HTTP 503 from b.example" in text and "more" not in text
     assert "`sleepy`" in text and "`ok`" not in text
+    assert "*Failing sources* (1):" in text and "(nothing new for 60+ days, 1):" in text
+    assert "`paused`" not in text and "`dropped`" not in text
     assert f"item {stuck} after 3 attempt(s): `not_in_channel`" in text
     assert answer["response_type"] == "ephemeral"
 

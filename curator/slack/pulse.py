@@ -8,7 +8,7 @@ replies.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,25 @@ def month_start(now: datetime, tz: str) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str:
+def watched_ids(path: Path) -> frozenset[str] | None:
+    """The ids of the enabled sources in ``path``; None when the file cannot be read or is
+    invalid (``/pulse sources`` and ``curator sources check`` say why)."""
+    sources = _sources_module()
+    try:
+        return frozenset(s.id for s in sources.load_sources(path) if s.enabled)
+    except (OSError, sources.SourcesError):
+        return None
+
+
+def status_text(
+    engine: Engine,
+    now: datetime,
+    tz: str = "Europe/London",
+    watched: Collection[str] | None = None,
+) -> str:
+    """``watched``: the ids of the enabled sources (:func:`watched_ids`). The state of a source
+    disabled, removed or renamed in sources.yaml stays in the database, failures and all; only
+    the watched ones are listed as failing, quiet or flooded (all of them when None)."""
     with engine.connect() as conn:
         pending = pending_count(conn)
         queued = queued_count(conn)
@@ -63,6 +81,10 @@ def status_text(engine: Engine, now: datetime, tz: str = "Europe/London") -> str
         quiet = quiet_sources(conn, now - QUIET_AFTER)
         flooded = flooded_sources(conn, now - FLOOD_REPORTED)
         outcomes = decided_last_week(conn, now)
+    if watched is not None:
+        failing = [row for row in failing if row.source_id in watched]
+        quiet = [row for row in quiet if row.source_id in watched]
+        flooded = [row for row in flooded if row[0] in watched]
     lines = [
         f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
         f"an editor · {decided} decision(s) this month",

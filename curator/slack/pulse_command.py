@@ -73,7 +73,12 @@ class PulseCommand(AddLink):
         if sub == "add":
             return self.pulse_add(args, command, respond, client)
         if sub == "status":
-            return pulse.status_text(self.engine, datetime.now(UTC), self.settings.timezone)
+            return pulse.status_text(
+                self.engine,
+                datetime.now(UTC),
+                self.settings.timezone,
+                pulse.watched_ids(self.sources_file),
+            )
         if sub == "draft":
             channel = command.get("channel_id")
 
