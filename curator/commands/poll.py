@@ -42,14 +42,15 @@ def poll(
     from curator.commands.common import engine, load_sources_or_exit, only_sources, settings
     from curator.pipeline import Poller
 
-    path, sources = load_sources_or_exit(sources_file)
-    sources = only_sources(path, sources, source_ids)
+    path, in_file = load_sources_or_exit(sources_file)
+    sources = only_sources(path, in_file, source_ids)
     with Poller(engine(), settings()) as poller:
         # --all leaves a blocked source to its daily check and one whose server asked to wait
         # (429, 503) to its Retry-After or backoff; naming it with --source asks now.
         report = _poll(
             poller,
             sources,
+            in_file,
             force=poll_all or bool(source_ids),
             force_blocked=bool(source_ids),
             as_json=as_json,
@@ -146,6 +147,7 @@ def nothing_polled(path: Path, sources: list[SourceConfig], *, named: bool, poll
 def _poll(
     poller: Poller,
     sources: list[SourceConfig],
+    in_file: list[SourceConfig],
     *,
     force: bool,
     force_blocked: bool,
@@ -173,11 +175,12 @@ def _poll(
                 sources,
                 force=force,
                 force_blocked=force_blocked,
+                in_file=in_file,
                 on_start=lambda n: progress.update(task, total=n),
                 on_progress=lambda src, outcome: progress.update(
                     task, advance=1, description=f"{src.id}: {outcome}"
                 ),
             )
     else:
-        report = poller.poll(sources, force=force, force_blocked=force_blocked)
+        report = poller.poll(sources, force=force, force_blocked=force_blocked, in_file=in_file)
     return report

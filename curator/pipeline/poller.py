@@ -127,17 +127,22 @@ class Poller:
         on_start: Callable[[int], None] | None = None,
         on_progress: Callable[[SourceConfig, str], None] | None = None,
         stop: threading.Event | None = None,
+        in_file: Sequence[SourceConfig] | None = None,
     ) -> PollReport:
         """Poll the due sources among ``sources`` (all of them with ``force``; a blocked source
         only when due unless ``force_blocked``) once. When ``stop`` is set the fetches in flight
-        are abandoned, what was fetched is stored, and the other claims are released."""
+        are abandoned, what was fetched is stored, and the other claims are released.
+        ``in_file``: every source of the file when ``sources`` are only some of them
+        (``--source``), to tell a renamed source."""
         from curator.fetch import FetchRequest, fetch_many
 
         enabled = [s for s in sources if s.enabled]
+        renamed: list[state_store.Renamed] = []
         # Only when the list changed: a tick of 1,000 sources need not rewrite 1,000 rows.
         listed = frozenset((s.id, s.url, s.enabled) for s in sources)
         if listed != self._synced:
             with self.engine.begin() as conn:
+                renamed = state_store.carry_renamed(conn, sources if in_file is None else in_file)
                 state_store.sync_sources(conn, enabled)
                 # A disabled source enabled again starts afresh: its next document is its first.
                 state_store.forget_documents(conn, [s.id for s in sources if not s.enabled])
@@ -158,6 +163,8 @@ class Poller:
         todo = [s for s in enabled if s.id in claimed]
         report = PollReport(sources=len(todo))
         report.recovered = {k: v for k, v in orphaned.items() if k in claimed}
+        for r in renamed:
+            report.warnings.append({"id": r.new, "warning": renamed_warning(r)})
         if on_start:
             on_start(len(todo))
         if not todo:
@@ -197,3 +204,12 @@ class Poller:
         if self.model_warning:
             report.warnings.append({"id": "-", "warning": self.model_warning})
         return report
+
+
+def renamed_warning(renamed: state_store.Renamed) -> str:
+    """What a poll says of a source whose id changed in sources.yaml."""
+    count = f"{renamed.items} item{'' if renamed.items == 1 else 's'}"
+    return (
+        f"was {renamed.old!r} in sources.yaml (the same url): its state and its {count} "
+        f"stored under {renamed.old!r} now go by {renamed.new!r}"
+    )

@@ -7,7 +7,7 @@ worker (``claimed_by``/``claimed_until``). On SQLite, ``BEGIN IMMEDIATE`` serial
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Update, and_, bindparam, case, literal, or_, 
 
 from curator.records import SourceConfig
 from curator.schedule import BLOCKED_AFTER, WAIT_STATUSES
-from curator.store.schema import source_state
+from curator.store.schema import items, source_state
 from curator.store.sql import insert_ignore
 
 
@@ -74,6 +74,47 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
                 claimed_until=None,
             )
         )
+
+
+@dataclass(frozen=True)
+class Renamed:
+    """A source whose id changed in sources.yaml, its URL unchanged: its state and items now go
+    by ``new``."""
+
+    old: str
+    new: str
+    items: int
+
+
+def carry_renamed(conn: Connection, sources: Sequence[SourceConfig]) -> list[Renamed]:
+    """Give a source whose id was changed in sources.yaml (``sources``: the whole file, enabled
+    or not) the state and items of its old id. Without it the new id started afresh: its next
+    document was its "archive", its publications already stored counted for nobody, and its
+    health (newest item, items in 30 days, editors' decisions) and rules (``apply-rules``,
+    ``suggest-rules``) lost its history. A rename is a state row whose id is no longer in the
+    file, at the very URL of a source that has no state row yet; one such row only (two old ids
+    at one URL is left alone). Claims are kept: a worker still fetching the old id writes
+    nothing back (its row is gone), and the new id is not fetched twice meanwhile."""
+    listed = {s.id for s in sources}
+    rows = conn.execute(select(source_state.c.source_id, source_state.c.url)).all()
+    known = {str(r.source_id) for r in rows}
+    orphans: dict[str, list[str]] = {}
+    for r in rows:
+        if r.source_id not in listed:
+            orphans.setdefault(str(r.url), []).append(str(r.source_id))
+    renamed: list[Renamed] = []
+    for src in sources:
+        old = orphans.get(src.url, [])
+        if src.id in known or len(old) != 1:
+            continue
+        conn.execute(
+            update(source_state).where(source_state.c.source_id == old[0]).values(source_id=src.id)
+        )
+        moved = conn.execute(
+            update(items).where(items.c.source_id == old[0]).values(source_id=src.id)
+        ).rowcount
+        renamed.append(Renamed(old[0], src.id, int(moved or 0)))
+    return renamed
 
 
 def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
