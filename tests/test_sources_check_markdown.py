@@ -188,3 +188,48 @@ def test_no_code_writes_verified_true() -> None:
         if writes.search(line)
     ]
     assert offenders == []
+
+
+def test_what_to_do_follows_the_warning_a_source_has(tmp_path: Path, server: LocalServer) -> None:
+    # A feed that moved was told only to be compared and verified, the move said in the problem
+    # alone; a page whose date selector broke was told to consider "the feed the page
+    # advertises" though it advertises none.
+    feed = (FEEDS / "uk-guardian-rss-media-rss.xml").read_bytes()
+    server.add("/new.rss", feed, headers=RSS)
+    server.add("/old.rss", b"", status=301, headers={"Location": server.url("/new.rss")})
+    server.add(
+        "/list",
+        b"<html><body><main>"
+        + b"".join(
+            b'<article><h2><a href="/p/%d">Report number %d on prisons</a></h2></article>' % (n, n)
+            for n in range(3)
+        )
+        + b"</main></body></html>",
+    )
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        f"""\
+sources:
+  - id: moved
+    publisher: Moved
+    kind: feed
+    url: {server.url("/old.rss")}
+  - id: listing
+    publisher: A Charity
+    kind: page
+    url: {server.url("/list")}
+    selectors:
+      item: main article
+      title: h2
+      link: a[href]
+      date: time
+""",
+        encoding="utf-8",
+    )
+    rows = _rows(run("sources", "check", str(path), "--markdown").stdout)
+    assert "has moved permanently" in rows["moved"][3]
+    assert rows["moved"][4].startswith(
+        f"Set `url` to {server.url('/new.rss')} (it has moved for good). Compare the 55 items"
+    )
+    assert "no element matches date selector 'time'" in rows["listing"][3]
+    assert rows["listing"][4].startswith("Compare the 3 items with the publisher's site")

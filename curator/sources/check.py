@@ -40,6 +40,10 @@ class SourceCheck:
     ruled_quiet: int | None = None
     #: Entries of the document skipped as unusable (each warning says why), not in ``items``.
     skipped: int = 0
+    #: Where the URL's permanent redirects led (its warning says so too), if anywhere.
+    moved_to: str | None = None
+    #: A ``kind: page`` source's page advertises feeds (its warning names them).
+    advertises_feeds: bool = False
 
     def as_json(self) -> dict[str, object]:
         s = self.source
@@ -109,7 +113,9 @@ def judge(source: SourceConfig, outcome: FetchResult | FetchError, now: datetime
         return SourceCheck(source, "error", False, error=str(outcome))
     check = SourceCheck(source, "ok", True, outcome.status, latency=outcome.elapsed)
     moved = outcome.moved_warning(source.url)
-    hints = ([moved] if moved else []) + _advertised_feeds(source, outcome)
+    feeds = _advertised_feeds(source, outcome)
+    hints = ([moved] if moved else []) + feeds
+    check.moved_to, check.advertises_feeds = outcome.moved_to, bool(feeds)
     try:
         parsed = _parse(outcome, source, now)
     except NotAFeed as exc:

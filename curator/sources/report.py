@@ -114,10 +114,12 @@ def advice(row: SourceCheck, path: Path | None = None) -> str:
         f"Compare {found} with the publisher's site; if they are its publications, set "
         "`verified: true`."
     )
-    if row.warnings and page:
+    if row.advertises_feeds:
         steps = "Consider the feed the page advertises (`kind: feed` survives redesigns). " + steps
     if row.source.verified:
         steps = "Verified and working; read the warning."
+    if row.moved_to:
+        steps = f"Set `url` to {row.moved_to} (it has moved for good). " + steps
     return steps
 
 
