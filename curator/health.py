@@ -23,6 +23,7 @@ from curator.records import SourceConfig
 from curator.rules_suggest import DAYS as SUGGEST_DAYS
 from curator.rules_suggest import Suggestion
 from curator.schedule import BLOCKED_EVERY, is_blocked
+from curator.sources.model import without_id
 
 Status = Literal[
     "ok", "failing", "blocked", "degraded", "quiet", "ended", "never polled", "disabled"
@@ -127,6 +128,8 @@ class SourceHealth:
 def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHealth:
     decided = facts.accepted + facts.rejected
     rate = facts.accepted / decided if decided else None
+    # The error names its source for the logs; the detail is said of that source already.
+    error = without_id(facts.last_error, source.id) if facts.last_error else "unknown error"
     status: Status
     if not source.enabled:
         status, detail = "disabled", "disabled in sources.yaml"
@@ -137,7 +140,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         and facts.last_error
         and any(m in facts.last_error.lower() for m in ENDED_MARKERS)
     ):
-        status, detail = "ended", facts.last_error
+        status, detail = "ended", error
     elif is_blocked(facts.consecutive_blocks):
         status = "blocked"
         reason = facts.last_error or "refused"
@@ -156,14 +159,11 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         status = "failing"
         detail = (
             f"never fetched successfully ({facts.consecutive_failures} "
-            f"attempt{'s' if facts.consecutive_failures != 1 else ''}): "
-            f"{facts.last_error or 'unknown error'}"
+            f"attempt{'s' if facts.consecutive_failures != 1 else ''}): {error}"
         )
     elif facts.consecutive_failures >= FAILING_AFTER:
         status = "failing"
-        detail = (
-            f"{facts.consecutive_failures} failures in a row: {facts.last_error or 'unknown error'}"
-        )
+        detail = f"{facts.consecutive_failures} failures in a row: {error}"
     elif facts.last_checked_at is None:
         status, detail = "never polled", "not polled yet"
     elif facts.degraded:
@@ -182,7 +182,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         status, detail = "ok", facts.parse_warning or ""
     if facts.consecutive_failures and status in ("ok", "degraded", "quiet"):
         # One failure is not "failing" yet, but whatever the status says, the admin sees it.
-        failed = f"last attempt failed: {facts.last_error or 'unknown error'}"
+        failed = f"last attempt failed: {error}"
         detail = f"{detail}; {failed}" if detail else failed
     flooded = (
         facts.flood_items is not None

@@ -129,7 +129,8 @@ def test_one_failure_shows_whatever_the_status(facts: SourceFacts) -> None:
     failed = replace(facts, consecutive_failures=1, last_error="kf: not a feed")
     health = assess(SRC, failed, NOW)
     assert health.status == assess(SRC, facts, NOW).status
-    assert health.detail.endswith("last attempt failed: kf: not a feed")
+    # named once: "kf (quiet): …; last attempt failed: not a feed", not "…failed: kf: not a feed"
+    assert health.detail.endswith("last attempt failed: not a feed")
     assert "polled fine" not in health.detail
 
 
@@ -199,8 +200,10 @@ def test_a_source_that_never_worked_says_so() -> None:
     health = assess(SRC, facts, NOW)
     assert (health.status, health.detail) == (
         "failing",
-        "never fetched successfully (1 attempt): kf: DNS",
+        "never fetched successfully (1 attempt): DNS",
     )
+    failing = replace(facts, last_ok_at=NOW, consecutive_failures=2, last_error="kf: HTTP 404")
+    assert assess(SRC, failing, NOW).detail == "2 failures in a row: HTTP 404"
     # refusals count towards "blocked" (three in a row), as for a source that once worked
     refused = replace(facts, consecutive_failures=1, consecutive_blocks=1, last_error="kf: 403")
     assert assess(SRC, refused, NOW).status == "ok"
