@@ -71,7 +71,8 @@ def test_only_the_watched_sources_are_listed_as_failing_quiet_or_flooded(
     text = status_text(engine, NOW, watched=watched)
 
     assert "*Failing sources* (1):" in text
-    assert "• `dhsc`: 2 failure(s)" in text
+    # the source named once, as in `curator sources status`
+    assert "• `dhsc`: 2 failure(s): HTTP 404 from https://example.org/dhsc\n" in text
     assert "`nspcc`" not in text and "`gone`" not in text
     assert "*Quiet sources* (nothing new for 60+ days, 1):" in text
     assert "*Sources that flooded* (last 7 days, 1):" in text

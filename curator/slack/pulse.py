@@ -18,6 +18,7 @@ from curator.health import FLOOD_REPORTED
 from curator.outcomes import outcome_summary
 from curator.slack.blocks import escape, trim_lines
 from curator.slack.lanes import lanes_line
+from curator.sources.model import without_id
 from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
@@ -98,7 +99,8 @@ def status_text(
         )
     lines.append(f"*Failing sources* ({len(failing)}):" if failing else "*Failing sources*: none")
     for row in failing:
-        error = escape((row.last_error or "").splitlines()[0][:150]) if row.last_error else "?"
+        first = row.last_error.splitlines()[0] if row.last_error else ""
+        error = escape(without_id(first, row.source_id)[:150]) if first else "?"
         lines.append(f"• `{row.source_id}`: {row.consecutive_failures} failure(s): {error}")
     lines.append(
         f"*Quiet sources* (nothing new for 60+ days, {len(quiet)}):"
