@@ -206,5 +206,5 @@ def test_a_re_listing_of_60_new_items_is_stored_quiet_with_a_warning_naming_60(
     server.add("/feed.xml", atom(feed[:71]), headers=ATOM)
     text = CliRunner().invoke(cli, ["poll", "--all", "--sources", str(sources)])
     assert text.exit_code == 0, text.output
-    assert "1 new items (1 for editors: 1 cards, 0 in the digest; 0 quiet)" in text.output
+    assert "1 new item (1 for editors: 1 card, 0 in the digest; 0 quiet)" in text.output
     assert lanes(engine) == {("card", "queued"): 11, ("quiet", "new"): 60}

@@ -67,7 +67,11 @@ def test_without_a_terminal_it_shows_the_first_items_and_adds_nothing(
         assert publication["date"] in shown
     assert sixth["title"][:20] not in shown  # the first five only
     assert f"{len(expected(PRT))} publications found" in shown
-    assert "advertises no feed" in result.stderr and "--without-selectors" in result.stderr
+    assert "advertises no feed" in result.stderr
+    # the commands it suggests are the ones to paste: the URL in them, not "URL"
+    said = " ".join(result.stderr.split())
+    assert f"To watch it that way: curator sources add {url} --without-selectors;" in said
+    assert f"to give it selectors: curator sources add {url} --kind page --selector" in said
     assert sources_file.read_text(encoding="utf-8") == before
 
 
@@ -137,7 +141,7 @@ def test_a_page_with_no_list_of_publications_is_refused_with_what_to_do(
     result = run("sources", "add", url, "--file", str(sources_file), "--without-selectors")
     assert result.exit_code == 1
     assert "advertises no feed" in result.stderr and "gives nothing to watch" in result.stderr
-    assert "--kind page --selector item=CSS" in result.stderr
+    assert f"curator sources add {url} --kind page --selector item=CSS" in result.stderr
     assert sources_file.read_text(encoding="utf-8") == before
 
 

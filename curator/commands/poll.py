@@ -72,10 +72,11 @@ def poll(
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
         return
     click.echo(
-        f"Polled {report.sources} source{'' if report.sources == 1 else 's'}: "
+        f"Polled {_n(report.sources, 'source')}: "
         f"{report.ok} ok, {report.not_modified} not modified, "
-        f"{report.failed} failed; {report.new_items} new items ({report.candidates} for editors: "
-        f"{report.cards} cards, {report.digest} in the digest; {report.quiet} quiet), "
+        f"{report.failed} failed; {_n(report.new_items, 'new item')} ({report.candidates} for "
+        f"editors: {_n(report.cards, 'card')}, {report.digest} in the digest; {report.quiet} "
+        "quiet), "
         f"{report.duplicates} already seen."
         + (
             f" {report.described} came without a summary and were given their page's description."
@@ -103,6 +104,11 @@ def poll(
     if report.candidates or report.reopened:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
+
+
+def _n(count: int, noun: str) -> str:
+    """``"1 card"``, ``"2 cards"``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _say_not_polled(skipped: list[str], path: Path) -> None:

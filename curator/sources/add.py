@@ -14,6 +14,7 @@ the whole file still validates. Callers decide how to show what was found and wh
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -245,18 +246,18 @@ def _page_read_automatically(
             f'{req.url} is a web page that advertises no feed (no <link rel="alternate">); '
             "read without selectors, it"
         )
+    again = f"curator sources add {shlex.quote(req.url)}"  # to copy and paste, as typed
     if not chosen.usable:
         raise NotAdded(
             f"{lead} gives nothing to watch ({chosen.error}). Add it as a page source with "
-            f"selectors: curator sources add URL {SELECTORS_HINT}"
+            f"selectors: {again} {SELECTORS_HINT}"
         )
     items = tuple(first_items(page.url, page.content, limit=MAX_LISTED))
     ask.show_listing(chosen, items)
     if not (req.without_selectors or ask.accept_listing(chosen)):
         raise NotAdded(
-            f"{lead} lists {chosen.entries} publications. To watch it that way: curator sources "
-            f"add URL --without-selectors; to give it selectors: curator sources add URL "
-            f"{SELECTORS_HINT}; nothing added"
+            f"{lead} lists {chosen.entries} publications. To watch it that way: {again} "
+            f"--without-selectors; to give it selectors: {again} {SELECTORS_HINT}; nothing added"
         )
     return chosen, items
 
