@@ -26,6 +26,9 @@ from curator.edition.typography import house_apostrophes
         ("‘Assessment of Child’", "‘Assessment of Child’"),
         # After a quotation closes, a possessive is an apostrophe again.
         ("‘a’ and the teachers’ pay", "‘a’ and the teachers' pay"),
+        # A quotation closed after its punctuation is closed: what follows is an apostrophe.
+        ("‘Was it avoided?’ the parents’ views", "‘Was it avoided?’ the parents' views"),
+        ("it was ‘avoided.’ The teachers’ pay", "it was ‘avoided.’ The teachers' pay"),
         # One that starts a word could be a mis-typed opening mark: left as it is.
         ("’90s music", "’90s music"),
         ("nothing to do: children's", "nothing to do: children's"),

@@ -21,8 +21,9 @@ def house_apostrophes(text: str) -> str:
     A right single mark between two letters or digits ("children’s", "don’t", "1990’s") is an
     apostrophe. One after a word and before anything else closes a quotation when a left mark
     ("‘") is still open in the text ("‘avoided’ was"), and is a plural possessive otherwise
-    ("parents’ views"). One that starts a word ("’90s") is left as it is: it could open a
-    quotation that a feed wrote with the wrong mark.
+    ("parents’ views"). One after punctuation ("‘avoided?’") closes an open quotation too, so
+    that a possessive after it is still an apostrophe. One that starts a word ("’90s") is left
+    as it is: it could open a quotation that a feed wrote with the wrong mark.
     """
     if not _APOSTROPHES.intersection(text):
         return text
@@ -38,5 +39,7 @@ def house_apostrophes(text: str) -> str:
                 char = "'"
             else:
                 open_quotes -= 1  # closes the quotation
+        elif char in _APOSTROPHES and open_quotes and i > 0 and not text[i - 1].isspace():
+            open_quotes -= 1  # closes the quotation after its punctuation ("‘avoided?’")
         out.append(char)
     return "".join(out)
