@@ -98,6 +98,9 @@ def test_a_running_footer_with_its_page_number_is_not_text() -> None:
         "Summary ............ 3 Key findings ............ 3 Methodology ............ 4",
         "We use cookies to make this website work and to understand how you use it.",
         "You need to enable JavaScript to run this app.",
+        "We'd like to set additional cookies to understand how you use the site.",
+        "This website uses cookies to improve your experience.",
+        "JavaScript is disabled in your browser, so parts of this page will not work.",
     ],
 )
 def test_furniture_is_not_quoted(text: str) -> None:
@@ -112,6 +115,22 @@ def test_furniture_is_not_quoted(text: str) -> None:
 def test_a_finding_about_a_table_is_not_furniture() -> None:
     assert not furniture("Tables in every council showed waits rising by 12 per cent.")
     assert not furniture(OPENING)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sugar in biscuits, cakes and cookies sold in supermarkets fell by 5 per cent by 2020.",
+        "Nine in ten of the apps children used most set tracking cookies without asking them.",
+        "Schools taught pupils to write JavaScript in 40 per cent of computing lessons observed.",
+    ],
+)
+def test_a_finding_that_names_cookies_or_javascript_is_not_furniture(text: str) -> None:
+    # Only a banner or a notice is furniture: a report's own finding about biscuits or online
+    # tracking was dropped from the summary and the key findings for the word alone.
+    assert not furniture(text)
+    blocks = (Block("heading", "Key findings", 2), Block("item", text))
+    assert propose([Document(url="u", blocks=blocks)], publisher=None).key_findings == (text,)
 
 
 @pytest.mark.parametrize(

@@ -136,8 +136,21 @@ _CAPTION = re.compile(
     r"|(?:source|sources|base|notes?|photo|image|credit)\s*:)",
     re.IGNORECASE,
 )
-# a contents page's dot leaders; a cookie banner or "enable JavaScript" notice
-_FURNITURE = re.compile(r"\.{4,}|…{2,}|(?:\. ){4,}|\bcookies?\b|\bjavascript\b", re.IGNORECASE)
+# a contents page's dot leaders; a cookie banner ("We use some essential cookies to make this
+# website work", "Accept all cookies", "cookie settings") or an "enable JavaScript" notice. Not
+# any sentence with the word: a report's finding about biscuits or apps' tracking cookies is
+# what it says.
+_NEAR = r"[^.!?]{0,80}"  # within one sentence, a few words apart
+_FURNITURE = re.compile(
+    r"\.{4,}|…{2,}|(?:\. ){4,}"
+    rf"|\bcookies?\b{_NEAR}\b(?:this|our|the) (?:web)?site\b"
+    rf"|\b(?:this|our) (?:web)?site\b{_NEAR}\bcookies?\b"
+    r"|\b(?:accept|reject|allow|essential|necessary|additional|analytics) (?:all )?cookies\b"
+    r"|\bcookies? (?:settings|policy|preferences|notice|banner)\b"
+    rf"|\b(?:enable|turn on|switch on)\b{_NEAR}\bjavascript\b"
+    rf"|\bjavascript\b{_NEAR}\b(?:disabled|switched off|turned off|required)\b",
+    re.IGNORECASE,
+)
 
 
 def furniture(text: str) -> bool:
