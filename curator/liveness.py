@@ -49,7 +49,8 @@ def overrun_line(started: datetime, now: datetime, tick_seconds: int) -> str:
     return (
         f"the tick started at {started:%H:%M:%S} is still running after "
         f"{(now - started).total_seconds():.0f} s (ticks are every {tick_seconds} s, "
-        "CURATOR_TICK_SECONDS); the next one starts when it ends"
+        "CURATOR_TICK_SECONDS); the ticks due meanwhile are skipped, and the next starts on "
+        "the first interval after it ends"
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from curator.config import Settings
+from curator.liveness import overrun_line
 from curator.pipeline import PollReport
 from curator.records import SourceConfig
 from curator.runner import Runner
@@ -63,8 +65,20 @@ def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
     overruns = [line for line in text.splitlines() if "is still running after" in line]
     assert len(overruns) == 1, text
     assert (
-        "(ticks are every 1 s, CURATOR_TICK_SECONDS); the next one starts when it ends"
-        in (overruns[0])
+        "(ticks are every 1 s, CURATOR_TICK_SECONDS); the ticks due meanwhile are skipped, and "
+        "the next starts on the first interval after it ends" in (overruns[0])
+    )
+
+
+def test_the_overrun_line_says_when_the_next_tick_starts() -> None:
+    """APScheduler runs the next tick on the interval's schedule, not when the long one ends: a
+    61 s tick at the default 60 s is followed by the next at 120 s, 59 s after it ended (the line
+    said "the next one starts when it ends")."""
+    started = datetime(2026, 12, 7, 17, 41, 12, tzinfo=UTC)
+    assert overrun_line(started, started + timedelta(seconds=61), 60) == (
+        "the tick started at 17:41:12 is still running after 61 s (ticks are every 60 s, "
+        "CURATOR_TICK_SECONDS); the ticks due meanwhile are skipped, and the next starts on the "
+        "first interval after it ends"
     )
 
 
