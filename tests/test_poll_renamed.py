@@ -127,3 +127,23 @@ def test_a_source_added_where_another_was_removed_is_not_its_rename(
     write_sources(path, [source("other", server.url("/new.atom"))])
     assert poll(path)["warnings"] == []
     assert owners(engine) == {"a": 3}
+
+
+def test_a_rename_is_said_by_a_plain_poll_that_finds_nothing_due(
+    tmp_path: Path, server: LocalServer, cli_env: None, engine: Engine
+) -> None:
+    # The state carried over keeps the old id's schedule, so the poll after a rename usually
+    # finds nothing due: it said only "No source is due", and the rename, said once, was never
+    # said at all.
+    server.add("/blog.atom", FEED)
+    path = tmp_path / "sources.yaml"
+    write_sources(path, [source("howard", server.url("/blog.atom"))])
+    poll(path)
+    write_sources(path, [source("howard-league", server.url("/blog.atom"))])
+    result = CliRunner().invoke(cli, ["poll", "--sources", str(path)])
+    assert result.exit_code == 0, result.output
+    assert owners(engine) == {"howard-league": 3}
+    assert (
+        "warning: howard-league: was 'howard' in sources.yaml (the same url): its state and its "
+        "3 items stored under 'howard' now go by 'howard-league'" in result.stderr
+    ), result.output

@@ -70,6 +70,7 @@ def poll(
         return
     if report.sources == 0:
         click.echo(nothing_polled(path, sources, named=bool(source_ids), poll_all=poll_all))
+        _say_warnings(report)  # a rename carried over is said once, due or not
         return
     click.echo(
         f"Polled {_n(report.sources, 'source')}: "
@@ -96,8 +97,7 @@ def poll(
         )
     )
     _say_not_polled(skipped, path)
-    for line in report.warning_lines():
-        click.echo(f"warning: {line}", err=True)
+    _say_warnings(report)
     _say_offline(report)
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
@@ -115,6 +115,12 @@ def _say_not_polled(skipped: list[str], path: Path) -> None:
     """On stderr: the sources named with --source that are disabled, so not polled."""
     if skipped:
         click.echo(f"not polled: {', '.join(map(repr, skipped))}: disabled in {path}", err=True)
+
+
+def _say_warnings(report: PollReport) -> None:
+    """On stderr: the report's warnings, one a line."""
+    for line in report.warning_lines():
+        click.echo(f"warning: {line}", err=True)
 
 
 def _say_offline(report: PollReport) -> None:
