@@ -58,6 +58,11 @@ def _stamp(path: Path) -> _FileStamp | None:
     return _FileStamp(st.st_mtime_ns, st.st_size)
 
 
+def _sources(count: int, kind: str = "") -> str:
+    """``"1 source"``, ``"2 claimed sources"``."""
+    return f"{count} {kind}source{'' if count == 1 else 's'}"
+
+
 class SourceList:
     """The sources in force: reloaded when the file changes; an invalid file is refused and the
     last good list keeps running."""
@@ -142,7 +147,8 @@ class Runner:
                 return None
             self.sources.reload_if_changed(force=self.reload_requested.is_set())
             self.reload_requested.clear()
-            report = self.poller.poll(self.sources.sources, stop=self.stop_event)
+            sources = self.sources.sources
+            report = self.poller.poll(sources, stop=self.stop_event, in_file=sources)
             self._count(report)
             if self.settings.slack_enabled:
                 self.post_outbox()
@@ -194,22 +200,23 @@ class Runner:
         for holder in sorted(set(report.recovered.values())):
             ids = sorted(k for k, v in report.recovered.items() if v == holder)
             log.warning(
-                "took over %d sources that %s, a curator run of this host that no longer runs "
-                "(killed or crashed mid-poll), left claimed: %s; polling them now",
-                len(ids),
+                "took over %s that %s, a curator run of this host that no longer runs "
+                "(killed or crashed mid-poll), left claimed: %s; polling %s now",
+                _sources(len(ids)),
                 holder,
                 ", ".join(ids),
+                "it" if len(ids) == 1 else "them",
             )
         if report.abandoned:
             log.info(
-                "stopping: left %d claimed sources unfetched for the next pass: %s",
-                len(report.abandoned),
+                "stopping: left %s unfetched for the next pass: %s",
+                _sources(len(report.abandoned), "claimed "),
                 ", ".join(report.abandoned),
             )
         if report.sources:
             log.info(
-                "polled %d sources: %d ok, %d not modified, %d failed; %d new, %d candidates",
-                report.sources,
+                "polled %s: %d ok, %d not modified, %d failed; %d new, %d candidates",
+                _sources(report.sources),
                 report.ok,
                 report.not_modified,
                 report.failed,
@@ -317,8 +324,8 @@ class Runner:
         self._scheduler = sched
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
         log.info(
-            "curator run: %d sources from %s, tick every %ds, candidates to %s, health on %s",
-            len(self.sources.sources),
+            "curator run: %s from %s, tick every %ds, candidates to %s, health on %s",
+            _sources(len(self.sources.sources)),
             self.sources.path,
             self.settings.tick_seconds,
             mode,

@@ -34,6 +34,17 @@ FEED = atom(
 )
 
 
+@pytest.fixture
+def path(tmp_path: Path, cli_env: None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sources file in force (CURATOR_SOURCES_FILE): renames are told from it only."""
+    from curator.config import get_settings
+
+    sources = tmp_path / "sources.yaml"
+    monkeypatch.setenv("CURATOR_SOURCES_FILE", str(sources))
+    get_settings.cache_clear()
+    return sources
+
+
 def source(source_id: str, url: str, **more: Any) -> dict[str, Any]:
     return {"id": source_id, "publisher": "Howard League", "url": url, **more}
 
@@ -62,10 +73,9 @@ def owners(engine: Engine) -> dict[str, int]:
 
 
 def test_a_renamed_source_keeps_its_state_and_items(
-    tmp_path: Path, server: LocalServer, cli_env: None, engine: Engine
+    path: Path, server: LocalServer, engine: Engine
 ) -> None:
     server.add("/blog.atom", FEED)
-    path = tmp_path / "sources.yaml"
     write_sources(path, [source("howard", server.url("/blog.atom"))])
     assert poll(path)["new_items"] == 3
     with engine.begin() as conn:  # the editors decided two of them
@@ -92,11 +102,10 @@ def test_a_renamed_source_keeps_its_state_and_items(
 
 
 def test_a_rename_is_seen_when_polling_other_sources_only(
-    tmp_path: Path, server: LocalServer, cli_env: None, engine: Engine
+    path: Path, server: LocalServer, engine: Engine
 ) -> None:
     server.add("/a.atom", FEED)
     server.add("/b.atom", atom([]))
-    path = tmp_path / "sources.yaml"
     write_sources(path, [source("a", server.url("/a.atom")), source("b", server.url("/b.atom"))])
     poll(path)
     # "a" renamed; "b" disabled and polled by no one: --source b names neither.
@@ -116,11 +125,10 @@ def test_a_rename_is_seen_when_polling_other_sources_only(
 
 
 def test_a_source_added_where_another_was_removed_is_not_its_rename(
-    tmp_path: Path, server: LocalServer, cli_env: None, engine: Engine
+    path: Path, server: LocalServer, engine: Engine
 ) -> None:
     server.add("/a.atom", FEED)
     server.add("/new.atom", atom([]))
-    path = tmp_path / "sources.yaml"
     write_sources(path, [source("a", server.url("/a.atom"))])
     poll(path)
     # Removed, and another source added elsewhere: nothing of "a" is given to it.
@@ -130,13 +138,12 @@ def test_a_source_added_where_another_was_removed_is_not_its_rename(
 
 
 def test_a_rename_is_said_by_a_plain_poll_that_finds_nothing_due(
-    tmp_path: Path, server: LocalServer, cli_env: None, engine: Engine
+    path: Path, server: LocalServer, engine: Engine
 ) -> None:
     # The state carried over keeps the old id's schedule, so the poll after a rename usually
     # finds nothing due: it said only "No source is due", and the rename, said once, was never
     # said at all.
     server.add("/blog.atom", FEED)
-    path = tmp_path / "sources.yaml"
     write_sources(path, [source("howard", server.url("/blog.atom"))])
     poll(path)
     write_sources(path, [source("howard-league", server.url("/blog.atom"))])
@@ -147,3 +154,19 @@ def test_a_rename_is_said_by_a_plain_poll_that_finds_nothing_due(
         "warning: howard-league: was 'howard' in sources.yaml (the same url): its state and its "
         "3 items stored under 'howard' now go by 'howard-league'" in result.stderr
     ), result.output
+
+
+def test_a_trial_file_polled_against_the_database_takes_no_history(
+    path: Path, tmp_path: Path, server: LocalServer, engine: Engine
+) -> None:
+    # `curator poll --sources trial.yaml` on the production database: every source missing
+    # from the trial file looked renamed, and one listed there at a production URL under a new
+    # id took that source's state and items (and `curator run` then never polled it again).
+    server.add("/blog.atom", FEED)
+    write_sources(path, [source("howard", server.url("/blog.atom"))])
+    poll(path)
+    trial = write_sources(tmp_path / "trial.yaml", [source("try", server.url("/blog.atom"))])
+    assert poll(trial, "--all")["warnings"] == []
+    assert owners(engine) == {"howard": 3}
+    with engine.connect() as conn:
+        assert set(conn.execute(select(source_state.c.source_id)).scalars()) == {"howard", "try"}

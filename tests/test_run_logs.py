@@ -53,7 +53,7 @@ def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
     log = tmp_path / "run.log"
     try:
         deadline = time.monotonic() + 30
-        while "polled 1 sources" not in log.read_text():
+        while "polled 1 source:" not in log.read_text():
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         text = _stop_within_10_seconds(proc, log)
@@ -238,4 +238,4 @@ def test_a_restart_after_kill_9_says_which_sources_it_took_over(
             again.kill()
             again.wait()
     assert f":{first.pid}:" in text and "a curator run of this host that no longer runs" in text
-    assert "(killed or crashed mid-poll), left claimed: a; polling them now" in text, text
+    assert "(killed or crashed mid-poll), left claimed: a; polling it now" in text, text

@@ -112,7 +112,7 @@ def test_sigterm_during_a_fetch_that_hangs_stops_at_once_and_releases_the_source
             proc.kill()
             proc.wait()
         engine.dispose()
-    assert "left 1 claimed sources unfetched for the next pass: hangs" in text, text
+    assert "left 1 claimed source unfetched for the next pass: hangs" in text, text
     assert text.rstrip().endswith("curator run stopped"), text
     assert "Traceback" not in text, text
 

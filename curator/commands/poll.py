@@ -44,13 +44,16 @@ def poll(
 
     path, in_file = load_sources_or_exit(sources_file)
     sources = only_sources(path, in_file, source_ids)
+    # Renames are told from the sources file in force only: polled with a trial file, every
+    # source of the database missing from it would look renamed, and lose its history to it.
+    in_force = path.resolve() == settings().sources_file.resolve()
     with Poller(engine(), settings()) as poller:
         # --all leaves a blocked source to its daily check and one whose server asked to wait
         # (429, 503) to its Retry-After or backoff; naming it with --source asks now.
         report = _poll(
             poller,
             sources,
-            in_file,
+            in_file if in_force else None,
             force=poll_all or bool(source_ids),
             force_blocked=bool(source_ids),
             as_json=as_json,
@@ -159,7 +162,7 @@ def nothing_polled(path: Path, sources: list[SourceConfig], *, named: bool, poll
 def _poll(
     poller: Poller,
     sources: list[SourceConfig],
-    in_file: list[SourceConfig],
+    in_file: list[SourceConfig] | None,
     *,
     force: bool,
     force_blocked: bool,

@@ -132,8 +132,10 @@ class Poller:
         """Poll the due sources among ``sources`` (all of them with ``force``; a blocked source
         only when due unless ``force_blocked``) once. When ``stop`` is set the fetches in flight
         are abandoned, what was fetched is stored, and the other claims are released.
-        ``in_file``: every source of the file when ``sources`` are only some of them
-        (``--source``), to tell a renamed source."""
+        ``in_file``: every source of the sources file in force (``curator run``'s, or
+        ``CURATOR_SOURCES_FILE`` for ``curator poll``): a source renamed in it takes the state
+        and items of its old id. None (a trial file, a test): no rename is carried, since every
+        source of the database missing from such a file is not a source renamed."""
         from curator.fetch import FetchRequest, fetch_many
 
         enabled = [s for s in sources if s.enabled]
@@ -142,7 +144,8 @@ class Poller:
         listed = frozenset((s.id, s.url, s.enabled) for s in sources)
         if listed != self._synced:
             with self.engine.begin() as conn:
-                renamed = state_store.carry_renamed(conn, sources if in_file is None else in_file)
+                if in_file is not None:
+                    renamed = state_store.carry_renamed(conn, in_file)
                 state_store.sync_sources(conn, enabled)
                 # A disabled source enabled again starts afresh: its next document is its first.
                 state_store.forget_documents(conn, [s.id for s in sources if not s.enabled])

@@ -107,9 +107,11 @@ def carry_renamed(conn: Connection, sources: Sequence[SourceConfig]) -> list[Ren
         old = orphans.get(src.url, [])
         if src.id in known or len(old) != 1:
             continue
-        conn.execute(
+        taken = conn.execute(
             update(source_state).where(source_state.c.source_id == old[0]).values(source_id=src.id)
-        )
+        ).rowcount
+        if not taken:  # another worker carried it meanwhile (PostgreSQL: read committed)
+            continue
         moved = conn.execute(
             update(items).where(items.c.source_id == old[0]).values(source_id=src.id)
         ).rowcount
