@@ -28,6 +28,15 @@ from tests.test_runner import _env, _free_port, _get, _recent_feed, _start
 pytestmark = pytest.mark.storage
 
 
+def _send_feed(req: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Answer a handler's request with ``body`` as an Atom feed."""
+    req.send_response(200)
+    req.send_header("Content-Type", "application/atom+xml")
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    req.wfile.write(body)
+
+
 def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
     tmp_path: Path, server: LocalServer, slack: FakeSlack, db_url: str
 ) -> None:
@@ -38,11 +47,7 @@ def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
 
     def slow(req: BaseHTTPRequestHandler) -> None:
         time.sleep(4.5)  # four intervals of 1 s
-        req.send_response(200)
-        req.send_header("Content-Type", "application/atom+xml")
-        req.send_header("Content-Length", str(len(body)))
-        req.end_headers()
-        req.wfile.write(body)
+        _send_feed(req, body)
 
     server.add("/slow.atom", handler=slow)
     sources = write_sources(
@@ -209,11 +214,7 @@ def test_a_restart_after_kill_9_says_which_sources_it_took_over(
         if len(calls) == 1:
             time.sleep(40)  # the first worker is killed while it waits
             return
-        req.send_response(200)
-        req.send_header("Content-Type", "application/atom+xml")
-        req.send_header("Content-Length", str(len(body)))
-        req.end_headers()
-        req.wfile.write(body)
+        _send_feed(req, body)
 
     server.add("/a.atom", handler=first_hangs)
     sources = write_sources(
