@@ -103,3 +103,50 @@ def test_a_click_whose_value_names_no_item_is_ignored(
     wait_until(lambda: any("names no item" in r.getMessage() for r in caplog.records))
     assert env.decisions(item_id) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_edit_on_a_card_rejected_in_the_terminal_redraws_it_with_undo(env: Env) -> None:
+    # The card still showed Accept/Reject/Edit; Edit said "Undo first to edit it" and left it
+    # so, with no Undo button anywhere to click.
+    from curator.store.decisions import Actor, decide
+
+    item_id = env.post_card(title="Kinship care")
+    decide(env.engine, item_id, "reject", Actor("bob", "bob", "cli"))
+    env.click(item_id, blocks.EDIT)
+    (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
+    assert told == "This item was rejected; Undo first to edit it."
+    env.fake.wait_for("chat.update")
+    text = env.card_text(item_id)
+    assert "Rejected by @bob" in text
+    assert blocks.UNDO in text and blocks.ACCEPT not in text
+    assert env.fake.views == []
+
+
+def test_edit_on_a_proposal_of_an_item_rejected_in_the_terminal_redraws_its_card(
+    env: Env,
+) -> None:
+    from datetime import UTC, datetime
+
+    from curator.slack.outbox import make_client
+    from curator.slack.threads import post_proposal
+    from curator.store.decisions import Actor, decide
+    from curator.store.proposals import NewProposal, save_proposal
+
+    item_id = env.post_card(title="Kinship care")
+    with env.engine.begin() as conn:
+        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
+    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
+    decide(env.engine, item_id, "reject", Actor("bob", "bob", "cli"))
+    payload = block_actions(
+        action_id=blocks.EDIT_PROPOSAL,
+        value=str(item_id),
+        channel=CHANNEL,
+        ts=str(env.fake.channel_messages(CHANNEL)[-1]["ts"]),
+        thread_ts=env.card_ts(item_id),
+        block_id="pulse_proposal",
+    )
+    env.send(form(payload))
+    (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
+    assert told == "This item was rejected; Undo first."
+    env.fake.wait_for("chat.update")
+    assert blocks.UNDO in env.card_text(item_id) and blocks.ACCEPT not in env.card_text(item_id)

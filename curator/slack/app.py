@@ -150,6 +150,9 @@ class Handlers(PulseCommand, ProposalHandlers):
         if card.status == "rejected":
             user = str((body.get("user") or {}).get("id"))
             self.tell(client, channel, user, "This item was rejected; Undo first to edit it.")
+            # A card not redrawn since (rejected in the terminal, or by someone else a moment
+            # ago) still shows Accept/Reject/Edit: redraw it, so the Undo named is there.
+            self.refresh(client, channel, ts, item_id)
             return
         if card.status in ("new", "queued"):
             # What the editor chose in the card's selects, not yet recorded, fills the modal.

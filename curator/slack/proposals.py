@@ -101,6 +101,7 @@ class ProposalHandlers(Base):
             return
         if card.status == "rejected":
             self.tell(client, channel, user_of(body), "This item was rejected; Undo first.")
+            self.refresh(client, channel, thread_of(body), item_id)  # the card shows Undo
             return
         filled = replace(
             card,
