@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 
 from curator.items.match import match_source
 from curator.records import ADDED_BY_LINK, SourceConfig
-from curator.store.decisions import Actor, decide
+from curator.store.decisions import Actor, DecisionError, decide
 from curator.store.expiry import expire_candidates
 from curator.store.schema import decisions, item_proposals, items, outbox, predictions
 from tests.conftest import REPO
@@ -417,6 +417,9 @@ def test_use_proposal_is_in_the_audit_trail(cli: Run, server: LocalServer, engin
         item = conn.execute(select(items)).mappings().one()
         used = conn.execute(select(item_proposals.c.used_by)).scalar_one()
     assert item["key_findings"] == got["key_findings"] and used == "alice"
+    # used once: a second use is refused, so it neither records again nor writes over an edit
+    with pytest.raises(DecisionError, match="already used by alice"):
+        decide(engine, item_id, "use_proposal", Actor("U2", "bob", via="slack"))
     assert item["first_seen_at"] > datetime.now(UTC) - timedelta(minutes=5)
 
 

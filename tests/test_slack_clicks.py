@@ -150,3 +150,48 @@ def test_edit_on_a_proposal_of_an_item_rejected_in_the_terminal_redraws_its_card
     assert told == "This item was rejected; Undo first."
     env.fake.wait_for("chat.update")
     assert blocks.UNDO in env.card_text(item_id) and blocks.ACCEPT not in env.card_text(item_id)
+
+
+def test_use_this_once_used_records_nothing_and_keeps_the_text_edited_since(env: Env) -> None:
+    # Each click of a Use this not redrawn yet (a double-click, another editor's stale view)
+    # was a new use_proposal: recorded again, and writing the proposal over the summary an
+    # editor had written since.
+    from datetime import UTC, datetime
+
+    from curator.slack.outbox import make_client
+    from curator.slack.threads import post_proposal
+    from curator.store.decisions import Actor, decide
+    from curator.store.proposals import NewProposal, save_proposal
+
+    item_id = env.post_card(title="Kinship care")
+    with env.engine.begin() as conn:
+        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
+    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
+    proposal_ts = str(env.fake.channel_messages(CHANNEL)[-1]["ts"])
+
+    def use(user: str, name: str, action_ts: str) -> None:
+        payload = block_actions(
+            action_id=blocks.USE_PROPOSAL,
+            value=str(item_id),
+            channel=CHANNEL,
+            ts=proposal_ts,
+            thread_ts=env.card_ts(item_id),
+            block_id="pulse_proposal",
+            user=user,
+            name=name,
+            action_ts=action_ts,
+        )
+        env.send(form(payload))
+
+    use("U1", "alice", "1717405200.000100")
+    wait_until(lambda: env.item(item_id)["edited_summary"] == "Proposed.")
+    decide(env.engine, item_id, "edit", Actor("U1", "alice"), edits={"summary": "Mine."})
+    use("U1", "alice", "1717405200.000200")  # a double-click: quiet
+    use("U2", "bob", "1717405200.000300")
+    (told,) = [c.params for c in env.fake.wait_for("chat.postEphemeral")]
+    assert (told["user"], told["text"]) == (
+        "U2",
+        "Already used by @alice: the draft prints it. Edit the card to change it.",
+    )
+    assert [d["action"] for d in env.decisions(item_id)] == ["use_proposal", "edit"]
+    assert env.item(item_id)["edited_summary"] == "Mine."

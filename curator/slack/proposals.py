@@ -72,17 +72,43 @@ class ProposalHandlers(Base):
         if item_id is None:
             return
         actor = actor_of(body, client)
+        if self.used_already(client, channel, ts, item_id, actor):
+            return
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action['action_id']}"
         try:
             outcome = self.decide(actor, item_id, "use_proposal", key)
         except DecisionError as exc:
-            self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
+            if not self.used_already(client, channel, ts, item_id, actor):
+                self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
             return
         if outcome.result == "conflict":
-            self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
+            if not self.used_already(client, channel, ts, item_id, actor):
+                self.tell(client, channel, actor.user_id, self.explain_conflict(outcome))
             return
         self._mark(client, channel, ts, item_id, f"Used by {_mention(actor)}: the draft prints it")
         self.refresh(client, channel, thread_of(body), item_id)
+
+    def used_already(
+        self, client: WebClient, channel: str | None, ts: str | None, item_id: int, actor: Actor
+    ) -> bool:
+        """True when ``item_id``'s proposal was used already: nothing is recorded again (nor
+        the text the editors changed since written over). Their own second click (a
+        double-click) is quiet; another editor is told who used it, and the proposal, if it
+        still shows its buttons, is redrawn saying so."""
+        with self.engine.connect() as conn:
+            proposal = get_proposal(conn, item_id)
+        if proposal is None or proposal.used_at is None:
+            return False
+        if proposal.used_by not in (actor.user_name, actor.user_id):
+            who = f"@{blocks.escape(proposal.used_by or 'another editor')}"
+            self.tell(
+                client,
+                channel,
+                actor.user_id,
+                f"Already used by {who}: the draft prints it. Edit the card to change it.",
+            )
+            mark_proposal(client, channel, ts, proposal, f"Used by {who}: the draft prints it")
+        return True
 
     def on_edit_proposal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """**Edit**: the card's Edit modal, filled with the proposal instead of the feed's text;

@@ -344,6 +344,12 @@ def _proposal_edits(conn: Connection, item_id: int, status: str) -> dict[str, An
     proposal = get_proposal(conn, item_id)
     if proposal is None or not proposal.has_text:
         raise DecisionError(f"item {item_id} has no proposed summary or key findings to use")
+    if proposal.used_at is not None:
+        # Used once is the editors' text: a second Use this (a double-click, a stale message)
+        # would record it again and write over what they have edited since.
+        raise DecisionError(
+            f"item {item_id}'s proposal was already used by {proposal.used_by or 'an editor'}"
+        )
     edits: dict[str, Any] = {}
     if proposal.summary:
         edits["summary"] = proposal.summary
