@@ -195,3 +195,36 @@ def test_use_this_once_used_records_nothing_and_keeps_the_text_edited_since(env:
     )
     assert [d["action"] for d in env.decisions(item_id)] == ["use_proposal", "edit"]
     assert env.item(item_id)["edited_summary"] == "Mine."
+
+
+def test_use_this_on_a_rejected_item_names_its_title_and_redraws_its_card(env: Env) -> None:
+    # It said "Nothing changed: item 2 was rejected; Undo first to use its proposal.": an id
+    # editors never see, and the card (rejected in the terminal) still showed no Undo.
+    from datetime import UTC, datetime
+
+    from curator.slack.outbox import make_client
+    from curator.slack.threads import post_proposal
+    from curator.store.decisions import Actor, decide
+    from curator.store.proposals import NewProposal, save_proposal
+
+    item_id = env.post_card(title="Care <homes>")
+    with env.engine.begin() as conn:
+        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
+    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
+    decide(env.engine, item_id, "reject", Actor("bob", "bob", "cli"))
+    payload = block_actions(
+        action_id=blocks.USE_PROPOSAL,
+        value=str(item_id),
+        channel=CHANNEL,
+        ts=str(env.fake.channel_messages(CHANNEL)[-1]["ts"]),
+        thread_ts=env.card_ts(item_id),
+        block_id="pulse_proposal",
+    )
+    env.send(form(payload))
+    (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
+    assert told == (
+        "Nothing changed: “Care &lt;homes&gt;” was rejected; Undo on its card to use this."
+    )
+    env.fake.wait_for("chat.update")
+    assert blocks.UNDO in env.card_text(item_id) and blocks.ACCEPT not in env.card_text(item_id)
+    assert [d["action"] for d in env.decisions(item_id)] == ["reject"]

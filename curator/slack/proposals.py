@@ -79,7 +79,8 @@ class ProposalHandlers(Base):
             outcome = self.decide(actor, item_id, "use_proposal", key)
         except DecisionError as exc:
             if not self.used_already(client, channel, ts, item_id, actor):
-                self.tell(client, channel, actor.user_id, f"Nothing changed: {exc}.")
+                self.tell(client, channel, actor.user_id, self.not_used(item_id, exc))
+                self.refresh(client, channel, thread_of(body), item_id)  # a stale card
             return
         if outcome.result == "conflict":
             if not self.used_already(client, channel, ts, item_id, actor):
@@ -87,6 +88,16 @@ class ProposalHandlers(Base):
             return
         self._mark(client, channel, ts, item_id, f"Used by {_mention(actor)}: the draft prints it")
         self.refresh(client, channel, thread_of(body), item_id)
+
+    def not_used(self, item_id: int, exc: DecisionError) -> str:
+        """Why Use this changed nothing, by the publication's title (not its id) for a rejected
+        item, whose card (redrawn) shows the Undo to click."""
+        with self.engine.connect() as conn:
+            card = load_card(conn, item_id)
+        if card is not None and card.status == "rejected":
+            title = blocks.escape(blocks.trim(card.title, 200))
+            return f"Nothing changed: “{title}” was rejected; Undo on its card to use this."
+        return f"Nothing changed: {exc}."
 
     def used_already(
         self, client: WebClient, channel: str | None, ts: str | None, item_id: int, actor: Actor
