@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.errors import SlackError
-from curator.slack import blocks, limits
+from curator.slack import blocks, limits, modal
 from curator.slack.blocks import Card
 from curator.slack.proposal_blocks import proposal_blocks
 from tests.test_slack_docs import _proposal
@@ -115,8 +115,8 @@ def test_any_text_fits_slacks_limits(
     c = card(title=title, summary=summary, key_findings=tuple(findings), url=f"https://x/{path}")
     d = blocks.as_dicts(blocks.card_blocks(c))
     assert limits.message_problems(d) == []
-    modal = blocks.edit_modal(c, channel="C1", message_ts="1.2").to_dict()
-    assert limits.modal_problems(modal) == []
+    view = modal.edit_modal(c, channel="C1", message_ts="1.2").to_dict()
+    assert limits.modal_problems(view) == []
 
 
 def test_title_links_and_findings() -> None:
@@ -172,8 +172,8 @@ def test_fallback_text_escapes_feed_text() -> None:
 
 
 def test_modal_round_trip() -> None:
-    modal = blocks.edit_modal(card(key_findings=("a", "b")), channel="C1", message_ts="1.2")
-    d = modal.to_dict()
+    view = modal.edit_modal(card(key_findings=("a", "b")), channel="C1", message_ts="1.2")
+    d = view.to_dict()
     values = {b["block_id"]: {b["element"]["action_id"]: dict(b["element"])} for b in d["blocks"]}
     for block_id, element in values.items():
         el = element[block_id]
@@ -181,7 +181,7 @@ def test_modal_round_trip() -> None:
             el["value"] = el.get("initial_value")
         else:
             el["selected_option"] = el.get("initial_option")
-    read = blocks.read_modal(values)
+    read = modal.read_modal(values)
     assert read["title"] == card().title
     assert read["key_findings"] == ["a", "b"]
     assert (read["sector"], read["category"]) == ("adult_social_care_health", "reports")
@@ -218,3 +218,26 @@ def test_nothing_proposed_says_why_in_plain_words(error: str, said: str) -> None
     assert text.startswith(":information_source: Nothing proposed: ")
     assert f"{said} The feed's summary stays; Edit the card to write one." in text
     assert "PageUnreadable" not in text and "ReportTimeout" not in text and "http" not in text
+
+
+def test_a_summary_too_long_for_the_modal_is_cut_between_words_and_said() -> None:
+    summary = "Care homes " * 400  # 4,400 characters
+    shown, hint = modal.fitted_summary(summary.strip(), 42)
+    assert shown is not None and len(shown) <= 3000 and summary.startswith(shown)
+    assert shown.endswith(("Care", "homes"))  # not "ho"
+    assert hint == (
+        f"Slack shows the first {len(shown):,} of its 4,399 characters: saved unchanged it is "
+        "kept whole; changed, what is here replaces it (for the whole text: curator edition "
+        "edit 42 --summary …)"
+    )
+    assert modal.fitted_summary("Short.", 42) == ("Short.", None)
+    assert modal.fitted_summary("", 42) == (None, None)
+
+
+def test_key_findings_too_long_for_the_modal_are_shown_whole_and_counted() -> None:
+    findings = tuple(f"{n} " + "x" * 996 for n in range(4))  # 4 × ~999 characters
+    shown, hint = modal.fitted_findings(findings, 7)
+    assert shown == "\n".join(findings[:3])
+    assert hint is not None and hint.startswith("1 more key finding did not fit")
+    assert modal.fitted_findings(findings[:2], 7) == ("\n".join(findings[:2]), None)
+    assert modal.fitted_findings((), 7) == (None, None)

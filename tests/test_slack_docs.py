@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from curator.slack import blocks
+from curator.slack import blocks, modal
 from curator.slack.blocks import Card
 from curator.slack.proposal_blocks import proposal_blocks
 from curator.store.proposals import StoredProposal
@@ -64,7 +64,7 @@ def every_rendering() -> list[Any]:
     for status in ("queued", "accepted", "rejected"):
         c = Card(**{**base.__dict__, "status": status})
         out.append(blocks.as_dicts(blocks.card_blocks(c)))
-        out.append(blocks.edit_modal(c, channel="C1", message_ts="1.0").to_dict())
+        out.append(modal.edit_modal(c, channel="C1", message_ts="1.0").to_dict())
     out.append(blocks.as_dicts(proposal_blocks(_proposal())))
     out.append(blocks.as_dicts(proposal_blocks(_proposal(), used_by="<@U1>")))
     out.append(blocks.as_dicts(proposal_blocks(_proposal(summary=None, key_findings=()))))

@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackClientError
 from curator.config import Settings
 from curator.enrich import ReaderSettings
 from curator.records import CATEGORIES, SECTORS, is_category, is_sector
-from curator.slack import blocks
+from curator.slack import blocks, modal
 from curator.slack.cards import load_card
 from curator.slack.handler_base import actor_of, item_id_of, selected, where
 from curator.slack.outbox import make_client
@@ -37,6 +37,7 @@ from curator.slack.proposals import ProposalHandlers
 from curator.slack.pulse_command import PulseCommand
 from curator.store.decisions import DecisionError, DecisionOutcome
 from curator.store.handles import Engine
+from curator.store.proposals import get_proposal
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class Handlers(PulseCommand, ProposalHandlers):
                 sector=sector if is_sector(sector) else card.sector,
                 category=category if is_category(category) else card.category,
             )
-        view = blocks.edit_modal(card, channel=channel, message_ts=ts)
+        view = modal.edit_modal(card, channel=channel, message_ts=ts)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
         except (SlackClientError, OSError) as exc:
@@ -178,7 +179,7 @@ class Handlers(PulseCommand, ProposalHandlers):
             ack()  # close the modal; nothing is recorded
             self.refused(client, body, meta.get("channel"))
             return
-        values = blocks.read_modal((view.get("state") or {}).get("values") or {})
+        values = modal.read_modal((view.get("state") or {}).get("values") or {})
         errors = {}
         if not values["title"]:
             errors[blocks.EDIT_TITLE] = "An item needs a title."
@@ -193,6 +194,7 @@ class Handlers(PulseCommand, ProposalHandlers):
         item_id = int(meta["item_id"])
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
+            proposal = get_proposal(conn, item_id) if meta.get("proposal_ts") else None
         if card is not None and card.status == "rejected":
             # Rejected while the modal was open: keep it open, so the text typed is not lost.
             who = blocks.escape(card.decided_by_name or card.decided_by_id or "another editor")
@@ -213,6 +215,12 @@ class Handlers(PulseCommand, ProposalHandlers):
         # showed it would hide the proposal the thread offers. From a proposal, all of it is.
         opened = modal_shown(view)
         shown = {} if meta.get("proposal_ts") else opened
+        if proposal is not None:  # what the modal showed cut to fit is saved whole
+            whole = {
+                "summary": proposal.summary or card.summary,
+                "key_findings": list(proposal.key_findings or card.key_findings),
+            }
+            values = modal.whole_where_unchanged(values, opened, whole)
         edits = {
             k: values[k]
             for k in ("title", "publisher", "summary", "key_findings", "lead_in")
@@ -260,7 +268,7 @@ def modal_shown(view: dict[str, Any]) -> dict[str, Any]:
                     "selected_option": element.get("initial_option"),
                 }
             }
-    return blocks.read_modal(values)
+    return modal.read_modal(values)
 
 
 class _SameToken(logging.Filter):

@@ -9,7 +9,6 @@ README's "Slack" section (``tests/test_slack_docs.py`` fails otherwise).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,15 +19,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
 from curator.errors import SlackError
 from curator.normalise.text import trim as trim  # re-exported: blocks.trim
@@ -133,7 +129,7 @@ def _options(item_id: int, labels: dict[str, str]) -> list[Option]:
     return [Option(value=f"{item_id}:{key}", text=label) for key, label in labels.items()]
 
 
-def _select(card: Card, action_id: str, labels: dict[str, str], chosen: str | None) -> Any:
+def select_for(card: Card, action_id: str, labels: dict[str, str], chosen: str | None) -> Any:
     options = _options(card.item_id, labels)
     initial = next((o for o in options if o.value == f"{card.item_id}:{chosen}"), None)
     name = "sector" if labels is SECTORS else "category"
@@ -273,8 +269,8 @@ def card_blocks(card: Card) -> list[Block]:
                     ButtonElement(text="Accept", action_id=ACCEPT, value=value, style="primary"),
                     ButtonElement(text="Reject", action_id=REJECT, value=value),
                     ButtonElement(text="Edit", action_id=EDIT, value=value),
-                    _select(card, SECTOR, SECTORS, card.shown_sector),
-                    _select(card, CATEGORY, CATEGORIES, card.shown_category),
+                    select_for(card, SECTOR, SECTORS, card.shown_sector),
+                    select_for(card, CATEGORY, CATEGORIES, card.shown_category),
                 ],
             )
         )
@@ -285,8 +281,8 @@ def card_blocks(card: Card) -> list[Block]:
         elements: list[Any] = []
         if card.status == "accepted":
             elements += [
-                _select(card, SECTOR, SECTORS, card.sector),
-                _select(card, CATEGORY, CATEGORIES, card.category),
+                select_for(card, SECTOR, SECTORS, card.sector),
+                select_for(card, CATEGORY, CATEGORIES, card.category),
                 ButtonElement(text="Edit", action_id=EDIT, value=value),
             ]
         elements.append(ButtonElement(text="Undo", action_id=UNDO, value=value))
@@ -320,117 +316,6 @@ def item_id_from_metadata(message: dict[str, Any]) -> int | None:
         return int(str(raw))
     except (TypeError, ValueError):
         return None
-
-
-def edit_modal(
-    card: Card,
-    *,
-    channel: str | None,
-    message_ts: str | None,
-    proposal_ts: str | None = None,
-) -> View:
-    """The Edit modal: title, summary, key findings (one per line) and their lead-in, sector and
-    category. ``proposal_ts``: opened from the proposal at that ts in the card's thread."""
-    meta: dict[str, Any] = {"item_id": card.item_id, "channel": channel, "ts": message_ts}
-    if proposal_ts:
-        meta["proposal_ts"] = proposal_ts
-    private = json.dumps(meta)
-
-    def _input(label: str, action_id: str, element: Any, optional: bool = False) -> InputBlock:
-        return InputBlock(block_id=action_id, label=label, element=element, optional=optional)
-
-    submit = "Save" if card.status == "accepted" else "Save and accept"
-    view = View(
-        type="modal",
-        callback_id=EDIT_MODAL,
-        title="Edit candidate",
-        submit=submit,
-        close="Cancel",
-        private_metadata=private,
-        blocks=[
-            _input(
-                "Title",
-                EDIT_TITLE,
-                PlainTextInputElement(
-                    action_id=EDIT_TITLE, initial_value=trim(card.title, 3000), max_length=3000
-                ),
-            ),
-            _input(
-                "Publisher (as the edition names it)",
-                EDIT_PUBLISHER,
-                PlainTextInputElement(
-                    action_id=EDIT_PUBLISHER,
-                    initial_value=trim(card.publisher, 200),
-                    max_length=200,
-                ),
-            ),
-            _input(
-                "Summary",
-                EDIT_SUMMARY,
-                PlainTextInputElement(
-                    action_id=EDIT_SUMMARY,
-                    multiline=True,
-                    initial_value=card.summary[:3000] or None,
-                    max_length=3000,
-                ),
-            ),
-            _input(
-                "Key findings (one per line)",
-                EDIT_FINDINGS,
-                PlainTextInputElement(
-                    action_id=EDIT_FINDINGS,
-                    multiline=True,
-                    initial_value="\n".join(card.key_findings)[:3000] or None,
-                    max_length=3000,
-                ),
-                optional=True,
-            ),
-            _input(
-                "Line before the key findings",
-                EDIT_LEAD_IN,
-                PlainTextInputElement(
-                    action_id=EDIT_LEAD_IN,
-                    initial_value=trim(card.lead_in, 200) if card.lead_in else None,
-                    placeholder=KEY_FINDINGS_LEAD,
-                    max_length=200,
-                ),
-                optional=True,
-            ),
-            _input("Sector", EDIT_SECTOR, _select(card, EDIT_SECTOR, SECTORS, card.shown_sector)),
-            _input(
-                "Category",
-                EDIT_CATEGORY,
-                _select(card, EDIT_CATEGORY, CATEGORIES, card.shown_category),
-            ),
-        ],
-    )
-    problems = limits.modal_problems(view.to_dict())
-    if problems:
-        raise SlackError("edit modal would be refused by Slack: " + "; ".join(problems))
-    return view
-
-
-def read_modal(values: dict[str, Any]) -> dict[str, Any]:
-    """The editor's input from a ``view_submission``'s ``view.state.values``."""
-
-    def _text(action_id: str) -> str:
-        return str((values.get(action_id, {}).get(action_id) or {}).get("value") or "").strip()
-
-    def _chosen(action_id: str) -> str | None:
-        selected = (values.get(action_id, {}).get(action_id) or {}).get("selected_option")
-        return option_key((selected or {}).get("value"))
-
-    return {
-        "title": _text(EDIT_TITLE),
-        "publisher": _text(EDIT_PUBLISHER) if EDIT_PUBLISHER in values else None,  # new field
-        "summary": _text(EDIT_SUMMARY),
-        "key_findings": [
-            ln.strip(" •-\t") for ln in _text(EDIT_FINDINGS).splitlines() if ln.strip(" •-\t")
-        ],
-        "lead_in": _text(EDIT_LEAD_IN) or None,
-        "sector": _chosen(EDIT_SECTOR),
-        "category": _chosen(EDIT_CATEGORY),
-    }
 
 
 def status_text(lines: list[str]) -> str:

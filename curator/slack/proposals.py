@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from curator.items.propose import propose_for_item
-from curator.slack import blocks
+from curator.slack import blocks, modal
 from curator.slack.cards import load_card
 from curator.slack.handler_base import (
     Base,
@@ -146,9 +146,7 @@ class ProposalHandlers(Base):
             key_findings=proposal.key_findings or card.key_findings,
             lead_in=proposal.lead_in if proposal.key_findings else card.lead_in,
         )
-        view = blocks.edit_modal(
-            filled, channel=channel, message_ts=thread_of(body), proposal_ts=ts
-        )
+        view = modal.edit_modal(filled, channel=channel, message_ts=thread_of(body), proposal_ts=ts)
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view.to_dict())
         except (SlackClientError, OSError) as exc:
