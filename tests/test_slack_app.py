@@ -68,6 +68,34 @@ class Env:
         )
         return self.send(form(payload))
 
+    def propose(self, item_id: int, proposal: Any = None) -> str:
+        """Store ``proposal`` (a ``NewProposal``; default a one-line summary) as the item's and
+        post it in its card's thread, as after Accept; the ts of that thread message."""
+        from curator.slack.outbox import make_client
+        from curator.slack.threads import post_proposal
+        from curator.store.proposals import NewProposal, save_proposal
+
+        proposal = proposal or NewProposal(url="x", summary="Proposed.")
+        with self.engine.begin() as conn:
+            save_proposal(conn, item_id, proposal, datetime.now(UTC))
+        post_proposal(
+            make_client(self.settings), self.engine, CHANNEL, self.card_ts(item_id), item_id
+        )
+        return str(self.fake.channel_messages(CHANNEL)[-1]["ts"])
+
+    def click_proposal(self, item_id: int, action_id: str, ts: str, **kw: Any) -> httpx.Response:
+        """Click ``action_id`` (Use this, Edit) on the proposal at ``ts`` in the card's thread."""
+        payload = block_actions(
+            action_id=action_id,
+            value=str(item_id),
+            channel=CHANNEL,
+            ts=ts,
+            thread_ts=self.card_ts(item_id),
+            block_id="pulse_proposal",
+            **kw,
+        )
+        return self.send(form(payload))
+
     def card_ts(self, item_id: int) -> str:
         for msg in self.fake.channel_messages(CHANNEL):
             if blocks.item_id_from_metadata(msg) == item_id:

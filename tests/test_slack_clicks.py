@@ -125,27 +125,12 @@ def test_edit_on_a_card_rejected_in_the_terminal_redraws_it_with_undo(env: Env) 
 def test_edit_on_a_proposal_of_an_item_rejected_in_the_terminal_redraws_its_card(
     env: Env,
 ) -> None:
-    from datetime import UTC, datetime
-
-    from curator.slack.outbox import make_client
-    from curator.slack.threads import post_proposal
     from curator.store.decisions import Actor, decide
-    from curator.store.proposals import NewProposal, save_proposal
 
     item_id = env.post_card(title="Kinship care")
-    with env.engine.begin() as conn:
-        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
-    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
+    proposal_ts = env.propose(item_id)
     decide(env.engine, item_id, "reject", Actor("bob", "bob", "cli"))
-    payload = block_actions(
-        action_id=blocks.EDIT_PROPOSAL,
-        value=str(item_id),
-        channel=CHANNEL,
-        ts=str(env.fake.channel_messages(CHANNEL)[-1]["ts"]),
-        thread_ts=env.card_ts(item_id),
-        block_id="pulse_proposal",
-    )
-    env.send(form(payload))
+    env.click_proposal(item_id, blocks.EDIT_PROPOSAL, proposal_ts)
     (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
     assert told == "This item was rejected; Undo first."
     env.fake.wait_for("chat.update")
@@ -156,32 +141,15 @@ def test_use_this_once_used_records_nothing_and_keeps_the_text_edited_since(env:
     # Each click of a Use this not redrawn yet (a double-click, another editor's stale view)
     # was a new use_proposal: recorded again, and writing the proposal over the summary an
     # editor had written since.
-    from datetime import UTC, datetime
-
-    from curator.slack.outbox import make_client
-    from curator.slack.threads import post_proposal
     from curator.store.decisions import Actor, decide
-    from curator.store.proposals import NewProposal, save_proposal
 
     item_id = env.post_card(title="Kinship care")
-    with env.engine.begin() as conn:
-        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
-    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
-    proposal_ts = str(env.fake.channel_messages(CHANNEL)[-1]["ts"])
+    proposal_ts = env.propose(item_id)
 
     def use(user: str, name: str, action_ts: str) -> None:
-        payload = block_actions(
-            action_id=blocks.USE_PROPOSAL,
-            value=str(item_id),
-            channel=CHANNEL,
-            ts=proposal_ts,
-            thread_ts=env.card_ts(item_id),
-            block_id="pulse_proposal",
-            user=user,
-            name=name,
-            action_ts=action_ts,
+        env.click_proposal(
+            item_id, blocks.USE_PROPOSAL, proposal_ts, user=user, name=name, action_ts=action_ts
         )
-        env.send(form(payload))
 
     use("U1", "alice", "1717405200.000100")
     wait_until(lambda: env.item(item_id)["edited_summary"] == "Proposed.")
@@ -200,27 +168,12 @@ def test_use_this_once_used_records_nothing_and_keeps_the_text_edited_since(env:
 def test_use_this_on_a_rejected_item_names_its_title_and_redraws_its_card(env: Env) -> None:
     # It said "Nothing changed: item 2 was rejected; Undo first to use its proposal.": an id
     # editors never see, and the card (rejected in the terminal) still showed no Undo.
-    from datetime import UTC, datetime
-
-    from curator.slack.outbox import make_client
-    from curator.slack.threads import post_proposal
     from curator.store.decisions import Actor, decide
-    from curator.store.proposals import NewProposal, save_proposal
 
     item_id = env.post_card(title="Care <homes>")
-    with env.engine.begin() as conn:
-        save_proposal(conn, item_id, NewProposal(url="x", summary="Proposed."), datetime.now(UTC))
-    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
+    proposal_ts = env.propose(item_id)
     decide(env.engine, item_id, "reject", Actor("bob", "bob", "cli"))
-    payload = block_actions(
-        action_id=blocks.USE_PROPOSAL,
-        value=str(item_id),
-        channel=CHANNEL,
-        ts=str(env.fake.channel_messages(CHANNEL)[-1]["ts"]),
-        thread_ts=env.card_ts(item_id),
-        block_id="pulse_proposal",
-    )
-    env.send(form(payload))
+    env.click_proposal(item_id, blocks.USE_PROPOSAL, proposal_ts)
     (told,) = [c.params["text"] for c in env.fake.wait_for("chat.postEphemeral")]
     assert told == (
         "Nothing changed: “Care &lt;homes&gt;” was rejected; Undo on its card to use this."

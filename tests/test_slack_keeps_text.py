@@ -30,7 +30,12 @@ def submit_modal(env: Env, item_id: int, **typed: str) -> None:
     opened = len(env.fake.views)
     env.click(item_id, blocks.EDIT)
     env.fake.wait_for("views.open", opened + 1)
-    view = env.fake.views[-1]
+    save_as_shown(env, env.fake.views[-1], **typed)
+
+
+def save_as_shown(env: Env, view: dict[str, Any], **typed: str) -> None:
+    """Save the modal ``view`` as Slack sends it: every input with what the modal showed,
+    except ``typed`` (block id → the text the editor typed instead)."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         element = block["element"]
@@ -168,13 +173,7 @@ def test_findings_too_long_for_the_modal_are_shown_whole_and_saved_whole(env: En
     showed them cut mid-finding, and Save from the proposal stored the cut one (and lost the
     rest). It shows the findings that fit, whole, says how many did not, and saved unchanged
     keeps them all."""
-    from datetime import UTC, datetime
-
-    from curator.slack.outbox import make_client
-    from curator.slack.threads import post_proposal
-    from curator.store.proposals import NewProposal, save_proposal
-    from tests.support.fake_slack import block_actions
-    from tests.test_slack_app import CHANNEL
+    from curator.store.proposals import NewProposal
 
     findings = tuple(
         f"Finding {n}: " + " ".join(["the council's evidence shows change"] * 12) for n in range(8)
@@ -182,18 +181,7 @@ def test_findings_too_long_for_the_modal_are_shown_whole_and_saved_whole(env: En
     assert len("\n".join(findings)) > 3000
     item_id = env.post_card(title="Kinship care")
     proposal = NewProposal(url="x", summary="Proposed summary. " * 5, key_findings=findings)
-    with env.engine.begin() as conn:
-        save_proposal(conn, item_id, proposal, datetime.now(UTC))
-    post_proposal(make_client(env.settings), env.engine, CHANNEL, env.card_ts(item_id), item_id)
-    click = block_actions(
-        action_id=blocks.EDIT_PROPOSAL,
-        value=str(item_id),
-        channel=CHANNEL,
-        ts=str(env.fake.channel_messages(CHANNEL)[-1]["ts"]),
-        thread_ts=env.card_ts(item_id),
-        block_id="pulse_proposal",
-    )
-    env.send(form(click))
+    env.click_proposal(item_id, blocks.EDIT_PROPOSAL, env.propose(item_id, proposal))
     env.fake.wait_for("views.open")
     view = env.fake.views[-1]
     box = next(b for b in view["blocks"] if b["block_id"] == blocks.EDIT_FINDINGS)
@@ -201,14 +189,5 @@ def test_findings_too_long_for_the_modal_are_shown_whole_and_saved_whole(env: En
     assert 0 < len(shown) < 8 and all(line in findings for line in shown)  # whole findings
     assert box["hint"]["text"].startswith(f"{8 - len(shown)} more key finding")
 
-    values: dict[str, Any] = {}
-    for block in view["blocks"]:
-        element = block["element"]
-        if element["type"] == "static_select":
-            entry = {"type": "static_select", "selected_option": element.get("initial_option")}
-        else:
-            entry = {"type": "plain_text_input", "value": element.get("initial_value")}
-        values[block["block_id"]] = {element["action_id"]: entry}
-    assert env.send(form(view_submission(view=view, values=values))).status_code == 200
-    env.fake.wait_for("chat.update")
+    save_as_shown(env, view)
     assert tuple(env.item(item_id)["key_findings"]) == findings
