@@ -550,6 +550,11 @@ def test_pulse_sources_list_and_admin_only_changes(
 
     assert "Disabled source `dhsc`" in pulse_reply(env, "sources disable dhsc", "UADMIN")["text"]
     assert "enabled: false" in sources.read_text(encoding="utf-8")
+    # and on again (it took an edit by hand): only admins, as curator sources enable says it
+    assert "only admins" in pulse_reply(env, "sources enable dhsc", user="U1")["text"]
+    enabled = pulse_reply(env, "sources enable dhsc", "UADMIN")["text"]
+    assert enabled.startswith(f"Enabled 'dhsc' in {sources}: its next poll reads it afresh")
+    assert "enabled: true" in sources.read_text(encoding="utf-8")
 
 
 def test_pulse_draft_uploads_the_files_and_says_what_is_left_to_do(env: Env) -> None:

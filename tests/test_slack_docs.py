@@ -98,6 +98,7 @@ def test_commands_and_pulse_subcommands_are_documented() -> None:
         "Add to Pulse",
         "/pulse sources add URL",
         "/pulse sources disable ID",
+        "/pulse sources enable ID",
         "/pulse sources skip ID FIELD PATTERN",
         "slack-app-manifest.yaml",
     ):

@@ -51,6 +51,8 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "apply-rules": "curator.commands.sources_rules:apply_rules_command",
     "suggest-rules": "curator.commands.sources_suggest:suggest_rules_command",
     "skip": "curator.commands.sources_rules:skip_command",
+    "disable": "curator.commands.sources_toggle:disable_command",
+    "enable": "curator.commands.sources_toggle:enable_command",
 }
 
 

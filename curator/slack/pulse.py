@@ -44,6 +44,7 @@ USAGE = (
     "• `/pulse sources add URL [Publisher name]`: fetch URL and add its feed, or the page read "
     "without selectors (admins)\n"
     "• `/pulse sources disable ID`: stop checking a source (admins)\n"
+    "• `/pulse sources enable ID`: check a disabled source again (admins)\n"
     "• `/pulse sources skip ID FIELD PATTERN`: keep quiet a source's items whose title, summary, "
     "url or type matches PATTERN, new and waiting (admins)"
 )
@@ -184,6 +185,13 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
 def disable_source(path: Path, source_id: str) -> str:
     _sources_module().set_source_enabled(path, source_id, False)
     return f"Disabled source `{source_id}`: it will not be checked until re-enabled."
+
+
+def enable_source(path: Path, source_id: str) -> str:
+    """``/pulse sources enable ID``: as ``curator sources enable ID`` says it."""
+    from curator.sources.toggle import toggle_source
+
+    return escape(toggle_source(path, source_id, True))
 
 
 def skip_rule(

@@ -96,11 +96,12 @@ class PulseCommand(AddLink):
             if not args:
                 return pulse.sources_text(self.sources_file)
             verb = args[0].lower()
-            if verb not in ("add", "disable", "skip") or len(args) < (4 if verb == "skip" else 2):
+            verbs = ("add", "disable", "enable", "skip")
+            if verb not in verbs or len(args) < (4 if verb == "skip" else 2):
                 return (
                     "Use `/pulse sources`, `/pulse sources add URL [Publisher]`, "
-                    "`/pulse sources disable ID` or `/pulse sources skip ID FIELD PATTERN` "
-                    "(FIELD: title, summary, url or type)."
+                    "`/pulse sources disable ID`, `/pulse sources enable ID` or "
+                    "`/pulse sources skip ID FIELD PATTERN` (FIELD: title, summary, url or type)."
                 )
             if not self.access.is_admin(str(command.get("user_id"))):
                 return (
@@ -119,6 +120,8 @@ class PulseCommand(AddLink):
                 return pulse.skip_rule(
                     self.engine, self.sources_file, args[1], args[2], args[3:], client
                 )
+            if verb == "enable":
+                return pulse.enable_source(self.sources_file, args[1])
             return pulse.disable_source(self.sources_file, args[1])
         if sub == "help":
             return pulse.USAGE
