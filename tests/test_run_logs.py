@@ -22,7 +22,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.feeds import write_sources
 from tests.support.httpserver import LocalServer
 from tests.support.polling import Pollers
-from tests.test_run_stop import _stop_within_10_seconds
+from tests.test_run_stop import _stop_within_10_seconds, _wait_until
 from tests.test_runner import _env, _free_port, _get, _recent_feed, _start
 
 pytestmark = pytest.mark.storage
@@ -57,10 +57,7 @@ def test_a_tick_longer_than_the_interval_is_said_once_not_at_every_interval(
     proc = _start(tmp_path, _env(tmp_path, db_url, slack, _free_port()), sources, "run")
     log = tmp_path / "run.log"
     try:
-        deadline = time.monotonic() + 30
-        while "polled 1 source:" not in log.read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        _wait_until(proc, log, lambda: "polled 1 source:" in log.read_text(), "the first poll")
         text = _stop_within_10_seconds(proc, log)
     finally:
         if proc.poll() is None:
@@ -222,10 +219,7 @@ def test_a_restart_after_kill_9_says_which_sources_it_took_over(
     )
     first = _start(tmp_path, _env(tmp_path, db_url, slack, _free_port()), sources, "first")
     try:
-        deadline = time.monotonic() + 30
-        while not calls:
-            assert first.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_until(first, tmp_path / "first.log", lambda: calls, "the first worker's fetch")
     finally:
         first.kill()
         first.wait()
