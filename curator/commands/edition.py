@@ -349,7 +349,6 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
     from curator.edition.service import (
         build_edition,
         check_format,
-        never_read_count,
         previous_with_items,
         render,
         resolve_edition,
@@ -364,7 +363,6 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         problems: list[str] = []
         content = render(built, check_format(fmt), warnings=problems)
         earlier = None if chosen or built.item_count else previous_with_items(eng, built.id)
-        never_read = never_read_count(eng, built.id)
     if earlier is not None:
         click.echo(
             f"note: edition {built.id} has no items yet; {earlier[0]} has {earlier[1]} "
@@ -390,6 +388,7 @@ def draft(edition_id: str | None, fmt: str, out: Path | None) -> None:
         click.echo(f"warning: {warning}", err=True)
     for line in [*cut_summaries(built), *published_elsewhen(built), *not_read(built)]:
         click.echo(line, err=True)
+    never_read = built.never_read
     if never_read:
         many = never_read != 1
         click.echo(

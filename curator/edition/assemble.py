@@ -79,6 +79,8 @@ class DraftItem:
     #: Why the publication could not be read (a dead link, a scanned PDF), when the editors
     #: have not written the summary themselves: the draft prints the feed's, unchecked.
     unread: str | None = None
+    #: Accepted without its publication being read at all (no proposal, not even a failed one).
+    never_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class Edition:
     published_elsewhen: tuple[EntryView, ...] = ()
     #: The items whose publication could not be read (:attr:`DraftItem.unread`).
     unreadable: tuple[EntryView, ...] = ()
+    #: How many items were accepted without their publication being read at all.
+    never_read: int = 0
 
     def to_finish(self) -> list[str]:
         """What is marked in the draft for the editors to finish before publishing, counted
@@ -355,4 +359,5 @@ def assemble(
             if v.item.published_in and not earliest <= v.item.published_in <= edition_id
         ),
         unreadable=tuple(v for v in all_views if v.item.unread),
+        never_read=sum(v.item.never_read for v in all_views),
     )

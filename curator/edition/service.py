@@ -24,7 +24,7 @@ from curator.store.editions import (
     target_edition,
 )
 from curator.store.handles import Engine
-from curator.store.proposals import StoredProposal, proposals_for, unread_accepted
+from curator.store.proposals import StoredProposal, proposals_for
 
 Format = Literal["md", "html", "docx"]
 FORMATS: tuple[str, ...] = ("md", "html", "docx")
@@ -84,6 +84,7 @@ def load_draft_items(engine: Engine, edition_id: str, tz: str = "Europe/London")
                     if proposal is not None and proposal.error and not r.edited_summary
                     else None
                 ),
+                never_read=proposal is None,
             )
         )
     return out
@@ -137,12 +138,6 @@ def previous_with_items(engine: Engine, edition_id: str) -> tuple[str, int] | No
     with engine.connect() as conn:
         count = accepted_count(conn, earlier)  # one COUNT, not the month's items and proposals
     return (earlier, count) if count else None
-
-
-def never_read_count(engine: Engine, edition_id: str) -> int:
-    """How many of the edition's accepted items never had their publication read."""
-    with engine.connect() as conn:
-        return len(unread_accepted(conn, edition_id))
 
 
 def build_edition(engine: Engine, edition_id: str) -> Edition:
