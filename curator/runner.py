@@ -31,6 +31,7 @@ from curator.errors import CuratorError
 from curator.liveness import Ticks, database_gone_line, health_body, overrun_line
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
+from curator.normalise.text import counted
 from curator.pipeline import Poller, PollReport
 from curator.records import SourceConfig
 from curator.store.dbfile import DatabaseFile
@@ -56,11 +57,6 @@ def _stamp(path: Path) -> _FileStamp | None:
     except OSError:
         return None
     return _FileStamp(st.st_mtime_ns, st.st_size)
-
-
-def _sources(count: int, kind: str = "") -> str:
-    """``"1 source"``, ``"2 claimed sources"``."""
-    return f"{count} {kind}source{'' if count == 1 else 's'}"
 
 
 class SourceList:
@@ -202,7 +198,7 @@ class Runner:
             log.warning(
                 "took over %s that %s, a curator run of this host that no longer runs "
                 "(killed or crashed mid-poll), left claimed: %s; polling %s now",
-                _sources(len(ids)),
+                counted(len(ids), "source"),
                 holder,
                 ", ".join(ids),
                 "it" if len(ids) == 1 else "them",
@@ -210,13 +206,13 @@ class Runner:
         if report.abandoned:
             log.info(
                 "stopping: left %s unfetched for the next pass: %s",
-                _sources(len(report.abandoned), "claimed "),
+                counted(len(report.abandoned), "claimed source"),
                 ", ".join(report.abandoned),
             )
         if report.sources:
             log.info(
                 "polled %s: %d ok, %d not modified, %d failed; %d new, %d candidates",
-                _sources(report.sources),
+                counted(report.sources, "source"),
                 report.ok,
                 report.not_modified,
                 report.failed,
@@ -325,7 +321,7 @@ class Runner:
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
         log.info(
             "curator run: %s from %s, tick every %ds, candidates to %s, health on %s",
-            _sources(len(self.sources.sources)),
+            counted(len(self.sources.sources), "source"),
             self.sources.path,
             self.settings.tick_seconds,
             mode,

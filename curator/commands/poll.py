@@ -40,6 +40,7 @@ def poll(
 
     Exits 0 when the pass completed, even if some sources failed (they are listed)."""
     from curator.commands.common import engine, load_sources_or_exit, only_sources, settings
+    from curator.normalise.text import counted
     from curator.pipeline import Poller
 
     path, in_file = load_sources_or_exit(sources_file)
@@ -76,10 +77,10 @@ def poll(
         _say_warnings(report)  # a rename carried over is said once, due or not
         return
     click.echo(
-        f"Polled {_n(report.sources, 'source')}: "
+        f"Polled {counted(report.sources, 'source')}: "
         f"{report.ok} ok, {report.not_modified} not modified, "
-        f"{report.failed} failed; {_n(report.new_items, 'new item')} ({report.candidates} for "
-        f"editors: {_n(report.cards, 'card')}, {report.digest} in the digest; {report.quiet} "
+        f"{report.failed} failed; {counted(report.new_items, 'new item')} ({report.candidates} for "
+        f"editors: {counted(report.cards, 'card')}, {report.digest} in the digest; {report.quiet} "
         "quiet), "
         f"{report.duplicates} already seen."
         + (
@@ -107,11 +108,6 @@ def poll(
     if report.candidates or report.reopened:
         hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
         click.echo(f"Candidates wait for the editors: {hint}.")
-
-
-def _n(count: int, noun: str) -> str:
-    """``"1 card"``, ``"2 cards"``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _say_not_polled(skipped: list[str], path: Path) -> None:

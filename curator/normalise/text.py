@@ -69,6 +69,11 @@ _INVISIBLE = re.compile(
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def counted(count: int, noun: str) -> str:
+    """``"1 source"``, ``"2 sources"``: a count and its noun, for a message."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def trim(text: str, limit: int) -> str:
     """``text`` on one line, cut at a word boundary to at most ``limit`` characters, with an
     ellipsis (a Slack block's limit, a heading quoted in a message)."""
