@@ -116,7 +116,7 @@ def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
     an item does not exist or no item is named."""
     from curator.commands.common import engine, settings
     from curator.fetch import FetchSettings
-    from curator.items.propose import ItemNotFound, Reader, propose_for_item
+    from curator.items.propose import ItemNotFound, Reader, propose_for_item, why_nothing
     from curator.parse.pool import ParsePool
     from curator.store.editions import EditionError, check_edition_id
     from curator.store.proposals import unread_accepted
@@ -162,5 +162,4 @@ def propose(item_ids: tuple[int, ...], edition_id: str | None) -> None:
             if parts:
                 click.echo(f"item {item_id}: proposed {' and '.join(parts)}")
             else:
-                why = "; ".join(stored.missing.values()) or "no section to quote"
-                click.echo(f"item {item_id}: nothing proposed: {why}")
+                click.echo(f"item {item_id}: nothing proposed: {why_nothing(stored.missing)}")

@@ -8,6 +8,7 @@ is stored as the item's proposal, and the feed's summary stays.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,12 +93,13 @@ def propose_for_item(
     with engine.begin() as conn:
         earlier = get_proposal(conn, item_id)
         if earlier is not None and earlier.has_text and not proposal.has_text:
-            return Reading(earlier, not_kept=proposal.error or _nothing_in(proposal))
+            return Reading(earlier, not_kept=proposal.error or why_nothing(proposal.missing))
         save_proposal(conn, item_id, proposal, now or datetime.now(UTC))
         stored = get_proposal(conn, item_id)
     assert stored is not None
     return Reading(stored)
 
 
-def _nothing_in(proposal: NewProposal) -> str:
-    return "; ".join(proposal.missing.values()) or "no section to quote"
+def why_nothing(missing: Mapping[str, str]) -> str:
+    """Why a reading proposed nothing, from its ``missing`` (what was looked for and why not)."""
+    return "; ".join(missing.values()) or "no section to quote"
