@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.engine import make_url
@@ -107,13 +106,12 @@ def decided_items(engine: Engine, *, limit: int | None) -> tuple[list[DecidedIte
 def decided_items_at(database_url: str, *, limit: int | None) -> tuple[list[DecidedItem], int]:
     """:func:`decided_items` of the database at ``database_url``; a SQLite file that does not
     exist yet holds no decisions (nothing is created)."""
-    from curator.store.db import create_store_engine
+    from curator.store.db import create_store_engine, missing_sqlite_file, sqlite_file
 
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        db = url.database
-        if not db or db == ":memory:" or not Path(db).exists():
-            return [], 0
+    if make_url(database_url).get_backend_name() == "sqlite" and (
+        sqlite_file(database_url) is None or missing_sqlite_file(database_url) is not None
+    ):
+        return [], 0  # in memory, or a file not created yet: nothing decided there
     engine = create_store_engine(database_url)
     try:
         return decided_items(engine, limit=limit)
