@@ -306,9 +306,8 @@ def published_elsewhen(edition: Edition) -> list[str]:
     """One line for each item published neither in the edition's month nor in the month
     before: an old report added by its link, a feed's wrong date, an item moved forward."""
     return [
-        f"to check: item {v.item.item_id} ({trim(v.heading, 80)!r}): published "
-        f"{v.item.published_on}, not in {edition.title} or the month before; check it belongs "
-        "in this edition"
+        f"to check: item {v.item.item_id} ({trim(v.heading, 80)!r}): "
+        f"{edition.when_elsewhere(v)}; check it belongs in this edition"
         for v in edition.published_elsewhen
     ]
 

@@ -166,10 +166,14 @@ class Edition:
         ``/pulse draft``'s "To check" (``curator draft`` prints a line of its own for each).
         Nothing marks them in the draft itself, so they are not among :meth:`to_finish`."""
         return [
-            f"{trim(v.heading, 80)!r}: published {v.item.published_on}, not in {self.title} "
-            "or the month before"
-            for v in self.published_elsewhen
+            f"{trim(v.heading, 80)!r}: {self.when_elsewhere(v)}" for v in self.published_elsewhen
         ]
+
+    def when_elsewhere(self, view: EntryView) -> str:
+        """ "published 4 Jun 2022, not in July 2024 or the month before": why an item of
+        :attr:`published_elsewhen` is listed to check, as ``/pulse draft`` and ``curator
+        draft`` both say it."""
+        return f"published {view.item.published_on}, not in {self.title} or the month before"
 
     def not_read(self) -> list[str]:
         """The items whose publication could not be read, each as "'<heading>': its
