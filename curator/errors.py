@@ -25,6 +25,7 @@ Every error of the project (classes defined elsewhere are marked with their modu
     ├── StoreError                     the database refused or could not do something
     ├── EditionError                   curator.store.editions
     ├── DecisionError                  curator.store.decisions: an editor's action refused
+    │   └── ProposalSuperseded         Use this on a proposal older than an editor's own text
     ├── ModelError                     the classifier model is missing, corrupt, incompatible
     ├── SlackError                     Slack refused a call or is not configured
     └── EnrichError                    curator.enrich.errors: a publication could not be read

@@ -68,16 +68,17 @@ class Env:
         )
         return self.send(form(payload))
 
-    def propose(self, item_id: int, proposal: Any = None) -> str:
-        """Store ``proposal`` (a ``NewProposal``; default a one-line summary) as the item's and
-        post it in its card's thread, as after Accept; the ts of that thread message."""
+    def propose(self, item_id: int, proposal: Any = None, at: datetime | None = None) -> str:
+        """Store ``proposal`` (a ``NewProposal``; default a one-line summary) as the item's, read
+        ``at`` (default now), and post it in its card's thread, as after Accept; the ts of that
+        thread message."""
         from curator.slack.outbox import make_client
         from curator.slack.threads import post_proposal
         from curator.store.proposals import NewProposal, save_proposal
 
         proposal = proposal or NewProposal(url="x", summary="Proposed.")
         with self.engine.begin() as conn:
-            save_proposal(conn, item_id, proposal, datetime.now(UTC))
+            save_proposal(conn, item_id, proposal, at or datetime.now(UTC))
         post_proposal(
             make_client(self.settings), self.engine, CHANNEL, self.card_ts(item_id), item_id
         )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
@@ -28,8 +30,8 @@ from curator.slack.handler_base import (
     where,
 )
 from curator.slack.threads import mark_proposal, post_proposal
-from curator.store.decisions import Actor, DecisionError
-from curator.store.proposals import get_proposal
+from curator.store.decisions import Actor, DecisionError, ProposalSuperseded
+from curator.store.proposals import TextSaved, get_proposal
 
 log = logging.getLogger("curator.slack.app")
 
@@ -77,6 +79,10 @@ class ProposalHandlers(Base):
         key = f"slack:{action.get('action_ts')}:{actor.user_id}:{action['action_id']}"
         try:
             outcome = self.decide(actor, item_id, "use_proposal", key)
+        except ProposalSuperseded as exc:
+            self.superseded(client, channel, ts, item_id, actor, exc.saved)
+            self.refresh(client, channel, thread_of(body), item_id)  # their text, if stale
+            return
         except DecisionError as exc:
             if not self.used_already(client, channel, ts, item_id, actor):
                 self.tell(client, channel, actor.user_id, self.not_used(item_id, exc))
@@ -120,6 +126,35 @@ class ProposalHandlers(Base):
             )
             mark_proposal(client, channel, ts, proposal, f"Used by {who}: the draft prints it")
         return True
+
+    def superseded(
+        self,
+        client: WebClient,
+        channel: str | None,
+        ts: str | None,
+        item_id: int,
+        actor: Actor,
+        saved: TextSaved,
+    ) -> None:
+        """Use this on a proposal an editor's own text was saved after (from a card's Edit, a
+        proposal's, the terminal): nothing was written over it. The clicking editor is told who
+        saved it and when, and the proposal is redrawn without its buttons, saying so."""
+        with self.engine.connect() as conn:
+            card = load_card(conn, item_id)
+        title = f"“{blocks.escape(blocks.trim(card.title, 200))}”" if card else "this item"
+        when = _when(saved.at, self.settings.timezone)
+        who = _saver(saved)
+        mine = saved.via == "slack" and saved.user_id == actor.user_id
+        saver = "you saved your" if mine else f"{who} saved their"
+        self.tell(
+            client,
+            channel,
+            actor.user_id,
+            f"Nothing changed: {saver} own text for {title} on {when}, after this was "
+            "proposed, and the draft prints it. Edit the card to change it.",
+        )
+        note = f"Superseded by {who}'s edit of {when}: the draft prints their text"
+        self._mark(client, channel, ts, item_id, note)
 
     def on_edit_proposal(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """**Edit**: the card's Edit modal, filled with the proposal instead of the feed's text;
@@ -171,3 +206,16 @@ class ProposalHandlers(Base):
 
 def _mention(actor: Actor) -> str:
     return f"<@{actor.user_id}>" if actor.user_id else blocks.escape(actor.user_name or "?")
+
+
+def _saver(saved: TextSaved) -> str:
+    """Who saved an item's text: a Slack mention, or the terminal user's name."""
+    if saved.via == "slack" and saved.user_id:
+        return f"<@{saved.user_id}>"
+    return f"@{blocks.escape(saved.who)}"
+
+
+def _when(at: datetime, tz: str) -> str:
+    """``3 Jun 2024 at 10:15``, in the editors' time zone."""
+    local = at.astimezone(ZoneInfo(tz))
+    return f"{local.day} {local:%b %Y} at {local:%H:%M}"

@@ -30,7 +30,7 @@ from curator.records import (
     is_sector,
 )
 from curator.store.editions import ensure_edition, target_edition
-from curator.store.proposals import get_proposal, mark_used
+from curator.store.proposals import TextSaved, get_proposal, mark_used, text_saved_since
 from curator.store.schema import decisions, items
 from curator.store.trail import write_records
 
@@ -63,6 +63,18 @@ _STATE_COLUMNS = (
 
 class DecisionError(CuratorError):
     """A decision that cannot be applied (unknown item, bad label, nothing to undo...)."""
+
+
+class ProposalSuperseded(DecisionError):
+    """Use this on a proposal older than an editor's own text (``saved``): nothing written."""
+
+    def __init__(self, item_id: int, saved: TextSaved) -> None:
+        self.saved = saved
+        super().__init__(
+            f"item {item_id}'s proposal is older than the text {saved.who} saved on "
+            f"{saved.at:%Y-%m-%d %H:%M} UTC, which it would write over; read the publication "
+            f"again (curator item propose {item_id}) for a proposal to use"
+        )
 
 
 @dataclass(frozen=True)
@@ -350,6 +362,9 @@ def _proposal_edits(conn: Connection, item_id: int, status: str) -> dict[str, An
         raise DecisionError(
             f"item {item_id}'s proposal was already used by {proposal.used_by or 'an editor'}"
         )
+    saved = text_saved_since(conn, item_id, proposal.created_at)
+    if saved is not None:  # an Edit saved since (a stale message's Use this, a script)
+        raise ProposalSuperseded(item_id, saved)
     edits: dict[str, Any] = {}
     if proposal.summary:
         edits["summary"] = proposal.summary

@@ -3,7 +3,9 @@
 An item's proposal (its summary, key findings and their lead-in, quoted from the publication)
 is written when an editor adds the item by its link or accepts it, never for every polled item.
 It stays a proposal until an editor uses it (``use_proposal`` in :mod:`curator.store.decisions`,
-which copies it into the item's edited text and sets ``used_at``) or writes their own text.
+which copies it into the item's edited text and sets ``used_at``) or writes their own text: an
+editor's summary, key findings or lead-in saved after it was made (:func:`text_saved_since`,
+from the audit trail) supersedes it, until the publication is read again.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from curator.store.schema import item_proposals, items
+from curator.store.schema import decisions, item_proposals, items
+
+#: The parts of an edit (a decision's ``edits``) that are the editors' own text, the parts a
+#: proposal would write over.
+TEXT_EDITS = ("summary", "key_findings", "lead_in")
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,42 @@ def mark_used(conn: Connection, item_id: int, who: str, now: datetime) -> None:
         .where(item_proposals.c.item_id == item_id)
         .values(used_at=now, used_by=who)
     )
+
+
+@dataclass(frozen=True)
+class TextSaved:
+    """An editor's own summary, key findings or lead-in, saved for an item (one decision)."""
+
+    user_id: str
+    user_name: str | None
+    via: str
+    at: datetime
+
+    @property
+    def who(self) -> str:
+        return self.user_name or self.user_id
+
+
+def text_saved_since(conn: Connection, item_id: int, since: datetime) -> TextSaved | None:
+    """The newest decision that saved editors' text (:data:`TEXT_EDITS`) for ``item_id`` at or
+    after ``since`` (a proposal's ``created_at``): an ``edit``, or an accept with the Edit
+    modal's text; a ``use_proposal`` is the proposal's own text, not theirs. None: none was."""
+    rows = conn.execute(
+        select(
+            decisions.c.user_id,
+            decisions.c.user_name,
+            decisions.c.via,
+            decisions.c.created_at,
+            decisions.c.edits,
+        )
+        .where(decisions.c.item_id == item_id, decisions.c.created_at >= since)
+        .where(decisions.c.action != "use_proposal")
+        .order_by(decisions.c.id.desc())
+    )
+    for row in rows:  # an item has a few decisions; no edits is JSON null or SQL NULL
+        if isinstance(row.edits, dict) and any(k in row.edits for k in TEXT_EDITS):
+            return TextSaved(row.user_id, row.user_name, row.via, row.created_at)
+    return None
 
 
 def unread_accepted(conn: Connection, edition_id: str) -> list[int]:
