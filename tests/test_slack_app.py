@@ -549,7 +549,11 @@ def test_pulse_sources_list_and_admin_only_changes(
     refused = pulse_reply(env, "sources add https://www.gov.uk/search/all.atom", "UADMIN")
     assert "robots.txt" in refused["text"]
 
-    assert "Disabled source `dhsc`" in pulse_reply(env, "sources disable dhsc", "UADMIN")["text"]
+    disabled = pulse_reply(env, "sources disable dhsc", "UADMIN")["text"]
+    assert disabled == (  # curator sources disable's words (one curator.sources.toggle)
+        f"Disabled 'dhsc' in {sources}: it is not checked from the next poll (a running "
+        "curator run reloads the file by itself); its items and history are kept."
+    )
     assert "enabled: false" in sources.read_text(encoding="utf-8")
     # and on again (it took an edit by hand): only admins, as curator sources enable says it
     assert "only admins" in pulse_reply(env, "sources enable dhsc", user="U1")["text"]

@@ -137,7 +137,7 @@ def test_pulse_sources_disable_works_and_answers_on_a_mounted_file(
         sent = httpx.post(m.group(1), content=body, headers=sign(body, "s3cret"), timeout=10)
         assert sent.status_code == 200
         (answer,) = [c.params for c in fake.wait_for("response_url", timeout=30)]
-        assert "Disabled source `dhsc`" in answer["text"], answer
+        assert answer["text"].startswith(f"Disabled 'dhsc' in {inside}: "), answer
         assert "enabled: false" in host.read_text(encoding="utf-8")
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -19,14 +19,13 @@ _SOURCES = click.option(
 def _toggle(source_id: str, sources_file: Path | None, enabled: bool) -> None:
     from curator.commands.common import settings
     from curator.sources import SourcesError
-    from curator.sources.toggle import toggle_source
+    from curator.sources.toggle import nothing_changed, toggle_source
 
     path = sources_file or settings().sources_file
     try:
         click.echo(toggle_source(path, source_id, enabled))
     except SourcesError as exc:
-        click.echo(str(exc), err=True)
-        click.echo(f"Nothing changed in {path}.", err=True)
+        click.echo(nothing_changed(path, exc), err=True)
         raise SystemExit(2) from exc
 
 

@@ -1,5 +1,6 @@
 """The replies of the ``/pulse`` slash command: ``draft``, ``status``, ``sources`` (admins:
-``add``, ``disable``); ``add`` (a publication by its link) is in :mod:`curator.slack.add_link`.
+``add``, ``disable``, ``enable``, ``skip``); ``add`` (a publication by its link) is in
+:mod:`curator.slack.add_link`.
 
 Each function returns the reply text; :mod:`curator.slack.pulse_command` acks first and then
 replies.
@@ -182,16 +183,17 @@ def add_source(path: Path, url: str, publisher: str | None, settings: Settings, 
     )
 
 
-def disable_source(path: Path, source_id: str) -> str:
-    _sources_module().set_source_enabled(path, source_id, False)
-    return f"Disabled source `{source_id}`: it will not be checked until re-enabled."
+def toggle_reply(path: Path, source_id: str, enabled: bool) -> str:
+    """``/pulse sources disable|enable ID``: the same change as ``curator sources disable|enable
+    ID`` (:mod:`curator.sources.toggle`: comments kept, a source already in that state or an
+    unknown id, with the nearest one, changing nothing), said in the same words."""
+    from curator.sources import SourcesError
+    from curator.sources.toggle import nothing_changed, toggle_source
 
-
-def enable_source(path: Path, source_id: str) -> str:
-    """``/pulse sources enable ID``: as ``curator sources enable ID`` says it."""
-    from curator.sources.toggle import toggle_source
-
-    return escape(toggle_source(path, source_id, True))
+    try:
+        return escape(toggle_source(path, source_id, enabled))
+    except SourcesError as exc:
+        return escape(nothing_changed(path, exc))
 
 
 def skip_rule(

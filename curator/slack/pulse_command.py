@@ -1,7 +1,7 @@
 """The ``/pulse`` slash command: ``status``, ``draft``, ``find``, ``add`` (a publication by its
-link), ``sources`` (admins: ``add``, ``disable``, ``skip``). Every ``/pulse`` is answered, failures
-included, with a message only its user sees; the replies themselves are written in
-:mod:`curator.slack.pulse`.
+link), ``sources`` (admins: ``add``, ``disable``, ``enable``, ``skip``). Every ``/pulse`` is
+answered, failures included, with a message only its user sees; the replies themselves are
+written in :mod:`curator.slack.pulse`.
 """
 
 from __future__ import annotations
@@ -120,9 +120,7 @@ class PulseCommand(AddLink):
                 return pulse.skip_rule(
                     self.engine, self.sources_file, args[1], args[2], args[3:], client
                 )
-            if verb == "enable":
-                return pulse.enable_source(self.sources_file, args[1])
-            return pulse.disable_source(self.sources_file, args[1])
+            return pulse.toggle_reply(self.sources_file, args[1], enabled=verb == "enable")
         if sub == "help":
             return pulse.USAGE
         return f"`/pulse {blocks.escape(sub)}` is not a command I know.\n{pulse.USAGE}"

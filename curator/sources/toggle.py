@@ -11,6 +11,7 @@ from pathlib import Path
 
 from curator.sources.edit import set_source_enabled
 from curator.sources.load import load_sources
+from curator.sources.model import SourcesError
 
 
 def toggle_source(path: Path, source_id: str, enabled: bool) -> str:
@@ -31,3 +32,9 @@ def toggle_source(path: Path, source_id: str, enabled: bool) -> str:
         f"Disabled '{source_id}' in {path}: it is not checked from the next poll (a running "
         "curator run reloads the file by itself); its items and history are kept."
     )
+
+
+def nothing_changed(path: Path, error: SourcesError) -> str:
+    """Why :func:`toggle_source` changed nothing (an unknown id, with the nearest one; a file
+    that cannot be read or written), said alike from the terminal and from Slack."""
+    return f"{error}\nNothing changed in {path}."
