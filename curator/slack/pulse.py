@@ -24,8 +24,13 @@ from curator.store.handles import Engine
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
 from curator.store.outcomes import decided_last_week
-from curator.store.source_state import flooded_sources
-from curator.store.status import decisions_since, failing_sources, quiet_sources, stuck_card
+from curator.store.status import (
+    decisions_since,
+    failing_sources,
+    flooded_sources,
+    quiet_sources,
+    stuck_card,
+)
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient

@@ -154,18 +154,6 @@ def forget_documents(conn: Connection, source_ids: Iterable[str]) -> None:
     )
 
 
-def flooded_sources(conn: Connection, since: datetime) -> list[tuple[str, int, datetime]]:
-    """Sources whose last flood of new items (stored quiet at once) was at or after ``since``,
-    newest first: ``(source_id, items, when)``."""
-    c = source_state.c
-    rows = conn.execute(
-        select(c.source_id, c.flood_items, c.flood_at)
-        .where(c.flood_at >= since, c.flood_items.is_not(None))
-        .order_by(c.flood_at.desc(), c.source_id)
-    )
-    return [(str(r.source_id), int(r.flood_items), r.flood_at) for r in rows]
-
-
 def load_states(conn: Connection) -> dict[str, SourceState]:
     rows = conn.execute(select(*[c for c in source_state.c if not c.name.startswith("claimed")]))
     return {row.source_id: SourceState(**row._mapping) for row in rows}

@@ -1,5 +1,5 @@
-"""What ``/pulse status`` shows: decisions this month, a card Slack keeps refusing, failing and
-quiet sources. Each function takes a ``Connection``; the caller owns the transaction."""
+"""What ``/pulse status`` shows: decisions this month, a card Slack keeps refusing, failing,
+quiet and flooded sources. Each function takes a ``Connection``; the caller owns the transaction."""
 
 from __future__ import annotations
 
@@ -75,3 +75,15 @@ def quiet_sources(conn: Connection, before: datetime) -> list[QuietSource]:
         .order_by(source_state.c.last_new_item_at)
     )
     return [QuietSource(r.source_id, r.last_new_item_at) for r in rows]
+
+
+def flooded_sources(conn: Connection, since: datetime) -> list[tuple[str, int, datetime]]:
+    """Sources whose last flood of new items (stored quiet at once) was at or after ``since``,
+    newest first: ``(source_id, items, when)``."""
+    c = source_state.c
+    rows = conn.execute(
+        select(c.source_id, c.flood_items, c.flood_at)
+        .where(c.flood_at >= since, c.flood_items.is_not(None))
+        .order_by(c.flood_at.desc(), c.source_id)
+    )
+    return [(str(r.source_id), int(r.flood_items), r.flood_at) for r in rows]
