@@ -5,6 +5,7 @@ Pure data: no I/O here. Packages import these instead of passing dicts around.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, TypeGuard, get_args
@@ -188,6 +189,33 @@ class ParsedFeed:
     #: How many of the document's entries were skipped as unusable (no title, no http(s) link,
     #: text that cannot be stored); each has its warning, saying why.
     skipped: int = 0
+
+
+#: A listing records at most this many of the other sources that stored its publications first.
+LISTING_SOURCES = 5
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a source's last parsed document listed, as its check records it: ``entries``, of
+    which ``elsewhere`` were publications already stored under another source (the same
+    publication reached through two feeds or pages: the first stores it, the second none), and
+    those sources, most such entries first (at most :data:`LISTING_SOURCES`)."""
+
+    entries: int
+    elsewhere: int = 0
+    sources: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, entries: int, elsewhere: Mapping[str, int]) -> Listing:
+        """The listing of a document of ``entries`` entries, ``elsewhere`` of which the other
+        sources (by id) had stored first."""
+        ranked = sorted(elsewhere.items(), key=lambda kv: (-kv[1], kv[0]))
+        return cls(
+            entries,
+            sum(elsewhere.values()),
+            tuple(sid for sid, _ in ranked[:LISTING_SOURCES]),
+        )
 
 
 @dataclass(frozen=True)

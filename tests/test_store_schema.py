@@ -177,3 +177,37 @@ def test_upgrading_a_0001_database_keeps_its_rows(db_url: str) -> None:
     eng.dispose()
     assert (row.source_id, row.items_seen, row.etag, row.body_hash) == ("dhsc", 7, '"v1"', None)
     assert (row.parse_warning, row.degraded) == (None, False)
+
+
+def test_0018_adds_the_listing_columns_empty_and_drops_them_on_downgrade(db_url: str) -> None:
+    """A source polled before 0018 has no listing on record (NULL, not 0: "it listed nothing"
+    would be a claim); 0018 rewrites no row, and a downgrade drops the columns again."""
+    from tests.support.migrations import engine_at, migrate_to
+
+    added = {"entries_listed", "entries_stored_elsewhere", "stored_first_by"}
+    old = engine_at(db_url, "0017")
+    with old.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO source_state (source_id, url, consecutive_failures, items_seen) "
+            "VALUES ('mirror', 'https://example.org/m.atom', 0, 0)"
+        )
+    assert not added & {c["name"] for c in inspect(old).get_columns("source_state")}
+    old.dispose()
+
+    eng = open_engine(db_url)
+    try:
+        with eng.connect() as conn:
+            row = conn.execute(select(schema.source_state)).one()
+        assert (row.source_id, row.entries_listed, row.entries_stored_elsewhere) == (
+            "mirror",
+            None,
+            None,
+        )
+        assert row.stored_first_by is None
+        migrate_to(eng, "0017", down=True)
+        columns = {c["name"] for c in inspect(eng).get_columns("source_state")}
+        assert not added & columns and "moved_to" in columns
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("SELECT source_id FROM source_state").scalar() == "mirror"
+    finally:
+        eng.dispose()

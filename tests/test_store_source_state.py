@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, update
 
-from curator.records import SourceConfig
+from curator.records import Listing, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.schema import source_state
 
@@ -117,3 +117,33 @@ def test_every_shape_in_turn_on_one_connection(engine: Engine) -> None:
         )
         assert state.items_seen == seen
     assert state.feed_title == "A" and state.etag == '"new"'
+
+
+def test_a_parsed_documents_listing_is_recorded_and_kept_until_the_next_parse(
+    engine: Engine,
+) -> None:
+    """What a parse listed (entries, those stored first by other sources, and which) stays
+    through 304s and unchanged documents (no ``listing``), and a changed URL drops it."""
+    _source(engine)
+    listed = Listing.of(12, {"dhsc-news": 9, "added-by-link": 1, "dfe": 2})
+    assert listed == Listing(12, 12, ("dhsc-news", "dfe", "added-by-link"))
+    state = _record(engine, read=(None, False), listing=listed)
+    assert (state.entries_listed, state.entries_stored_elsewhere) == (12, 12)
+    assert state.stored_first_by == "dhsc-news,dfe,added-by-link"
+    state = _record(engine, status=304, not_modified=True, release_from="me:1")
+    assert (state.entries_listed, state.stored_first_by) == (12, "dhsc-news,dfe,added-by-link")
+    state = _record(engine, read=(None, False), listing=Listing(3))
+    assert (state.entries_listed, state.entries_stored_elsewhere) == (3, 0)
+    assert state.stored_first_by is None
+
+    moved = SourceConfig(id="s1", publisher="P", kind="feed", url="https://example.org/new")
+    with engine.begin() as conn:
+        state_store.sync_sources(conn, [moved])
+        state = state_store.load_states(conn)["s1"]
+    assert (state.entries_listed, state.entries_stored_elsewhere) == (None, None)
+    assert state.stored_first_by is None
+
+
+def test_a_listing_names_at_most_five_other_sources_most_entries_first() -> None:
+    many = {f"s{n}": n for n in range(1, 9)}
+    assert Listing.of(40, many) == Listing(40, 36, ("s8", "s7", "s6", "s5", "s4"))

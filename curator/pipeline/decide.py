@@ -32,7 +32,15 @@ from typing import Protocol
 
 from curator.errors import BlockedBySite, CuratorError, FetchError
 from curator.normalise import says_more_than
-from curator.records import Entry, FetchResult, Lane, ParsedFeed, Prediction, SourceConfig
+from curator.records import (
+    Entry,
+    FetchResult,
+    Lane,
+    Listing,
+    ParsedFeed,
+    Prediction,
+    SourceConfig,
+)
 from curator.rules import kept_quiet_by, reads_summary
 from curator.schedule import next_check_at
 
@@ -82,6 +90,9 @@ class Checked:
     flood: int = 0
     #: Where the source's URL has moved for good (its permanent redirects led); None: it has not.
     moved_to: str | None = None
+    #: What the document parsed and stored listed (None: a 304, an unchanged document, which
+    #: keep what the last parse listed).
+    listing: Listing | None = None
 
     @property
     def progress(self) -> str:
@@ -180,10 +191,12 @@ class Decider:
         feed: ParsedFeed | None = None,
         new_items: int = 0,
         flood: int = 0,
+        listing: Listing | None = None,
     ) -> Checked:
         """What a check that went well records: the validators and status it brought, and the
         next check it earned (the source's interval, stretched by ``max-age``, never before
-        ``Retry-After``). ``feed`` is the document parsed and stored from it, if any."""
+        ``Retry-After``). ``feed`` is the document parsed and stored from it, if any, and
+        ``listing`` what storing it found (its entries already stored under other sources)."""
         read = None
         if feed is not None:
             read = ("; ".join(feed.source_warnings) or None, feed.degraded)
@@ -204,6 +217,7 @@ class Decider:
             read=read,
             flood=flood,
             moved_to=result.moved_to,
+            listing=listing if feed is not None else None,
         )
 
     def failed(

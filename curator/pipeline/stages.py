@@ -35,7 +35,7 @@ from curator.pipeline.decide import Checked, Decider, flood_warning, unchanged
 from curator.pipeline.describe import Describe
 from curator.pipeline.records import Arrival, Fetched, NewItem, Outcome, Parsed, PollReport
 from curator.pipeline.relisted import reopen
-from curator.records import FetchResult, ParsedFeed, SourceConfig
+from curator.records import FetchResult, Listing, ParsedFeed, SourceConfig
 from curator.store import source_state as state_store
 from curator.store.handles import Connection, Engine
 from curator.store.items import PublisherTitles, store_entries
@@ -316,6 +316,7 @@ class SourceStore:
                     feed=one.feed,
                     new_items=len(done.new),
                     flood=here.flood,
+                    listing=Listing.of(len(one.feed.entries), done.elsewhere),
                 )
                 self._record(conn, check)
                 new += [NewItem(here, item_id, entry) for item_id, entry in done.new]
@@ -391,4 +392,5 @@ class SourceStore:
             read=check.read,
             flood=check.flood,
             moved_to=check.moved_to,
+            listing=check.listing,
         )

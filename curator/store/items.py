@@ -8,6 +8,7 @@ item stays in the table as a tombstone, so it never comes back as new.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -37,10 +38,16 @@ class StoreReport:
     #: seen if it has no date). Whether this source's own
     #: rules let it through is the pipeline's to say (``curator.pipeline.relisted``).
     ruled_elsewhere: list[tuple[int, Entry]] = field(default_factory=list)
+    #: Of the duplicates, those of an item stored under another source, by that source's id:
+    #: a source all of whose entries land here stores nothing, yet works (it may be redundant).
+    elsewhere: Counter[str] = field(default_factory=Counter)
 
     def relisted(self, match: _Stored | None, entry: Entry) -> None:
-        """Note ``entry`` as a listing of ``match`` (a stored item it duplicates) when another
-        source's rules may have kept that item quiet."""
+        """Note ``entry`` as a listing of ``match`` (a stored item it duplicates): the source
+        that stored it, when another; and the entry itself when another source's rules may
+        have kept that item quiet."""
+        if match is not None and match.source_id and match.source_id != entry.source_id:
+            self.elsewhere[match.source_id] += 1
         if match is not None and match.ruled_quiet_elsewhere(entry):
             # undated, it dates from when it was first seen (the backfill window applies)
             dated = (
@@ -328,8 +335,9 @@ def store_entries(
         near_id = None if match is not None else recent.near(conn, entry, key, when)
         if match is not None or near_id is not None:
             report.duplicates += 1
-            report.relisted(match, entry)
-            if near_id is not None and near_id != _UNSTORED:
+            if near_id is None:
+                report.relisted(match, entry)
+            elif near_id != _UNSTORED:  # noted once its row is read, below
                 near.append((near_id, entry))
             continue
         slot = recent.add(entry.publisher, _UNSTORED, when, key)

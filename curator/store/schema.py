@@ -100,6 +100,13 @@ source_state = Table(
     # Where the permanent redirects (301, 308) from the source's URL led at its last successful
     # check; NULL when its URL answered itself (or redirected only for now).
     Column("moved_to", Text, nullable=True),
+    # What the last document parsed and stored listed: its entries, how many of them were
+    # publications already stored under another source, and those sources (ids, comma-separated,
+    # most such entries first). A source that stores nothing because another stored it all
+    # first is redundant, not broken. NULL: no document parsed since these were added (0018).
+    Column("entries_listed", Integer, nullable=True),
+    Column("entries_stored_elsewhere", Integer, nullable=True),
+    Column("stored_first_by", Text, nullable=True),
     Column("claimed_by", String(200), nullable=True),
     Column("claimed_until", UTCDateTime, nullable=True),
 )

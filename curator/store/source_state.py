@@ -14,7 +14,7 @@ from functools import cache
 
 from sqlalchemy import Connection, Update, and_, bindparam, case, literal, or_, select, update
 
-from curator.records import SourceConfig
+from curator.records import Listing, SourceConfig
 from curator.schedule import BLOCKED_AFTER, WAIT_STATUSES
 from curator.store.schema import items, source_state
 from curator.store.sql import insert_ignore
@@ -42,14 +42,17 @@ class SourceState:
     flood_items: int | None = None
     flood_at: datetime | None = None
     moved_to: str | None = None
+    entries_listed: int | None = None
+    entries_stored_elsewhere: int | None = None
+    stored_first_by: str | None = None
 
 
 def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
     """Make sure every configured source has a state row; a changed URL drops old validators,
-    the refusals counted against the old URL (the new one has not refused anything yet) and the
-    fingerprint of its last document (so the next one stored is the URL's first: its archive),
-    and any claim on it: a fetch of the old URL still in flight then writes none of them back
-    (as when a source is disabled: :func:`forget_documents`)."""
+    the refusals counted against the old URL (the new one has not refused anything yet), the
+    fingerprint of its last document (so the next one stored is the URL's first: its archive)
+    and what that document listed, and any claim on it: a fetch of the old URL still in flight
+    then writes none of them back (as when a source is disabled: :func:`forget_documents`)."""
     for src in sources:
         if (
             insert_ignore(
@@ -70,6 +73,9 @@ def sync_sources(conn: Connection, sources: Iterable[SourceConfig]) -> None:
                 next_check_at=None,
                 body_hash=None,
                 consecutive_blocks=0,
+                entries_listed=None,
+                entries_stored_elsewhere=None,
+                stored_first_by=None,
                 claimed_by=None,
                 claimed_until=None,
             )
@@ -274,6 +280,7 @@ def record_success(
     read: tuple[str | None, bool] | None = None,
     flood: int = 0,
     moved_to: str | None = None,
+    listing: Listing | None = None,
 ) -> None:
     """Record a successful check. With ``release_from``, also give up that worker's claim in
     the same statement (one UPDATE per source instead of two: a warm poll is mostly this).
@@ -282,6 +289,7 @@ def record_success(
     unchanged document) keeps what the last parse said. ``flood``: the new items of a flood
     stored quiet just now (recorded with the time; 0 keeps the last one on record).
     ``moved_to``: where the URL's permanent redirects led (None: nowhere; recorded each time).
+    ``listing``: what that document listed (None, as ``read``: keeps the last one on record).
     With ``release_from``, the validators, fingerprint and schedule are written only while that
     worker still holds the claim: a source disabled meanwhile had them forgotten
     (:func:`forget_documents`), and one another worker claimed after the lease ran out is its."""
@@ -308,6 +316,9 @@ def record_success(
         params["p_degraded"] = read[1]
     if flood:
         params["p_flood"] = flood
+    if listing is not None:
+        by = ",".join(listing.sources) or None
+        params.update(p_listed=listing.entries, p_elsewhere=listing.elsewhere, p_first_by=by)
     stmt = _success_statement(
         validators,
         titled,
@@ -316,6 +327,7 @@ def record_success(
         body_hash is not None,
         read is not None,
         bool(flood),
+        listing is not None,
     )
     conn.execute(stmt, params)
 
@@ -329,6 +341,7 @@ def _success_statement(
     hashed: bool,
     read: bool,
     flooded: bool = False,
+    listed: bool = False,
 ) -> Update:
     """The UPDATE :func:`record_success` runs, built once per shape with bound parameters: a
     poll records hundreds of sources, and building and hashing a new statement for each cost
@@ -373,6 +386,12 @@ def _success_statement(
     if flooded:
         values["flood_items"] = bindparam("p_flood", type_=c.flood_items.type)
         values["flood_at"] = now
+    if listed:
+        values["entries_listed"] = bindparam("p_listed", type_=c.entries_listed.type)
+        values["entries_stored_elsewhere"] = bindparam(
+            "p_elsewhere", type_=c.entries_stored_elsewhere.type
+        )
+        values["stored_first_by"] = bindparam("p_first_by", type_=c.stored_first_by.type)
     if release:
         values["claimed_by"] = case((mine, None), else_=c.claimed_by)
         values["claimed_until"] = case((mine, None), else_=c.claimed_until)
