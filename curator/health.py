@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from curator.outcomes import Outcomes, outcome_lines
-from curator.records import SourceConfig
+from curator.records import Listing, SourceConfig
 from curator.rules_suggest import DAYS as SUGGEST_DAYS
 from curator.rules_suggest import Suggestion
 from curator.schedule import BLOCKED_EVERY, is_blocked
 from curator.sources.model import without_id
+from curator.unstored import unstored_detail
 
 Status = Literal[
     "ok", "failing", "blocked", "degraded", "quiet", "ended", "never polled", "disabled"
@@ -66,6 +67,8 @@ class SourceFacts:
     flood_at: datetime | None = None
     #: Where the source's URL redirected for good at its last successful check (None: nowhere).
     moved_to: str | None = None
+    #: What its last parsed document listed (None: none parsed since that was recorded).
+    listing: Listing | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         status = "degraded"
         detail = facts.parse_warning or "read without its selectors, which no longer match"
     elif facts.newest_item_at is None and facts.last_ok_at is not None:
-        status, detail = "quiet", "fetched, but no publication found in it yet"
+        status, detail = "quiet", unstored_detail(facts.listing)
     elif facts.newest_item_at is not None and now - facts.newest_item_at > source.quiet_after:
         days = (now - facts.newest_item_at).days
         status = "quiet"

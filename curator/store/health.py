@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, RowMapping, func, select, text
 
 from curator.health import SourceFacts, SourceHealth, assess
 from curator.normalise import says_more_than
-from curator.records import SourceConfig
+from curator.records import Listing, SourceConfig
 from curator.store.schema import DECIDED, UTCDateTime, items, source_state
 
 
@@ -81,8 +81,22 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             flood_items=st["flood_items"],
             flood_at=st["flood_at"],
             moved_to=st["moved_to"],
+            listing=_listing(st),
         )
     return out
+
+
+def _listing(state: RowMapping) -> Listing | None:
+    """What a source's last parsed document listed, as its state row records it (None: no
+    document parsed since it is recorded)."""
+    if state["entries_listed"] is None:
+        return None
+    by = state["stored_first_by"]
+    return Listing(
+        int(state["entries_listed"]),
+        int(state["entries_stored_elsewhere"] or 0),
+        tuple(by.split(",")) if by else (),
+    )
 
 
 #: An item's date exactly as ix_items_source_dated declares it.
