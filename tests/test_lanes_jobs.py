@@ -204,3 +204,23 @@ def test_slack_post_digest_exits_1_when_slack_is_down(
     result = CliRunner().invoke(cli, ["slack", "post", "--digest"])
     assert result.exit_code == 1, result.output
     assert "failed 1" in result.output and "still waiting 1" in result.output
+
+
+def test_poll_says_where_the_cards_and_the_digest_items_go() -> None:
+    """`curator poll` said 'Candidates wait for the editors: posted to Slack by the outbox'
+    for digest items too, which wait for the day's roll-up (and `--digest` to post it now)."""
+    from curator.commands.poll import waiting_hint
+    from curator.pipeline import PollReport
+
+    slack = Settings(slack_bot_token="xoxb-x", slack_channel="C1", digest_time="7:05")
+    both = waiting_hint(PollReport(cards=1, digest=3, candidates=4), slack)
+    assert both == (
+        "Candidates wait for the editors: 1 card to be posted to Slack (by `curator run`, or "
+        "now by `curator slack post`); 3 in the digest, listed in the day's roll-up at 07:05 "
+        "Europe/London (`curator slack post --digest` posts it now)."
+    )
+    digest_only = waiting_hint(PollReport(digest=2, candidates=2), slack)
+    assert digest_only.startswith("Candidates wait for the editors: 2 in the digest, listed")
+    assert "card" not in digest_only and "outbox" not in digest_only
+    alone = waiting_hint(PollReport(digest=2, candidates=2), Settings(slack_bot_token=None))
+    assert alone == "Candidates wait for the editors: `curator review`."

@@ -12,6 +12,7 @@ import click
 from curator.commands.common import sources_option
 
 if TYPE_CHECKING:
+    from curator.config import Settings
     from curator.pipeline import Poller, PollReport
     from curator.records import SourceConfig
 
@@ -106,8 +107,35 @@ def poll(
     for e in report.errors:
         click.echo(f"failed: {e['error']}", err=True)
     if report.candidates or report.reopened:
-        hint = "posted to Slack by the outbox" if settings().slack_enabled else "`curator review`"
-        click.echo(f"Candidates wait for the editors: {hint}.")
+        click.echo(waiting_hint(report, settings()))
+
+
+def waiting_hint(report: PollReport, settings: Settings) -> str:
+    """Where the pass's candidates go next: without Slack, `curator review`; with it, cards to
+    the outbox and digest items to the day's roll-up, each with the command that posts it now
+    (a digest item is not posted with the cards)."""
+    from curator.normalise.text import counted
+
+    if not settings.slack_enabled:
+        return "Candidates wait for the editors: `curator review`."
+    hour, minute = settings.digest_at
+    where = []
+    if report.cards:
+        where.append(
+            f"{counted(report.cards, 'card')} to be posted to Slack (by `curator run`, or now "
+            "by `curator slack post`)"
+        )
+    if report.digest:
+        where.append(
+            f"{report.digest} in the digest, listed in the day's roll-up at {hour:02d}:{minute:02d}"
+            f" {settings.timezone} (`curator slack post --digest` posts it now)"
+        )
+    if report.reopened:
+        where.append(
+            f"{report.reopened} kept quiet by another source's rules, now a card or a line of "
+            "the next roll-up"
+        )
+    return "Candidates wait for the editors: " + "; ".join(where) + "."
 
 
 def _say_not_polled(skipped: list[str], path: Path) -> None:
