@@ -40,26 +40,54 @@ class RunnerLike(Protocol):
     stop_event: Any
 
 
+def _day_key(runner: RunnerLike, job: str) -> str:
+    """The claim of ``job`` for today, in the editors' time zone."""
+    day = runner.clock().astimezone(ZoneInfo(runner.settings.timezone)).date().isoformat()
+    return f"{job}:{day}"
+
+
 def _claim_day(runner: RunnerLike, job: str) -> bool:
     from curator.store.meta import claim_once
 
-    now = runner.clock()
-    day = now.astimezone(ZoneInfo(runner.settings.timezone)).date().isoformat()
     with runner.engine.begin() as conn:
-        return claim_once(conn, f"{job}:{day}", now)
+        return claim_once(conn, _day_key(runner, job), runner.clock())
+
+
+def roll_up_missed(runner: RunnerLike) -> bool:
+    """Whether today's roll-up is past its time (``CURATOR_DIGEST_TIME``) and no worker has
+    claimed it: ``curator run`` was not running then (a restart, a deploy, a machine asleep),
+    or the scheduler gave up on the trigger it fired late. A read only."""
+    from curator.store.meta import is_claimed
+
+    local = runner.clock().astimezone(ZoneInfo(runner.settings.timezone))
+    if (local.hour, local.minute) < runner.settings.digest_at:
+        return False
+    with runner.engine.connect() as conn:
+        return not is_claimed(conn, _day_key(runner, "digest"))
 
 
 def daily_digest(runner: RunnerLike, *, plan_new: bool = True) -> DigestReport | None:
     """Post the day's roll-up (``plan_new``: list the items waiting; else only retry messages
-    that failed to post). Without Slack, digest items wait for ``curator review``."""
+    that failed to post, and post today's roll-up if its time has passed with no worker posting
+    it). Without Slack, digest items wait for ``curator review``."""
     settings = runner.settings
     if not settings.slack_enabled or not settings.slack_channel:
         return None
     from curator.slack.digest import post_digest
     from curator.slack.outbox import make_client
 
-    if plan_new and not _claim_day(runner, "digest"):
+    late = not plan_new and roll_up_missed(runner)
+    if (plan_new or late) and not _claim_day(runner, "digest"):
         return None  # another worker posts today's roll-up
+    if late:
+        hour, minute = settings.digest_at
+        log.info(
+            "today's roll-up was not posted at %02d:%02d (CURATOR_DIGEST_TIME; curator run was "
+            "not running then?): posting it now",
+            hour,
+            minute,
+        )
+    plan_new = plan_new or late
     report = post_digest(
         runner.engine,
         make_client(settings),

@@ -106,6 +106,38 @@ def test_the_roll_up_and_the_expiry_run_once_a_day_across_workers(
             w.engine.dispose()
 
 
+def test_a_roll_up_missed_at_its_time_is_posted_by_the_next_retry_once(
+    tmp_path: Path, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`curator run` down at CURATOR_DIGEST_TIME (a deploy, a restart, the scheduler giving up
+    on a trigger fired late): the day had no roll-up, and its items waited for the next day's.
+    The 5-minute retry job posts the day's roll-up once its time has passed and no worker has;
+    before its time it lists nothing. 16:00 in London is 15:00 UTC in summer (BST)."""
+    _environment(monkeypatch, db_url, slack, CURATOR_DIGEST_TIME="16:00")
+    clock = Clock(datetime(2027, 6, 10, 14, 55, tzinfo=UTC))  # 15:55 BST
+    workers = [Runner(Settings(), _sources(tmp_path), clock=clock) for _ in range(2)]
+    try:
+        waiting = [digest_item(workers[0].engine) for _ in range(2)]
+        early = lane_jobs.daily_digest(workers[0], plan_new=False)
+        assert early is not None and early.messages == 0
+        assert slack.channel_messages(CHANNEL) == []
+
+        clock.now = datetime(2027, 6, 10, 15, 5, tzinfo=UTC)  # 16:05 BST: nobody posted it
+        late = lane_jobs.daily_digest(workers[0], plan_new=False)
+        assert late is not None and (late.messages, late.items) == (1, 2)
+        (message,) = slack.channel_messages(CHANNEL)
+        assert item_ids_from_metadata(message) == waiting
+        # Once a day: not by another worker's retry, nor by the trigger itself.
+        digest_item(workers[0].engine)
+        again = lane_jobs.daily_digest(workers[1], plan_new=False)
+        assert again is not None and again.messages == 0
+        assert lane_jobs.daily_digest(workers[1]) is None
+        assert len(slack.channel_messages(CHANNEL)) == 1
+    finally:
+        for w in workers:
+            w.engine.dispose()
+
+
 def test_without_slack_the_expiry_still_runs_and_no_roll_up_is_posted(
     tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

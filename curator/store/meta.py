@@ -21,6 +21,11 @@ def claim_once(conn: Connection, key: str, now: datetime, value: Any = None) -> 
     return insert_ignore(conn, meta, {"key": key, "value": value, "updated_at": now}) is not None
 
 
+def is_claimed(conn: Connection, key: str) -> bool:
+    """Whether some caller has claimed ``key`` (:func:`claim_once`): a read, no lock taken."""
+    return conn.execute(select(meta.c.key).where(meta.c.key == key)).first() is not None
+
+
 def get_value(conn: Connection, key: str) -> Any:
     return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
 
