@@ -329,7 +329,12 @@ def test_nothing_found_echoes_the_query_readably_and_short(engine: Engine, find:
     assert long.exit_code == 1
     assert long.stderr == (
         f"Nothing found for '{('zeppelin' * 10)[:79]}…' (100,000 characters) in the card lane "
-        "(without them: the same search without them).\n"
+        "(nor without them).\n"
+    )
+    add_item(engine, title="Zeppelin" * 12_500, lane="quiet")
+    found_elsewhere = find("zeppelin" * 12_500, "--lane", "card")
+    assert found_elsewhere.stderr.endswith(
+        "in the card lane (without them: the same search without them).\n"
     )
     words = find("the", "\\", "*" * 99_994)
     assert words.exit_code == 2
@@ -348,6 +353,13 @@ def test_nothing_found_names_the_filters_that_left_nothing(engine: Engine, find:
         "(without them: `curator find prevention`)." in result.stderr
     )
     assert find("prevention").exit_code == 0
+    # Filters that are not why nothing was found are not offered as the way to find it: the
+    # command suggested would find nothing either.
+    nowhere = find("prevention", "zeppelin", "--lane", "card")
+    assert nowhere.exit_code == 1
+    assert nowhere.stderr == (
+        "Nothing found for 'prevention zeppelin' in the card lane (nor without them).\n"
+    )
 
 
 def test_results_carry_the_latest_prediction_in_one_query(engine: Engine) -> None:

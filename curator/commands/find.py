@@ -179,6 +179,10 @@ def find(
             limit=limit,
         )
         empty = not results and not holds_items(conn)
+        # with filters that left nothing: would the words alone find anything?
+        unfiltered = bool(
+            not results and (since or lane) and search_items(conn, words, since=None, limit=1)
+        )
     if as_json:
         json.dump([r.as_json() for r in results], sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -192,7 +196,8 @@ def find(
         again = f"`curator find {dashes}{shlex.quote(text)}`"
         if again != _shown(again, quote=""):  # too long, or not printable, to retype
             again = "the same search without them"
-        where = f" {' and '.join(limits)} (without them: {again})" if limits else ""
+        hint = f"without them: {again}" if unfiltered else "nor without them"
+        where = f" {' and '.join(limits)} ({hint})" if limits else ""
         if empty:  # a database never polled, or another one than `curator run`'s
             where = (
                 ": the database holds no items yet (`curator poll --all` fetches them; "
