@@ -288,6 +288,17 @@ def test_pulse_find_shows_ten_and_says_how_many_more(env: Env) -> None:
     assert "13 found" in pulse_reply(env, "find kinship &amp; care")["blocks"][0]["text"]["text"]
     linked = pulse_reply(env, "find <http://kinship.care|kinship.care> guidance")
     assert "13 found" in linked["blocks"][0]["text"]["text"]
+    # The command offered lists the same matches when pasted in a shell: it offered
+    # `curator find kinship & care` (a job in the background, then `care`) and
+    # `curator find kinship's` (an unclosed quote).
+    for typed, command in [
+        ("find kinship &amp; care", "`curator find 'kinship &amp; care'`"),
+        ("find kinship's guidance", "`curator find 'kinship'\"'\"'s guidance'`"),
+        ("find --kinship", "`curator find -- --kinship`"),
+        ("find kinship `care`", "`curator find` with the same words"),
+    ]:
+        more = pulse_reply(env, typed)["blocks"][-1]["elements"][0]["text"]
+        assert f"… and 3 more: {command} lists them all" in more, (typed, more)
 
 
 def test_an_old_undecided_card_expires_to_quiet_and_its_card_says_so(env: Env) -> None:

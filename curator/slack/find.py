@@ -4,6 +4,7 @@ those that may still be made one (:mod:`curator.slack.promote` handles the click
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,8 @@ SHOWN = 10
 #: Further matches counted beyond those shown (a common word matches a third of the archive:
 #: the count stops here rather than reading every match).
 COUNTED = 200
+#: The longest ``curator find`` command offered to paste.
+MAX_RETYPED = 200
 
 USAGE = (
     "Use `/pulse find WORDS`: every word must be in the title, summary or publisher (the last "
@@ -43,6 +46,19 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
         rule = blocks.escape(found.quiet_rule).replace("`", "'")
         lane += f" (its source's rules: `{rule}`)"
     return [date, lane, found.status_words, *prediction]
+
+
+def retyped(query: str) -> str:
+    """The ``curator find`` command that lists every match of ``query`` (the words as typed, one
+    argument quoted for a shell: `&`, `;` or an apostrophe in them would otherwise run as shell
+    syntax), ready to paste; or, when it cannot be shown in Slack's inline code (a backtick, a
+    query too long to retype), the words to use."""
+    words = " ".join(link_text(query).split())
+    dashes = "-- " if words.startswith("--") else ""  # else read as an option
+    command = f"curator find {dashes}{shlex.quote(words)}"
+    if "`" in command or len(command) > MAX_RETYPED:
+        return "`curator find` with the same words"
+    return f"`{blocks.escape(command)}`"
 
 
 def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[str, Any]:
@@ -78,7 +94,7 @@ def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[st
                 block_id="pulse_find_more",
                 elements=[
                     MarkdownTextObject(
-                        text=f"… and {more} more: `curator find {quoted}` lists them all "
+                        text=f"… and {more} more: {retyped(query)} lists them all "
                         "(`--limit N`, `--since DATE`, `--lane L`)."
                     )
                 ],
