@@ -66,6 +66,31 @@ def test_slack_post_drains_once(
     assert got == ids
 
 
+def test_slack_post_says_the_cards_queued_before_slack_was_configured(
+    engine: Engine, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial `curator poll` before the Slack app was installed queues cards for
+    `curator review` only; `curator slack post` said 'posted 0 … still waiting 0' of them, and
+    the admin had no way to know where they were."""
+    add_item(engine, lane="card")  # queued, never put in the outbox
+    add_item(engine, lane="digest")  # the roll-up's, not the outbox's
+    posted = queue(engine, 1)
+    for key, value in slack_env(slack, db_url).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["slack", "post"])
+    assert result.exit_code == 0, result.output
+    assert "posted 1, failed 0, skipped 0, still waiting 0" in result.stdout
+    assert result.stderr == (
+        "1 card waiting for an editor was queued while Slack was not configured (no "
+        f"SLACK_BOT_TOKEN or SLACK_CHANNEL) and is not posted to {CHANNEL}: decide them in "
+        "`curator review`\n"
+    )
+    assert [blocks.item_id_from_metadata(m) for m in slack.channel_messages(CHANNEL)] == posted
+    again = CliRunner().invoke(cli, ["slack", "post"])
+    assert "1 card waiting" in again.stderr
+
+
 def test_slack_post_without_settings_says_what_is_missing(db_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CURATOR_", "SLACK_"))}
     env.update(CURATOR_DATABASE_URL=db_url, PYTHONPATH=str(REPO))

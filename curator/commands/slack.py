@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from curator.store.handles import Engine
 
 
 def _require(settings: object, *names: str) -> None:
@@ -122,7 +127,27 @@ def post(max_messages: int | None, digest: bool) -> None:
                 f"still waiting {report.remaining}"
             )
             failed = report.failed
+            _say_cards_for_review(engine, settings.slack_channel)
     finally:
         engine.dispose()
     if failed:
         raise SystemExit(1)
+
+
+def _say_cards_for_review(engine: Engine, channel: str) -> None:
+    """Say so when cards wait for an editor that no outbox will post: queued while Slack was not
+    configured (a trial `curator poll` before the app was installed), they are
+    `curator review`'s."""
+    from curator.normalise.text import counted
+    from curator.store.outbox import cards_never_queued
+
+    with engine.connect() as conn:
+        waiting = cards_never_queued(conn, channel)
+    if waiting:
+        click.echo(
+            f"{counted(waiting, 'card')} waiting for an editor "
+            f"{'was' if waiting == 1 else 'were'} queued while Slack was not configured (no "
+            f"SLACK_BOT_TOKEN or SLACK_CHANNEL) and {'is' if waiting == 1 else 'are'} not "
+            f"posted to {channel}: decide them in `curator review`",
+            err=True,
+        )

@@ -89,3 +89,22 @@ def posted_messages(conn: Connection, item_id: int) -> list[tuple[str, str]]:
         )
     )
     return [(str(channel), str(ts)) for channel, ts in rows]
+
+
+def cards_never_queued(conn: Connection, channel: str) -> int:
+    """Cards waiting for an editor with no row in ``channel``'s outbox: queued while Slack was
+    not configured (``curator review``'s), so never to be posted there."""
+    from sqlalchemy import exists, func, or_
+
+    from curator.store.schema import items
+
+    stmt = (
+        select(func.count())
+        .select_from(items)
+        .where(
+            items.c.status == "queued",
+            or_(items.c.lane == "card", items.c.lane.is_(None)),
+            ~exists().where(outbox.c.item_id == items.c.id, outbox.c.channel == channel),
+        )
+    )
+    return int(conn.execute(stmt).scalar_one())
