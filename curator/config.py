@@ -141,7 +141,10 @@ def get_settings() -> Settings:
         problems = []
         for err in exc.errors():
             name = _env_name(str(err["loc"][0])) if err["loc"] else "?"
-            problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
+            # our validators' own words, without pydantic's "Value error, " in front
+            error = (err.get("ctx") or {}).get("error")
+            said = str(error) if err["type"] == "value_error" and error else err["msg"]
+            problems.append(f"{name}={err.get('input')!r}: {said}")
         raise ConfigError(
             "bad setting in the environment: " + "; ".join(problems) + " (see the README, "
             "section Configuration)"

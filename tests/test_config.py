@@ -32,6 +32,18 @@ def test_a_bad_setting_is_one_line_naming_the_variable_and_what_is_wrong(
         get_settings()
     message = str(info.value)
     assert f"{name}={value!r}" in message and says in message and "\n" not in message
+    assert "Value error" not in message  # pydantic's words before our validators' own
+
+
+def test_a_bad_time_of_day_is_said_in_our_words_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURATOR_DIGEST_TIME", "4pm")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as info:
+        get_settings()
+    assert str(info.value) == (
+        "bad setting in the environment: CURATOR_DIGEST_TIME='4pm': not a time of day; use "
+        "HH:MM on a 24-hour clock, e.g. 16:00 (see the README, section Configuration)"
+    )
 
 
 def test_the_command_line_prints_it_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
