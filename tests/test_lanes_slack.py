@@ -110,7 +110,7 @@ def test_slack_post_digest_posts_one_roll_up_whose_make_a_card_posts_the_card_on
     add_item(env.engine)  # a card: never in the roll-up
     add_item(env.engine, lane="quiet", status="new")  # quiet: never posted
     out = post_digest_command(db_url, env.fake, monkeypatch)
-    assert "posted 1 message(s) listing 3 item(s)" in out
+    assert "roll-up: posted 1 message listing 3 items, failed 0" in out
 
     (message,) = env.fake.channel_messages(CHANNEL)
     assert message["metadata"] == {
@@ -158,8 +158,8 @@ def test_slack_post_digest_posts_one_roll_up_whose_make_a_card_posts_the_card_on
     assert len(env.fake.calls("chat.postMessage")) == 2
     assert "Made a card by <@U1>" in json.dumps(roll_ups(env.fake)[0]["blocks"])
     # Nothing is listed twice: the next roll-up has nothing to list and posts nothing.
-    assert "posted 0 message(s) listing 0 item(s)" in post_digest_command(
-        db_url, env.fake, monkeypatch
+    assert post_digest_command(db_url, env.fake, monkeypatch) == (
+        "roll-up: no digest item waiting to be listed; nothing posted\n"
     )
     assert len(env.fake.calls("chat.postMessage")) == 2
 

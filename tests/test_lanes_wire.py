@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 from curator.classify import ClassifyInput, load_classifier
 from curator.cli import cli
 from curator.config import get_settings
+from curator.normalise.text import counted
 from curator.store.schema import items, outbox
 from tests.conftest import REPO
 from tests.support.feeds import FeedItem, atom, write_sources
@@ -211,7 +212,7 @@ def test_the_digest_lane_is_rolled_up_and_make_a_card_posts_its_card_once(
     out = post_digest_command(db_url, env.fake, monkeypatch)
     # at most 40 lines a message: the band may need more than one
     messages = -(-len(digest_ids) // 40)
-    assert f"posted {messages} message(s) listing {len(digest_ids)} item(s)" in out
+    assert f"posted {counted(messages, 'message')} listing {len(digest_ids)} items" in out
     posted = roll_ups(env.fake)
     assert len(posted) == messages
     assert [i for m in posted for i in m["metadata"]["event_payload"]["item_ids"]] == digest_ids

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from curator.slack.digest import DigestReport
     from curator.store.handles import Engine
 
 
@@ -112,11 +113,7 @@ def post(max_messages: int | None, digest: bool) -> None:
             from curator.slack.digest import post_digest
 
             rollup = post_digest(engine, make_client(settings), settings.slack_channel)
-            click.echo(
-                f"roll-up: posted {rollup.messages} message(s) listing {rollup.items} item(s), "
-                f"failed {rollup.failed}, found already posted {rollup.skipped}, "
-                f"still waiting {rollup.remaining}"
-            )
+            click.echo(rollup_line(rollup))
             failed = rollup.failed
         else:
             report = drain(
@@ -151,3 +148,16 @@ def _say_cards_for_review(engine: Engine, channel: str) -> None:
             f"posted to {channel}: decide them in `curator review`",
             err=True,
         )
+
+
+def rollup_line(report: DigestReport) -> str:
+    """What `curator slack post --digest` did, in one line."""
+    from curator.normalise.text import counted
+
+    if not (report.messages or report.failed or report.skipped or report.remaining):
+        return "roll-up: no digest item waiting to be listed; nothing posted"
+    return (
+        f"roll-up: posted {counted(report.messages, 'message')} listing "
+        f"{counted(report.items, 'item')}, failed {report.failed}, found already posted "
+        f"{report.skipped}, still waiting {report.remaining}"
+    )
