@@ -331,8 +331,10 @@ def test_nothing_found_echoes_the_query_readably_and_short(engine: Engine, find:
         f"Nothing found for '{('zeppelin' * 10)[:79]}…' (100,000 characters) in the card lane "
         "(nor without them).\n"
     )
-    add_item(engine, title="Zeppelin" * 12_500, lane="quiet")
-    found_elsewhere = find("zeppelin" * 12_500, "--lane", "card")
+    # (one word this long is found by SQLite's index but not PostgreSQL's, which skips words of
+    # more than 2,047 characters: so many short words, which both keep)
+    add_item(engine, title="Zeppelin airships", lane="quiet")
+    found_elsewhere = find("zeppelin " * 11_112, "--lane", "card")
     assert found_elsewhere.stderr.endswith(
         "in the card lane (without them: the same search without them).\n"
     )
