@@ -347,7 +347,7 @@ def test_pulse_status_counts_the_lanes(env: Env) -> None:
     add_item(env.engine, lane="quiet", status="new", first_seen_at=now - timedelta(days=3))
     text = pulse_reply(env, "status")["text"]
     assert (
-        "*Lanes*: waiting for an editor: 2 card(s), 2 in the digest (1 for the next roll-up) · "
+        "*Lanes*: waiting for an editor: 2 cards, 2 in the digest (1 for the next roll-up) · "
         "first seen in the last 24 hours: 1 card · 2 digest · 1 quiet · 1 with no lane"
     ) in text
     assert "/pulse find" in pulse_reply(env, "help")["text"]
@@ -359,3 +359,20 @@ def test_the_new_action_id_and_message_metadata_are_documented() -> None:
     assert "`pulse_promote`" in SLACK and "`pulse_digest`" in SLACK
     for text in ("curator slack post --digest", "/pulse find", "Make a card"):
         assert text in SLACK, text
+
+
+def test_pulse_find_shows_a_digest_items_small_relevance_and_an_item_without_a_lane(
+    env: Env,
+) -> None:
+    # The digest lane starts near 0.0001: "relevance 0.00" beside lane digest read as a mistake,
+    # and "lane `none`" as a lane called none.
+    digest = add_item(env.engine, title="Restraint audit", lane="digest", status="new")
+    add_prediction(env.engine, digest, relevance=0.00031, category="briefings")
+    older = add_item(env.engine, title="Restraint guidance", lane=None, status="new")
+    reply = pulse_reply(env, "find restraint")
+    found = {int(b["block_id"].rsplit("_", 1)[1]): b for b in reply["blocks"][1:]}
+    assert "lane `digest`" in found[digest]["text"]["text"]
+    assert "relevance 0.0003" in found[digest]["text"]["text"]
+    older_text = found[older]["text"]["text"]
+    assert "no lane" in older_text and "`none`" not in older_text
+    assert reply["text"].startswith("2 results for")

@@ -229,3 +229,11 @@ def test_the_digest_lane_is_rolled_up_and_make_a_card_posts_its_card_once(
     time.sleep(0.2)
     assert cards(env.fake) == [chosen]
     assert len(env.fake.calls("chat.postMessage")) == messages + 1
+
+
+def test_a_relevance_is_shown_with_the_decimals_its_size_needs() -> None:
+    from curator.normalise.text import relevance_shown
+
+    assert [relevance_shown(r) for r in (0.9, 0.31, 0.01, 0.0)] == ["0.90", "0.31", "0.01", "0.00"]
+    assert [relevance_shown(r) for r in (0.0099, 0.00031, 0.0001)] == ["0.0099", "0.0003", "0.0001"]
+    assert relevance_shown(7e-08) == "<0.0001"

@@ -512,14 +512,14 @@ def test_pulse_status(env: Env, tmp_path: Path) -> None:
         )
     answer = pulse_reply(env, "status")
     text = answer["text"]
-    assert "1 card(s) waiting to be posted" in text
-    assert "3 candidate(s) waiting for an editor" in text
-    assert "0 decision(s) this month" in text
+    assert "1 card waiting to be posted" in text
+    assert "3 candidates waiting for an editor" in text
+    assert "0 decisions this month" in text
     assert "`broken`: 4 failure(s): HTTP 503 from b.example" in text and "more" not in text
     assert "`sleepy`" in text and "`ok`" not in text
     assert "*Failing sources* (1):" in text and "(nothing new for 60+ days, 1):" in text
     assert "`paused`" not in text and "`dropped`" not in text
-    assert f"item {stuck} after 3 attempt(s): `not_in_channel`" in text
+    assert f"item {stuck} after 3 attempts: `not_in_channel`" in text
     assert answer["response_type"] == "ephemeral"
 
 

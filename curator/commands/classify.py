@@ -78,10 +78,12 @@ def classify(
     assert isinstance(item, ClassifyInput)
     from curator.classify.features import has_summary
     from curator.classify.lanes import model_lane
+    from curator.normalise.text import relevance_shown
     from curator.records import CATEGORIES, SECTORS
 
     verdict = "RELEVANT" if p.relevant else "not relevant"
-    click.echo(f"{verdict}  (relevance {p.relevance:.2f}{', uncertain' if p.uncertain else ''})")
+    uncertain = ", uncertain" if p.uncertain else ""
+    click.echo(f"{verdict}  (relevance {relevance_shown(p.relevance)}{uncertain})")
     click.echo(f"sector:   {SECTORS.get(p.sector, p.sector)}  ({p.sector_confidence:.2f})")
     click.echo(f"category: {CATEGORIES.get(p.category, p.category)}  ({p.category_confidence:.2f})")
     summary_given = has_summary(item)

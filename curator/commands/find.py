@@ -20,13 +20,14 @@ DEFAULT_LIMIT = 50
 
 
 def _prediction(found: FoundItem) -> str:
+    from curator.normalise.text import relevance_shown
     from curator.records import CATEGORIES, SECTORS
 
     if found.sector is None:
         return "not classified"
     sector = SECTORS.get(found.sector, found.sector)
     category = CATEGORIES.get(found.category or "", found.category or "?")
-    return f"{sector}\n{category} · relevance {found.relevance or 0:.2f}"
+    return f"{sector}\n{category} · relevance {relevance_shown(found.relevance or 0)}"
 
 
 def _title(found: FoundItem) -> Text:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from curator.normalise.text import relevance_shown
 from curator.records import CATEGORIES, SECTORS
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def _show(added: Added, timezone: str) -> None:
     facts = [added.document_type, f"{when:%d %b %Y}" if when else None]
     facts += [SECTORS.get(added.sector or ""), CATEGORIES.get(added.category or "")]
     if added.relevance is not None:
-        facts.append(f"relevance {added.relevance:.2f}")
+        facts.append(f"relevance {relevance_shown(added.relevance)}")
     if any(facts):  # a page with no date, type or prediction has none to list
         click.echo("  " + " · ".join(f for f in facts if f))
     if added.status == "accepted":

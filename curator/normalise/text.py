@@ -74,6 +74,14 @@ def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def relevance_shown(relevance: float) -> str:
+    """A relevance as an editor reads it: two decimals, and four under 0.01 (``"0.0001"``,
+    ``"<0.0001"``), where the digest lane starts: "0.00" beside lane digest read as a mistake."""
+    if relevance >= 0.01 or relevance <= 0:
+        return f"{relevance:.2f}"
+    return f"{relevance:.4f}" if relevance >= 0.0001 else "<0.0001"
+
+
 def trim(text: str, limit: int) -> str:
     """``text`` on one line, cut at a word boundary to at most ``limit`` characters, with an
     ellipsis (a Slack block's limit, a heading quoted in a message)."""

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
+from curator.normalise.text import counted, relevance_shown
 from curator.records import CATEGORIES
 from curator.slack import blocks
 from curator.slack.links import link_text
@@ -40,8 +41,8 @@ def _facts(found: FoundItem, tz: str) -> list[str]:
     if found.category:
         prediction.append(CATEGORIES.get(found.category, found.category))
     if found.relevance is not None:
-        prediction.append(f"relevance {found.relevance:.2f}")
-    lane = f"lane `{found.lane or 'none'}`"
+        prediction.append(f"relevance {relevance_shown(found.relevance)}")
+    lane = f"lane `{found.lane}`" if found.lane else "no lane"
     if found.quiet_rule and found.lane == "quiet":
         rule = blocks.escape(found.quiet_rule).replace("`", "'")
         lane += f" (its source's rules: `{rule}`)"
@@ -100,6 +101,6 @@ def find_reply(engine: Engine, query: str, tz: str = "Europe/London") -> dict[st
                 ],
             )
         )
-    text = f"{len(shown)} result(s) for “{quoted}”" + (f" and {more} more" if rest else "")
+    text = f"{counted(len(shown), 'result')} for “{quoted}”" + (f" and {more} more" if rest else "")
     blocks.check_message(out, text)
     return {"text": text, "blocks": blocks.as_dicts(out)}

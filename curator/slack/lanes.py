@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from curator.normalise.text import counted
 from curator.store.digest import backlog_count
 from curator.store.handles import Engine
 from curator.store.lanes import new_by_lane, queued_by_lane
@@ -22,6 +23,6 @@ def lanes_line(engine: Engine, now: datetime) -> str:
     if recent[None]:
         arrived += f" · {recent[None]} with no lane"
     return (
-        f"*Lanes*: waiting for an editor: {cards} card(s), {queued['digest']} in the digest "
-        f"({backlog} for the next roll-up) · first seen in the last 24 hours: {arrived}"
+        f"*Lanes*: waiting for an editor: {counted(cards, 'card')}, {queued['digest']} in the "
+        f"digest ({backlog} for the next roll-up) · first seen in the last 24 hours: {arrived}"
     )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from curator.health import FLOOD_REPORTED
+from curator.normalise.text import counted
 from curator.outcomes import outcome_summary
 from curator.slack.blocks import escape, trim_lines
 from curator.slack.lanes import lanes_line
@@ -94,14 +95,15 @@ def status_text(
         quiet = [row for row in quiet if row.source_id in watched]
         flooded = [row for row in flooded if row[0] in watched]
     lines = [
-        f"*Queue*: {pending} card(s) waiting to be posted · {queued} candidate(s) waiting for "
-        f"an editor · {decided} decision(s) this month",
+        f"*Queue*: {counted(pending, 'card')} waiting to be posted · "
+        f"{counted(queued, 'candidate')} waiting for an editor · "
+        f"{counted(decided, 'decision')} this month",
         lanes_line(engine, now),
         outcome_summary(outcomes),
     ]
     if stuck is not None:
         lines.append(
-            f"*Posting trouble*: item {stuck.item_id} after {stuck.attempts} attempt(s): "
+            f"*Posting trouble*: item {stuck.item_id} after {counted(stuck.attempts, 'attempt')}: "
             f"`{escape(str(stuck.last_error))[:200]}`"
         )
     lines.append(f"*Failing sources* ({len(failing)}):" if failing else "*Failing sources*: none")
