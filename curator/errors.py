@@ -23,6 +23,7 @@ Every error of the project (classes defined elsewhere are marked with their modu
     │   └── EmptyDocument, NotAFeed,   curator.parse.errors
     │       UnparseableFeed, FeedEnded
     ├── StoreError                     the database refused or could not do something
+    │   └── DatabaseGone               its SQLite file was deleted or replaced under the process
     ├── EditionError                   curator.store.editions
     ├── DecisionError                  curator.store.decisions: an editor's action refused
     │   └── ProposalSuperseded         Use this on a proposal older than an editor's own text
@@ -152,6 +153,19 @@ class ParseError(CuratorError):
 
 class StoreError(CuratorError):
     """The database refused or could not do something."""
+
+
+class DatabaseGone(StoreError):
+    """The SQLite file this process opened was deleted or replaced under it (``how``): SQLite
+    would go on writing to the file it holds open, and all of it would be lost when the process
+    ends, so every transaction is refused (``curator.store.dbfile``). The message names the
+    file and what to do; ``path`` and ``how`` say it for callers that word it for someone else
+    (an editor in Slack)."""
+
+    def __init__(self, message: str, *, path: str, how: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.how = how
 
 
 class ModelError(CuratorError):

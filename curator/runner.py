@@ -102,12 +102,12 @@ class Runner:
         engine: Engine | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        from curator.store.db import open_engine
+        from curator.store.db import open_engine, sqlite_file
 
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
         self.engine = engine or open_engine(settings.database_url)
-        self.database_file = DatabaseFile.opened(settings.database_url)
+        self.database_file = DatabaseFile.opened(sqlite_file(settings.database_url))
         self.database_error: str | None = None
         self.sources = SourceList(sources_file)
         self.metrics = Metrics()

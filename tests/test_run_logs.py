@@ -125,13 +125,13 @@ def test_a_database_file_deleted_while_running_pauses_the_ticks_and_fails_health
 def test_database_file_tells_deleted_from_replaced(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     db.write_bytes(b"")
-    watched = DatabaseFile.opened(f"sqlite:///{db}")
+    watched = DatabaseFile.opened(db)
     assert watched.gone() is None
     db.rename(tmp_path / "elsewhere.db")
     assert watched.gone() == "deleted"
     db.write_bytes(b"")  # a new file at the path: not the one the process holds open
     assert watched.gone() == "replaced"
-    assert DatabaseFile.opened("postgresql+psycopg://u@h/db").gone() is None
+    assert DatabaseFile.opened(None).gone() is None
 
 
 def test_a_tick_failing_the_same_way_is_told_once_then_its_recovery(

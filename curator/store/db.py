@@ -16,7 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from curator.errors import StoreError
+from curator.errors import DatabaseGone, StoreError
+from curator.store.dbfile import DatabaseFile
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -76,8 +77,10 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
         ) from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
-        if db and db != ":memory:" and not db.startswith("file:"):
-            _create_private(Path(db))
+        path = Path(db) if db and db != ":memory:" and not db.startswith("file:") else None
+        if path is not None:
+            _create_private(path)
+        watched = DatabaseFile.opened(path)
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", 30)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
@@ -96,6 +99,13 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
+            try:
+                watched.refuse_if_gone()  # deleted under us: whatever it stored would be lost
+            except DatabaseGone:
+                # SQLAlchemy leaves a connection whose begin failed half-begun (a statement
+                # run on it later would skip BEGIN and autocommit): closed, it can run nothing.
+                conn.close()
+                raise
             if conn.get_execution_options().get(READ_ONLY):
                 conn.exec_driver_sql("BEGIN")  # takes no write lock: readers run side by side
             else:

@@ -1,8 +1,12 @@
-"""Is the SQLite file ``curator run`` opened still the file at its path?
+"""Is the SQLite file this process opened still the file at its path?
 
 A process keeps writing to a database file deleted (or replaced) under it: SQLite holds it open,
 every write succeeds, and all of it is lost when the process ends, while ``/healthz`` says ok.
-The runner asks before each tick and stops writing instead (``curator.runner``).
+Every SQLite engine refuses to begin a transaction once its file is gone
+(:meth:`DatabaseFile.refuse_if_gone`, called by ``curator.store.db`` when a transaction
+begins: one ``stat`` each), so no write path (a tick, a Slack click, a daily job) can store
+anything there; the runner also asks before each tick, to pause and say so once
+(``curator.runner``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from curator.store.db import sqlite_file
+from curator.errors import DatabaseGone
 
 Gone = Literal["deleted", "replaced"]
 
@@ -25,17 +29,38 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def gone_message(path: Path, how: Gone, pid: int) -> str:
+    """Why a transaction was refused, and what to do, for the log and the admin."""
+    if how == "deleted":
+        todo = (
+            "Put the file back (while this process runs, Linux keeps the one it holds readable "
+            f"under /proc/{pid}/fd/) and restart it; restarted without the file, curator "
+            "starts a new, empty database"
+        )
+    else:
+        todo = (
+            "Restart it to use the file now at that path (until then, the one it holds, with "
+            f"what it stored since, is readable under /proc/{pid}/fd/)"
+        )
+    return (
+        f"the database file {path} was {how} while this process (pid {pid}) was running: "
+        "nothing more is stored, since it would go to the file this process still holds open "
+        f"and be lost when it stops. {todo}"
+    )
+
+
 @dataclass(frozen=True)
 class DatabaseFile:
-    """The SQLite file of a database URL as it was when opened (no path: another backend)."""
+    """The SQLite file of a database as it was when opened (no path: another backend, or a
+    database in memory)."""
 
     path: Path | None
     identity: tuple[int, int] | None
 
     @classmethod
-    def opened(cls, url: str) -> DatabaseFile:
-        """The file of ``url``, opened already (call it after the engine's first connection)."""
-        path = sqlite_file(url)
+    def opened(cls, path: Path | None) -> DatabaseFile:
+        """The file at ``path`` (``curator.store.db.sqlite_file`` of the URL), which exists
+        already (call it once the engine has created it)."""
         return cls(path, _identity(path) if path is not None else None)
 
     def gone(self) -> Gone | None:
@@ -50,3 +75,11 @@ class DatabaseFile:
         if now is None:
             return "deleted"
         return "replaced" if now != self.identity else None
+
+    def refuse_if_gone(self) -> None:
+        """Raise :class:`~curator.errors.DatabaseGone` (naming the file and what to do) when
+        the file is gone: one ``stat``."""
+        how = self.gone()
+        if how is not None and self.path is not None:
+            message = gone_message(self.path, how, os.getpid())
+            raise DatabaseGone(message, path=str(self.path), how=how)

@@ -1,0 +1,81 @@
+"""A SQLite file deleted (or replaced) under a running process: every transaction of its engine
+is refused, with the file and what to do, instead of going to the deleted file SQLite still
+holds open (lost when the process ends). SQLite only: no PostgreSQL run (no file to lose)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import ResourceClosedError
+
+from curator.errors import DatabaseGone, StoreError
+from curator.store.db import open_engine
+
+
+@pytest.fixture
+def sqlite(tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
+    db = tmp_path / "gone.db"
+    engine = open_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    yield engine, db
+    engine.dispose()
+
+
+def _delete(db: Path) -> None:
+    for path in db.parent.glob(f"{db.name}*"):  # and its -wal and -shm
+        path.unlink()
+
+
+def test_every_transaction_is_refused_once_the_file_is_deleted(
+    sqlite: tuple[Engine, Path],
+) -> None:
+    engine, db = sqlite
+    with engine.begin() as conn:  # while it is there, nothing changes
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    _delete(db)
+    with pytest.raises(DatabaseGone) as refused, engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+    message = str(refused.value)
+    assert message.startswith(f"the database file {db} was deleted while this process (pid ")
+    assert "nothing more is stored" in message
+    assert "Put the file back" in message and "/proc/" in message and "restart it" in message
+    assert (refused.value.path, refused.value.how) == (str(db), "deleted")
+    assert isinstance(refused.value, StoreError)  # callers that catch store errors catch it
+    with pytest.raises(DatabaseGone), engine.connect() as conn:  # a statement's own begin too
+        conn.execute(text("SELECT count(*) FROM t"))
+    assert not db.exists()  # refused before SQLite could create a new one
+
+
+def test_a_refused_connection_can_run_nothing_more(sqlite: tuple[Engine, Path]) -> None:
+    # SQLAlchemy leaves a connection whose begin failed half-begun: caught and used again, its
+    # next statement ran without BEGIN and autocommitted into the deleted file.
+    engine, db = sqlite
+    _delete(db)
+    with engine.connect() as conn:
+        with pytest.raises(DatabaseGone):
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(ResourceClosedError):
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+
+
+def test_a_file_replaced_under_it_is_refused_too(sqlite: tuple[Engine, Path]) -> None:
+    engine, db = sqlite
+    _delete(db)
+    db.write_bytes(b"")  # a restored copy: another file than the one held open
+    with pytest.raises(DatabaseGone) as refused, engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    assert f"the database file {db} was replaced" in str(refused.value)
+    assert "Restart it to use the file now at that path" in str(refused.value)
+
+
+def test_a_database_in_memory_is_never_judged() -> None:
+    engine = open_engine("sqlite://")
+    try:
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
