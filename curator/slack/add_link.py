@@ -19,10 +19,12 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from curator.enrich import EnrichError
+from curator.errors import DatabaseGone
 from curator.items.add import AddRequest, LinkAdder, watched_sources
 from curator.items.links import Added, LinkUsageError, check_link
 from curator.records import CATEGORIES, SECTORS
 from curator.slack.blocks import escape, trim, trim_lines
+from curator.slack.database_gone import why
 from curator.slack.handler_base import Base, actor_of, user_of
 from curator.slack.links import links_in_message
 from curator.slack.outbox import post_now
@@ -108,6 +110,9 @@ class AddLink(Base):
             return f"• Not added: {escape(str(exc))}"
         except EnrichError as exc:
             return f"• Not added, the page could not be read: {escape(trim(str(exc), 600))}"
+        except DatabaseGone as exc:
+            log.error("adding %s from Slack refused: %s", url, exc)
+            return f"• Not added, {escape(url)}: {why(exc)}, then add it again."
         except Exception as exc:
             log.exception("adding %s from Slack failed", url)
             return (

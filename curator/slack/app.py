@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from curator.enrich import ReaderSettings
 from curator.records import CATEGORIES, SECTORS, is_category, is_sector
 from curator.slack import blocks, modal
 from curator.slack.cards import load_card
+from curator.slack.database_gone import Listener, refusing
 from curator.slack.handler_base import actor_of, item_id_of, selected, where
 from curator.slack.outbox import make_client
 from curator.slack.promote import Promoter
@@ -305,17 +307,20 @@ def build_app(
     h = Handlers(
         engine, settings, sources_file or settings.sources_file, reader_settings=reader_settings
     )
-    for action_id in (blocks.ACCEPT, blocks.REJECT, blocks.UNDO):
-        app.action(action_id)(h.on_button)
-    app.action(blocks.SECTOR)(h.on_select)
-    app.action(blocks.CATEGORY)(h.on_select)
-    app.action(blocks.EDIT)(h.on_edit)
-    app.view(blocks.EDIT_MODAL)(h.on_edit_submit)
-    app.command("/pulse")(h.on_pulse)
-    app.action(blocks.USE_PROPOSAL)(h.on_use_proposal)
-    app.action(blocks.EDIT_PROPOSAL)(h.on_edit_proposal)
-    app.shortcut(blocks.ADD_LINK)(h.on_add_shortcut)
-    app.action(blocks.PROMOTE)(Promoter(engine, settings).on_click)
+    listeners: list[tuple[Callable[[Listener], Any], Listener]] = [
+        *((app.action(a), h.on_button) for a in (blocks.ACCEPT, blocks.REJECT, blocks.UNDO)),
+        (app.action(blocks.SECTOR), h.on_select),
+        (app.action(blocks.CATEGORY), h.on_select),
+        (app.action(blocks.EDIT), h.on_edit),
+        (app.view(blocks.EDIT_MODAL), h.on_edit_submit),
+        (app.command("/pulse"), h.on_pulse),
+        (app.action(blocks.USE_PROPOSAL), h.on_use_proposal),
+        (app.action(blocks.EDIT_PROPOSAL), h.on_edit_proposal),
+        (app.shortcut(blocks.ADD_LINK), h.on_add_shortcut),
+        (app.action(blocks.PROMOTE), Promoter(engine, settings).on_click),
+    ]
+    for register, listener in listeners:
+        register(refusing(listener))  # the database file deleted: the user is told, not Bolt
     _HANDLERS[app] = h
     return app
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from curator.config import Settings
 from curator.enrich import ReaderSettings
+from curator.errors import DatabaseGone
 from curator.fetch import FetchSettings
 from curator.items.propose import Reader
 from curator.parse.pool import ParsePool
@@ -56,6 +57,8 @@ class Background:
             what, job = item
             try:
                 job()
+            except DatabaseGone as exc:  # said as it is: no traceback
+                log.error("%s: not done: %s", what, exc)
             except Exception:
                 log.exception("%s failed", what)
             finally:

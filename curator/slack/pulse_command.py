@@ -14,9 +14,10 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, DatabaseGone
 from curator.slack import blocks, pulse
 from curator.slack.add_link import AddLink
+from curator.slack.database_gone import why
 from curator.slack.find import find_reply
 from curator.slack.links import unescape
 
@@ -38,6 +39,9 @@ class PulseCommand(AddLink):
         if reply is None:
             try:
                 reply = self.pulse_reply(sub, words[1:], command, client, respond)
+            except DatabaseGone as exc:
+                log.error("/pulse %s by %s refused: %s", sub, user, exc)
+                reply = f"Sorry, that did not work: {why(exc)}, then try again."
             except CuratorError as exc:
                 log.warning("/pulse %s by %s: %s", sub, user, exc)
                 reply = f"Sorry, that did not work: {blocks.escape(str(exc))}"
