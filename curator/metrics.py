@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from curator.errors import DatabaseGone
 
 
 class Metrics:
@@ -66,6 +69,9 @@ class Metrics:
         )
 
     def render(self, refresh: Callable[[], None] | None = None) -> bytes:
+        """The page; ``refresh`` reads the gauges from the store first (refused while its
+        file is gone: they keep their last values, and ``/healthz`` says why)."""
         if refresh is not None:
-            refresh()
+            with contextlib.suppress(DatabaseGone):
+                refresh()
         return generate_latest(self.registry)

@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any
 from curator import daily as lane_jobs
 from curator import jobs
 from curator.config import Settings
-from curator.errors import CuratorError
+from curator.errors import CuratorError, DatabaseGone
 from curator.liveness import Ticks, database_gone_line, health_body, overrun_line
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.normalise.text import counted
 from curator.pipeline import Poller, PollReport
 from curator.records import SourceConfig
+from curator.refused_jobs import RefusedJobs
 from curator.store.dbfile import DatabaseFile
 from curator.store.handles import Engine
 
@@ -160,6 +161,9 @@ class Runner:
                 log.info("ticks succeed again, after %d that failed", self._failed_ticks)
             self.last_tick_error, self._failed_ticks = None, 0
             return report
+        except DatabaseGone:  # deleted mid-tick: said as at the start of the next one
+            self._database_gone()
+            return None
         except Exception as exc:  # never let one bad tick stop the scheduler
             if repr(exc) != self.last_tick_error:  # a traceback per new error, not per tick
                 log.exception("tick failed (said once until it changes or ticks succeed)")
@@ -316,6 +320,7 @@ class Runner:
             coalesce=True,
         )
         lane_jobs.schedule(self, sched)  # the digest lane's roll-up, candidates' expiry
+        RefusedJobs().guard_jobs(sched)  # the database file gone: each job says so once
         sched.start()
         self._scheduler = sched
         mode = "Slack" if self.settings.slack_enabled else "terminal (no Slack configured)"
