@@ -29,7 +29,7 @@ JOBS: dict[str, tuple[str, str]] = {
     ),
     "health-report": (
         "the weekly source-health report",
-        "this week's report is not sent again; the next one comes next Monday, and "
+        "this week's report is skipped; the next one comes next Monday, and "
         "`curator sources status` shows the sources' health now",
     ),
     "digest": (
