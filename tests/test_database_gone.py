@@ -50,6 +50,21 @@ def test_every_transaction_is_refused_once_the_file_is_deleted(
     assert not db.exists()  # refused before SQLite could create a new one
 
 
+def test_a_new_connection_is_refused_and_creates_no_new_file(
+    sqlite: tuple[Engine, Path],
+) -> None:
+    # sqlite3 creates the file it connects to: a connection opened after the deletion (the pool
+    # grows when threads work at once) left a new, empty database at the path, which the next
+    # check took for a file "replaced" there, and a restart would have used.
+    engine, db = sqlite
+    _delete(db)
+    engine.dispose()  # the pooled connections closed: the next one is new
+    with pytest.raises(DatabaseGone) as refused:
+        engine.connect()
+    assert refused.value.how == "deleted"
+    assert not db.exists()
+
+
 def test_a_refused_connection_can_run_nothing_more(sqlite: tuple[Engine, Path]) -> None:
     # SQLAlchemy leaves a connection whose begin failed half-begun: caught and used again, its
     # next statement ran without BEGIN and autocommitted into the deleted file.
@@ -69,7 +84,7 @@ def test_a_file_replaced_under_it_is_refused_too(sqlite: tuple[Engine, Path]) ->
     with pytest.raises(DatabaseGone) as refused, engine.begin() as conn:
         conn.execute(text("INSERT INTO t VALUES (1)"))
     assert f"the database file {db} was replaced" in str(refused.value)
-    assert "Restart it to use the file now at that path" in str(refused.value)
+    assert "If the file now at that path is the one to keep" in str(refused.value)
 
 
 def test_a_database_in_memory_is_never_judged() -> None:

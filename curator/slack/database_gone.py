@@ -29,10 +29,10 @@ Listener = Callable[..., None]
 
 def why(exc: DatabaseGone) -> str:
     """Why nothing was recorded, and what to do, in an editor's words (the log has the rest)."""
-    todo = "restore the file and restart curator" if exc.how == "deleted" else "restart curator"
     return (
         f"Pulse's database file was {exc.how} on the server while curator was running, and "
-        f"anything recorded now would be lost. Ask an admin to {todo} (its log says how)"
+        "anything recorded now would be lost. Ask an admin to restore the file and restart "
+        "curator (its log says how)"
     )
 
 

@@ -97,6 +97,11 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "do_connect")
+        def _sqlite_connect(_dialect: Any, _record: Any, _args: Any, _params: Any) -> None:
+            # Connecting to a path whose file was deleted would create a new, empty one there.
+            watched.refuse_if_gone()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             try:

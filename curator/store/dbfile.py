@@ -39,8 +39,9 @@ def gone_message(path: Path, how: Gone, pid: int) -> str:
         )
     else:
         todo = (
-            "Restart it to use the file now at that path (until then, the one it holds, with "
-            f"what it stored since, is readable under /proc/{pid}/fd/)"
+            "If the file now at that path is the one to keep (a backup put back, say), restart "
+            "it; if not, put back the one this process holds (readable under "
+            f"/proc/{pid}/fd/ while it runs) and restart it"
         )
     return (
         f"the database file {path} was {how} while this process (pid {pid}) was running: "
