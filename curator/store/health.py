@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, RowMapping, func, select, text
@@ -14,19 +15,45 @@ from curator.records import Listing, SourceConfig
 from curator.store.schema import DECIDED, UTCDateTime, items, source_state
 
 
-def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
-    """Each source's state with its newest item, items first seen in the last 30 days (how many
-    of them came without a summary, and how many its rules kept quiet) and decided items, from
-    three indexed queries (none reads every item): the newest date is one entry of
-    ix_items_source_dated per source, the recent items a range of ix_items_seen_source, the
-    decided ones the partial ix_items_decided_source (its condition written as the index
-    declares it, so the planner can prove the index holds every row)."""
+def state_facts(conn: Connection) -> dict[str, SourceFacts]:
+    """Each source's state with its newest item, from one query (one entry of
+    ix_items_source_dated per source): all :func:`curator.health.assess` judges a source's status
+    by, without the counts of :func:`source_facts`, which only add notes to its detail."""
     newest = (
         select(func.max(_DATED))
         .where(items.c.source_id == source_state.c.source_id)
         .scalar_subquery()
     )
     states = conn.execute(select(source_state, newest.label("newest_item_at"))).mappings().all()
+    return {
+        st["source_id"]: SourceFacts(
+            last_checked_at=st["last_checked_at"],
+            last_ok_at=st["last_ok_at"],
+            consecutive_failures=st["consecutive_failures"] or 0,
+            consecutive_blocks=st["consecutive_blocks"] or 0,
+            next_check_at=st["next_check_at"],
+            last_error=st["last_error"],
+            feed_title=st["feed_title"],
+            newest_item_at=_utc(st["newest_item_at"]),
+            parse_warning=st["parse_warning"],
+            degraded=bool(st["degraded"]),
+            flood_items=st["flood_items"],
+            flood_at=st["flood_at"],
+            moved_to=st["moved_to"],
+            listing=_listing(st),
+        )
+        for st in states
+    }
+
+
+def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
+    """Each source's state with its newest item (:func:`state_facts`), items first seen in the
+    last 30 days (how many of them came without a summary, and how many its rules kept quiet)
+    and decided items, from three indexed queries (none reads every item): the newest date is
+    one entry of ix_items_source_dated per source, the recent items a range of
+    ix_items_seen_source, the decided ones the partial ix_items_decided_source (its condition
+    written as the index declares it, so the planner can prove the index holds every row)."""
+    states = state_facts(conn)
     # Counted here, not by GROUP BY: SQLite, without statistics, would rather walk a whole
     # index in source order than read a month's range and sort it.
     recent: Counter[str] = Counter()
@@ -58,32 +85,18 @@ def source_facts(conn: Connection, now: datetime) -> dict[str, SourceFacts]:
             .group_by(items.c.source_id, items.c.status)
         )
     }
-    out: dict[str, SourceFacts] = {}
-    for st in states:
-        sid = st["source_id"]
-        out[sid] = SourceFacts(
-            last_checked_at=st["last_checked_at"],
-            last_ok_at=st["last_ok_at"],
-            consecutive_failures=st["consecutive_failures"] or 0,
-            consecutive_blocks=st["consecutive_blocks"] or 0,
-            next_check_at=st["next_check_at"],
-            last_error=st["last_error"],
-            feed_title=st["feed_title"],
-            newest_item_at=_utc(st["newest_item_at"]),
+    return {
+        sid: replace(
+            facts,
             items_last_30_days=recent.get(sid, 0),
             items_without_summary_30_days=bare.get(sid, 0),
             items_kept_quiet_by_rules_30_days=ruled.get(sid, 0),
             ruled_items_wanted_30_days=overruled.get(sid, 0),
             accepted=decided.get((sid, "accepted"), 0),
             rejected=decided.get((sid, "rejected"), 0),
-            parse_warning=st["parse_warning"],
-            degraded=bool(st["degraded"]),
-            flood_items=st["flood_items"],
-            flood_at=st["flood_at"],
-            moved_to=st["moved_to"],
-            listing=_listing(st),
         )
-    return out
+        for sid, facts in states.items()
+    }
 
 
 def _listing(state: RowMapping) -> Listing | None:
@@ -116,4 +129,20 @@ def source_health(
     conn: Connection, sources: Sequence[SourceConfig], now: datetime
 ) -> list[SourceHealth]:
     facts = source_facts(conn, now)
+    return [assess(s, facts.get(s.id, SourceFacts()), now) for s in sources]
+
+
+def status_health(
+    conn: Connection, sources: Sequence[SourceConfig] | None, now: datetime
+) -> list[SourceHealth]:
+    """Each source's health as :func:`source_health` judges its status, from one query
+    (:func:`state_facts`): what ``/pulse status`` lists, so it agrees with ``curator sources
+    status`` and the weekly report. Its detail lacks the notes the item counts add (summaries,
+    rules, rejections). ``sources`` None (the sources file cannot be read): every source with a
+    state row, each judged with a source's defaults (``quiet_after`` 60 days), by id."""
+    facts = state_facts(conn)
+    if sources is None:
+        sources = [
+            SourceConfig(id=sid, publisher=sid, kind="feed", url="") for sid in sorted(facts)
+        ]
     return [assess(s, facts.get(s.id, SourceFacts()), now) for s in sources]
