@@ -99,6 +99,8 @@ class SourceHealth:
     items_decided: int = 0
     #: where its URL redirects for good (None: it does not, or the source is disabled)
     moved_to: str | None = None
+    #: the status's own part of ``detail``, without the notes after it (``/pulse status``'s)
+    reason: str = ""
 
     def as_json(self) -> dict[str, object]:
         def iso(d: datetime | None) -> str | None:
@@ -193,7 +195,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         and now - facts.flood_at <= FLOOD_REPORTED
     )
     # What else an admin should know, said after the status's own detail.
-    notes = [detail] if detail else []
+    reason, notes = detail, [detail] if detail else []
     moved = facts.moved_to if facts.moved_to != source.url and status != "disabled" else None
     if moved:
         notes.append(moved_detail(moved))
@@ -233,6 +235,7 @@ def assess(source: SourceConfig, facts: SourceFacts, now: datetime) -> SourceHea
         ruled_items_wanted_30_days=facts.ruled_items_wanted_30_days,
         items_decided=decided,
         moved_to=moved,
+        reason=reason,
     )
 
 
