@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, case, func, insert, select
+from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
 from curator.dedupe import NEAR_DUPLICATE_WINDOW, keys_near_duplicate, title_key
 from curator.health import SourceFacts
-from curator.records import Entry
-from curator.store.health import source_facts
+from curator.records import Entry, SourceConfig
+from curator.store.health import source_facts, source_health, status_health
 from curator.store.items import PublisherTitles, merged_spans, store_entries, uncovered
 from curator.store.schema import UTCDateTime, items, source_state
 from tests.test_store_queries import full_scan_of, plans
@@ -142,6 +142,34 @@ def test_source_facts_read_indexes_not_every_item(engine: Engine) -> None:
     assert "ix_items_source_dated" in newest
     assert "ix_items_seen_source" in recent
     assert "ix_items_decided_source" in decided
+
+
+def test_pulse_status_judges_sources_from_one_indexed_query(engine: Engine) -> None:
+    """``/pulse status``'s judgement of the sources is ``curator sources status``'s (the same
+    status of each) from one query, one entry of ix_items_source_dated per source."""
+    _history(engine, 300, seed=3)
+    with engine.begin() as conn:
+        conn.execute(update(source_state).values(last_checked_at=NOW, last_ok_at=NOW))
+    sources = [
+        SourceConfig(
+            id=sid,
+            publisher=p,
+            kind="feed",
+            url=f"https://example.org/{sid}",
+            quiet_after=timedelta(days=1 if n % 2 else 60),
+        )
+        for n, (sid, p) in enumerate(SOURCES.items())
+    ]
+    found = plans(engine, lambda conn: status_health(conn, sources, NOW))
+    assert len(found) == 1 and not full_scan_of(found[0], "items"), found
+    assert "ix_items_source_dated" in found[0]
+    with engine.connect() as conn:
+        full = source_health(conn, sources, NOW)
+        short = status_health(conn, sources, NOW)
+    assert [(h.source_id, h.status, h.reason) for h in short] == [
+        (h.source_id, h.status, h.reason) for h in full
+    ]
+    assert {h.status for h in short} == {"ok", "quiet", "never polled"}  # src-0: no state
 
 
 # -- the near-duplicate window -------------------------------------------------------------

@@ -478,25 +478,39 @@ def test_pulse_status(env: Env, tmp_path: Path) -> None:
     write_sources(
         tmp_path / "sources.yaml",
         [
-            {"id": i, "publisher": i, "url": f"https://{i}.example/", "enabled": i != "paused"}
-            for i in ("ok", "broken", "sleepy", "paused")
+            {
+                "id": i,
+                "publisher": i,
+                "url": f"https://{i}.example/",
+                "enabled": i != "paused",
+                # expected to publish every week: 10 days without is quiet
+                **({"quiet_after": "7d"} if i == "weekly" else {}),
+            }
+            for i in ("ok", "broken", "sleepy", "weekly", "blip", "refused", "paused")
         ],
     )
     with env.engine.begin() as conn:
-        for source_id, failures, error, last_new in (
-            ("ok", 0, None, now - timedelta(days=3)),
-            ("broken", 4, "HTTP 503 from b.example\nmore", None),
-            ("sleepy", 0, None, now - timedelta(days=90)),
-            ("paused", 5, "HTTP 404 from p.example", now - timedelta(days=90)),
-            ("dropped", 6, "HTTP 410 from d.example", now - timedelta(days=90)),
+        for source_id, failures, blocks, error in (
+            ("ok", 0, 0, None),
+            ("broken", 4, 0, "HTTP 503 from b.example\nmore"),
+            ("sleepy", 0, 0, None),
+            ("weekly", 0, 0, None),
+            ("blip", 1, 0, "HTTP 502 from blip.example"),
+            ("refused", 3, 3, "HTTP 403 from r.example"),
+            ("paused", 5, 0, "HTTP 404 from p.example"),
+            ("dropped", 6, 0, "HTTP 410 from d.example"),
         ):
             conn.execute(
                 source_state.insert().values(
                     source_id=source_id,
                     url=f"https://{source_id}.example/",
                     consecutive_failures=failures,
+                    consecutive_blocks=blocks,
                     last_error=error,
-                    last_new_item_at=last_new,
+                    last_checked_at=now - timedelta(hours=1),
+                    last_ok_at=now - timedelta(hours=2),
+                    # first seen lately, which /pulse status once judged by: not quiet then
+                    last_new_item_at=now - timedelta(days=1),
                 )
             )
         conn.execute(
@@ -510,14 +524,33 @@ def test_pulse_status(env: Env, tmp_path: Path) -> None:
                 next_attempt_at=now + timedelta(hours=1),
             )
         )
+    # Their publications, first seen yesterday: "sleepy"'s newest was published 90 days ago.
+    for source_id, age in (("ok", 3), ("sleepy", 90), ("weekly", 10), ("blip", 3), ("paused", 90)):
+        add_item(
+            env.engine,
+            source_id=source_id,
+            status="new",
+            lane="quiet",
+            first_seen_at=now - timedelta(days=1),
+            published_at=now - timedelta(days=age),
+        )
     answer = pulse_reply(env, "status")
     text = answer["text"]
     assert "1 card waiting to be posted" in text
     assert "3 candidates waiting for an editor" in text
     assert "0 decisions this month" in text
-    assert "`broken`: 4 failure(s): HTTP 503 from b.example" in text and "more" not in text
-    assert "`sleepy`" in text and "`ok`" not in text
-    assert "*Failing sources* (1):" in text and "(nothing new for 60+ days, 1):" in text
+    # curator sources status's judgement, and its words: quiet by the newest publication
+    # against quiet_after; failing after 2 failures in a row (one is not news); blocked
+    assert "*Source problems* (1 failing, 1 blocked, 2 quiet, of 6 watched; details: " in text
+    assert "• `broken` (failing): 4 failures in a row: HTTP 503 from b.example\n" in text
+    assert "more" not in text.split("`broken`")[1].split("\n")[0]
+    assert "• `refused` (blocked): refused automated clients 3 polls in a row" in text
+    assert (
+        "• `sleepy` (quiet): nothing new for 90 days (expected within 60 days): check the "
+        "site has not moved\n" in text
+    )
+    assert "• `weekly` (quiet): nothing new for 10 days (expected within 7 days)" in text
+    assert "`ok`" not in text and "`blip`" not in text
     assert "`paused`" not in text and "`dropped`" not in text
     assert f"item {stuck} after 3 attempts: `not_in_channel`" in text
     assert answer["response_type"] == "ephemeral"

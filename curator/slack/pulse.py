@@ -9,41 +9,35 @@ replies.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from curator.health import FLOOD_REPORTED
 from curator.normalise.text import counted
 from curator.outcomes import outcome_summary
 from curator.slack.blocks import escape, trim_lines
 from curator.slack.lanes import lanes_line
-from curator.sources.model import without_id
+from curator.slack.pulse_sources import flood_lines, problem_lines
 from curator.store.handles import Engine
+from curator.store.health import status_health
 from curator.store.item_reads import queued_count
 from curator.store.outbox import pending_count
 from curator.store.outcomes import decided_last_week
-from curator.store.status import (
-    decisions_since,
-    failing_sources,
-    flooded_sources,
-    quiet_sources,
-    stuck_card,
-)
+from curator.store.status import decisions_since, stuck_card
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from curator.config import Settings
+    from curator.records import SourceConfig
 
-QUIET_AFTER = timedelta(days=60)
 REPLY_LIMIT = 3000
 
 USAGE = (
     "*/pulse* commands:\n"
-    "• `/pulse status`: queue sizes, lanes, failing and quiet sources\n"
+    "• `/pulse status`: queue sizes, lanes, sources failing, blocked, degraded, quiet or ended\n"
     "• `/pulse find WORDS`: search every stored item, newest first (with Make a card)\n"
     "• `/pulse draft [YYYY-MM]`: upload this month's draft edition (DOCX and HTML)\n"
     "• `/pulse add URL`: add a publication by its link (or use Add to Pulse on a message)\n"
@@ -62,12 +56,12 @@ def month_start(now: datetime, tz: str) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def watched_ids(path: Path) -> frozenset[str] | None:
-    """The ids of the enabled sources in ``path``; None when the file cannot be read or is
-    invalid (``/pulse sources`` and ``curator sources check`` say why)."""
+def watched_sources(path: Path) -> list[SourceConfig] | None:
+    """The enabled sources in ``path``; None when the file cannot be read or is invalid
+    (``/pulse sources`` and ``curator sources check`` say why)."""
     sources = _sources_module()
     try:
-        return frozenset(s.id for s in sources.load_sources(path) if s.enabled)
+        return [s for s in sources.load_sources(path) if s.enabled]
     except (OSError, sources.SourcesError):
         return None
 
@@ -76,24 +70,20 @@ def status_text(
     engine: Engine,
     now: datetime,
     tz: str = "Europe/London",
-    watched: Collection[str] | None = None,
+    watched: Sequence[SourceConfig] | None = None,
 ) -> str:
-    """``watched``: the ids of the enabled sources (:func:`watched_ids`). The state of a source
+    """``watched``: the enabled sources (:func:`watched_sources`). The state of a source
     disabled, removed or renamed in sources.yaml stays in the database, failures and all; only
-    the watched ones are listed as failing, quiet or flooded (all of them when None)."""
+    the watched ones are judged (every source in the database when None, with the defaults of
+    sources.yaml). A source's problem is the status ``curator sources status`` and the weekly
+    report give it (:func:`curator.store.health.status_health`), not a rule of this reply's."""
     with engine.connect() as conn:
         pending = pending_count(conn)
         queued = queued_count(conn)
         decided = decisions_since(conn, month_start(now, tz))
         stuck = stuck_card(conn)
-        failing = failing_sources(conn)
-        quiet = quiet_sources(conn, now - QUIET_AFTER)
-        flooded = flooded_sources(conn, now - FLOOD_REPORTED)
+        healths = status_health(conn, watched, now)
         outcomes = decided_last_week(conn, now)
-    if watched is not None:
-        failing = [row for row in failing if row.source_id in watched]
-        quiet = [row for row in quiet if row.source_id in watched]
-        flooded = [row for row in flooded if row[0] in watched]
     lines = [
         f"*Queue*: {counted(pending, 'card')} waiting to be posted · "
         f"{counted(queued, 'candidate')} waiting for an editor · "
@@ -106,25 +96,8 @@ def status_text(
             f"*Posting trouble*: item {stuck.item_id} after {counted(stuck.attempts, 'attempt')}: "
             f"`{escape(str(stuck.last_error))[:200]}`"
         )
-    lines.append(f"*Failing sources* ({len(failing)}):" if failing else "*Failing sources*: none")
-    for row in failing:
-        first = row.last_error.splitlines()[0] if row.last_error else ""
-        error = escape(without_id(first, row.source_id)[:150]) if first else "?"
-        lines.append(f"• `{row.source_id}`: {row.consecutive_failures} failure(s): {error}")
-    lines.append(
-        f"*Quiet sources* (nothing new for 60+ days, {len(quiet)}):"
-        if quiet
-        else "*Quiet sources*: none"
-    )
-    for source in quiet:
-        lines.append(f"• `{source.source_id}`: last new item {source.last_new_item_at:%Y-%m-%d}")
-    if flooded:
-        lines.append(f"*Sources that flooded* (last 7 days, {len(flooded)}):")
-        for source_id, count, when in flooded:
-            lines.append(
-                f"• `{source_id}`: {count} new items at once on {when:%Y-%m-%d}, stored quiet "
-                "(a redesign or a re-listing?): `/pulse find` finds them"
-            )
+    lines.extend(problem_lines(healths, stored_only=watched is None))
+    lines.extend(flood_lines(healths))
     return trim_lines(lines, REPLY_LIMIT)
 
 

@@ -81,7 +81,7 @@ class PulseCommand(AddLink):
                 self.engine,
                 datetime.now(UTC),
                 self.settings.timezone,
-                pulse.watched_ids(self.sources_file),
+                pulse.watched_sources(self.sources_file),
             )
         if sub == "draft":
             channel = command.get("channel_id")
