@@ -106,7 +106,11 @@ def click_promote(
 def test_slack_post_digest_posts_one_roll_up_whose_make_a_card_posts_the_card_once(
     env: Env, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    listed = [digest_item(env.engine, title=f"Early years funding {n}") for n in range(3)]
+    now = datetime.now(UTC)  # first seen today: "Also published today"
+    listed = [
+        digest_item(env.engine, title=f"Early years funding {n}", first_seen_at=now)
+        for n in range(3)
+    ]
     add_item(env.engine)  # a card: never in the roll-up
     add_item(env.engine, lane="quiet", status="new")  # quiet: never posted
     out = post_digest_command(db_url, env.fake, monkeypatch)
@@ -117,7 +121,7 @@ def test_slack_post_digest_posts_one_roll_up_whose_make_a_card_posts_the_card_on
         "event_type": "pulse_digest",
         "event_payload": {"item_ids": listed},
     }
-    assert "Also published today" in message["text"]
+    assert message["text"] == "Also published today: 3 publications"
     assert message["blocks"][0]["text"]["text"].startswith("*Also published today* (3 ")
     shown = lines(message)
     assert list(shown) == listed

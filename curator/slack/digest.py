@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackClientError
 from curator.slack import blocks
 from curator.slack.messages import find_message
 from curator.slack.outbox import LEASE, Pacer, record_failure
-from curator.slack.rollup import digest_blocks, fallback, item_ids_from_metadata, metadata
+from curator.slack.rollup import digest_blocks, drawn, fallback, item_ids_from_metadata, metadata
 from curator.store import digest as store
 from curator.store.digest import DigestMessage
 from curator.store.handles import Engine
@@ -63,13 +63,13 @@ def plan(engine: Engine, channel: str, now: datetime) -> int:
     return 0
 
 
-def _send(engine: Engine, client: WebClient, message: DigestMessage) -> str:
+def _send(engine: Engine, client: WebClient, message: DigestMessage, now: datetime) -> str:
     with engine.connect() as conn:
-        lines = store.lines_of(conn, message.item_ids)
+        lines, head = drawn(conn, message, now)
     resp = client.chat_postMessage(
         channel=message.channel,
-        text=fallback(len(lines)),
-        blocks=blocks.as_dicts(digest_blocks(lines, message.part, message.parts)),
+        text=fallback(head),
+        blocks=blocks.as_dicts(digest_blocks(lines, head)),
         metadata=metadata(message.item_ids),
         unfurl_links=False,
         unfurl_media=False,
@@ -109,7 +109,7 @@ def post_digest(
                 skipped += 1
             else:
                 pacer.wait()
-                ts = _send(engine, client, message)
+                ts = _send(engine, client, message, now_fn())
                 pacer.posted()
                 posted += 1
                 listed += len(message.item_ids)

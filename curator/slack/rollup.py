@@ -1,5 +1,6 @@
-"""The roll-up message ("Also published today") in Slack: its Block Kit, one line per item with
-**Make a card** while the item may still be made one, and its redraw from the store.
+"""The roll-up message ("Also published today", or "since 3 Dec" when it lists older items) in
+Slack: its heading, its Block Kit, one line per item with **Make a card** while the item may
+still be made one, and its redraw from the store.
 
 A line shows what became of its item (made a card, accepted, rejected, expired), so every path
 that changes that redraws the messages listing the item: the card's clicks
@@ -15,7 +16,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -25,12 +29,13 @@ from curator.records import SECTORS
 from curator.slack import blocks
 from curator.store import digest as store
 from curator.store.digest import DigestLine, DigestMessage
-from curator.store.handles import Engine
+from curator.store.handles import Connection, Engine
 
 log = logging.getLogger(__name__)
 
 METADATA_EVENT = "pulse_digest"
 HEADING = "Also published today"
+SINCE = "Also published since"
 
 
 def state_note(line: DigestLine) -> str:
@@ -74,28 +79,90 @@ def line_block(line: DigestLine, facts: Sequence[str] = ()) -> SectionBlock:
     )
 
 
-def heading(count: int, part: int, parts: int) -> str:
-    of = f", part {part} of {parts}" if parts > 1 else ""
+@dataclass(frozen=True)
+class Heading:
+    """What a roll-up message's heading (and its notification text) says."""
+
+    #: "Also published today", or "Also published since 3 Dec" (:func:`title`)
+    title: str
+    #: lines in this message
+    count: int
+    #: items in the whole roll-up, all its parts
+    total: int
+    part: int = 1
+    parts: int = 1
+
+    def counted(self) -> str:
+        """``3 publications``; a roll-up in parts counts this part's: ``40 of 75
+        publications, part 1 of 2``."""
+        if self.parts == 1:
+            return f"{self.count} publication{'s' if self.count != 1 else ''}"
+        plural = "s" if self.total != 1 else ""
+        return f"{self.count} of {self.total} publication{plural}, part {self.part} of {self.parts}"
+
+
+def title(first_seen: datetime | None, posted: datetime, tz: str) -> str:
+    """``Also published today`` when every item listed was first seen on the day the roll-up
+    is posted, in the editors' time zone ``tz``; else ``Also published since 3 Dec`` (the
+    earliest first-seen day, with its year when not the posting day's): after an outage, a day
+    the job did not run, or items queued before Slack was configured, they are older."""
+    zone = ZoneInfo(tz)
+    today = posted.astimezone(zone).date()
+    if first_seen is None:
+        return HEADING
+    day = first_seen.astimezone(zone).date()
+    if day >= today:
+        return HEADING
+    year = f" {day.year}" if day.year != today.year else ""
+    return f"{SINCE} {day.day} {day:%b}{year}"
+
+
+def heading(head: Heading) -> str:
     return (
-        f"*{HEADING}* ({count} publication{'s' if count != 1 else ''}{of}): not carded, "
-        "listed here once. *Make a card* posts one as a card."
+        f"*{head.title}* ({head.counted()}): not carded, listed here once. "
+        "*Make a card* posts one as a card."
     )
 
 
-def digest_blocks(lines: Sequence[DigestLine], part: int = 1, parts: int = 1) -> list[Block]:
+def digest_blocks(lines: Sequence[DigestLine], head: Heading) -> list[Block]:
     out: list[Block] = [
-        SectionBlock(
-            block_id="pulse_digest_heading",
-            text=MarkdownTextObject(text=heading(len(lines), part, parts)),
-        )
+        SectionBlock(block_id="pulse_digest_heading", text=MarkdownTextObject(text=heading(head)))
     ]
     out += [line_block(line) for line in lines]
-    blocks.check_message(out, fallback(len(lines)))
+    blocks.check_message(out, fallback(head))
     return out
 
 
-def fallback(count: int) -> str:
-    return f"{HEADING}: {count} publication{'s' if count != 1 else ''}"
+def fallback(head: Heading) -> str:
+    """The message's ``text``: what a notification shows."""
+    return f"{head.title}: {head.counted()}"
+
+
+def drawn(
+    conn: Connection, message: DigestMessage, at: datetime | None = None
+) -> tuple[list[DigestLine], Heading]:
+    """The lines of ``message`` and its heading, from what the store says now. ``at`` is when
+    it is posted (for "today"); a redraw keeps the day it was posted (``posted_at``)."""
+    lines = store.lines_of(conn, message.item_ids)
+    roll_up = store.roll_up_of(conn, message)
+    posted = at or message.posted_at or message.created_at
+    head = Heading(
+        title=title(roll_up.first_seen, posted, _timezone()),
+        count=len(lines),
+        total=max(roll_up.items, len(lines)),
+        part=message.part,
+        parts=message.parts,
+    )
+    return lines, head
+
+
+def _timezone() -> str:
+    """The editors' time zone (``CURATOR_TIMEZONE``), read where a roll-up is drawn: every path
+    that redraws one (a click, the outbox, ``curator review``, the nightly expiry) draws the
+    same heading without passing it along."""
+    from curator.config import get_settings
+
+    return get_settings().timezone
 
 
 def metadata(item_ids: Sequence[int]) -> dict[str, Any]:
@@ -128,8 +195,8 @@ def redraw(engine: Engine, client: WebClient, channel: str, ts: str) -> bool:
         message = store.message_at(conn, channel, ts)
         if message is None:
             return False
-        lines = store.lines_of(conn, message.item_ids)
-    _update(client, message, lines)
+        lines, head = drawn(conn, message)
+    _update(client, message, lines, head)
     return True
 
 
@@ -152,16 +219,18 @@ def redraw_listings(
     job moved to the quiet lane). Returns how many were updated."""
     with engine.connect() as conn:
         listing = store.messages_listing(conn, item_ids)
-        drawn = [(m, store.lines_of(conn, m.item_ids)) for m in listing]
+        redrawn = [(m, *drawn(conn, m)) for m in listing]
     done = 0
-    for n, (message, lines) in enumerate(drawn):
+    for n, (message, lines, head) in enumerate(redrawn):
         if n:
             sleep(interval)
-        done += _update(client, message, lines)
+        done += _update(client, message, lines, head)
     return done
 
 
-def _update(client: WebClient, message: DigestMessage, lines: Sequence[DigestLine]) -> bool:
+def _update(
+    client: WebClient, message: DigestMessage, lines: Sequence[DigestLine], head: Heading
+) -> bool:
     """chat.update of a posted roll-up message; a failure is logged, never raised (what changed
     is recorded; the line catches up at the next redraw)."""
     assert message.message_ts is not None
@@ -169,8 +238,8 @@ def _update(client: WebClient, message: DigestMessage, lines: Sequence[DigestLin
         client.chat_update(
             channel=message.channel,
             ts=message.message_ts,
-            text=fallback(len(lines)),
-            blocks=blocks.as_dicts(digest_blocks(lines, message.part, message.parts)),
+            text=fallback(head),
+            blocks=blocks.as_dicts(digest_blocks(lines, head)),
             metadata=metadata(message.item_ids),
         )
     except (SlackClientError, OSError) as exc:

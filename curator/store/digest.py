@@ -64,6 +64,18 @@ class DigestMessage:
     attempts: int
     created_at: datetime
     message_ts: str | None = None
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """The whole roll-up a message is part of (its parts were planned together), for its
+    heading."""
+
+    #: items it lists, in all its parts (those still stored)
+    items: int
+    #: when the earliest of them was first seen (None: none is stored any more)
+    first_seen: datetime | None
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ def _message(row: Any) -> DigestMessage:
         attempts=int(row.attempts),
         created_at=row.created_at,
         message_ts=row.message_ts,
+        posted_at=row.posted_at,
     )
 
 
@@ -177,6 +190,7 @@ _COLUMNS = (
     digest_messages.c.attempts,
     digest_messages.c.created_at,
     digest_messages.c.message_ts,
+    digest_messages.c.posted_at,
 )
 
 
@@ -244,6 +258,31 @@ def messages_listing(conn: Connection, item_ids: Sequence[int]) -> list[DigestMe
     )
     wanted = set(ids)
     return [m for m in map(_message, rows) if wanted.intersection(m.item_ids)]
+
+
+def roll_up_of(conn: Connection, message: DigestMessage) -> RollUp:
+    """How many items the roll-up of ``message`` lists in all its parts, and when the earliest
+    was first seen: one query, two for a roll-up in parts (its messages were planned in one
+    transaction, with the same channel, ``created_at`` and ``parts``)."""
+    ids = list(message.item_ids)
+    if message.parts > 1:
+        rows = conn.execute(
+            select(digest_messages.c.item_ids).where(
+                digest_messages.c.channel == message.channel,
+                digest_messages.c.created_at == message.created_at,
+                digest_messages.c.parts == message.parts,
+            )
+        ).scalars()
+        ids = list(dict.fromkeys(int(i) for row in rows for i in row))
+    if not ids:
+        return RollUp(0, None)
+    count, first_seen = conn.execute(
+        select(func.count(), func.min(items.c.first_seen_at)).where(
+            items.c.id.in_(bindparam("ids", expanding=True))
+        ),
+        {"ids": ids},
+    ).one()
+    return RollUp(int(count), first_seen)
 
 
 _LINES = select(
