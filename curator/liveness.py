@@ -1,5 +1,6 @@
 """``/healthz`` of ``curator run``: whether the scheduler's ticks still start and finish on
-time. Pure: the runner passes what it knows of its ticks and the time."""
+time; and of ``curator slack serve``, which has no ticks: whether its database is still there.
+Pure: the caller passes what it knows of its ticks, its database and the time."""
 
 from __future__ import annotations
 
@@ -90,4 +91,16 @@ def health_body(
         "sources_file_error": sources_file_error,
         "database_error": database_error,
     }
-    return (503 if status in ("stalled", "failing") else 200), body
+    return _http_status(status), body
+
+
+def serve_health_body(database_error: str | None) -> tuple[int, dict[str, Any]]:
+    """The ``/healthz`` answer of ``curator slack serve``: 503 ``failing`` with the
+    ``database_error`` when its database is lost (every click would be refused), as
+    :func:`health_body` answers for ``curator run``; 200 ``ok`` otherwise."""
+    status: Liveness = "failing" if database_error else "ok"
+    return _http_status(status), {"status": status, "database_error": database_error}
+
+
+def _http_status(status: Liveness) -> int:
+    return 503 if status in ("stalled", "failing") else 200

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import ResourceClosedError
 
 from curator.errors import DatabaseGone, StoreError
 from curator.store.db import open_engine
+from tests.test_web import serving_slack
 
 
 @pytest.fixture
@@ -94,3 +96,26 @@ def test_a_database_in_memory_is_never_judged() -> None:
             assert conn.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_slack_serve_healthz_fails_once_its_file_is_deleted(tmp_path: Path) -> None:
+    # It answered ok while every click was refused: a monitor watching it saw nothing wrong.
+    db = tmp_path / "serve.db"
+    with serving_slack(f"sqlite:///{db}", tmp_path) as (proc, port):
+        url = f"http://127.0.0.1:{port}/healthz"
+        ok = httpx.get(url, timeout=5)
+        assert (ok.status_code, ok.json()) == (200, {"status": "ok", "database_error": None})
+        _delete(db)
+        failing = httpx.get(url, timeout=5)
+        assert failing.status_code == 503
+        body = failing.json()
+        assert set(body) == {"status", "database_error"}
+        assert body["status"] == "failing"  # as curator run's /healthz says it
+        assert body["database_error"].startswith(
+            f"the database file {db} was deleted while this process (pid {proc.pid}) was running"
+        )
+        assert "Put the file back" in body["database_error"]
+        db.write_bytes(b"")  # an empty file put there: still not the one it holds
+        replaced = httpx.get(url, timeout=5)
+        assert replaced.status_code == 503
+        assert f"the database file {db} was replaced" in replaced.json()["database_error"]

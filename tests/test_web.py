@@ -4,6 +4,7 @@ the limit, and hundreds of clients that send half a request and stall."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -44,6 +45,12 @@ def _base_env(db_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def slack_serve(db_url: str, tmp_path: Path) -> Iterator[tuple[psutil.Process, int]]:
+    with serving_slack(db_url, tmp_path) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serving_slack(db_url: str, tmp_path: Path) -> Iterator[tuple[psutil.Process, int]]:
     """`curator slack serve --port 0`, no --host: the port it listens on, from its first line."""
     fake = FakeSlack().start()
     env = _base_env(db_url, tmp_path)
@@ -273,7 +280,8 @@ def test_stalled_clients_hold_no_threads_and_are_cut_off(
         f"http://127.0.0.1:{port}/slack/events", content=body, headers=sign(body, "no"), timeout=5
     )
     assert forged.status_code == 401
-    assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text == "ok\n"
+    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    assert (health.status_code, health.json()) == (200, {"status": "ok", "database_error": None})
 
 
 def test_run_serves_health_on_its_http_host_and_cuts_off_stalled_clients(

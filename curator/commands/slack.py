@@ -40,18 +40,22 @@ def serve(port: int, host: str) -> None:
 
     Served by uvicorn; stops on Ctrl-C or SIGTERM after finishing the requests in hand."""
     from curator.config import get_settings
+    from curator.liveness import serve_health_body
     from curator.slack.app import build_app, close_app
-    from curator.store.db import open_engine
+    from curator.store.db import open_engine, sqlite_file
+    from curator.store.dbfile import DatabaseFile
     from curator.web import SLACK_PATH, WebServer
     from curator.web import build_app as build_web_app
 
     settings = get_settings()
     _require(settings, "slack_bot_token", "slack_signing_secret")
     engine = open_engine(settings.database_url)
+    # /healthz fails once the SQLite file is deleted or replaced: every click is refused then.
+    database_file = DatabaseFile.opened(sqlite_file(settings.database_url))
     bolt = build_app(engine, settings)
     try:
         server = WebServer(
-            build_web_app(slack=bolt),
+            build_web_app(slack=bolt, health=lambda: serve_health_body(database_file.problem())),
             host=host,
             port=port,
             request_timeout=settings.http_request_timeout,

@@ -77,6 +77,15 @@ class DatabaseFile:
             return "deleted"
         return "replaced" if now != self.identity else None
 
+    def problem(self) -> str | None:
+        """What a refused transaction says (:func:`gone_message`: the file, what happened, what
+        to do) when the file is gone, else None: one ``stat``. ``curator slack serve``'s
+        ``/healthz`` reports it."""
+        how = self.gone()
+        if how is None or self.path is None:
+            return None
+        return gone_message(self.path, how, os.getpid())
+
     def refuse_if_gone(self) -> None:
         """Raise :class:`~curator.errors.DatabaseGone` (naming the file and what to do) when
         the file is gone: one ``stat``."""
