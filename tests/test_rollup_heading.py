@@ -1,8 +1,8 @@
-"""The roll-up's heading says "today" only when it is true: it lists every digest item not listed
-yet, which after an outage, a day the job did not run, or items queued before Slack was
-configured includes items first seen days before. A roll-up in parts counts each part against
-the whole. Posted to the fake Slack Web API on loopback, redrawn as a click or `curator review`
-redraws it."""
+"""The roll-up's heading says "today" only when it is true (every item first seen in the 24
+hours before it): it lists every digest item not listed yet, which after an outage, a day the
+job did not run, or items queued before Slack was configured includes items first seen days
+before. A roll-up in parts counts each part against the whole. Posted to the fake Slack Web API
+on loopback, redrawn as a click or `curator review` redraws it."""
 
 from __future__ import annotations
 
@@ -39,18 +39,21 @@ def heading(message: dict[str, Any]) -> str:
     return str(block["text"]["text"]).split(": not carded")[0]
 
 
-def test_items_all_first_seen_today_keep_also_published_today(
+def test_items_all_first_seen_since_yesterdays_roll_up_keep_also_published_today(
     engine: Engine, slack: FakeSlack
 ) -> None:
+    # A day's roll-up lists what came since the day before's, at the same time of day: "today"
+    # is the roll-up's day, not the calendar day each item was first seen.
+    digest_item(engine, first_seen_at=WINTER - timedelta(hours=23))  # 17:00 GMT yesterday
     digest_item(engine, first_seen_at=WINTER.replace(hour=0, minute=1))  # 00:01 GMT today
     digest_item(engine, first_seen_at=WINTER - timedelta(minutes=5))
     post(engine, slack, WINTER)
     (message,) = roll_ups(slack)
-    assert heading(message) == "*Also published today* (2 publications)"
-    assert message["text"] == "Also published today: 2 publications"
+    assert heading(message) == "*Also published today* (3 publications)"
+    assert message["text"] == "Also published today: 3 publications"
 
 
-def test_items_first_seen_on_earlier_days_say_since_the_earliest_day(
+def test_items_that_waited_more_than_a_day_say_since_the_earliest_day(
     engine: Engine, slack: FakeSlack
 ) -> None:
     # The job did not run for two days: the roll-up lists what waited since then.
@@ -73,12 +76,16 @@ def test_a_day_of_another_year_says_its_year(engine: Engine, slack: FakeSlack) -
 @pytest.mark.parametrize(
     ("timezone", "first_seen", "expected"),
     [
-        # 23:30 UTC on 3 June is 00:30 BST on 4 June: today in London.
-        (None, datetime(2024, 6, 3, 23, 30, tzinfo=UTC), "*Also published today*"),
-        # 22:59 UTC is 23:59 BST on 3 June: yesterday in London.
-        (None, datetime(2024, 6, 3, 22, 59, tzinfo=UTC), "*Also published since 3 Jun*"),
+        # After yesterday's roll-up (16:00 BST on 3 June): what a day's roll-up lists.
+        (None, SUMMER - timedelta(hours=23), "*Also published today*"),
+        (None, SUMMER - timedelta(days=1), "*Also published today*"),
+        # Before it: it waited for more than a day, and the day is the editors'.
+        # 23:30 UTC on 2 June is 00:30 BST on 3 June.
+        (None, datetime(2024, 6, 2, 23, 30, tzinfo=UTC), "*Also published since 3 Jun*"),
+        # 22:59 UTC is 23:59 BST on 2 June.
+        (None, datetime(2024, 6, 2, 22, 59, tzinfo=UTC), "*Also published since 2 Jun*"),
         # Another CURATOR_TIMEZONE moves the day's boundary with it.
-        ("UTC", datetime(2024, 6, 3, 23, 30, tzinfo=UTC), "*Also published since 3 Jun*"),
+        ("UTC", datetime(2024, 6, 2, 23, 30, tzinfo=UTC), "*Also published since 2 Jun*"),
     ],
 )
 def test_today_is_the_editors_day_in_curator_timezone(
@@ -101,9 +108,9 @@ def test_today_is_the_editors_day_in_curator_timezone(
 def test_a_roll_up_in_parts_counts_each_part_against_the_whole(
     engine: Engine, slack: FakeSlack
 ) -> None:
-    # Only the first item is from yesterday: both parts say since then, since the whole
+    # Only the first item waited more than a day: both parts say since then, since the whole
     # roll-up (not only part 1) lists older items.
-    listed = [digest_item(engine, first_seen_at=WINTER - timedelta(days=1))]
+    listed = [digest_item(engine, first_seen_at=WINTER - timedelta(days=1, hours=1))]
     listed += [digest_item(engine, first_seen_at=WINTER - timedelta(hours=2)) for _ in range(74)]
     post(engine, slack, WINTER)
     first, second = roll_ups(slack)

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 METADATA_EVENT = "pulse_digest"
 HEADING = "Also published today"
+ONE_DAY = timedelta(days=1)
 SINCE = "Also published since"
 
 
@@ -102,17 +103,16 @@ class Heading:
 
 
 def title(first_seen: datetime | None, posted: datetime, tz: str) -> str:
-    """``Also published today`` when every item listed was first seen on the day the roll-up
-    is posted, in the editors' time zone ``tz``; else ``Also published since 3 Dec`` (the
-    earliest first-seen day, with its year when not the posting day's): after an outage, a day
-    the job did not run, or items queued before Slack was configured, they are older."""
+    """``Also published today`` when every item listed was first seen in the 24 hours before
+    the roll-up is posted (a day's roll-up lists what came since the day before's, at the same
+    time of day); else ``Also published since 3 Dec`` (the earliest first-seen day in the
+    editors' time zone ``tz``, with its year when not the posting day's): after an outage, a
+    day the job did not run, or items queued before Slack was configured, they are older."""
+    if first_seen is None or posted - first_seen <= ONE_DAY:
+        return HEADING
     zone = ZoneInfo(tz)
     today = posted.astimezone(zone).date()
-    if first_seen is None:
-        return HEADING
     day = first_seen.astimezone(zone).date()
-    if day >= today:
-        return HEADING
     year = f" {day.year}" if day.year != today.year else ""
     return f"{SINCE} {day.day} {day:%b}{year}"
 
