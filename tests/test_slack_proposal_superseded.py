@@ -70,8 +70,9 @@ def test_use_this_after_another_editors_edit_writes_nothing_and_says_who(
     when = f"{local.day} {local:%b %Y} at {local:%H:%M}"
     assert (message["user"], message["text"]) == (
         "U2",
-        f"Nothing changed: <@U1> saved their own text for “Kinship care” on {when}, after this "
-        "was proposed, and the draft prints it. Edit the card to change it.",
+        f"Nothing changed: <@U1> saved their own text for “Kinship care” on {when}, while or "
+        "after this was read from the publication, and the draft prints it. Edit the card to "
+        "change it.",
     )
     wait_until(lambda: "Superseded" in proposal_text(env, proposal_ts))
     shown = proposal_text(env, proposal_ts)
@@ -98,7 +99,8 @@ def test_a_terminal_edit_is_named_and_the_proposal_read_again_can_be_used(env: E
     use(env, item_id, stale_ts, user="U1", name="alice")
     assert told(env)["text"] == (
         "Nothing changed: @bob saved their own text for “Kinship care” on 3 Jun 2024 at 10:15, "
-        "after this was proposed, and the draft prints it. Edit the card to change it."
+        "while or after this was read from the publication, and the draft prints it. Edit the "
+        "card to change it."
     )
     wait_until(
         lambda: "Superseded by @bob's edit of 3 Jun 2024 at 10:15" in proposal_text(env, stale_ts)

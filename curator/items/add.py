@@ -104,18 +104,21 @@ class LinkAdder:
         if existing is not None:
             return self._existing(existing, request, actor, work)
         source = match_source(self.sources, link.canonical)
+        read_at = self.clock()  # the proposal's stamp: an edit saved meanwhile is the newer
         publication = self.reader.read(link.url, source.publisher if source else None)
         now = self.clock()
         made = entry_for(link, publication, source, now)
         work.warnings += [*made.warnings, *publication.warnings]
         prediction = self._predict(made.entry, source)
-        item_id = self._store(link, made.entry, publication, prediction, request, now, work)
+        item_id = self._store(
+            link, made.entry, publication, read_at, prediction, request, now, work
+        )
         if item_id is None:  # the same publication under another link, or a moment ago
             with self.engine.connect() as conn:
                 found = _same_publication(conn, link, made.entry, now)
             if found is None:  # the unique constraints refused it: one of its keys is stored
                 raise StoreError(f"{link.url}: stored meanwhile under another link; add it again")
-            return self._existing(found, request, actor, work, publication)
+            return self._existing(found, request, actor, work, (publication, read_at))
         self._decide(item_id, request, actor, prediction, work)
         return self._answer(item_id, existing=False, work=work)
 
@@ -126,6 +129,7 @@ class LinkAdder:
         link: Link,
         entry: Entry,
         publication: Publication,
+        read_at: datetime,
         prediction: Prediction | None,
         request: AddRequest,
         now: datetime,
@@ -140,7 +144,7 @@ class LinkAdder:
             if not stored.new:
                 return None
             item_id = stored.new_ids[0]
-            save_proposal(conn, item_id, proposal_of(publication), now)
+            save_proposal(conn, item_id, proposal_of(publication), read_at)
             if prediction is not None:
                 store_prediction(conn, item_id, prediction, now)
             set_editor_lane(conn, item_id, now)
@@ -154,23 +158,25 @@ class LinkAdder:
         request: AddRequest,
         actor: Actor,
         work: _Work,
-        publication: Publication | None = None,
+        reading: tuple[Publication, datetime] | None = None,
     ) -> Added:
         """The publication is stored already: show it. One without a card (never shown, a line
-        of the roll-up, or expired) is put in front of the editors now, as a card."""
+        of the roll-up, or expired) is put in front of the editors now, as a card. ``reading``:
+        the publication read for this add (found stored meanwhile) and when its reading began,
+        kept as the item's proposal if it has none."""
         now = self.clock()
         with self.engine.begin() as conn:
             item = get_item(conn, item_id)
             assert item is not None
-            if publication is not None and get_proposal(conn, item_id) is None:
-                save_proposal(conn, item_id, proposal_of(publication), now)
+            if reading is not None and get_proposal(conn, item_id) is None:
+                save_proposal(conn, item_id, proposal_of(reading[0]), reading[1])
             channel = self.settings.slack_channel if self.settings.slack_enabled else None
             if not request.accept and queue_stored_item(conn, item_id, channel, now):
                 set_editor_lane(conn, item_id, now)
                 work.queued = channel is not None
         prediction = self._stored_prediction(item_id)
         accepted = self._decide(item_id, request, actor, prediction, work, item=item)
-        if accepted and publication is None:
+        if accepted and reading is None:
             self._propose_if_missing(item_id, work)
         return self._answer(item_id, existing=True, work=work)
 
@@ -227,7 +233,8 @@ class LinkAdder:
         with self.engine.connect() as conn:
             if get_proposal(conn, item_id) is not None:
                 return
-        stored = propose_for_item(self.engine, self.reader, item_id, now=self.clock()).stored
+        started = self.clock()
+        stored = propose_for_item(self.engine, self.reader, item_id, started_at=started).stored
         if stored.error:
             work.warnings.append(f"nothing proposed: {stored.error}")
 

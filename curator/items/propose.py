@@ -76,12 +76,18 @@ class Reading:
 
 
 def propose_for_item(
-    engine: Engine, reader: Reader, item_id: int, *, now: datetime | None = None
+    engine: Engine, reader: Reader, item_id: int, *, started_at: datetime | None = None
 ) -> Reading:
     """Read ``item_id``'s publication and store what it proposes, or why it could not be read
     (never raised: the item keeps its feed summary either way). A reading that proposes
     nothing never replaces one that proposed text: a page that broke since, read again, would
-    otherwise lose the editors a good proposal."""
+    otherwise lose the editors a good proposal.
+
+    The proposal is stamped with when its reading began (``started_at``, default the clock
+    before the page is fetched), not when it is saved: an editor's text saved while a large
+    PDF was being read is newer than what the reading proposes, so Use this on it is refused
+    (:func:`~curator.store.proposals.text_saved_since`) rather than writing over that text."""
+    started = started_at or datetime.now(UTC)
     with engine.connect() as conn:
         item = get_item(conn, item_id)
     if item is None:
@@ -94,7 +100,7 @@ def propose_for_item(
         earlier = get_proposal(conn, item_id)
         if earlier is not None and earlier.has_text and not proposal.has_text:
             return Reading(earlier, not_kept=proposal.error or why_nothing(proposal.missing))
-        save_proposal(conn, item_id, proposal, now or datetime.now(UTC))
+        save_proposal(conn, item_id, proposal, started)
         stored = get_proposal(conn, item_id)
     assert stored is not None
     return Reading(stored)

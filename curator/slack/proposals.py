@@ -137,7 +137,8 @@ class ProposalHandlers(Base):
         saved: TextSaved,
     ) -> None:
         """Use this on a proposal an editor's own text was saved after (from a card's Edit, a
-        proposal's, the terminal): nothing was written over it. The clicking editor is told who
+        proposal's, the terminal; after the proposal's reading began, even if before it was
+        posted): nothing was written over it. The clicking editor is told who
         saved it and when, and the proposal is redrawn without its buttons, saying so."""
         with self.engine.connect() as conn:
             card = load_card(conn, item_id)
@@ -150,8 +151,8 @@ class ProposalHandlers(Base):
             client,
             channel,
             actor.user_id,
-            f"Nothing changed: {saver} own text for {title} on {when}, after this was "
-            "proposed, and the draft prints it. Edit the card to change it.",
+            f"Nothing changed: {saver} own text for {title} on {when}, while or after this "
+            "was read from the publication, and the draft prints it. Edit the card to change it.",
         )
         note = f"Superseded by {who}'s edit of {when}: the draft prints their text"
         self._mark(client, channel, ts, item_id, note)

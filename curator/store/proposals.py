@@ -4,8 +4,9 @@ An item's proposal (its summary, key findings and their lead-in, quoted from the
 is written when an editor adds the item by its link or accepts it, never for every polled item.
 It stays a proposal until an editor uses it (``use_proposal`` in :mod:`curator.store.decisions`,
 which copies it into the item's edited text and sets ``used_at``) or writes their own text: an
-editor's summary, key findings or lead-in saved after it was made (:func:`text_saved_since`,
-from the audit trail) supersedes it, until the publication is read again.
+editor's summary, key findings or lead-in saved after its reading *began* (:func:`text_saved_since`
+from the audit trail: a large PDF takes seconds to read, and an edit saved meanwhile is the
+newer) supersedes it, until the publication is read again.
 """
 
 from __future__ import annotations
@@ -86,9 +87,11 @@ def _stored(row: Any) -> StoredProposal:
     )
 
 
-def save_proposal(conn: Connection, item_id: int, proposal: NewProposal, now: datetime) -> None:
+def save_proposal(conn: Connection, item_id: int, proposal: NewProposal, read_at: datetime) -> None:
     """Store ``proposal`` as ``item_id``'s, replacing one read before (a newer reading of the
-    same publication supersedes it, and is not used yet)."""
+    same publication supersedes it, and is not used yet). ``read_at``, its ``created_at``, is
+    when its reading *began*: an editor's text saved while the publication was read is newer
+    than the proposal (:func:`text_saved_since`), as it is newer than what was fetched."""
     conn.execute(delete(item_proposals).where(item_proposals.c.item_id == item_id))
     conn.execute(
         insert(item_proposals).values(
@@ -102,7 +105,7 @@ def save_proposal(conn: Connection, item_id: int, proposal: NewProposal, now: da
             report_url=proposal.report_url,
             warnings=list(proposal.warnings),
             error=proposal.error,
-            created_at=now,
+            created_at=read_at,
         )
     )
 
@@ -155,8 +158,9 @@ class TextSaved:
 
 def text_saved_since(conn: Connection, item_id: int, since: datetime) -> TextSaved | None:
     """The newest decision that saved editors' text (:data:`TEXT_EDITS`) for ``item_id`` at or
-    after ``since`` (a proposal's ``created_at``): an ``edit``, or an accept with the Edit
-    modal's text; a ``use_proposal`` is the proposal's own text, not theirs. None: none was."""
+    after ``since`` (a proposal's ``created_at``: when its reading began): an ``edit``, or an
+    accept with the Edit modal's text; a ``use_proposal`` is the proposal's own text, not
+    theirs. None: none was."""
     rows = conn.execute(
         select(
             decisions.c.user_id,
