@@ -97,11 +97,11 @@ def test_an_edit_saved_while_the_report_was_read_supersedes_its_proposal(
     saved = datetime.now(UTC)
     stored = reading.stored
     assert reading.not_kept is None and stored.summary and len(stored.key_findings) == 6
-    assert started <= stored.created_at < edited_at(engine, item_id) < saved
 
     with pytest.raises(ProposalSuperseded, match="older than the text ben saved"):
         decide(engine, item_id, "use_proposal", ANA)
     assert summary_of(engine, item_id) == OWN
+    assert started <= stored.created_at < edited_at(engine, item_id) < saved
 
     # read again, and the page has broken since: the earlier proposal is kept, still refused
     server.add(PDF, "gone", status=404)
