@@ -40,30 +40,34 @@ class RunnerLike(Protocol):
     stop_event: Any
 
 
-def _day_key(runner: RunnerLike, job: str) -> str:
-    """The claim of ``job`` for today, in the editors' time zone."""
-    day = runner.clock().astimezone(ZoneInfo(runner.settings.timezone)).date().isoformat()
+def _day_key(runner: RunnerLike, job: str, now: datetime) -> str:
+    """The claim of ``job`` for the day of ``now``, in the editors' time zone."""
+    day = now.astimezone(ZoneInfo(runner.settings.timezone)).date().isoformat()
     return f"{job}:{day}"
 
 
-def _claim_day(runner: RunnerLike, job: str) -> bool:
+def _claim_day(runner: RunnerLike, job: str, now: datetime | None = None) -> bool:
+    """Claim ``job`` for the day of ``now`` (default: the clock's now)."""
     from curator.store.meta import claim_once
 
+    now = now or runner.clock()
     with runner.engine.begin() as conn:
-        return claim_once(conn, _day_key(runner, job), runner.clock())
+        return claim_once(conn, _day_key(runner, job, now), now)
 
 
-def roll_up_missed(runner: RunnerLike) -> bool:
-    """Whether today's roll-up is past its time (``CURATOR_DIGEST_TIME``) and no worker has
-    claimed it: ``curator run`` was not running then (a restart, a deploy, a machine asleep),
-    or the scheduler gave up on the trigger it fired late. A read only."""
+def roll_up_missed(runner: RunnerLike, now: datetime) -> bool:
+    """Whether the roll-up of the day of ``now`` is past its time (``CURATOR_DIGEST_TIME``) and
+    no worker has claimed it: ``curator run`` was not running then (a restart, a deploy, a
+    machine asleep), or the scheduler gave up on the trigger it fired late. A read only. One
+    ``now`` for the time and the day: read twice, a check a moment before midnight would judge
+    today's time against tomorrow's claim, and post tomorrow's roll-up at midnight."""
     from curator.store.meta import is_claimed
 
-    local = runner.clock().astimezone(ZoneInfo(runner.settings.timezone))
+    local = now.astimezone(ZoneInfo(runner.settings.timezone))
     if (local.hour, local.minute) < runner.settings.digest_at:
         return False
     with runner.engine.connect() as conn:
-        return not is_claimed(conn, _day_key(runner, "digest"))
+        return not is_claimed(conn, _day_key(runner, "digest", now))
 
 
 def daily_digest(runner: RunnerLike, *, plan_new: bool = True) -> DigestReport | None:
@@ -76,8 +80,9 @@ def daily_digest(runner: RunnerLike, *, plan_new: bool = True) -> DigestReport |
     from curator.slack.digest import post_digest
     from curator.slack.outbox import make_client
 
-    late = not plan_new and roll_up_missed(runner)
-    if (plan_new or late) and not _claim_day(runner, "digest"):
+    now = runner.clock()  # one day for the check and the claim
+    late = not plan_new and roll_up_missed(runner, now)
+    if (plan_new or late) and not _claim_day(runner, "digest", now):
         return None  # another worker posts today's roll-up
     if late:
         hour, minute = settings.digest_at

@@ -138,6 +138,46 @@ def test_a_roll_up_missed_at_its_time_is_posted_by_the_next_retry_once(
             w.engine.dispose()
 
 
+class Ticking:
+    """A clock that reads ``first`` once, then ``then``: time passing during a job."""
+
+    def __init__(self, first: datetime, then: datetime) -> None:
+        self.readings = [first]
+        self.then = then
+
+    def __call__(self) -> datetime:
+        return self.readings.pop(0) if self.readings else self.then
+
+
+def test_a_retry_a_moment_before_midnight_does_not_post_tomorrows_roll_up(
+    tmp_path: Path, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry judged the time by one reading of the clock and the day's claim by another:
+    run at 23:59:59.999 with today's roll-up posted, it found tomorrow's unclaimed, claimed it
+    and posted tomorrow's roll-up at midnight, and tomorrow's at 16:00 was skipped."""
+    _environment(monkeypatch, db_url, slack, CURATOR_DIGEST_TIME="16:00")
+    worker = Runner(
+        Settings(), _sources(tmp_path), clock=Clock(datetime(2027, 6, 10, 15, tzinfo=UTC))
+    )
+    try:
+        digest_item(worker.engine)
+        posted = lane_jobs.daily_digest(worker)  # today's, at 16:00 BST
+        assert posted is not None and posted.messages == 1
+        digest_item(worker.engine)  # arrived in the evening: for tomorrow's roll-up
+        worker.clock = Ticking(
+            datetime(2027, 6, 10, 22, 59, 59, 999999, tzinfo=UTC),  # 23:59:59.999999 BST
+            datetime(2027, 6, 10, 23, tzinfo=UTC),  # midnight BST, the 11th
+        )
+        retry = lane_jobs.daily_digest(worker, plan_new=False)
+        assert retry is not None and retry.messages == 0
+        assert len(slack.channel_messages(CHANNEL)) == 1
+        worker.clock = Clock(datetime(2027, 6, 11, 15, tzinfo=UTC))  # tomorrow, 16:00 BST
+        tomorrow = lane_jobs.daily_digest(worker)
+        assert tomorrow is not None and (tomorrow.messages, tomorrow.items) == (1, 1)
+    finally:
+        worker.engine.dispose()
+
+
 def test_without_slack_the_expiry_still_runs_and_no_roll_up_is_posted(
     tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
