@@ -42,8 +42,8 @@ def unstored_detail(listing: Listing | None) -> str:
         )
     return (
         f"none of the {counted(listed, 'publication')} it listed at its last check is stored "
-        f"under it: {elsewhere} were stored first by {stored_by(listing.sources)}, the other "
-        f"{listed - elsewhere} not at all"
+        f"under it: {elsewhere} {'was' if elsewhere == 1 else 'were'} stored first by "
+        f"{stored_by(listing.sources)}, the other {listed - elsewhere} not at all"
     )
 
 

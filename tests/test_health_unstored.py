@@ -57,6 +57,11 @@ def detail(listing: Listing | None) -> str:
             "none of the 5 publications it listed at its last check is stored under it: 2 were "
             "stored first by 'dhsc-news', the other 3 not at all",
         ),
+        (
+            Listing(3, 1, ("dhsc-news",)),
+            "none of the 3 publications it listed at its last check is stored under it: 1 was "
+            "stored first by 'dhsc-news', the other 2 not at all",
+        ),
     ],
 )
 def test_a_source_with_no_item_of_its_own_is_told_what_its_document_listed(
