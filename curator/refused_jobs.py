@@ -34,7 +34,8 @@ JOBS: dict[str, tuple[str, str]] = {
     ),
     "digest": (
         "the digest lane's daily roll-up",
-        "the next day's roll-up lists the items this one would have",
+        "the day's roll-up is posted within 5 minutes if it is still that day (its claim was "
+        "not stored); if not, the next day's roll-up lists the items this one would have",
     ),
     "digest-retry": (
         "posting the roll-up messages that failed to post",

@@ -99,8 +99,9 @@ def test_a_scheduled_job_is_refused_said_once_and_stays_scheduled(
     )
     assert "Put the file back" in message
     assert message.endswith(
-        "Once curator run is restarted on the restored file, the next day's roll-up lists the "
-        "items this one would have (said once)"
+        "Once curator run is restarted on the restored file, the day's roll-up is posted "
+        "within 5 minutes if it is still that day (its claim was not stored); if not, the next "
+        "day's roll-up lists the items this one would have (said once)"
     )
     assert slack.calls("chat.postMessage") == []  # no roll-up posted
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
