@@ -88,9 +88,12 @@ def nightly_retrain(engine: Engine, settings: Settings, now: datetime) -> Retrai
 
 
 def _retrain_in_child(settings: Settings, now: datetime) -> RetrainOutcome:
-    from curator.classify.retrain import retrain_if_needed
-    from curator.store.db import open_engine
+    from curator.classify.retrain import RetrainOutcome, retrain_if_needed
+    from curator.store.db import missing_sqlite_file, open_engine
 
+    gone = missing_sqlite_file(settings.database_url)
+    if gone is not None:  # deleted since the claim: opening it would create an empty database
+        return RetrainOutcome(False, f"not retrained: the database file {gone} is gone")
     engine = open_engine(settings.database_url)
     try:
         return retrain_if_needed(engine, settings, now=now)

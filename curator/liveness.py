@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 Liveness = Literal["ok", "starting", "stalled", "failing"]
@@ -52,17 +51,6 @@ def overrun_line(started: datetime, now: datetime, tick_seconds: int) -> str:
         f"{(now - started).total_seconds():.0f} s (ticks are every {tick_seconds} s, "
         "CURATOR_TICK_SECONDS); the ticks due meanwhile are skipped, and the next starts on "
         "the first interval after it ends"
-    )
-
-
-def database_gone_line(path: Path, how: str, pid: int) -> str:
-    """What the runner says, once, when its SQLite file was deleted or replaced under it."""
-    return (
-        f"the database file {path} was {how} while curator run was running: its ticks "
-        "(polling, posting cards) are paused, since what they stored would go to the file "
-        "this process still holds open and be lost when it stops. Put the file back (while "
-        f"this process runs, Linux keeps the one it holds readable under /proc/{pid}/fd/) and "
-        "restart curator run"
     )
 
 

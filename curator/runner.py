@@ -28,7 +28,7 @@ from curator import daily as lane_jobs
 from curator import jobs
 from curator.config import Settings
 from curator.errors import CuratorError, DatabaseGone
-from curator.liveness import Ticks, database_gone_line, health_body, overrun_line
+from curator.liveness import Ticks, health_body, overrun_line
 from curator.memory import release_free_memory
 from curator.metrics import Metrics
 from curator.normalise.text import counted
@@ -178,10 +178,10 @@ class Runner:
 
     def _database_gone(self) -> bool:
         """True (said once) when the SQLite file opened at start is no longer at its path."""
-        how = self.database_file.gone()
-        if how is None or self.database_file.path is None:
+        gone = self.database_file.problem()
+        if gone is None:
             return False
-        problem = database_gone_line(self.database_file.path, how, os.getpid())
+        problem = f"{gone}. Its ticks (polling, posting cards) are paused meanwhile"
         if problem != self.database_error:
             log.error("%s", problem)
         self.database_error = self.last_tick_error = problem

@@ -105,3 +105,20 @@ def test_a_scheduled_job_is_refused_said_once_and_stays_scheduled(
     )
     assert slack.calls("chat.postMessage") == []  # no roll-up posted
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+def test_the_retrain_child_does_not_create_a_database_deleted_since_the_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The nightly retrain claims its night through the runner's engine (refused once the file
+    # is gone), then opens an engine of its own in a child process: a file deleted in between
+    # would have been created there, empty, and the runner told it was "replaced".
+    from curator.jobs import _retrain_in_child
+
+    db = tmp_path / "gone.db"
+    monkeypatch.setenv("CURATOR_DATABASE_URL", f"sqlite:///{db}")
+    get_settings.cache_clear()
+    outcome = _retrain_in_child(Settings(), datetime(2024, 6, 4, 2, tzinfo=UTC))
+    assert not outcome.swapped
+    assert outcome.reason == f"not retrained: the database file {db} is gone"
+    assert not db.exists()

@@ -116,10 +116,11 @@ def test_a_database_file_deleted_while_running_pauses_the_ticks_and_fails_health
             proc.wait()
     health = json.loads(body)
     assert (status, health["status"]) == (503, "failing"), body
-    said = f"the database file {db} was deleted while curator run was running: its ticks"
+    said = f"the database file {db} was deleted while this process (pid {proc.pid}) was running"
     assert said in health["database_error"]
+    assert "Its ticks (polling, posting cards) are paused meanwhile" in health["database_error"]
     assert text.count(said) == 1, text
-    assert "restart curator run" in text
+    assert "Put the file back" in text and "restart it" in text
 
 
 def test_database_file_tells_deleted_from_replaced(tmp_path: Path) -> None:

@@ -39,9 +39,10 @@ def gone_message(path: Path, how: Gone, pid: int) -> str:
         )
     else:
         todo = (
-            "If the file now at that path is the one to keep (a backup put back, say), restart "
-            "it; if not, put back the one this process holds (readable under "
-            f"/proc/{pid}/fd/ while it runs) and restart it"
+            "If the file now at that path is the one to keep (a backup put back, say, not an "
+            "empty database a command created there since), restart it; if not, put back the "
+            f"one this process holds (readable under /proc/{pid}/fd/ while it runs) and "
+            "restart it"
         )
     return (
         f"the database file {path} was {how} while this process (pid {pid}) was running: "
