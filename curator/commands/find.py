@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from typing import TYPE_CHECKING, get_args
 
@@ -160,7 +159,7 @@ def find(
     from curator.store.item_reads import holds_items
     from curator.store.lanes import check_lane
     from curator.store.search import search_items
-    from curator.store.searchquery import parse_query
+    from curator.store.searchquery import find_command, parse_query
 
     text = " ".join(query)
     words = parse_query(text)
@@ -193,8 +192,7 @@ def find(
         # name the filters: "nothing found" for a word shown yesterday reads as a lost item
         limits = [f"in the {lane.lower()} lane"] if lane else []
         limits += [f"dated on or after {since}"] if since else []
-        dashes = "-- " if text.startswith("--") else ""  # else read as an option
-        again = f"`curator find {dashes}{shlex.quote(text)}`"
+        again = f"`{find_command(text)}`"
         if again != _shown(again, quote=""):  # too long, or not printable, to retype
             again = "the same search without them"
         hint = f"without them: {again}" if unfiltered else "nor without them"

@@ -4,7 +4,6 @@ those that may still be made one (:mod:`curator.slack.promote` handles the click
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from curator.slack.rollup import line_block
 from curator.store.digest import lines_of
 from curator.store.handles import Engine
 from curator.store.search import FoundItem, search_items
-from curator.store.searchquery import parse_query
+from curator.store.searchquery import find_command, parse_query
 
 #: Results shown in Slack; ``curator find`` lists more.
 SHOWN = 10
@@ -55,8 +54,7 @@ def retyped(query: str) -> str:
     syntax), ready to paste; or, when it cannot be shown in Slack's inline code (a backtick, a
     query too long to retype), the words to use."""
     words = " ".join(link_text(query).split())
-    dashes = "-- " if words.startswith("--") else ""  # else read as an option
-    command = f"curator find {dashes}{shlex.quote(words)}"
+    command = find_command(words)
     if "`" in command or len(command) > MAX_RETYPED:
         return "`curator find` with the same words"
     return f"`{blocks.escape(command)}`"

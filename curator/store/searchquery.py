@@ -15,6 +15,7 @@ answers on both.
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass
 
@@ -80,3 +81,11 @@ def parse_query(text: str) -> SearchWords:
             break
     prefix = bool(words) and len(words[-1]) >= PREFIX_FROM
     return SearchWords(tuple(words), prefix)
+
+
+def find_command(words: str) -> str:
+    """``curator find -- '--care & homes'``: the command that runs a search for ``words``, one
+    argument quoted for a shell (`&`, `;` or an apostrophe would otherwise run as shell
+    syntax), with ``--`` before words that start with two dashes (else read as an option)."""
+    dashes = "-- " if words.startswith("--") else ""
+    return f"curator find {dashes}{shlex.quote(words)}"
