@@ -19,7 +19,7 @@ from curator.config import Settings, get_settings
 from curator.refused_jobs import JOBS
 from curator.runner import Runner
 from tests.support.fake_slack import FakeSlack
-from tests.test_lanes_jobs import CHANNEL, _sources, digest_item
+from tests.test_lanes_jobs import _environment, _sources, digest_item
 
 
 def _wait(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -42,16 +42,7 @@ def test_a_scheduled_job_is_refused_said_once_and_stays_scheduled(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     db = tmp_path / "run.db"
-    env = {
-        "CURATOR_DATABASE_URL": f"sqlite:///{db}",
-        "CURATOR_HTTP_PORT": "0",
-        "SLACK_BOT_TOKEN": slack.token,
-        "SLACK_CHANNEL": CHANNEL,
-        "SLACK_API_URL": slack.base_url,
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
+    _environment(monkeypatch, f"sqlite:///{db}", slack)
     caplog.set_level(logging.INFO)
     runner = Runner(Settings(), _sources(tmp_path))
     digest_item(runner.engine)  # what the roll-up would list

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
 from curator.cli import cli
@@ -52,14 +52,19 @@ def queue(engine: Engine, n: int) -> list[int]:
     return ids
 
 
+def post_cards(slack: FakeSlack, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """`curator slack post` with Slack configured against the fake Web API."""
+    for key, value in slack_env(slack, db_url).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    return CliRunner().invoke(cli, ["slack", "post"])
+
+
 def test_slack_post_drains_once(
     engine: Engine, db_url: str, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = queue(engine, 2)
-    for key, value in slack_env(slack, db_url).items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    result = CliRunner().invoke(cli, ["slack", "post"])
+    result = post_cards(slack, db_url, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "posted 2, failed 0, skipped 0, still waiting 0" in result.output
     got = [blocks.item_id_from_metadata(m) for m in slack.channel_messages(CHANNEL)]
@@ -75,10 +80,7 @@ def test_slack_post_says_the_cards_queued_before_slack_was_configured(
     add_item(engine, lane="card")  # queued, never put in the outbox
     add_item(engine, lane="digest")  # the roll-up's, not the outbox's
     posted = queue(engine, 1)
-    for key, value in slack_env(slack, db_url).items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    result = CliRunner().invoke(cli, ["slack", "post"])
+    result = post_cards(slack, db_url, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "posted 1, failed 0, skipped 0, still waiting 0" in result.stdout
     assert result.stderr == (
