@@ -76,8 +76,7 @@ def create_store_engine(url: str, **kwargs: Any) -> Engine:
             "Use sqlite:///path/to/curator.db or postgresql+psycopg://user@host:5432/db"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        db = parsed.database
-        path = Path(db) if db and db != ":memory:" and not db.startswith("file:") else None
+        path = sqlite_file(url)
         if path is not None:
             _create_private(path)
         watched = DatabaseFile.opened(path)
